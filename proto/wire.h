@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: MIT
+// wire.h - encoding and decoding of everything in proto/gale.proto.
+//
+// This is the only module that includes the protobuf-c generated code; no
+// generated struct leaves wire.c. The data plane (tuple batches) is written
+// and read by hand, in the exact wire format of gale.TupleBatch, so that a
+// tuple costs one copy into a reused buffer and nothing is allocated per
+// tuple; tests check it against protobuf-c both ways. The control plane
+// uses protobuf-c, converted to and from the plain structs below.
+
+#ifndef GALE_PROTO_WIRE_H
+#define GALE_PROTO_WIRE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "runtime/gale.h"
+#include "runtime/metrics.h"
+
+// ---------------------------------------------------------------------
+// Data plane: a batch of tuples, acker operations and markers for one task
+// ---------------------------------------------------------------------
+
+typedef struct gale_anchor {
+	uint64_t root;
+	uint64_t edge;
+} gale_anchor;
+
+typedef enum {
+	GALE_ACK_INIT     = 0,
+	GALE_ACK_ACK      = 1,
+	GALE_ACK_FAIL     = 2,
+	GALE_ACK_COMPLETE = 3,
+	GALE_ACK_FAILED   = 4,
+} gale_ack_kind;
+
+typedef enum {
+	GALE_MARK_END_OF_STREAM = 0,
+} gale_marker_kind;
+
+// A batch being written. Transparent so executors can keep arrays of them;
+// touch the fields only through the functions. The buffer is reused across
+// resets and grows only when a batch outgrows it.
+typedef struct gale_batch {
+	uint8_t *buf;
+	size_t   len;
+	size_t   cap;
+	uint32_t dest_task;
+	uint32_t ntuples;
+	uint32_t nacks;
+	uint32_t nmarkers;
+} gale_batch;
+
+void gale_batch_init(gale_batch *b, uint32_t dest_task);
+void gale_batch_fini(gale_batch *b);
+// Empties the batch, keeping its buffer.
+void gale_batch_reset(gale_batch *b);
+// Items in the batch.
+static inline uint32_t
+gale_batch_items(const gale_batch *b)
+{
+	return b->ntuples + b->nacks + b->nmarkers;
+}
+
+// Appends one tuple. stream NULL or "default" is written as empty.
+gale_err gale_batch_add_tuple(gale_batch *b, uint32_t src_task,
+    const char *stream, const gale_value *values, size_t nvalues,
+    const gale_anchor *anchors, size_t nanchors);
+gale_err gale_batch_add_ack(gale_batch *b, gale_ack_kind kind, uint64_t root,
+    uint64_t value, uint32_t task);
+gale_err gale_batch_add_marker(
+    gale_batch *b, gale_marker_kind kind, uint32_t src_task);
+
+// The encoded gale.TupleBatch: b->buf, b->len bytes.
+
+// One item read from a batch. Strings, bytes and arrays point into the
+// reader (and the buffer it reads): valid until the next call.
+typedef enum {
+	GALE_ITEM_TUPLE = 1,
+	GALE_ITEM_ACK,
+	GALE_ITEM_MARKER,
+} gale_item_kind;
+
+typedef struct gale_item {
+	gale_item_kind kind;
+	// GALE_ITEM_TUPLE
+	uint32_t           src_task;
+	const char        *stream; // not NUL-terminated; len 0 = default
+	size_t             stream_len;
+	const gale_value  *values;
+	size_t             nvalues;
+	const gale_anchor *anchors;
+	size_t             nanchors;
+	// GALE_ITEM_ACK
+	gale_ack_kind ack_kind;
+	uint64_t      root;
+	uint64_t      value;
+	uint32_t      task;
+	// GALE_ITEM_MARKER (src_task above is the marker's task)
+	gale_marker_kind marker_kind;
+} gale_item;
+
+// Reads a batch without copying it. Its scratch arrays grow to the largest
+// tuple seen and are kept, so steady-state reading allocates nothing.
+typedef struct gale_batch_reader {
+	const uint8_t *p;
+	const uint8_t *end;
+	gale_value    *values;
+	size_t         values_cap;
+	gale_anchor   *anchors;
+	size_t         anchors_cap;
+} gale_batch_reader;
+
+void gale_batch_reader_init(gale_batch_reader *r);
+void gale_batch_reader_fini(gale_batch_reader *r);
+// Starts reading buf; sets *dest_task. GALE_EPROTO when the header is bad.
+// The batch's dest_task field may appear anywhere in the message; this scans
+// for it without decoding the items.
+gale_err gale_batch_reader_begin(gale_batch_reader *r, const void *buf,
+    size_t len, uint32_t *dest_task);
+// The next item: GALE_OK and *item filled, GALE_ECLOSED at the end, or
+// GALE_EPROTO for malformed bytes (nothing after them is read).
+gale_err gale_batch_reader_next(gale_batch_reader *r, gale_item *item);
+
+// ---------------------------------------------------------------------
+// Control plane
+// ---------------------------------------------------------------------
+
+typedef struct gale_kv {
+	char *key;
+	char *value;
+} gale_kv;
+
+typedef struct gale_shipped_lib {
+	char    *path;
+	uint8_t *content;
+	size_t   len;
+} gale_shipped_lib;
+
+// A topology as submitted. All strings are owned (heap) by the struct.
+typedef struct gale_spec {
+	char             *name;
+	char             *file_name;
+	char             *yaml;
+	gale_kv          *overrides;
+	size_t            noverrides;
+	gale_shipped_lib *libraries;
+	size_t            nlibraries;
+} gale_spec;
+
+typedef struct gale_worker_slot {
+	uint32_t  index;
+	char     *host;
+	uint32_t  port;
+	char     *supervisor;
+	uint32_t *tasks;
+	size_t    ntasks;
+} gale_worker_slot;
+
+typedef struct gale_assignment {
+	char             *topology;
+	uint64_t          generation;
+	gale_spec         spec;
+	gale_worker_slot *workers;
+	size_t            nworkers;
+	uint32_t         *finished_tasks;
+	size_t            nfinished;
+	bool              active;
+} gale_assignment;
+
+typedef struct gale_heartbeat {
+	char               *topology;
+	uint32_t            worker_index;
+	uint32_t            pid;
+	uint32_t            port;
+	uint64_t            generation;
+	uint64_t            uptime_ms;
+	gale_task_snapshot *tasks;
+	size_t              ntasks;
+	bool                finished;
+	uint64_t            rss_bytes;
+} gale_heartbeat;
+
+// Frees what the struct owns (not the struct) and zeroes it; accepts a
+// zeroed or partly filled struct.
+void gale_spec_fini(gale_spec *s);
+void gale_assignment_fini(gale_assignment *a);
+void gale_heartbeat_fini(gale_heartbeat *h);
+
+// Deep copies. On GALE_ENOMEM dst is left zeroed.
+gale_err gale_spec_copy(gale_spec *dst, const gale_spec *src);
+gale_err gale_assignment_copy(gale_assignment *dst, const gale_assignment *src);
+
+// Encoding: on success *buf is malloc'ed (caller frees) and *len set.
+// Decoding: on success fills *out (caller calls the _fini); GALE_EPROTO on
+// malformed input, leaving *out zeroed.
+gale_err gale_assignment_encode(const gale_assignment *a, uint8_t **buf, size_t *len);
+gale_err gale_assignment_decode(gale_assignment *out, const void *buf, size_t len);
+gale_err gale_heartbeat_encode(const gale_heartbeat *h, uint8_t **buf, size_t *len);
+gale_err gale_heartbeat_decode(gale_heartbeat *out, const void *buf, size_t len);
+
+#endif // GALE_PROTO_WIRE_H

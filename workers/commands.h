@@ -1,0 +1,12 @@
+// SPDX-License-Identifier: MIT
+// commands.h - the subcommands of the gale binary.
+//
+// Each takes the arguments after its own name (argv[0] is the subcommand)
+// and returns the process exit code: 0 success, 1 failure, 2 usage error.
+
+#ifndef GALE_WORKERS_COMMANDS_H
+#define GALE_WORKERS_COMMANDS_H
+
+int gale_cmd_validate(int argc, char **argv);
+
+#endif // GALE_WORKERS_COMMANDS_H
