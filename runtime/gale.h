@@ -158,6 +158,9 @@ uint32_t    gale_context_task(const gale_context *ctx);
 // The task's index among the tasks of its component, 0 to ntasks - 1.
 uint32_t gale_context_index(const gale_context *ctx);
 uint32_t gale_context_ntasks(const gale_context *ctx);
+// A string that names this run of the topology, the same in every worker
+// and across worker restarts; a new submission gets a new one. Borrowed.
+const char *gale_context_run_id(const gale_context *ctx);
 
 // The option as written in the topology file (after --set overrides), or
 // NULL when it was not given. Borrowed: caller must not free it.
@@ -253,6 +256,14 @@ typedef struct gale_bolt_ops {
 	// Called once when every upstream task has finished (or at shutdown);
 	// may emit final tuples, unanchored. Optional.
 	void (*cleanup)(void *self, gale_collector *c);
+	// Optional, for bolts whose state must survive their process. When
+	// set, the executor holds back the acks of executed tuples and calls
+	// checkpoint at most every checkpoint_ms milliseconds (and before
+	// cleanup); the held acks leave only after it returns GALE_OK, so
+	// every acked tuple's effect is durable. An error keeps them held
+	// until the next attempt.
+	gale_err (*checkpoint)(void *self);
+	uint32_t checkpoint_ms;
 } gale_bolt_ops;
 
 // What a component library exports, one per component, under the symbol
