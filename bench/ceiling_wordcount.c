@@ -194,7 +194,8 @@ wc_table_add_text(wc_table *t, const char *text, size_t len)
 		while (i < len && !wc_is_space((unsigned char) text[i])) {
 			i++;
 		}
-		if (i > start && wc_table_add_word(t, text + start, i - start) != 0) {
+		if (i > start &&
+		    wc_table_add_word(t, text + start, i - start) != 0) {
 			return -1;
 		}
 	}
@@ -351,13 +352,14 @@ wc_parse_args(int argc, char **argv, wc_options *o)
 			wc_usage(stdout);
 			exit(0);
 		} else {
-			fprintf(stderr, "ceiling_wordcount: unknown argument '%s'\n",
+			fprintf(stderr,
+			    "ceiling_wordcount: unknown argument '%s'\n",
 			    argv[i]);
 			return -1;
 		}
 		if (i + 1 >= argc) {
-			fprintf(stderr, "ceiling_wordcount: %s needs a value\n",
-			    argv[i]);
+			fprintf(stderr,
+			    "ceiling_wordcount: %s needs a value\n", argv[i]);
 			return -1;
 		}
 		if (wc_parse_u64(argv[i], argv[i + 1], dst) != 0) {

@@ -78,7 +78,8 @@ zc_now_ns(void)
 static void
 zc_zmq_error(const char *what)
 {
-	fprintf(stderr, "ceiling_zmq: %s: %s\n", what, zmq_strerror(zmq_errno()));
+	fprintf(stderr, "ceiling_zmq: %s: %s\n", what,
+	    zmq_strerror(zmq_errno()));
 }
 
 // Writes all of buf to fd; 0 on success.
@@ -385,7 +386,8 @@ out:
 	free(buf);
 	zc_result r = { 0 };
 	if (rc == 0 && zc_read_all(rfd, &r, sizeof(r)) != 0) {
-		fprintf(stderr, "ceiling_zmq: no result from the PULL child\n");
+		fprintf(stderr,
+		    "ceiling_zmq: no result from the PULL child\n");
 		rc = -1;
 	}
 	close(rfd);
@@ -480,7 +482,8 @@ zc_latency(const zc_options *o)
 			rtt[i - warm] = zc_now_ns() - t0;
 		}
 	}
-	if (zmq_send(s, "", 0, 0) != 0 || zmq_recv(s, buf, sizeof(buf), 0) != 0) {
+	if (zmq_send(s, "", 0, 0) != 0 ||
+	    zmq_recv(s, buf, sizeof(buf), 0) != 0) {
 		zc_zmq_error("REQ stop");
 		goto out;
 	}
@@ -533,7 +536,8 @@ zc_parse_args(int argc, char **argv, zc_options *o)
 			return -1;
 		}
 		if (i + 1 >= argc) {
-			fprintf(stderr, "ceiling_zmq: %s needs a value\n", argv[i]);
+			fprintf(stderr, "ceiling_zmq: %s needs a value\n",
+			    argv[i]);
 			return -1;
 		}
 		char *end;
