@@ -1,0 +1,489 @@
+// SPDX-License-Identifier: MIT
+// router.c - groupings: which tasks a tuple emitted by one task goes to.
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime/router.h"
+
+#define ROUTER_FNV_OFFSET 0xcbf29ce484222325ULL
+#define ROUTER_FNV_PRIME 0x100000001b3ULL
+
+// One subscription to one stream of the source: a component and how it
+// groups.
+typedef struct router_sub {
+	gale_grouping grouping;
+	uint32_t      first; // the subscriber's first task id
+	uint32_t      ntasks; // and its number of tasks
+	// SHUFFLE, NONE, LOCAL_OR_SHUFFLE: the tasks to pick from, in the
+	// order of the current cycle, and the next position in it.
+	uint32_t *pool;
+	uint32_t  npool;
+	uint32_t  pos;
+	uint64_t  rng;
+	// FIELDS: the indexes of the grouping fields among the stream's.
+	size_t *fields;
+	size_t  nfields;
+} router_sub;
+
+typedef struct router_stream {
+	const char *name;
+	size_t      nfields;
+	router_sub *subs;
+	size_t      nsubs;
+} router_stream;
+
+struct gale_router {
+	const gale_plan *plan;
+	uint32_t         src_task;
+	router_stream   *streams;
+	size_t           nstreams;
+	size_t           max_targets;
+};
+
+void
+gale__router_destroy(gale_router **rp)
+{
+	if (rp == NULL || *rp == NULL) {
+		return;
+	}
+	gale_router *r = *rp;
+	if (r->streams != NULL) {
+		for (size_t s = 0; s < r->nstreams; s++) {
+			router_stream *st = &r->streams[s];
+			if (st->subs == NULL) {
+				continue;
+			}
+			for (size_t i = 0; i < st->nsubs; i++) {
+				free(st->subs[i].pool);
+				free(st->subs[i].fields);
+			}
+			free(st->subs);
+		}
+	}
+	free(r->streams);
+	free(r);
+	*rp = NULL;
+}
+
+// splitmix64: a small generator whose every seed, 0 included, is good.
+static uint64_t
+router_next_random(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
+	z          = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z          = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+// A random number below n (n >= 1), by multiplying the high 32 bits rather
+// than taking a remainder, which is faster and as even.
+static uint32_t
+router_below(uint64_t *state, uint32_t n)
+{
+	return (uint32_t) (((router_next_random(state) >> 32) * n) >> 32);
+}
+
+static void
+router_shuffle(router_sub *sub)
+{
+	for (uint32_t i = sub->npool; i > 1; i--) {
+		uint32_t j       = router_below(&sub->rng, i);
+		uint32_t tmp     = sub->pool[i - 1];
+		sub->pool[i - 1] = sub->pool[j];
+		sub->pool[j]     = tmp;
+	}
+	sub->pos = 0;
+}
+
+static const char *
+router_canonical(const char *stream)
+{
+	return stream != NULL ? stream : GALE_DEFAULT_STREAM;
+}
+
+int
+gale__router_stream(const gale_router *r, const char *stream)
+{
+	const char *name = router_canonical(stream);
+	for (size_t s = 0; s < r->nstreams; s++) {
+		if (strcmp(r->streams[s].name, name) == 0) {
+			return (int) s;
+		}
+	}
+	return -1;
+}
+
+size_t
+gale__router_nstreams(const gale_router *r)
+{
+	return r->nstreams;
+}
+
+const char *
+gale__router_stream_name(const gale_router *r, int s)
+{
+	if (s < 0 || (size_t) s >= r->nstreams) {
+		return NULL;
+	}
+	return r->streams[s].name;
+}
+
+size_t
+gale__router_stream_nfields(const gale_router *r, int s)
+{
+	if (s < 0 || (size_t) s >= r->nstreams) {
+		return 0;
+	}
+	return r->streams[s].nfields;
+}
+
+size_t
+gale__router_max_targets(const gale_router *r)
+{
+	return r->max_targets;
+}
+
+// Fills the pool a shuffling subscriber picks from: its tasks in the
+// source's worker for LOCAL_OR_SHUFFLE when there are any, else all.
+static gale_err
+router_init_pool(router_sub *sub, const gale_plan *p, uint32_t src_task)
+{
+	sub->pool = malloc(sub->ntasks * sizeof(*sub->pool));
+	if (sub->pool == NULL) {
+		return GALE_ENOMEM;
+	}
+	if (sub->grouping == GALE_GROUP_LOCAL_OR_SHUFFLE) {
+		uint32_t here = gale_plan_task_worker(p, src_task);
+		for (uint32_t k = 0; k < sub->ntasks; k++) {
+			uint32_t task = sub->first + k;
+			if (gale_plan_task_worker(p, task) == here) {
+				sub->pool[sub->npool++] = task;
+			}
+		}
+	}
+	if (sub->npool == 0) {
+		for (uint32_t k = 0; k < sub->ntasks; k++) {
+			sub->pool[sub->npool++] = sub->first + k;
+		}
+	}
+	router_shuffle(sub);
+	return GALE_OK;
+}
+
+// Looks each FIELDS argument up among the stream's declared fields once,
+// so that routing reads values by index.
+static gale_err
+router_init_fields(router_sub *sub, const gale_stream_def *sd,
+    const char *const *declared, size_t ndeclared)
+{
+	if (sd->nfields == 0 || sd->fields == NULL) {
+		return GALE_EINVAL;
+	}
+	sub->fields = malloc(sd->nfields * sizeof(*sub->fields));
+	if (sub->fields == NULL) {
+		return GALE_ENOMEM;
+	}
+	for (size_t i = 0; i < sd->nfields; i++) {
+		size_t k = 0;
+		while (k < ndeclared
+		    && (sd->fields[i] == NULL
+			|| strcmp(declared[k], sd->fields[i]) != 0)) {
+			k++;
+		}
+		if (k == ndeclared) {
+			return GALE_EINVAL;
+		}
+		sub->fields[sub->nfields++] = k;
+	}
+	return GALE_OK;
+}
+
+static gale_err
+router_init_sub(gale_router *r, router_sub *sub, const gale_stream_def *sd,
+    const gale_stream_decl *decl, size_t ndeclared, uint64_t seed)
+{
+	int c = gale_plan_component_index(r->plan, sd->to);
+	if (c < 0 || gale_plan_component_is_acker(r->plan, (uint32_t) c)) {
+		return GALE_EINVAL;
+	}
+	sub->grouping = sd->grouping;
+	sub->first    = gale_plan_component_first_task(r->plan, (uint32_t) c);
+	sub->ntasks   = gale_plan_component_ntasks(r->plan, (uint32_t) c);
+	sub->rng      = seed;
+	switch (sd->grouping) {
+	case GALE_GROUP_SHUFFLE:
+	case GALE_GROUP_NONE:
+	case GALE_GROUP_LOCAL_OR_SHUFFLE:
+		return router_init_pool(sub, r->plan, r->src_task);
+	case GALE_GROUP_FIELDS:
+		return router_init_fields(sub, sd, decl->fields, ndeclared);
+	case GALE_GROUP_ALL:
+	case GALE_GROUP_GLOBAL:
+	case GALE_GROUP_DIRECT:
+		return GALE_OK;
+	default:
+		return GALE_EINVAL;
+	}
+}
+
+static size_t
+router_count_fields(const gale_stream_decl *decl)
+{
+	size_t n = 0;
+	while (decl->fields != NULL && decl->fields[n] != NULL) {
+		n++;
+	}
+	return n;
+}
+
+// Sets up the subscribers of every declared stream, and the most targets a
+// tuple on any of them can have.
+static gale_err
+router_init_streams(gale_router *r, const gale_topology *t, const char *src_id,
+    const gale_stream_decl *decls, uint64_t seed)
+{
+	size_t nsubs_seen = 0;
+	for (size_t i = 0; i < t->nstreams; i++) {
+		const gale_stream_def *sd = &t->streams[i];
+		if (sd->from == NULL || strcmp(sd->from, src_id) != 0) {
+			continue;
+		}
+		int s = gale__router_stream(r, sd->stream);
+		if (s < 0) {
+			return GALE_EINVAL;
+		}
+		r->streams[s].nsubs++;
+	}
+	for (size_t s = 0; s < r->nstreams; s++) {
+		router_stream *st = &r->streams[s];
+		if (st->nsubs == 0) {
+			continue;
+		}
+		st->subs = calloc(st->nsubs, sizeof(*st->subs));
+		if (st->subs == NULL) {
+			return GALE_ENOMEM;
+		}
+		// Counted again as each one is set up, so that destroy frees
+		// only what exists.
+		st->nsubs = 0;
+	}
+	for (size_t i = 0; i < t->nstreams; i++) {
+		const gale_stream_def *sd = &t->streams[i];
+		if (sd->from == NULL || strcmp(sd->from, src_id) != 0) {
+			continue;
+		}
+		int            s   = gale__router_stream(r, sd->stream);
+		router_stream *st  = &r->streams[s];
+		router_sub    *sub = &st->subs[st->nsubs++];
+		// Each subscriber shuffles on its own sequence.
+		uint64_t sub_seed
+		    = seed ^ (0x9e3779b97f4a7c15ULL * ++nsubs_seen);
+		gale_err rv = router_init_sub(
+		    r, sub, sd, &decls[s], st->nfields, sub_seed);
+		if (rv != GALE_OK) {
+			return rv;
+		}
+	}
+	r->max_targets = 1;
+	for (size_t s = 0; s < r->nstreams; s++) {
+		const router_stream *st = &r->streams[s];
+		size_t               n  = 0;
+		for (size_t i = 0; i < st->nsubs; i++) {
+			switch (st->subs[i].grouping) {
+			case GALE_GROUP_ALL:
+				n += st->subs[i].ntasks;
+				break;
+			case GALE_GROUP_DIRECT:
+				break;
+			default:
+				n++;
+				break;
+			}
+		}
+		if (n > r->max_targets) {
+			r->max_targets = n;
+		}
+	}
+	return GALE_OK;
+}
+
+gale_err
+gale__router_new(gale_router **out, const gale_plan *p, const gale_topology *t,
+    uint32_t src_task, uint64_t seed)
+{
+	if (p == NULL || t == NULL) {
+		return GALE_EINVAL;
+	}
+	uint32_t                  c = gale_plan_task_component(p, src_task);
+	const gale_component_def *def
+	    = c == GALE_PLAN_NONE ? NULL : gale_plan_component_def(p, c);
+	if (def == NULL) {
+		return GALE_EINVAL;
+	}
+	const gale_stream_decl *decls;
+	if (def->spout != NULL) {
+		decls = def->spout->outputs;
+	} else if (def->bolt != NULL) {
+		decls = def->bolt->outputs;
+	} else {
+		return GALE_EINVAL;
+	}
+	size_t ndecls = 0;
+	while (decls != NULL && decls[ndecls].stream != NULL) {
+		ndecls++;
+	}
+	gale_router *r = calloc(1, sizeof(*r));
+	if (r == NULL) {
+		return GALE_ENOMEM;
+	}
+	gale_err rv = GALE_OK;
+	r->plan     = p;
+	r->src_task = src_task;
+	if (ndecls > 0) {
+		r->streams = calloc(ndecls, sizeof(*r->streams));
+		if (r->streams == NULL) {
+			rv = GALE_ENOMEM;
+			goto fail;
+		}
+	}
+	r->nstreams = ndecls;
+	for (size_t s = 0; s < ndecls; s++) {
+		r->streams[s].name    = decls[s].stream;
+		r->streams[s].nfields = router_count_fields(&decls[s]);
+	}
+	rv = router_init_streams(r, t, def->id, decls, seed);
+	if (rv != GALE_OK) {
+		goto fail;
+	}
+	*out = r;
+	return GALE_OK;
+fail:
+	gale__router_destroy(&r);
+	return rv;
+}
+
+static uint64_t
+router_hash_bytes(uint64_t h, const void *ptr, size_t len)
+{
+	const unsigned char *b = ptr;
+	for (size_t i = 0; i < len; i++) {
+		h ^= b[i];
+		h *= ROUTER_FNV_PRIME;
+	}
+	return h;
+}
+
+static uint64_t
+router_hash_u64(uint64_t h, uint64_t x)
+{
+	unsigned char le[8];
+	for (int i = 0; i < 8; i++) {
+		le[i] = (unsigned char) (x >> (8 * i));
+	}
+	return router_hash_bytes(h, le, sizeof(le));
+}
+
+static uint64_t
+router_hash_value(uint64_t h, const gale_value *v)
+{
+	unsigned char tag = (unsigned char) v->type;
+	h                 = router_hash_bytes(h, &tag, 1);
+	switch (v->type) {
+	case GALE_STR:
+	case GALE_BYTES:
+		return router_hash_bytes(h, v->u.s.ptr, v->u.s.len);
+	case GALE_I64:
+		return router_hash_u64(h, (uint64_t) v->u.i64);
+	case GALE_F64: {
+		uint64_t bits;
+		memcpy(&bits, &v->u.f64, sizeof(bits));
+		return router_hash_u64(h, bits);
+	}
+	case GALE_BOOL: {
+		unsigned char b = v->u.b ? 1 : 0;
+		return router_hash_bytes(h, &b, 1);
+	}
+	}
+	// A type gale does not know hashes by its tag alone.
+	return h;
+}
+
+uint64_t
+gale__router_hash(const gale_value *const *fields, size_t n)
+{
+	uint64_t h = ROUTER_FNV_OFFSET;
+	for (size_t i = 0; i < n; i++) {
+		h = router_hash_value(h, fields[i]);
+	}
+	return h;
+}
+
+static gale_err
+router_route_direct(
+    const router_stream *st, uint32_t task, uint32_t *out, size_t *n)
+{
+	for (size_t i = 0; i < st->nsubs; i++) {
+		const router_sub *sub = &st->subs[i];
+		if (sub->grouping == GALE_GROUP_DIRECT && task >= sub->first
+		    && task - sub->first < sub->ntasks) {
+			out[0] = task;
+			*n     = 1;
+			return GALE_OK;
+		}
+	}
+	return GALE_EINVAL;
+}
+
+gale_err
+gale__router_route(gale_router *r, int s, const gale_value *values,
+    size_t nvalues, uint32_t direct_task, uint32_t *out, size_t *n)
+{
+	*n = 0;
+	if (s < 0 || (size_t) s >= r->nstreams) {
+		return GALE_EINVAL;
+	}
+	const router_stream *st = &r->streams[s];
+	if (nvalues != st->nfields || (nvalues > 0 && values == NULL)) {
+		return GALE_EINVAL;
+	}
+	if (direct_task != 0) {
+		return router_route_direct(st, direct_task, out, n);
+	}
+	size_t k = 0;
+	for (size_t i = 0; i < st->nsubs; i++) {
+		router_sub *sub = &st->subs[i];
+		switch (sub->grouping) {
+		case GALE_GROUP_SHUFFLE:
+		case GALE_GROUP_NONE:
+		case GALE_GROUP_LOCAL_OR_SHUFFLE:
+			if (sub->pos == sub->npool) {
+				router_shuffle(sub);
+			}
+			out[k++] = sub->pool[sub->pos++];
+			break;
+		case GALE_GROUP_FIELDS: {
+			uint64_t h = ROUTER_FNV_OFFSET;
+			for (size_t f = 0; f < sub->nfields; f++) {
+				h = router_hash_value(
+				    h, &values[sub->fields[f]]);
+			}
+			out[k++] = sub->first + (uint32_t) (h % sub->ntasks);
+			break;
+		}
+		case GALE_GROUP_ALL:
+			for (uint32_t t = 0; t < sub->ntasks; t++) {
+				out[k++] = sub->first + t;
+			}
+			break;
+		case GALE_GROUP_GLOBAL:
+			out[k++] = sub->first;
+			break;
+		case GALE_GROUP_DIRECT:
+			// Reached only through emit_direct.
+			break;
+		}
+	}
+	*n = k;
+	return GALE_OK;
+}

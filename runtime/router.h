@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: MIT
+// router.h - groupings: which tasks a tuple emitted by one task goes to.
+//
+// A router belongs to one emitting task and is used by that task's executor
+// only: it is not thread-safe. It is built once from the plan and the
+// topology and allocates nothing afterwards, so routing a tuple costs no
+// allocation.
+//
+// Groupings, per subscriber of the stream a tuple is emitted on:
+// - SHUFFLE and NONE: round-robin over a random permutation of the
+//   subscriber's tasks, drawn anew at the end of every cycle, so every task
+//   gets exactly one tuple per cycle. The permutations come from the seed.
+// - FIELDS: gale__router_hash of the grouping fields, modulo the number of
+//   tasks; equal keys always go to the same task.
+// - ALL: every task of the subscriber.
+// - GLOBAL: the subscriber's lowest task id.
+// - DIRECT: only by gale__router_route with a direct_task.
+// - LOCAL_OR_SHUFFLE: as SHUFFLE, over the subscriber's tasks that run in
+//   the same worker as the emitting task, or over all of them when none
+//   does.
+
+#ifndef GALE_RUNTIME_ROUTER_H
+#define GALE_RUNTIME_ROUTER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "runtime/gale.h"
+#include "runtime/plan.h"
+#include "topology/model.h"
+
+typedef struct gale_router gale_router;
+
+// Builds the router of task src_task. p must have been built from t, and
+// both must outlive the router. The source component's streams are its
+// spout or bolt ops' `outputs`, so t must be resolved. Sets *out only on
+// success. GALE_EINVAL when src_task is not a spout or bolt task of p, the
+// source component is not resolved, or a subscription names a stream the
+// source does not declare, a FIELDS grouping names a field the stream does
+// not declare, or a FIELDS grouping has no fields; GALE_ENOMEM when out of
+// memory.
+gale_err gale__router_new(gale_router **out, const gale_plan *p,
+    const gale_topology *t, uint32_t src_task, uint64_t seed);
+
+// Frees the router. Accepts NULL and *rp == NULL; sets *rp to NULL.
+void gale__router_destroy(gale_router **rp);
+
+// The number of output streams the source component declares; streams are
+// numbered 0 .. nstreams - 1 in declaration order.
+size_t gale__router_nstreams(const gale_router *r);
+
+// The index of the declared output stream named stream (NULL or "default":
+// the default stream), or -1 when the source declares no such stream.
+int gale__router_stream(const gale_router *r, const char *stream);
+
+// The name of stream s as declared, or NULL when s is out of range.
+// Borrowed: caller must not free it.
+const char *gale__router_stream_name(const gale_router *r, int s);
+
+// The number of fields of stream s, or 0 when s is out of range.
+size_t gale__router_stream_nfields(const gale_router *r, int s);
+
+// The largest number of destinations one tuple can have, on any stream:
+// enough room for gale__router_route's out. At least 1.
+size_t gale__router_max_targets(const gale_router *r);
+
+// Finds the destinations of one tuple on stream s and writes their task ids
+// to out, which has room for gale__router_max_targets(r) of them; sets *n
+// to how many (0 when nobody subscribes). With direct_task 0, every
+// subscriber that is not DIRECT picks by its grouping. With direct_task set
+// (an emit_direct), the destination is that task alone, which must belong
+// to a DIRECT subscriber of s. GALE_EINVAL, with *n set to 0, when s is out
+// of range, nvalues is not the stream's number of fields, or direct_task is
+// not a task of a DIRECT subscriber of s.
+gale_err gale__router_route(gale_router *r, int s, const gale_value *values,
+    size_t nvalues, uint32_t direct_task, uint32_t *out, size_t *n);
+
+// The stable hash FIELDS uses: 64-bit FNV-1a over, for each value in order,
+// one byte holding its gale_type, then its bytes: a string's or bytes'
+// contents (without their length), an i64 as 8 little-endian bytes, an
+// f64's bit pattern as 8 little-endian bytes (so 0.0 and -0.0 differ), a
+// bool as one byte 0 or 1. The same on every machine and in every run.
+uint64_t gale__router_hash(const gale_value *const *fields, size_t n);
+
+#endif // GALE_RUNTIME_ROUTER_H
