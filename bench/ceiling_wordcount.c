@@ -21,9 +21,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "runtime/spouts.h"
+#include "runtime/text.h"
 
-#define WC_SENTENCE_CAP 4096
+#define WC_SENTENCE_CAP GALE_SENTENCE_MAX
 #define WC_CHUNK_SENTENCES 65536
 
 // One slot of the table. A slot with len == 0 is empty: a word is never
@@ -173,25 +173,18 @@ wc_table_add_word(wc_table *t, const char *w, size_t n)
 	return 0;
 }
 
-static bool
-wc_is_space(unsigned char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' ||
-	    c == '\f';
-}
-
 // Counts every word of text: maximal runs of bytes that are not ASCII
-// whitespace.
+// whitespace, as the split_words bolt finds them.
 static int
 wc_table_add_text(wc_table *t, const char *text, size_t len)
 {
 	size_t i = 0;
 	while (i < len) {
-		while (i < len && wc_is_space((unsigned char) text[i])) {
+		while (i < len && gale__is_space((unsigned char) text[i])) {
 			i++;
 		}
 		size_t start = i;
-		while (i < len && !wc_is_space((unsigned char) text[i])) {
+		while (i < len && !gale__is_space((unsigned char) text[i])) {
 			i++;
 		}
 		if (i > start &&
