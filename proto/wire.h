@@ -71,6 +71,11 @@ gale_err gale_batch_add_ack(gale_batch *b, gale_ack_kind kind, uint64_t root,
     uint64_t value, uint32_t task);
 gale_err gale_batch_add_marker(
     gale_batch *b, gale_marker_kind kind, uint32_t src_task);
+// The adds leave the batch unchanged on error: GALE_ENOMEM, or GALE_EINVAL
+// for a value of no known type, more than GALE_WIRE_MAX_VALUES values or
+// anchors, or a batch that would pass GALE_WIRE_MAX_BATCH bytes.
+#define GALE_WIRE_MAX_VALUES (1u << 20)
+#define GALE_WIRE_MAX_BATCH 0x7fffffffu
 
 // The encoded gale.TupleBatch: b->buf, b->len bytes.
 
@@ -122,6 +127,14 @@ gale_err gale_batch_reader_begin(gale_batch_reader *r, const void *buf,
 // The next item: GALE_OK and *item filled, GALE_ECLOSED at the end, or
 // GALE_EPROTO for malformed bytes (nothing after them is read).
 gale_err gale_batch_reader_next(gale_batch_reader *r, gale_item *item);
+// Reading follows protobuf: fields come in any order, repeated ones may be
+// interleaved (items are returned in buffer order), unknown fields are
+// skipped, and the last of a repeated scalar or oneof wins. GALE_EPROTO
+// covers lengths past the end, bad tags or wire types, a Value with no
+// kind, an ack or marker kind this version does not know, and more than
+// GALE_WIRE_MAX_VALUES values or anchors in a tuple; after it, the reader
+// is at its end. GALE_ENOMEM when the scratch arrays cannot grow (the item
+// is skipped).
 
 // ---------------------------------------------------------------------
 // Control plane
@@ -158,6 +171,12 @@ typedef struct gale_worker_slot {
 	size_t    ntasks;
 } gale_worker_slot;
 
+// Where one task's inbox listens ("tcp://host:port").
+typedef struct gale_task_endpoint {
+	uint32_t task;
+	char    *endpoint;
+} gale_task_endpoint;
+
 typedef struct gale_assignment {
 	char             *topology;
 	uint64_t          generation;
@@ -167,6 +186,9 @@ typedef struct gale_assignment {
 	uint32_t         *finished_tasks;
 	size_t            nfinished;
 	bool              active;
+	gale_task_endpoint *endpoints; // where each task's inbox listens
+	size_t              nendpoints;
+	char               *run_id; // names this run; kept across restarts
 } gale_assignment;
 
 typedef struct gale_heartbeat {
@@ -180,6 +202,10 @@ typedef struct gale_heartbeat {
 	size_t              ntasks;
 	bool                finished;
 	uint64_t            rss_bytes;
+	gale_task_endpoint *endpoints; // the worker's tasks' inboxes
+	size_t              nendpoints;
+	bool                failed; // a task could not start (bad options)
+	char               *error;  // why, when failed
 } gale_heartbeat;
 
 // Frees what the struct owns (not the struct) and zeroes it; accepts a
@@ -199,5 +225,122 @@ gale_err gale_assignment_encode(const gale_assignment *a, uint8_t **buf, size_t 
 gale_err gale_assignment_decode(gale_assignment *out, const void *buf, size_t len);
 gale_err gale_heartbeat_encode(const gale_heartbeat *h, uint8_t **buf, size_t *len);
 gale_err gale_heartbeat_decode(gale_heartbeat *out, const void *buf, size_t len);
+
+// Decoded strings are never NULL (absent ones are ""); encoders take NULL
+// strings as "". A heartbeat carries each task's counters by
+// gale_metric_name (names it does not know are ignored on decode, so old
+// and new workers can talk) and its histograms as their buckets up to the
+// last non-zero one (buckets past GALE_HIST_BUCKETS land in the last).
+// Decoding rejects more than GALE_WIRE_MAX_TASKS tasks per heartbeat and a
+// component name that does not fit gale_task_snapshot.component.
+#define GALE_WIRE_MAX_TASKS 16384
+
+// Deep copy. On GALE_ENOMEM dst is left zeroed.
+gale_err gale_heartbeat_copy(gale_heartbeat *dst, const gale_heartbeat *src);
+
+// ---------------------------------------------------------------------
+// Control plane: from a worker's controller to the worker
+// ---------------------------------------------------------------------
+
+typedef struct gale_worker_control {
+	gale_assignment *assignment; // NULL when absent, owned
+	bool             stop;
+} gale_worker_control;
+
+void     gale_worker_control_fini(gale_worker_control *c);
+gale_err gale_worker_control_encode(
+    const gale_worker_control *c, uint8_t **buf, size_t *len);
+gale_err gale_worker_control_decode(
+    gale_worker_control *out, const void *buf, size_t len);
+
+// ---------------------------------------------------------------------
+// Control plane: requests to nimbus and its replies
+// ---------------------------------------------------------------------
+
+// gale.TopologyCommand.Kind.
+typedef enum {
+	GALE_CMD_KILL       = 0,
+	GALE_CMD_ACTIVATE   = 1,
+	GALE_CMD_DEACTIVATE = 2,
+	GALE_CMD_REBALANCE  = 3,
+	GALE_CMD_LIST       = 4,
+	GALE_CMD_STATS      = 5,
+} gale_command_kind;
+
+// A command on a topology by name (LIST and STATS may leave it empty).
+typedef struct gale_command {
+	gale_command_kind kind;
+	char             *name;
+	uint32_t          workers;   // REBALANCE
+	uint32_t          wait_secs; // KILL, when has_wait
+	bool              has_wait;
+} gale_command;
+
+// A supervisor's heartbeat: its free ports and the heartbeats of the
+// workers it runs.
+typedef struct gale_supervisor_info {
+	char           *id;
+	char           *host;
+	uint32_t       *ports;
+	size_t          nports;
+	gale_heartbeat *workers;
+	size_t          nworkers;
+} gale_supervisor_info;
+
+// Which member of gale_request.u is set.
+typedef enum {
+	GALE_REQ_NONE                 = 0, // only in a zeroed struct
+	GALE_REQ_SUBMIT               = 1, // u.submit
+	GALE_REQ_COMMAND              = 2, // u.command
+	GALE_REQ_SUPERVISOR_HEARTBEAT = 3, // u.supervisor
+	GALE_REQ_WORKER_HEARTBEAT     = 4, // u.worker
+} gale_request_kind;
+
+// One request to nimbus (gale.Request): a tagged union that owns its
+// member.
+typedef struct gale_request {
+	gale_request_kind kind;
+	union {
+		gale_spec            submit;
+		gale_command         command;
+		gale_supervisor_info supervisor;
+		gale_heartbeat       worker;
+	} u;
+} gale_request;
+
+typedef struct gale_topology_summary {
+	char    *name;
+	char    *status;
+	uint32_t workers;
+	uint32_t tasks;
+	uint64_t uptime_secs;
+} gale_topology_summary;
+
+// Nimbus's answer to any request (gale.Reply).
+typedef struct gale_reply {
+	bool                   ok;
+	char                  *error; // when !ok
+	gale_topology_summary *topologies;
+	size_t                 ntopologies;
+	gale_assignment       *assignments; // to a supervisor: its workers'
+	size_t                 nassignments;
+	char                  *stats_json;
+} gale_reply;
+
+// Frees what the struct owns (not the struct) and zeroes it; accepts a
+// zeroed or partly filled struct.
+void gale_command_fini(gale_command *c);
+void gale_supervisor_info_fini(gale_supervisor_info *s);
+void gale_request_fini(gale_request *r);
+void gale_reply_fini(gale_reply *r);
+
+// As the codecs above. Encoding a request of kind GALE_REQ_NONE, or with a
+// kind outside the enums, is GALE_EINVAL; decoding a request with no body,
+// or a command kind this version does not know, is GALE_EPROTO.
+gale_err gale_request_encode(
+    const gale_request *r, uint8_t **buf, size_t *len);
+gale_err gale_request_decode(gale_request *out, const void *buf, size_t len);
+gale_err gale_reply_encode(const gale_reply *r, uint8_t **buf, size_t *len);
+gale_err gale_reply_decode(gale_reply *out, const void *buf, size_t len);
 
 #endif // GALE_PROTO_WIRE_H
