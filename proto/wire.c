@@ -628,23 +628,43 @@ reader_anchor(const uint8_t *p, const uint8_t *end, gale_anchor *a)
 	return GALE_OK;
 }
 
-// Makes room for one more element in a scratch array that doubles.
-static gale_err
-reader_grow(void **arr, size_t *cap, size_t n, size_t size)
+// The next capacity of a scratch array that must hold n + 1 elements.
+static size_t
+reader_next_cap(size_t cap)
 {
-	if (n < *cap) {
+	size_t ncap = cap > 0 ? cap * 2 : 16;
+	return ncap < GALE_WIRE_MAX_VALUES ? ncap : GALE_WIRE_MAX_VALUES;
+}
+
+static gale_err
+reader_grow_values(gale_batch_reader *r, size_t n)
+{
+	if (n < r->values_cap) {
 		return GALE_OK;
 	}
-	size_t ncap = *cap > 0 ? *cap * 2 : 16;
-	if (ncap > GALE_WIRE_MAX_VALUES) {
-		ncap = GALE_WIRE_MAX_VALUES;
-	}
-	void *a = realloc(*arr, ncap * size);
+	size_t      cap = reader_next_cap(r->values_cap);
+	gale_value *a   = realloc(r->values, cap * sizeof *a);
 	if (a == NULL) {
 		return GALE_ENOMEM;
 	}
-	*arr = a;
-	*cap = ncap;
+	r->values     = a;
+	r->values_cap = cap;
+	return GALE_OK;
+}
+
+static gale_err
+reader_grow_anchors(gale_batch_reader *r, size_t n)
+{
+	if (n < r->anchors_cap) {
+		return GALE_OK;
+	}
+	size_t       cap = reader_next_cap(r->anchors_cap);
+	gale_anchor *a   = realloc(r->anchors, cap * sizeof *a);
+	if (a == NULL) {
+		return GALE_ENOMEM;
+	}
+	r->anchors     = a;
+	r->anchors_cap = cap;
 	return GALE_OK;
 }
 
@@ -686,8 +706,7 @@ reader_tuple(
 			    || nv == GALE_WIRE_MAX_VALUES) {
 				return GALE_EPROTO;
 			}
-			err = reader_grow((void **) &r->values, &r->values_cap,
-			    nv, sizeof *r->values);
+			err = reader_grow_values(r, nv);
 			if (err == GALE_OK) {
 				err = reader_value(
 				    s, s + len, &r->values[nv++]);
@@ -702,8 +721,7 @@ reader_tuple(
 			    || na == GALE_WIRE_MAX_VALUES) {
 				return GALE_EPROTO;
 			}
-			err = reader_grow((void **) &r->anchors,
-			    &r->anchors_cap, na, sizeof *r->anchors);
+			err = reader_grow_anchors(r, na);
 			if (err == GALE_OK) {
 				err = reader_anchor(
 				    s, s + len, &r->anchors[na++]);
@@ -943,19 +961,21 @@ copy_str(char **dst, const char *src)
 	return *dst != NULL;
 }
 
-static bool
-copy_mem(void **dst, const void *src, size_t len)
+// A heap copy of n elements of size bytes, or NULL when there are none;
+// *ok is cleared when the copy fails and left alone otherwise.
+static void *
+dup_array(const void *src, size_t n, size_t size, bool *ok)
 {
-	*dst = NULL;
-	if (len == 0 || src == NULL) {
-		return true;
+	if (n == 0 || src == NULL) {
+		return NULL;
 	}
-	*dst = malloc(len);
-	if (*dst == NULL) {
-		return false;
+	void *dst = n <= SIZE_MAX / size ? malloc(n * size) : NULL;
+	if (dst == NULL) {
+		*ok = false;
+		return NULL;
 	}
-	memcpy(*dst, src, len);
-	return true;
+	memcpy(dst, src, n * size);
+	return dst;
 }
 
 // ---------------------------------------------------------------------
@@ -1020,12 +1040,12 @@ gale_spec_copy(gale_spec *dst, const gale_spec *src)
 		for (size_t i = 0; i < src->nlibraries; i++) {
 			const gale_shipped_lib *l = &src->libraries[i];
 			gale_shipped_lib       *d = &dst->libraries[i];
-			if (!copy_str(&d->path, l->path)
-			    || !copy_mem(
-				(void **) &d->content, l->content, l->len)) {
+			bool ok    = copy_str(&d->path, l->path);
+			d->content = dup_array(l->content, l->len, 1, &ok);
+			d->len     = d->content != NULL ? l->len : 0;
+			if (!ok) {
 				goto fail;
 			}
-			d->len = d->content != NULL ? l->len : 0;
 		}
 	}
 	return GALE_OK;
@@ -1117,12 +1137,13 @@ spec_from_pb(gale_spec *s, const Gale__TopologySpec *m)
 		for (size_t i = 0; i < m->n_libraries; i++) {
 			const Gale__ShippedLibrary *l = m->libraries[i];
 			gale_shipped_lib           *d = &s->libraries[i];
-			if (!dup_str(&d->path, l->path)
-			    || !copy_mem((void **) &d->content,
-				l->content.data, l->content.len)) {
+			bool ok    = dup_str(&d->path, l->path);
+			d->content = dup_array(
+			    l->content.data, l->content.len, 1, &ok);
+			d->len = d->content != NULL ? l->content.len : 0;
+			if (!ok) {
 				goto fail;
 			}
-			d->len = d->content != NULL ? l->content.len : 0;
 		}
 	}
 	return GALE_OK;
@@ -1269,20 +1290,23 @@ gale_assignment_copy(gale_assignment *dst, const gale_assignment *src)
 			gale_worker_slot       *d = &dst->workers[i];
 			d->index                  = w->index;
 			d->port                   = w->port;
-			if (!copy_str(&d->host, w->host)
-			    || !copy_str(&d->supervisor, w->supervisor)
-			    || !copy_mem((void **) &d->tasks, w->tasks,
-				w->ntasks * sizeof *w->tasks)) {
+			bool ok                   = copy_str(&d->host, w->host)
+			    && copy_str(&d->supervisor, w->supervisor);
+			d->tasks = dup_array(
+			    w->tasks, w->ntasks, sizeof *w->tasks, &ok);
+			d->ntasks = d->tasks != NULL ? w->ntasks : 0;
+			if (!ok) {
 				goto fail;
 			}
-			d->ntasks = d->tasks != NULL ? w->ntasks : 0;
 		}
 	}
-	if (!copy_mem((void **) &dst->finished_tasks, src->finished_tasks,
-		src->nfinished * sizeof *src->finished_tasks)) {
+	bool ok             = true;
+	dst->finished_tasks = dup_array(src->finished_tasks, src->nfinished,
+	    sizeof *src->finished_tasks, &ok);
+	dst->nfinished      = dst->finished_tasks != NULL ? src->nfinished : 0;
+	if (!ok) {
 		goto fail;
 	}
-	dst->nfinished = dst->finished_tasks != NULL ? src->nfinished : 0;
 	if (!endpoints_copy(&dst->endpoints, &dst->nendpoints, src->endpoints,
 		src->nendpoints)
 	    || !copy_str(&dst->run_id, src->run_id)) {
@@ -1364,20 +1388,23 @@ assignment_from_pb(gale_assignment *a, const Gale__Assignment *m)
 			gale_worker_slot       *d = &a->workers[i];
 			d->index                  = w->index;
 			d->port                   = w->port;
-			if (!dup_str(&d->host, w->host)
-			    || !dup_str(&d->supervisor, w->supervisor)
-			    || !copy_mem((void **) &d->tasks, w->tasks,
-				w->n_tasks * sizeof *w->tasks)) {
+			bool ok                   = dup_str(&d->host, w->host)
+			    && dup_str(&d->supervisor, w->supervisor);
+			d->tasks = dup_array(
+			    w->tasks, w->n_tasks, sizeof *w->tasks, &ok);
+			d->ntasks = d->tasks != NULL ? w->n_tasks : 0;
+			if (!ok) {
 				goto fail;
 			}
-			d->ntasks = d->tasks != NULL ? w->n_tasks : 0;
 		}
 	}
-	if (!copy_mem((void **) &a->finished_tasks, m->finished_tasks,
-		m->n_finished_tasks * sizeof *m->finished_tasks)) {
+	bool ok           = true;
+	a->finished_tasks = dup_array(m->finished_tasks, m->n_finished_tasks,
+	    sizeof *m->finished_tasks, &ok);
+	a->nfinished = a->finished_tasks != NULL ? m->n_finished_tasks : 0;
+	if (!ok) {
 		goto fail;
 	}
-	a->nfinished = a->finished_tasks != NULL ? m->n_finished_tasks : 0;
 	if (!endpoints_from_pb(
 		&a->endpoints, &a->nendpoints, m->endpoints, m->n_endpoints)
 	    || !dup_str(&a->run_id, m->run_id)) {
@@ -1589,12 +1616,13 @@ gale_heartbeat_copy(gale_heartbeat *dst, const gale_heartbeat *src)
 	dst->endpoints  = NULL;
 	dst->nendpoints = 0;
 	dst->error      = NULL;
-	if (!copy_str(&dst->topology, src->topology)
-	    || !copy_mem((void **) &dst->tasks, src->tasks,
-		src->ntasks * sizeof *src->tasks)) {
+	bool ok         = copy_str(&dst->topology, src->topology);
+	dst->tasks
+	    = dup_array(src->tasks, src->ntasks, sizeof *src->tasks, &ok);
+	dst->ntasks = dst->tasks != NULL ? src->ntasks : 0;
+	if (!ok) {
 		goto fail;
 	}
-	dst->ntasks = dst->tasks != NULL ? src->ntasks : 0;
 	if (!endpoints_copy(&dst->endpoints, &dst->nendpoints, src->endpoints,
 		src->nendpoints)
 	    || !copy_str(&dst->error, src->error)) {
@@ -1872,12 +1900,12 @@ supervisor_from_pb(gale_supervisor_info *s, const Gale__SupervisorInfo *m)
 {
 	memset(s, 0, sizeof *s);
 	gale_err err = GALE_ENOMEM;
-	if (!dup_str(&s->id, m->id) || !dup_str(&s->host, m->host)
-	    || !copy_mem((void **) &s->ports, m->ports,
-		m->n_ports * sizeof *m->ports)) {
+	bool     ok  = dup_str(&s->id, m->id) && dup_str(&s->host, m->host);
+	s->ports     = dup_array(m->ports, m->n_ports, sizeof *m->ports, &ok);
+	s->nports    = s->ports != NULL ? m->n_ports : 0;
+	if (!ok) {
 		goto fail;
 	}
-	s->nports = s->ports != NULL ? m->n_ports : 0;
 	if (m->n_workers > 0) {
 		s->workers = calloc(m->n_workers, sizeof *s->workers);
 		if (s->workers == NULL) {
