@@ -1,2 +1,331 @@
 // SPDX-License-Identifier: MIT
-// placeholder
+// validate.c - resolves a topology's components and checks what depends on
+// them: their kinds, the streams they declare and the fields of those
+// streams.
+//
+// Everything that can be checked from the text alone (keys, types, ids,
+// stream endpoints, cycles) is checked by the parser, so that one run of
+// `gale validate` reports those errors together.
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime/registry.h"
+#include "topology/model.h"
+#include "topology/parser.h"
+#include "topology/suggest.h"
+
+#define VALIDATE_SHOW_LEN 80
+
+typedef struct validate_entry {
+	const char *id;
+	size_t      idx;
+} validate_entry;
+
+typedef struct validate_ctx {
+	const char     *file;
+	gale_diag      *d;
+	validate_entry *byid; // components with an id, sorted by id
+	size_t          nbyid;
+	size_t      nerrors;
+	bool        failed;
+	char        show[4][VALIDATE_SHOW_LEN];
+	unsigned    nshow;
+} validate_ctx;
+
+static void validate_error(validate_ctx *v, const gale_where *at,
+    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void
+validate_error(validate_ctx *v, const gale_where *at, const char *fmt, ...)
+{
+	v->failed = true;
+	if (v->nerrors >= GALE_TOPOLOGY_MAX_ERRORS) {
+		if (v->nerrors == GALE_TOPOLOGY_MAX_ERRORS) {
+			gale_diag_add(v->d, v->file, NULL,
+			    "too many errors; stopping after %d",
+			    GALE_TOPOLOGY_MAX_ERRORS);
+			v->nerrors++;
+		}
+		return;
+	}
+	char    msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	gale_diag_add(v->d, v->file, at, "%s", msg);
+	v->nerrors++;
+}
+
+static const char *
+validate_show(validate_ctx *v, const char *s)
+{
+	char *buf = v->show[v->nshow++ % 4];
+	return gale__suggest_show(buf, VALIDATE_SHOW_LEN, s);
+}
+
+// Appends the names in list (closed by NULL) to buf as "a, b, c".
+static void
+validate_join(char *buf, size_t cap, const char *const *list)
+{
+	size_t used = 0;
+	buf[0]      = '\0';
+	for (size_t i = 0; list != NULL && list[i] != NULL; i++) {
+		int w = snprintf(buf + used, cap - used, "%s%s", i ? ", " : "",
+		    list[i]);
+		if (w < 0 || (size_t) w >= cap - used) {
+			break;
+		}
+		used += (size_t) w;
+	}
+}
+
+static int
+validate_entry_cmp(const void *a, const void *b)
+{
+	return strcmp(((const validate_entry *) a)->id,
+	    ((const validate_entry *) b)->id);
+}
+
+// The component named id, found in the sorted index, or NULL.
+static gale_component_def *
+validate_find(validate_ctx *v, gale_topology *t, const char *id)
+{
+	validate_entry  key = { id, 0 };
+	validate_entry *e   = bsearch(
+            &key, v->byid, v->nbyid, sizeof(validate_entry), validate_entry_cmp);
+	return e != NULL ? &t->components[e->idx] : NULL;
+}
+
+static const gale_stream_decl *
+validate_outputs(const gale_component_def *c)
+{
+	if (c->spout != NULL) {
+		return c->spout->outputs;
+	}
+	if (c->bolt != NULL) {
+		return c->bolt->outputs;
+	}
+	return NULL;
+}
+
+const gale_component_def *
+gale_topology_component(const gale_topology *t, const char *id)
+{
+	for (size_t i = 0; i < t->ncomponents; i++) {
+		if (t->components[i].id != NULL &&
+		    strcmp(t->components[i].id, id) == 0) {
+			return &t->components[i];
+		}
+	}
+	return NULL;
+}
+
+const char *const *
+gale_component_fields(const gale_component_def *c, const char *stream)
+{
+	static const char *const none[] = { NULL };
+	const gale_stream_decl  *decl   = validate_outputs(c);
+	if (stream == NULL) {
+		stream = GALE_DEFAULT_STREAM;
+	}
+	for (; decl != NULL && decl->stream != NULL; decl++) {
+		if (strcmp(decl->stream, stream) == 0) {
+			return decl->fields != NULL ? decl->fields : none;
+		}
+	}
+	return NULL;
+}
+
+// The path to dlopen for a component's library: absolute paths as they
+// are, others relative to libdir, or else to the directory of the file.
+static char *
+validate_library_path(const gale_topology *t, const char *library,
+    const char *libdir)
+{
+	char *path = NULL;
+	if (library[0] == '/') {
+		return strdup(library);
+	}
+	if (libdir != NULL) {
+		if (asprintf(&path, "%s/%s", libdir, library) < 0) {
+			return NULL;
+		}
+		return path;
+	}
+	const char *file  = t->file != NULL ? t->file : "";
+	const char *slash = strrchr(file, '/');
+	if (slash == NULL) {
+		if (asprintf(&path, "./%s", library) < 0) {
+			return NULL;
+		}
+	} else if (asprintf(&path, "%.*s/%s", (int) (slash - file), file,
+	               library) < 0) {
+		return NULL;
+	}
+	return path;
+}
+
+static void
+validate_resolve(validate_ctx *v, gale_topology *t, size_t i,
+    const char *libdir)
+{
+	gale_component_def         *c    = &t->components[i];
+	const gale_component_marks *m    = gale__topology_component_marks(t, i);
+	const char                 *kind = c->is_spout ? "spout" : "bolt";
+	char                        err[512];
+	const gale_component       *found = NULL;
+
+	c->spout = NULL;
+	c->bolt  = NULL;
+	if (c->component == NULL) {
+		return;
+	}
+	char *path = NULL;
+	if (c->library != NULL) {
+		path = validate_library_path(t, c->library, libdir);
+		if (path == NULL) {
+			validate_error(v, NULL, "out of memory");
+			return;
+		}
+	}
+	err[0]      = '\0';
+	gale_err rv = gale__registry_find(path, c->component, &found, err,
+	    sizeof(err));
+	if (rv != GALE_OK) {
+		const gale_where *at = &m->component;
+		if (c->library != NULL &&
+		    strncmp(err, "cannot load", strlen("cannot load")) == 0) {
+			at = &m->library;
+		}
+		const char *best = NULL;
+		if (c->library == NULL) {
+			gale_suggest s;
+			gale__suggest_init(&s, c->component);
+			for (const gale_builtin *b = gale__builtins;
+			     b->name != NULL; b++) {
+				gale__suggest_add(&s, b->name);
+			}
+			best = gale__suggest_best(&s);
+		}
+		if (best != NULL) {
+			validate_error(v, at, "%s '%s': %s; did you mean '%s'?",
+			    kind, c->id, err, best);
+		} else if (c->library == NULL) {
+			validate_error(v, at,
+			    "%s '%s': %s (a component from a shared library "
+			    "needs 'library:')",
+			    kind, c->id, err);
+		} else {
+			validate_error(v, at, "%s '%s': %s", kind, c->id, err);
+		}
+		free(path);
+		return;
+	}
+	free(path);
+	if (c->is_spout && found->spout == NULL) {
+		validate_error(v, &m->component,
+		    "spout '%s': '%s' is a bolt; list it under 'bolts'", c->id,
+		    validate_show(v, c->component));
+		return;
+	}
+	if (!c->is_spout && found->bolt == NULL) {
+		validate_error(v, &m->component,
+		    "bolt '%s': '%s' is a spout; list it under 'spouts'", c->id,
+		    validate_show(v, c->component));
+		return;
+	}
+	c->spout = found->spout;
+	c->bolt  = found->bolt;
+}
+
+static void
+validate_stream(validate_ctx *v, gale_topology *t, size_t k)
+{
+	const gale_stream_def   *s = &t->streams[k];
+	const gale_stream_marks *m = gale__topology_stream_marks(t, k);
+	if (s->from == NULL || s->to == NULL) {
+		return;
+	}
+	const gale_component_def *src = validate_find(v, t, s->from);
+	if (src == NULL || (src->spout == NULL && src->bolt == NULL)) {
+		return; // Reported by the parser or by resolution.
+	}
+	char label[200];
+	snprintf(label, sizeof(label), "stream '%s' -> '%s'", s->from, s->to);
+	const char *const *fields = gale_component_fields(src, s->stream);
+	if (fields == NULL) {
+		const gale_stream_decl *decl = validate_outputs(src);
+		char                    list[400];
+		size_t                  used = 0;
+		list[0]                      = '\0';
+		for (; decl != NULL && decl->stream != NULL; decl++) {
+			int w = snprintf(list + used, sizeof(list) - used,
+			    "%s%s", used ? ", " : "", decl->stream);
+			if (w < 0 || (size_t) w >= sizeof(list) - used) {
+				break;
+			}
+			used += (size_t) w;
+		}
+		validate_error(v, &m->stream,
+		    "%s: '%s' declares no output stream '%s' (%s%s)", label,
+		    s->from, validate_show(v, s->stream),
+		    used ? "it declares: " : "it declares no output streams",
+		    list);
+		return;
+	}
+	if (s->grouping != GALE_GROUP_FIELDS) {
+		return;
+	}
+	for (size_t i = 0; i < s->nfields; i++) {
+		bool known = false;
+		for (size_t j = 0; fields[j] != NULL && !known; j++) {
+			known = strcmp(fields[j], s->fields[i]) == 0;
+		}
+		if (known) {
+			continue;
+		}
+		char list[400];
+		validate_join(list, sizeof(list), fields);
+		validate_error(v, &m->fields[i],
+		    "%s: FIELDS argument '%s' is not a field of stream '%s' of "
+		    "'%s' (declared fields: %s)",
+		    label, validate_show(v, s->fields[i]),
+		    validate_show(v, s->stream), s->from,
+		    fields[0] != NULL ? list : "none");
+	}
+}
+
+gale_err
+gale_topology_validate(gale_topology *t, const char *libdir, gale_diag *d)
+{
+	validate_ctx v = {
+		.file = t->file != NULL ? t->file : "<input>",
+		.d    = d,
+	};
+	for (size_t i = 0; i < t->ncomponents; i++) {
+		validate_resolve(&v, t, i, libdir);
+	}
+	// The parser made sure ids are unique, so a sorted index finds a
+	// stream's source in O(log n) however large the topology is.
+	v.byid = calloc(t->ncomponents + 1, sizeof(validate_entry));
+	if (v.byid == NULL) {
+		gale_diag_add(d, v.file, NULL, "out of memory");
+		return GALE_ENOMEM;
+	}
+	for (size_t i = 0; i < t->ncomponents; i++) {
+		if (t->components[i].id != NULL) {
+			v.byid[v.nbyid++] =
+			    (validate_entry) { t->components[i].id, i };
+		}
+	}
+	qsort(v.byid, v.nbyid, sizeof(validate_entry), validate_entry_cmp);
+	for (size_t k = 0; k < t->nstreams; k++) {
+		validate_stream(&v, t, k);
+	}
+	free(v.byid);
+	return v.failed ? GALE_EINVAL : GALE_OK;
+}

@@ -1,0 +1,366 @@
+// SPDX-License-Identifier: MIT
+// validate_test.c - tests of topology/validate.c: resolving components from
+// shared libraries and checking kinds, streams and fields against what the
+// components declare.
+
+#include <criterion/criterion.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "runtime/registry.h"
+#include "topology/model.h"
+
+static gale_diag d;
+
+static void
+setup(void)
+{
+	gale_diag_init(&d);
+}
+
+static void
+teardown(void)
+{
+	gale_diag_fini(&d);
+}
+
+TestSuite(validate, .init = setup, .fini = teardown);
+
+static const char *
+all_lines(void)
+{
+	static char buf[16384];
+	size_t      used = 0;
+	buf[0]           = '\0';
+	for (size_t i = 0; i < d.n && used < sizeof(buf) - 1; i++) {
+		int w = snprintf(buf + used, sizeof(buf) - used, "  %s\n",
+		    d.lines[i]);
+		if (w < 0) {
+			break;
+		}
+		used += (size_t) w;
+	}
+	return buf;
+}
+
+static bool
+has(const char *needle)
+{
+	for (size_t i = 0; i < d.n; i++) {
+		if (strstr(d.lines[i], needle) != NULL) {
+			return true;
+		}
+	}
+	return false;
+}
+
+#define expect_msg(needle)                                                    \
+	cr_expect(has(needle), "no message contains \"%s\"; got:\n%s",       \
+	    (needle), all_lines())
+
+// Parses yaml (a format taking the test library's path for every %1$s) as
+// file, which must succeed.
+static gale_topology *
+parse_as(const char *file, const char *fmt)
+{
+	char *yaml = NULL;
+	cr_assert_geq(asprintf(&yaml, fmt, TOPOLOGY_TEST_LIB), 0);
+	gale_topology *t  = NULL;
+	gale_err       rv = gale_topology_parse(
+            &t, file, yaml, strlen(yaml), &d);
+	free(yaml);
+	cr_assert_eq(rv, GALE_OK, "parse failed:\n%s", all_lines());
+	return t;
+}
+
+static gale_topology *
+parse(const char *fmt)
+{
+	return parse_as("t.yaml", fmt);
+}
+
+// The same topology as in BASE below, with the library path left open.
+#define SPOUT_SRC                                                             \
+	"spouts:\n"                                                           \
+	"  - id: src\n"                                                       \
+	"    component: fake_spout\n"                                         \
+	"    library: %1$s\n"
+#define BOLT_SPLIT                                                            \
+	"bolts:\n"                                                            \
+	"  - id: split\n"                                                     \
+	"    component: fake_bolt\n"                                          \
+	"    library: %1$s\n"
+#define BASE                                                                  \
+	"name: x\n" SPOUT_SRC BOLT_SPLIT                                      \
+	"streams:\n"                                                          \
+	"  - from: src\n"                                                     \
+	"    to: split\n"                                                     \
+	"    grouping: {type: FIELDS, args: [line]}\n"
+
+Test(validate, resolves_components_from_an_absolute_library_path)
+{
+	gale_topology *t = parse(BASE);
+	cr_assert_eq(gale_topology_validate(t, NULL, &d), GALE_OK, "%s",
+	    all_lines());
+	cr_expect_eq(d.n, 0);
+	cr_expect_not_null(t->components[0].spout);
+	cr_expect_null(t->components[0].bolt);
+	cr_expect_null(t->components[1].spout);
+	cr_expect_not_null(t->components[1].bolt);
+
+	const char *const *f = gale_component_fields(&t->components[0], NULL);
+	cr_assert_not_null(f);
+	cr_expect_str_eq(f[0], "line");
+	cr_expect_null(f[1]);
+	f = gale_component_fields(&t->components[0], "words");
+	cr_assert_not_null(f);
+	cr_expect_str_eq(f[0], "word");
+	cr_expect_str_eq(f[1], "count");
+	cr_expect_null(f[2]);
+	f = gale_component_fields(&t->components[1], "default");
+	cr_assert_not_null(f);
+	cr_expect_str_eq(f[0], "word");
+	cr_expect_null(gale_component_fields(&t->components[1], "words"));
+
+	// Validating again resolves again, with the same result.
+	cr_expect_eq(gale_topology_validate(t, NULL, &d), GALE_OK);
+	cr_expect_not_null(t->components[0].spout);
+	gale_topology_destroy(&t);
+}
+
+Test(validate, resolves_relative_paths_against_the_files_directory)
+{
+	char dir[] = "/tmp/gale-validate-XXXXXX";
+	cr_assert_not_null(mkdtemp(dir));
+	char sub[300], link[300], file[300];
+	snprintf(sub, sizeof(sub), "%s/lib", dir);
+	snprintf(link, sizeof(link), "%s/lib/libt.so", dir);
+	snprintf(file, sizeof(file), "%s/t.yaml", dir);
+	cr_assert_eq(mkdir(sub, 0700), 0);
+	cr_assert_eq(symlink(TOPOLOGY_TEST_LIB, link), 0);
+
+	static const char yaml[] = "name: x\n"
+				   "spouts:\n"
+				   "  - id: src\n"
+				   "    component: fake_spout\n"
+				   "    library: lib/libt.so\n";
+	gale_topology *t = parse_as(file, yaml);
+	cr_expect_eq(gale_topology_validate(t, NULL, &d), GALE_OK, "%s",
+	    all_lines());
+	cr_expect_not_null(t->components[0].spout);
+	gale_topology_destroy(&t);
+
+	// The same text read from elsewhere finds no library there.
+	t = parse_as("elsewhere/t.yaml", yaml);
+	cr_expect_eq(gale_topology_validate(t, NULL, &d), GALE_EINVAL);
+	expect_msg("elsewhere/t.yaml:5:14: spout 'src': cannot load library "
+	           "'elsewhere/lib/libt.so'");
+	gale_topology_destroy(&t);
+
+	// A libdir replaces the file's directory.
+	gale_diag_fini(&d);
+	t = parse_as("elsewhere/t.yaml", yaml);
+	cr_expect_eq(gale_topology_validate(t, dir, &d), GALE_OK, "%s",
+	    all_lines());
+	gale_topology_destroy(&t);
+
+	// A file name without a directory means the current one.
+	t = parse_as("t.yaml", yaml);
+	cr_expect_eq(gale_topology_validate(t, NULL, &d), GALE_EINVAL);
+	expect_msg("t.yaml:5:14: spout 'src': cannot load library "
+	           "'./lib/libt.so'");
+	gale_topology_destroy(&t);
+
+	unlink(link);
+	rmdir(sub);
+	rmdir(dir);
+}
+
+Test(validate, reports_a_missing_library_and_a_missing_symbol)
+{
+	gale_topology *t = parse("name: x\n"
+				 "spouts:\n"                          // 2
+				 "  - id: src\n"                      // 3
+				 "    component: fake_spuot\n"        // 4
+				 "    library: %1$s\n"                // 5
+				 "  - id: other\n"                    // 6
+				 "    component: fake_spout\n"        // 7
+				 "    library: /nonexistent/libx.so\n"); // 8
+	cr_expect_eq(gale_topology_validate(t, NULL, &d), GALE_EINVAL);
+	char want[512];
+	snprintf(want, sizeof(want),
+	    "t.yaml:4:16: spout 'src': library '%s' has no component "
+	    "'fake_spuot'",
+	    TOPOLOGY_TEST_LIB);
+	expect_msg(want);
+	expect_msg("t.yaml:8:14: spout 'other': cannot load library "
+	           "'/nonexistent/libx.so'");
+	cr_expect_eq(d.n, 2, "%s", all_lines());
+	cr_expect_null(t->components[0].spout);
+	cr_expect_null(t->components[1].spout);
+	gale_topology_destroy(&t);
+}
+
+Test(validate, refuses_a_spout_under_bolts_and_a_bolt_under_spouts)
+{
+	gale_topology *t = parse("name: x\n"
+				 "spouts:\n"                   // 2
+				 "  - id: src\n"               // 3
+				 "    component: fake_bolt\n"  // 4
+				 "    library: %1$s\n"         // 5
+				 "bolts:\n"                    // 6
+				 "  - id: b\n"                 // 7
+				 "    component: fake_spout\n" // 8
+				 "    library: %1$s\n"         // 9
+				 "streams:\n"
+				 "  - {from: src, to: b, grouping: {type: ALL}}\n");
+	cr_expect_eq(gale_topology_validate(t, NULL, &d), GALE_EINVAL);
+	expect_msg("t.yaml:4:16: spout 'src': 'fake_bolt' is a bolt; list it "
+	           "under 'bolts'");
+	expect_msg("t.yaml:8:16: bolt 'b': 'fake_spout' is a spout; list it "
+	           "under 'spouts'");
+	cr_expect_eq(d.n, 2, "%s", all_lines());
+	cr_expect_null(t->components[0].spout);
+	cr_expect_null(t->components[0].bolt);
+	gale_topology_destroy(&t);
+}
+
+Test(validate, refuses_exports_of_both_kinds_or_neither)
+{
+	gale_topology *t = parse("name: x\n"
+				 "spouts:\n"                     // 2
+				 "  - id: a\n"                   // 3
+				 "    component: fake_both\n"    // 4
+				 "    library: %1$s\n"           // 5
+				 "  - id: b\n"                   // 6
+				 "    component: fake_neither\n" // 7
+				 "    library: %1$s\n");
+	cr_expect_eq(gale_topology_validate(t, NULL, &d), GALE_EINVAL);
+	expect_msg("t.yaml:4:16: spout 'a': component 'fake_both' in");
+	expect_msg("must set exactly one of spout and bolt");
+	expect_msg("t.yaml:7:16: spout 'b': component 'fake_neither' in");
+	gale_topology_destroy(&t);
+}
+
+Test(validate, reports_an_undeclared_stream_listing_the_declared_ones)
+{
+	gale_topology *t = parse("name: x\n" SPOUT_SRC BOLT_SPLIT // 1-9
+				 "  - id: sink\n"                  // 10
+				 "    component: fake_sink\n"      // 11
+				 "    library: %1$s\n"             // 12
+				 "  - id: after\n"                 // 13
+				 "    component: fake_sink\n"      // 14
+				 "    library: %1$s\n"             // 15
+				 "streams:\n"                      // 16
+				 "  - from: src\n"                 // 17
+				 "    to: split\n"                 // 18
+				 "    stream: lines\n"             // 19
+				 "    grouping: {type: SHUFFLE}\n" // 20
+				 "  - from: src\n"                 // 21
+				 "    to: sink\n"                  // 22
+				 "    grouping:\n"                 // 23
+				 "      type: SHUFFLE\n"           // 24
+				 "      streamId: words\n"         // 25
+				 "  - from: sink\n"                // 26
+				 "    to: after\n"                 // 27
+				 "    grouping: {type: GLOBAL}\n");
+	cr_expect_eq(gale_topology_validate(t, NULL, &d), GALE_EINVAL);
+	expect_msg("t.yaml:19:13: stream 'src' -> 'split': 'src' declares no "
+	           "output stream 'lines' (it declares: default, words)");
+	expect_msg("t.yaml:26:5: stream 'sink' -> 'after': 'sink' declares "
+	           "no output stream 'default' (it declares no output "
+	           "streams)");
+	cr_expect_eq(d.n, 2, "%s", all_lines());
+	gale_topology_destroy(&t);
+}
+
+Test(validate, reports_fields_arguments_that_are_not_declared)
+{
+	gale_topology *t = parse("name: x\n" SPOUT_SRC BOLT_SPLIT // 1-9
+				 "  - id: c\n"                     // 10
+				 "    component: fake_sink\n"      // 11
+				 "    library: %1$s\n"             // 12
+				 "streams:\n"                      // 13
+				 "  - from: src\n"                 // 14
+				 "    to: split\n"                 // 15
+				 "    grouping:\n"                 // 16
+				 "      type: FIELDS\n"            // 17
+				 "      args: [line, wrd]\n"       // 18
+				 "  - from: src\n"                 // 19
+				 "    to: c\n"                     // 20
+				 "    stream: words\n"             // 21
+				 "    grouping:\n"                 // 22
+				 "      type: FIELDS\n"            // 23
+				 "      args: [count, word]\n"     // 24
+				 "  - from: split\n"               // 25
+				 "    to: c\n"                     // 26
+				 "    grouping:\n"                 // 27
+				 "      type: FIELDS\n"            // 28
+				 "      args: [line]\n");          // 29
+	cr_expect_eq(gale_topology_validate(t, NULL, &d), GALE_EINVAL);
+	expect_msg("t.yaml:18:20: stream 'src' -> 'split': FIELDS argument "
+	           "'wrd' is not a field of stream 'default' of 'src' "
+	           "(declared fields: line)");
+	expect_msg("t.yaml:29:14: stream 'split' -> 'c': FIELDS argument "
+	           "'line' is not a field of stream 'default' of 'split' "
+	           "(declared fields: word)");
+	// The fields of the words stream are fine, in any order.
+	cr_expect_eq(d.n, 2, "%s", all_lines());
+	gale_topology_destroy(&t);
+}
+
+Test(validate, reports_unknown_built_in_components)
+{
+	gale_topology *t = parse("name: x\n"
+				 "spouts:\n"
+				 "  - id: src\n"
+				 "    component: no_such_component_anywhere\n");
+	cr_expect_eq(gale_topology_validate(t, NULL, &d), GALE_EINVAL);
+	expect_msg("t.yaml:4:16: spout 'src': unknown built-in component "
+	           "'no_such_component_anywhere' (a component from a shared "
+	           "library needs 'library:')");
+	gale_topology_destroy(&t);
+}
+
+Test(validate, reports_every_error_together)
+{
+	gale_topology *t = parse("name: x\n" SPOUT_SRC
+				 "bolts:\n"                       // 6
+				 "  - id: a\n"                    // 7
+				 "    component: fake_spout\n"    // 8
+				 "    library: %1$s\n"            // 9
+				 "  - id: b\n"                    // 10
+				 "    component: fake_blot\n"     // 11
+				 "    library: %1$s\n"            // 12
+				 "  - id: c\n"                    // 13
+				 "    component: fake_bolt\n"     // 14
+				 "    library: %1$s\n"            // 15
+				 "streams:\n"                     // 16
+				 "  - from: src\n"                // 17
+				 "    to: a\n"                    // 18
+				 "    grouping: {type: SHUFFLE}\n" // 19
+				 "  - from: src\n"                // 20
+				 "    to: b\n"                    // 21
+				 "    grouping: {type: SHUFFLE}\n" // 22
+				 "  - from: src\n"                // 23
+				 "    to: c\n"                    // 24
+				 "    grouping: {type: FIELDS, args: [x]}\n"); // 25
+	cr_expect_eq(gale_topology_validate(t, NULL, &d), GALE_EINVAL);
+	expect_msg("t.yaml:8:16: bolt 'a': 'fake_spout' is a spout");
+	expect_msg("t.yaml:11:16: bolt 'b': library");
+	expect_msg("has no component 'fake_blot'");
+	expect_msg("t.yaml:25:37: stream 'src' -> 'c': FIELDS argument 'x'");
+	cr_expect_eq(d.n, 3, "%s", all_lines());
+	gale_topology_destroy(&t);
+}
+
+Test(validate, finds_no_fields_on_an_unresolved_component)
+{
+	gale_component_def c = { .id = "x" };
+	cr_expect_null(gale_component_fields(&c, NULL));
+	cr_expect_null(gale_component_fields(&c, "default"));
+}

@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: MIT
+// config_keys.c - the known topology config keys and typed config lookups.
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "topology/config_keys.h"
+#include "topology/model.h"
+
+// Integer limits stop at INT32_MAX so that a checked value fits every
+// integer type the runtime stores it in.
+#define CONF_INT_MAX 2147483647.0
+
+const gale_config_key gale__config_keys[] = {
+	{ "topology.workers", GALE_CONF_INT, 1, CONF_INT_MAX, "1",
+	    "worker processes" },
+	{ "topology.acker.executors", GALE_CONF_INT, 0, CONF_INT_MAX, NULL,
+	    "acker tasks; 0 turns tracking off; default: topology.workers" },
+	{ "topology.max.spout.pending", GALE_CONF_INT, 0, CONF_INT_MAX, "0",
+	    "pending trees per spout task; 0: no limit" },
+	{ "topology.message.timeout.secs", GALE_CONF_INT, 1, CONF_INT_MAX,
+	    "30", "seconds before a pending tree fails" },
+	{ "topology.debug", GALE_CONF_BOOL, 0, 0, "false",
+	    "log every tuple" },
+	{ "topology.debug.replays", GALE_CONF_BOOL, 0, 0, "false",
+	    "log every replay" },
+	{ "topology.trace.sample.rate", GALE_CONF_FLOAT, 0, 1, NULL,
+	    "fraction of tuples traced; default: chosen by the runtime" },
+	{ "topology.transfer.batch.size", GALE_CONF_INT, 1, CONF_INT_MAX,
+	    "256", "items per batch before it is sent" },
+	{ "topology.transfer.flush.micros", GALE_CONF_INT, 0, CONF_INT_MAX,
+	    "1000", "the longest an item waits in a batch" },
+	{ "topology.executor.receive.buffer.size", GALE_CONF_INT, 1,
+	    CONF_INT_MAX, "1024", "batches per task inbox" },
+	{ "topology.stats.sample.rate", GALE_CONF_FLOAT, 0, 1, NULL,
+	    "fraction of tuples timed; default: chosen by the runtime" },
+	{ NULL, 0, 0, 0, NULL, NULL },
+};
+
+const gale_config_key *
+gale__config_key_find(const char *name)
+{
+	if (name == NULL) {
+		return NULL;
+	}
+	for (const gale_config_key *k = gale__config_keys; k->name != NULL;
+	     k++) {
+		if (strcmp(k->name, name) == 0) {
+			return k;
+		}
+	}
+	return NULL;
+}
+
+bool
+gale__config_parse_i64(const char *s, int64_t *out)
+{
+	const char *p = s;
+	if (*p == '+' || *p == '-') {
+		p++;
+	}
+	if (!isdigit((unsigned char) *p)) {
+		return false;
+	}
+	for (const char *q = p; *q != '\0'; q++) {
+		if (!isdigit((unsigned char) *q)) {
+			return false;
+		}
+	}
+	errno       = 0;
+	long long v = strtoll(s, NULL, 10);
+	if (errno == ERANGE) {
+		return false;
+	}
+	*out = (int64_t) v;
+	return true;
+}
+
+bool
+gale__config_parse_f64(const char *s, double *out)
+{
+	// strtod skips leading space and reads hex floats, "nan" and "inf";
+	// none of them is a plain decimal number, so they are refused.
+	if (*s == '\0' || isspace((unsigned char) *s)) {
+		return false;
+	}
+	for (const char *q = s; *q != '\0'; q++) {
+		if (!isdigit((unsigned char) *q) && strchr("+-.eE", *q) == NULL) {
+			return false;
+		}
+	}
+	char *end;
+	errno    = 0;
+	double v = strtod(s, &end);
+	if (end == s || *end != '\0' || errno == ERANGE || !isfinite(v)) {
+		return false;
+	}
+	*out = v;
+	return true;
+}
+
+bool
+gale__config_parse_bool(const char *s, bool *out)
+{
+	static const char *const yes[] = { "true", "yes", "on", "1" };
+	static const char *const no[]  = { "false", "no", "off", "0" };
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (strcasecmp(s, yes[i]) == 0) {
+			*out = true;
+			return true;
+		}
+		if (strcasecmp(s, no[i]) == 0) {
+			*out = false;
+			return true;
+		}
+	}
+	return false;
+}
+
+bool
+gale__config_check(
+    const gale_config_key *k, const char *value, char *err, size_t errlen)
+{
+	switch (k->type) {
+	case GALE_CONF_INT: {
+		int64_t v;
+		if (!gale__config_parse_i64(value, &v) || (double) v < k->min ||
+		    (double) v > k->max) {
+			snprintf(err, errlen,
+			    "'%s' must be an integer from %.0f to %.0f, found "
+			    "'%.60s'",
+			    k->name, k->min, k->max, value);
+			return false;
+		}
+		return true;
+	}
+	case GALE_CONF_FLOAT: {
+		double v;
+		if (!gale__config_parse_f64(value, &v) || v < k->min ||
+		    v > k->max) {
+			snprintf(err, errlen,
+			    "'%s' must be a number from %g to %g, found '%.60s'",
+			    k->name, k->min, k->max, value);
+			return false;
+		}
+		return true;
+	}
+	case GALE_CONF_BOOL: {
+		bool v;
+		if (!gale__config_parse_bool(value, &v)) {
+			snprintf(err, errlen,
+			    "'%s' must be a boolean (true/false, yes/no, on/off, "
+			    "1/0), found '%.60s'",
+			    k->name, value);
+			return false;
+		}
+		return true;
+	}
+	}
+	snprintf(err, errlen, "'%s' has an unknown type", k->name);
+	return false;
+}
+
+const char *
+gale_topology_config_str(const gale_topology *t, const char *key)
+{
+	// The parser refuses duplicate keys and --set replaces values, so the
+	// first match is the only one.
+	for (size_t i = 0; i < t->nconfig; i++) {
+		if (strcmp(t->config[i].key, key) == 0) {
+			return t->config[i].value;
+		}
+	}
+	return NULL;
+}
+
+int64_t
+gale_topology_config_i64(const gale_topology *t, const char *key, int64_t def)
+{
+	const char *s = gale_topology_config_str(t, key);
+	int64_t     v;
+	if (s == NULL || !gale__config_parse_i64(s, &v)) {
+		return def;
+	}
+	return v;
+}
+
+double
+gale_topology_config_f64(const gale_topology *t, const char *key, double def)
+{
+	const char *s = gale_topology_config_str(t, key);
+	double      v;
+	if (s == NULL || !gale__config_parse_f64(s, &v)) {
+		return def;
+	}
+	return v;
+}
+
+bool
+gale_topology_config_bool(const gale_topology *t, const char *key, bool def)
+{
+	const char *s = gale_topology_config_str(t, key);
+	bool        v;
+	if (s == NULL || !gale__config_parse_bool(s, &v)) {
+		return def;
+	}
+	return v;
+}

@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: MIT
+// config_keys.h - the known topology config keys, their types, limits and
+// defaults, in one table.
+//
+// The parser and `--set` check every config value against this table, so
+// that the runtime can read values with gale_topology_config_*() without
+// checking them again.
+
+#ifndef GALE_TOPOLOGY_CONFIG_KEYS_H
+#define GALE_TOPOLOGY_CONFIG_KEYS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum {
+	GALE_CONF_INT = 1,
+	GALE_CONF_FLOAT,
+	GALE_CONF_BOOL,
+} gale_conf_type;
+
+typedef struct gale_config_key {
+	const char    *name;
+	gale_conf_type type;
+	double         min; // INT and FLOAT: the smallest value allowed
+	double         max; // INT and FLOAT: the largest value allowed
+	const char    *def; // the default as written; NULL: see doc
+	const char    *doc;
+} gale_config_key;
+
+// Every known key, closed by an entry whose name is NULL.
+extern const gale_config_key gale__config_keys[];
+
+// The key named name, or NULL when it is not a known key.
+const gale_config_key *gale__config_key_find(const char *name);
+
+// Checks that value is of the key's type and within its limits. On failure
+// writes a message naming the key and the value (without position) into err
+// and returns false.
+bool gale__config_check(const gale_config_key *k, const char *value,
+    char *err, size_t errlen);
+
+// Strict scalar parsers: the whole string must be the value. Integers are
+// decimal with an optional sign; floats must be finite; booleans are
+// true/false, yes/no, on/off or 1/0 in any letter case.
+bool gale__config_parse_i64(const char *s, int64_t *out);
+bool gale__config_parse_f64(const char *s, double *out);
+bool gale__config_parse_bool(const char *s, bool *out);
+
+#endif // GALE_TOPOLOGY_CONFIG_KEYS_H
