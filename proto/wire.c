@@ -2057,6 +2057,7 @@ gale_reply_fini(gale_reply *r)
 	}
 	free(r->assignments);
 	free(r->stats_json);
+	free(r->stats_table);
 	memset(r, 0, sizeof *r);
 }
 
@@ -2069,6 +2070,7 @@ gale_reply_encode(const gale_reply *r, uint8_t **buf, size_t *len)
 	m.ok           = r->ok;
 	m.error        = pb_str(r->error);
 	m.stats_json   = pb_str(r->stats_json);
+	m.stats_table  = pb_str(r->stats_table);
 	if (r->ntopologies > 0 && r->topologies != NULL) {
 		size_t                  n  = r->ntopologies;
 		Gale__TopologySummary **pp = pool_calloc(&pl, n, sizeof *pp);
@@ -2120,7 +2122,8 @@ reply_from_pb(gale_reply *r, const Gale__Reply *m)
 {
 	r->ok = m->ok;
 	if (!dup_str(&r->error, m->error)
-	    || !dup_str(&r->stats_json, m->stats_json)) {
+	    || !dup_str(&r->stats_json, m->stats_json)
+	    || !dup_str(&r->stats_table, m->stats_table)) {
 		return GALE_ENOMEM;
 	}
 	if (m->n_topologies > 0) {

@@ -325,6 +325,7 @@ typedef struct gale_reply {
 	gale_assignment       *assignments; // to a supervisor: its workers'
 	size_t                 nassignments;
 	char                  *stats_json;
+	char                  *stats_table; // the same, as a text table
 } gale_reply;
 
 // Frees what the struct owns (not the struct) and zeroes it; accepts a
