@@ -158,6 +158,10 @@ uint32_t    gale_context_task(const gale_context *ctx);
 // The task's index among the tasks of its component, 0 to ntasks - 1.
 uint32_t gale_context_index(const gale_context *ctx);
 uint32_t gale_context_ntasks(const gale_context *ctx);
+// The task ids of the component named id: *first, *first + 1, ... The
+// count, or 0 when there is no such component. For gale_emit_direct.
+uint32_t gale_context_component_tasks(
+    const gale_context *ctx, const char *id, uint32_t *first);
 // A string that names this run of the topology, the same in every worker
 // and across worker restarts; a new submission gets a new one. Borrowed.
 const char *gale_context_run_id(const gale_context *ctx);

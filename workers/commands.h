@@ -7,6 +7,8 @@
 #ifndef GALE_WORKERS_COMMANDS_H
 #define GALE_WORKERS_COMMANDS_H
 
+int gale_cmd_local(int argc, char **argv);
 int gale_cmd_validate(int argc, char **argv);
+int gale_cmd_worker(int argc, char **argv);
 
 #endif // GALE_WORKERS_COMMANDS_H

@@ -13,8 +13,14 @@ typedef struct gale_command {
 } gale_command;
 
 static const gale_command commands[] = {
+	{ "local", gale_cmd_local,
+	    "local FILE [--set K=V]... [--duration S] [--stats-json PATH] "
+	    "[--log-replays]\n      run a topology on this machine" },
 	{ "validate", gale_cmd_validate,
-	    "validate FILE... [--set K=V]...   check topology files" },
+	    "validate FILE... [--set K=V]...\n      check topology files" },
+	{ "worker", gale_cmd_worker,
+	    "worker --controller ENDPOINT --index N\n      (started by gale "
+	    "local or a supervisor)" },
 	{ NULL, NULL, NULL },
 };
 

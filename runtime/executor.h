@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: MIT
+// executor.h - runs one task (a spout, a bolt or an acker) on its own thread.
+
+#ifndef GALE_RUNTIME_EXECUTOR_H
+#define GALE_RUNTIME_EXECUTOR_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "runtime/metrics.h"
+#include "runtime/plan.h"
+#include "runtime/transport.h"
+#include "topology/model.h"
+
+// What the executors of one worker share. Transparent: the worker fills it
+// and the executors read it; the fields that change while running are
+// atomics, written by the worker's control thread only.
+typedef struct gale_worker_env {
+	const gale_topology *topo;
+	const gale_plan     *plan;
+	gale_transport      *transport;
+	const char          *run_id;
+	uint32_t             batch_size;  // items per batch before a flush
+	uint64_t             flush_ns;    // the longest an item waits
+	uint32_t             max_pending; // 0: no limit
+	uint32_t             timeout_secs;
+	bool                 log_replays;
+	_Atomic bool         active;   // spouts may be asked for tuples
+	_Atomic bool         draining; // spouts finish: no new messages
+	_Atomic bool         halt;     // stop at once, without draining
+	_Atomic uint64_t     finished_gen; // bumped when finished changes
+	_Atomic bool        *finished;     // [ntasks + 1]: tasks known done
+} gale_worker_env;
+
+typedef struct gale_executor gale_executor;
+
+// Builds the executor of a local task: opens its inbox (writing its tcp
+// endpoint into ep) and its component. Does not start it.
+gale_err gale__executor_new(gale_executor **out, gale_worker_env *env,
+    uint32_t task, char *ep, size_t eplen);
+// Starts its thread. The component's open/prepare runs there.
+gale_err gale__executor_start(gale_executor *e);
+// Waits for the thread to end (after it finished, or after env->halt).
+void gale__executor_join(gale_executor *e);
+// Joins if needed and frees everything.
+void gale__executor_destroy(gale_executor **ep);
+
+uint32_t gale__executor_task(const gale_executor *e);
+// True once the task has finished and sent end-of-stream downstream.
+bool gale__executor_finished(const gale_executor *e);
+// True when the executor stopped on an error (its open/prepare failed).
+bool gale__executor_failed(const gale_executor *e);
+bool gale__executor_exhausted(const gale_executor *e);
+// Live metrics, read by the worker's heartbeat thread.
+const gale_task_metrics *gale__executor_metrics(const gale_executor *e);
+
+#endif // GALE_RUNTIME_EXECUTOR_H

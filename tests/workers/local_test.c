@@ -1,0 +1,700 @@
+// SPDX-License-Identifier: MIT
+// local_test.c - `gale local` end to end: word count, groupings,
+// backpressure and a worker dying, on real worker processes.
+
+#include <criterion/criterion.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "tests/support/run.h"
+
+#define WORDCOUNT_YAML GALE_SOURCE_DIR "/examples/wordcount/file.yaml"
+#define FAKE_LIB GALE_BUILD_DIR "/tests/workers/libgale_fake_components.so"
+
+static char *dir;
+
+static void
+setup(void)
+{
+	dir = test_tmpdir();
+	cr_assert_not_null(dir);
+}
+
+static void
+teardown(void)
+{
+	test_rmtree(dir);
+	free(dir);
+}
+
+TestSuite(local, .init = setup, .fini = teardown, .timeout = 120);
+
+// ---------------------------------------------------------------------
+// Word count, checked against an independent count of the same file.
+// ---------------------------------------------------------------------
+
+typedef struct word {
+	const char *p;
+	size_t      len;
+	long        count;
+} word;
+
+static int
+word_cmp(const void *a, const void *b)
+{
+	const word *x = a, *y = b;
+	size_t      n = x->len < y->len ? x->len : y->len;
+	int         c = memcmp(x->p, y->p, n);
+	if (c != 0) {
+		return c;
+	}
+	return x->len < y->len ? -1 : x->len > y->len;
+}
+
+static bool
+is_ws(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' ||
+	    c == '\f';
+}
+
+// What `tr -s '[:space:]' '\n' < F | grep -v '^$' | sort | uniq -c` gives,
+// as sorted (word, count) pairs.
+static word *
+expected_counts(const char *text, size_t len, size_t *n)
+{
+	word  *w   = NULL;
+	size_t nw  = 0, cap = 0;
+	size_t i   = 0;
+	while (i < len) {
+		while (i < len && is_ws((unsigned char) text[i])) {
+			i++;
+		}
+		size_t start = i;
+		while (i < len && !is_ws((unsigned char) text[i])) {
+			i++;
+		}
+		if (i > start) {
+			if (nw == cap) {
+				cap = cap ? cap * 2 : 1024;
+				w   = realloc(w, cap * sizeof(*w));
+			}
+			w[nw++] = (word) { text + start, i - start, 1 };
+		}
+	}
+	qsort(w, nw, sizeof(*w), word_cmp);
+	size_t k = 0;
+	for (size_t j = 0; j < nw; j++) {
+		if (k > 0 && word_cmp(&w[k - 1], &w[j]) == 0) {
+			w[k - 1].count++;
+		} else {
+			w[k++] = w[j];
+		}
+	}
+	*n = k;
+	return w;
+}
+
+// Parses "word<TAB>count" lines.
+static word *
+output_counts(const char *text, size_t len, size_t *n)
+{
+	word  *w  = NULL;
+	size_t nw = 0, cap = 0;
+	size_t i  = 0;
+	while (i < len) {
+		const char *line = text + i;
+		const char *nl   = memchr(line, '\n', len - i);
+		cr_assert_not_null(nl, "output line without newline");
+		const char *tab = line;
+		for (const char *p = line; p < nl; p++) {
+			if (*p == '\t') {
+				tab = p;
+			}
+		}
+		cr_assert(tab > line, "output line without word: %.*s",
+		    (int) (nl - line), line);
+		if (nw == cap) {
+			cap = cap ? cap * 2 : 1024;
+			w   = realloc(w, cap * sizeof(*w));
+		}
+		w[nw++] = (word) { line, (size_t) (tab - line),
+			strtol(tab + 1, NULL, 10) };
+		i = (size_t) (nl - text) + 1;
+	}
+	qsort(w, nw, sizeof(*w), word_cmp);
+	*n = nw;
+	return w;
+}
+
+// Runs the file word count over content with extra --set arguments, and
+// checks that every word's count is exactly (or, with at_least, at least)
+// what an independent count gives. Returns the stats JSON.
+static char *
+run_wordcount(const char *content, size_t len, const char *const *extra,
+    bool at_least)
+{
+	char in[4096], out[4096], json[4096], s_in[4200], s_out[4200];
+	snprintf(in, sizeof(in), "%s/input.txt", dir);
+	snprintf(out, sizeof(out), "%s/counts.tsv", dir);
+	snprintf(json, sizeof(json), "%s/stats.json", dir);
+	cr_assert(test_write_file(in, content, len));
+	snprintf(s_in, sizeof(s_in), "sentences.path=%s", in);
+	snprintf(s_out, sizeof(s_out), "count.output=%s", out);
+	const char *args[32] = { "local", WORDCOUNT_YAML, "--set", s_in,
+		"--set", s_out, "--set", "topology.workers=2", "--stats-json",
+		json };
+	size_t na = 10;
+	for (size_t i = 0; extra != NULL && extra[i] != NULL; i++) {
+		args[na++] = extra[i];
+	}
+	args[na] = NULL;
+	test_run r;
+	test_run_gale(&r, 90, args);
+	cr_assert_eq(r.status, 0, "gale local failed (%d):\n%s\n%s", r.status,
+	    r.out, r.err);
+	cr_assert(!r.timedout);
+	pid_t  pids[16];
+	size_t np = test_worker_pids(r.out, pids, 16);
+	cr_assert_eq(np, 2, "expected 2 worker lines:\n%s", r.out);
+	for (size_t i = 0; i < np; i++) {
+		cr_assert(!test_pid_alive(pids[i]), "worker %d still runs",
+		    (int) pids[i]);
+	}
+
+	size_t olen;
+	char  *got = test_read_file(out, &olen);
+	cr_assert_not_null(got, "no output file %s", out);
+	size_t ne, ng;
+	word  *exp = expected_counts(content, len, &ne);
+	word  *act = output_counts(got, olen, &ng);
+	cr_assert_eq(ng, ne, "%zu distinct words in output, %zu expected", ng,
+	    ne);
+	for (size_t i = 0; i < ne; i++) {
+		cr_assert_eq(word_cmp(&exp[i], &act[i]), 0,
+		    "word %zu differs: '%.*s' vs '%.*s'", i, (int) exp[i].len,
+		    exp[i].p, (int) act[i].len, act[i].p);
+		if (at_least) {
+			cr_assert_geq(act[i].count, exp[i].count,
+			    "'%.*s' counted %ld, below %ld", (int) exp[i].len,
+			    exp[i].p, act[i].count, exp[i].count);
+		} else {
+			cr_assert_eq(act[i].count, exp[i].count,
+			    "'%.*s' counted %ld, expected %ld",
+			    (int) exp[i].len, exp[i].p, act[i].count,
+			    exp[i].count);
+		}
+	}
+	free(exp);
+	free(act);
+	free(got);
+	test_run_fini(&r);
+	return test_read_file(json, NULL);
+}
+
+static size_t
+count_lines(const char *text, size_t len)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < len; i++) {
+		n += text[i] == '\n';
+	}
+	return n + (len > 0 && text[len - 1] != '\n');
+}
+
+Test(local, wordcount_of_awkward_text_matches_uniq_count)
+{
+	// Empty lines, runs of every whitespace, CRLF, punctuation, bytes
+	// that are not ASCII, a long line and no final newline.
+	size_t cap  = 400000;
+	char  *text = malloc(cap);
+	size_t len  = 0;
+	len += (size_t) sprintf(text + len,
+	    "the quick brown fox\n\n\nthe  lazy\tdog\r\n"
+	    "hi, hi hi. Hi\v\fend\n   \n\xc3\xa9t\xc3\xa9 caf\xc3\xa9 "
+	    "\xff\xfe raw\x01bytes\n");
+	for (int i = 0; i < 30000; i++) {
+		len += (size_t) sprintf(text + len, "w%d ", i % 977);
+	}
+	text[len++] = '\n';
+	len += (size_t) sprintf(text + len, "last line without newline");
+	char *json = run_wordcount(text, len, NULL, false);
+	cr_assert_not_null(json);
+	size_t lines = count_lines(text, len);
+	cr_assert_eq(test_json_component(json, "sentences", "emitted"),
+	    (double) lines, "%s", json);
+	cr_assert_eq(test_json_component(json, "sentences", "acked"),
+	    (double) lines, "%s", json);
+	cr_assert_eq(
+	    test_json_component(json, "sentences", "failed"), 0, "%s", json);
+	free(json);
+	free(text);
+}
+
+Test(local, wordcount_of_many_lines_matches_uniq_count)
+{
+	size_t   cap  = 2000000;
+	char    *text = malloc(cap);
+	size_t   len  = 0;
+	uint64_t x    = 12345;
+	for (int line = 0; line < 20000; line++) {
+		int words = (int) (x % 12);
+		for (int k = 0; k < words; k++) {
+			x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+			len += (size_t) sprintf(
+			    text + len, "%sword%u", k ? " " : "",
+			    (unsigned) ((x >> 33) % 5000));
+		}
+		text[len++] = '\n';
+	}
+	char *json = run_wordcount(text, len, NULL, false);
+	free(json);
+	free(text);
+}
+
+Test(local, wordcount_of_empty_file_leaves_empty_output)
+{
+	char *json = run_wordcount("", 0, NULL, false);
+	cr_assert_not_null(json);
+	cr_assert_eq(test_json_component(json, "sentences", "emitted"), 0);
+	free(json);
+}
+
+Test(local, wordcount_with_failures_replays_until_every_line_is_acked)
+{
+	size_t cap  = 200000;
+	char  *text = malloc(cap);
+	size_t len  = 0;
+	for (int line = 0; line < 3000; line++) {
+		len += (size_t) sprintf(text + len, "a%d b%d c\n", line % 50,
+		    line % 7);
+	}
+	const char *extra[] = { "--set", "count.fail_rate=0.05", "--set",
+		"topology.message.timeout.secs=3", NULL };
+	char *json = run_wordcount(text, len, extra, true);
+	cr_assert_not_null(json);
+	cr_assert_eq(test_json_component(json, "sentences", "acked"), 3000,
+	    "%s", json);
+	cr_assert_gt(test_json_component(json, "sentences", "failed"), 0,
+	    "%s", json);
+	cr_assert_gt(test_json_component(json, "sentences", "replayed"), 0,
+	    "%s", json);
+	free(json);
+	free(text);
+}
+
+// ---------------------------------------------------------------------
+// Groupings, proven on running topologies with recording bolts.
+// ---------------------------------------------------------------------
+
+typedef struct record {
+	unsigned src, task;
+	char     key[32];
+	long     seq;
+} record;
+
+// Runs a spout of `count` numbered keys into recorders with the given
+// grouping, and reads back what each recorder task received.
+static record *
+run_grouping(const char *grouping_yaml, int workers, int spouts,
+    int recorders, long count, size_t *n, char **out)
+{
+	char yaml[8192], path[4096];
+	snprintf(yaml, sizeof(yaml),
+	    "name: grouping\n"
+	    "config:\n"
+	    "  topology.workers: %d\n"
+	    "  topology.message.timeout.secs: 10\n"
+	    "spouts:\n"
+	    "  - id: keys\n"
+	    "    component: fake_keys_spout\n"
+	    "    library: %s\n"
+	    "    parallelism: %d\n"
+	    "    options: {count: %ld, keys: 40}\n"
+	    "bolts:\n"
+	    "  - id: rec\n"
+	    "    component: fake_record_bolt\n"
+	    "    library: %s\n"
+	    "    parallelism: %d\n"
+	    "    options: {dir: %s}\n"
+	    "streams:\n"
+	    "  - from: keys\n"
+	    "    to: rec\n"
+	    "    grouping: %s\n",
+	    workers, FAKE_LIB, spouts, count, FAKE_LIB, recorders, dir,
+	    grouping_yaml);
+	snprintf(path, sizeof(path), "%s/grouping.yaml", dir);
+	cr_assert(test_write_file(path, yaml, strlen(yaml)));
+	const char *args[] = { "local", path, NULL };
+	test_run    r;
+	test_run_gale(&r, 60, args);
+	cr_assert_eq(r.status, 0, "gale local failed (%d):\n%s\n%s", r.status,
+	    r.out, r.err);
+
+	record *recs = NULL;
+	size_t  nr = 0, cap = 0;
+	for (unsigned task = 1; task <= 64; task++) {
+		snprintf(path, sizeof(path), "%s/record-rec-%u.tsv", dir, task);
+		char *text = test_read_file(path, NULL);
+		if (text == NULL) {
+			continue;
+		}
+		char *line = text;
+		record rec;
+		int    used;
+		while (sscanf(line, "%u\t%u\t%31s\t%ld\n%n", &rec.src, &rec.task,
+		           rec.key, &rec.seq, &used) == 4) {
+			if (nr == cap) {
+				cap  = cap ? cap * 2 : 1024;
+				recs = realloc(recs, cap * sizeof(*recs));
+			}
+			recs[nr++] = rec;
+			line += used;
+		}
+		free(text);
+	}
+	*n   = nr;
+	*out = r.out;
+	r.out = NULL;
+	test_run_fini(&r);
+	return recs;
+}
+
+// The first task id of rec: spouts come first, so rec starts after them.
+Test(local, shuffle_spreads_tuples_evenly)
+{
+	size_t  n;
+	char   *out;
+	record *r = run_grouping("{type: SHUFFLE}", 2, 1, 4, 4000, &n, &out);
+	cr_assert_eq(n, 4000);
+	long per[8] = { 0 };
+	for (size_t i = 0; i < n; i++) {
+		cr_assert(r[i].task >= 2 && r[i].task <= 5);
+		per[r[i].task - 2]++;
+	}
+	for (int t = 0; t < 4; t++) {
+		cr_assert_eq(per[t], 1000, "task %d got %ld of 4000", t + 2,
+		    per[t]);
+	}
+	free(r);
+	free(out);
+}
+
+Test(local, fields_sends_each_key_to_one_task)
+{
+	size_t  n;
+	char   *out;
+	record *r = run_grouping(
+	    "{type: FIELDS, args: [key]}", 2, 2, 3, 3000, &n, &out);
+	cr_assert_eq(n, 3000);
+	char     keys[64][32];
+	unsigned owner[64];
+	size_t   nk    = 0;
+	bool     used[8] = { false };
+	for (size_t i = 0; i < n; i++) {
+		size_t k = 0;
+		while (k < nk && strcmp(keys[k], r[i].key) != 0) {
+			k++;
+		}
+		if (k == nk) {
+			strcpy(keys[nk], r[i].key);
+			owner[nk++] = r[i].task;
+		}
+		cr_assert_eq(owner[k], r[i].task, "key %s went to %u and %u",
+		    r[i].key, owner[k], r[i].task);
+		used[r[i].task - 3] = true;
+	}
+	cr_assert_eq(nk, 40);
+	for (int t = 0; t < 3; t++) {
+		cr_assert(used[t], "task %d got no key", t + 3);
+	}
+	free(r);
+	free(out);
+}
+
+Test(local, all_sends_every_tuple_to_every_task)
+{
+	size_t  n;
+	char   *out;
+	record *r = run_grouping("{type: ALL}", 2, 1, 3, 500, &n, &out);
+	cr_assert_eq(n, 1500);
+	long per[8] = { 0 };
+	for (size_t i = 0; i < n; i++) {
+		per[r[i].task - 2]++;
+	}
+	for (int t = 0; t < 3; t++) {
+		cr_assert_eq(per[t], 500);
+	}
+	free(r);
+	free(out);
+}
+
+Test(local, global_sends_everything_to_the_lowest_task)
+{
+	size_t  n;
+	char   *out;
+	record *r = run_grouping("{type: GLOBAL}", 2, 2, 3, 600, &n, &out);
+	cr_assert_eq(n, 600);
+	for (size_t i = 0; i < n; i++) {
+		cr_assert_eq(r[i].task, 3, "tuple went to task %u", r[i].task);
+	}
+	free(r);
+	free(out);
+}
+
+Test(local, none_spreads_like_shuffle)
+{
+	size_t  n;
+	char   *out;
+	record *r = run_grouping("{type: NONE}", 1, 1, 2, 1000, &n, &out);
+	cr_assert_eq(n, 1000);
+	long per[4] = { 0 };
+	for (size_t i = 0; i < n; i++) {
+		per[r[i].task - 2]++;
+	}
+	cr_assert_eq(per[0], 500);
+	cr_assert_eq(per[1], 500);
+	free(r);
+	free(out);
+}
+
+// Which worker runs task, from the `worker N pid P port Q: c[t,...]` lines.
+static int
+worker_of(const char *out, unsigned task)
+{
+	const char *p = out;
+	int         w;
+	while ((p = strstr(p, "worker ")) != NULL) {
+		if (sscanf(p, "worker %d", &w) != 1) {
+			p++;
+			continue;
+		}
+		const char *eol = strchr(p, '\n');
+		const char *c   = strchr(p, ':');
+		while (c != NULL && c < eol) {
+			c = strpbrk(c + 1, "[,");
+			if (c == NULL || c > eol) {
+				break;
+			}
+			if ((unsigned) strtoul(c + 1, NULL, 10) == task) {
+				return w;
+			}
+		}
+		p = eol ? eol : p + 1;
+	}
+	return -1;
+}
+
+Test(local, local_or_shuffle_stays_in_the_worker)
+{
+	size_t  n;
+	char   *out;
+	record *r = run_grouping(
+	    "{type: LOCAL_OR_SHUFFLE}", 2, 2, 4, 2000, &n, &out);
+	cr_assert_eq(n, 2000);
+	for (size_t i = 0; i < n; i++) {
+		int ws = worker_of(out, r[i].src);
+		int wt = worker_of(out, r[i].task);
+		cr_assert(ws >= 0 && wt >= 0, "placement unknown:\n%s", out);
+		cr_assert_eq(ws, wt, "task %u (worker %d) sent to task %u "
+		                     "(worker %d)",
+		    r[i].src, ws, r[i].task, wt);
+	}
+	free(r);
+	free(out);
+}
+
+Test(local, direct_reaches_the_task_the_emitter_names)
+{
+	char yaml[8192], path[4096];
+	snprintf(yaml, sizeof(yaml),
+	    "name: direct\n"
+	    "config: {topology.workers: 2}\n"
+	    "spouts:\n"
+	    "  - {id: keys, component: fake_keys_spout, library: %s,\n"
+	    "     options: {count: 900, keys: 30}}\n"
+	    "bolts:\n"
+	    "  - {id: director, component: fake_director_bolt, library: %s,\n"
+	    "     options: {target: rec}}\n"
+	    "  - {id: rec, component: fake_record_bolt, library: %s,\n"
+	    "     parallelism: 3, options: {dir: %s}}\n"
+	    "streams:\n"
+	    "  - {from: keys, to: director, grouping: {type: SHUFFLE}}\n"
+	    "  - {from: director, to: rec, grouping: {type: DIRECT}}\n",
+	    FAKE_LIB, FAKE_LIB, FAKE_LIB, dir);
+	snprintf(path, sizeof(path), "%s/direct.yaml", dir);
+	cr_assert(test_write_file(path, yaml, strlen(yaml)));
+	const char *args[] = { "local", path, NULL };
+	test_run    run;
+	test_run_gale(&run, 60, args);
+	cr_assert_eq(run.status, 0, "%s\n%s", run.out, run.err);
+	long total = 0;
+	for (unsigned task = 3; task <= 5; task++) {
+		snprintf(path, sizeof(path), "%s/record-rec-%u.tsv", dir, task);
+		char *text = test_read_file(path, NULL);
+		cr_assert_not_null(text, "task %u wrote nothing", task);
+		char    *line = text;
+		unsigned src, t;
+		char     key[32];
+		long     seq;
+		int      used;
+		while (sscanf(line, "%u\t%u\t%31s\t%ld\n%n", &src, &t, key, &seq,
+		           &used) == 4) {
+			cr_assert_eq(3 + (unsigned) (seq % 3), t,
+			    "seq %ld reached task %u", seq, t);
+			total++;
+			line += used;
+		}
+		free(text);
+	}
+	cr_assert_eq(total, 900);
+	test_run_fini(&run);
+}
+
+// ---------------------------------------------------------------------
+// Backpressure and failures.
+// ---------------------------------------------------------------------
+
+static long
+vm_hwm_kb(pid_t pid)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/status", (int) pid);
+	FILE *f = fopen(path, "r");
+	if (f == NULL) {
+		return -1;
+	}
+	char line[256];
+	long kb = -1;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (sscanf(line, "VmHWM: %ld kB", &kb) == 1) {
+			break;
+		}
+	}
+	fclose(f);
+	return kb;
+}
+
+Test(local, slow_bolt_slows_the_spout_without_timeouts)
+{
+	// No max.spout.pending: only backpressure keeps the spout from
+	// flooding the slow bolt, so memory stays bounded and no tree times
+	// out merely from queueing.
+	char yaml[8192], path[4096], json[4096];
+	snprintf(yaml, sizeof(yaml),
+	    "name: slow\n"
+	    "config: {topology.workers: 2, topology.message.timeout.secs: 5}\n"
+	    "spouts:\n"
+	    "  - {id: keys, component: fake_keys_spout, library: %s,\n"
+	    "     options: {count: 60000, keys: 100}}\n"
+	    "bolts:\n"
+	    "  - {id: slow, component: fake_slow_bolt, library: %s,\n"
+	    "     options: {sleep_us: 100}}\n"
+	    "  - {id: rec, component: fake_record_bolt, library: %s,\n"
+	    "     options: {dir: %s}}\n"
+	    "streams:\n"
+	    "  - {from: keys, to: slow, grouping: {type: SHUFFLE}}\n"
+	    "  - {from: slow, to: rec, grouping: {type: SHUFFLE}}\n",
+	    FAKE_LIB, FAKE_LIB, FAKE_LIB, dir);
+	snprintf(path, sizeof(path), "%s/slow.yaml", dir);
+	snprintf(json, sizeof(json), "%s/stats.json", dir);
+	cr_assert(test_write_file(path, yaml, strlen(yaml)));
+	const char *args[] = { "local", path, "--stats-json", json, NULL };
+	test_proc   p;
+	test_proc_start(&p, args);
+	cr_assert(test_proc_wait_for(&p, "worker 1 pid", 20), "%s", p.err);
+	pid_t  pids[4];
+	size_t np = test_worker_pids(p.out, pids, 4);
+	cr_assert_eq(np, 2);
+	long peak = 0;
+	bool timedout;
+	int  status;
+	for (;;) {
+		for (size_t i = 0; i < np; i++) {
+			long kb = vm_hwm_kb(pids[i]);
+			peak    = kb > peak ? kb : peak;
+		}
+		pid_t r = waitpid(p.pid, &status, WNOHANG);
+		if (r == p.pid) {
+			p.pid = 0;
+			break;
+		}
+		test_proc_read(&p, 100);
+	}
+	(void) timedout;
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "%s", p.err);
+	cr_assert_lt(peak, 64 * 1024, "a worker grew to %ld kB", peak);
+	char *stats = test_read_file(json, NULL);
+	cr_assert_not_null(stats);
+	cr_assert_eq(test_json_component(stats, "keys", "acked"), 60000, "%s",
+	    stats);
+	cr_assert_eq(test_json_component(stats, "keys", "timedout"), 0, "%s",
+	    stats);
+	cr_assert_eq(test_json_component(stats, "keys", "failed"), 0);
+	free(stats);
+	test_proc_fini(&p);
+}
+
+Test(local, killed_count_worker_is_restarted_and_nothing_is_lost)
+{
+	size_t cap  = 3000000;
+	char  *text = malloc(cap);
+	size_t len  = 0;
+	for (int line = 0; line < 60000; line++) {
+		len += (size_t) sprintf(text + len, "x%d y%d z%d q\n", line % 97,
+		    line % 13, line % 1001);
+	}
+	char in[4096], out[4096], json[4096], s_in[4200], s_out[4200];
+	snprintf(in, sizeof(in), "%s/input.txt", dir);
+	snprintf(out, sizeof(out), "%s/counts.tsv", dir);
+	snprintf(json, sizeof(json), "%s/stats.json", dir);
+	cr_assert(test_write_file(in, text, len));
+	snprintf(s_in, sizeof(s_in), "sentences.path=%s", in);
+	snprintf(s_out, sizeof(s_out), "count.output=%s", out);
+	// A low spout rate keeps the run long enough to kill a worker in it.
+	const char *args[] = { "local", WORDCOUNT_YAML, "--set", s_in, "--set",
+		s_out, "--set", "topology.workers=2", "--set",
+		"topology.message.timeout.secs=3", "--set",
+		"topology.max.spout.pending=200", "--stats-json", json, NULL };
+	test_proc p;
+	test_proc_start(&p, args);
+	cr_assert(test_proc_wait_for(&p, "worker 1 pid", 20), "%s", p.err);
+	pid_t  pids[4];
+	size_t np = test_worker_pids(p.out, pids, 4);
+	cr_assert_eq(np, 2);
+	// Worker 1 runs a count task (tasks are dealt round-robin).
+	usleep(300 * 1000);
+	cr_assert_eq(kill(pids[1], SIGKILL), 0);
+	bool timedout;
+	int  status = test_proc_wait(&p, 90, &timedout);
+	cr_assert(!timedout);
+	cr_assert_eq(status, 0, "%s", p.err);
+	cr_assert(strstr(p.err, "restarting") != NULL, "%s", p.err);
+
+	size_t olen;
+	char  *got = test_read_file(out, &olen);
+	cr_assert_not_null(got);
+	size_t ne, ng;
+	word  *exp = expected_counts(text, len, &ne);
+	word  *act = output_counts(got, olen, &ng);
+	cr_assert_eq(ng, ne);
+	for (size_t i = 0; i < ne; i++) {
+		cr_assert_eq(word_cmp(&exp[i], &act[i]), 0);
+		cr_assert_geq(act[i].count, exp[i].count, "'%.*s' %ld < %ld",
+		    (int) exp[i].len, exp[i].p, act[i].count, exp[i].count);
+	}
+	char *stats = test_read_file(json, NULL);
+	cr_assert_geq(test_json_component(stats, "sentences", "acked"), 60000,
+	    "%s", stats);
+	free(stats);
+	free(exp);
+	free(act);
+	free(got);
+	free(text);
+	test_proc_fini(&p);
+}

@@ -1,0 +1,550 @@
+// SPDX-License-Identifier: MIT
+// controller.c - runs one topology's worker processes on this machine.
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "runtime/worker.h"
+#include "workers/controller.h"
+#include "workers/process.h"
+
+// A worker that keeps dying is given up on after this many restarts.
+#define CONTROLLER_MAX_RESTARTS 50
+#define CONTROLLER_IDENT_MAX 256
+#define CONTROLLER_STOP_GRACE_MS 3000
+
+typedef struct ctl_worker {
+	pid_t    pid;
+	bool     done; // ended after its tasks finished
+	uint8_t  ident[CONTROLLER_IDENT_MAX];
+	size_t   identlen;
+	uint64_t sent_gen; // the assignment generation it last got
+	uint32_t restarts;
+	bool     stop_sent;
+	uint32_t *tasks;
+	size_t    ntasks;
+} ctl_worker;
+
+struct gale_controller {
+	gale_spec            spec;
+	const gale_topology *topo;
+	gale_plan           *plan;
+	uint32_t             nworkers;
+	uint32_t             ntasks;
+	void                *zctx;
+	void                *router;
+	char                 endpoint[128];
+	char                 bind_host[64];
+	ctl_worker          *w;
+	char               **endpoints; // [ntasks + 1]
+	bool                *finished;  // [ntasks + 1]
+	uint64_t             generation;
+	bool                 dirty;
+	bool                 active;
+	bool                 stopping;
+	bool                 running;
+	char                 error[1024];
+	gale_stats          *stats;
+	uint64_t             start_ns;
+	uint32_t             restarts;
+	char                 run_id[96];
+};
+
+static uint64_t
+controller_now_ms(void)
+{
+	return gale_now_ns() / 1000000u;
+}
+
+gale_err
+gale_controller_new(gale_controller **out, const gale_spec *spec,
+    const gale_topology *topo, const char *bind_host)
+{
+	gale_controller *c = calloc(1, sizeof(*c));
+	if (c == NULL) {
+		return GALE_ENOMEM;
+	}
+	gale_err rv = GALE_ENOMEM;
+	c->topo     = topo;
+	c->active   = true;
+	c->start_ns = gale_now_ns();
+	snprintf(c->bind_host, sizeof(c->bind_host), "%s",
+	    bind_host ? bind_host : "127.0.0.1");
+	snprintf(c->run_id, sizeof(c->run_id), "%s-%ld-%d", topo->name,
+	    (long) time(NULL), (int) getpid());
+	if (gale_spec_copy(&c->spec, spec) != GALE_OK) {
+		goto fail;
+	}
+	c->nworkers = (uint32_t) gale_topology_config_i64(
+	    topo, "topology.workers", 1);
+	int64_t nackers = gale_topology_config_i64(
+	    topo, "topology.acker.executors", c->nworkers);
+	if ((rv = gale_plan_new(&c->plan, topo, c->nworkers,
+	         (uint32_t) nackers)) != GALE_OK) {
+		goto fail;
+	}
+	rv           = GALE_ENOMEM;
+	c->ntasks    = gale_plan_ntasks(c->plan);
+	c->w         = calloc(c->nworkers, sizeof(*c->w));
+	c->endpoints = calloc(c->ntasks + 1, sizeof(*c->endpoints));
+	c->finished  = calloc(c->ntasks + 1, sizeof(*c->finished));
+	if (c->w == NULL || c->endpoints == NULL || c->finished == NULL) {
+		goto fail;
+	}
+	for (uint32_t i = 0; i < c->nworkers; i++) {
+		c->w[i].tasks = calloc(c->ntasks + 1, sizeof(uint32_t));
+		if (c->w[i].tasks == NULL) {
+			goto fail;
+		}
+		c->w[i].ntasks = gale_plan_worker_tasks(
+		    c->plan, i, c->w[i].tasks, c->ntasks);
+	}
+	if ((rv = gale_stats_new(&c->stats, topo->name)) != GALE_OK) {
+		goto fail;
+	}
+	for (uint32_t k = 0; k < gale_plan_ncomponents(c->plan); k++) {
+		gale_stats_add_component(c->stats,
+		    gale_plan_component_id(c->plan, k),
+		    gale_plan_component_is_spout(c->plan, k),
+		    gale_plan_component_ntasks(c->plan, k));
+	}
+	rv        = GALE_EIO;
+	c->zctx   = zmq_ctx_new();
+	c->router = c->zctx ? zmq_socket(c->zctx, ZMQ_ROUTER) : NULL;
+	if (c->router == NULL) {
+		goto fail;
+	}
+	int linger = 0;
+	zmq_setsockopt(c->router, ZMQ_LINGER, &linger, sizeof(linger));
+	if (zmq_bind(c->router, "tcp://127.0.0.1:*") != 0) {
+		goto fail;
+	}
+	size_t len = sizeof(c->endpoint);
+	zmq_getsockopt(c->router, ZMQ_LAST_ENDPOINT, c->endpoint, &len);
+	*out = c;
+	return GALE_OK;
+fail:
+	gale_controller_destroy(&c);
+	return rv;
+}
+
+void
+gale_controller_destroy(gale_controller **cp)
+{
+	gale_controller *c = *cp;
+	if (c == NULL) {
+		return;
+	}
+	gale_controller_kill(c);
+	if (c->router != NULL) {
+		zmq_close(c->router);
+	}
+	if (c->zctx != NULL) {
+		zmq_ctx_term(c->zctx);
+	}
+	if (c->endpoints != NULL) {
+		for (uint32_t t = 0; t <= c->ntasks; t++) {
+			free(c->endpoints[t]);
+		}
+	}
+	if (c->w != NULL) {
+		for (uint32_t i = 0; i < c->nworkers; i++) {
+			free(c->w[i].tasks);
+		}
+	}
+	free(c->endpoints);
+	free(c->finished);
+	free(c->w);
+	gale_stats_destroy(&c->stats);
+	gale_plan_destroy(&c->plan);
+	gale_spec_fini(&c->spec);
+	free(c);
+	*cp = NULL;
+}
+
+static gale_err
+controller_spawn(gale_controller *c, uint32_t i)
+{
+	char index[16];
+	snprintf(index, sizeof(index), "%u", i);
+	char *argv[] = { (char *) gale_process_self(), "worker", "--controller",
+		c->endpoint, "--index", index, "--bind", c->bind_host, NULL };
+	ctl_worker *w = &c->w[i];
+	w->identlen   = 0;
+	w->sent_gen   = 0;
+	w->stop_sent  = false;
+	return gale_process_spawn(argv, &w->pid);
+}
+
+gale_err
+gale_controller_start(gale_controller *c)
+{
+	for (uint32_t i = 0; i < c->nworkers; i++) {
+		gale_err rv = controller_spawn(c, i);
+		if (rv != GALE_OK) {
+			snprintf(c->error, sizeof(c->error),
+			    "cannot start worker %u: %s", i, gale_strerror(rv));
+			return rv;
+		}
+	}
+	return GALE_OK;
+}
+
+static void
+controller_send(gale_controller *c, ctl_worker *w, const gale_worker_control *wc)
+{
+	if (w->identlen == 0) {
+		return;
+	}
+	uint8_t *buf;
+	size_t   len;
+	if (gale_worker_control_encode(wc, &buf, &len) != GALE_OK) {
+		return;
+	}
+	zmq_send(c->router, w->ident, w->identlen, ZMQ_SNDMORE | ZMQ_DONTWAIT);
+	zmq_send(c->router, buf, len, ZMQ_DONTWAIT);
+	free(buf);
+}
+
+static uint32_t
+controller_port(const char *endpoint)
+{
+	const char *colon = endpoint ? strrchr(endpoint, ':') : NULL;
+	return colon ? (uint32_t) strtoul(colon + 1, NULL, 10) : 0;
+}
+
+// Sends worker w the current assignment.
+static void
+controller_assign(gale_controller *c, ctl_worker *w)
+{
+	gale_assignment    a = {
+		   .topology   = c->topo->name,
+		   .generation = c->generation,
+		   .spec       = c->spec,
+		   .active     = c->active,
+		   .run_id     = c->run_id,
+	};
+	gale_worker_slot   *slots = calloc(c->nworkers, sizeof(*slots));
+	gale_task_endpoint *eps   = calloc(c->ntasks + 1, sizeof(*eps));
+	uint32_t           *fin   = calloc(c->ntasks + 1, sizeof(*fin));
+	if (slots == NULL || eps == NULL || fin == NULL) {
+		goto out;
+	}
+	for (uint32_t i = 0; i < c->nworkers; i++) {
+		slots[i].index  = i;
+		slots[i].host   = c->bind_host;
+		slots[i].tasks  = c->w[i].tasks;
+		slots[i].ntasks = c->w[i].ntasks;
+		slots[i].port   = c->w[i].ntasks > 0
+		      ? controller_port(c->endpoints[c->w[i].tasks[0]])
+		      : 0;
+	}
+	for (uint32_t t = 1; t <= c->ntasks; t++) {
+		if (c->endpoints[t] != NULL) {
+			eps[a.nendpoints].task       = t;
+			eps[a.nendpoints++].endpoint = c->endpoints[t];
+		}
+		if (c->finished[t]) {
+			fin[a.nfinished++] = t;
+		}
+	}
+	a.workers        = slots;
+	a.nworkers       = c->nworkers;
+	a.endpoints      = eps;
+	a.finished_tasks = fin;
+	gale_worker_control wc = { .assignment = &a };
+	controller_send(c, w, &wc);
+	w->sent_gen = c->generation;
+out:
+	free(slots);
+	free(eps);
+	free(fin);
+}
+
+static bool
+controller_endpoints_known(const gale_controller *c)
+{
+	for (uint32_t t = 1; t <= c->ntasks; t++) {
+		if (c->endpoints[t] == NULL) {
+			return false;
+		}
+	}
+	return true;
+}
+
+static void
+controller_heartbeat(gale_controller *c, const uint8_t *ident, size_t identlen,
+    const void *buf, size_t len)
+{
+	gale_heartbeat hb;
+	if (gale_heartbeat_decode(&hb, buf, len) != GALE_OK) {
+		fprintf(stderr, "gale: dropped a malformed worker message\n");
+		return;
+	}
+	if (hb.worker_index >= c->nworkers ||
+	    (pid_t) hb.pid != c->w[hb.worker_index].pid ||
+	    identlen > CONTROLLER_IDENT_MAX) {
+		goto out; // from an earlier incarnation, or not ours
+	}
+	ctl_worker *w = &c->w[hb.worker_index];
+	memcpy(w->ident, ident, identlen);
+	w->identlen = identlen;
+	if (hb.failed && c->error[0] == '\0') {
+		snprintf(c->error, sizeof(c->error), "worker %u: %s",
+		    hb.worker_index,
+		    hb.error ? hb.error : "a task could not start");
+	}
+	for (size_t i = 0; i < hb.nendpoints; i++) {
+		uint32_t t = hb.endpoints[i].task;
+		const char *ep = hb.endpoints[i].endpoint;
+		if (t < 1 || t > c->ntasks || ep == NULL || ep[0] == '\0') {
+			continue;
+		}
+		if (c->endpoints[t] == NULL || strcmp(c->endpoints[t], ep) != 0) {
+			free(c->endpoints[t]);
+			c->endpoints[t] = strdup(ep);
+			c->dirty        = true;
+		}
+	}
+	for (size_t i = 0; i < hb.ntasks; i++) {
+		uint32_t t = hb.tasks[i].task;
+		if (t >= 1 && t <= c->ntasks && hb.tasks[i].finished) {
+			c->finished[t] = true;
+		}
+	}
+	if (hb.ntasks > 0 &&
+	    gale_stats_update(c->stats, &hb, "127.0.0.1",
+	        controller_now_ms()) != GALE_OK) {
+		fprintf(stderr, "gale: %s\n", gale_stats_last_error(c->stats));
+	}
+	// A worker that has not got the current assignment (it just
+	// started) gets it now.
+	if (w->sent_gen == 0 || hb.generation < c->generation) {
+		controller_assign(c, w);
+	}
+	if (c->stopping && !w->stop_sent) {
+		gale_worker_control wc = { .stop = true };
+		controller_send(c, w, &wc);
+		w->stop_sent = true;
+	}
+out:
+	gale_heartbeat_fini(&hb);
+}
+
+static void
+controller_receive(gale_controller *c, int timeout_ms)
+{
+	zmq_pollitem_t item = { .socket = c->router, .events = ZMQ_POLLIN };
+	if (zmq_poll(&item, 1, timeout_ms) <= 0) {
+		return;
+	}
+	for (;;) {
+		zmq_msg_t id, body;
+		zmq_msg_init(&id);
+		if (zmq_msg_recv(&id, c->router, ZMQ_DONTWAIT) < 0) {
+			zmq_msg_close(&id);
+			return;
+		}
+		zmq_msg_init(&body);
+		int more = zmq_msg_more(&id);
+		if (more && zmq_msg_recv(&body, c->router, ZMQ_DONTWAIT) >= 0) {
+			controller_heartbeat(c, zmq_msg_data(&id),
+			    zmq_msg_size(&id), zmq_msg_data(&body),
+			    zmq_msg_size(&body));
+		}
+		// Drop any further frames of a message not of our shape.
+		while (zmq_msg_more(&body)) {
+			zmq_msg_close(&body);
+			zmq_msg_init(&body);
+			if (zmq_msg_recv(&body, c->router, ZMQ_DONTWAIT) < 0) {
+				break;
+			}
+		}
+		zmq_msg_close(&body);
+		zmq_msg_close(&id);
+	}
+}
+
+// Restarts workers that died before their tasks finished.
+static void
+controller_watch(gale_controller *c)
+{
+	for (uint32_t i = 0; i < c->nworkers; i++) {
+		ctl_worker *w = &c->w[i];
+		int         code;
+		if (w->pid == 0 || w->done || !gale_process_reap(w->pid, &code)) {
+			continue;
+		}
+		w->pid      = 0;
+		w->identlen = 0;
+		if (code == GALE_WORKER_EXIT_DONE) {
+			w->done = true;
+			continue;
+		}
+		if (code == GALE_WORKER_EXIT_CONFIG) {
+			if (c->error[0] == '\0') {
+				snprintf(c->error, sizeof(c->error),
+				    "worker %u: a task could not start", i);
+			}
+			continue;
+		}
+		if (c->error[0] != '\0') {
+			continue;
+		}
+		if (w->restarts >= CONTROLLER_MAX_RESTARTS) {
+			snprintf(c->error, sizeof(c->error),
+			    "worker %u died %u times; giving up", i,
+			    w->restarts + 1);
+			continue;
+		}
+		fprintf(stderr, "gale: worker %u exited (%s %d); restarting\n",
+		    i, code > 128 ? "signal" : "code",
+		    code > 128 ? code - 128 : code);
+		w->restarts++;
+		c->restarts++;
+		if (controller_spawn(c, i) != GALE_OK) {
+			snprintf(c->error, sizeof(c->error),
+			    "cannot restart worker %u", i);
+		}
+	}
+}
+
+void
+gale_controller_poll(gale_controller *c, int timeout_ms)
+{
+	controller_receive(c, timeout_ms);
+	controller_watch(c);
+	if (c->dirty && controller_endpoints_known(c)) {
+		c->generation++;
+		c->dirty   = false;
+		c->running = true;
+		for (uint32_t i = 0; i < c->nworkers; i++) {
+			controller_assign(c, &c->w[i]);
+		}
+	}
+	const char *status = c->stopping ? "KILLED"
+	    : gale_controller_finished(c) ? "FINISHED"
+	    : c->active                   ? "ACTIVE"
+	                                  : "INACTIVE";
+	gale_stats_set_status(
+	    c->stats, status, (gale_now_ns() - c->start_ns) / 1000000000u);
+}
+
+void
+gale_controller_stop(gale_controller *c)
+{
+	if (c->stopping) {
+		return;
+	}
+	c->stopping            = true;
+	gale_worker_control wc = { .stop = true };
+	for (uint32_t i = 0; i < c->nworkers; i++) {
+		if (c->w[i].identlen > 0) {
+			controller_send(c, &c->w[i], &wc);
+			c->w[i].stop_sent = true;
+		}
+	}
+}
+
+void
+gale_controller_kill(gale_controller *c)
+{
+	if (c->w == NULL) {
+		return;
+	}
+	for (uint32_t i = 0; i < c->nworkers; i++) {
+		if (c->w[i].pid > 0) {
+			gale_process_stop(c->w[i].pid, CONTROLLER_STOP_GRACE_MS);
+			c->w[i].pid = 0;
+		}
+	}
+}
+
+void
+gale_controller_set_active(gale_controller *c, bool active)
+{
+	if (c->active != active) {
+		c->active = active;
+		c->generation++;
+		for (uint32_t i = 0; i < c->nworkers; i++) {
+			controller_assign(c, &c->w[i]);
+		}
+	}
+}
+
+bool
+gale_controller_finished(const gale_controller *c)
+{
+	for (uint32_t i = 0; i < c->nworkers; i++) {
+		if (!c->w[i].done) {
+			return false;
+		}
+	}
+	return true;
+}
+
+bool
+gale_controller_running(const gale_controller *c)
+{
+	return c->running;
+}
+
+const char *
+gale_controller_error(const gale_controller *c)
+{
+	return c->error[0] ? c->error : NULL;
+}
+
+const gale_plan *
+gale_controller_plan(const gale_controller *c)
+{
+	return c->plan;
+}
+
+gale_stats *
+gale_controller_stats(gale_controller *c)
+{
+	return c->stats;
+}
+
+uint32_t
+gale_controller_restarts(const gale_controller *c)
+{
+	return c->restarts;
+}
+
+pid_t
+gale_controller_worker_pid(const gale_controller *c, uint32_t i)
+{
+	return i < c->nworkers ? c->w[i].pid : 0;
+}
+
+void
+gale_controller_print_workers(const gale_controller *c, FILE *f)
+{
+	for (uint32_t i = 0; i < c->nworkers; i++) {
+		const ctl_worker *w = &c->w[i];
+		fprintf(f, "worker %u pid %d port %u:", i, (int) w->pid,
+		    w->ntasks ? controller_port(c->endpoints[w->tasks[0]]) : 0);
+		uint32_t prev = UINT32_MAX;
+		for (size_t k = 0; k < w->ntasks; k++) {
+			uint32_t comp =
+			    gale_plan_task_component(c->plan, w->tasks[k]);
+			if (comp != prev) {
+				fprintf(f, "%s %s[%u", prev == UINT32_MAX ? "" : "]",
+				    gale_plan_component_id(c->plan, comp),
+				    w->tasks[k]);
+				prev = comp;
+			} else {
+				fprintf(f, ",%u", w->tasks[k]);
+			}
+		}
+		fprintf(f, "%s\n", prev == UINT32_MAX ? "" : "]");
+	}
+	fflush(f);
+}

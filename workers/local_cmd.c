@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: MIT
+// local_cmd.c - `gale local`: runs a whole topology on this machine.
+
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "workers/commands.h"
+#include "workers/controller.h"
+#include "workers/spec.h"
+
+static volatile sig_atomic_t local_signals;
+
+static void
+local_on_signal(int sig)
+{
+	(void) sig;
+	local_signals++;
+}
+
+static void
+local_usage(void)
+{
+	fprintf(stderr,
+	    "usage: gale local FILE [--set K=V]... [--duration SECONDS] "
+	    "[--stats-json PATH] [--log-replays]\n");
+}
+
+static int
+local_write_json(gale_controller *c, const char *path)
+{
+	char *json = gale_stats_json(gale_controller_stats(c),
+	    gale_now_ns() / 1000000u);
+	if (json == NULL) {
+		return 1;
+	}
+	int   rc = 0;
+	FILE *f  = fopen(path, "w");
+	if (f == NULL || fputs(json, f) < 0 || fputc('\n', f) < 0) {
+		fprintf(stderr, "gale local: cannot write %s: %s\n", path,
+		    strerror(errno));
+		rc = 1;
+	}
+	if (f != NULL && fclose(f) != 0) {
+		rc = 1;
+	}
+	free(json);
+	return rc;
+}
+
+int
+gale_cmd_local(int argc, char **argv)
+{
+	const char *file     = NULL;
+	const char *json     = NULL;
+	double      duration = 0;
+	bool        replays  = false;
+	gale_spec_builder b;
+	gale_spec_builder_init(&b);
+	int rc = 2;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "--set") == 0 && i + 1 < argc) {
+			if (gale_spec_builder_set(&b, argv[++i]) != GALE_OK) {
+				fprintf(stderr,
+				    "gale local: --set takes KEY=VALUE, not "
+				    "'%s'\n",
+				    argv[i]);
+				goto out;
+			}
+		} else if (strcmp(a, "--duration") == 0 && i + 1 < argc) {
+			char *end;
+			duration = strtod(argv[++i], &end);
+			if (*end != '\0' || duration <= 0) {
+				fprintf(stderr,
+				    "gale local: --duration takes a positive "
+				    "number of seconds\n");
+				goto out;
+			}
+		} else if (strcmp(a, "--stats-json") == 0 && i + 1 < argc) {
+			json = argv[++i];
+		} else if (strcmp(a, "--log-replays") == 0) {
+			replays = true;
+		} else if (a[0] == '-' || file != NULL) {
+			local_usage();
+			goto out;
+		} else {
+			file = a;
+		}
+	}
+	if (file == NULL) {
+		local_usage();
+		goto out;
+	}
+	if (replays) {
+		gale_spec_builder_set(&b, "topology.debug.replays=true");
+	}
+	rc = 1;
+	gale_topology *topo = NULL;
+	if (gale_spec_builder_load(&b, file, &topo) != GALE_OK) {
+		goto out;
+	}
+	gale_controller *c = NULL;
+	if (gale_controller_new(&c, &b.spec, topo, "127.0.0.1") != GALE_OK ||
+	    gale_controller_start(c) != GALE_OK) {
+		fprintf(stderr, "gale local: cannot start the workers: %s\n",
+		    c && gale_controller_error(c) ? gale_controller_error(c)
+		                                  : "out of resources");
+		goto done;
+	}
+	struct sigaction sa = { .sa_handler = local_on_signal };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	uint64_t start   = gale_now_ns();
+	uint64_t timeout = (uint64_t) gale_topology_config_i64(topo,
+	                       "topology.message.timeout.secs", 30) *
+	    1000000000u;
+	uint64_t stop_at = 0;
+	bool     printed = false;
+	for (;;) {
+		gale_controller_poll(c, 50);
+		const char *err = gale_controller_error(c);
+		if (err != NULL) {
+			fprintf(stderr, "gale local: %s\n", err);
+			goto done;
+		}
+		if (!printed && gale_controller_running(c)) {
+			gale_controller_print_workers(c, stdout);
+			printed = true;
+		}
+		if (gale_controller_finished(c)) {
+			break;
+		}
+		uint64_t now = gale_now_ns();
+		bool     expired =
+		    duration > 0 && now - start >= (uint64_t) (duration * 1e9);
+		if (stop_at == 0 && (local_signals > 0 || expired)) {
+			gale_controller_stop(c);
+			stop_at = now;
+		}
+		if (local_signals > 1 ||
+		    (stop_at != 0 &&
+		        now - stop_at > timeout + 10 * 1000000000ull)) {
+			fprintf(stderr, "gale local: workers did not finish; "
+			                "stopping them\n");
+			gale_controller_kill(c);
+			break;
+		}
+	}
+	// One last look, for the final heartbeats.
+	gale_controller_poll(c, 0);
+	char *table = gale_stats_table(gale_controller_stats(c),
+	    gale_now_ns() / 1000000u, false);
+	if (table != NULL) {
+		fputs(table, stdout);
+		free(table);
+	}
+	rc = gale_controller_finished(c) ? 0 : 1;
+	if (json != NULL && local_write_json(c, json) != 0) {
+		rc = 1;
+	}
+done:
+	gale_controller_destroy(&c);
+	gale_topology_destroy(&topo);
+out:
+	gale_spec_builder_fini(&b);
+	return rc;
+}
