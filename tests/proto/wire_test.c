@@ -1539,6 +1539,7 @@ Test(wire, reply_round_trips)
 		.assignments  = as,
 		.nassignments = 2,
 		.stats_json   = "{\"tasks\":[]}",
+		.stats_table  = "task  component\n   1  spout\n",
 	};
 	uint8_t *buf;
 	size_t   len;
@@ -1548,6 +1549,7 @@ Test(wire, reply_round_trips)
 	cr_assert_eq(out.ok, false);
 	cr_assert_str_eq(out.error, r.error);
 	cr_assert_str_eq(out.stats_json, r.stats_json);
+	cr_assert_str_eq(out.stats_table, r.stats_table);
 	cr_assert_eq(out.ntopologies, 2);
 	for (size_t i = 0; i < 2; i++) {
 		cr_assert_str_eq(out.topologies[i].name, ts[i].name);
@@ -1567,6 +1569,7 @@ Test(wire, reply_round_trips)
 	cr_assert_eq(gale_reply_decode(&out, buf, len), GALE_OK);
 	cr_assert(out.ok);
 	cr_assert_str_eq(out.error, "");
+	cr_assert_str_eq(out.stats_table, "");
 	cr_assert_eq(out.ntopologies, 0);
 	gale_reply_fini(&out);
 	free(buf);
