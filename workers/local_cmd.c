@@ -159,7 +159,11 @@ gale_cmd_local(int argc, char **argv)
 	char *table = gale_stats_table(gale_controller_stats(c),
 	    gale_now_ns() / 1000000u, false);
 	if (table != NULL) {
+		size_t n = strlen(table);
 		fputs(table, stdout);
+		if (n == 0 || table[n - 1] != '\n') {
+			fputc('\n', stdout);
+		}
 		free(table);
 	}
 	rc = gale_controller_finished(c) ? 0 : 1;
