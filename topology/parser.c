@@ -1729,13 +1729,26 @@ gale_topology_set(gale_topology *t, const char *assignment, gale_diag *d)
 			if (c->id == NULL || strcmp(c->id, key) != 0) {
 				continue;
 			}
+			int64_t n;
 			if (dot[1] == '\0') {
 				parse_error(&p, NULL,
 				    "--set '%s': no option name after '%s.'",
 				    arg, parse_show(&p, key));
 				rv = GALE_EINVAL;
-			} else {
+			} else if (strcmp(dot + 1, "parallelism") != 0) {
 				rv = set_option(c, dot + 1, value);
+			} else if (!gale__config_parse_i64(value, &n) || n < 1 ||
+			    n > GALE_TOPOLOGY_MAX_PARALLELISM) {
+				// ID.parallelism is the component's own key,
+				// as in the file, not an option.
+				parse_error(&p, NULL,
+				    "--set '%s': 'parallelism' must be an "
+				    "integer from 1 to %d, found '%s'",
+				    arg, GALE_TOPOLOGY_MAX_PARALLELISM,
+				    parse_show(&p, value));
+				rv = GALE_EINVAL;
+			} else {
+				c->parallelism = (uint32_t) n;
 			}
 			goto out;
 		}

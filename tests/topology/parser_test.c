@@ -1086,6 +1086,26 @@ Test(parser, sets_and_adds_component_options)
 	gale_topology_destroy(&t);
 }
 
+Test(parser, sets_the_parallelism_of_a_component)
+{
+	gale_topology *t =
+	    must_parse("name: x\n" BASE_SPOUTS BASE_BOLTS BASE_STREAMS);
+	cr_expect_eq(gale_topology_set(t, "split.parallelism=4", &d), GALE_OK);
+	cr_expect_eq(t->components[1].parallelism, 4);
+	cr_expect_eq(t->components[1].noptions, 0);
+	cr_expect_eq(gale_topology_set(t, "split.parallelism=0", &d),
+	    GALE_EINVAL);
+	cr_expect_eq(gale_topology_set(t, "src.parallelism=4097", &d),
+	    GALE_EINVAL);
+	expect_msg("t.yaml: --set 'split.parallelism=0': 'parallelism' must "
+	           "be an integer from 1 to 4096, found '0'");
+	expect_msg("t.yaml: --set 'src.parallelism=4097': 'parallelism' must "
+	           "be an integer from 1 to 4096, found '4097'");
+	cr_expect_eq(t->components[1].parallelism, 4);
+	cr_expect_eq(t->components[0].parallelism, 1);
+	gale_topology_destroy(&t);
+}
+
 Test(parser, sets_and_replaces_config_keys)
 {
 	gale_topology *t = must_parse(
