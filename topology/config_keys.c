@@ -11,6 +11,7 @@
 
 #include "topology/config_keys.h"
 #include "topology/model.h"
+#include "topology/suggest.h"
 
 // Integer limits stop at INT32_MAX so that a checked value fits every
 // integer type the runtime stores it in.
@@ -126,6 +127,7 @@ bool
 gale__config_check(
     const gale_config_key *k, const char *value, char *err, size_t errlen)
 {
+	char shown[80];
 	switch (k->type) {
 	case GALE_CONF_INT: {
 		int64_t v;
@@ -133,8 +135,9 @@ gale__config_check(
 		    (double) v > k->max) {
 			snprintf(err, errlen,
 			    "'%s' must be an integer from %.0f to %.0f, found "
-			    "'%.60s'",
-			    k->name, k->min, k->max, value);
+			    "'%s'",
+			    k->name, k->min, k->max,
+			    gale__suggest_show(shown, sizeof(shown), value));
 			return false;
 		}
 		return true;
@@ -144,8 +147,9 @@ gale__config_check(
 		if (!gale__config_parse_f64(value, &v) || v < k->min ||
 		    v > k->max) {
 			snprintf(err, errlen,
-			    "'%s' must be a number from %g to %g, found '%.60s'",
-			    k->name, k->min, k->max, value);
+			    "'%s' must be a number from %g to %g, found '%s'",
+			    k->name, k->min, k->max,
+			    gale__suggest_show(shown, sizeof(shown), value));
 			return false;
 		}
 		return true;
@@ -155,8 +159,9 @@ gale__config_check(
 		if (!gale__config_parse_bool(value, &v)) {
 			snprintf(err, errlen,
 			    "'%s' must be a boolean (true/false, yes/no, on/off, "
-			    "1/0), found '%.60s'",
-			    k->name, value);
+			    "1/0), found '%s'",
+			    k->name,
+			    gale__suggest_show(shown, sizeof(shown), value));
 			return false;
 		}
 		return true;

@@ -196,6 +196,13 @@ validate_resolve(validate_ctx *v, gale_topology *t, size_t i,
 	gale_err rv = gale__registry_find(path, c->component, &found, err,
 	    sizeof(err));
 	if (rv != GALE_OK) {
+		// The reason quotes the file's own text (names, paths): keep
+		// the message on one line.
+		for (char *e = err; *e != '\0'; e++) {
+			if ((unsigned char) *e < 0x20 || *e == 0x7f) {
+				*e = '?';
+			}
+		}
 		const gale_where *at = &m->component;
 		if (c->library != NULL &&
 		    strncmp(err, "cannot load", strlen("cannot load")) == 0) {

@@ -534,6 +534,29 @@ Test(parser, checks_every_config_key_against_its_type_and_limits)
 	cr_expect_eq(d.n, 12, "%s", all_lines());
 }
 
+Test(parser, keeps_every_message_on_one_line)
+{
+	must_fail("name: x\n" BASE_SPOUTS
+	          "config:\n"                                    // 5
+	          "  topology.workers: \"1\\n2\"\n"              // 6
+	          "  topology.debug: {a: 1}\n"                    // 7
+	          "  \"top\\x01\": 1\n"                            // 8
+	          "  topology.trace.sample.rate: [\n"             // 9
+	          "     ]\n"                                      // 10
+	          "  topology.stats.sample.rate: \"0.5\n"         // 11
+	          "\n"                                            // 12
+	          "     x\"\n");                                   // 13
+	expect_msg("t.yaml:6:21: config: 'topology.workers' must be an "
+	           "integer from 1 to 2147483647, found '1?2'");
+	expect_msg("t.yaml:8:3: config: unknown key 'top?'");
+	expect_msg("t.yaml:11:31: config: 'topology.stats.sample.rate' must "
+	           "be a number from 0 to 1, found '0.5?x'");
+	for (size_t i = 0; i < d.n; i++) {
+		cr_expect_null(strchr(d.lines[i], '\n'), "%s", d.lines[i]);
+		cr_expect_null(strchr(d.lines[i], '\x01'), "%s", d.lines[i]);
+	}
+}
+
 Test(parser, accepts_every_spelling_of_a_boolean)
 {
 	static const char *const yes[] = { "true", "True", "yes", "on", "1",

@@ -205,6 +205,29 @@ Test(validate, reports_a_missing_library_and_a_missing_symbol)
 	gale_topology_destroy(&t);
 }
 
+Test(validate, keeps_messages_about_odd_names_on_one_line)
+{
+	gale_topology *t = parse("name: x\n"
+				 "spouts:\n"
+				 "  - id: src\n"
+				 "    component: \"fake\\nspout\"\n"
+				 "    library: \"/nonexistent/a\\tb\\nc.so\"\n"
+				 "  - id: s2\n"
+				 "    component: \"fake\\nspout\"\n"
+				 "    library: %1$s\n");
+	cr_expect_eq(gale_topology_validate(t, NULL, &d), GALE_EINVAL);
+	cr_expect_eq(d.n, 2, "%s", all_lines());
+	expect_msg("t.yaml:5:14: spout 'src': cannot load library "
+	           "'/nonexistent/a?b?c.so'");
+	expect_msg("t.yaml:7:16: spout 's2': library ");
+	expect_msg("has no component 'fake?spout'");
+	for (size_t i = 0; i < d.n; i++) {
+		cr_expect_null(strchr(d.lines[i], '\n'), "%s", d.lines[i]);
+		cr_expect_null(strchr(d.lines[i], '\t'), "%s", d.lines[i]);
+	}
+	gale_topology_destroy(&t);
+}
+
 Test(validate, refuses_a_spout_under_bolts_and_a_bolt_under_spouts)
 {
 	gale_topology *t = parse("name: x\n"
