@@ -394,7 +394,11 @@ executor_spout_emit(gale_executor *e, const char *stream,
 	if (attempt > 0) {
 		gale_metric_add(&e->metrics, GALE_M_REPLAYED, 1);
 	}
-	gale__pending_add(e->pending, root, msg_id, now, attempt);
+	if (gale__pending_add(e->pending, root, msg_id, now, attempt) !=
+	    GALE_OK) {
+		// Untracked now: the tree can neither complete nor time out.
+		gale_metric_add(&e->metrics, GALE_M_DROPPED, 1);
+	}
 	size_t np = gale__pending_count(e->pending);
 	gale_metric_set(&e->metrics, GALE_M_PENDING, np);
 	if (np > gale_metric_get(&e->metrics, GALE_M_PENDING_PEAK)) {

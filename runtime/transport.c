@@ -168,7 +168,9 @@ gale__inbox_open(gale_inbox **out, gale_transport *t, uint32_t task, char *ep,
 	int  hwm    = GALE_TRANSPORT_HWM;
 	int  linger = 0;
 	char name[TRANSPORT_EP_MAX];
+	int  sockbuf = GALE_TRANSPORT_SOCKBUF;
 	zmq_setsockopt(in->sock, ZMQ_RCVHWM, &hwm, sizeof(hwm));
+	zmq_setsockopt(in->sock, ZMQ_RCVBUF, &sockbuf, sizeof(sockbuf));
 	zmq_setsockopt(in->sock, ZMQ_LINGER, &linger, sizeof(linger));
 	transport_inproc_name(name, sizeof(name), task);
 	if (zmq_bind(in->sock, name) != 0) {
@@ -314,7 +316,9 @@ outbox_peer_socket(gale_outbox *o, uint32_t task)
 	int hwm    = GALE_TRANSPORT_HWM;
 	int linger = TRANSPORT_LINGER_MS;
 	int ivl    = 100;
+	int sockbuf = GALE_TRANSPORT_SOCKBUF;
 	zmq_setsockopt(s, ZMQ_SNDHWM, &hwm, sizeof(hwm));
+	zmq_setsockopt(s, ZMQ_SNDBUF, &sockbuf, sizeof(sockbuf));
 	zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof(linger));
 	zmq_setsockopt(s, ZMQ_RECONNECT_IVL, &ivl, sizeof(ivl));
 	if (zmq_connect(s, ep) != 0) {

@@ -36,6 +36,7 @@ typedef struct worker {
 	size_t                  ntasks;
 	bool                    started;
 	uint64_t                start_ns;
+	char                    run_id[256]; // the executors' copy
 	char                    error[512];
 } worker;
 
@@ -260,7 +261,10 @@ worker_build(worker *w)
 	env->topo            = w->topo;
 	env->plan            = w->plan;
 	env->transport       = w->transport;
-	env->run_id          = w->asg.run_id ? w->asg.run_id : "";
+	// Later assignments replace w->asg, so the executors get a copy.
+	snprintf(w->run_id, sizeof(w->run_id), "%s",
+	    w->asg.run_id ? w->asg.run_id : "");
+	env->run_id = w->run_id;
 	env->batch_size      = (uint32_t) gale_topology_config_i64(
             w->topo, "topology.transfer.batch.size", 256);
 	env->flush_ns = (uint64_t) gale_topology_config_i64(w->topo,

@@ -390,8 +390,8 @@ Test(local, fields_sends_each_key_to_one_task)
 	size_t  n;
 	char   *out;
 	record *r = run_grouping(
-	    "{type: FIELDS, args: [key]}", 2, 2, 3, 3000, &n, &out);
-	cr_assert_eq(n, 3000);
+	    "{type: FIELDS, args: [key]}", 2, 2, 3, 1500, &n, &out);
+	cr_assert_eq(n, 3000); // two spout tasks, 1500 each
 	char     keys[64][32];
 	unsigned owner[64];
 	size_t   nk    = 0;
@@ -438,8 +438,8 @@ Test(local, global_sends_everything_to_the_lowest_task)
 {
 	size_t  n;
 	char   *out;
-	record *r = run_grouping("{type: GLOBAL}", 2, 2, 3, 600, &n, &out);
-	cr_assert_eq(n, 600);
+	record *r = run_grouping("{type: GLOBAL}", 2, 2, 3, 300, &n, &out);
+	cr_assert_eq(n, 600); // two spout tasks, 300 each
 	for (size_t i = 0; i < n; i++) {
 		cr_assert_eq(r[i].task, 3, "tuple went to task %u", r[i].task);
 	}
@@ -495,8 +495,8 @@ Test(local, local_or_shuffle_stays_in_the_worker)
 	size_t  n;
 	char   *out;
 	record *r = run_grouping(
-	    "{type: LOCAL_OR_SHUFFLE}", 2, 2, 4, 2000, &n, &out);
-	cr_assert_eq(n, 2000);
+	    "{type: LOCAL_OR_SHUFFLE}", 2, 2, 4, 1000, &n, &out);
+	cr_assert_eq(n, 2000); // two spout tasks, 1000 each
 	for (size_t i = 0; i < n; i++) {
 		int ws = worker_of(out, r[i].src);
 		int wt = worker_of(out, r[i].task);
