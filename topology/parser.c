@@ -900,6 +900,23 @@ parse_grouping_type(parse_ctx *p, gale_stream_def *s, const ynode *v,
 	s->grouping = GALE_GROUP_SHUFFLE;
 }
 
+typedef struct field_entry {
+	const char *name;
+	size_t      i; // index in the args list
+} field_entry;
+
+static int
+field_entry_cmp(const void *a, const void *b)
+{
+	const field_entry *x = a;
+	const field_entry *y = b;
+	int                c = strcmp(x->name, y->name);
+	if (c != 0) {
+		return c;
+	}
+	return x->i < y->i ? -1 : (x->i > y->i);
+}
+
 static void
 parse_fields(parse_ctx *p, gale_stream_def *s, gale_stream_marks *m,
     const ynode *v, const char *label)
@@ -920,33 +937,48 @@ parse_fields(parse_ctx *p, gale_stream_def *s, gale_stream_marks *m,
 		    label);
 		return;
 	}
-	s->fields = calloc(seq->n, sizeof(char *));
-	m->fields = calloc(seq->n, sizeof(gale_where));
-	if (s->fields == NULL || m->fields == NULL) {
+	s->fields            = calloc(seq->n, sizeof(char *));
+	m->fields            = calloc(seq->n, sizeof(gale_where));
+	field_entry *entries = calloc(seq->n, sizeof(field_entry));
+	bool        *dup     = calloc(seq->n, sizeof(bool));
+	if (s->fields == NULL || m->fields == NULL || entries == NULL ||
+	    dup == NULL) {
 		p->oom = true;
-		return;
+		goto out;
 	}
+	size_t nentries = 0;
 	for (size_t i = 0; i < seq->n; i++) {
 		const char *f = want_str(p, seq->kids[i], label, "args");
-		if (f == NULL) {
+		if (f != NULL) {
+			entries[nentries++] = (field_entry) { f, i };
+		}
+	}
+	// Sorted, duplicates are neighbours however long the list is.
+	qsort(entries, nentries, sizeof(field_entry), field_entry_cmp);
+	for (size_t i = 1; i < nentries; i++) {
+		if (strcmp(entries[i - 1].name, entries[i].name) == 0) {
+			dup[entries[i].i] = true;
+		}
+	}
+	for (size_t i = 0; i < seq->n; i++) {
+		const ynode *f = seq->kids[i];
+		if (dup[i]) {
+			parse_error(p, &f->at, "%s: field '%s' is listed twice",
+			    label, parse_show(p, f->str));
 			continue;
 		}
-		bool dup = false;
-		for (size_t j = 0; j < s->nfields && !dup; j++) {
-			dup = strcmp(s->fields[j], f) == 0;
+		if (f->kind != YN_SCALAR || f->is_null || f->len == 0) {
+			continue; // Reported by want_str.
 		}
-		if (dup) {
-			parse_error(p, &seq->kids[i]->at,
-			    "%s: field '%s' is listed twice", label,
-			    parse_show(p, f));
-			continue;
-		}
-		m->fields[s->nfields] = seq->kids[i]->at;
-		s->fields[s->nfields] = parse_strdup(p, f);
+		m->fields[s->nfields] = f->at;
+		s->fields[s->nfields] = parse_strdup(p, f->str);
 		if (s->fields[s->nfields] != NULL) {
 			s->nfields++;
 		}
 	}
+out:
+	free(entries);
+	free(dup);
 }
 
 static void

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "topology/model.h"
@@ -719,6 +720,44 @@ Test(parser, checks_grouping_arguments)
 	expect_msg("t.yaml:16:70: stream 'src' -> 'split': 'args' must be a "
 	           "list, found a scalar");
 	cr_expect_eq(d.n, 8, "%s", all_lines());
+}
+
+Test(parser, finds_duplicate_fields_in_a_long_list_quickly)
+{
+	// A quadratic search would take minutes over 200000 fields.
+	size_t n    = 200000;
+	size_t cap  = n * 20 + 1024;
+	char  *yaml = malloc(cap);
+	size_t used = (size_t) snprintf(yaml, cap,
+	    "name: x\n" BASE_SPOUTS BASE_BOLTS
+	    "streams:\n"
+	    "  - from: src\n"
+	    "    to: split\n"
+	    "    grouping:\n"
+	    "      type: FIELDS\n"
+	    "      args:\n");
+	for (size_t i = 0; i < n; i++) {
+		used += (size_t) snprintf(
+		    yaml + used, cap - used, "      - f%zu\n", i % (n - 1));
+	}
+	gale_topology  *t = NULL;
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	cr_assert_eq(gale_topology_parse(&t, "t.yaml", yaml, used, &d),
+	    GALE_EINVAL);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	free(yaml);
+	double secs = (double) (t1.tv_sec - t0.tv_sec) +
+	    (double) (t1.tv_nsec - t0.tv_nsec) / 1e9;
+	cr_expect_lt(secs, 10.0, "parsing took %.1f s", secs);
+	// f0 comes again as the last one: line 14 + n - 1.
+	char want[128];
+	snprintf(want, sizeof(want),
+	    "t.yaml:%zu:9: stream 'src' -> 'split': field 'f0' is listed "
+	    "twice",
+	    14 + n - 1);
+	expect_msg(want);
+	cr_expect_eq(d.n, 1, "%s", all_lines());
 }
 
 Test(parser, refuses_two_subscriptions_to_one_stream)
