@@ -339,7 +339,9 @@ gale_worker_run(const gale_worker_opts *opts)
 	struct sigaction sa = { .sa_handler = worker_on_signal };
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
+	// Ctrl-C reaches the whole process group; the controller turns it
+	// into a graceful stop, which a worker must live to carry out.
+	signal(SIGINT, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
 
 	w.zctx = zmq_ctx_new();

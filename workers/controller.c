@@ -396,6 +396,15 @@ controller_watch(gale_controller *c)
 		if (c->error[0] != '\0') {
 			continue;
 		}
+		if (c->stopping) {
+			// Stopping anyway: what it had in flight is given up,
+			// as a kill would.
+			fprintf(stderr, "gale: worker %u exited (%d) while "
+			                "stopping\n",
+			    i, code);
+			w->done = true;
+			continue;
+		}
 		if (w->restarts >= CONTROLLER_MAX_RESTARTS) {
 			snprintf(c->error, sizeof(c->error),
 			    "worker %u died %u times; giving up", i,

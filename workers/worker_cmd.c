@@ -34,6 +34,9 @@ gale_cmd_worker(int argc, char **argv)
 	if (o.controller == NULL) {
 		goto usage;
 	}
+	// What components print (word_count's `print: true`) is a stream
+	// that people and scripts watch: each line leaves when it is done.
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	return gale_worker_run(&o);
 usage:
 	fprintf(stderr,

@@ -2,7 +2,10 @@
 // local_test.c - `gale local` end to end: word count, groupings,
 // backpressure and a worker dying, on real worker processes.
 
+#include <arpa/inet.h>
 #include <criterion/criterion.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -696,5 +699,92 @@ Test(local, killed_count_worker_is_restarted_and_nothing_is_lost)
 	free(act);
 	free(got);
 	free(text);
+	test_proc_fini(&p);
+}
+
+Test(local, max_spout_pending_bounds_the_trees_in_flight)
+{
+	char yaml[8192], path[4096], json[4096];
+	snprintf(yaml, sizeof(yaml),
+	    "name: pending\n"
+	    "config: {topology.workers: 2, topology.max.spout.pending: 37}\n"
+	    "spouts:\n"
+	    "  - {id: keys, component: fake_keys_spout, library: %s,\n"
+	    "     options: {count: 5000, keys: 10}}\n"
+	    "bolts:\n"
+	    "  - {id: slow, component: fake_slow_bolt, library: %s,\n"
+	    "     parallelism: 2, options: {sleep_us: 50}}\n"
+	    "streams:\n"
+	    "  - {from: keys, to: slow, grouping: {type: SHUFFLE}}\n",
+	    FAKE_LIB, FAKE_LIB);
+	snprintf(path, sizeof(path), "%s/pending.yaml", dir);
+	snprintf(json, sizeof(json), "%s/stats.json", dir);
+	cr_assert(test_write_file(path, yaml, strlen(yaml)));
+	const char *args[] = { "local", path, "--stats-json", json, NULL };
+	test_run    r;
+	test_run_gale(&r, 60, args);
+	cr_assert_eq(r.status, 0, "%s\n%s", r.out, r.err);
+	char *stats = test_read_file(json, NULL);
+	cr_assert_not_null(stats);
+	double peak = test_json_component(stats, "keys", "pending_peak");
+	cr_assert(peak >= 1 && peak <= 37, "pending peaked at %g:\n%s", peak,
+	    stats);
+	cr_assert_eq(test_json_component(stats, "keys", "acked"), 5000);
+	free(stats);
+	test_run_fini(&r);
+}
+
+// A line server on an ephemeral loopback port, as `nc -lk` serves.
+static int
+listen_loopback(int *port)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	cr_assert(fd >= 0);
+	struct sockaddr_in a = { .sin_family = AF_INET,
+		.sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	cr_assert_eq(bind(fd, (struct sockaddr *) &a, sizeof(a)), 0);
+	cr_assert_eq(listen(fd, 4), 0);
+	socklen_t len = sizeof(a);
+	getsockname(fd, (struct sockaddr *) &a, &len);
+	*port = ntohs(a.sin_port);
+	return fd;
+}
+
+Test(local, socket_lines_are_counted_while_streaming_and_sigint_stops)
+{
+	int  port;
+	int  lfd = listen_loopback(&port);
+	char s_port[64];
+	snprintf(s_port, sizeof(s_port), "sentences.port=%d", port);
+	const char *args[] = { "local",
+		GALE_SOURCE_DIR "/examples/wordcount/socket.yaml", "--set",
+		s_port, NULL };
+	test_proc p;
+	test_proc_start(&p, args);
+	struct pollfd pfd = { lfd, POLLIN, 0 };
+	cr_assert_eq(poll(&pfd, 1, 20000), 1, "the spout never connected:\n%s",
+	    p.err);
+	int c = accept(lfd, NULL, NULL);
+	cr_assert(c >= 0);
+	const char *lines = "hello world\nhello gale\n";
+	cr_assert_eq(write(c, lines, strlen(lines)), (ssize_t) strlen(lines));
+	cr_assert(test_proc_wait_for(&p, "(hello, 2)", 20),
+	    "no count printed:\n%s\n%s", p.out, p.err);
+	cr_assert(test_proc_wait_for(&p, "(world, 1)", 20), "%s", p.out);
+	cr_assert(test_proc_wait_for(&p, "(gale, 1)", 20), "%s", p.out);
+	// A second batch of lines, typed later, is counted too.
+	const char *more = "gale gale\n";
+	cr_assert_eq(write(c, more, strlen(more)), (ssize_t) strlen(more));
+	cr_assert(test_proc_wait_for(&p, "(gale, 3)", 20), "%s", p.out);
+	// Ctrl-C: the terminal signals the whole process group.
+	kill(-p.pid, SIGINT);
+	bool timedout;
+	int  status = test_proc_wait(&p, 60, &timedout);
+	cr_assert(!timedout);
+	cr_assert_eq(status, 0, "%s", p.err);
+	cr_assert(strstr(p.out, "sentences") != NULL, "no final table:\n%s",
+	    p.out);
+	close(c);
+	close(lfd);
 	test_proc_fini(&p);
 }
