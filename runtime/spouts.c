@@ -2,7 +2,6 @@
 // spouts.c - the built-in spouts, written against the public API only.
 
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <math.h>
 #include <netdb.h>

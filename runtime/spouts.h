@@ -2,10 +2,10 @@
 // spouts.h - the built-in spouts: file_lines, socket_lines,
 // random_sentences and const_spout.
 //
-// Each emits tuples of one field, `line`, on the default stream. Bounded
-// spouts declare themselves exhausted once their source is at its end and
-// every message they emitted has been acked, so that failed messages are
-// replayed before the spout is done.
+// Each emits tuples of one field, `line`, on the default stream, and replays
+// a failed message with the same id and content, before anything new.
+// Bounded spouts declare themselves exhausted once, when their source
+// reaches its end; messages that fail after that are still replayed.
 
 #ifndef GALE_RUNTIME_SPOUTS_H
 #define GALE_RUNTIME_SPOUTS_H
