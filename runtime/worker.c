@@ -274,6 +274,10 @@ worker_build(worker *w)
 	    w->topo, "topology.max.spout.pending", 0);
 	env->timeout_secs = (uint32_t) gale_topology_config_i64(
 	    w->topo, "topology.message.timeout.secs", 30);
+	double rate = gale_topology_config_f64(
+	    w->topo, "topology.stats.sample.rate", 0.05);
+	env->sample_every = rate > 0 && rate < 1 ? (uint32_t) (1.0 / rate + 0.5)
+	                                         : 1;
 	env->log_replays =
 	    gale_topology_config_bool(w->topo, "topology.debug.replays", false);
 	worker_apply(w);

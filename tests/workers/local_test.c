@@ -90,7 +90,9 @@ expected_counts(const char *text, size_t len, size_t *n)
 			w[nw++] = (word) { text + start, i - start, 1 };
 		}
 	}
-	qsort(w, nw, sizeof(*w), word_cmp);
+	if (nw > 0) {
+		qsort(w, nw, sizeof(*w), word_cmp);
+	}
 	size_t k = 0;
 	for (size_t j = 0; j < nw; j++) {
 		if (k > 0 && word_cmp(&w[k - 1], &w[j]) == 0) {
@@ -130,7 +132,9 @@ output_counts(const char *text, size_t len, size_t *n)
 			strtol(tab + 1, NULL, 10) };
 		i = (size_t) (nl - text) + 1;
 	}
-	qsort(w, nw, sizeof(*w), word_cmp);
+	if (nw > 0) {
+		qsort(w, nw, sizeof(*w), word_cmp);
+	}
 	*n = nw;
 	return w;
 }
@@ -631,7 +635,9 @@ Test(local, slow_bolt_slows_the_spout_without_timeouts)
 	}
 	(void) timedout;
 	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "%s", p.err);
+#ifndef GALE_TEST_SANITIZED
 	cr_assert_lt(peak, 64 * 1024, "a worker grew to %ld kB", peak);
+#endif
 	char *stats = test_read_file(json, NULL);
 	cr_assert_not_null(stats);
 	cr_assert_eq(test_json_component(stats, "keys", "acked"), 60000, "%s",
