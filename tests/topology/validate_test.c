@@ -387,3 +387,76 @@ Test(validate, finds_no_fields_on_an_unresolved_component)
 	cr_expect_null(gale_component_fields(&c, NULL));
 	cr_expect_null(gale_component_fields(&c, "default"));
 }
+
+// The built-in components, as runtime/builtins.c lists them.
+Test(validate, resolves_built_in_components_and_their_fields)
+{
+	gale_topology *t = parse("name: x\n"
+				 "spouts:\n"
+				 "  - {id: r, component: random_sentences}\n"
+				 "  - {id: f, component: file_lines}\n"
+				 "  - {id: s, component: socket_lines}\n"
+				 "  - {id: c, component: const_spout}\n"
+				 "bolts:\n"
+				 "  - {id: split, component: split_words}\n"
+				 "  - {id: count, component: word_count}\n"
+				 "  - {id: same, component: id_bolt}\n"
+				 "  - {id: sink, component: null_bolt}\n"
+				 "streams:\n"
+				 "  - {from: r, to: split, grouping: {type: SHUFFLE}}\n"
+				 "  - {from: f, to: same, grouping: {type: FIELDS, "
+				 "args: [line]}}\n"
+				 "  - {from: s, to: same, grouping: {type: SHUFFLE}}\n"
+				 "  - {from: c, to: same, grouping: {type: SHUFFLE}}\n"
+				 "  - {from: split, to: count, grouping: {type: "
+				 "FIELDS, args: [word]}}\n"
+				 "  - {from: count, to: sink, grouping: {type: "
+				 "FIELDS, args: [count, word]}}\n");
+	cr_assert_eq(gale_topology_validate(t, NULL, &d), GALE_OK, "%s",
+	    all_lines());
+	static const char *const spouts[] = { "r", "f", "s", "c" };
+	for (size_t i = 0; i < 4; i++) {
+		const gale_component_def *c =
+		    gale_topology_component(t, spouts[i]);
+		cr_assert_not_null(c->spout, "%s", spouts[i]);
+		const char *const *f = gale_component_fields(c, NULL);
+		cr_assert_not_null(f, "%s", spouts[i]);
+		cr_expect_str_eq(f[0], "line");
+		cr_expect_null(f[1]);
+	}
+	const char *const *f =
+	    gale_component_fields(gale_topology_component(t, "split"), NULL);
+	cr_expect_str_eq(f[0], "word");
+	cr_expect_null(f[1]);
+	f = gale_component_fields(gale_topology_component(t, "count"), NULL);
+	cr_expect_str_eq(f[0], "word");
+	cr_expect_str_eq(f[1], "count");
+	cr_expect_null(f[2]);
+	f = gale_component_fields(gale_topology_component(t, "same"), NULL);
+	cr_expect_str_eq(f[0], "line");
+	cr_expect_null(gale_component_fields(
+	    gale_topology_component(t, "sink"), NULL));
+	gale_topology_destroy(&t);
+}
+
+Test(validate, suggests_the_built_in_meant)
+{
+	gale_topology *t = parse("name: x\n"
+				 "spouts:\n"
+				 "  - {id: r, component: random_sentences}\n" // 3
+				 "bolts:\n"
+				 "  - {id: split, component: split_word}\n" // 5
+				 "  - {id: count, component: word_count}\n"
+				 "streams:\n"
+				 "  - {from: r, to: split, grouping: {type: SHUFFLE}}\n"
+				 "  - {from: r, to: count, grouping: {type: FIELDS, "
+				 "args: [word]}}\n"); // 9
+	cr_expect_eq(gale_topology_validate(t, NULL, &d), GALE_EINVAL);
+	expect_msg("t.yaml:5:28: bolt 'split': unknown built-in component "
+	           "'split_word'; did you mean 'split_words'?");
+	expect_msg("t.yaml:9:58: stream 'r' -> 'count': FIELDS argument "
+	           "'word' is not a field of stream 'default' of 'r' "
+	           "(declared fields: line)");
+	cr_expect_eq(d.n, 2, "%s", all_lines());
+	gale_topology_destroy(&t);
+}

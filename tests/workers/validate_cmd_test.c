@@ -488,3 +488,30 @@ Test(validate_cmd, refuses_many_errors_with_a_bounded_report)
 	expect_refused(write_file("many.yaml", text, used), true, 20);
 	free(text);
 }
+
+// The examples use the built-in components of runtime/builtins.c.
+Test(validate_cmd, validates_the_wordcount_examples)
+{
+	static const char *const files[] = {
+		GALE_SOURCE_DIR "/examples/wordcount/random.yaml",
+		GALE_SOURCE_DIR "/examples/wordcount/file.yaml",
+		GALE_SOURCE_DIR "/examples/wordcount/socket.yaml",
+	};
+	run r;
+	run_validate(&r, 20,
+	    (const char *const[]) { files[0], files[1], files[2], NULL });
+	cr_expect_eq(r.code, 0, "%s", r.err);
+	cr_expect_str_eq(r.err, "");
+	char want[1024];
+	snprintf(want, sizeof(want), "%s: ok\n%s: ok\n%s: ok\n", files[0],
+	    files[1], files[2]);
+	cr_expect_str_eq(r.out, want);
+	run_fini(&r);
+
+	// Their component ids are the same, so one --set fits all three.
+	run_validate(&r, 20,
+	    (const char *const[]) { "--set", "count.output=x.tsv", "--set",
+	        "split.parallelism=3", files[0], files[1], files[2], NULL });
+	cr_expect_eq(r.code, 0, "%s", r.err);
+	run_fini(&r);
+}
