@@ -44,6 +44,14 @@ enum {
 #define TAG_ACK_ROOT WIRE_TAG(2, WIRE_I64)
 #define TAG_ACK_VALUE WIRE_TAG(3, WIRE_I64)
 #define TAG_ACK_TASK WIRE_TAG(4, WIRE_VARINT)
+#define TAG_BATCH_TRACE WIRE_TAG(5, WIRE_LEN)
+#define TAG_TRACE_ROOT WIRE_TAG(1, WIRE_I64)
+#define TAG_TRACE_EDGE WIRE_TAG(2, WIRE_I64)
+#define TAG_TRACE_TASK WIRE_TAG(3, WIRE_VARINT)
+#define TAG_TRACE_TIME WIRE_TAG(4, WIRE_VARINT)
+#define TAG_TRACE_CHILDREN WIRE_TAG(5, WIRE_LEN)
+#define TAG_TRACE_FAILED WIRE_TAG(6, WIRE_VARINT)
+#define TAG_TRACE_MSG WIRE_TAG(7, WIRE_VARINT)
 #define TAG_MARKER_KIND WIRE_TAG(1, WIRE_VARINT)
 #define TAG_MARKER_SRC WIRE_TAG(2, WIRE_VARINT)
 
@@ -458,6 +466,62 @@ gale_batch_add_ack(gale_batch *b, gale_ack_kind kind, uint64_t root,
 }
 
 gale_err
+gale_batch_add_trace(gale_batch *b, uint64_t root, uint64_t edge,
+    uint32_t task, uint64_t time_us, const uint64_t *children,
+    size_t nchildren, bool failed, uint64_t msg_id)
+{
+	assert(b != NULL);
+	size_t packed = nchildren * 8;
+	size_t body   = (root != 0 ? 9 : 0) + (edge != 0 ? 9 : 0)
+	    + (task != 0 ? 1 + wire_varint_size(task) : 0)
+	    + (time_us != 0 ? 1 + wire_varint_size(time_us) : 0)
+	    + (nchildren != 0 ? 1 + wire_varint_size(packed) + packed : 0)
+	    + (failed ? 2 : 0)
+	    + (msg_id != 0 ? 1 + wire_varint_size(msg_id) : 0);
+	gale_err err = batch_reserve(b, 1 + wire_varint_size(body) + body);
+	if (err != GALE_OK) {
+		return err;
+	}
+	uint8_t *p = b->buf + b->len;
+	*p++       = TAG_BATCH_TRACE;
+	p          = wire_put_varint(p, body);
+	if (root != 0) {
+		*p++ = TAG_TRACE_ROOT;
+		p    = wire_put_fixed64(p, root);
+	}
+	if (edge != 0) {
+		*p++ = TAG_TRACE_EDGE;
+		p    = wire_put_fixed64(p, edge);
+	}
+	if (task != 0) {
+		*p++ = TAG_TRACE_TASK;
+		p    = wire_put_varint(p, task);
+	}
+	if (time_us != 0) {
+		*p++ = TAG_TRACE_TIME;
+		p    = wire_put_varint(p, time_us);
+	}
+	if (nchildren != 0) {
+		*p++ = TAG_TRACE_CHILDREN;
+		p    = wire_put_varint(p, packed);
+		for (size_t i = 0; i < nchildren; i++) {
+			p = wire_put_fixed64(p, children[i]);
+		}
+	}
+	if (failed) {
+		*p++ = TAG_TRACE_FAILED;
+		*p++ = 1;
+	}
+	if (msg_id != 0) {
+		*p++ = TAG_TRACE_MSG;
+		p    = wire_put_varint(p, msg_id);
+	}
+	b->len = (size_t) (p - b->buf);
+	b->nacks++;
+	return GALE_OK;
+}
+
+gale_err
 gale_batch_add_marker(gale_batch *b, gale_marker_kind kind, uint32_t src_task)
 {
 	assert(b != NULL);
@@ -500,6 +564,7 @@ gale_batch_reader_fini(gale_batch_reader *r)
 	}
 	free(r->values);
 	free(r->anchors);
+	free(r->children);
 	memset(r, 0, sizeof *r);
 }
 
@@ -792,6 +857,88 @@ reader_ack(const uint8_t *p, const uint8_t *end, gale_item *it)
 }
 
 static gale_err
+reader_trace(gale_batch_reader *r, const uint8_t *p, const uint8_t *end,
+    gale_item *it)
+{
+	size_t nchildren = 0;
+	while (p != end) {
+		uint32_t       field;
+		unsigned       type;
+		uint64_t       u = 0;
+		const uint8_t *s;
+		size_t         len;
+		bool           ok;
+		if (!wire_get_tag(&p, end, &field, &type)) {
+			return GALE_EPROTO;
+		}
+		switch (field) {
+		case 1:
+			ok = type == WIRE_I64
+			    && wire_get_fixed64(&p, end, &it->root);
+			break;
+		case 2:
+			ok = type == WIRE_I64
+			    && wire_get_fixed64(&p, end, &it->edge);
+			break;
+		case 3:
+			ok = type == WIRE_VARINT
+			    && wire_get_varint(&p, end, &u);
+			it->task = (uint32_t) u;
+			break;
+		case 4:
+			ok = type == WIRE_VARINT
+			    && wire_get_varint(&p, end, &it->time_us);
+			break;
+		case 5:
+			// Packed fixed64s, the form this writer uses.
+			ok = type == WIRE_LEN && wire_get_len(&p, end, &s, &len)
+			    && len % 8 == 0 && len / 8 <= GALE_WIRE_MAX_VALUES;
+			if (ok && nchildren + len / 8 > GALE_WIRE_MAX_VALUES) {
+				return GALE_EPROTO;
+			}
+			if (ok && nchildren + len / 8 > r->children_cap) {
+				size_t cap = reader_next_cap(r->children_cap);
+				if (cap < nchildren + len / 8) {
+					cap = nchildren + len / 8;
+				}
+				uint64_t *c   = realloc(
+                                    r->children, cap * sizeof(*c));
+				if (c == NULL) {
+					return GALE_ENOMEM;
+				}
+				r->children     = c;
+				r->children_cap = cap;
+			}
+			for (size_t i = 0; ok && i < len / 8; i++) {
+				const uint8_t *q = s + 8 * i;
+				ok = wire_get_fixed64(&q, s + len,
+				    &r->children[nchildren++]);
+			}
+			break;
+		case 6:
+			ok = type == WIRE_VARINT
+			    && wire_get_varint(&p, end, &u);
+			it->failed = u != 0;
+			break;
+		case 7:
+			ok = type == WIRE_VARINT
+			    && wire_get_varint(&p, end, &it->msg_id);
+			break;
+		default:
+			ok = wire_skip(&p, end, type);
+			break;
+		}
+		if (!ok) {
+			return GALE_EPROTO;
+		}
+	}
+	it->kind      = GALE_ITEM_TRACE;
+	it->children  = nchildren > 0 ? r->children : NULL;
+	it->nchildren = nchildren;
+	return GALE_OK;
+}
+
+static gale_err
 reader_marker(const uint8_t *p, const uint8_t *end, gale_item *it)
 {
 	uint64_t kind = 0;
@@ -842,7 +989,7 @@ gale_batch_reader_next(gale_batch_reader *r, gale_item *item)
 		if (!wire_get_tag(&r->p, r->end, &field, &type)) {
 			goto bad;
 		}
-		if (field < 2 || field > 4) {
+		if (field < 2 || field > 5) {
 			if ((field == 1 && type != WIRE_VARINT)
 			    || !wire_skip(&r->p, r->end, type)) {
 				goto bad;
@@ -860,6 +1007,8 @@ gale_batch_reader_next(gale_batch_reader *r, gale_item *item)
 			err = reader_tuple(r, s, s + len, item);
 		} else if (field == 3) {
 			err = reader_ack(s, s + len, item);
+		} else if (field == 5) {
+			err = reader_trace(r, s, s + len, item);
 		} else {
 			err = reader_marker(s, s + len, item);
 		}

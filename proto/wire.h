@@ -71,6 +71,10 @@ gale_err gale_batch_add_ack(gale_batch *b, gale_ack_kind kind, uint64_t root,
     uint64_t value, uint32_t task);
 gale_err gale_batch_add_marker(
     gale_batch *b, gale_marker_kind kind, uint32_t src_task);
+// Appends one edge of a sampled tree (gale.TraceEdge).
+gale_err gale_batch_add_trace(gale_batch *b, uint64_t root, uint64_t edge,
+    uint32_t task, uint64_t time_us, const uint64_t *children,
+    size_t nchildren, bool failed, uint64_t msg_id);
 // The adds leave the batch unchanged on error: GALE_ENOMEM, or GALE_EINVAL
 // for a value of no known type, more than GALE_WIRE_MAX_VALUES values or
 // anchors, or a batch that would pass GALE_WIRE_MAX_BATCH bytes.
@@ -85,6 +89,7 @@ typedef enum {
 	GALE_ITEM_TUPLE = 1,
 	GALE_ITEM_ACK,
 	GALE_ITEM_MARKER,
+	GALE_ITEM_TRACE,
 } gale_item_kind;
 
 typedef struct gale_item {
@@ -104,6 +109,13 @@ typedef struct gale_item {
 	uint32_t      task;
 	// GALE_ITEM_MARKER (src_task above is the marker's task)
 	gale_marker_kind marker_kind;
+	// GALE_ITEM_TRACE: root, task (above), and
+	uint64_t        edge;
+	uint64_t        time_us;
+	uint64_t        msg_id;
+	const uint64_t *children;
+	size_t          nchildren;
+	bool            failed;
 } gale_item;
 
 // Reads a batch without copying it. Its scratch arrays grow to the largest
@@ -115,6 +127,8 @@ typedef struct gale_batch_reader {
 	size_t         values_cap;
 	gale_anchor   *anchors;
 	size_t         anchors_cap;
+	uint64_t      *children;
+	size_t         children_cap;
 } gale_batch_reader;
 
 void gale_batch_reader_init(gale_batch_reader *r);

@@ -21,6 +21,7 @@
 #include "runtime/executor.h"
 #include "runtime/pending.h"
 #include "runtime/router.h"
+#include "runtime/trace.h"
 
 #define EXECUTOR_MAX_BATCH_BYTES (256 * 1024)
 #define EXECUTOR_IDLE_MS 50
@@ -122,6 +123,11 @@ struct gale_executor {
 
 	// Ackers.
 	gale_acker *acker;
+	gale_trace *trace;
+
+	// Sampled trees: the edges anchored to the input being executed.
+	uint64_t *trace_children;
+	size_t    ntrace_children, trace_children_cap;
 
 	gale_task_metrics metrics;
 };
@@ -331,6 +337,33 @@ executor_add_tuple(gale_executor *e, uint32_t dest, int s,
 	return GALE_OK;
 }
 
+static void
+executor_trace_child(gale_executor *e, uint64_t edge)
+{
+	if (e->ntrace_children == e->trace_children_cap) {
+		size_t    cap = e->trace_children_cap ? e->trace_children_cap * 2
+		                                      : 16;
+		uint64_t *c   = realloc(e->trace_children, cap * sizeof(*c));
+		if (c == NULL) {
+			return;
+		}
+		e->trace_children     = c;
+		e->trace_children_cap = cap;
+	}
+	e->trace_children[e->ntrace_children++] = edge;
+}
+
+// Tells root's acker how this task handled one edge of a sampled tree.
+static void
+executor_trace_edge(gale_executor *e, uint64_t root, uint64_t edge,
+    bool failed, uint64_t msg_id)
+{
+	uint32_t    acker = gale_plan_acker_for_root(e->env->plan, root);
+	gale_batch *b     = executor_batch(e, acker);
+	gale_batch_add_trace(b, root, edge, e->task, gale__trace_now_us(),
+	    e->trace_children, e->ntrace_children, failed, msg_id);
+}
+
 static bool
 executor_may_emit(const gale_executor *e)
 {
@@ -381,15 +414,24 @@ executor_spout_emit(gale_executor *e, const char *stream,
 		}
 		return GALE_OK;
 	}
-	uint64_t root = executor_rand(e);
+	bool     sampled = e->env->trace_threshold != 0 &&
+	    executor_rand(e) <= e->env->trace_threshold;
+	uint64_t root = gale__trace_mark(executor_rand(e), sampled);
 	uint64_t xor  = 0;
+	e->ntrace_children = 0;
 	for (size_t i = 0; i < nt; i++) {
 		gale_anchor a = { .root = root, .edge = executor_rand(e) };
 		xor ^= a.edge;
+		if (sampled) {
+			executor_trace_child(e, a.edge);
+		}
 		rv = executor_add_tuple(e, e->targets[i], s, values, n, &a, 1);
 		if (rv != GALE_OK) {
 			return rv;
 		}
+	}
+	if (sampled) {
+		executor_trace_edge(e, root, 0, false, msg_id);
 	}
 	uint32_t attempt = gale__pending_replay_attempt(e->pending, msg_id);
 	if (attempt > 0) {
@@ -451,9 +493,11 @@ executor_anchor(gale_executor *e, const gale_tuple *const *inputs,
 		if (executor_anchors_reserve(e, n + in->nanchors) != GALE_OK) {
 			return GALE_ENOMEM;
 		}
+		bool traced = false;
 		for (size_t k = 0; k < in->nanchors; k++) {
 			uint64_t root = in->anchors[k].root;
 			size_t   j    = 0;
+			traced |= gale__trace_sampled(root);
 			while (j < n && e->anchors[j].root != root) {
 				j++;
 			}
@@ -462,6 +506,9 @@ executor_anchor(gale_executor *e, const gale_tuple *const *inputs,
 			} else {
 				e->anchors[j].edge ^= edge;
 			}
+		}
+		if (traced) {
+			executor_trace_child(e, edge);
 		}
 	}
 	*nout = n;
@@ -533,6 +580,10 @@ gale_ack(gale_collector *c, const gale_tuple *t)
 	in->done = true;
 	gale_metric_add(&e->metrics, GALE_M_ACKED, 1);
 	for (size_t k = 0; k < in->nanchors; k++) {
+		if (gale__trace_sampled(in->anchors[k].root)) {
+			executor_trace_edge(e, in->anchors[k].root,
+			    in->anchors[k].edge, false, 0);
+		}
 		if (gale__ackbuf_add(e->ackbuf, in->anchors[k].root,
 		        in->anchors[k].edge ^ in->ack_val) != GALE_OK) {
 			gale_metric_add(&e->metrics, GALE_M_DROPPED, 1);
@@ -552,6 +603,9 @@ gale_fail(gale_collector *c, const gale_tuple *t)
 	gale_metric_add(&e->metrics, GALE_M_FAILED, 1);
 	for (size_t k = 0; k < in->nanchors; k++) {
 		uint64_t root = in->anchors[k].root;
+		if (gale__trace_sampled(root)) {
+			executor_trace_edge(e, root, in->anchors[k].edge, true, 0);
+		}
 		executor_add_ack(e, gale_plan_acker_for_root(e->env->plan, root),
 		    GALE_ACK_FAIL, root, 0, e->task);
 	}
@@ -802,6 +856,7 @@ executor_execute(gale_executor *e, const gale_item *it)
 	// Reading the clock costs as much as a small bolt's execute, so one
 	// execute in sample_every is timed and stands for the others, as
 	// Storm samples its stats (topology.stats.sample.rate).
+	e->ntrace_children = 0;
 	bool     timed = e->until_sample == 0;
 	uint64_t start = timed ? gale_now_ns() : 0;
 	e->bolt->execute(e->self, &t, &e->coll);
@@ -903,6 +958,14 @@ executor_acker_op(gale_executor *e, const gale_item *it)
 		return;
 	}
 	gale_metric_add(&e->metrics, GALE_M_EXECUTED, 1);
+	if (st != GALE_TREE_PENDING && gale__trace_sampled(it->root)) {
+		char *text = gale__trace_finish(e->trace, it->root,
+		    st == GALE_TREE_FAILED, e->env->plan);
+		if (text != NULL) {
+			fputs(text, stderr);
+			free(text);
+		}
+	}
 	if (st == GALE_TREE_COMPLETE) {
 		gale_metric_add(&e->metrics, GALE_M_ACKED, 1);
 		executor_add_ack(
@@ -970,6 +1033,11 @@ executor_process(gale_executor *e, gale_batch *b)
 				}
 			} else {
 				gale_metric_add(&e->metrics, GALE_M_DROPPED, 1);
+			}
+			break;
+		case GALE_ITEM_TRACE:
+			if (e->kind == EXEC_ACKER) {
+				gale__trace_add(e->trace, &it);
 			}
 			break;
 		case GALE_ITEM_MARKER:
@@ -1298,7 +1366,8 @@ gale__executor_new(gale_executor **out, gale_worker_env *env, uint32_t task,
 	if (gale_plan_component_is_acker(p, e->comp)) {
 		e->kind = EXEC_ACKER;
 		if ((rv = gale__acker_new(&e->acker,
-		         EXECUTOR_TIMEOUT_BUCKETS)) != GALE_OK) {
+		         EXECUTOR_TIMEOUT_BUCKETS)) != GALE_OK ||
+		    (rv = gale__trace_new(&e->trace, 64)) != GALE_OK) {
 			goto fail;
 		}
 	} else if (e->def->spout != NULL) {
@@ -1379,6 +1448,7 @@ gale__executor_destroy(gale_executor **ep)
 	gale__pending_destroy(&e->pending);
 	gale__ackbuf_destroy(&e->ackbuf);
 	gale__acker_destroy(&e->acker);
+	gale__trace_destroy(&e->trace);
 	if (e->out != NULL) {
 		uint32_t n = gale_plan_ntasks(e->env->plan);
 		for (uint32_t i = 0; i <= n; i++) {
@@ -1398,6 +1468,7 @@ gale__executor_destroy(gale_executor **ep)
 	free(e->anchors);
 	free(e->untracked_acks);
 	free(e->answers);
+	free(e->trace_children);
 	free(e->self);
 	free(e);
 	*ep = NULL;

@@ -27,6 +27,7 @@ typedef struct gale_worker_env {
 	uint32_t             timeout_secs;
 	bool                 log_replays;
 	uint32_t             sample_every; // time one execute in this many
+	uint64_t             trace_threshold; // sample a tree when rand < it
 	_Atomic bool         active;   // spouts may be asked for tuples
 	_Atomic bool         draining; // spouts finish: no new messages
 	_Atomic bool         halt;     // stop at once, without draining

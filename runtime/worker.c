@@ -278,6 +278,11 @@ worker_build(worker *w)
 	    w->topo, "topology.stats.sample.rate", 0.05);
 	env->sample_every = rate > 0 && rate < 1 ? (uint32_t) (1.0 / rate + 0.5)
 	                                         : 1;
+	double trace = gale_topology_config_f64(
+	    w->topo, "topology.trace.sample.rate", 0);
+	env->trace_threshold = trace <= 0 ? 0
+	    : trace >= 1                 ? UINT64_MAX
+	                                 : (uint64_t) (trace * 18446744073709551615.0);
 	env->log_replays =
 	    gale_topology_config_bool(w->topo, "topology.debug.replays", false);
 	worker_apply(w);

@@ -155,6 +155,9 @@ sample_add(gale_batch *b, const sample_item *s)
 	case GALE_ITEM_MARKER:
 		err = gale_batch_add_marker(b, s->marker_kind, s->src_task);
 		break;
+	case GALE_ITEM_TRACE:
+		cr_assert_fail("trace items have their own test");
+		break;
 	}
 	cr_assert_eq(err, GALE_OK, "add: %s", gale_strerror(err));
 }
@@ -243,10 +246,60 @@ expect_item_eq(const gale_item *got, const sample_item *want, size_t i)
 		    got->marker_kind, want->marker_kind, "item %zu", i);
 		cr_assert_eq(got->src_task, want->src_task, "item %zu", i);
 		break;
+	case GALE_ITEM_TRACE:
+		cr_assert_fail("trace items have their own test");
+		break;
 	}
 }
 
 TestSuite(wire, .init = sample_build);
+
+Test(wire, trace_edges_round_trip_and_match_protobuf_c)
+{
+	gale_batch b;
+	gale_batch_init(&b, 7);
+	uint64_t kids[] = { 0x1111111111111111ULL, 2, UINT64_MAX };
+	cr_assert_eq(gale_batch_add_trace(&b, 0xABCDEF0000000A5ULL, 0, 3,
+	                 1700000000123456ULL, kids, 3, false, 42),
+	    GALE_OK);
+	cr_assert_eq(gale_batch_add_trace(&b, 9, 0x1111111111111111ULL, 4, 5,
+	                 NULL, 0, true, 0),
+	    GALE_OK);
+	gale_batch_reader r;
+	gale_batch_reader_init(&r);
+	uint32_t dest;
+	cr_assert_eq(gale_batch_reader_begin(&r, b.buf, b.len, &dest), GALE_OK);
+	cr_assert_eq(dest, 7);
+	gale_item it;
+	cr_assert_eq(gale_batch_reader_next(&r, &it), GALE_OK);
+	cr_assert_eq(it.kind, GALE_ITEM_TRACE);
+	cr_assert_eq(it.root, 0xABCDEF0000000A5ULL);
+	cr_assert_eq(it.edge, 0);
+	cr_assert_eq(it.task, 3);
+	cr_assert_eq(it.time_us, 1700000000123456ULL);
+	cr_assert_eq(it.msg_id, 42);
+	cr_assert_eq(it.nchildren, 3);
+	cr_assert_eq(it.children[0], kids[0]);
+	cr_assert_eq(it.children[2], UINT64_MAX);
+	cr_assert(!it.failed);
+	cr_assert_eq(gale_batch_reader_next(&r, &it), GALE_OK);
+	cr_assert_eq(it.edge, 0x1111111111111111ULL);
+	cr_assert(it.failed);
+	cr_assert_eq(it.nchildren, 0);
+	cr_assert_eq(gale_batch_reader_next(&r, &it), GALE_ECLOSED);
+
+	Gale__TupleBatch *m = gale__tuple_batch__unpack(NULL, b.len, b.buf);
+	cr_assert_not_null(m);
+	cr_assert_eq(m->n_traces, 2);
+	cr_assert_eq(m->traces[0]->root, 0xABCDEF0000000A5ULL);
+	cr_assert_eq(m->traces[0]->n_children, 3);
+	cr_assert_eq(m->traces[0]->children[1], 2);
+	cr_assert_eq(m->traces[0]->msg_id, 42);
+	cr_assert(m->traces[1]->failed);
+	gale__tuple_batch__free_unpacked(m, NULL);
+	gale_batch_reader_fini(&r);
+	gale_batch_fini(&b);
+}
 
 // ---------------------------------------------------------------------
 // Hand-written batches against protobuf-c
