@@ -110,7 +110,9 @@ const gale_component gale__bolt_split_words = { .bolt = &split_ops };
 
 // Counts are written to the part file at most this often; the acks of the
 // inputs counted in between wait for the write.
-#define WORDCOUNT_CHECKPOINT_NS (200 * 1000000ull)
+// How often the counts are stored when `output` is set (option
+// checkpoint_ms): acks of counted words wait for the next store.
+#define WORDCOUNT_CHECKPOINT_MS 50
 
 static const char *const wordcount_fields[] = { "word", "count", NULL };
 
@@ -131,6 +133,7 @@ typedef struct wordcount_bolt {
 	uint32_t ntasks;
 	bool     dirty; // counted since the last write of the part
 	uint64_t next_write_ns;
+	uint64_t checkpoint_ns;
 	bool     write_failed; // said so already
 	bool     warned_type;
 	bool     warned_newline;
@@ -190,6 +193,9 @@ wordcount_prepare(void *self, gale_context *ctx)
 	bolt_who(ctx, b->who, sizeof(b->who));
 	b->print      = gale_context_option_bool(ctx, "print", false);
 	b->fail_rate  = gale_context_option_f64(ctx, "fail_rate", 0);
+	b->checkpoint_ns = (uint64_t) gale_context_option_i64(ctx,
+	                       "checkpoint_ms", WORDCOUNT_CHECKPOINT_MS) *
+	    1000000u;
 	uint64_t seed = (uint64_t) gale_context_option_i64(ctx, "seed", 1);
 	if (!(b->fail_rate >= 0 && b->fail_rate <= 1)) {
 		gale_context_error(ctx,
@@ -302,7 +308,7 @@ wordcount_execute(void *self, const gale_tuple *t, gale_collector *c)
 // Makes the counts durable before their inputs are acked. The ops ask to
 // be called at every chance (checkpoint_ms 0) so that without an output
 // file acks leave at once; with one, the part is written at most every
-// WORDCOUNT_CHECKPOINT_NS, and GALE_EAGAIN holds the acks until then.
+// checkpoint_ms, and GALE_EAGAIN holds the acks until then.
 static gale_err
 wordcount_checkpoint(void *self)
 {
@@ -317,7 +323,7 @@ wordcount_checkpoint(void *self)
 	char     err[512];
 	gale_err rv = gale__wc_write_part(b->table, b->output, b->run_id,
 	    b->index, b->ntasks, false, err, sizeof(err));
-	b->next_write_ns = now + WORDCOUNT_CHECKPOINT_NS;
+	b->next_write_ns = now + b->checkpoint_ns;
 	if (rv != GALE_OK) {
 		if (!b->write_failed) {
 			fprintf(stderr,
