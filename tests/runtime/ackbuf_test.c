@@ -5,16 +5,9 @@
 #include <stdlib.h>
 
 #include "runtime/ackbuf.h"
+#include "tests/support/rng.h"
 
 // A seeded generator, so a failing run can be repeated.
-static uint64_t
-rng_next(uint64_t *s)
-{
-	uint64_t z = (*s += UINT64_C(0x9E3779B97F4A7C15));
-	z          = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
-	z          = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
-	return z ^ (z >> 31);
-}
 
 static uint64_t
 rng_root(uint64_t *s)

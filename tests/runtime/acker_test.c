@@ -5,25 +5,7 @@
 #include <stdlib.h>
 
 #include "runtime/acker.h"
-
-static uint64_t
-rng_next(uint64_t *s)
-{
-	uint64_t z = (*s += UINT64_C(0x9E3779B97F4A7C15));
-	z          = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
-	z          = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
-	return z ^ (z >> 31);
-}
-
-static uint64_t
-rng_id(uint64_t *s)
-{
-	uint64_t r;
-	do {
-		r = rng_next(s);
-	} while (r == 0);
-	return r;
-}
+#include "tests/support/rng.h"
 
 static gale_acker *
 make_acker(unsigned nbuckets)
