@@ -11,4 +11,15 @@ int gale_cmd_local(int argc, char **argv);
 int gale_cmd_validate(int argc, char **argv);
 int gale_cmd_worker(int argc, char **argv);
 
+// The cluster: daemons, and the client commands that talk to nimbus.
+int gale_cmd_nimbus(int argc, char **argv);
+int gale_cmd_supervisor(int argc, char **argv);
+int gale_cmd_submit(int argc, char **argv);
+int gale_cmd_list(int argc, char **argv);
+int gale_cmd_kill(int argc, char **argv);
+int gale_cmd_activate(int argc, char **argv);
+int gale_cmd_deactivate(int argc, char **argv);
+int gale_cmd_rebalance(int argc, char **argv);
+int gale_cmd_stats(int argc, char **argv);
+
 #endif // GALE_WORKERS_COMMANDS_H

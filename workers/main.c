@@ -21,6 +21,34 @@ static const gale_command commands[] = {
 	{ "worker", gale_cmd_worker,
 	    "worker --controller ENDPOINT --index N\n      (started by gale "
 	    "local or a supervisor)" },
+	{ "nimbus", gale_cmd_nimbus,
+	    "nimbus [--listen ENDPOINT] [--data-dir DIR] "
+	    "[--supervisor-timeout SECS]\n      run the master of a cluster" },
+	{ "supervisor", gale_cmd_supervisor,
+	    "supervisor [--nimbus ENDPOINT] [--slots N] [--port-base P] "
+	    "[--host NAME] [--data-dir DIR]\n      run the workers nimbus "
+	    "assigns to this machine" },
+	{ "submit", gale_cmd_submit,
+	    "submit FILE [--set K=V]... [--nimbus ENDPOINT]\n      send a "
+	    "topology to nimbus" },
+	{ "list", gale_cmd_list,
+	    "list [--json] [--nimbus ENDPOINT]\n      the topologies nimbus "
+	    "knows" },
+	{ "kill", gale_cmd_kill,
+	    "kill NAME [--wait SECONDS] [--nimbus ENDPOINT]\n      "
+	    "deactivate a topology, wait, then stop its workers" },
+	{ "activate", gale_cmd_activate,
+	    "activate NAME [--nimbus ENDPOINT]\n      let its spouts emit "
+	    "again" },
+	{ "deactivate", gale_cmd_deactivate,
+	    "deactivate NAME [--nimbus ENDPOINT]\n      stop its spouts "
+	    "emitting" },
+	{ "rebalance", gale_cmd_rebalance,
+	    "rebalance NAME --workers N [--nimbus ENDPOINT]\n      run it on "
+	    "N workers" },
+	{ "stats", gale_cmd_stats,
+	    "stats NAME [--json] [--nimbus ENDPOINT]\n      its components' "
+	    "counters, rates and latencies" },
 	{ NULL, NULL, NULL },
 };
 

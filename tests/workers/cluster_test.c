@@ -1,0 +1,1098 @@
+// SPDX-License-Identifier: MIT
+// cluster_test.c - nimbus, supervisors and the client commands, end to
+// end on loopback: placement, failures of every process, the topology
+// commands, refusals, and clients facing no nimbus.
+
+#include <arpa/inet.h>
+#include <criterion/criterion.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "proto/wire.h"
+#include "tests/support/run.h"
+
+#define WORDCOUNT_YAML GALE_SOURCE_DIR "/examples/wordcount/file.yaml"
+#define FAKE_LIB GALE_BUILD_DIR "/tests/workers/libgale_fake_components.so"
+#define FAKE_LIB_NAME "libgale_fake_components.so"
+#define NSUP 3
+
+// ---------------------------------------------------------------------
+// A cluster of real processes, and how to drive it
+// ---------------------------------------------------------------------
+
+static char     *dir;
+static char      endpoint[256];
+static test_proc nimbus;
+static bool      nimbus_up;
+static test_proc sup[NSUP];
+static bool      sup_up[NSUP];
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+nap_ms(int ms)
+{
+	nanosleep(&(struct timespec) { ms / 1000, (ms % 1000) * 1000000L },
+	    NULL);
+}
+
+// Reads what the daemons printed, so that no pipe ever fills up.
+static void
+drain(void)
+{
+	if (nimbus_up) {
+		test_proc_read(&nimbus, 0);
+	}
+	for (int i = 0; i < NSUP; i++) {
+		if (sup_up[i]) {
+			test_proc_read(&sup[i], 0);
+		}
+	}
+}
+
+// Starts nimbus on listen (the endpoint it printed is kept).
+static void
+start_nimbus(const char *listen, const char *timeout_secs)
+{
+	char data[4096];
+	snprintf(data, sizeof(data), "%s/nimbus", dir);
+	const char *args[] = { "nimbus", "--listen", listen, "--data-dir", data,
+		"--supervisor-timeout", timeout_secs, NULL };
+	test_proc_start(&nimbus, args);
+	nimbus_up = true;
+	cr_assert(test_proc_wait_for(&nimbus, "nimbus listening on ", 10),
+	    "nimbus did not start:\n%s", nimbus.err);
+	char *line = strstr(nimbus.out, "nimbus listening on ");
+	cr_assert(sscanf(line, "nimbus listening on %255s", endpoint) == 1);
+}
+
+// Waits until nimbus has heard from n supervisors since it started.
+static void
+wait_joined(int n)
+{
+	long long deadline = now_ms() + 10000;
+	for (;;) {
+		test_proc_read(&nimbus, 50);
+		int         k = 0;
+		const char *p = nimbus.out;
+		while (p != NULL && (p = strstr(p, ") joined with ")) != NULL) {
+			k++;
+			p++;
+		}
+		if (k >= n) {
+			return;
+		}
+		cr_assert(now_ms() < deadline, "%d supervisors joined, not %d",
+		    k, n);
+	}
+}
+
+static void
+start_supervisor(int i, const char *slots)
+{
+	char data[4096];
+	snprintf(data, sizeof(data), "%s/sup%d", dir, i);
+	const char *args[] = { "supervisor", "--nimbus", endpoint, "--slots",
+		slots, "--data-dir", data, NULL };
+	test_proc_start(&sup[i], args);
+	sup_up[i] = true;
+	cr_assert(test_proc_wait_for(&sup[i], "supervisor ", 10),
+	    "supervisor %d did not start:\n%s", i, sup[i].err);
+}
+
+// SIGKILLs a daemon alone (not its process group) and reaps it.
+static void
+kill_daemon(test_proc *p, bool *up)
+{
+	cr_assert_eq(kill(p->pid, SIGKILL), 0);
+	waitpid(p->pid, NULL, 0);
+	test_proc_read(p, 0);
+	p->pid = 0;
+	test_proc_fini(p);
+	*up = false;
+}
+
+static void
+setup(void)
+{
+	dir = test_tmpdir();
+	cr_assert_not_null(dir);
+	memset(sup_up, 0, sizeof(sup_up));
+	nimbus_up = false;
+}
+
+static void
+teardown(void)
+{
+	for (int i = 0; i < NSUP; i++) {
+		if (sup_up[i]) {
+			test_proc_fini(&sup[i]);
+			sup_up[i] = false;
+		}
+	}
+	if (nimbus_up) {
+		test_proc_fini(&nimbus);
+		nimbus_up = false;
+	}
+	test_rmtree(dir);
+	free(dir);
+}
+
+TestSuite(cluster, .init = setup, .fini = teardown, .timeout = 150);
+
+// Runs `gale ARGS... --nimbus ENDPOINT`, bounded by timeout_s.
+static void
+gale_cmd(test_run *r, int timeout_s, ...)
+{
+	const char *args[32];
+	size_t      n = 0;
+	va_list     ap;
+	va_start(ap, timeout_s);
+	const char *a;
+	while ((a = va_arg(ap, const char *)) != NULL && n < 28) {
+		args[n++] = a;
+	}
+	va_end(ap);
+	args[n++] = "--nimbus";
+	args[n++] = endpoint;
+	args[n]   = NULL;
+	drain();
+	test_run_gale(r, timeout_s, args);
+	drain();
+}
+
+// The status of topology name in `gale list --json`, into buf ("" when
+// it is not listed).
+static void
+list_status(const char *name, char *buf, size_t cap, unsigned *workers)
+{
+	test_run r;
+	gale_cmd(&r, 10, "list", "--json", NULL);
+	cr_assert_eq(r.status, 0, "gale list failed:\n%s", r.err);
+	char key[300];
+	snprintf(key, sizeof(key), "{\"name\":\"%s\",\"status\":\"", name);
+	const char *p = strstr(r.out, key);
+	buf[0]        = '\0';
+	if (p != NULL) {
+		p += strlen(key);
+		size_t n = strcspn(p, "\"");
+		snprintf(buf, cap, "%.*s", (int) n, p);
+		const char *w = strstr(p, "\"workers\":");
+		if (workers != NULL && w != NULL) {
+			*workers = (unsigned) strtoul(w + 10, NULL, 10);
+		}
+	}
+	test_run_fini(&r);
+}
+
+// Polls `gale list` until name has status (and, when not 0, workers).
+static void
+wait_status(const char *name, const char *status, unsigned workers,
+    int timeout_s)
+{
+	long long deadline = now_ms() + timeout_s * 1000LL;
+	char      got[64]  = "";
+	unsigned  nw       = 0;
+	for (;;) {
+		list_status(name, got, sizeof(got), &nw);
+		if (strcmp(got, status) == 0 && (workers == 0 || nw == workers)) {
+			return;
+		}
+		if (now_ms() > deadline) {
+			break;
+		}
+		nap_ms(250);
+	}
+	cr_assert_fail("'%s' is %s with %u workers after %d s, not %s\n"
+	               "nimbus:\n%s\n%s\nsupervisor 0:\n%s\n%s\n"
+	               "supervisor 1:\n%s\n%s",
+	    name, got, nw, timeout_s, status, nimbus.out, nimbus.err,
+	    sup_up[0] ? sup[0].out : "", sup_up[0] ? sup[0].err : "",
+	    sup_up[1] ? sup[1].out : "", sup_up[1] ? sup[1].err : "");
+}
+
+// The spout's emitted count in `gale stats NAME --json`.
+static double
+spout_emitted(const char *name, const char *spout)
+{
+	test_run r;
+	gale_cmd(&r, 10, "stats", name, "--json", NULL);
+	cr_assert_eq(r.status, 0, "gale stats failed:\n%s", r.err);
+	double v = test_json_component(r.out, spout, "emitted");
+	test_run_fini(&r);
+	return v;
+}
+
+// The pids of the workers a supervisor said it started.
+static size_t
+started_pids(const test_proc *p, pid_t *pids, size_t cap)
+{
+	return test_worker_pids(p->out ? p->out : "", pids, cap);
+}
+
+static bool
+all_gone(const pid_t *pids, size_t n, int timeout_s)
+{
+	long long deadline = now_ms() + timeout_s * 1000LL;
+	for (;;) {
+		bool left = false;
+		for (size_t i = 0; i < n; i++) {
+			left = left || test_pid_alive(pids[i]);
+		}
+		if (!left) {
+			return true;
+		}
+		if (now_ms() > deadline) {
+			return false;
+		}
+		drain();
+		nap_ms(100);
+	}
+}
+
+// A topology of fake components: a spout of count keys into a bolt that
+// sleeps sleep_us per tuple, on workers workers. The library is copied
+// next to the file and named relatively, so that it must be shipped.
+static void
+write_keys_yaml(const char *path, const char *name, int workers,
+    long long count, int sleep_us)
+{
+	char lib[4096];
+	snprintf(lib, sizeof(lib), "%s/%s", dir, FAKE_LIB_NAME);
+	size_t len;
+	char  *so = test_read_file(FAKE_LIB, &len);
+	cr_assert_not_null(so, "no %s", FAKE_LIB);
+	cr_assert(test_write_file(lib, so, len));
+	free(so);
+	char yaml[4096];
+	snprintf(yaml, sizeof(yaml),
+	    "name: %s\n"
+	    "config:\n"
+	    "  topology.workers: %d\n"
+	    "  topology.message.timeout.secs: 5\n"
+	    "  topology.max.spout.pending: 500\n"
+	    "spouts:\n"
+	    "  - {id: keys, component: fake_keys_spout, library: %s,\n"
+	    "     options: {count: %lld, keys: 40}}\n"
+	    "bolts:\n"
+	    "  - {id: slow, component: fake_slow_bolt, library: %s,\n"
+	    "     parallelism: 2, options: {sleep_us: %d}}\n"
+	    "streams:\n"
+	    "  - {from: keys, to: slow, grouping: {type: SHUFFLE}}\n",
+	    name, workers, FAKE_LIB_NAME, count, FAKE_LIB_NAME, sleep_us);
+	cr_assert(test_write_file(path, yaml, strlen(yaml)));
+}
+
+// ---------------------------------------------------------------------
+// Word count, checked against an independent count
+// ---------------------------------------------------------------------
+
+typedef struct word {
+	const char *p;
+	size_t      len;
+	long        count;
+} word;
+
+static int
+word_cmp(const void *a, const void *b)
+{
+	const word *x = a, *y = b;
+	size_t      n = x->len < y->len ? x->len : y->len;
+	int         c = memcmp(x->p, y->p, n);
+	if (c != 0) {
+		return c;
+	}
+	return x->len < y->len ? -1 : x->len > y->len;
+}
+
+static bool
+is_ws(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' ||
+	    c == '\f';
+}
+
+// Sorted (word, count) pairs of text, counted here.
+static word *
+expected_counts(const char *text, size_t len, size_t *n)
+{
+	word  *w  = NULL;
+	size_t nw = 0, cap = 0, i = 0;
+	while (i < len) {
+		while (i < len && is_ws((unsigned char) text[i])) {
+			i++;
+		}
+		size_t start = i;
+		while (i < len && !is_ws((unsigned char) text[i])) {
+			i++;
+		}
+		if (i > start) {
+			if (nw == cap) {
+				cap = cap ? cap * 2 : 1024;
+				w   = realloc(w, cap * sizeof(*w));
+			}
+			w[nw++] = (word) { text + start, i - start, 1 };
+		}
+	}
+	qsort(w, nw, sizeof(*w), word_cmp);
+	size_t k = 0;
+	for (size_t j = 0; j < nw; j++) {
+		if (k > 0 && word_cmp(&w[k - 1], &w[j]) == 0) {
+			w[k - 1].count++;
+		} else {
+			w[k++] = w[j];
+		}
+	}
+	*n = k;
+	return w;
+}
+
+// Sorted pairs of the "word<TAB>count" lines of the output.
+static word *
+output_counts(const char *text, size_t len, size_t *n)
+{
+	word  *w  = NULL;
+	size_t nw = 0, cap = 0, i = 0;
+	while (i < len) {
+		const char *line = text + i;
+		const char *nl   = memchr(line, '\n', len - i);
+		cr_assert_not_null(nl, "output line without newline");
+		const char *tab = memrchr(line, '\t', (size_t) (nl - line));
+		cr_assert(tab != NULL && tab > line, "bad output line: %.*s",
+		    (int) (nl - line), line);
+		if (nw == cap) {
+			cap = cap ? cap * 2 : 1024;
+			w   = realloc(w, cap * sizeof(*w));
+		}
+		w[nw++] = (word) { line, (size_t) (tab - line),
+			strtol(tab + 1, NULL, 10) };
+		i = (size_t) (nl - text) + 1;
+	}
+	qsort(w, nw, sizeof(*w), word_cmp);
+	*n = nw;
+	return w;
+}
+
+static void
+check_counts(const char *text, size_t len, const char *out, bool at_least)
+{
+	size_t olen;
+	char  *got = test_read_file(out, &olen);
+	cr_assert_not_null(got, "no output file %s", out);
+	size_t ne, ng;
+	word  *exp = expected_counts(text, len, &ne);
+	word  *act = output_counts(got, olen, &ng);
+	cr_assert_eq(ng, ne, "%zu distinct words in the output, %zu expected",
+	    ng, ne);
+	for (size_t i = 0; i < ne; i++) {
+		cr_assert_eq(word_cmp(&exp[i], &act[i]), 0,
+		    "word %zu differs: '%.*s' vs '%.*s'", i, (int) exp[i].len,
+		    exp[i].p, (int) act[i].len, act[i].p);
+		if (at_least) {
+			cr_assert_geq(act[i].count, exp[i].count,
+			    "'%.*s' counted %ld, below %ld", (int) exp[i].len,
+			    exp[i].p, act[i].count, exp[i].count);
+		} else {
+			cr_assert_eq(act[i].count, exp[i].count,
+			    "'%.*s' counted %ld, expected %ld",
+			    (int) exp[i].len, exp[i].p, act[i].count,
+			    exp[i].count);
+		}
+	}
+	free(exp);
+	free(act);
+	free(got);
+}
+
+static char *
+make_text(int lines, size_t *len)
+{
+	size_t   cap  = (size_t) lines * 40 + 64;
+	char    *text = malloc(cap);
+	size_t   n    = 0;
+	uint64_t x    = 99991;
+	for (int l = 0; l < lines; l++) {
+		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+		n += (size_t) snprintf(text + n, cap - n, "w%u x%d  y%d\tz\n",
+		    (unsigned) ((x >> 33) % 3000), l % 97, l % 13);
+	}
+	*len = n;
+	return text;
+}
+
+static void
+submit_wordcount(const char *in, const char *out, const char *const *extra)
+{
+	char s_in[4200], s_out[4200];
+	snprintf(s_in, sizeof(s_in), "sentences.path=%s", in);
+	snprintf(s_out, sizeof(s_out), "count.output=%s", out);
+	const char *args[40] = { "submit", WORDCOUNT_YAML, "--set", s_in,
+		"--set", s_out, "--set", "topology.workers=2", NULL };
+	size_t n = 8;
+	for (size_t i = 0; extra != NULL && extra[i] != NULL; i++) {
+		args[n++] = extra[i];
+	}
+	args[n++] = "--nimbus";
+	args[n++] = endpoint;
+	args[n]   = NULL;
+	test_run r;
+	test_run_gale(&r, 10, args);
+	cr_assert_eq(r.status, 0, "submit failed (%d):\n%s\n%s", r.status,
+	    r.out, r.err);
+	cr_assert(strstr(r.out, "submitted wordcount-file") != NULL, "%s",
+	    r.out);
+	test_run_fini(&r);
+}
+
+Test(cluster, wordcount_on_two_supervisors_matches_an_independent_count)
+{
+	start_nimbus("tcp://127.0.0.1:*", "30");
+	start_supervisor(0, "2");
+	start_supervisor(1, "2");
+	wait_joined(2);
+	size_t len;
+	char  *text = make_text(20000, &len);
+	char   in[4096], out[4096];
+	snprintf(in, sizeof(in), "%s/input.txt", dir);
+	snprintf(out, sizeof(out), "%s/counts.tsv", dir);
+	cr_assert(test_write_file(in, text, len));
+	submit_wordcount(in, out, NULL);
+	wait_status("wordcount-file", "FINISHED", 2, 60);
+	check_counts(text, len, out, false);
+
+	// Placed one worker on each supervisor: fewest used slots first.
+	pid_t  p0[8], p1[8];
+	size_t n0 = started_pids(&sup[0], p0, 8);
+	size_t n1 = started_pids(&sup[1], p1, 8);
+	cr_assert_eq(n0, 1, "supervisor 0 started %zu workers:\n%s", n0,
+	    sup[0].out);
+	cr_assert_eq(n1, 1, "supervisor 1 started %zu workers:\n%s", n1,
+	    sup[1].out);
+	cr_assert(all_gone(p0, n0, 5) && all_gone(p1, n1, 5),
+	    "a finished worker still runs");
+
+	test_run r;
+	gale_cmd(&r, 10, "stats", "wordcount-file", NULL);
+	cr_assert_eq(r.status, 0);
+	cr_assert(strstr(r.out, "sentences") && strstr(r.out, "FINISHED"),
+	    "%s", r.out);
+	test_run_fini(&r);
+	gale_cmd(&r, 10, "stats", "wordcount-file", "--json", NULL);
+	cr_assert_eq(test_json_component(r.out, "sentences", "acked"), 20000,
+	    "%s", r.out);
+	test_run_fini(&r);
+	free(text);
+}
+
+Test(cluster, wordcount_survives_a_killed_worker_supervisor_and_nimbus)
+{
+	start_nimbus("tcp://127.0.0.1:*", "3");
+	start_supervisor(0, "2");
+	start_supervisor(1, "2");
+	wait_joined(2);
+	size_t len;
+	char  *text = make_text(30000, &len);
+	char   in[4096], out[4096];
+	snprintf(in, sizeof(in), "%s/input.txt", dir);
+	snprintf(out, sizeof(out), "%s/counts.tsv", dir);
+	cr_assert(test_write_file(in, text, len));
+	// Few pending trees keep it running long enough to kill things in.
+	const char *extra[] = { "--set", "topology.max.spout.pending=300",
+		"--set", "topology.message.timeout.secs=3", NULL };
+	submit_wordcount(in, out, extra);
+	wait_status("wordcount-file", "ACTIVE", 2, 20);
+
+	// A worker of supervisor 0: its supervisor starts it again.
+	pid_t     w0[8];
+	long long deadline = now_ms() + 10000;
+	while (started_pids(&sup[0], w0, 8) == 0 && now_ms() < deadline) {
+		drain();
+		nap_ms(50);
+	}
+	cr_assert_eq(started_pids(&sup[0], w0, 8), 1, "%s", sup[0].out);
+	nap_ms(1000);
+	cr_assert_eq(kill(w0[0], SIGKILL), 0);
+	deadline = now_ms() + 5000;
+	while (started_pids(&sup[0], w0, 8) < 2 && now_ms() < deadline) {
+		drain();
+		nap_ms(50);
+	}
+	cr_assert_eq(started_pids(&sup[0], w0, 8), 2,
+	    "the killed worker was not restarted within 5 s:\n%s\n%s",
+	    sup[0].out, sup[0].err);
+
+	// Supervisor 1: its workers die with it; restarted on the same data
+	// directory it is the same supervisor and starts them again.
+	nap_ms(1000);
+	pid_t  w1[8];
+	size_t n1 = started_pids(&sup[1], w1, 8);
+	cr_assert_eq(n1, 1);
+	kill_daemon(&sup[1], &sup_up[1]);
+	cr_assert(all_gone(w1, n1, 5), "a worker outlived its supervisor");
+	start_supervisor(1, "2");
+
+	// Nimbus: killed and started again on the same endpoint and data.
+	nap_ms(1500);
+	char ep[256];
+	snprintf(ep, sizeof(ep), "%s", endpoint);
+	kill_daemon(&nimbus, &nimbus_up);
+	nap_ms(500);
+	start_nimbus(ep, "3");
+	cr_assert_str_eq(endpoint, ep);
+
+	wait_status("wordcount-file", "FINISHED", 2, 100);
+	check_counts(text, len, out, true);
+	free(text);
+}
+
+// ---------------------------------------------------------------------
+// The topology commands
+// ---------------------------------------------------------------------
+
+// Polls the spout's emitted count until two reads 2 s apart agree: longer
+// than a worker's heartbeat period plus its supervisor's report period.
+static double
+wait_emitted_still(const char *name, int timeout_s)
+{
+	long long deadline = now_ms() + timeout_s * 1000LL;
+	double    prev     = spout_emitted(name, "keys");
+	for (;;) {
+		nap_ms(2000);
+		double cur = spout_emitted(name, "keys");
+		if (cur == prev) {
+			return cur;
+		}
+		cr_assert(now_ms() < deadline,
+		    "the spout kept emitting (%.0f, then %.0f)", prev, cur);
+		prev = cur;
+	}
+}
+
+static void
+wait_emitted_above(const char *name, double above, int timeout_s)
+{
+	long long deadline = now_ms() + timeout_s * 1000LL;
+	double    cur;
+	while ((cur = spout_emitted(name, "keys")) <= above) {
+		cr_assert(now_ms() < deadline,
+		    "the spout emitted %.0f, not more than %.0f", cur, above);
+		nap_ms(200);
+	}
+}
+
+Test(cluster, deactivate_activate_rebalance_and_kill_do_what_they_say)
+{
+	start_nimbus("tcp://127.0.0.1:*", "30");
+	start_supervisor(0, "2");
+	start_supervisor(1, "2");
+	wait_joined(2);
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/endless.yaml", dir);
+	write_keys_yaml(path, "endless", 2, 1000000000LL, 200);
+	test_run r;
+	gale_cmd(&r, 10, "submit", path, NULL);
+	cr_assert_eq(r.status, 0, "%s\n%s", r.out, r.err);
+	test_run_fini(&r);
+	wait_status("endless", "ACTIVE", 2, 20);
+	wait_emitted_above("endless", 0, 20);
+
+	// The shipped library is where the supervisors' workers look.
+	char lib[4096];
+	snprintf(lib, sizeof(lib), "%s/sup0/libs/endless/%s", dir,
+	    FAKE_LIB_NAME);
+	size_t a, b;
+	char  *x = test_read_file(lib, &a);
+	char  *y = test_read_file(FAKE_LIB, &b);
+	cr_assert(x != NULL && y != NULL && a == b && memcmp(x, y, a) == 0,
+	    "%s is not the shipped library", lib);
+	free(x);
+	free(y);
+
+	// The same name again is refused while it runs.
+	gale_cmd(&r, 10, "submit", path, NULL);
+	cr_assert_eq(r.status, 1);
+	cr_assert(strstr(r.err, "topology 'endless' is already running"),
+	    "%s", r.err);
+	test_run_fini(&r);
+
+	gale_cmd(&r, 10, "deactivate", "endless", NULL);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	test_run_fini(&r);
+	double still = wait_emitted_still("endless", 15);
+	list_status("endless", path, sizeof(path), NULL);
+	cr_assert_str_eq(path, "INACTIVE");
+	nap_ms(2500);
+	cr_assert_eq(spout_emitted("endless", "keys"), still,
+	    "an inactive spout emitted");
+
+	gale_cmd(&r, 10, "activate", "endless", NULL);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	test_run_fini(&r);
+	wait_emitted_above("endless", still, 10);
+
+	pid_t  before[16];
+	size_t nbefore = started_pids(&sup[0], before, 8);
+	nbefore += started_pids(&sup[1], before + nbefore, 8);
+	cr_assert_eq(nbefore, 2);
+	gale_cmd(&r, 10, "rebalance", "endless", "--workers", "3", NULL);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	test_run_fini(&r);
+	wait_status("endless", "ACTIVE", 3, 60);
+	cr_assert(all_gone(before, nbefore, 5),
+	    "a worker from before the rebalance still runs");
+	// The supervisors start the new workers at their next report.
+	pid_t     after[16];
+	size_t    nafter   = 0;
+	long long deadline = now_ms() + 5000;
+	while (nafter != 5 && now_ms() < deadline) {
+		drain();
+		nafter = started_pids(&sup[0], after, 8);
+		nafter += started_pids(&sup[1], after + nafter, 8);
+		nap_ms(50);
+	}
+	cr_assert_eq(nafter, 5, "not 3 new workers:\n%s\n%s", sup[0].out,
+	    sup[1].out);
+	wait_emitted_above("endless", 0, 20);
+
+	gale_cmd(&r, 10, "kill", "endless", "--wait", "0", NULL);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	test_run_fini(&r);
+	wait_status("endless", "KILLED", 0, 5);
+	cr_assert(all_gone(after, nafter, 20), "a killed worker still runs");
+
+	// Its four slots are free again: a topology that needs them all runs.
+	snprintf(path, sizeof(path), "%s/four.yaml", dir);
+	write_keys_yaml(path, "four", 4, 2000, 0);
+	gale_cmd(&r, 10, "submit", path, NULL);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	test_run_fini(&r);
+	wait_status("four", "FINISHED", 4, 30);
+
+	// Commands on topologies that do not run are refused.
+	gale_cmd(&r, 10, "activate", "endless", NULL);
+	cr_assert_eq(r.status, 1);
+	cr_assert(strstr(r.err, "is not running"), "%s", r.err);
+	test_run_fini(&r);
+	gale_cmd(&r, 10, "kill", "nosuch", NULL);
+	cr_assert_eq(r.status, 1);
+	cr_assert(strstr(r.err, "no topology named 'nosuch'"), "%s", r.err);
+	test_run_fini(&r);
+
+	// A supervisor stopped with SIGTERM leaves nothing behind.
+	pid_t  all[32];
+	size_t n = started_pids(&sup[0], all, 16);
+	n += started_pids(&sup[1], all + n, 16);
+	bool timedout;
+	for (int i = 0; i < 2; i++) {
+		kill(sup[i].pid, SIGTERM);
+		cr_assert_eq(test_proc_wait(&sup[i], 10, &timedout), 0);
+		cr_assert(!timedout);
+	}
+	cr_assert(all_gone(all, n, 1));
+}
+
+Test(cluster, invalid_and_unnameable_topologies_are_refused_with_reasons)
+{
+	start_nimbus("tcp://127.0.0.1:*", "30");
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/bad.yaml", dir);
+	const char *bad = "name: bad\n"
+	                  "spouts:\n"
+	                  "  - {id: s, component: no_such_spout}\n"
+	                  "bolts: []\n"
+	                  "streams: []\n";
+	cr_assert(test_write_file(path, bad, strlen(bad)));
+	test_run r;
+	gale_cmd(&r, 10, "submit", path, NULL);
+	cr_assert_eq(r.status, 1, "%s", r.out);
+	char where[4200];
+	snprintf(where, sizeof(where), "%s:3:", path);
+	cr_assert(strstr(r.err, where) && strstr(r.err, "no_such_spout"),
+	    "%s", r.err);
+	test_run_fini(&r);
+
+	// Valid here, but nimbus cannot keep a file named after it.
+	snprintf(path, sizeof(path), "%s/dot.yaml", dir);
+	write_keys_yaml(path, ".hidden", 1, 10, 0);
+	gale_cmd(&r, 10, "submit", path, NULL);
+	cr_assert_eq(r.status, 1, "%s", r.out);
+	cr_assert(strstr(r.err, "'.hidden' cannot name a file"), "%s", r.err);
+	test_run_fini(&r);
+
+	gale_cmd(&r, 10, "list", NULL);
+	cr_assert_eq(r.status, 0);
+	cr_assert(strstr(r.out, "no topologies"), "%s", r.out);
+	test_run_fini(&r);
+	gale_cmd(&r, 10, "rebalance", "x", NULL);
+	cr_assert_eq(r.status, 2, "rebalance without --workers: %d", r.status);
+	test_run_fini(&r);
+}
+
+// ---------------------------------------------------------------------
+// No nimbus
+// ---------------------------------------------------------------------
+
+Test(cluster, every_client_command_fails_within_5_s_without_nimbus)
+{
+	// A port nobody listens on: taken from the kernel, then let go.
+	int                fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	sa.sin_addr.s_addr    = htonl(INADDR_LOOPBACK);
+	socklen_t sl          = sizeof(sa);
+	cr_assert_eq(bind(fd, (struct sockaddr *) &sa, sizeof(sa)), 0);
+	cr_assert_eq(getsockname(fd, (struct sockaddr *) &sa, &sl), 0);
+	close(fd);
+	snprintf(endpoint, sizeof(endpoint), "tcp://127.0.0.1:%u",
+	    (unsigned) ntohs(sa.sin_port));
+
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/k.yaml", dir);
+	write_keys_yaml(path, "k", 1, 10, 0);
+	const char *const cmds[][5] = {
+		{ "submit", path, NULL },
+		{ "list", NULL },
+		{ "kill", "k", NULL },
+		{ "activate", "k", NULL },
+		{ "deactivate", "k", NULL },
+		{ "rebalance", "k", "--workers", "2", NULL },
+		{ "stats", "k", NULL },
+	};
+	enum { N = sizeof(cmds) / sizeof(cmds[0]) };
+	test_proc p[N];
+	long long start = now_ms();
+	for (int i = 0; i < N; i++) {
+		const char *args[8];
+		int         k = 0;
+		for (; cmds[i][k] != NULL; k++) {
+			args[k] = cmds[i][k];
+		}
+		args[k++] = "--nimbus";
+		args[k++] = endpoint;
+		args[k]   = NULL;
+		test_proc_start(&p[i], args);
+	}
+	for (int i = 0; i < N; i++) {
+		bool timedout;
+		int  status = test_proc_wait(&p[i], 10, &timedout);
+		cr_assert(!timedout, "gale %s hung", cmds[i][0]);
+		cr_assert_eq(status, 1, "gale %s: %d", cmds[i][0], status);
+		cr_assert(strstr(p[i].err, "did not answer within 5 s"),
+		    "gale %s: %s", cmds[i][0], p[i].err);
+		cr_assert_eq(strchr(p[i].err, '\n'),
+		    p[i].err + strlen(p[i].err) - 1, "not one line: %s",
+		    p[i].err);
+		test_proc_fini(&p[i]);
+	}
+	cr_assert_lt(now_ms() - start, 5600, "took %lld ms",
+	    now_ms() - start);
+}
+
+// ---------------------------------------------------------------------
+// Nimbus's protocol, from fake supervisors and clients
+// ---------------------------------------------------------------------
+
+// Sends req from a fresh REQ socket and waits up to 5 s for the reply.
+static void
+fake_call(const gale_request *req, gale_reply *reply)
+{
+	void *ctx = zmq_ctx_new();
+	void *s   = zmq_socket(ctx, ZMQ_REQ);
+	int   zero = 0;
+	zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof(zero));
+	cr_assert_eq(zmq_connect(s, endpoint), 0);
+	uint8_t *buf;
+	size_t   len;
+	cr_assert_eq(gale_request_encode(req, &buf, &len), GALE_OK);
+	cr_assert_eq(zmq_send(s, buf, len, 0), (int) len);
+	free(buf);
+	zmq_pollitem_t item = { .socket = s, .events = ZMQ_POLLIN };
+	cr_assert_eq(zmq_poll(&item, 1, 5000), 1, "no reply from nimbus");
+	zmq_msg_t m;
+	zmq_msg_init(&m);
+	cr_assert(zmq_msg_recv(&m, s, 0) >= 0);
+	cr_assert_eq(gale_reply_decode(reply, zmq_msg_data(&m),
+	                 zmq_msg_size(&m)),
+	    GALE_OK);
+	zmq_msg_close(&m);
+	zmq_close(s);
+	zmq_ctx_term(ctx);
+}
+
+// A supervisor's heartbeat with ports base..base+n-1 and the given worker
+// heartbeats; the reply's assignments go to *reply.
+static void
+fake_supervisor(const char *id, uint32_t base, size_t nports,
+    gale_heartbeat *hbs, size_t nhbs, gale_reply *reply)
+{
+	uint32_t ports[16];
+	for (size_t i = 0; i < nports; i++) {
+		ports[i] = base + (uint32_t) i;
+	}
+	gale_request req    = { .kind = GALE_REQ_SUPERVISOR_HEARTBEAT };
+	req.u.supervisor    = (gale_supervisor_info) { .id = (char *) id,
+		   .host = "127.0.0.1", .ports = ports, .nports = nports,
+		   .workers = hbs, .nworkers = nhbs };
+	fake_call(&req, reply);
+	cr_assert(reply->ok, "heartbeat of %s refused: %s", id, reply->error);
+}
+
+// The assignment of topology in r, or NULL.
+static const gale_assignment *
+find_asg(const gale_reply *r, const char *topology)
+{
+	for (size_t i = 0; i < r->nassignments; i++) {
+		if (strcmp(r->assignments[i].topology, topology) == 0) {
+			return &r->assignments[i];
+		}
+	}
+	return NULL;
+}
+
+// How many workers of a sit on supervisor id.
+static size_t
+placed_on(const gale_assignment *a, const char *id)
+{
+	size_t n = 0;
+	for (size_t i = 0; a != NULL && i < a->nworkers; i++) {
+		n += strcmp(a->workers[i].supervisor, id) == 0;
+	}
+	return n;
+}
+
+static void
+submit_keys(const char *name, int workers)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/%s.yaml", dir, name);
+	write_keys_yaml(path, name, workers, 100, 0);
+	test_run r;
+	gale_cmd(&r, 10, "submit", path, NULL);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	test_run_fini(&r);
+}
+
+Test(cluster, nimbus_spreads_workers_waits_for_slots_and_replaces_dead_supervisors)
+{
+	start_nimbus("tcp://127.0.0.1:*", "2");
+	gale_reply ra, rb, rc;
+	fake_supervisor("sup-a", 7000, 2, NULL, 0, &ra);
+	fake_supervisor("sup-b", 7000, 2, NULL, 0, &rb);
+	cr_assert_eq(ra.nassignments + rb.nassignments, 0);
+	gale_reply_fini(&ra);
+	gale_reply_fini(&rb);
+
+	// Three workers over two supervisors of two slots: two and one.
+	submit_keys("spread", 3);
+	fake_supervisor("sup-a", 7000, 2, NULL, 0, &ra);
+	fake_supervisor("sup-b", 7000, 2, NULL, 0, &rb);
+	const gale_assignment *a = find_asg(&ra, "spread");
+	const gale_assignment *b = find_asg(&rb, "spread");
+	cr_assert(a != NULL && b != NULL);
+	cr_assert_eq(a->nworkers, 3);
+	size_t on_a = placed_on(a, "sup-a"), on_b = placed_on(a, "sup-b");
+	cr_assert_eq(on_a + on_b, 3);
+	cr_assert(on_a >= 1 && on_b >= 1, "%zu and %zu", on_a, on_b);
+	cr_assert_eq(a->generation, b->generation);
+	uint64_t gen = a->generation;
+	// Which index sits on sup-b, for a stale heartbeat below.
+	uint32_t b_index = 0;
+	for (size_t i = 0; i < a->nworkers; i++) {
+		if (strcmp(a->workers[i].supervisor, "sup-b") == 0) {
+			b_index = a->workers[i].index;
+		}
+	}
+	gale_reply_fini(&ra);
+	gale_reply_fini(&rb);
+
+	// Two more workers than the one free slot: the topology waits.
+	submit_keys("second", 2);
+	char st[64];
+	list_status("second", st, sizeof(st), NULL);
+	cr_assert_str_eq(st, "WAITING");
+
+	// sup-b goes silent; sup-c joins. After the timeout, what sat on
+	// sup-b moves, and the waiting topology gets its slots.
+	long long deadline = now_ms() + 10000;
+	for (;;) {
+		fake_supervisor("sup-a", 7000, 2, NULL, 0, &ra);
+		fake_supervisor("sup-c", 7100, 4, NULL, 0, &rc);
+		a                        = find_asg(&ra, "spread");
+		const gale_assignment *c = find_asg(&rc, "spread");
+		const gale_assignment *s = find_asg(&rc, "second");
+		bool moved = c != NULL && placed_on(c, "sup-b") == 0 &&
+		    placed_on(c, "sup-a") + placed_on(c, "sup-c") == 3;
+		if (moved && s != NULL && placed_on(s, "sup-c") == 2) {
+			cr_assert_gt(c->generation, gen);
+			gen = c->generation;
+			gale_reply_fini(&ra);
+			gale_reply_fini(&rc);
+			break;
+		}
+		gale_reply_fini(&ra);
+		gale_reply_fini(&rc);
+		cr_assert(now_ms() < deadline,
+		    "nothing moved off the silent supervisor:\n%s", nimbus.out);
+		drain();
+		nap_ms(300);
+	}
+	list_status("second", st, sizeof(st), NULL);
+	cr_assert_str_eq(st, "ACTIVE");
+
+	// sup-b comes back with a heartbeat from its old worker: it is
+	// stale, and its endpoint must not reach the assignment.
+	gale_heartbeat hb = { .topology = "spread", .worker_index = b_index,
+		.pid = 4242, .generation = 1, .error = "" };
+	gale_task_endpoint ep = { .task = 0, .endpoint = "tcp://10.9.9.9:9" };
+	gale_heartbeat     hb2;
+	hb.endpoints  = &ep;
+	hb.nendpoints = 1;
+	// Its first task: the one the stale worker would report.
+	fake_supervisor("sup-a", 7000, 2, NULL, 0, &ra);
+	a = find_asg(&ra, "spread");
+	cr_assert_not_null(a);
+	ep.task = a->workers[b_index].ntasks ? a->workers[b_index].tasks[0] : 1;
+	gale_reply_fini(&ra);
+	hb2 = hb;
+	fake_supervisor("sup-b", 7000, 2, &hb2, 1, &rb);
+	cr_assert_null(find_asg(&rb, "spread"), "spread went back to sup-b");
+	gale_reply_fini(&rb);
+	fake_supervisor("sup-a", 7000, 2, NULL, 0, &ra);
+	a = find_asg(&ra, "spread");
+	for (size_t i = 0; a != NULL && i < a->nendpoints; i++) {
+		cr_assert_str_neq(a->endpoints[i].endpoint, "tcp://10.9.9.9:9",
+		    "a stale heartbeat's endpoint was taken");
+	}
+	cr_assert_eq(a->generation, gen);
+	gale_reply_fini(&ra);
+
+	// The shipped library is kept with nimbus's data.
+	char lib[4096];
+	snprintf(lib, sizeof(lib), "%s/nimbus/libs/spread/%s", dir,
+	    FAKE_LIB_NAME);
+	size_t la, lb;
+	char  *x = test_read_file(lib, &la);
+	char  *y = test_read_file(FAKE_LIB, &lb);
+	cr_assert(x && y && la == lb && memcmp(x, y, la) == 0);
+	free(x);
+	free(y);
+
+	// Nimbus killed and started again knows the same placement.
+	fake_supervisor("sup-c", 7100, 4, NULL, 0, &rc);
+	gale_assignment before;
+	cr_assert_eq(gale_assignment_copy(&before, find_asg(&rc, "spread")),
+	    GALE_OK);
+	gale_reply_fini(&rc);
+	char ep0[256];
+	snprintf(ep0, sizeof(ep0), "%s", endpoint);
+	kill_daemon(&nimbus, &nimbus_up);
+	start_nimbus(ep0, "2");
+	fake_supervisor("sup-c", 7100, 4, NULL, 0, &rc);
+	const gale_assignment *after = find_asg(&rc, "spread");
+	cr_assert_not_null(after);
+	cr_assert_eq(after->generation, before.generation);
+	cr_assert_str_eq(after->run_id, before.run_id);
+	cr_assert_eq(after->nworkers, before.nworkers);
+	for (size_t i = 0; i < before.nworkers; i++) {
+		cr_assert_str_eq(after->workers[i].supervisor,
+		    before.workers[i].supervisor);
+		cr_assert_eq(after->workers[i].port, before.workers[i].port);
+	}
+	cr_assert_str_eq(after->spec.yaml, before.spec.yaml);
+	gale_assignment_fini(&before);
+	gale_reply_fini(&rc);
+	list_status("second", st, sizeof(st), NULL);
+	cr_assert_str_eq(st, "ACTIVE");
+}
+
+Test(cluster, nimbus_answers_malformed_and_unexpected_requests_with_errors)
+{
+	start_nimbus("tcp://127.0.0.1:*", "30");
+	// Bytes that are no gale.Request, from a DEALER.
+	void *ctx  = zmq_ctx_new();
+	void *d    = zmq_socket(ctx, ZMQ_DEALER);
+	int   zero = 0;
+	zmq_setsockopt(d, ZMQ_LINGER, &zero, sizeof(zero));
+	cr_assert_eq(zmq_connect(d, endpoint), 0);
+	const uint8_t junk[] = { 0xff, 0xff, 0xff, 0x0f, 0x01 };
+	zmq_send(d, "", 0, ZMQ_SNDMORE);
+	zmq_send(d, junk, sizeof(junk), 0);
+	zmq_pollitem_t item = { .socket = d, .events = ZMQ_POLLIN };
+	cr_assert_eq(zmq_poll(&item, 1, 5000), 1);
+	zmq_msg_t m;
+	zmq_msg_init(&m);
+	zmq_msg_recv(&m, d, 0);
+	cr_assert_eq(zmq_msg_size(&m), 0, "the envelope was not echoed");
+	cr_assert(zmq_msg_more(&m));
+	zmq_msg_recv(&m, d, 0);
+	gale_reply r;
+	cr_assert_eq(
+	    gale_reply_decode(&r, zmq_msg_data(&m), zmq_msg_size(&m)), GALE_OK);
+	cr_assert(!r.ok);
+	cr_assert(strstr(r.error, "malformed"), "%s", r.error);
+	gale_reply_fini(&r);
+	// A message with too many frames is dropped without an answer.
+	for (int i = 0; i < 12; i++) {
+		zmq_send(d, "x", 1, i < 11 ? ZMQ_SNDMORE : 0);
+	}
+	cr_assert_eq(zmq_poll(&item, 1, 300), 0);
+	zmq_msg_close(&m);
+	zmq_close(d);
+	zmq_ctx_term(ctx);
+
+	gale_request req = { .kind = GALE_REQ_WORKER_HEARTBEAT };
+	req.u.worker     = (gale_heartbeat) { .topology = "x", .error = "" };
+	fake_call(&req, &r);
+	cr_assert(!r.ok);
+	cr_assert(strstr(r.error, "through supervisors"), "%s", r.error);
+	gale_reply_fini(&r);
+
+	req              = (gale_request) { .kind = GALE_REQ_SUPERVISOR_HEARTBEAT };
+	req.u.supervisor = (gale_supervisor_info) { .id = "", .host = "h" };
+	fake_call(&req, &r);
+	cr_assert(!r.ok);
+	cr_assert(strstr(r.error, "needs an id"), "%s", r.error);
+	gale_reply_fini(&r);
+
+	// A spec that was never checked by a client: nimbus's diagnostics
+	// come back verbatim, one per line.
+	req      = (gale_request) { .kind = GALE_REQ_SUBMIT };
+	req.u.submit = (gale_spec) { .name = "broken", .file_name = "b.yaml",
+		.yaml = "name: broken\nspouts:\n  - {id: s, component: nope}\n"
+		        "bolts:\n  - {id: t, component: nope2}\n"
+		        "  - {id: u, component: nope3}\nstreams: []\n" };
+	fake_call(&req, &r);
+	cr_assert(!r.ok);
+	cr_assert(strstr(r.error, "b.yaml:5:") && strstr(r.error, "\nb.yaml:6:"),
+	    "%s", r.error);
+	gale_reply_fini(&r);
+
+	// A library path with no file name cannot be shipped.
+	gale_shipped_lib lib = { .path = "dir/..", .content = (uint8_t *) "x",
+		.len = 1 };
+	req.u.submit.libraries  = &lib;
+	req.u.submit.nlibraries = 1;
+	fake_call(&req, &r);
+	cr_assert(!r.ok);
+	cr_assert(strstr(r.error, "no file name"), "%s", r.error);
+	gale_reply_fini(&r);
+
+	test_run run;
+	gale_cmd(&run, 10, "list", NULL);
+	cr_assert_eq(run.status, 0, "%s", run.err);
+	test_run_fini(&run);
+}

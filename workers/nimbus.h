@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: MIT
+// nimbus.h - the master of a gale cluster: it takes topologies from
+// clients, places their workers on the slots of supervisors, hands out
+// assignments, and keeps all of it on disk.
+//
+// Nimbus answers gale.Request messages on a ZeroMQ ROUTER socket with
+// gale.Reply messages. Every topology is kept in DATA/NAME.topology,
+// replaced atomically on every change, and reloaded by gale_nimbus_new: a
+// nimbus killed at any moment and started again on the same data directory
+// knows everything it had acknowledged. Shipped libraries are kept in
+// DATA/libs/NAME/. Single-threaded: one thread calls every function.
+
+#ifndef GALE_WORKERS_NIMBUS_H
+#define GALE_WORKERS_NIMBUS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "runtime/gale.h"
+
+typedef struct gale_nimbus gale_nimbus;
+
+typedef struct gale_nimbus_opts {
+	const char *listen;   // ZeroMQ endpoint to bind; "tcp://127.0.0.1:*" ok
+	const char *data_dir; // created when missing
+	// A supervisor not heard from for this long is dead and its workers
+	// are placed elsewhere.
+	uint32_t supervisor_timeout_secs;
+} gale_nimbus_opts;
+
+// Opens the data directory (locked against a second nimbus), reloads the
+// topologies kept there and binds. On failure writes a one-line reason
+// into err and returns GALE_EINVAL (bad option), GALE_EIO (directory,
+// lock or bind) or GALE_ENOMEM. A topology file that cannot be read back is
+// reported on stderr and left out.
+gale_err gale_nimbus_new(gale_nimbus **out, const gale_nimbus_opts *opts,
+    char *err, size_t errlen);
+// Frees everything; accepts NULL and sets *np to NULL.
+void gale_nimbus_destroy(gale_nimbus **np);
+
+// The endpoint it listens on, with the port it got. Borrowed.
+const char *gale_nimbus_endpoint(const gale_nimbus *n);
+
+// Answers requests for up to timeout_ms, then does what is due: declares
+// silent supervisors dead, places waiting workers, ends kill waits and
+// moves rebalances on.
+void gale_nimbus_poll(gale_nimbus *n, int timeout_ms);
+
+// Messages dropped or refused because they were malformed or unexpected.
+uint64_t gale_nimbus_dropped(const gale_nimbus *n);
+
+#endif // GALE_WORKERS_NIMBUS_H
