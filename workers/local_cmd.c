@@ -7,11 +7,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "workers/commands.h"
 #include "workers/controller.h"
 #include "workers/spec.h"
+#include "workers/view.h"
+
+// How often the replay summary is printed, in seconds.
+#define LOCAL_SUMMARY_SECS 10
 
 static volatile sig_atomic_t local_signals;
 
@@ -27,7 +32,100 @@ local_usage(void)
 {
 	fprintf(stderr,
 	    "usage: gale local FILE [--set K=V]... [--duration SECONDS] "
-	    "[--stats-json PATH] [--log-replays]\n");
+	    "[--stats-json PATH] [--log-replays] [--interval SECONDS]\n");
+}
+
+// The live view: on a terminal the stats table with rates, redrawn every
+// interval; nothing periodic anywhere else.
+typedef struct local_live {
+	gale_view *view;      // NULL when stdout is not a terminal
+	char      *workers;   // the worker lines, shown above the table
+	uint64_t   every_ns;
+	uint64_t   next_ns;
+} local_live;
+
+// The replay summary: the spouts' totals every LOCAL_SUMMARY_SECS, as
+// differences since the previous line.
+typedef struct local_summary {
+	bool             on;
+	bool             started;
+	uint64_t         next_ns;
+	gale_view_totals prev;
+} local_summary;
+
+static char *
+local_worker_lines(gale_controller *c)
+{
+	char  *buf = NULL;
+	size_t len = 0;
+	FILE  *m   = open_memstream(&buf, &len);
+	if (m == NULL) {
+		return NULL;
+	}
+	gale_controller_print_workers(c, m);
+	if (fclose(m) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+static void
+local_live_tick(local_live *l, gale_controller *c, uint64_t now)
+{
+	if (l->view == NULL || now < l->next_ns) {
+		return;
+	}
+	l->next_ns = now + l->every_ns;
+	char *table =
+	    gale_stats_table(gale_controller_stats(c), now / 1000000u, true);
+	if (table != NULL) {
+		(void) gale_view_show(l->view, l->workers, table, time(NULL));
+		free(table);
+	}
+}
+
+static void
+local_summary_tick(local_summary *s, gale_controller *c, uint64_t now)
+{
+	if (!s->on) {
+		return;
+	}
+	if (!s->started) {
+		// The window starts when the topology does.
+		s->started = true;
+		s->next_ns = now + LOCAL_SUMMARY_SECS * 1000000000ull;
+		(void) gale_view_spout_totals(gale_controller_stats(c), &s->prev);
+		return;
+	}
+	if (now < s->next_ns) {
+		return;
+	}
+	s->next_ns += LOCAL_SUMMARY_SECS * 1000000000ull;
+	if (s->next_ns <= now) {
+		s->next_ns = now + LOCAL_SUMMARY_SECS * 1000000000ull;
+	}
+	gale_view_totals cur;
+	if (gale_view_spout_totals(gale_controller_stats(c), &cur) != GALE_OK) {
+		return;
+	}
+	char line[256];
+	gale_view_summary(line, sizeof(line), time(NULL), &s->prev, &cur,
+	    LOCAL_SUMMARY_SECS);
+	fprintf(stderr, "%s\n", line);
+	s->prev = cur;
+}
+
+static bool
+local_secs(const char *s, double lo, double hi, double *out)
+{
+	char  *end;
+	double v = strtod(s, &end);
+	if (end == s || *end != '\0' || !(v >= lo && v <= hi)) {
+		return false;
+	}
+	*out = v;
+	return true;
 }
 
 static int
@@ -58,6 +156,7 @@ gale_cmd_local(int argc, char **argv)
 	const char *file     = NULL;
 	const char *json     = NULL;
 	double      duration = 0;
+	double      interval = 2;
 	bool        replays  = false;
 	gale_spec_builder b;
 	gale_spec_builder_init(&b);
@@ -79,6 +178,14 @@ gale_cmd_local(int argc, char **argv)
 				fprintf(stderr,
 				    "gale local: --duration takes a positive "
 				    "number of seconds\n");
+				goto out;
+			}
+		} else if (strcmp(a, "--interval") == 0 && i + 1 < argc) {
+			if (!local_secs(argv[++i], 0.1, 3600, &interval)) {
+				fprintf(stderr,
+				    "gale local: --interval takes 0.1 to 3600 "
+				    "seconds, not '%s'\n",
+				    argv[i]);
 				goto out;
 			}
 		} else if (strcmp(a, "--stats-json") == 0 && i + 1 < argc) {
@@ -104,7 +211,20 @@ gale_cmd_local(int argc, char **argv)
 	if (gale_spec_builder_load(&b, file, &topo) != GALE_OK) {
 		goto out;
 	}
-	gale_controller *c = NULL;
+	gale_controller *c    = NULL;
+	local_live       live = { .every_ns = (uint64_t) (interval * 1e9) };
+	local_summary    sum  = { .on = gale_topology_config_bool(
+	                              topo, "topology.debug.replays", false) };
+	if (gale_view_mode_for(STDOUT_FILENO) == GALE_VIEW_REDRAW) {
+		char title[256];
+		snprintf(title, sizeof(title), "gale local %s: every %g s, Ctrl-C "
+		    "stops", topo->name, interval);
+		if (gale_view_new(&live.view, stdout, GALE_VIEW_REDRAW, title) !=
+		    GALE_OK) {
+			fprintf(stderr, "gale local: out of memory\n");
+			goto done;
+		}
+	}
 	if (gale_controller_new(&c, &b.spec, topo, "127.0.0.1") != GALE_OK ||
 	    gale_controller_start(c) != GALE_OK) {
 		fprintf(stderr, "gale local: cannot start the workers: %s\n",
@@ -131,14 +251,23 @@ gale_cmd_local(int argc, char **argv)
 			fprintf(stderr, "gale local: %s\n", err);
 			goto done;
 		}
+		uint64_t now = gale_now_ns();
 		if (!printed && gale_controller_running(c)) {
 			gale_controller_print_workers(c, stdout);
+			fflush(stdout);
 			printed = true;
+			if (live.view != NULL) {
+				live.workers = local_worker_lines(c);
+				live.next_ns = now + live.every_ns;
+			}
 		}
 		if (gale_controller_finished(c)) {
 			break;
 		}
-		uint64_t now = gale_now_ns();
+		if (printed) {
+			local_live_tick(&live, c, now);
+			local_summary_tick(&sum, c, now);
+		}
 		bool     expired =
 		    duration > 0 && now - start >= (uint64_t) (duration * 1e9);
 		if (stop_at == 0 && (local_signals > 0 || expired)) {
@@ -156,6 +285,13 @@ gale_cmd_local(int argc, char **argv)
 	}
 	// One last look, for the final heartbeats.
 	gale_controller_poll(c, 0);
+	if (live.view != NULL && gale_view_frames(live.view) > 0) {
+		// The final table goes below the worker lines, as on a pipe.
+		gale_view_end(live.view);
+		if (live.workers != NULL) {
+			fputs(live.workers, stdout);
+		}
+	}
 	char *table = gale_stats_table(gale_controller_stats(c),
 	    gale_now_ns() / 1000000u, false);
 	if (table != NULL) {
@@ -171,6 +307,8 @@ gale_cmd_local(int argc, char **argv)
 		rc = 1;
 	}
 done:
+	gale_view_destroy(&live.view);
+	free(live.workers);
 	gale_controller_destroy(&c);
 	gale_topology_destroy(&topo);
 out:
