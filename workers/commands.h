@@ -22,4 +22,7 @@ int gale_cmd_deactivate(int argc, char **argv);
 int gale_cmd_rebalance(int argc, char **argv);
 int gale_cmd_stats(int argc, char **argv);
 
+// The console: a live view of a topology running on a cluster.
+int gale_cmd_monitor(int argc, char **argv);
+
 #endif // GALE_WORKERS_COMMANDS_H

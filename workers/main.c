@@ -49,6 +49,9 @@ static const gale_command commands[] = {
 	{ "stats", gale_cmd_stats,
 	    "stats NAME [--json] [--nimbus ENDPOINT]\n      its components' "
 	    "counters, rates and latencies" },
+	{ "monitor", gale_cmd_monitor,
+	    "monitor NAME [--interval S] [--count N] [--nimbus ENDPOINT]\n"
+	    "      its stats table, redrawn every S seconds (q quits)" },
 	{ NULL, NULL, NULL },
 };
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // console_test.c - the live views: the view module's frames and replay
-// summaries, and `gale local`'s live table and replay lines.
+// summaries, `gale local`'s live table and replay lines, and `gale
+// monitor` on pipes and terminals.
 
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
@@ -692,4 +693,223 @@ Test(local_view, replay_lines_follow_the_config_key_and_are_off_without_it)
 	cr_assert_null(strstr(r.err, "fail spout="), "%s", r.err);
 	cr_assert_null(strstr(r.err, "summary:"), "%s", r.err);
 	test_run_fini(&r);
+}
+
+// ---------------------------------------------------------------------
+// gale monitor
+// ---------------------------------------------------------------------
+
+static test_proc nimbus;
+static bool      nimbus_up;
+static test_proc super;
+static bool      super_up;
+static char      endpoint[256];
+
+static void
+monitor_setup(void)
+{
+	setup();
+	nimbus_up = super_up = false;
+}
+
+static void
+monitor_teardown(void)
+{
+	if (super_up) {
+		test_proc_fini(&super);
+	}
+	if (nimbus_up) {
+		test_proc_fini(&nimbus);
+	}
+	teardown();
+}
+
+TestSuite(monitor, .init = monitor_setup, .fini = monitor_teardown,
+    .timeout = 120);
+
+// An endpoint nobody listens on: a port taken from the kernel, then let go.
+static void
+dead_endpoint(void)
+{
+	int                fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	sa.sin_addr.s_addr    = htonl(INADDR_LOOPBACK);
+	socklen_t sl          = sizeof(sa);
+	cr_assert_eq(bind(fd, (struct sockaddr *) &sa, sizeof(sa)), 0);
+	cr_assert_eq(getsockname(fd, (struct sockaddr *) &sa, &sl), 0);
+	close(fd);
+	snprintf(endpoint, sizeof(endpoint), "tcp://127.0.0.1:%u",
+	    (unsigned) ntohs(sa.sin_port));
+}
+
+// Starts nimbus and one supervisor, and submits a topology "keys" that
+// runs until it is killed.
+static void
+start_cluster(void)
+{
+	char data[4096];
+	snprintf(data, sizeof(data), "%s/nimbus", dir);
+	const char *nargs[] = { "nimbus", "--listen", "tcp://127.0.0.1:*",
+		"--data-dir", data, NULL };
+	test_proc_start(&nimbus, nargs);
+	nimbus_up = true;
+	cr_assert(test_proc_wait_for(&nimbus, "nimbus listening on ", 10),
+	    "nimbus did not start:\n%s", nimbus.err);
+	const char *line = strstr(nimbus.out, "nimbus listening on ");
+	cr_assert(sscanf(line, "nimbus listening on %255s", endpoint) == 1);
+
+	snprintf(data, sizeof(data), "%s/supervisor", dir);
+	const char *sargs[] = { "supervisor", "--nimbus", endpoint,
+		"--data-dir", data, NULL };
+	test_proc_start(&super, sargs);
+	super_up = true;
+	cr_assert(test_proc_wait_for(&nimbus, ") joined with ", 10),
+	    "the supervisor did not join:\n%s\n%s", nimbus.out, super.err);
+
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/keys.yaml", dir);
+	write_keys_yaml(path, "keys", 1000000000LL, 1000);
+	const char *args[] = { "submit", path, "--nimbus", endpoint, NULL };
+	test_run    r;
+	test_run_gale(&r, 10, args);
+	cr_assert_eq(r.status, 0, "submit failed:\n%s", r.err);
+	test_run_fini(&r);
+	// Its worker runs once the supervisor says it started it.
+	cr_assert(test_proc_wait_for(&super, "worker 0 pid ", 20),
+	    "no worker:\n%s\n%s", super.out, super.err);
+}
+
+Test(monitor, unreachable_nimbus_fails_within_5_s_with_one_line)
+{
+	dead_endpoint();
+	const char *args[] = { "monitor", "keys", "--nimbus", endpoint, NULL };
+	long long   start  = now_ms();
+	test_run    r;
+	test_run_gale(&r, 20, args);
+	long long took = now_ms() - start;
+	cr_assert_eq(r.status, 1, "%d: %s", r.status, r.err);
+	cr_assert_lt(took, 5000, "took %lld ms", took);
+	cr_assert(strstr(r.err, "did not answer within 5 s"), "%s", r.err);
+	cr_assert(strstr(r.err, endpoint), "%s", r.err);
+	cr_assert_eq(count_of(r.err, "\n"), 1, "not one line: %s", r.err);
+	cr_assert_str_eq(r.out, "");
+	test_run_fini(&r);
+}
+
+Test(monitor, bad_arguments_are_usage_errors)
+{
+	const char *const cases[][6] = {
+		{ "monitor", NULL },
+		{ "monitor", "a", "b", NULL },
+		{ "monitor", "a", "--interval", "0", NULL },
+		{ "monitor", "a", "--interval", "x", NULL },
+		{ "monitor", "a", "--count", "0", NULL },
+		{ "monitor", "a", "--count", "-3", NULL },
+		{ "monitor", "a", "--nimbus", NULL },
+		{ "monitor", "a", "--bogus", NULL },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		test_run r;
+		test_run_gale(&r, 10, (const char *const *) cases[i]);
+		cr_assert_eq(r.status, 2, "case %zu: %d %s", i, r.status, r.err);
+		cr_assert(strstr(r.err, "gale monitor") ||
+		        strstr(r.err, "usage: gale monitor"),
+		    "case %zu: %s", i, r.err);
+		test_run_fini(&r);
+	}
+	const char *args[] = { "monitor", "a", "--nimbus", "nonsense", NULL };
+	test_run    r;
+	test_run_gale(&r, 10, args);
+	cr_assert_eq(r.status, 1, "%d: %s", r.status, r.err);
+	cr_assert(strstr(r.err, "nonsense"), "%s", r.err);
+	test_run_fini(&r);
+}
+
+Test(monitor, count_2_on_a_pipe_prints_two_timestamped_tables)
+{
+	start_cluster();
+	const char *args[] = { "monitor", "keys", "--count", "2", "--interval",
+		"0.5", "--nimbus", endpoint, NULL };
+	test_run r;
+	test_run_gale(&r, 20, args);
+	cr_assert_eq(r.status, 0, "%d: %s", r.status, r.err);
+	cr_assert_null(strchr(r.out, '\033'), "%s", r.out);
+	cr_assert_eq(count_of(r.out, "Topology keys"), 2, "%s", r.out);
+	cr_assert_eq(count_of(r.out, "emitted/s"), 2, "%s", r.out);
+	// Each table follows its timestamp line.
+	const char *p = r.out;
+	for (int i = 0; i < 2; i++) {
+		unsigned hh, mm, ss;
+		int      used = 0;
+		cr_assert_eq(sscanf(p, "--- %2u:%2u:%2u ---\n%n", &hh, &mm, &ss,
+		                 &used),
+		    3, "%s", p);
+		cr_assert_gt(used, 0);
+		cr_assert_eq(strncmp(p + used, "Topology keys", 13), 0, "%s", p);
+		p = strstr(p + used, "--- ");
+		cr_assert(i == 1 || p != NULL, "%s", r.out);
+	}
+	test_run_fini(&r);
+}
+
+Test(monitor, unknown_topology_fails_with_nimbus_reason)
+{
+	start_cluster();
+	const char *args[] = { "monitor", "nosuch", "--count", "1", "--nimbus",
+		endpoint, NULL };
+	test_run r;
+	test_run_gale(&r, 10, args);
+	cr_assert_eq(r.status, 1, "%d: %s", r.status, r.err);
+	cr_assert(strstr(r.err, "gale monitor: ") && strstr(r.err, "nosuch"),
+	    "%s", r.err);
+	cr_assert_str_eq(r.out, "");
+	test_run_fini(&r);
+}
+
+// Runs `gale monitor keys` on a terminal until it shows two frames, then
+// types keys; it must exit 0 within 3 s and leave the terminal as it was.
+static void
+monitor_quits_on(const char *keys)
+{
+	start_cluster();
+	const char *args[] = { "monitor", "keys", "--interval", "0.3",
+		"--nimbus", endpoint, NULL };
+	pty_proc p;
+	pty_start(&p, args);
+	struct termios before;
+	cr_assert_eq(tcgetattr(p.slave, &before), 0);
+	long long deadline = now_ms() + 15000;
+	while (count_of(p.out, "\033[Hgale monitor keys: every 0.3 s") < 2) {
+		cr_assert_lt(now_ms(), deadline, "no frames:\n%s", p.out);
+		pty_read(&p, 50);
+	}
+	// The terminal is in character mode without echo while it runs.
+	struct termios during;
+	cr_assert_eq(tcgetattr(p.slave, &during), 0);
+	cr_assert_eq(during.c_lflag & (ICANON | ECHO), 0);
+	cr_assert(strstr(p.out, "Topology keys"), "%s", p.out);
+	cr_assert_eq(write(p.master, keys, strlen(keys)), (ssize_t) strlen(keys));
+	long long start = now_ms();
+	bool      timedout;
+	int       status = pty_wait(&p, 10, &timedout);
+	cr_assert(!timedout, "it did not quit:\n%s", p.out);
+	cr_assert_lt(now_ms() - start, 3000);
+	cr_assert_eq(status, 0, "%d:\n%s", status, p.out);
+	struct termios after;
+	cr_assert_eq(tcgetattr(p.slave, &after), 0);
+	cr_assert_eq(after.c_lflag & (ICANON | ECHO | ISIG),
+	    before.c_lflag & (ICANON | ECHO | ISIG), "the terminal is not "
+	                                             "restored");
+	cr_assert_neq(after.c_lflag & ICANON, 0);
+	pty_fini(&p);
+}
+
+Test(monitor, on_a_terminal_redraws_and_quits_on_q)
+{
+	monitor_quits_on("q");
+}
+
+Test(monitor, on_a_terminal_stops_on_ctrl_c)
+{
+	monitor_quits_on("\003");
 }
