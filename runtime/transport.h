@@ -19,11 +19,11 @@
 #include "proto/wire.h"
 
 // Batches a destination task may queue per sender, on each side of a pipe.
-#define GALE_TRANSPORT_HWM 16
+#define GALE_TRANSPORT_HWM 8
 // Kernel socket buffers, each way. Left to autotuning they grow to several
 // megabytes, which would let a fast spout queue far more tuples in front of
 // a slow bolt than it can work off within the message timeout.
-#define GALE_TRANSPORT_SOCKBUF (128 * 1024)
+#define GALE_TRANSPORT_SOCKBUF (64 * 1024)
 
 typedef struct gale_transport gale_transport;
 typedef struct gale_inbox     gale_inbox;

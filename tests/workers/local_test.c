@@ -595,7 +595,7 @@ Test(local, slow_bolt_slows_the_spout_without_timeouts)
 	char yaml[8192], path[4096], json[4096];
 	snprintf(yaml, sizeof(yaml),
 	    "name: slow\n"
-	    "config: {topology.workers: 2, topology.message.timeout.secs: 5}\n"
+	    "config: {topology.workers: 2, topology.message.timeout.secs: 10}\n"
 	    "spouts:\n"
 	    "  - {id: keys, component: fake_keys_spout, library: %s,\n"
 	    "     options: {count: 60000, keys: 100}}\n"
