@@ -95,7 +95,8 @@ local_summary_tick(local_summary *s, gale_controller *c, uint64_t now)
 		// The window starts when the topology does.
 		s->started = true;
 		s->next_ns = now + LOCAL_SUMMARY_SECS * 1000000000ull;
-		(void) gale_view_spout_totals(gale_controller_stats(c), &s->prev);
+		(void) gale_view_spout_totals(
+		    gale_controller_stats(c), &s->prev);
 		return;
 	}
 	if (now < s->next_ns) {
@@ -106,7 +107,8 @@ local_summary_tick(local_summary *s, gale_controller *c, uint64_t now)
 		s->next_ns = now + LOCAL_SUMMARY_SECS * 1000000000ull;
 	}
 	gale_view_totals cur;
-	if (gale_view_spout_totals(gale_controller_stats(c), &cur) != GALE_OK) {
+	if (gale_view_spout_totals(gale_controller_stats(c), &cur) !=
+	    GALE_OK) {
 		return;
 	}
 	char line[256];
@@ -217,10 +219,11 @@ gale_cmd_local(int argc, char **argv)
 	                              topo, "topology.debug.replays", false) };
 	if (gale_view_mode_for(STDOUT_FILENO) == GALE_VIEW_REDRAW) {
 		char title[256];
-		snprintf(title, sizeof(title), "gale local %s: every %g s, Ctrl-C "
-		    "stops", topo->name, interval);
-		if (gale_view_new(&live.view, stdout, GALE_VIEW_REDRAW, title) !=
-		    GALE_OK) {
+		snprintf(title, sizeof(title),
+		    "gale local %s: every %g s, Ctrl-C stops", topo->name,
+		    interval);
+		if (gale_view_new(&live.view, stdout, GALE_VIEW_REDRAW,
+		        title) != GALE_OK) {
 			fprintf(stderr, "gale local: out of memory\n");
 			goto done;
 		}

@@ -199,7 +199,8 @@ monitor_fetch(monitor *m, char **table)
 		    : "refused, without a reason";
 		fprintf(stderr, "gale monitor: %s\n", e);
 	} else if (r.stats_table == NULL || r.stats_table[0] == '\0') {
-		fprintf(stderr, "gale monitor: nimbus sent no stats table for %s\n",
+		fprintf(stderr,
+		    "gale monitor: nimbus sent no stats table for %s\n",
 		    m->name);
 	} else if ((*table = strdup(r.stats_table)) == NULL) {
 		fprintf(stderr, "gale monitor: out of memory\n");
@@ -258,8 +259,8 @@ gale_cmd_monitor(int argc, char **argv)
 		if (strcmp(a, "--interval") == 0 && i + 1 < argc) {
 			if (!monitor_secs(argv[++i], &interval)) {
 				fprintf(stderr,
-				    "gale monitor: --interval takes 0.1 to 3600 "
-				    "seconds, not '%s'\n",
+				    "gale monitor: --interval takes 0.1 to "
+				    "3600 seconds, not '%s'\n",
 				    argv[i]);
 				return 2;
 			}

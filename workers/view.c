@@ -120,10 +120,10 @@ gale_view_show(gale_view *v, const char *header, const char *body, time_t when)
 	bool redraw = v->mode == GALE_VIEW_REDRAW;
 	if (redraw) {
 		fputs(GALE_VIEW_HOME, m);
-		fprintf(m, "%s%s%s" GALE_VIEW_CLEAR_LINE "\n" GALE_VIEW_CLEAR_LINE
-		           "\n",
+		fprintf(m, "%s%s%s" GALE_VIEW_CLEAR_LINE "\n",
 		    v->title != NULL ? v->title : "",
 		    v->title != NULL ? "  " : "", clock);
+		fputs(GALE_VIEW_CLEAR_LINE "\n", m);
 	} else {
 		fprintf(m, "--- %s ---\n", clock);
 	}

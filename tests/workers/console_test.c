@@ -375,7 +375,8 @@ pty_read(pty_proc *p, int wait_ms)
 			p->cap *= 2;
 			p->out = realloc(p->out, p->cap);
 		}
-		ssize_t n = read(p->master, p->out + p->len, p->cap - p->len - 1);
+		ssize_t n =
+		    read(p->master, p->out + p->len, p->cap - p->len - 1);
 		if (n <= 0) {
 			break;
 		}
@@ -530,10 +531,12 @@ Test(local_view, interval_must_be_a_sensible_number_of_seconds)
 	write_keys_yaml(path, "keys", 10, 0);
 	const char *bad[] = { "0", "-1", "abc", "2s", "", "1e9", "nan" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		const char *args[] = { "local", path, "--interval", bad[i], NULL };
+		const char *args[] = { "local", path, "--interval", bad[i],
+			NULL };
 		test_run    r;
 		test_run_gale(&r, 20, args);
-		cr_assert_eq(r.status, 2, "--interval '%s': %d", bad[i], r.status);
+		cr_assert_eq(r.status, 2, "--interval '%s': %d", bad[i],
+		    r.status);
 		cr_assert(strstr(r.err, "--interval"), "%s", r.err);
 		cr_assert_null(strstr(r.out, "worker "), "it ran: %s", r.out);
 		test_run_fini(&r);
@@ -600,14 +603,14 @@ fail_lines(const char *err, size_t *by_count, const char **first_bad)
 		char        reason[128] = "";
 		int         end = 0;
 		bool        room = p - 12 >= err;
-		snprintf(line, sizeof(line), "%.*s", (int) len + (room ? 12 : 0),
-		    room ? p - 12 : p);
+		snprintf(line, sizeof(line), "%.*s",
+		    (int) len + (room ? 12 : 0), room ? p - 12 : p);
 		bool ok = room &&
 		    sscanf(line,
 		        "%2u:%2u:%2u.%3u fail spout=sentences:%u msg=%llu "
 		        "root=%16llx reason=\"%127[^\"]\" attempt=%u%n",
-		        &hh, &mm, &ss, &ms, &task, &msg, &root, reason, &attempt,
-		        &end) == 9 &&
+		        &hh, &mm, &ss, &ms, &task, &msg, &root, reason,
+		        &attempt, &end) == 9 &&
 		    line[end] == '\0' && attempt >= 1 &&
 		    (strncmp(reason, "failed by count:", 16) == 0 ||
 		        strncmp(reason, "timeout after ", 14) == 0);
@@ -811,7 +814,8 @@ Test(monitor, bad_arguments_are_usage_errors)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		test_run r;
 		test_run_gale(&r, 10, (const char *const *) cases[i]);
-		cr_assert_eq(r.status, 2, "case %zu: %d %s", i, r.status, r.err);
+		cr_assert_eq(
+		    r.status, 2, "case %zu: %d %s", i, r.status, r.err);
 		cr_assert(strstr(r.err, "gale monitor") ||
 		        strstr(r.err, "usage: gale monitor"),
 		    "case %zu: %s", i, r.err);
@@ -841,11 +845,12 @@ Test(monitor, count_2_on_a_pipe_prints_two_timestamped_tables)
 	for (int i = 0; i < 2; i++) {
 		unsigned hh, mm, ss;
 		int      used = 0;
-		cr_assert_eq(sscanf(p, "--- %2u:%2u:%2u ---\n%n", &hh, &mm, &ss,
-		                 &used),
-		    3, "%s", p);
+		int      got  = sscanf(
+		    p, "--- %2u:%2u:%2u ---\n%n", &hh, &mm, &ss, &used);
+		cr_assert_eq(got, 3, "%s", p);
 		cr_assert_gt(used, 0);
-		cr_assert_eq(strncmp(p + used, "Topology keys", 13), 0, "%s", p);
+		cr_assert_eq(
+		    strncmp(p + used, "Topology keys", 13), 0, "%s", p);
 		p = strstr(p + used, "--- ");
 		cr_assert(i == 1 || p != NULL, "%s", r.out);
 	}
@@ -888,7 +893,8 @@ monitor_quits_on(const char *keys)
 	cr_assert_eq(tcgetattr(p.slave, &during), 0);
 	cr_assert_eq(during.c_lflag & (ICANON | ECHO), 0);
 	cr_assert(strstr(p.out, "Topology keys"), "%s", p.out);
-	cr_assert_eq(write(p.master, keys, strlen(keys)), (ssize_t) strlen(keys));
+	ssize_t len = (ssize_t) strlen(keys);
+	cr_assert_eq(write(p.master, keys, (size_t) len), len);
 	long long start = now_ms();
 	bool      timedout;
 	int       status = pty_wait(&p, 10, &timedout);
