@@ -32,8 +32,8 @@ gale_client_endpoint(const char *given)
 gale_err
 gale_client_new(gale_client **out, const char *endpoint)
 {
-	if (endpoint == NULL || endpoint[0] == '\0' ||
-	    strlen(endpoint) >= CLIENT_ENDPOINT_MAX) {
+	if (endpoint == NULL || endpoint[0] == '\0'
+	    || strlen(endpoint) >= CLIENT_ENDPOINT_MAX) {
 		return GALE_EINVAL;
 	}
 	gale_client *c = calloc(1, sizeof(*c));
@@ -43,7 +43,7 @@ gale_client_new(gale_client **out, const char *endpoint)
 	snprintf(c->endpoint, sizeof(c->endpoint), "%s", endpoint);
 	// Sequence numbers start somewhere different in every client, so a
 	// reply meant for an earlier process is not taken for ours.
-	c->seq = gale_now_ns();
+	c->seq  = gale_now_ns();
 	c->zctx = zmq_ctx_new();
 	if (c->zctx == NULL) {
 		free(c);
@@ -84,8 +84,8 @@ client_open(gale_client *c)
 	}
 	c->sock = zmq_socket(c->zctx, ZMQ_DEALER);
 	if (c->sock == NULL) {
-		snprintf(c->error, sizeof(c->error), "cannot create a socket: %s",
-		    zmq_strerror(zmq_errno()));
+		snprintf(c->error, sizeof(c->error),
+		    "cannot create a socket: %s", zmq_strerror(zmq_errno()));
 		return GALE_EIO;
 	}
 	int linger = 0;
@@ -124,10 +124,11 @@ gale_client_send(gale_client *c, const gale_request *req)
 	c->seq++;
 	// Envelope: sequence number, empty delimiter, body. Nimbus echoes
 	// every frame before the body.
-	if (zmq_send(c->sock, &c->seq, sizeof(c->seq),
-	        ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
-	    zmq_send(c->sock, "", 0, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
-	    zmq_send(c->sock, buf, len, ZMQ_DONTWAIT) < 0) {
+	if (zmq_send(
+		c->sock, &c->seq, sizeof(c->seq), ZMQ_SNDMORE | ZMQ_DONTWAIT)
+		< 0
+	    || zmq_send(c->sock, "", 0, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0
+	    || zmq_send(c->sock, buf, len, ZMQ_DONTWAIT) < 0) {
 		snprintf(c->error, sizeof(c->error), "cannot send to '%s': %s",
 		    c->endpoint, zmq_strerror(zmq_errno()));
 		free(buf);
@@ -174,22 +175,24 @@ gale_client_recv(gale_client *c, gale_reply *reply, int timeout_ms)
 	}
 	uint64_t deadline = gale_now_ns() + (uint64_t) timeout_ms * 1000000u;
 	for (;;) {
-		uint64_t now  = gale_now_ns();
-		int      wait = now >= deadline
-		         ? 0
-		         : (int) ((deadline - now + 999999u) / 1000000u);
-		zmq_pollitem_t item = { .socket = c->sock, .events = ZMQ_POLLIN };
+		uint64_t       now  = gale_now_ns();
+		int            wait = now >= deadline
+			       ? 0
+			       : (int) ((deadline - now + 999999u) / 1000000u);
+		zmq_pollitem_t item
+		    = { .socket = c->sock, .events = ZMQ_POLLIN };
 		if (zmq_poll(&item, 1, wait) <= 0) {
 			snprintf(c->error, sizeof(c->error),
 			    "no reply from nimbus at '%s'", c->endpoint);
 			return GALE_EAGAIN;
 		}
 		zmq_msg_t frames[3];
-		int       n  = client_read(c->sock, frames, 3);
-		bool      ok = n == 3 && zmq_msg_size(&frames[0]) == sizeof(c->seq) &&
-		    memcmp(zmq_msg_data(&frames[0]), &c->seq, sizeof(c->seq)) ==
-		        0 &&
-		    zmq_msg_size(&frames[1]) == 0;
+		int       n = client_read(c->sock, frames, 3);
+		bool ok = n == 3 && zmq_msg_size(&frames[0]) == sizeof(c->seq)
+		    && memcmp(
+			   zmq_msg_data(&frames[0]), &c->seq, sizeof(c->seq))
+			== 0
+		    && zmq_msg_size(&frames[1]) == 0;
 		gale_err rv = GALE_EAGAIN;
 		if (ok) {
 			rv = gale_reply_decode(reply, zmq_msg_data(&frames[2]),
@@ -231,8 +234,8 @@ gale_client_error(const gale_client *c)
 }
 
 gale_err
-gale_client_call(gale_client *c, const gale_request *req, gale_reply *reply,
-    int timeout_ms)
+gale_client_call(
+    gale_client *c, const gale_request *req, gale_reply *reply, int timeout_ms)
 {
 	gale_err rv = gale_client_send(c, req);
 	if (rv != GALE_OK) {

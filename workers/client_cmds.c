@@ -25,7 +25,8 @@ client_request(const char *cmd, const char *endpoint, const gale_request *req,
 	const char  *ep = gale_client_endpoint(endpoint);
 	memset(reply, 0, sizeof(*reply));
 	if (gale_client_new(&c, ep) != GALE_OK) {
-		fprintf(stderr, "gale %s: bad nimbus endpoint '%s'\n", cmd, ep);
+		fprintf(
+		    stderr, "gale %s: bad nimbus endpoint '%s'\n", cmd, ep);
 		return 1;
 	}
 	gale_err rv = gale_client_call(c, req, reply, CLIENT_TIMEOUT_MS);
@@ -171,8 +172,9 @@ client_uptime(char *buf, size_t cap, uint64_t secs)
 {
 	uint64_t h = secs / 3600, m = secs / 60 % 60, s = secs % 60;
 	if (h > 0) {
-		snprintf(buf, cap, "%lluh%02llum%02llus", (unsigned long long) h,
-		    (unsigned long long) m, (unsigned long long) s);
+		snprintf(buf, cap, "%lluh%02llum%02llus",
+		    (unsigned long long) h, (unsigned long long) m,
+		    (unsigned long long) s);
 	} else if (m > 0) {
 		snprintf(buf, cap, "%llum%02llus", (unsigned long long) m,
 		    (unsigned long long) s);
@@ -198,7 +200,7 @@ gale_cmd_list(int argc, char **argv)
 		}
 	}
 	gale_request req = { .kind = GALE_REQ_COMMAND };
-	req.u.command    = (gale_command) { .kind = GALE_CMD_LIST, .name = "" };
+	req.u.command = (gale_command) { .kind = GALE_CMD_LIST, .name = "" };
 	gale_reply r;
 	if (client_request("list", endpoint, &req, &r) != 0) {
 		return 1;
@@ -211,7 +213,8 @@ gale_cmd_list(int argc, char **argv)
 			client_json_str(stdout, t->name);
 			printf(",\"status\":");
 			client_json_str(stdout, t->status);
-			printf(",\"workers\":%u,\"tasks\":%u,\"uptime_secs\":%llu}",
+			printf(",\"workers\":%u,\"tasks\":%u,\"uptime_secs\":%"
+			       "llu}",
 			    t->workers, t->tasks,
 			    (unsigned long long) t->uptime_secs);
 		}
@@ -264,12 +267,13 @@ client_uint(const char *s, unsigned long max, uint32_t *out)
 static int
 client_topology_cmd(int argc, char **argv, gale_command_kind kind)
 {
-	const char *cmd   = argv[0];
-	const char *usage = kind == GALE_CMD_KILL ? "kill NAME [--wait SECONDS]"
-	    : kind == GALE_CMD_REBALANCE         ? "rebalance NAME --workers N"
-	    : kind == GALE_CMD_STATS             ? "stats NAME [--json]"
-	    : kind == GALE_CMD_ACTIVATE          ? "activate NAME"
-	                                         : "deactivate NAME";
+	const char  *cmd      = argv[0];
+	const char  *usage    = kind == GALE_CMD_KILL
+		? "kill NAME [--wait SECONDS]"
+		: kind == GALE_CMD_REBALANCE ? "rebalance NAME --workers N"
+		: kind == GALE_CMD_STATS     ? "stats NAME [--json]"
+		: kind == GALE_CMD_ACTIVATE  ? "activate NAME"
+					     : "deactivate NAME";
 	const char  *endpoint = client_take_nimbus(&argc, argv);
 	gale_command c        = { .kind = kind };
 	bool         json     = false;
@@ -279,26 +283,29 @@ client_topology_cmd(int argc, char **argv, gale_command_kind kind)
 	}
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
-		if (kind == GALE_CMD_KILL && strcmp(a, "--wait") == 0 &&
-		    i + 1 < argc) {
+		if (kind == GALE_CMD_KILL && strcmp(a, "--wait") == 0
+		    && i + 1 < argc) {
 			if (!client_uint(argv[++i], 86400, &c.wait_secs)) {
-				fprintf(stderr, "gale kill: --wait takes 0 to "
-				                "86400 seconds, not '%s'\n",
+				fprintf(stderr,
+				    "gale kill: --wait takes 0 to "
+				    "86400 seconds, not '%s'\n",
 				    argv[i]);
 				return 2;
 			}
 			c.has_wait = true;
-		} else if (kind == GALE_CMD_REBALANCE &&
-		    strcmp(a, "--workers") == 0 && i + 1 < argc) {
-			if (!client_uint(argv[++i], 4096, &c.workers) ||
-			    c.workers == 0) {
-				fprintf(stderr, "gale rebalance: --workers "
-				                "takes 1 to 4096, not '%s'\n",
+		} else if (kind == GALE_CMD_REBALANCE
+		    && strcmp(a, "--workers") == 0 && i + 1 < argc) {
+			if (!client_uint(argv[++i], 4096, &c.workers)
+			    || c.workers == 0) {
+				fprintf(stderr,
+				    "gale rebalance: --workers "
+				    "takes 1 to 4096, not '%s'\n",
 				    argv[i]);
 				return 2;
 			}
 			workers = true;
-		} else if (kind == GALE_CMD_STATS && strcmp(a, "--json") == 0) {
+		} else if (kind == GALE_CMD_STATS
+		    && strcmp(a, "--json") == 0) {
 			json = true;
 		} else if (a[0] == '-' || c.name != NULL) {
 			return client_usage(usage);

@@ -15,8 +15,8 @@ gale_err
 gale_files_mkdirs(const char *path, char *err, size_t errlen)
 {
 	char buf[4096];
-	if (snprintf(buf, sizeof(buf), "%s", path) >= (int) sizeof(buf) ||
-	    buf[0] == '\0') {
+	if (snprintf(buf, sizeof(buf), "%s", path) >= (int) sizeof(buf)
+	    || buf[0] == '\0') {
 		snprintf(err, errlen, "%s: path too long or empty", path);
 		return GALE_EINVAL;
 	}
@@ -64,8 +64,8 @@ files_sync_dir(const char *path)
 }
 
 gale_err
-gale_files_write_atomic(const char *path, const void *data, size_t len,
-    char *err, size_t errlen)
+gale_files_write_atomic(
+    const char *path, const void *data, size_t len, char *err, size_t errlen)
 {
 	char tmp[4200];
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int) sizeof(tmp)) {
@@ -78,7 +78,7 @@ gale_files_write_atomic(const char *path, const void *data, size_t len,
 		    strerror(errno));
 		return GALE_EIO;
 	}
-	const uint8_t *p = data;
+	const uint8_t *p    = data;
 	size_t         left = len;
 	while (left > 0) {
 		ssize_t n = write(fd, p, left);
@@ -114,21 +114,21 @@ fail:
 }
 
 gale_err
-gale_files_read(const char *path, uint8_t **data, size_t *len, char *err,
-    size_t errlen)
+gale_files_read(
+    const char *path, uint8_t **data, size_t *len, char *err, size_t errlen)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		snprintf(err, errlen, "%s: cannot open: %s", path,
-		    strerror(errno));
+		snprintf(
+		    err, errlen, "%s: cannot open: %s", path, strerror(errno));
 		return errno == ENOENT ? GALE_ENOENT : GALE_EIO;
 	}
 	struct stat st;
 	gale_err    rv  = GALE_EIO;
 	uint8_t    *buf = NULL;
 	if (fstat(fd, &st) != 0) {
-		snprintf(err, errlen, "%s: cannot stat: %s", path,
-		    strerror(errno));
+		snprintf(
+		    err, errlen, "%s: cannot stat: %s", path, strerror(errno));
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
@@ -181,9 +181,9 @@ gale_files_name_ok(const char *name)
 {
 	size_t n = 0;
 	for (const char *c = name; *c != '\0'; c++, n++) {
-		bool ok = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
-		    (*c >= '0' && *c <= '9') || *c == '_' || *c == '-' ||
-		    *c == '.';
+		bool ok = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z')
+		    || (*c >= '0' && *c <= '9') || *c == '_' || *c == '-'
+		    || *c == '.';
 		if (!ok) {
 			return false;
 		}
@@ -271,8 +271,8 @@ files_path_below(const char *path)
 	for (;;) {
 		const char *slash = strchr(p, '/');
 		size_t      n     = slash ? (size_t) (slash - p) : strlen(p);
-		if (n == 0 || (n == 1 && p[0] == '.') ||
-		    (n == 2 && p[0] == '.' && p[1] == '.')) {
+		if (n == 0 || (n == 1 && p[0] == '.')
+		    || (n == 2 && p[0] == '.' && p[1] == '.')) {
 			return false;
 		}
 		if (slash == NULL) {
@@ -287,8 +287,8 @@ files_put(const char *dir, const char *rel, const gale_shipped_lib *l,
     char *err, size_t errlen)
 {
 	char path[4096];
-	if (snprintf(path, sizeof(path), "%s/%s", dir, rel) >=
-	    (int) sizeof(path)) {
+	if (snprintf(path, sizeof(path), "%s/%s", dir, rel)
+	    >= (int) sizeof(path)) {
 		snprintf(err, errlen, "%s/%s: path too long", dir, rel);
 		return GALE_EINVAL;
 	}
@@ -318,8 +318,8 @@ gale_files_ship_write(
 		const char             *path  = l->path ? l->path : "";
 		const char             *slash = strrchr(path, '/');
 		const char             *base  = slash ? slash + 1 : path;
-		if (base[0] == '\0' || strcmp(base, ".") == 0 ||
-		    strcmp(base, "..") == 0) {
+		if (base[0] == '\0' || strcmp(base, ".") == 0
+		    || strcmp(base, "..") == 0) {
 			snprintf(err, errlen,
 			    "shipped library '%s': no file name in the path",
 			    path);
@@ -328,8 +328,9 @@ gale_files_ship_write(
 		if ((rv = files_put(dir, base, l, err, errlen)) != GALE_OK) {
 			return rv;
 		}
-		if (slash != NULL && files_path_below(path) &&
-		    (rv = files_put(dir, path, l, err, errlen)) != GALE_OK) {
+		if (slash != NULL && files_path_below(path)
+		    && (rv = files_put(dir, path, l, err, errlen))
+			!= GALE_OK) {
 			return rv;
 		}
 	}

@@ -24,15 +24,15 @@ gale_err gale_files_mkdirs(const char *path, char *err, size_t errlen);
 // Replaces path with len bytes of data so that a crash leaves either the
 // old file or the new one: writes path.tmp, fsyncs it, renames it over
 // path and fsyncs the directory. GALE_EIO on failure (the old file stays).
-gale_err gale_files_write_atomic(const char *path, const void *data,
-    size_t len, char *err, size_t errlen);
+gale_err gale_files_write_atomic(
+    const char *path, const void *data, size_t len, char *err, size_t errlen);
 
 // Reads a whole regular file into *data (malloc'ed, NUL-terminated, the
 // caller frees) and *len. GALE_ENOENT when it does not exist, GALE_EINVAL
 // when it is larger than GALE_FILES_MAX_BYTES or not a regular file,
 // GALE_EIO or GALE_ENOMEM otherwise.
-gale_err gale_files_read(const char *path, uint8_t **data, size_t *len,
-    char *err, size_t errlen);
+gale_err gale_files_read(
+    const char *path, uint8_t **data, size_t *len, char *err, size_t errlen);
 
 // True when name can name a file or directory of its own: letters, digits,
 // '.', '_' and '-', not starting with '.', at most 128 bytes.
@@ -41,8 +41,8 @@ bool gale_files_name_ok(const char *name);
 // Reads the library of every component of t that names one (relative
 // paths taken from the directory of t->file, as validation does) into
 // spec->libraries, each once, with the path as written.
-gale_err gale_files_ship_read(gale_spec *spec, const gale_topology *t,
-    char *err, size_t errlen);
+gale_err gale_files_ship_read(
+    gale_spec *spec, const gale_topology *t, char *err, size_t errlen);
 
 // Writes the shipped libraries of spec into dir (created when missing),
 // each at dir/<basename of its path>, and a relative path that stays below

@@ -75,8 +75,8 @@ typedef struct nim_worker {
 	char     *host;
 	uint32_t  port;
 	uint64_t  placed_gen; // the generation it was placed at
-	bool      done;       // ended after its tasks finished
-	uint32_t  pid;        // as last reported, for the views
+	bool      done; // ended after its tasks finished
+	uint32_t  pid; // as last reported, for the views
 	uint32_t *tasks;
 	size_t    ntasks;
 } nim_worker;
@@ -84,8 +84,8 @@ typedef struct nim_worker {
 typedef struct nim_topo {
 	char          *name;
 	gale_spec      spec;
-	gale_topology *topo;  // NULL when it could not be rebuilt
-	gale_plan     *plan;  // idem
+	gale_topology *topo; // NULL when it could not be rebuilt
+	gale_plan     *plan; // idem
 	gale_stats    *stats; // idem
 	topo_state     state;
 	bool           active;
@@ -93,16 +93,16 @@ typedef struct nim_topo {
 	char          *run_id;
 	uint32_t       nworkers;
 	uint32_t       ntasks;
-	nim_worker    *w;         // [nworkers]
+	nim_worker    *w; // [nworkers]
 	char         **endpoints; // [ntasks + 1]
-	bool          *finished;  // [ntasks + 1]
-	bool           changed;   // endpoints or finished tasks, not yet sent
+	bool          *finished; // [ntasks + 1]
+	bool           changed; // endpoints or finished tasks, not yet sent
 	int64_t        submitted_ms; // wall clock
-	int64_t        phase_ms;     // wall clock: the current state began
-	int64_t        deadline_ms;  // wall clock: KILLING, DRAIN, STOP end
+	int64_t        phase_ms; // wall clock: the current state began
+	int64_t        deadline_ms; // wall clock: KILLING, DRAIN, STOP end
 	uint32_t       rebalance_to;
 	char          *error;
-	bool           save;       // must be written to disk
+	bool           save; // must be written to disk
 	bool           stats_warned;
 } nim_topo;
 
@@ -111,10 +111,10 @@ typedef struct nim_sup {
 	char     *host;
 	uint32_t *ports;
 	size_t    nports;
-	uint64_t  seen_ms;   // monotonic
+	uint64_t  seen_ms; // monotonic
 	bool      alive;
 	int64_t   report_ms; // wall clock of the latest report
-	char    **reported;  // topologies with a worker in that report
+	char    **reported; // topologies with a worker in that report
 	size_t    nreported;
 } nim_sup;
 
@@ -146,8 +146,8 @@ nimbus_mono_ms(void)
 	return gale_now_ns() / 1000000u;
 }
 
-static void
-nimbus_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void nimbus_log(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
 
 static void
 nimbus_log(const char *fmt, ...)
@@ -222,17 +222,17 @@ topo_destroy(nim_topo **tp)
 static bool
 topo_live(const nim_topo *t)
 {
-	return t->state == TOPO_RUN || t->state == TOPO_DRAIN ||
-	    t->state == TOPO_STOP;
+	return t->state == TOPO_RUN || t->state == TOPO_DRAIN
+	    || t->state == TOPO_STOP;
 }
 
 // States whose workers run and whose heartbeats count.
 static bool
 topo_running(const nim_topo *t)
 {
-	return t->w != NULL &&
-	    (t->state == TOPO_RUN || t->state == TOPO_DRAIN ||
-	        t->state == TOPO_KILLING);
+	return t->w != NULL
+	    && (t->state == TOPO_RUN || t->state == TOPO_DRAIN
+		|| t->state == TOPO_KILLING);
 }
 
 static void
@@ -256,8 +256,8 @@ topo_enter(nim_topo *t, topo_state s)
 	t->state    = s;
 	t->phase_ms = nimbus_wall_ms();
 	t->save     = true;
-	if (s == TOPO_KILLED || s == TOPO_FINISHED || s == TOPO_FAILED ||
-	    s == TOPO_STOP) {
+	if (s == TOPO_KILLED || s == TOPO_FINISHED || s == TOPO_FAILED
+	    || s == TOPO_STOP) {
 		topo_clear_placements(t);
 	}
 }
@@ -299,9 +299,9 @@ topo_status(const nim_topo *t)
 static int64_t
 topo_timeout_secs(const nim_topo *t)
 {
-	return t->topo != NULL ? gale_topology_config_i64(t->topo,
-	                             "topology.message.timeout.secs", 30)
-	                       : 30;
+	return t->topo != NULL ? gale_topology_config_i64(
+		   t->topo, "topology.message.timeout.secs", 30)
+			       : 30;
 }
 
 static void
@@ -310,8 +310,8 @@ diag_join(const gale_diag *d, char *out, size_t cap)
 	size_t off = 0;
 	out[0]     = '\0';
 	for (size_t i = 0; i < d->n && off + 1 < cap; i++) {
-		int k = snprintf(out + off, cap - off, "%s%s", i ? "\n" : "",
-		    d->lines[i]);
+		int k = snprintf(
+		    out + off, cap - off, "%s%s", i ? "\n" : "", d->lines[i]);
 		if (k < 0) {
 			break;
 		}
@@ -340,8 +340,9 @@ topo_build(const gale_nimbus *n, nim_topo *t, char *err, size_t errlen)
 	gale_diag_fini(&d);
 	int64_t nw = gale_topology_config_i64(t->topo, "topology.workers", 1);
 	if (nw < 1 || nw > NIMBUS_MAX_WORKERS) {
-		snprintf(err, errlen, "topology.workers is %lld; nimbus runs 1 "
-		                      "to %d workers per topology",
+		snprintf(err, errlen,
+		    "topology.workers is %lld; nimbus runs 1 "
+		    "to %d workers per topology",
 		    (long long) nw, NIMBUS_MAX_WORKERS);
 		return GALE_EINVAL;
 	}
@@ -362,13 +363,13 @@ topo_build(const gale_nimbus *n, nim_topo *t, char *err, size_t errlen)
 		goto oom;
 	}
 	for (uint32_t i = 0; i < t->nworkers; i++) {
-		size_t k = gale_plan_worker_tasks(t->plan, i, NULL, 0);
+		size_t k      = gale_plan_worker_tasks(t->plan, i, NULL, 0);
 		t->w[i].tasks = calloc(k + 1, sizeof(uint32_t));
 		if (t->w[i].tasks == NULL) {
 			goto oom;
 		}
-		t->w[i].ntasks =
-		    gale_plan_worker_tasks(t->plan, i, t->w[i].tasks, k);
+		t->w[i].ntasks
+		    = gale_plan_worker_tasks(t->plan, i, t->w[i].tasks, k);
 	}
 	if (gale_stats_new(&t->stats, t->name) != GALE_OK) {
 		goto oom;
@@ -392,26 +393,26 @@ static gale_err
 topo_assignment(const nim_topo *t, gale_assignment *a, bool for_supervisors)
 {
 	memset(a, 0, sizeof(*a));
-	a->topology   = t->name;
-	a->generation = t->generation;
-	a->spec       = t->spec;
-	a->active     = t->active;
-	a->run_id     = t->run_id;
-	a->workers    = calloc(t->nworkers + 1, sizeof(*a->workers));
-	a->endpoints  = calloc(t->ntasks + 1, sizeof(*a->endpoints));
+	a->topology       = t->name;
+	a->generation     = t->generation;
+	a->spec           = t->spec;
+	a->active         = t->active;
+	a->run_id         = t->run_id;
+	a->workers        = calloc(t->nworkers + 1, sizeof(*a->workers));
+	a->endpoints      = calloc(t->ntasks + 1, sizeof(*a->endpoints));
 	a->finished_tasks = calloc(t->ntasks + 1, sizeof(uint32_t));
-	if (a->workers == NULL || a->endpoints == NULL ||
-	    a->finished_tasks == NULL) {
+	if (a->workers == NULL || a->endpoints == NULL
+	    || a->finished_tasks == NULL) {
 		free(a->workers);
 		free(a->endpoints);
 		free(a->finished_tasks);
 		return GALE_ENOMEM;
 	}
 	for (uint32_t i = 0; i < t->nworkers && t->w != NULL; i++) {
-		const nim_worker *w  = &t->w[i];
-		gale_worker_slot *s  = &a->workers[i];
-		bool              on = w->supervisor != NULL &&
-		    !(for_supervisors && w->done);
+		const nim_worker *w = &t->w[i];
+		gale_worker_slot *s = &a->workers[i];
+		bool              on
+		    = w->supervisor != NULL && !(for_supervisors && w->done);
 		s->index      = i;
 		s->supervisor = on ? w->supervisor : "";
 		s->host       = on && w->host ? w->host : "";
@@ -422,8 +423,9 @@ topo_assignment(const nim_topo *t, gale_assignment *a, bool for_supervisors)
 	a->nworkers = t->w != NULL ? t->nworkers : 0;
 	for (uint32_t k = 1; t->endpoints != NULL && k <= t->ntasks; k++) {
 		if (t->endpoints[k] != NULL) {
-			a->endpoints[a->nendpoints].task       = k;
-			a->endpoints[a->nendpoints++].endpoint = t->endpoints[k];
+			a->endpoints[a->nendpoints].task = k;
+			a->endpoints[a->nendpoints++].endpoint
+			    = t->endpoints[k];
 		}
 		if (t->finished[k]) {
 			a->finished_tasks[a->nfinished++] = k;
@@ -518,8 +520,8 @@ nimbus_flush(gale_nimbus *n)
 {
 	for (size_t i = 0; i < n->nt; i++) {
 		char err[512];
-		if (n->t[i]->save &&
-		    topo_save(n, n->t[i], err, sizeof(err)) != GALE_OK) {
+		if (n->t[i]->save
+		    && topo_save(n, n->t[i], err, sizeof(err)) != GALE_OK) {
 			fprintf(stderr, "nimbus: %s\n", err);
 		}
 	}
@@ -593,47 +595,46 @@ topo_load(const gale_nimbus *n, const char *path, nim_topo **out, char *err,
 	if (rv != GALE_OK) {
 		return rv;
 	}
-	topo_reader     r    = { (const char *) data, (const char *) data + len,
-                0 };
-	nim_topo       *t    = calloc(1, sizeof(*t));
-	saved_worker   *sw   = NULL;
-	gale_assignment a    = { 0 };
+	topo_reader r = { (const char *) data, (const char *) data + len, 0 };
+	nim_topo   *t = calloc(1, sizeof(*t));
+	saved_worker   *sw = NULL;
+	gale_assignment a  = { 0 };
 	char            line[512];
 	char            word[256];
 	unsigned        nw = 0, nts = 0;
-	rv                   = GALE_EPROTO;
+	rv = GALE_EPROTO;
 	if (t == NULL) {
 		rv = GALE_ENOMEM;
 		snprintf(err, errlen, "%s: out of memory", path);
 		goto out;
 	}
-	if (!reader_line(&r, line, sizeof(line)) ||
-	    strcmp(line, NIMBUS_FILE_MAGIC) != 0) {
+	if (!reader_line(&r, line, sizeof(line))
+	    || strcmp(line, NIMBUS_FILE_MAGIC) != 0) {
 		goto bad;
 	}
 	long long submitted, phase, deadline;
 	int       active;
 	unsigned  rebalance;
-	if (!reader_line(&r, line, sizeof(line)) ||
-	    sscanf(line, "name %255s", word) != 1 ||
-	    (t->name = strdup(word)) == NULL ||
-	    !reader_line(&r, line, sizeof(line)) ||
-	    sscanf(line, "state %255s", word) != 1 ||
-	    (t->state = state_parse(word)) == TOPO_NSTATES ||
-	    !reader_line(&r, line, sizeof(line)) ||
-	    sscanf(line, "active %d", &active) != 1 ||
-	    !reader_line(&r, line, sizeof(line)) ||
-	    sscanf(line, "submitted %lld", &submitted) != 1 ||
-	    !reader_line(&r, line, sizeof(line)) ||
-	    sscanf(line, "phase %lld", &phase) != 1 ||
-	    !reader_line(&r, line, sizeof(line)) ||
-	    sscanf(line, "deadline %lld", &deadline) != 1 ||
-	    !reader_line(&r, line, sizeof(line)) ||
-	    sscanf(line, "rebalance %u", &rebalance) != 1 ||
-	    !reader_line(&r, line, sizeof(line)) ||
-	    sscanf(line, "nworkers %u", &nw) != 1 || nw > NIMBUS_MAX_WORKERS ||
-	    !reader_line(&r, line, sizeof(line)) ||
-	    sscanf(line, "ntasks %u", &nts) != 1) {
+	if (!reader_line(&r, line, sizeof(line))
+	    || sscanf(line, "name %255s", word) != 1
+	    || (t->name = strdup(word)) == NULL
+	    || !reader_line(&r, line, sizeof(line))
+	    || sscanf(line, "state %255s", word) != 1
+	    || (t->state = state_parse(word)) == TOPO_NSTATES
+	    || !reader_line(&r, line, sizeof(line))
+	    || sscanf(line, "active %d", &active) != 1
+	    || !reader_line(&r, line, sizeof(line))
+	    || sscanf(line, "submitted %lld", &submitted) != 1
+	    || !reader_line(&r, line, sizeof(line))
+	    || sscanf(line, "phase %lld", &phase) != 1
+	    || !reader_line(&r, line, sizeof(line))
+	    || sscanf(line, "deadline %lld", &deadline) != 1
+	    || !reader_line(&r, line, sizeof(line))
+	    || sscanf(line, "rebalance %u", &rebalance) != 1
+	    || !reader_line(&r, line, sizeof(line))
+	    || sscanf(line, "nworkers %u", &nw) != 1 || nw > NIMBUS_MAX_WORKERS
+	    || !reader_line(&r, line, sizeof(line))
+	    || sscanf(line, "ntasks %u", &nts) != 1) {
 		goto bad;
 	}
 	t->active       = active != 0;
@@ -647,46 +648,49 @@ topo_load(const gale_nimbus *n, const char *path, nim_topo **out, char *err,
 	}
 	for (unsigned i = 0; i < nw; i++) {
 		unsigned idx;
-		if (!reader_line(&r, line, sizeof(line)) ||
-		    sscanf(line, "worker %u %llu %d %u", &idx,
-		        &sw[i].placed_gen, &sw[i].done, &sw[i].pid) != 4 ||
-		    idx != i) {
+		if (!reader_line(&r, line, sizeof(line))
+		    || sscanf(line, "worker %u %llu %d %u", &idx,
+			   &sw[i].placed_gen, &sw[i].done, &sw[i].pid)
+			!= 4
+		    || idx != i) {
 			goto bad;
 		}
 	}
 	size_t      elen, alen;
 	const char *eb, *ab;
-	if (!reader_line(&r, line, sizeof(line)) ||
-	    sscanf(line, "error %zu", &elen) != 1 ||
-	    !reader_blob(&r, elen, &eb) ||
-	    !reader_line(&r, line, sizeof(line)) ||
-	    sscanf(line, "assignment %zu", &alen) != 1 ||
-	    !reader_blob(&r, alen, &ab)) {
+	if (!reader_line(&r, line, sizeof(line))
+	    || sscanf(line, "error %zu", &elen) != 1
+	    || !reader_blob(&r, elen, &eb)
+	    || !reader_line(&r, line, sizeof(line))
+	    || sscanf(line, "assignment %zu", &alen) != 1
+	    || !reader_blob(&r, alen, &ab)) {
 		goto bad;
 	}
 	if (elen > 0 && (t->error = strndup(eb, elen)) == NULL) {
 		goto bad;
 	}
-	if (gale_assignment_decode(&a, ab, alen) != GALE_OK ||
-	    strcmp(a.topology, t->name) != 0) {
+	if (gale_assignment_decode(&a, ab, alen) != GALE_OK
+	    || strcmp(a.topology, t->name) != 0) {
 		snprintf(err, errlen, "%s: the assignment is malformed", path);
 		goto out;
 	}
 	t->generation = a.generation;
 	t->run_id     = strdup(a.run_id);
-	if (t->run_id == NULL || gale_spec_copy(&t->spec, &a.spec) != GALE_OK) {
+	if (t->run_id == NULL
+	    || gale_spec_copy(&t->spec, &a.spec) != GALE_OK) {
 		rv = GALE_ENOMEM;
 		snprintf(err, errlen, "%s: out of memory", path);
 		goto out;
 	}
 	char why[1024];
 	bool built = topo_build(n, t, why, sizeof(why)) == GALE_OK;
-	if (!built || t->nworkers != nw || t->ntasks != nts ||
-	    a.nworkers != t->nworkers) {
+	if (!built || t->nworkers != nw || t->ntasks != nts
+	    || a.nworkers != t->nworkers) {
 		// Keep what it was for the views, but it cannot run again.
 		if (built) {
 			snprintf(why, sizeof(why),
-			    "its plan changed (%u workers, %u tasks; %u and %u "
+			    "its plan changed (%u workers, %u tasks; %u and "
+			    "%u "
 			    "before)",
 			    t->nworkers, t->ntasks, nw, nts);
 		}
@@ -720,7 +724,8 @@ topo_load(const gale_nimbus *n, const char *path, nim_topo **out, char *err,
 	}
 	for (size_t k = 0; k < a.nendpoints; k++) {
 		uint32_t task = a.endpoints[k].task;
-		if (task >= 1 && task <= t->ntasks && t->endpoints[task] == NULL) {
+		if (task >= 1 && task <= t->ntasks
+		    && t->endpoints[task] == NULL) {
 			t->endpoints[task] = strdup(a.endpoints[k].endpoint);
 		}
 	}
@@ -781,8 +786,8 @@ nimbus_add_sup(gale_nimbus *n, const char *id, const char *host)
 		free(sup);
 		return NULL;
 	}
-	sup->alive     = true;
-	sup->seen_ms   = nimbus_mono_ms();
+	sup->alive    = true;
+	sup->seen_ms  = nimbus_mono_ms();
 	n->s[n->ns++] = sup;
 	return sup;
 }
@@ -821,8 +826,9 @@ nimbus_slot_used(const gale_nimbus *n, const char *sup, uint32_t port)
 		}
 		for (uint32_t k = 0; k < t->nworkers; k++) {
 			const nim_worker *w = &t->w[k];
-			if (!w->done && w->supervisor != NULL &&
-			    w->port == port && strcmp(w->supervisor, sup) == 0) {
+			if (!w->done && w->supervisor != NULL
+			    && w->port == port
+			    && strcmp(w->supervisor, sup) == 0) {
 				return true;
 			}
 		}
@@ -858,9 +864,9 @@ nimbus_unplace_sup(gale_nimbus *n, const nim_sup *sup, bool only_lost)
 		bool moved = false;
 		for (uint32_t k = 0; k < t->nworkers; k++) {
 			nim_worker *w = &t->w[k];
-			if (w->done || w->supervisor == NULL ||
-			    strcmp(w->supervisor, sup->id) != 0 ||
-			    (only_lost && sup_has_port(sup, w->port))) {
+			if (w->done || w->supervisor == NULL
+			    || strcmp(w->supervisor, sup->id) != 0
+			    || (only_lost && sup_has_port(sup, w->port))) {
 				continue;
 			}
 			nimbus_log("worker %u of '%s' lost its slot %s:%u", k,
@@ -1004,8 +1010,8 @@ nimbus_fold(gale_nimbus *n, nim_sup *sup, const gale_heartbeat *hb)
 	}
 	nim_worker *w   = &t->w[hb->worker_index];
 	uint32_t    idx = hb->worker_index;
-	if (w->supervisor == NULL || strcmp(w->supervisor, sup->id) != 0 ||
-	    (hb->generation != 0 && hb->generation < w->placed_gen)) {
+	if (w->supervisor == NULL || strcmp(w->supervisor, sup->id) != 0
+	    || (hb->generation != 0 && hb->generation < w->placed_gen)) {
 		return; // from a worker that ran this index before
 	}
 	if (w->pid != hb->pid) {
@@ -1023,12 +1029,12 @@ nimbus_fold(gale_nimbus *n, nim_sup *sup, const gale_heartbeat *hb)
 	for (size_t i = 0; i < hb->nendpoints; i++) {
 		uint32_t    task = hb->endpoints[i].task;
 		const char *ep   = hb->endpoints[i].endpoint;
-		if (task < 1 || task > t->ntasks || ep[0] == '\0' ||
-		    gale_plan_task_worker(t->plan, task) != idx) {
+		if (task < 1 || task > t->ntasks || ep[0] == '\0'
+		    || gale_plan_task_worker(t->plan, task) != idx) {
 			continue;
 		}
-		if (t->endpoints[task] == NULL ||
-		    strcmp(t->endpoints[task], ep) != 0) {
+		if (t->endpoints[task] == NULL
+		    || strcmp(t->endpoints[task], ep) != 0) {
 			char *copy = strdup(ep);
 			if (copy != NULL) {
 				free(t->endpoints[task]);
@@ -1039,9 +1045,9 @@ nimbus_fold(gale_nimbus *n, nim_sup *sup, const gale_heartbeat *hb)
 	}
 	for (size_t i = 0; i < hb->ntasks; i++) {
 		uint32_t task = hb->tasks[i].task;
-		if (hb->tasks[i].finished && task >= 1 && task <= t->ntasks &&
-		    gale_plan_task_worker(t->plan, task) == idx &&
-		    !t->finished[task]) {
+		if (hb->tasks[i].finished && task >= 1 && task <= t->ntasks
+		    && gale_plan_task_worker(t->plan, task) == idx
+		    && !t->finished[task]) {
 			t->finished[task] = true;
 			t->changed        = true;
 		}
@@ -1050,10 +1056,10 @@ nimbus_fold(gale_nimbus *n, nim_sup *sup, const gale_heartbeat *hb)
 		w->done = true;
 		t->save = true;
 	}
-	if (hb->ntasks > 0 &&
-	    gale_stats_update(t->stats, hb, sup->host, nimbus_mono_ms()) !=
-	        GALE_OK &&
-	    !t->stats_warned) {
+	if (hb->ntasks > 0
+	    && gale_stats_update(t->stats, hb, sup->host, nimbus_mono_ms())
+		!= GALE_OK
+	    && !t->stats_warned) {
 		fprintf(stderr, "nimbus: '%s': %s\n", t->name,
 		    gale_stats_last_error(t->stats));
 		t->stats_warned = true;
@@ -1096,8 +1102,7 @@ sup_note_report(nim_sup *sup, const gale_supervisor_info *info)
 	sup->report_ms = nimbus_wall_ms();
 }
 
-static void
-reply_error(gale_reply *r, const char *fmt, ...)
+static void reply_error(gale_reply *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 static void
@@ -1118,12 +1123,13 @@ static void
 nimbus_supervisor(
     gale_nimbus *n, const gale_supervisor_info *info, gale_reply *r)
 {
-	if (info->id[0] == '\0' || strlen(info->id) > 256 ||
-	    strlen(info->host) > 256 || info->nports > 65536) {
+	if (info->id[0] == '\0' || strlen(info->id) > 256
+	    || strlen(info->host) > 256 || info->nports > 65536) {
 		n->dropped++;
-		reply_error(r, "a supervisor heartbeat needs an id and a host "
-		               "(at most 256 bytes each) and at most 65536 "
-		               "slots");
+		reply_error(r,
+		    "a supervisor heartbeat needs an id and a host "
+		    "(at most 256 bytes each) and at most 65536 "
+		    "slots");
 		return;
 	}
 	const char *host = info->host[0] ? info->host : "127.0.0.1";
@@ -1176,13 +1182,14 @@ nimbus_supervisor(
 		const nim_topo *t    = n->t[i];
 		bool            mine = false;
 		for (uint32_t k = 0; topo_running(t) && k < t->nworkers; k++) {
-			mine = mine ||
-			    (!t->w[k].done && t->w[k].supervisor != NULL &&
-			        strcmp(t->w[k].supervisor, sup->id) == 0);
+			mine = mine
+			    || (!t->w[k].done && t->w[k].supervisor != NULL
+				&& strcmp(t->w[k].supervisor, sup->id) == 0);
 		}
-		if (mine && topo_assignment(t,
-		                &r->assignments[r->nassignments], true) ==
-		        GALE_OK) {
+		if (mine
+		    && topo_assignment(
+			   t, &r->assignments[r->nassignments], true)
+			== GALE_OK) {
 			r->nassignments++;
 		}
 	}
@@ -1220,8 +1227,8 @@ nimbus_submit(gale_nimbus *n, const gale_spec *spec, gale_reply *r)
 		return;
 	}
 	nim_topo *t = calloc(1, sizeof(*t));
-	if (t == NULL || (t->name = strdup(name)) == NULL ||
-	    gale_spec_copy(&t->spec, spec) != GALE_OK) {
+	if (t == NULL || (t->name = strdup(name)) == NULL
+	    || gale_spec_copy(&t->spec, spec) != GALE_OK) {
 		reply_error(r, "out of memory");
 		goto fail;
 	}
@@ -1230,7 +1237,8 @@ nimbus_submit(gale_nimbus *n, const gale_spec *spec, gale_reply *r)
 		goto fail;
 	}
 	if (strcmp(t->topo->name, name) != 0) {
-		reply_error(r, "the definition names the topology '%s', not '%s'",
+		reply_error(r,
+		    "the definition names the topology '%s', not '%s'",
 		    t->topo->name, name);
 		goto fail;
 	}
@@ -1241,8 +1249,8 @@ nimbus_submit(gale_nimbus *n, const gale_spec *spec, gale_reply *r)
 	t->submitted_ms = now;
 	t->phase_ms     = now;
 	if (asprintf(&t->run_id, "%s-%lld-%04x", name, (long long) now,
-	        (unsigned) ((gale_now_ns() ^ (uint64_t) getpid()) & 0xffff)) <
-	    0) {
+		(unsigned) ((gale_now_ns() ^ (uint64_t) getpid()) & 0xffff))
+	    < 0) {
 		t->run_id = NULL;
 		reply_error(r, "out of memory");
 		goto fail;
@@ -1288,8 +1296,8 @@ fail:
 static void
 nimbus_kill_now(nim_topo *t)
 {
-	nimbus_log("topology '%s' killed: its workers are being stopped",
-	    t->name);
+	nimbus_log(
+	    "topology '%s' killed: its workers are being stopped", t->name);
 	topo_enter(t, TOPO_KILLED);
 }
 
@@ -1298,7 +1306,8 @@ static const char *
 topo_refusal(const nim_topo *t, char *buf, size_t cap)
 {
 	if (t->state == TOPO_DRAIN || t->state == TOPO_STOP) {
-		snprintf(buf, cap, "topology '%s' is being rebalanced", t->name);
+		snprintf(
+		    buf, cap, "topology '%s' is being rebalanced", t->name);
 		return buf;
 	}
 	if (t->state != TOPO_RUN) {
@@ -1327,8 +1336,8 @@ nimbus_list(const gale_nimbus *n, gale_reply *r)
 		s->workers               = t->nworkers;
 		s->tasks                 = t->ntasks;
 		s->uptime_secs           = now > t->submitted_ms
-		              ? (uint64_t) (now - t->submitted_ms) / 1000u
-		              : 0;
+			      ? (uint64_t) (now - t->submitted_ms) / 1000u
+			      : 0;
 		if (s->name == NULL || s->status == NULL) {
 			free(s->name);
 			free(s->status);
@@ -1350,7 +1359,7 @@ nimbus_stats(nim_topo *t, gale_reply *r)
 	int64_t now = nimbus_wall_ms();
 	gale_stats_set_status(t->stats, topo_status(t),
 	    now > t->submitted_ms ? (uint64_t) (now - t->submitted_ms) / 1000u
-	                          : 0);
+				  : 0);
 	r->stats_json  = gale_stats_json(t->stats, nimbus_mono_ms());
 	r->stats_table = gale_stats_table(t->stats, nimbus_mono_ms(), true);
 	if (r->stats_json == NULL || r->stats_table == NULL) {
@@ -1373,7 +1382,7 @@ nimbus_command(gale_nimbus *n, const gale_command *c, gale_reply *r)
 		return;
 	}
 	char        why[512];
-	const char *no = topo_refusal(t, why, sizeof(why));
+	const char *no  = topo_refusal(t, why, sizeof(why));
 	int64_t     now = nimbus_wall_ms();
 	switch (c->kind) {
 	case GALE_CMD_STATS:
@@ -1385,8 +1394,8 @@ nimbus_command(gale_nimbus *n, const gale_command *c, gale_reply *r)
 			return;
 		}
 		int64_t wait = c->has_wait ? (int64_t) c->wait_secs
-		                           : topo_timeout_secs(t);
-		t->active = false;
+					   : topo_timeout_secs(t);
+		t->active    = false;
 		topo_bump(t);
 		topo_enter(t, TOPO_KILLING);
 		t->deadline_ms = now + wait * 1000;
@@ -1446,7 +1455,7 @@ nimbus_command(gale_nimbus *n, const gale_command *c, gale_reply *r)
 static uint64_t
 topo_pending(const nim_topo *t)
 {
-	size_t nc = gale_stats_components(t->stats, NULL, 0);
+	size_t                nc = gale_stats_components(t->stats, NULL, 0);
 	gale_component_stats *cs = calloc(nc + 1, sizeof(*cs));
 	if (cs == NULL) {
 		return 1;
@@ -1469,8 +1478,9 @@ nimbus_stopped(const gale_nimbus *n, const nim_topo *t)
 {
 	for (size_t i = 0; i < n->ns; i++) {
 		const nim_sup *sup = n->s[i];
-		if (sup->alive && (sup->report_ms <= t->phase_ms ||
-		                      sup_reported(sup, t->name))) {
+		if (sup->alive
+		    && (sup->report_ms <= t->phase_ms
+			|| sup_reported(sup, t->name))) {
 			return false;
 		}
 	}
@@ -1522,8 +1532,8 @@ nimbus_rebalance_finish(gale_nimbus *n, nim_topo *t)
 	t->active = true;
 	topo_bump(t);
 	topo_enter(t, TOPO_RUN);
-	nimbus_log("topology '%s' rebalanced to %u workers", t->name,
-	    t->nworkers);
+	nimbus_log(
+	    "topology '%s' rebalanced to %u workers", t->name, t->nworkers);
 	return;
 fail:
 	topo_free_runtime(t);
@@ -1558,11 +1568,11 @@ nimbus_tick(gale_nimbus *n)
 			}
 			break;
 		case TOPO_DRAIN:
-			if ((wall - t->phase_ms >= NIMBUS_DRAIN_MIN_MS &&
-			        topo_pending(t) == 0) ||
-			    wall >= t->deadline_ms) {
+			if ((wall - t->phase_ms >= NIMBUS_DRAIN_MIN_MS
+				&& topo_pending(t) == 0)
+			    || wall >= t->deadline_ms) {
 				nimbus_log("topology '%s' drained; stopping "
-				           "its workers",
+					   "its workers",
 				    t->name);
 				topo_enter(t, TOPO_STOP);
 				t->deadline_ms = wall + NIMBUS_STOP_WAIT_MS;
@@ -1604,8 +1614,9 @@ nimbus_handle(gale_nimbus *n, const void *buf, size_t len, gale_reply *r)
 		break;
 	default:
 		n->dropped++;
-		reply_error(r, "nimbus takes worker heartbeats only through "
-		               "supervisors");
+		reply_error(r,
+		    "nimbus takes worker heartbeats only through "
+		    "supervisors");
 		break;
 	}
 	gale_request_fini(&req);
@@ -1630,7 +1641,8 @@ nimbus_reply(gale_nimbus *n, zmq_msg_t *frames, int nenv, gale_reply *r)
 	r->nassignments = 0;
 	if (rv != GALE_OK) {
 		gale_reply_fini(r);
-		reply_error(r, "cannot encode the reply: %s", gale_strerror(rv));
+		reply_error(
+		    r, "cannot encode the reply: %s", gale_strerror(rv));
 		if (gale_reply_encode(r, &buf, &len) != GALE_OK) {
 			return;
 		}
@@ -1726,8 +1738,8 @@ nimbus_load(gale_nimbus *n, char *err, size_t errlen)
 	while ((e = readdir(d)) != NULL) {
 		size_t len = strlen(e->d_name);
 		size_t sl  = strlen(NIMBUS_SUFFIX);
-		if (len <= sl ||
-		    strcmp(e->d_name + len - sl, NIMBUS_SUFFIX) != 0) {
+		if (len <= sl
+		    || strcmp(e->d_name + len - sl, NIMBUS_SUFFIX) != 0) {
 			continue;
 		}
 		char path[4096], why[4400];
@@ -1737,9 +1749,9 @@ nimbus_load(gale_nimbus *n, char *err, size_t errlen)
 			fprintf(stderr, "nimbus: left out %s\n", why);
 			continue;
 		}
-		if ((size_t) (len - sl) != strlen(t->name) ||
-		    strncmp(e->d_name, t->name, len - sl) != 0 ||
-		    nimbus_find(n, t->name) != NULL) {
+		if ((size_t) (len - sl) != strlen(t->name)
+		    || strncmp(e->d_name, t->name, len - sl) != 0
+		    || nimbus_find(n, t->name) != NULL) {
 			fprintf(stderr,
 			    "nimbus: left out %s: it holds topology '%s'\n",
 			    path, t->name);
@@ -1762,7 +1774,8 @@ nimbus_load(gale_nimbus *n, char *err, size_t errlen)
 			}
 			nim_sup *sup = nimbus_find_sup(n, w->supervisor);
 			if (sup == NULL) {
-				sup = nimbus_add_sup(n, w->supervisor, w->host);
+				sup = nimbus_add_sup(
+				    n, w->supervisor, w->host);
 			}
 			if (sup != NULL && !sup_has_port(sup, w->port)) {
 				uint32_t *p = realloc(sup->ports,
@@ -1773,8 +1786,8 @@ nimbus_load(gale_nimbus *n, char *err, size_t errlen)
 				}
 			}
 		}
-		nimbus_log("reloaded topology '%s' (%s)", t->name,
-		    topo_status(t));
+		nimbus_log(
+		    "reloaded topology '%s' (%s)", t->name, topo_status(t));
 	}
 	closedir(d);
 	if (n->nt > 1) {
@@ -1784,14 +1797,16 @@ nimbus_load(gale_nimbus *n, char *err, size_t errlen)
 }
 
 gale_err
-gale_nimbus_new(gale_nimbus **out, const gale_nimbus_opts *opts, char *err,
-    size_t errlen)
+gale_nimbus_new(
+    gale_nimbus **out, const gale_nimbus_opts *opts, char *err, size_t errlen)
 {
-	const char *listen = opts->listen ? opts->listen : "tcp://127.0.0.1:6627";
-	const char *dir    = opts->data_dir ? opts->data_dir : "gale-nimbus-data";
+	const char *listen
+	    = opts->listen ? opts->listen : "tcp://127.0.0.1:6627";
+	const char *dir = opts->data_dir ? opts->data_dir : "gale-nimbus-data";
 	if (opts->supervisor_timeout_secs == 0) {
-		snprintf(err, errlen, "the supervisor timeout must be at least "
-		                      "1 second");
+		snprintf(err, errlen,
+		    "the supervisor timeout must be at least "
+		    "1 second");
 		return GALE_EINVAL;
 	}
 	gale_nimbus *n = calloc(1, sizeof(*n));
@@ -1814,8 +1829,8 @@ gale_nimbus_new(gale_nimbus **out, const gale_nimbus_opts *opts, char *err,
 	snprintf(path, sizeof(path), "%s/nimbus.lock", dir);
 	n->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (n->lock_fd < 0) {
-		snprintf(err, errlen, "%s: cannot open: %s", path,
-		    strerror(errno));
+		snprintf(
+		    err, errlen, "%s: cannot open: %s", path, strerror(errno));
 		rv = GALE_EIO;
 		goto fail;
 	}
@@ -1845,8 +1860,8 @@ gale_nimbus_new(gale_nimbus **out, const gale_nimbus_opts *opts, char *err,
 		goto fail;
 	}
 	size_t len = sizeof(n->endpoint);
-	if (zmq_getsockopt(n->router, ZMQ_LAST_ENDPOINT, n->endpoint, &len) !=
-	    0) {
+	if (zmq_getsockopt(n->router, ZMQ_LAST_ENDPOINT, n->endpoint, &len)
+	    != 0) {
 		snprintf(n->endpoint, sizeof(n->endpoint), "%s", listen);
 	}
 	// What was reloaded may be due for something (a kill wait ended).

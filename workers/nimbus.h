@@ -21,7 +21,7 @@
 typedef struct gale_nimbus gale_nimbus;
 
 typedef struct gale_nimbus_opts {
-	const char *listen;   // ZeroMQ endpoint to bind; "tcp://127.0.0.1:*" ok
+	const char *listen; // ZeroMQ endpoint to bind; "tcp://127.0.0.1:*" ok
 	const char *data_dir; // created when missing
 	// A supervisor not heard from for this long is dead and its workers
 	// are placed elsewhere.
@@ -33,8 +33,8 @@ typedef struct gale_nimbus_opts {
 // into err and returns GALE_EINVAL (bad option), GALE_EIO (directory,
 // lock or bind) or GALE_ENOMEM. A topology file that cannot be read back is
 // reported on stderr and left out.
-gale_err gale_nimbus_new(gale_nimbus **out, const gale_nimbus_opts *opts,
-    char *err, size_t errlen);
+gale_err gale_nimbus_new(
+    gale_nimbus **out, const gale_nimbus_opts *opts, char *err, size_t errlen);
 // Frees everything; accepts NULL and sets *np to NULL.
 void gale_nimbus_destroy(gale_nimbus **np);
 

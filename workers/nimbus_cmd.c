@@ -50,7 +50,8 @@ gale_cmd_nimbus(int argc, char **argv)
 			unsigned long v = strtoul(argv[++i], &end, 10);
 			if (*end != '\0' || v < 1 || v > 86400) {
 				fprintf(stderr,
-				    "gale nimbus: --supervisor-timeout takes 1 "
+				    "gale nimbus: --supervisor-timeout takes "
+				    "1 "
 				    "to 86400 seconds, not '%s'\n",
 				    argv[i]);
 				return 2;

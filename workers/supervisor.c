@@ -35,9 +35,9 @@
 
 typedef enum {
 	SW_RUNNING = 0, // a process runs (or is being started)
-	SW_RESTART,     // died; to be started again at restart_at_ms
-	SW_DONE,        // exited 0: its tasks finished
-	SW_FAILED,      // exited 78, or could not be started
+	SW_RESTART, // died; to be started again at restart_at_ms
+	SW_DONE, // exited 0: its tasks finished
+	SW_FAILED, // exited 78, or could not be started
 } sw_state;
 
 typedef struct sup_worker {
@@ -45,13 +45,13 @@ typedef struct sup_worker {
 	char          *run_id;
 	uint32_t       index;
 	uint32_t       port;
-	pid_t          pid;   // the latest process, alive or not
+	pid_t          pid; // the latest process, alive or not
 	bool           alive; // pid runs and is not yet reaped
 	sw_state       state;
 	uint8_t        ident[SUP_IDENT_MAX];
 	size_t         identlen;
 	uint64_t       sent_gen; // the generation it was last sent
-	gale_heartbeat hb;       // its latest heartbeat
+	gale_heartbeat hb; // its latest heartbeat
 	bool           have_hb;
 	uint64_t       started_ms;
 	uint64_t       restart_at_ms;
@@ -78,9 +78,9 @@ struct gale_supervisor {
 	uint64_t         sent_ms;
 	bool             report_soon;
 	bool             nimbus_down; // the last report went unanswered
-	gale_assignment *asg;         // the last assignments from nimbus
+	gale_assignment *asg; // the last assignments from nimbus
 	size_t           nasg;
-	sup_worker     **slot;        // [nslots]; NULL: free
+	sup_worker     **slot; // [nslots]; NULL: free
 	sup_worker     **stopping;
 	size_t           nstopping;
 	size_t           stopping_cap;
@@ -92,8 +92,8 @@ sup_now_ms(void)
 	return gale_now_ns() / 1000000u;
 }
 
-static void
-sup_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void sup_log(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
 
 static void
 sup_log(const char *fmt, ...)
@@ -129,8 +129,8 @@ static const gale_assignment *
 sup_find_asg(const gale_supervisor *s, const sup_worker *w)
 {
 	for (size_t i = 0; i < s->nasg; i++) {
-		if (strcmp(s->asg[i].topology, w->topology) == 0 &&
-		    strcmp(s->asg[i].run_id, w->run_id) == 0) {
+		if (strcmp(s->asg[i].topology, w->topology) == 0
+		    && strcmp(s->asg[i].run_id, w->run_id) == 0) {
 			return &s->asg[i];
 		}
 	}
@@ -172,9 +172,10 @@ endpoints_equal(const gale_heartbeat *a, const gale_heartbeat *b)
 		return false;
 	}
 	for (size_t i = 0; i < a->nendpoints; i++) {
-		if (a->endpoints[i].task != b->endpoints[i].task ||
-		    strcmp(a->endpoints[i].endpoint, b->endpoints[i].endpoint) !=
-		        0) {
+		if (a->endpoints[i].task != b->endpoints[i].task
+		    || strcmp(
+			   a->endpoints[i].endpoint, b->endpoints[i].endpoint)
+			!= 0) {
 			return false;
 		}
 	}
@@ -206,17 +207,18 @@ sup_heartbeat(gale_supervisor *s, const uint8_t *ident, size_t identlen,
 {
 	gale_heartbeat hb;
 	if (gale_heartbeat_decode(&hb, buf, len) != GALE_OK) {
-		fprintf(stderr, "supervisor: dropped a malformed worker "
-		                "message\n");
+		fprintf(stderr,
+		    "supervisor: dropped a malformed worker "
+		    "message\n");
 		return;
 	}
 	bool        stopping = false;
-	sup_worker *w        = hb.pid != 0
-	           ? sup_by_pid(s, (pid_t) hb.pid, &stopping)
-	           : NULL;
-	if (w == NULL || hb.worker_index != w->index ||
-	    identlen > SUP_IDENT_MAX ||
-	    (hb.topology[0] != '\0' && strcmp(hb.topology, w->topology) != 0)) {
+	sup_worker *w
+	    = hb.pid != 0 ? sup_by_pid(s, (pid_t) hb.pid, &stopping) : NULL;
+	if (w == NULL || hb.worker_index != w->index
+	    || identlen > SUP_IDENT_MAX
+	    || (hb.topology[0] != '\0'
+		&& strcmp(hb.topology, w->topology) != 0)) {
 		gale_heartbeat_fini(&hb);
 		return; // not a process of ours, or not this one
 	}
@@ -231,8 +233,8 @@ sup_heartbeat(gale_supervisor *s, const uint8_t *ident, size_t identlen,
 		free(hb.topology);
 		hb.topology = name;
 	}
-	if (!w->have_hb || !endpoints_equal(&w->hb, &hb) || hb.finished ||
-	    hb.failed) {
+	if (!w->have_hb || !endpoints_equal(&w->hb, &hb) || hb.finished
+	    || hb.failed) {
 		s->report_soon = true;
 	}
 	gale_heartbeat_fini(&w->hb);
@@ -263,9 +265,9 @@ sup_receive(gale_supervisor *s)
 			return;
 		}
 		zmq_msg_init(&body);
-		if (zmq_msg_more(&id) &&
-		    zmq_msg_recv(&body, s->router, ZMQ_DONTWAIT) >= 0 &&
-		    !zmq_msg_more(&body)) {
+		if (zmq_msg_more(&id)
+		    && zmq_msg_recv(&body, s->router, ZMQ_DONTWAIT) >= 0
+		    && !zmq_msg_more(&body)) {
 			sup_heartbeat(s, zmq_msg_data(&id), zmq_msg_size(&id),
 			    zmq_msg_data(&body), zmq_msg_size(&body));
 		}
@@ -321,20 +323,21 @@ sup_spawn(gale_supervisor *s, sup_worker *w)
 {
 	char index[16], libdir[4096];
 	snprintf(index, sizeof(index), "%u", w->index);
-	snprintf(libdir, sizeof(libdir), "%s/libs/%s", s->data_dir,
-	    w->topology);
+	snprintf(
+	    libdir, sizeof(libdir), "%s/libs/%s", s->data_dir, w->topology);
 	char *argv[] = { (char *) gale_process_self(), "worker",
 		"--controller", s->endpoint, "--index", index, "--bind",
 		s->host, "--libdir", libdir, NULL };
-	w->identlen = 0;
-	w->sent_gen = 0;
+	w->identlen  = 0;
+	w->sent_gen  = 0;
 	gale_heartbeat_fini(&w->hb);
-	w->have_hb = false;
+	w->have_hb  = false;
 	gale_err rv = gale_process_spawn(argv, &w->pid);
 	if (rv != GALE_OK) {
 		char msg[256];
-		snprintf(msg, sizeof(msg), "supervisor %s cannot start a worker: "
-		                           "%s",
+		snprintf(msg, sizeof(msg),
+		    "supervisor %s cannot start a worker: "
+		    "%s",
 		    s->id, gale_strerror(rv));
 		fprintf(stderr, "supervisor: %s\n", msg);
 		// Try again later, as if it had died.
@@ -352,8 +355,8 @@ sup_spawn(gale_supervisor *s, sup_worker *w)
 
 // Starts the worker of slot i for index of a.
 static void
-sup_launch(gale_supervisor *s, uint32_t i, const gale_assignment *a,
-    uint32_t index)
+sup_launch(
+    gale_supervisor *s, uint32_t i, const gale_assignment *a, uint32_t index)
 {
 	sup_worker *w = calloc(1, sizeof(*w));
 	if (w == NULL) {
@@ -370,15 +373,16 @@ sup_launch(gale_supervisor *s, uint32_t i, const gale_assignment *a,
 	s->slot[i] = w;
 	char err[1024], libdir[4096];
 	if (!gale_files_name_ok(a->topology)) {
-		snprintf(err, sizeof(err), "the topology name '%.128s' cannot "
-		                           "name a directory",
+		snprintf(err, sizeof(err),
+		    "the topology name '%.128s' cannot "
+		    "name a directory",
 		    a->topology);
 		goto fail;
 	}
-	snprintf(libdir, sizeof(libdir), "%s/libs/%s", s->data_dir,
-	    a->topology);
-	if (gale_files_ship_write(&a->spec, libdir, err, sizeof(err)) !=
-	    GALE_OK) {
+	snprintf(
+	    libdir, sizeof(libdir), "%s/libs/%s", s->data_dir, a->topology);
+	if (gale_files_ship_write(&a->spec, libdir, err, sizeof(err))
+	    != GALE_OK) {
 		goto fail;
 	}
 	sup_spawn(s, w);
@@ -477,7 +481,8 @@ sup_watch(gale_supervisor *s)
 			delay = SUP_RESTART_MAX_MS;
 		}
 		fprintf(stderr,
-		    "supervisor: worker %u of '%s' exited (%s %d); restarting\n",
+		    "supervisor: worker %u of '%s' exited (%s %d); "
+		    "restarting\n",
 		    w->index, w->topology, code > 128 ? "signal" : "code",
 		    code > 128 ? code - 128 : code);
 		w->restarts++;
@@ -532,9 +537,9 @@ sup_apply(gale_supervisor *s, gale_reply *r)
 		for (size_t k = 0; k < s->nasg && want == NULL; k++) {
 			const gale_assignment *a = &s->asg[k];
 			for (size_t j = 0; j < a->nworkers; j++) {
-				if (a->workers[j].port == port &&
-				    strcmp(a->workers[j].supervisor, s->id) ==
-				        0) {
+				if (a->workers[j].port == port
+				    && strcmp(a->workers[j].supervisor, s->id)
+					== 0) {
 					want  = a;
 					index = a->workers[j].index;
 					break;
@@ -542,10 +547,11 @@ sup_apply(gale_supervisor *s, gale_reply *r)
 			}
 		}
 		sup_worker *w = s->slot[i];
-		if (w != NULL &&
-		    (want == NULL || strcmp(w->topology, want->topology) != 0 ||
-		        strcmp(w->run_id, want->run_id) != 0 ||
-		        w->index != index)) {
+		if (w != NULL
+		    && (want == NULL
+			|| strcmp(w->topology, want->topology) != 0
+			|| strcmp(w->run_id, want->run_id) != 0
+			|| w->index != index)) {
 			sup_retire(s, i);
 			w = NULL;
 		}
@@ -557,8 +563,8 @@ sup_apply(gale_supervisor *s, gale_reply *r)
 		}
 		if (w == NULL) {
 			sup_launch(s, i, want, index);
-		} else if (w->alive && w->identlen > 0 &&
-		    want->generation > w->sent_gen) {
+		} else if (w->alive && w->identlen > 0
+		    && want->generation > w->sent_gen) {
 			sup_forward(s, w);
 		}
 	}
@@ -567,11 +573,11 @@ sup_apply(gale_supervisor *s, gale_reply *r)
 static void
 sup_report(gale_supervisor *s)
 {
-	gale_request req = { .kind = GALE_REQ_SUPERVISOR_HEARTBEAT };
+	gale_request          req  = { .kind = GALE_REQ_SUPERVISOR_HEARTBEAT };
 	gale_supervisor_info *info = &req.u.supervisor;
 	uint32_t             *ports = calloc(s->nslots, sizeof(*ports));
-	gale_heartbeat       *hbs   = calloc(
-            (size_t) s->nslots + s->nstopping + 1, sizeof(*hbs));
+	gale_heartbeat       *hbs
+	    = calloc((size_t) s->nslots + s->nstopping + 1, sizeof(*hbs));
 	if (ports == NULL || hbs == NULL) {
 		goto out;
 	}
@@ -587,10 +593,10 @@ sup_report(gale_supervisor *s)
 			hbs[info->nworkers++] = s->stopping[i]->hb;
 		}
 	}
-	info->id     = s->id;
-	info->host   = s->host;
-	info->ports  = ports;
-	info->nports = s->nslots;
+	info->id      = s->id;
+	info->host    = s->host;
+	info->ports   = ports;
+	info->nports  = s->nslots;
 	info->workers = hbs;
 	if (gale_client_send(s->client, &req) != GALE_OK) {
 		if (!s->nimbus_down) {
@@ -622,8 +628,9 @@ sup_nimbus(gale_supervisor *s)
 			if (r.ok) {
 				sup_apply(s, &r);
 			} else {
-				fprintf(stderr, "supervisor: nimbus refused the "
-				                "report: %s\n",
+				fprintf(stderr,
+				    "supervisor: nimbus refused the "
+				    "report: %s\n",
 				    r.error);
 			}
 			gale_reply_fini(&r);
@@ -640,8 +647,8 @@ sup_nimbus(gale_supervisor *s)
 			gale_client_reset(s->client);
 		}
 	}
-	if (!gale_client_busy(s->client) &&
-	    (s->report_soon || sup_now_ms() >= s->next_report_ms)) {
+	if (!gale_client_busy(s->client)
+	    && (s->report_soon || sup_now_ms() >= s->next_report_ms)) {
 		sup_report(s);
 	}
 }
@@ -653,7 +660,7 @@ gale_supervisor_poll(gale_supervisor *s, int timeout_ms)
 	do {
 		zmq_pollitem_t items[2] = {
 			{ .socket = s->router, .events = ZMQ_POLLIN },
-			{ .socket = gale_client_socket(s->client),
+			{ .socket   = gale_client_socket(s->client),
 			    .events = ZMQ_POLLIN },
 		};
 		int      nitems = items[1].socket != NULL ? 2 : 1;
@@ -680,7 +687,8 @@ sup_load_id(gale_supervisor *s, char *err, size_t errlen)
 	size_t   len;
 	gale_err rv = gale_files_read(path, &data, &len, err, errlen);
 	if (rv == GALE_OK) {
-		while (len > 0 && (data[len - 1] == '\n' || data[len - 1] == '\r')) {
+		while (len > 0
+		    && (data[len - 1] == '\n' || data[len - 1] == '\r')) {
 			data[--len] = '\0';
 		}
 		if (len == 0 || len > 200 || memchr(data, '\n', len) != NULL) {
@@ -694,7 +702,8 @@ sup_load_id(gale_supervisor *s, char *err, size_t errlen)
 	if (rv != GALE_ENOENT) {
 		return rv;
 	}
-	unsigned rnd = (unsigned) (gale_now_ns() ^ ((uint64_t) getpid() << 16));
+	unsigned rnd
+	    = (unsigned) (gale_now_ns() ^ ((uint64_t) getpid() << 16));
 	if (asprintf(&s->id, "%.64s-%08x", s->host, rnd) < 0) {
 		s->id = NULL;
 		snprintf(err, errlen, "out of memory");
@@ -709,19 +718,20 @@ gale_err
 gale_supervisor_new(gale_supervisor **out, const gale_supervisor_opts *opts,
     char *err, size_t errlen)
 {
-	if (opts->slots < 1 || opts->slots > SUP_MAX_SLOTS ||
-	    opts->port_base < 1 ||
-	    (uint64_t) opts->port_base + opts->slots - 1 > 65535) {
+	if (opts->slots < 1 || opts->slots > SUP_MAX_SLOTS
+	    || opts->port_base < 1
+	    || (uint64_t) opts->port_base + opts->slots - 1 > 65535) {
 		snprintf(err, errlen,
 		    "slots must be 1 to %d, and their ports (from %u) within "
 		    "1 to 65535",
 		    SUP_MAX_SLOTS, opts->port_base);
 		return GALE_EINVAL;
 	}
-	if (opts->host == NULL || opts->host[0] == '\0' ||
-	    strlen(opts->host) > 200) {
-		snprintf(err, errlen, "the host must be a name of 1 to 200 "
-		                      "bytes");
+	if (opts->host == NULL || opts->host[0] == '\0'
+	    || strlen(opts->host) > 200) {
+		snprintf(err, errlen,
+		    "the host must be a name of 1 to 200 "
+		    "bytes");
 		return GALE_EINVAL;
 	}
 	gale_supervisor *s = calloc(1, sizeof(*s));
@@ -739,8 +749,8 @@ gale_supervisor_new(gale_supervisor **out, const gale_supervisor_opts *opts,
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
-	const char *dir = opts->data_dir ? opts->data_dir
-	                                 : "gale-supervisor-data";
+	const char *dir
+	    = opts->data_dir ? opts->data_dir : "gale-supervisor-data";
 	if ((rv = gale_files_mkdirs(dir, err, errlen)) != GALE_OK) {
 		goto fail;
 	}
@@ -754,7 +764,8 @@ gale_supervisor_new(gale_supervisor **out, const gale_supervisor_opts *opts,
 	snprintf(path, sizeof(path), "%s/supervisor.lock", s->data_dir);
 	s->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (s->lock_fd < 0 || flock(s->lock_fd, LOCK_EX | LOCK_NB) != 0) {
-		snprintf(err, errlen, "%s is in use by another supervisor", dir);
+		snprintf(
+		    err, errlen, "%s is in use by another supervisor", dir);
 		rv = GALE_EIO;
 		goto fail;
 	}
@@ -838,7 +849,8 @@ gale_supervisor_destroy(gale_supervisor **sp)
 			}
 			for (size_t i = 0; i < s->nstopping; i++) {
 				if (s->stopping[i]->pid > 0) {
-					gale_process_stop(s->stopping[i]->pid, 0);
+					gale_process_stop(
+					    s->stopping[i]->pid, 0);
 				}
 			}
 			break;

@@ -26,10 +26,10 @@
 typedef struct gale_supervisor gale_supervisor;
 
 typedef struct gale_supervisor_opts {
-	const char *nimbus;    // nimbus's endpoint
-	const char *host;      // where workers bind; the host nimbus is told
-	const char *data_dir;  // created when missing
-	uint32_t    slots;     // 1 to 1024
+	const char *nimbus; // nimbus's endpoint
+	const char *host; // where workers bind; the host nimbus is told
+	const char *data_dir; // created when missing
+	uint32_t    slots; // 1 to 1024
 	uint32_t    port_base; // slots are port_base .. port_base + slots - 1
 } gale_supervisor_opts;
 

@@ -63,15 +63,17 @@ gale_cmd_supervisor(int argc, char **argv)
 			nimbus = v;
 		} else if (strcmp(a, "--slots") == 0) {
 			if (!supervisor_number(v, 1024, &o.slots)) {
-				fprintf(stderr, "gale supervisor: --slots takes 1 "
-				                "to 1024, not '%s'\n",
+				fprintf(stderr,
+				    "gale supervisor: --slots takes 1 "
+				    "to 1024, not '%s'\n",
 				    v);
 				return 2;
 			}
 		} else if (strcmp(a, "--port-base") == 0) {
 			if (!supervisor_number(v, 65535, &o.port_base)) {
-				fprintf(stderr, "gale supervisor: --port-base "
-				                "takes 1 to 65535, not '%s'\n",
+				fprintf(stderr,
+				    "gale supervisor: --port-base "
+				    "takes 1 to 65535, not '%s'\n",
 				    v);
 				return 2;
 			}

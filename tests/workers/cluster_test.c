@@ -47,8 +47,8 @@ now_ms(void)
 static void
 nap_ms(int ms)
 {
-	nanosleep(&(struct timespec) { ms / 1000, (ms % 1000) * 1000000L },
-	    NULL);
+	nanosleep(
+	    &(struct timespec) { ms / 1000, (ms % 1000) * 1000000L }, NULL);
 }
 
 // Reads what the daemons printed, so that no pipe ever fills up.
@@ -71,8 +71,8 @@ start_nimbus(const char *listen, const char *timeout_secs)
 {
 	char data[4096];
 	snprintf(data, sizeof(data), "%s/nimbus", dir);
-	const char *args[] = { "nimbus", "--listen", listen, "--data-dir", data,
-		"--supervisor-timeout", timeout_secs, NULL };
+	const char *args[] = { "nimbus", "--listen", listen, "--data-dir",
+		data, "--supervisor-timeout", timeout_secs, NULL };
 	test_proc_start(&nimbus, args);
 	nimbus_up = true;
 	cr_assert(test_proc_wait_for(&nimbus, "nimbus listening on ", 10),
@@ -90,7 +90,8 @@ wait_joined(int n)
 		test_proc_read(&nimbus, 50);
 		int         k = 0;
 		const char *p = nimbus.out;
-		while (p != NULL && (p = strstr(p, ") joined with ")) != NULL) {
+		while (
+		    p != NULL && (p = strstr(p, ") joined with ")) != NULL) {
 			k++;
 			p++;
 		}
@@ -141,8 +142,8 @@ stop_gracefully(void)
 			cr_assert(!timedout && status == 0,
 			    "supervisor %d exited %d:\n%s", i, status,
 			    sup[i].err);
-			cr_assert_null(strstr(sup[i].err, "Sanitizer"), "%s",
-			    sup[i].err);
+			cr_assert_null(
+			    strstr(sup[i].err, "Sanitizer"), "%s", sup[i].err);
 		}
 	}
 	if (nimbus_up) {
@@ -151,8 +152,8 @@ stop_gracefully(void)
 		int status = test_proc_wait(&nimbus, 10, &timedout);
 		cr_assert(!timedout && status == 0, "nimbus exited %d:\n%s",
 		    status, nimbus.err);
-		cr_assert_null(strstr(nimbus.err, "Sanitizer"), "%s",
-		    nimbus.err);
+		cr_assert_null(
+		    strstr(nimbus.err, "Sanitizer"), "%s", nimbus.err);
 	}
 }
 
@@ -231,15 +232,16 @@ list_status(const char *name, char *buf, size_t cap, unsigned *workers)
 
 // Polls `gale list` until name has status (and, when not 0, workers).
 static void
-wait_status(const char *name, const char *status, unsigned workers,
-    int timeout_s)
+wait_status(
+    const char *name, const char *status, unsigned workers, int timeout_s)
 {
 	long long deadline = now_ms() + timeout_s * 1000LL;
 	char      got[64]  = "";
 	unsigned  nw       = 0;
 	for (;;) {
 		list_status(name, got, sizeof(got), &nw);
-		if (strcmp(got, status) == 0 && (workers == 0 || nw == workers)) {
+		if (strcmp(got, status) == 0
+		    && (workers == 0 || nw == workers)) {
 			return;
 		}
 		if (now_ms() > deadline) {
@@ -248,8 +250,8 @@ wait_status(const char *name, const char *status, unsigned workers,
 		nap_ms(250);
 	}
 	cr_assert_fail("'%s' is %s with %u workers after %d s, not %s\n"
-	               "nimbus:\n%s\n%s\nsupervisor 0:\n%s\n%s\n"
-	               "supervisor 1:\n%s\n%s",
+		       "nimbus:\n%s\n%s\nsupervisor 0:\n%s\n%s\n"
+		       "supervisor 1:\n%s\n%s",
 	    name, got, nw, timeout_s, status, nimbus.out, nimbus.err,
 	    sup_up[0] ? sup[0].out : "", sup_up[0] ? sup[0].err : "",
 	    sup_up[1] ? sup[1].out : "", sup_up[1] ? sup[1].err : "");
@@ -352,8 +354,8 @@ word_cmp(const void *a, const void *b)
 static bool
 is_ws(unsigned char c)
 {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' ||
-	    c == '\f';
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v'
+	    || c == '\f';
 }
 
 // Sorted (word, count) pairs of text, counted here.
@@ -410,7 +412,7 @@ output_counts(const char *text, size_t len, size_t *n)
 		}
 		w[nw++] = (word) { line, (size_t) (tab - line),
 			strtol(tab + 1, NULL, 10) };
-		i = (size_t) (nl - text) + 1;
+		i       = (size_t) (nl - text) + 1;
 	}
 	qsort(w, nw, sizeof(*w), word_cmp);
 	*n = nw;
@@ -426,8 +428,8 @@ check_counts(const char *text, size_t len, const char *out, bool at_least)
 	size_t ne, ng;
 	word  *exp = expected_counts(text, len, &ne);
 	word  *act = output_counts(got, olen, &ng);
-	cr_assert_eq(ng, ne, "%zu distinct words in the output, %zu expected",
-	    ng, ne);
+	cr_assert_eq(
+	    ng, ne, "%zu distinct words in the output, %zu expected", ng, ne);
 	for (size_t i = 0; i < ne; i++) {
 		cr_assert_eq(word_cmp(&exp[i], &act[i]), 0,
 		    "word %zu differs: '%.*s' vs '%.*s'", i, (int) exp[i].len,
@@ -472,7 +474,7 @@ submit_wordcount(const char *in, const char *out, const char *const *extra)
 	snprintf(s_out, sizeof(s_out), "count.output=%s", out);
 	const char *args[40] = { "submit", WORDCOUNT_YAML, "--set", s_in,
 		"--set", s_out, "--set", "topology.workers=2", NULL };
-	size_t n = 8;
+	size_t      n        = 8;
 	for (size_t i = 0; extra != NULL && extra[i] != NULL; i++) {
 		args[n++] = extra[i];
 	}
@@ -483,8 +485,8 @@ submit_wordcount(const char *in, const char *out, const char *const *extra)
 	test_run_gale(&r, 10, args);
 	cr_assert_eq(r.status, 0, "submit failed (%d):\n%s\n%s", r.status,
 	    r.out, r.err);
-	cr_assert(strstr(r.out, "submitted wordcount-file") != NULL, "%s",
-	    r.out);
+	cr_assert(
+	    strstr(r.out, "submitted wordcount-file") != NULL, "%s", r.out);
 	test_run_fini(&r);
 }
 
@@ -508,10 +510,10 @@ Test(cluster, wordcount_on_two_supervisors_matches_an_independent_count)
 	pid_t  p0[8], p1[8];
 	size_t n0 = started_pids(&sup[0], p0, 8);
 	size_t n1 = started_pids(&sup[1], p1, 8);
-	cr_assert_eq(n0, 1, "supervisor 0 started %zu workers:\n%s", n0,
-	    sup[0].out);
-	cr_assert_eq(n1, 1, "supervisor 1 started %zu workers:\n%s", n1,
-	    sup[1].out);
+	cr_assert_eq(
+	    n0, 1, "supervisor 0 started %zu workers:\n%s", n0, sup[0].out);
+	cr_assert_eq(
+	    n1, 1, "supervisor 1 started %zu workers:\n%s", n1, sup[1].out);
 	cr_assert(all_gone(p0, n0, 5) && all_gone(p1, n1, 5),
 	    "a finished worker still runs");
 
@@ -648,8 +650,8 @@ Test(cluster, deactivate_activate_rebalance_and_kill_do_what_they_say)
 
 	// The shipped library is where the supervisors' workers look.
 	char lib[4096];
-	snprintf(lib, sizeof(lib), "%s/sup0/libs/endless/%s", dir,
-	    FAKE_LIB_NAME);
+	snprintf(
+	    lib, sizeof(lib), "%s/sup0/libs/endless/%s", dir, FAKE_LIB_NAME);
 	size_t a, b;
 	char  *x = test_read_file(lib, &a);
 	char  *y = test_read_file(FAKE_LIB, &b);
@@ -661,8 +663,8 @@ Test(cluster, deactivate_activate_rebalance_and_kill_do_what_they_say)
 	// The same name again is refused while it runs.
 	gale_cmd(&r, 10, "submit", path, NULL);
 	cr_assert_eq(r.status, 1);
-	cr_assert(strstr(r.err, "topology 'endless' is already running"),
-	    "%s", r.err);
+	cr_assert(strstr(r.err, "topology 'endless' is already running"), "%s",
+	    r.err);
 	test_run_fini(&r);
 
 	gale_cmd(&r, 10, "deactivate", "endless", NULL);
@@ -700,8 +702,8 @@ Test(cluster, deactivate_activate_rebalance_and_kill_do_what_they_say)
 		nafter += started_pids(&sup[1], after + nafter, 8);
 		nap_ms(50);
 	}
-	cr_assert_eq(nafter, 5, "not 3 new workers:\n%s\n%s", sup[0].out,
-	    sup[1].out);
+	cr_assert_eq(
+	    nafter, 5, "not 3 new workers:\n%s\n%s", sup[0].out, sup[1].out);
 	wait_emitted_above("endless", 0, 20);
 
 	gale_cmd(&r, 10, "kill", "endless", "--wait", "0", NULL);
@@ -742,18 +744,18 @@ Test(cluster, invalid_and_unnameable_topologies_are_refused_with_reasons)
 	char path[4096];
 	snprintf(path, sizeof(path), "%s/bad.yaml", dir);
 	const char *bad = "name: bad\n"
-	                  "spouts:\n"
-	                  "  - {id: s, component: no_such_spout}\n"
-	                  "bolts: []\n"
-	                  "streams: []\n";
+			  "spouts:\n"
+			  "  - {id: s, component: no_such_spout}\n"
+			  "bolts: []\n"
+			  "streams: []\n";
 	cr_assert(test_write_file(path, bad, strlen(bad)));
 	test_run r;
 	gale_cmd(&r, 10, "submit", path, NULL);
 	cr_assert_eq(r.status, 1, "%s", r.out);
 	char where[4200];
 	snprintf(where, sizeof(where), "%s:3:", path);
-	cr_assert(strstr(r.err, where) && strstr(r.err, "no_such_spout"),
-	    "%s", r.err);
+	cr_assert(strstr(r.err, where) && strstr(r.err, "no_such_spout"), "%s",
+	    r.err);
 	test_run_fini(&r);
 
 	// Valid here, but nimbus cannot keep a file named after it.
@@ -829,8 +831,7 @@ Test(cluster, every_client_command_fails_within_5_s_without_nimbus)
 		    p[i].err);
 		test_proc_fini(&p[i]);
 	}
-	cr_assert_lt(now_ms() - start, 5600, "took %lld ms",
-	    now_ms() - start);
+	cr_assert_lt(now_ms() - start, 5600, "took %lld ms", now_ms() - start);
 }
 
 // ---------------------------------------------------------------------
@@ -841,8 +842,8 @@ Test(cluster, every_client_command_fails_within_5_s_without_nimbus)
 static void
 fake_call(const gale_request *req, gale_reply *reply)
 {
-	void *ctx = zmq_ctx_new();
-	void *s   = zmq_socket(ctx, ZMQ_REQ);
+	void *ctx  = zmq_ctx_new();
+	void *s    = zmq_socket(ctx, ZMQ_REQ);
 	int   zero = 0;
 	zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof(zero));
 	cr_assert_eq(zmq_connect(s, endpoint), 0);
@@ -856,8 +857,8 @@ fake_call(const gale_request *req, gale_reply *reply)
 	zmq_msg_t m;
 	zmq_msg_init(&m);
 	cr_assert(zmq_msg_recv(&m, s, 0) >= 0);
-	cr_assert_eq(gale_reply_decode(reply, zmq_msg_data(&m),
-	                 zmq_msg_size(&m)),
+	cr_assert_eq(
+	    gale_reply_decode(reply, zmq_msg_data(&m), zmq_msg_size(&m)),
 	    GALE_OK);
 	zmq_msg_close(&m);
 	zmq_close(s);
@@ -874,10 +875,13 @@ fake_supervisor(const char *id, uint32_t base, size_t nports,
 	for (size_t i = 0; i < nports; i++) {
 		ports[i] = base + (uint32_t) i;
 	}
-	gale_request req    = { .kind = GALE_REQ_SUPERVISOR_HEARTBEAT };
-	req.u.supervisor    = (gale_supervisor_info) { .id = (char *) id,
-		   .host = "127.0.0.1", .ports = ports, .nports = nports,
-		   .workers = hbs, .nworkers = nhbs };
+	gale_request req = { .kind = GALE_REQ_SUPERVISOR_HEARTBEAT };
+	req.u.supervisor = (gale_supervisor_info) { .id = (char *) id,
+		.host                                   = "127.0.0.1",
+		.ports                                  = ports,
+		.nports                                 = nports,
+		.workers                                = hbs,
+		.nworkers                               = nhbs };
 	fake_call(&req, reply);
 	cr_assert(reply->ok, "heartbeat of %s refused: %s", id, reply->error);
 }
@@ -917,7 +921,8 @@ submit_keys(const char *name, int workers)
 	test_run_fini(&r);
 }
 
-Test(cluster, nimbus_spreads_workers_waits_for_slots_and_replaces_dead_supervisors)
+Test(cluster,
+    nimbus_spreads_workers_waits_for_slots_and_replaces_dead_supervisors)
 {
 	start_nimbus("tcp://127.0.0.1:*", "2");
 	gale_reply ra, rb, rc;
@@ -965,8 +970,8 @@ Test(cluster, nimbus_spreads_workers_waits_for_slots_and_replaces_dead_superviso
 		a                        = find_asg(&ra, "spread");
 		const gale_assignment *c = find_asg(&rc, "spread");
 		const gale_assignment *s = find_asg(&rc, "second");
-		bool moved = c != NULL && placed_on(c, "sup-b") == 0 &&
-		    placed_on(c, "sup-a") + placed_on(c, "sup-c") == 3;
+		bool moved = c != NULL && placed_on(c, "sup-b") == 0
+		    && placed_on(c, "sup-a") + placed_on(c, "sup-c") == 3;
 		if (moved && s != NULL && placed_on(s, "sup-c") == 2) {
 			cr_assert_gt(c->generation, gen);
 			gen = c->generation;
@@ -977,7 +982,8 @@ Test(cluster, nimbus_spreads_workers_waits_for_slots_and_replaces_dead_superviso
 		gale_reply_fini(&ra);
 		gale_reply_fini(&rc);
 		cr_assert(now_ms() < deadline,
-		    "nothing moved off the silent supervisor:\n%s", nimbus.out);
+		    "nothing moved off the silent supervisor:\n%s",
+		    nimbus.out);
 		drain();
 		nap_ms(300);
 	}
@@ -986,8 +992,11 @@ Test(cluster, nimbus_spreads_workers_waits_for_slots_and_replaces_dead_superviso
 
 	// sup-b comes back with a heartbeat from its old worker: it is
 	// stale, and its endpoint must not reach the assignment.
-	gale_heartbeat hb = { .topology = "spread", .worker_index = b_index,
-		.pid = 4242, .generation = 1, .error = "" };
+	gale_heartbeat     hb = { .topology = "spread",
+		    .worker_index           = b_index,
+		    .pid                    = 4242,
+		    .generation             = 1,
+		    .error                  = "" };
 	gale_task_endpoint ep = { .task = 0, .endpoint = "tcp://10.9.9.9:9" };
 	gale_heartbeat     hb2;
 	hb.endpoints  = &ep;
@@ -996,7 +1005,8 @@ Test(cluster, nimbus_spreads_workers_waits_for_slots_and_replaces_dead_superviso
 	fake_supervisor("sup-a", 7000, 2, NULL, 0, &ra);
 	a = find_asg(&ra, "spread");
 	cr_assert_not_null(a);
-	ep.task = a->workers[b_index].ntasks ? a->workers[b_index].tasks[0] : 1;
+	ep.task
+	    = a->workers[b_index].ntasks ? a->workers[b_index].tasks[0] : 1;
 	gale_reply_fini(&ra);
 	hb2 = hb;
 	fake_supervisor("sup-b", 7000, 2, &hb2, 1, &rb);
@@ -1013,8 +1023,8 @@ Test(cluster, nimbus_spreads_workers_waits_for_slots_and_replaces_dead_superviso
 
 	// The shipped library is kept with nimbus's data.
 	char lib[4096];
-	snprintf(lib, sizeof(lib), "%s/nimbus/libs/spread/%s", dir,
-	    FAKE_LIB_NAME);
+	snprintf(
+	    lib, sizeof(lib), "%s/nimbus/libs/spread/%s", dir, FAKE_LIB_NAME);
 	size_t la, lb;
 	char  *x = test_read_file(lib, &la);
 	char  *y = test_read_file(FAKE_LIB, &lb);
@@ -1025,8 +1035,8 @@ Test(cluster, nimbus_spreads_workers_waits_for_slots_and_replaces_dead_superviso
 	// Nimbus killed and started again knows the same placement.
 	fake_supervisor("sup-c", 7100, 4, NULL, 0, &rc);
 	gale_assignment before;
-	cr_assert_eq(gale_assignment_copy(&before, find_asg(&rc, "spread")),
-	    GALE_OK);
+	cr_assert_eq(
+	    gale_assignment_copy(&before, find_asg(&rc, "spread")), GALE_OK);
 	gale_reply_fini(&rc);
 	char ep0[256];
 	snprintf(ep0, sizeof(ep0), "%s", endpoint);
@@ -1072,8 +1082,8 @@ Test(cluster, nimbus_answers_malformed_and_unexpected_requests_with_errors)
 	cr_assert(zmq_msg_more(&m));
 	zmq_msg_recv(&m, d, 0);
 	gale_reply r;
-	cr_assert_eq(
-	    gale_reply_decode(&r, zmq_msg_data(&m), zmq_msg_size(&m)), GALE_OK);
+	cr_assert_eq(gale_reply_decode(&r, zmq_msg_data(&m), zmq_msg_size(&m)),
+	    GALE_OK);
 	cr_assert(!r.ok);
 	cr_assert(strstr(r.error, "malformed"), "%s", r.error);
 	gale_reply_fini(&r);
@@ -1093,7 +1103,7 @@ Test(cluster, nimbus_answers_malformed_and_unexpected_requests_with_errors)
 	cr_assert(strstr(r.error, "through supervisors"), "%s", r.error);
 	gale_reply_fini(&r);
 
-	req              = (gale_request) { .kind = GALE_REQ_SUPERVISOR_HEARTBEAT };
+	req = (gale_request) { .kind = GALE_REQ_SUPERVISOR_HEARTBEAT };
 	req.u.supervisor = (gale_supervisor_info) { .id = "", .host = "h" };
 	fake_call(&req, &r);
 	cr_assert(!r.ok);
@@ -1102,20 +1112,22 @@ Test(cluster, nimbus_answers_malformed_and_unexpected_requests_with_errors)
 
 	// A spec that was never checked by a client: nimbus's diagnostics
 	// come back verbatim, one per line.
-	req      = (gale_request) { .kind = GALE_REQ_SUBMIT };
-	req.u.submit = (gale_spec) { .name = "broken", .file_name = "b.yaml",
+	req          = (gale_request) { .kind = GALE_REQ_SUBMIT };
+	req.u.submit = (gale_spec) { .name = "broken",
+		.file_name                 = "b.yaml",
 		.yaml = "name: broken\nspouts:\n  - {id: s, component: nope}\n"
-		        "bolts:\n  - {id: t, component: nope2}\n"
-		        "  - {id: u, component: nope3}\nstreams: []\n" };
+			"bolts:\n  - {id: t, component: nope2}\n"
+			"  - {id: u, component: nope3}\nstreams: []\n" };
 	fake_call(&req, &r);
 	cr_assert(!r.ok);
-	cr_assert(strstr(r.error, "b.yaml:5:") && strstr(r.error, "\nb.yaml:6:"),
+	cr_assert(
+	    strstr(r.error, "b.yaml:5:") && strstr(r.error, "\nb.yaml:6:"),
 	    "%s", r.error);
 	gale_reply_fini(&r);
 
 	// A library path with no file name cannot be shipped.
-	gale_shipped_lib lib = { .path = "dir/..", .content = (uint8_t *) "x",
-		.len = 1 };
+	gale_shipped_lib lib
+	    = { .path = "dir/..", .content = (uint8_t *) "x", .len = 1 };
 	req.u.submit.libraries  = &lib;
 	req.u.submit.nlibraries = 1;
 	fake_call(&req, &r);
