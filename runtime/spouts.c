@@ -16,9 +16,11 @@
 #include "runtime/lines.h"
 #include "runtime/spouts.h"
 
-// The most tuples one next_tuple call emits: enough to amortize the call,
-// few enough that acks and fails are heard often.
-#define SPOUT_BATCH 64
+// The most tuples one next_tuple call emits. One, as Storm's nextTuple:
+// the executor calls next_tuple in a loop anyway, and checks
+// topology.max.spout.pending between calls, which a call emitting several
+// messages could overshoot.
+#define SPOUT_BATCH 1
 
 static const char *const spout_line_fields[] = { "line", NULL };
 
