@@ -50,7 +50,7 @@ typedef struct gale_component_def {
 	gale_option *options;
 	size_t      noptions;
 	gale_where  where;
-	// Resolved by gale_topology_resolve(); NULL before.
+	// Resolved by gale_topology_validate(); NULL before.
 	const gale_spout_ops *spout;
 	const gale_bolt_ops  *bolt;
 } gale_component_def;
@@ -104,8 +104,10 @@ gale_err gale_topology_load(gale_topology **out, const char *path, gale_diag *d)
 // does not start with a component id and a dot) or COMPONENT.OPTION.
 gale_err gale_topology_set(gale_topology *t, const char *assignment, gale_diag *d);
 
-// Resolves components (built-ins or shared libraries, relative paths taken
-// from the directory of t->file, or from libdir when not NULL) and checks
+// Resolves components (built-ins or shared libraries: relative paths taken
+// from the directory of t->file; with a libdir, a library is looked for
+// there by its path, then by its file name, where shipped libraries are)
+// and checks
 // everything a definition can get wrong. Adds every error to d; returns
 // GALE_OK when there was none.
 gale_err gale_topology_validate(gale_topology *t, const char *libdir, gale_diag *d);

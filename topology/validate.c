@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "runtime/registry.h"
 #include "topology/model.h"
@@ -140,21 +141,40 @@ gale_component_fields(const gale_component_def *c, const char *stream)
 	return NULL;
 }
 
-// The path to dlopen for a component's library: absolute paths as they
-// are, others relative to libdir, or else to the directory of the file.
+// The path to dlopen for a component's library. With a libdir (where a
+// supervisor puts the libraries shipped with a submission): the path under
+// libdir, else the file name under libdir, else an absolute path as it is.
+// Without one: absolute paths as they are, others relative to the
+// directory of the file.
 static char *
 validate_library_path(const gale_topology *t, const char *library,
     const char *libdir)
 {
 	char *path = NULL;
-	if (library[0] == '/') {
-		return strdup(library);
-	}
 	if (libdir != NULL) {
-		if (asprintf(&path, "%s/%s", libdir, library) < 0) {
+		const char *slash = strrchr(library, '/');
+		const char *base  = slash != NULL ? slash + 1 : library;
+		if (library[0] != '/') {
+			if (asprintf(&path, "%s/%s", libdir, library) < 0) {
+				return NULL;
+			}
+			if (access(path, F_OK) == 0 || base == library) {
+				return path;
+			}
+			free(path);
+			path = NULL;
+		}
+		if (asprintf(&path, "%s/%s", libdir, base) < 0) {
 			return NULL;
 		}
-		return path;
+		if (access(path, F_OK) == 0 || library[0] != '/') {
+			return path;
+		}
+		free(path);
+		return strdup(library);
+	}
+	if (library[0] == '/') {
+		return strdup(library);
 	}
 	const char *file  = t->file != NULL ? t->file : "";
 	const char *slash = strrchr(file, '/');

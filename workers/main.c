@@ -15,6 +15,7 @@ typedef struct gale_command {
 static const gale_command commands[] = {
 	{ "local", gale_cmd_local,
 	    "local FILE [--set K=V]... [--duration S] [--stats-json PATH] "
+	    "[--interval S] "
 	    "[--log-replays]\n      run a topology on this machine" },
 	{ "validate", gale_cmd_validate,
 	    "validate FILE... [--set K=V]...\n      check topology files" },

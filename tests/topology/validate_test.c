@@ -460,3 +460,42 @@ Test(validate, suggests_the_built_in_meant)
 	cr_expect_eq(d.n, 2, "%s", all_lines());
 	gale_topology_destroy(&t);
 }
+
+Test(validate, finds_shipped_libraries_in_libdir_by_file_name)
+{
+	// A supervisor stores each shipped library as libdir/<file name>,
+	// whatever path the definition gave it.
+	char dir[] = "/tmp/gale-validate-XXXXXX";
+	cr_assert_not_null(mkdtemp(dir));
+	char link[300];
+	snprintf(link, sizeof(link), "%s/libshipped.so", dir);
+	cr_assert_eq(symlink(TOPOLOGY_TEST_LIB, link), 0);
+	static const char *const paths[] = { "/nowhere/else/libshipped.so",
+		"../up/libshipped.so", "libshipped.so" };
+	for (size_t i = 0; i < 3; i++) {
+		char yaml[512];
+		snprintf(yaml, sizeof(yaml),
+		    "name: x\n"
+		    "spouts:\n"
+		    "  - id: src\n"
+		    "    component: fake_spout\n"
+		    "    library: %s\n",
+		    paths[i]);
+		gale_topology *t = parse_as("t.yaml", yaml);
+		cr_expect_eq(gale_topology_validate(t, dir, &d), GALE_OK,
+		    "%s: %s", paths[i], all_lines());
+		gale_topology_destroy(&t);
+	}
+	// Without a libdir an absolute path is taken as it is.
+	gale_topology *t = parse_as("t.yaml", "name: x\n"
+	                                      "spouts:\n"
+	                                      "  - id: src\n"
+	                                      "    component: fake_spout\n"
+	                                      "    library: "
+	                                      "/nowhere/else/libshipped.so\n");
+	cr_expect_eq(gale_topology_validate(t, NULL, &d), GALE_EINVAL);
+	expect_msg("cannot load library '/nowhere/else/libshipped.so'");
+	gale_topology_destroy(&t);
+	unlink(link);
+	rmdir(dir);
+}
