@@ -1252,9 +1252,15 @@ static void
 executor_bolt_loop(gale_executor *e)
 {
 	while (!atomic_load(&e->env->halt)) {
+		// With output waiting, only look whether more input is there:
+		// an idle task sends what it has at once, so a batch waits for
+		// company only while input keeps coming. Acks held for a
+		// checkpoint are looked at again within a millisecond.
 		int timeout = EXECUTOR_IDLE_MS;
-		if (e->ndirty > 0 || (e->ackbuf != NULL &&
-		                         gale__ackbuf_count(e->ackbuf) > 0)) {
+		if (e->ndirty > 0) {
+			timeout = 0;
+		} else if (e->ackbuf != NULL &&
+		    gale__ackbuf_count(e->ackbuf) > 0) {
 			timeout = 1;
 		}
 		gale_err rv = gale__inbox_recv(e->inbox, &e->in, timeout);

@@ -268,7 +268,7 @@ worker_build(worker *w)
 	env->batch_size      = (uint32_t) gale_topology_config_i64(
             w->topo, "topology.transfer.batch.size", 256);
 	env->flush_ns = (uint64_t) gale_topology_config_i64(w->topo,
-	                    "topology.transfer.flush.micros", 1000) *
+	                    "topology.transfer.flush.micros", 250) *
 	    1000u;
 	env->max_pending = (uint32_t) gale_topology_config_i64(
 	    w->topo, "topology.max.spout.pending", 0);
