@@ -139,16 +139,26 @@ file_next_tuple(void *self, gale_collector *c)
 	}
 }
 
+// Queues a failed message for replay; says so when memory ran out, since
+// that message is then given up. Returns whether it was queued.
+static bool
+spout_queue_replay(gale_u64_queue *q, const char *who, const char *what,
+    uint64_t msg_id)
+{
+	if (gale__u64_queue_push(q, msg_id) == GALE_OK) {
+		return true;
+	}
+	fprintf(stderr,
+	    "gale: %s: out of memory; %s %" PRIu64 " is not replayed\n", who,
+	    what, msg_id);
+	return false;
+}
+
 static void
 file_fail(void *self, uint64_t msg_id)
 {
 	file_spout *s = self;
-	if (gale__u64_queue_push(&s->replays, msg_id) != GALE_OK) {
-		fprintf(stderr,
-		    "gale: %s: out of memory; the line at offset %" PRIu64
-		    " is not replayed\n",
-		    s->who, msg_id);
-	}
+	spout_queue_replay(&s->replays, s->who, "the line at offset", msg_id);
 }
 
 static void
@@ -438,11 +448,7 @@ static void
 socket_fail(void *self, uint64_t msg_id)
 {
 	socket_spout *s = self;
-	if (gale__u64_queue_push(&s->replays, msg_id) != GALE_OK) {
-		fprintf(stderr,
-		    "gale: %s: out of memory; message %" PRIu64
-		    " is not replayed\n",
-		    s->who, msg_id);
+	if (!spout_queue_replay(&s->replays, s->who, "message", msg_id)) {
 		gale__line_store_drop(&s->store, msg_id);
 	}
 }
@@ -571,12 +577,7 @@ static void
 random_fail(void *self, uint64_t msg_id)
 {
 	random_spout *s = self;
-	if (gale__u64_queue_push(&s->replays, msg_id) != GALE_OK) {
-		fprintf(stderr,
-		    "gale: %s: out of memory; sentence %" PRIu64
-		    " is not replayed\n",
-		    s->who, msg_id);
-	}
+	spout_queue_replay(&s->replays, s->who, "sentence", msg_id);
 }
 
 static void
@@ -667,12 +668,7 @@ static void
 const_fail(void *self, uint64_t msg_id)
 {
 	const_spout *s = self;
-	if (gale__u64_queue_push(&s->replays, msg_id) != GALE_OK) {
-		fprintf(stderr,
-		    "gale: %s: out of memory; message %" PRIu64
-		    " is not replayed\n",
-		    s->who, msg_id);
-	}
+	spout_queue_replay(&s->replays, s->who, "message", msg_id);
 }
 
 static void
