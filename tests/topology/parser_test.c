@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tests/support/diag.h"
 #include "topology/model.h"
 #include "topology/parser.h"
 
@@ -31,37 +32,9 @@ teardown(void)
 TestSuite(parser, .init = setup, .fini = teardown);
 
 // All messages, one per line, for failure reports.
-static const char *
-all_lines(void)
-{
-	static char buf[16384];
-	size_t      used = 0;
-	buf[0]           = '\0';
-	for (size_t i = 0; i < d.n && used < sizeof(buf) - 1; i++) {
-		int w = snprintf(buf + used, sizeof(buf) - used, "  %s\n",
-		    d.lines[i]);
-		if (w < 0) {
-			break;
-		}
-		used += (size_t) w;
-	}
-	return buf;
-}
-
-static bool
-has(const char *needle)
-{
-	for (size_t i = 0; i < d.n; i++) {
-		if (strstr(d.lines[i], needle) != NULL) {
-			return true;
-		}
-	}
-	return false;
-}
-
-#define expect_msg(needle)                                                    \
-	cr_expect(has(needle), "no message contains \"%s\"; got:\n%s",       \
-	    (needle), all_lines())
+#define all_lines() test_diag_text(&d)
+#define has(needle) test_diag_has(&d, (needle))
+#define expect_msg(needle) test_diag_expect(&d, (needle))
 
 static gale_topology *
 must_parse(const char *yaml)
