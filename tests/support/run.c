@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -22,6 +23,40 @@ run_now_ms(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+// The process groups started and not yet waited for. A failed assertion
+// ends a test without reaching its clean-up, so whatever is still here when
+// the test process exits is killed then.
+#define RUN_MAX_STARTED 64
+static pid_t run_started[RUN_MAX_STARTED];
+
+static void
+run_kill_started(void)
+{
+	for (size_t i = 0; i < RUN_MAX_STARTED; i++) {
+		if (run_started[i] > 0) {
+			kill(-run_started[i], SIGKILL);
+			waitpid(run_started[i], NULL, WNOHANG);
+			run_started[i] = 0;
+		}
+	}
+}
+
+static void
+run_track(pid_t pid, pid_t untrack)
+{
+	static bool registered;
+	if (!registered) {
+		atexit(run_kill_started);
+		registered = true;
+	}
+	for (size_t i = 0; i < RUN_MAX_STARTED; i++) {
+		if (run_started[i] == untrack) {
+			run_started[i] = pid;
+			return;
+		}
+	}
 }
 
 void
@@ -47,6 +82,8 @@ test_proc_start(test_proc *p, const char *const *args)
 	}
 	if (pid == 0) {
 		setpgid(0, 0);
+		// Also gone if the test process dies without its clean-up.
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		dup2(out[1], STDOUT_FILENO);
 		dup2(err[1], STDERR_FILENO);
 		close(out[0]);
@@ -59,6 +96,7 @@ test_proc_start(test_proc *p, const char *const *args)
 		_exit(127);
 	}
 	setpgid(pid, pid);
+	run_track(pid, 0);
 	free(argv);
 	close(out[1]);
 	close(err[1]);
@@ -136,6 +174,7 @@ test_proc_wait(test_proc *p, int timeout_s, bool *timedout)
 	}
 	// Whatever it started and left behind goes too.
 	kill(-p->pid, SIGKILL);
+	run_track(0, p->pid);
 	test_proc_read(p, 0);
 	// Sanitizer reports of gale's processes reach the test's own output,
 	// where ctest fails the test on them.
@@ -156,6 +195,7 @@ test_proc_fini(test_proc *p)
 	if (p->pid > 0) {
 		kill(-p->pid, SIGKILL);
 		waitpid(p->pid, NULL, 0);
+		run_track(0, p->pid);
 	}
 	close(p->out_fd);
 	close(p->err_fd);
