@@ -44,6 +44,7 @@ typedef struct acker_entry {
 } acker_entry;
 
 struct gale_acker {
+	uint32_t     failed_by; // of the last tree reported FAILED
 	acker_slot  *slots;
 	size_t       mask; // number of slots - 1; a power of two - 1
 	unsigned     shift; // 64 - log2(number of slots)
@@ -310,6 +311,7 @@ gale__acker_init(gale_acker *a, uint64_t root, uint64_t value,
 		if (e == NULL) {
 			// Failing now lets the spout replay; waiting would
 			// only time out later.
+			a->failed_by = 0;
 			return acker_report(GALE_TREE_FAILED, spout_task,
 			    now_ns, spout_task_out, start_ns);
 		}
@@ -321,6 +323,8 @@ gale__acker_init(gale_acker *a, uint64_t root, uint64_t value,
 	acker_entry *e = &a->entries[a->slots[i].entry];
 	e->spout_task  = spout_task;
 	if (e->flags & ACKER_FAILED) {
+		// A failed entry's XOR is unused; it keeps who failed it.
+		a->failed_by = (uint32_t) e->acc;
 		return acker_finish(
 		    a, i, GALE_TREE_FAILED, spout_task_out, start_ns);
 	}
@@ -364,7 +368,7 @@ gale__acker_ack(gale_acker *a, uint64_t root, uint64_t value, uint64_t now_ns,
 }
 
 gale_tree_state
-gale__acker_fail(gale_acker *a, uint64_t root, uint64_t now_ns,
+gale__acker_fail(gale_acker *a, uint64_t root, uint32_t task, uint64_t now_ns,
     uint32_t *spout_task_out, uint64_t *start_ns)
 {
 	assert(a != NULL);
@@ -378,15 +382,20 @@ gale__acker_fail(gale_acker *a, uint64_t root, uint64_t now_ns,
 		acker_entry *e = acker_insert(a, root, now_ns);
 		if (e != NULL) {
 			e->flags = ACKER_FAILED;
+			e->acc   = task;
 		}
 		return GALE_TREE_PENDING;
 	}
 	acker_entry *e = &a->entries[a->slots[i].entry];
 	if (e->flags & ACKER_INIT_SEEN) {
+		a->failed_by = task;
 		return acker_finish(
 		    a, i, GALE_TREE_FAILED, spout_task_out, start_ns);
 	}
-	e->flags |= ACKER_FAILED;
+	if (!(e->flags & ACKER_FAILED)) {
+		e->flags |= ACKER_FAILED;
+		e->acc = task;
+	}
 	return GALE_TREE_PENDING;
 }
 
@@ -411,4 +420,11 @@ gale__acker_pending(const gale_acker *a)
 {
 	assert(a != NULL);
 	return a->count;
+}
+
+uint32_t
+gale__acker_failed_by(const gale_acker *a)
+{
+	assert(a != NULL);
+	return a->failed_by;
 }

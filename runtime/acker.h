@@ -71,8 +71,13 @@ gale_tree_state gale__acker_ack(gale_acker *a, uint64_t root, uint64_t value,
 // FAIL from a bolt: fails the tree at once. A FAIL for a root whose INIT was
 // not seen yet is remembered (as failed, ignoring later ACKs) until the
 // INIT arrives, which then returns GALE_TREE_FAILED, or until it expires.
-gale_tree_state gale__acker_fail(gale_acker *a, uint64_t root, uint64_t now_ns,
-    uint32_t *spout_task_out, uint64_t *start_ns);
+// task is the failing task, for gale__acker_failed_by.
+gale_tree_state gale__acker_fail(gale_acker *a, uint64_t root, uint32_t task,
+    uint64_t now_ns, uint32_t *spout_task_out, uint64_t *start_ns);
+// The task that failed the tree most recently reported FAILED (by _fail,
+// or by an _init that found a failure waiting for it); 0 when none did
+// (the acker ran out of memory).
+uint32_t gale__acker_failed_by(const gale_acker *a);
 
 // Expires the oldest bucket: its entries are dropped without a report (the
 // spout side times them out on its own). Returns how many were dropped.

@@ -919,11 +919,14 @@ executor_spout_answer(gale_executor *e, gale_ack_kind kind, uint64_t root,
 	if (e->env->log_replays) {
 		const gale_plan *p = e->env->plan;
 		char             reason[192];
-		snprintf(reason, sizeof(reason), "failed by %s:%u",
-		    task ? gale_plan_component_id(
-		               p, gale_plan_task_component(p, task))
-		         : "?",
-		    task);
+		if (task != 0) {
+			snprintf(reason, sizeof(reason), "failed by %s:%u",
+			    gale_plan_component_id(
+			        p, gale_plan_task_component(p, task)),
+			    task);
+		} else {
+			snprintf(reason, sizeof(reason), "failed downstream");
+		}
 		executor_log_fail(e, root, msg_id, attempt, reason);
 	}
 	gale__pending_failed(e->pending, msg_id, attempt);
@@ -951,7 +954,7 @@ executor_acker_op(gale_executor *e, const gale_item *it)
 		break;
 	case GALE_ACK_FAIL:
 		st = gale__acker_fail(
-		    e->acker, it->root, now, &spout_task, &start);
+		    e->acker, it->root, it->task, now, &spout_task, &start);
 		break;
 	default:
 		gale_metric_add(&e->metrics, GALE_M_DROPPED, 1);
@@ -973,7 +976,7 @@ executor_acker_op(gale_executor *e, const gale_item *it)
 	} else if (st == GALE_TREE_FAILED) {
 		gale_metric_add(&e->metrics, GALE_M_FAILED, 1);
 		// The failing task travels on, so the spout can say who.
-		uint32_t by = it->ack_kind == GALE_ACK_FAIL ? it->task : 0;
+		uint32_t by = gale__acker_failed_by(e->acker);
 		executor_add_ack(
 		    e, spout_task, GALE_ACK_FAILED, it->root, 0, by);
 	}

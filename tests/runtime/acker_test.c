@@ -96,7 +96,8 @@ Test(acker, fail_after_the_init_fails_at_once)
 	cr_assert_eq(gale__acker_init(a, 8, 0x77, 2, 500, &task, &start),
 	    GALE_TREE_PENDING);
 	cr_assert_eq(
-	    gale__acker_fail(a, 8, 600, &task, &start), GALE_TREE_FAILED);
+	    gale__acker_fail(a, 8, 5, 600, &task, &start), GALE_TREE_FAILED);
+	cr_assert_eq(gale__acker_failed_by(a), 5);
 	cr_assert_eq(task, 2);
 	cr_assert_eq(start, 500);
 	cr_assert_eq(gale__acker_pending(a), 0);
@@ -109,15 +110,22 @@ Test(acker, fail_before_the_init_is_reported_by_the_init)
 	uint32_t    task  = 0;
 	uint64_t    start = 0;
 	cr_assert_eq(
-	    gale__acker_fail(a, 8, 600, &task, &start), GALE_TREE_PENDING);
+	    gale__acker_fail(a, 8, 5, 600, &task, &start), GALE_TREE_PENDING);
 	// ACKs that would complete the tree do not undo the failure.
 	cr_assert_eq(gale__acker_ack(a, 8, 0x77, 650, &task, &start),
 	    GALE_TREE_PENDING);
 	cr_assert_eq(gale__acker_pending(a), 1);
+	// Another tree fails meanwhile; the report still names task 5.
+	cr_assert_eq(gale__acker_init(a, 9, 0x1, 3, 650, NULL, NULL),
+	    GALE_TREE_PENDING);
+	cr_assert_eq(gale__acker_fail(a, 9, 7, 660, NULL, NULL),
+	    GALE_TREE_FAILED);
+	cr_assert_eq(gale__acker_failed_by(a), 7);
 	cr_assert_eq(gale__acker_init(a, 8, 0x77, 2, 700, &task, &start),
 	    GALE_TREE_FAILED);
 	cr_assert_eq(task, 2);
 	cr_assert_eq(start, 600);
+	cr_assert_eq(gale__acker_failed_by(a), 5);
 	cr_assert_eq(gale__acker_pending(a), 0);
 	gale__acker_destroy(&a);
 }
@@ -143,7 +151,7 @@ Test(acker, ops_for_root_zero_are_ignored)
 	    gale__acker_init(a, 0, 0, 1, 1, NULL, NULL), GALE_TREE_PENDING);
 	cr_assert_eq(
 	    gale__acker_ack(a, 0, 5, 1, NULL, NULL), GALE_TREE_PENDING);
-	cr_assert_eq(gale__acker_fail(a, 0, 1, NULL, NULL), GALE_TREE_PENDING);
+	cr_assert_eq(gale__acker_fail(a, 0, 5, 1, NULL, NULL), GALE_TREE_PENDING);
 	cr_assert_eq(gale__acker_pending(a), 0);
 	gale__acker_destroy(&a);
 }
@@ -201,7 +209,7 @@ Test(acker, entries_expire_by_the_bucket_they_started_in)
 	gale_acker *a = make_acker(3);
 	cr_assert_eq(
 	    gale__acker_init(a, 1, 0x1, 1, 0, NULL, NULL), GALE_TREE_PENDING);
-	cr_assert_eq(gale__acker_fail(a, 2, 0, NULL, NULL), GALE_TREE_PENDING);
+	cr_assert_eq(gale__acker_fail(a, 2, 5, 0, NULL, NULL), GALE_TREE_PENDING);
 	cr_assert_eq(gale__acker_rotate(a), 0);
 	cr_assert_eq(
 	    gale__acker_ack(a, 3, 0x3, 0, NULL, NULL), GALE_TREE_PENDING);
@@ -329,7 +337,7 @@ tree_step(gale_acker *a, tree *t, uint64_t now)
 		    a, t->root, o->value, now, &task, &start);
 		break;
 	default:
-		got = gale__acker_fail(a, t->root, now, &task, &start);
+		got = gale__acker_fail(a, t->root, 9, now, &task, &start);
 		break;
 	}
 	if (t->next == t->report) {
