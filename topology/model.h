@@ -44,7 +44,7 @@ typedef enum {
 typedef struct gale_component_def {
 	char       *id;
 	char       *component; // built-in name or symbol in library
-	char       *library;   // NULL for built-ins
+	char       *shared_lib; // `library:`; NULL for built-ins
 	bool        is_spout;
 	uint32_t    parallelism;
 	gale_option *options;

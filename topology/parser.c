@@ -789,7 +789,7 @@ parse_component(parse_ctx *p, topo_full *t, const ynode *map, bool spout,
 	c->where        = map->at;
 	m->id           = map->at;
 	m->component    = map->at;
-	m->library      = map->at;
+	m->shared_lib      = map->at;
 
 	want_present(p, map, vals[CK_ID], label, "id");
 	const char *id = want_str(p, vals[CK_ID], label, "id");
@@ -824,8 +824,8 @@ parse_component(parse_ctx *p, topo_full *t, const ynode *map, bool spout,
 
 	const char *lib = want_str(p, vals[CK_LIBRARY], label, "library");
 	if (lib != NULL) {
-		m->library = vals[CK_LIBRARY]->at;
-		c->library = parse_strdup(p, lib);
+		m->shared_lib = vals[CK_LIBRARY]->at;
+		c->shared_lib = parse_strdup(p, lib);
 	}
 
 	const ynode *par = vals[CK_PARALLELISM];
@@ -1505,7 +1505,7 @@ gale_topology_destroy(gale_topology **tp)
 		gale_component_def *c = &t->pub.components[i];
 		free(c->id);
 		free(c->component);
-		free(c->library);
+		free(c->shared_lib);
 		for (size_t j = 0; j < c->noptions; j++) {
 			free(c->options[j].key);
 			free(c->options[j].value);

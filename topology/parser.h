@@ -22,7 +22,7 @@
 typedef struct gale_component_marks {
 	gale_where id;
 	gale_where component;
-	gale_where library;
+	gale_where shared_lib;
 } gale_component_marks;
 
 // Positions of a stream's parts, as above. fields has one entry per FIELDS

@@ -205,8 +205,8 @@ validate_resolve(validate_ctx *v, gale_topology *t, size_t i,
 		return;
 	}
 	char *path = NULL;
-	if (c->library != NULL) {
-		path = validate_library_path(t, c->library, libdir);
+	if (c->shared_lib != NULL) {
+		path = validate_library_path(t, c->shared_lib, libdir);
 		if (path == NULL) {
 			validate_error(v, NULL, "out of memory");
 			return;
@@ -224,12 +224,12 @@ validate_resolve(validate_ctx *v, gale_topology *t, size_t i,
 			}
 		}
 		const gale_where *at = &m->component;
-		if (c->library != NULL &&
+		if (c->shared_lib != NULL &&
 		    strncmp(err, "cannot load", strlen("cannot load")) == 0) {
-			at = &m->library;
+			at = &m->shared_lib;
 		}
 		const char *best = NULL;
-		if (c->library == NULL) {
+		if (c->shared_lib == NULL) {
 			gale_suggest s;
 			gale__suggest_init(&s, c->component);
 			for (const gale_builtin *b = gale__builtins;
@@ -241,7 +241,7 @@ validate_resolve(validate_ctx *v, gale_topology *t, size_t i,
 		if (best != NULL) {
 			validate_error(v, at, "%s '%s': %s; did you mean '%s'?",
 			    kind, c->id, err, best);
-		} else if (c->library == NULL) {
+		} else if (c->shared_lib == NULL) {
 			validate_error(v, at,
 			    "%s '%s': %s (a component from a shared library "
 			    "needs 'library:')",

@@ -198,7 +198,7 @@ gale_files_ship_read(
 	const char *file  = t->file != NULL ? t->file : "";
 	const char *slash = strrchr(file, '/');
 	for (size_t i = 0; i < t->ncomponents; i++) {
-		const char *lib = t->components[i].library;
+		const char *lib = t->components[i].shared_lib;
 		if (lib == NULL) {
 			continue;
 		}

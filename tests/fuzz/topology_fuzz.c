@@ -95,7 +95,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	// input names is not what is being tested here.
 	bool absolute = false;
 	for (size_t i = 0; i < t->ncomponents; i++) {
-		const char *lib = t->components[i].library;
+		const char *lib = t->components[i].shared_lib;
 		absolute        = absolute || (lib != NULL && lib[0] == '/');
 	}
 	if (!absolute) {

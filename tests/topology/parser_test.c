@@ -125,7 +125,7 @@ Test(parser, reads_every_key_into_the_model)
 	cr_expect_str_eq(s->id, "sentences");
 	cr_expect(s->is_spout);
 	cr_expect_str_eq(s->component, "fixed_lines");
-	cr_expect_str_eq(s->library, "./libx.so");
+	cr_expect_str_eq(s->shared_lib, "./libx.so");
 	cr_expect_eq(s->parallelism, 1);
 	cr_expect_eq(s->where.line, 8);
 	cr_expect_eq(s->where.col, 5);
@@ -140,7 +140,7 @@ Test(parser, reads_every_key_into_the_model)
 	const gale_component_def *b = &t->components[1];
 	cr_expect_str_eq(b->id, "count");
 	cr_expect(!b->is_spout);
-	cr_expect_null(b->library);
+	cr_expect_null(b->shared_lib);
 	cr_expect_eq(b->parallelism, 3);
 	cr_assert_eq(b->noptions, 2);
 	cr_expect_str_eq(b->options[0].key, "output");
@@ -165,8 +165,8 @@ Test(parser, reads_every_key_into_the_model)
 	cr_expect_eq(m->fields[0].line, 20);
 	cr_expect_eq(m->fields[0].col, 14);
 	const gale_component_marks *cm = gale__topology_component_marks(t, 0);
-	cr_expect_eq(cm->library.line, 10);
-	cr_expect_eq(cm->library.col, 14);
+	cr_expect_eq(cm->shared_lib.line, 10);
+	cr_expect_eq(cm->shared_lib.col, 14);
 
 	cr_expect_eq(t->nconfig, 11);
 	cr_expect_eq(gale_topology_config_i64(t, "topology.workers", 1), 2);
@@ -208,7 +208,7 @@ Test(parser, applies_defaults_for_what_is_not_written)
 	cr_expect_eq(t->nconfig, 0);
 	cr_expect_eq(t->components[0].parallelism, 1);
 	cr_expect_eq(t->components[0].noptions, 0);
-	cr_expect_null(t->components[0].library);
+	cr_expect_null(t->components[0].shared_lib);
 	cr_expect_str_eq(t->streams[0].stream, GALE_DEFAULT_STREAM);
 	cr_expect_eq(t->streams[0].grouping, GALE_GROUP_SHUFFLE);
 	cr_expect_eq(t->streams[0].nfields, 0);
