@@ -21,7 +21,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "runtime/text.h"
+#include "components/text.h"
 
 #define WC_SENTENCE_CAP GALE_SENTENCE_MAX
 #define WC_CHUNK_SENTENCES 65536

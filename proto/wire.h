@@ -15,8 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "runtime/gale.h"
-#include "runtime/metrics.h"
+#include "base/metrics.h"
+#include "gale.h"
 
 // ---------------------------------------------------------------------
 // Data plane: a batch of tuples, acker operations and markers for one task

@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "runtime/gale.h"
+#include "gale.h"
 
 typedef struct gale_ackbuf gale_ackbuf;
 

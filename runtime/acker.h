@@ -23,7 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "runtime/gale.h"
+#include "gale.h"
 
 // The number of buckets used when gale__acker_new is given 0.
 #define GALE_ACKER_BUCKETS 3

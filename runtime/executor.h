@@ -8,10 +8,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "runtime/metrics.h"
-#include "runtime/plan.h"
+#include "base/metrics.h"
 #include "runtime/transport.h"
 #include "topology/model.h"
+#include "topology/plan.h"
 
 // What the executors of one worker share. Transparent: the worker fills it
 // and the executors read it; the fields that change while running are

@@ -22,7 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "runtime/gale.h"
+#include "gale.h"
 
 // The number of buckets used when gale__pending_new is given 0.
 #define GALE_PENDING_BUCKETS 3

@@ -25,9 +25,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "runtime/gale.h"
-#include "runtime/plan.h"
+#include "gale.h"
 #include "topology/model.h"
+#include "topology/plan.h"
 
 typedef struct gale_router gale_router;
 

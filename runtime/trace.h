@@ -16,7 +16,7 @@
 #include <stdint.h>
 
 #include "proto/wire.h"
-#include "runtime/plan.h"
+#include "topology/plan.h"
 
 // True when root belongs to a sampled tree.
 bool gale__trace_sampled(uint64_t root);

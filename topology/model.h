@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "runtime/gale.h"
+#include "gale.h"
 
 #define GALE_DEFAULT_STREAM "default"
 #define GALE_ACKER_COMPONENT "__acker"
@@ -104,13 +104,25 @@ gale_err gale_topology_load(gale_topology **out, const char *path, gale_diag *d)
 // does not start with a component id and a dot) or COMPONENT.OPTION.
 gale_err gale_topology_set(gale_topology *t, const char *assignment, gale_diag *d);
 
+// How validation finds a component's ops: among the built-ins when library
+// is NULL, else in the shared library at that path. find returns GALE_OK and
+// sets *out, or an error with a one-line reason in err (errlen bytes).
+// builtin_name(i) names the i-th built-in, NULL past the last, for "did you
+// mean" suggestions. The validator calls both from the calling thread only.
+typedef struct gale_resolver {
+	gale_err (*find)(const char *library, const char *name,
+	    const gale_component **out, char *err, size_t errlen);
+	const char *(*builtin_name)(size_t i);
+} gale_resolver;
+
 // Resolves components (built-ins or shared libraries: relative paths taken
 // from the directory of t->file; with a libdir, a library is looked for
 // there by its path, then by its file name, where shipped libraries are)
 // and checks
 // everything a definition can get wrong. Adds every error to d; returns
 // GALE_OK when there was none.
-gale_err gale_topology_validate(gale_topology *t, const char *libdir, gale_diag *d);
+gale_err gale_topology_validate(gale_topology *t, const char *libdir,
+    const gale_resolver *r, gale_diag *d);
 
 void gale_topology_destroy(gale_topology **tp);
 

@@ -9,7 +9,7 @@
 
 gale_err
 gale_topology_from_spec(gale_topology **out, const gale_spec *spec,
-    const char *libdir, gale_diag *d)
+    const char *libdir, const gale_resolver *r, gale_diag *d)
 {
 	gale_topology *t    = NULL;
 	const char    *yaml = spec->yaml ? spec->yaml : "";
@@ -29,7 +29,7 @@ gale_topology_from_spec(gale_topology **out, const gale_spec *spec,
 		free(kv);
 	}
 	if (d->n > before ||
-	    gale_topology_validate(t, libdir, d) != GALE_OK) {
+	    gale_topology_validate(t, libdir, r, d) != GALE_OK) {
 		gale_topology_destroy(&t);
 		return GALE_EINVAL;
 	}

@@ -10,8 +10,8 @@
 // Parses spec->yaml (named spec->file_name in messages), applies its
 // overrides in order and validates the result, resolving relative library
 // paths against libdir when not NULL (else the file's directory). Adds
-// every error to d. On success sets *out (the caller destroys it).
+// every error to d. Components are found through r. On success sets *out (the caller destroys it).
 gale_err gale_topology_from_spec(gale_topology **out, const gale_spec *spec,
-    const char *libdir, gale_diag *d);
+    const char *libdir, const gale_resolver *r, gale_diag *d);
 
 #endif // GALE_TOPOLOGY_SPEC_H

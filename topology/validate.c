@@ -7,13 +7,13 @@
 // stream endpoints, cycles) is checked by the parser, so that one run of
 // `gale validate` reports those errors together.
 
+#include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "runtime/registry.h"
 #include "topology/model.h"
 #include "topology/parser.h"
 #include "topology/suggest.h"
@@ -26,8 +26,9 @@ typedef struct validate_entry {
 } validate_entry;
 
 typedef struct validate_ctx {
-	const char     *file;
-	gale_diag      *d;
+	const char          *file;
+	gale_diag           *d;
+	const gale_resolver *r;
 	validate_entry *byid; // components with an id, sorted by id
 	size_t          nbyid;
 	size_t      nerrors;
@@ -213,8 +214,8 @@ validate_resolve(validate_ctx *v, gale_topology *t, size_t i,
 		}
 	}
 	err[0]      = '\0';
-	gale_err rv = gale__registry_find(path, c->component, &found, err,
-	    sizeof(err));
+	gale_err rv =
+	    v->r->find(path, c->component, &found, err, sizeof(err));
 	if (rv != GALE_OK) {
 		// The reason quotes the file's own text (names, paths): keep
 		// the message on one line.
@@ -232,9 +233,10 @@ validate_resolve(validate_ctx *v, gale_topology *t, size_t i,
 		if (c->shared_lib == NULL) {
 			gale_suggest s;
 			gale__suggest_init(&s, c->component);
-			for (const gale_builtin *b = gale__builtins;
-			     b->name != NULL; b++) {
-				gale__suggest_add(&s, b->name);
+			const char *name;
+			for (size_t b = 0; (name = v->r->builtin_name(b)) != NULL;
+			     b++) {
+				gale__suggest_add(&s, name);
 			}
 			best = gale__suggest_best(&s);
 		}
@@ -327,11 +329,14 @@ validate_stream(validate_ctx *v, gale_topology *t, size_t k)
 }
 
 gale_err
-gale_topology_validate(gale_topology *t, const char *libdir, gale_diag *d)
+gale_topology_validate(gale_topology *t, const char *libdir,
+    const gale_resolver *r, gale_diag *d)
 {
+	assert(r != NULL && r->find != NULL && r->builtin_name != NULL);
 	validate_ctx v = {
 		.file = t->file != NULL ? t->file : "<input>",
 		.d    = d,
+		.r    = r,
 	};
 	for (size_t i = 0; i < t->ncomponents; i++) {
 		validate_resolve(&v, t, i, libdir);

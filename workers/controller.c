@@ -9,9 +9,9 @@
 #include <unistd.h>
 #include <zmq.h>
 
-#include "runtime/worker.h"
 #include "workers/controller.h"
 #include "workers/process.h"
+#include "workers/worker.h"
 
 // A worker that keeps dying is given up on after this many restarts.
 #define CONTROLLER_MAX_RESTARTS 50

@@ -16,9 +16,9 @@
 #include <sys/types.h>
 
 #include "proto/wire.h"
-#include "runtime/plan.h"
-#include "runtime/stats.h"
 #include "topology/model.h"
+#include "topology/plan.h"
+#include "workers/stats.h"
 
 typedef struct gale_controller gale_controller;
 

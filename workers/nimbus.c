@@ -31,11 +31,12 @@
 #include <unistd.h>
 #include <zmq.h>
 
-#include "runtime/plan.h"
-#include "runtime/stats.h"
+#include "topology/plan.h"
 #include "topology/spec.h"
 #include "workers/files.h"
 #include "workers/nimbus.h"
+#include "workers/registry.h"
+#include "workers/stats.h"
 
 #define NIMBUS_FRAMES_MAX 8
 #define NIMBUS_MSG_MAX (512 << 20)
@@ -328,7 +329,8 @@ topo_build(const gale_nimbus *n, nim_topo *t, char *err, size_t errlen)
 	snprintf(libdir, sizeof(libdir), "%s/libs/%s", n->data_dir, t->name);
 	gale_diag d;
 	gale_diag_init(&d);
-	gale_err rv = gale_topology_from_spec(&t->topo, &t->spec, libdir, &d);
+	gale_err rv = gale_topology_from_spec(
+	    &t->topo, &t->spec, libdir, gale__registry_resolver(), &d);
 	if (rv != GALE_OK) {
 		diag_join(&d, err, errlen);
 		if (err[0] == '\0') {

@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "runtime/gale.h"
+#include "gale.h"
 
 typedef struct gale_nimbus gale_nimbus;
 

@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "runtime/gale.h"
+#include "gale.h"
 
 // The path of the running gale binary, to start `gale worker` with.
 // Borrowed: a static buffer.

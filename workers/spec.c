@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "topology/spec.h"
+#include "workers/registry.h"
 #include "workers/spec.h"
 
 // Definition files larger than this are refused before they are read.
@@ -119,7 +120,8 @@ gale_spec_builder_load(
 	}
 	gale_diag d;
 	gale_diag_init(&d);
-	gale_err rv = gale_topology_from_spec(topo, &b->spec, NULL, &d);
+	gale_err rv = gale_topology_from_spec(
+	    topo, &b->spec, NULL, gale__registry_resolver(), &d);
 	for (size_t i = 0; i < d.n; i++) {
 		fprintf(stderr, "%s\n", d.lines[i]);
 	}

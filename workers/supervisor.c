@@ -14,11 +14,11 @@
 #include <unistd.h>
 #include <zmq.h>
 
-#include "runtime/worker.h"
 #include "workers/client.h"
 #include "workers/files.h"
 #include "workers/process.h"
 #include "workers/supervisor.h"
+#include "workers/worker.h"
 
 #define SUP_REPORT_MS 500
 // A report not answered in this long is given up on, and sent again.

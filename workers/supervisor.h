@@ -21,7 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "runtime/gale.h"
+#include "gale.h"
 
 typedef struct gale_supervisor gale_supervisor;
 

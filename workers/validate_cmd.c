@@ -12,6 +12,7 @@
 
 #include "topology/model.h"
 #include "workers/commands.h"
+#include "workers/registry.h"
 
 static void
 validate_usage(FILE *f)
@@ -38,7 +39,8 @@ validate_file(const char *path, char **sets, size_t nsets, const char *libdir)
 		}
 	}
 	if (rv == GALE_OK) {
-		rv = gale_topology_validate(t, libdir, &d);
+		rv = gale_topology_validate(
+		    t, libdir, gale__registry_resolver(), &d);
 	}
 	for (size_t i = 0; i < d.n; i++) {
 		fprintf(stderr, "%s\n", d.lines[i]);

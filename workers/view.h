@@ -17,8 +17,8 @@
 #include <stdio.h>
 #include <time.h>
 
-#include "runtime/gale.h"
-#include "runtime/stats.h"
+#include "gale.h"
+#include "workers/stats.h"
 
 // What a frame starts with on a terminal: cursor home. Each line then
 // clears its rest, and the frame ends by clearing below it.

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runtime/worker.h"
 #include "workers/commands.h"
+#include "workers/worker.h"
 
 int
 gale_cmd_worker(int argc, char **argv)

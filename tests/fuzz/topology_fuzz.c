@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "topology/model.h"
+#include "workers/registry.h"
 
 #define FUZZ_FILE "fuzz.yaml"
 
@@ -100,7 +101,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (!absolute) {
 		size_t before = d.n;
-		rv = gale_topology_validate(t, "/nonexistent-gale-fuzz", &d);
+		rv = gale_topology_validate(t, "/nonexistent-gale-fuzz",
+		    gale__registry_resolver(), &d);
 		FUZZ_CHECK((rv == GALE_OK) == (d.n == before));
 	}
 	fuzz_check_diag(&d);

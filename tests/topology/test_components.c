@@ -2,7 +2,7 @@
 // test_components.c - components for validation tests: they declare
 // streams and fields but call nothing, so any process can load them.
 
-#include "runtime/gale.h"
+#include "gale.h"
 
 static const char *const line_fields[]  = { "line", NULL };
 static const char *const words_fields[] = { "word", "count", NULL };

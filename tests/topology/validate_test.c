@@ -11,9 +11,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "runtime/registry.h"
 #include "tests/support/diag.h"
 #include "topology/model.h"
+#include "workers/registry.h"
+
+// Validates with the resolver the gale binary uses.
+static gale_err
+validate(gale_topology *t, const char *libdir, gale_diag *d)
+{
+	return gale_topology_validate(t, libdir, gale__registry_resolver(), d);
+}
 
 static gale_diag d;
 
@@ -77,7 +84,7 @@ parse(const char *fmt)
 Test(validate, resolves_components_from_an_absolute_library_path)
 {
 	gale_topology *t = parse(BASE);
-	cr_assert_eq(gale_topology_validate(t, NULL, &d), GALE_OK, "%s",
+	cr_assert_eq(validate(t, NULL, &d), GALE_OK, "%s",
 	    all_lines());
 	cr_expect_eq(d.n, 0);
 	cr_expect_not_null(t->components[0].spout);
@@ -100,7 +107,7 @@ Test(validate, resolves_components_from_an_absolute_library_path)
 	cr_expect_null(gale_component_fields(&t->components[1], "words"));
 
 	// Validating again resolves again, with the same result.
-	cr_expect_eq(gale_topology_validate(t, NULL, &d), GALE_OK);
+	cr_expect_eq(validate(t, NULL, &d), GALE_OK);
 	cr_expect_not_null(t->components[0].spout);
 	gale_topology_destroy(&t);
 }
@@ -122,14 +129,14 @@ Test(validate, resolves_relative_paths_against_the_files_directory)
 				   "    component: fake_spout\n"
 				   "    library: lib/libt.so\n";
 	gale_topology *t = parse_as(file, yaml);
-	cr_expect_eq(gale_topology_validate(t, NULL, &d), GALE_OK, "%s",
+	cr_expect_eq(validate(t, NULL, &d), GALE_OK, "%s",
 	    all_lines());
 	cr_expect_not_null(t->components[0].spout);
 	gale_topology_destroy(&t);
 
 	// The same text read from elsewhere finds no library there.
 	t = parse_as("elsewhere/t.yaml", yaml);
-	cr_expect_eq(gale_topology_validate(t, NULL, &d), GALE_EINVAL);
+	cr_expect_eq(validate(t, NULL, &d), GALE_EINVAL);
 	expect_msg("elsewhere/t.yaml:5:14: spout 'src': cannot load library "
 	           "'elsewhere/lib/libt.so'");
 	gale_topology_destroy(&t);
@@ -137,13 +144,13 @@ Test(validate, resolves_relative_paths_against_the_files_directory)
 	// A libdir replaces the file's directory.
 	gale_diag_fini(&d);
 	t = parse_as("elsewhere/t.yaml", yaml);
-	cr_expect_eq(gale_topology_validate(t, dir, &d), GALE_OK, "%s",
+	cr_expect_eq(validate(t, dir, &d), GALE_OK, "%s",
 	    all_lines());
 	gale_topology_destroy(&t);
 
 	// A file name without a directory means the current one.
 	t = parse_as("t.yaml", yaml);
-	cr_expect_eq(gale_topology_validate(t, NULL, &d), GALE_EINVAL);
+	cr_expect_eq(validate(t, NULL, &d), GALE_EINVAL);
 	expect_msg("t.yaml:5:14: spout 'src': cannot load library "
 	           "'./lib/libt.so'");
 	gale_topology_destroy(&t);
@@ -163,7 +170,7 @@ Test(validate, reports_a_missing_library_and_a_missing_symbol)
 				 "  - id: other\n"                    // 6
 				 "    component: fake_spout\n"        // 7
 				 "    library: /nonexistent/libx.so\n"); // 8
-	cr_expect_eq(gale_topology_validate(t, NULL, &d), GALE_EINVAL);
+	cr_expect_eq(validate(t, NULL, &d), GALE_EINVAL);
 	char want[512];
 	snprintf(want, sizeof(want),
 	    "t.yaml:4:16: spout 'src': library '%s' has no component "
@@ -188,7 +195,7 @@ Test(validate, keeps_messages_about_odd_names_on_one_line)
 				 "  - id: s2\n"
 				 "    component: \"fake\\nspout\"\n"
 				 "    library: %1$s\n");
-	cr_expect_eq(gale_topology_validate(t, NULL, &d), GALE_EINVAL);
+	cr_expect_eq(validate(t, NULL, &d), GALE_EINVAL);
 	cr_expect_eq(d.n, 2, "%s", all_lines());
 	expect_msg("t.yaml:5:14: spout 'src': cannot load library "
 	           "'/nonexistent/a?b?c.so'");
@@ -214,7 +221,7 @@ Test(validate, refuses_a_spout_under_bolts_and_a_bolt_under_spouts)
 				 "    library: %1$s\n"         // 9
 				 "streams:\n"
 				 "  - {from: src, to: b, grouping: {type: ALL}}\n");
-	cr_expect_eq(gale_topology_validate(t, NULL, &d), GALE_EINVAL);
+	cr_expect_eq(validate(t, NULL, &d), GALE_EINVAL);
 	expect_msg("t.yaml:4:16: spout 'src': 'fake_bolt' is a bolt; list it "
 	           "under 'bolts'");
 	expect_msg("t.yaml:8:16: bolt 'b': 'fake_spout' is a spout; list it "
@@ -235,7 +242,7 @@ Test(validate, refuses_exports_of_both_kinds_or_neither)
 				 "  - id: b\n"                   // 6
 				 "    component: fake_neither\n" // 7
 				 "    library: %1$s\n");
-	cr_expect_eq(gale_topology_validate(t, NULL, &d), GALE_EINVAL);
+	cr_expect_eq(validate(t, NULL, &d), GALE_EINVAL);
 	expect_msg("t.yaml:4:16: spout 'a': component 'fake_both' in");
 	expect_msg("must set exactly one of spout and bolt");
 	expect_msg("t.yaml:7:16: spout 'b': component 'fake_neither' in");
@@ -264,7 +271,7 @@ Test(validate, reports_an_undeclared_stream_listing_the_declared_ones)
 				 "  - from: sink\n"                // 26
 				 "    to: after\n"                 // 27
 				 "    grouping: {type: GLOBAL}\n");
-	cr_expect_eq(gale_topology_validate(t, NULL, &d), GALE_EINVAL);
+	cr_expect_eq(validate(t, NULL, &d), GALE_EINVAL);
 	expect_msg("t.yaml:19:13: stream 'src' -> 'split': 'src' declares no "
 	           "output stream 'lines' (it declares: default, words)");
 	expect_msg("t.yaml:26:5: stream 'sink' -> 'after': 'sink' declares "
@@ -297,7 +304,7 @@ Test(validate, reports_fields_arguments_that_are_not_declared)
 				 "    grouping:\n"                 // 27
 				 "      type: FIELDS\n"            // 28
 				 "      args: [line]\n");          // 29
-	cr_expect_eq(gale_topology_validate(t, NULL, &d), GALE_EINVAL);
+	cr_expect_eq(validate(t, NULL, &d), GALE_EINVAL);
 	expect_msg("t.yaml:18:20: stream 'src' -> 'split': FIELDS argument "
 	           "'wrd' is not a field of stream 'default' of 'src' "
 	           "(declared fields: line)");
@@ -315,7 +322,7 @@ Test(validate, reports_unknown_built_in_components)
 				 "spouts:\n"
 				 "  - id: src\n"
 				 "    component: no_such_component_anywhere\n");
-	cr_expect_eq(gale_topology_validate(t, NULL, &d), GALE_EINVAL);
+	cr_expect_eq(validate(t, NULL, &d), GALE_EINVAL);
 	expect_msg("t.yaml:4:16: spout 'src': unknown built-in component "
 	           "'no_such_component_anywhere' (a component from a shared "
 	           "library needs 'library:')");
@@ -345,7 +352,7 @@ Test(validate, reports_every_error_together)
 				 "  - from: src\n"                // 23
 				 "    to: c\n"                    // 24
 				 "    grouping: {type: FIELDS, args: [x]}\n"); // 25
-	cr_expect_eq(gale_topology_validate(t, NULL, &d), GALE_EINVAL);
+	cr_expect_eq(validate(t, NULL, &d), GALE_EINVAL);
 	expect_msg("t.yaml:8:16: bolt 'a': 'fake_spout' is a spout");
 	expect_msg("t.yaml:11:16: bolt 'b': library");
 	expect_msg("has no component 'fake_blot'");
@@ -385,7 +392,7 @@ Test(validate, resolves_built_in_components_and_their_fields)
 				 "FIELDS, args: [word]}}\n"
 				 "  - {from: count, to: sink, grouping: {type: "
 				 "FIELDS, args: [count, word]}}\n");
-	cr_assert_eq(gale_topology_validate(t, NULL, &d), GALE_OK, "%s",
+	cr_assert_eq(validate(t, NULL, &d), GALE_OK, "%s",
 	    all_lines());
 	static const char *const spouts[] = { "r", "f", "s", "c" };
 	for (size_t i = 0; i < 4; i++) {
@@ -424,7 +431,7 @@ Test(validate, suggests_the_built_in_meant)
 				 "  - {from: r, to: split, grouping: {type: SHUFFLE}}\n"
 				 "  - {from: r, to: count, grouping: {type: FIELDS, "
 				 "args: [word]}}\n"); // 9
-	cr_expect_eq(gale_topology_validate(t, NULL, &d), GALE_EINVAL);
+	cr_expect_eq(validate(t, NULL, &d), GALE_EINVAL);
 	expect_msg("t.yaml:5:28: bolt 'split': unknown built-in component "
 	           "'split_word'; did you mean 'split_words'?");
 	expect_msg("t.yaml:9:58: stream 'r' -> 'count': FIELDS argument "
@@ -455,7 +462,7 @@ Test(validate, finds_shipped_libraries_in_libdir_by_file_name)
 		    "    library: %s\n",
 		    paths[i]);
 		gale_topology *t = parse_as("t.yaml", yaml);
-		cr_expect_eq(gale_topology_validate(t, dir, &d), GALE_OK,
+		cr_expect_eq(validate(t, dir, &d), GALE_OK,
 		    "%s: %s", paths[i], all_lines());
 		gale_topology_destroy(&t);
 	}
@@ -466,7 +473,7 @@ Test(validate, finds_shipped_libraries_in_libdir_by_file_name)
 	                                      "    component: fake_spout\n"
 	                                      "    library: "
 	                                      "/nowhere/else/libshipped.so\n");
-	cr_expect_eq(gale_topology_validate(t, NULL, &d), GALE_EINVAL);
+	cr_expect_eq(validate(t, NULL, &d), GALE_EINVAL);
 	expect_msg("cannot load library '/nowhere/else/libshipped.so'");
 	gale_topology_destroy(&t);
 	unlink(link);

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "runtime/gale.h"
+#include "gale.h"
 
 static const char *const keys_fields[] = { "key", "seq", NULL };
 static const gale_stream_decl keys_outputs[] = {

@@ -1,0 +1,19 @@
+// SPDX-License-Identifier: MIT
+// builtins.c - the table of built-in components, by the names topologies
+// use.
+
+#include "components/bolts.h"
+#include "components/builtins.h"
+#include "components/spouts.h"
+
+const gale_builtin gale__builtins[] = {
+	{ "file_lines", &gale__spout_file_lines },
+	{ "socket_lines", &gale__spout_socket_lines },
+	{ "random_sentences", &gale__spout_random_sentences },
+	{ "const_spout", &gale__spout_const },
+	{ "split_words", &gale__bolt_split_words },
+	{ "word_count", &gale__bolt_word_count },
+	{ "id_bolt", &gale__bolt_id },
+	{ "null_bolt", &gale__bolt_null },
+	{ NULL, NULL },
+};

@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: MIT
+// spouts.h - the built-in spouts: file_lines, socket_lines,
+// random_sentences and const_spout.
+//
+// Each emits tuples of one field, `line`, on the default stream, and replays
+// a failed message with the same id and content, before anything new.
+// Bounded spouts declare themselves exhausted once, when their source
+// reaches its end; messages that fail after that are still replayed.
+
+#ifndef GALE_COMPONENTS_SPOUTS_H
+#define GALE_COMPONENTS_SPOUTS_H
+
+#include "components/text.h" // gale__random_sentence, used by benchmarks too
+#include "gale.h"
+
+// file_lines: one tuple per line of the file named by option `path`
+// (required), message id = the line's byte offset. Bounded.
+extern const gale_component gale__spout_file_lines;
+
+// socket_lines: one tuple per line read from a TCP line server at options
+// `host` (default 127.0.0.1) and `port` (required); reconnects with
+// backoff. Unbounded.
+extern const gale_component gale__spout_socket_lines;
+
+// random_sentences: sentence i of gale__random_sentence(seed, i), message
+// id i. Options `count` (0: unbounded, the default), `seed` (default 1),
+// `rate` (sentences per second, 0: as fast as possible, the default).
+extern const gale_component gale__spout_random_sentences;
+
+// const_spout: the line "the quick brown fox jumps over the lazy dog",
+// again and again. Options `count` (0: unbounded, the default) and `ack`
+// (default true; false emits untracked tuples).
+extern const gale_component gale__spout_const;
+
+#endif // GALE_COMPONENTS_SPOUTS_H

@@ -1,0 +1,715 @@
+// SPDX-License-Identifier: MIT
+// wordcount.c - counts per word, their part files and the merge.
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "components/wordcount.h"
+
+#define WC_PREFIX "#gale-wordcount "
+#define WC_BLOCK (64 * 1024)
+#define WC_INIT_CAP 1024
+#define WC_PATH_MAX 4096
+// A header is at most this long, so that reading only a header reads
+// little of a large part.
+#define WC_HEADER_MAX (sizeof(WC_PREFIX) + GALE_WC_RUN_ID_MAX + 40)
+
+typedef struct wc_entry {
+	const char *word; // NULL: the slot is empty
+	size_t      len;
+	uint64_t    hash;
+	int64_t     count;
+} wc_entry;
+
+// Words live in blocks that never move, so entries can point into them
+// while the slot array is rebuilt.
+typedef struct wc_block {
+	struct wc_block *next;
+	char             data[];
+} wc_block;
+
+struct gale_wc {
+	wc_entry *slots;
+	size_t    cap; // a power of two
+	size_t    n;
+	wc_block *blocks;
+	char     *cur;
+	size_t    left;
+};
+
+// ---------------------------------------------------------------------
+// Table
+// ---------------------------------------------------------------------
+
+static uint64_t
+wc_mix(uint64_t x)
+{
+	x ^= x >> 32;
+	x *= 0xd6e8feb86659fd93u;
+	x ^= x >> 32;
+	x *= 0xd6e8feb86659fd93u;
+	return x ^ (x >> 32);
+}
+
+static uint64_t
+wc_hash(const char *p, size_t len)
+{
+	uint64_t h = 0x9e3779b97f4a7c15u;
+	h ^= (uint64_t) len * 0xff51afd7ed558ccdu;
+	while (len >= 8) {
+		uint64_t x;
+		memcpy(&x, p, 8);
+		h = (h ^ wc_mix(x)) * 0x9fb21c651e98df25u;
+		p += 8;
+		len -= 8;
+	}
+	if (len > 0) {
+		uint64_t x = 0;
+		memcpy(&x, p, len);
+		h = (h ^ wc_mix(x ^ len)) * 0x9fb21c651e98df25u;
+	}
+	return wc_mix(h);
+}
+
+gale_err
+gale__wc_new(gale_wc **out)
+{
+	gale_wc *w = calloc(1, sizeof(*w));
+	if (w == NULL) {
+		return GALE_ENOMEM;
+	}
+	w->slots = calloc(WC_INIT_CAP, sizeof(wc_entry));
+	if (w->slots == NULL) {
+		free(w);
+		return GALE_ENOMEM;
+	}
+	w->cap = WC_INIT_CAP;
+	*out   = w;
+	return GALE_OK;
+}
+
+void
+gale__wc_destroy(gale_wc **wp)
+{
+	gale_wc *w = *wp;
+	if (w == NULL) {
+		return;
+	}
+	while (w->blocks != NULL) {
+		wc_block *b = w->blocks;
+		w->blocks   = b->next;
+		free(b);
+	}
+	free(w->slots);
+	free(w);
+	*wp = NULL;
+}
+
+static size_t
+wc_find(const gale_wc *w, const char *word, size_t len, uint64_t h)
+{
+	size_t mask = w->cap - 1;
+	for (size_t i = (size_t) h & mask;; i = (i + 1) & mask) {
+		const wc_entry *e = &w->slots[i];
+		if (e->word == NULL) {
+			return i;
+		}
+		if (e->hash == h && e->len == len &&
+		    (len == 0 || memcmp(e->word, word, len) == 0)) {
+			return i;
+		}
+	}
+}
+
+static gale_err
+wc_grow(gale_wc *w)
+{
+	if (w->cap > SIZE_MAX / 2 / sizeof(wc_entry)) {
+		return GALE_ENOMEM;
+	}
+	size_t    cap   = w->cap * 2;
+	wc_entry *slots = calloc(cap, sizeof(*slots));
+	if (slots == NULL) {
+		return GALE_ENOMEM;
+	}
+	for (size_t i = 0; i < w->cap; i++) {
+		const wc_entry *e = &w->slots[i];
+		if (e->word == NULL) {
+			continue;
+		}
+		size_t j = (size_t) e->hash & (cap - 1);
+		while (slots[j].word != NULL) {
+			j = (j + 1) & (cap - 1);
+		}
+		slots[j] = *e;
+	}
+	free(w->slots);
+	w->slots = slots;
+	w->cap   = cap;
+	return GALE_OK;
+}
+
+static const char *
+wc_copy(gale_wc *w, const char *word, size_t len)
+{
+	if (len == 0) {
+		return "";
+	}
+	if (w->left < len) {
+		size_t size = len > WC_BLOCK ? len : WC_BLOCK;
+		if (size > SIZE_MAX - sizeof(wc_block)) {
+			return NULL;
+		}
+		wc_block *b = malloc(sizeof(wc_block) + size);
+		if (b == NULL) {
+			return NULL;
+		}
+		b->next   = w->blocks;
+		w->blocks = b;
+		w->cur    = b->data;
+		w->left   = size;
+	}
+	char *p = w->cur;
+	memcpy(p, word, len);
+	w->cur += len;
+	w->left -= len;
+	return p;
+}
+
+static int64_t
+wc_saturating_add(int64_t a, int64_t b)
+{
+	int64_t r;
+	if (__builtin_add_overflow(a, b, &r)) {
+		return b > 0 ? INT64_MAX : INT64_MIN;
+	}
+	return r;
+}
+
+gale_err
+gale__wc_add(gale_wc *w, const char *word, size_t len, int64_t delta,
+    int64_t *count)
+{
+	// Keep the load under 70%, where linear probing stays short.
+	if ((w->n + 1) * 10 > w->cap * 7) {
+		gale_err rv = wc_grow(w);
+		if (rv != GALE_OK) {
+			return rv;
+		}
+	}
+	uint64_t  h = wc_hash(word, len);
+	wc_entry *e = &w->slots[wc_find(w, word, len, h)];
+	if (e->word == NULL) {
+		const char *copy = wc_copy(w, word, len);
+		if (copy == NULL) {
+			return GALE_ENOMEM;
+		}
+		e->word  = copy;
+		e->len   = len;
+		e->hash  = h;
+		e->count = 0;
+		w->n++;
+	}
+	e->count = wc_saturating_add(e->count, delta);
+	if (count != NULL) {
+		*count = e->count;
+	}
+	return GALE_OK;
+}
+
+int64_t
+gale__wc_get(const gale_wc *w, const char *word, size_t len)
+{
+	size_t i = wc_find(w, word, len, wc_hash(word, len));
+	return w->slots[i].word != NULL ? w->slots[i].count : 0;
+}
+
+size_t
+gale__wc_size(const gale_wc *w)
+{
+	return w->n;
+}
+
+bool
+gale__wc_iter(const gale_wc *w, size_t *cursor, const char **word,
+    size_t *len, int64_t *count)
+{
+	for (size_t i = *cursor; i < w->cap; i++) {
+		const wc_entry *e = &w->slots[i];
+		if (e->word != NULL) {
+			*word   = e->word;
+			*len    = e->len;
+			*count  = e->count;
+			*cursor = i + 1;
+			return true;
+		}
+	}
+	*cursor = w->cap;
+	return false;
+}
+
+// ---------------------------------------------------------------------
+// Files
+// ---------------------------------------------------------------------
+
+gale_err
+gale__wc_part_path(char *buf, size_t cap, const char *output, uint32_t index)
+{
+	int n = snprintf(buf, cap, "%s.part-%" PRIu32, output, index);
+	if (n < 0 || (size_t) n >= cap) {
+		return GALE_EINVAL;
+	}
+	return GALE_OK;
+}
+
+static int
+wc_compare(const void *a, const void *b)
+{
+	const wc_entry *x = *(const wc_entry *const *) a;
+	const wc_entry *y = *(const wc_entry *const *) b;
+	size_t          m = x->len < y->len ? x->len : y->len;
+	int             c = m > 0 ? memcmp(x->word, y->word, m) : 0;
+	if (c != 0) {
+		return c;
+	}
+	return (x->len > y->len) - (x->len < y->len);
+}
+
+// Writes header (unless NULL) and the entries of w, in the order of order
+// (or of the table when order is NULL), to path through a temporary file
+// renamed over it.
+static gale_err
+wc_write_atomic(const char *path, const char *header, const gale_wc *w,
+    const wc_entry *const *order, char *err, size_t errlen)
+{
+	char tmp[WC_PATH_MAX];
+	int  n = snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	if (n < 0 || (size_t) n >= sizeof(tmp)) {
+		snprintf(err, errlen, "'%s': path too long", path);
+		return GALE_EINVAL;
+	}
+	FILE *f = fopen(tmp, "we");
+	if (f == NULL) {
+		snprintf(err, errlen, "cannot create '%s': %s", tmp,
+		    strerror(errno));
+		return GALE_EIO;
+	}
+	setvbuf(f, NULL, _IOFBF, 64 * 1024);
+	if (header != NULL) {
+		fputs(header, f);
+	}
+	for (size_t i = 0; i < (order != NULL ? w->n : w->cap); i++) {
+		const wc_entry *e = order != NULL ? order[i] : &w->slots[i];
+		if (e->word == NULL) {
+			continue;
+		}
+		fwrite(e->word, 1, e->len, f);
+		fprintf(f, "\t%" PRId64 "\n", e->count);
+	}
+	int werr = ferror(f) ? errno : 0;
+	if (fclose(f) != 0 && werr == 0) {
+		werr = errno != 0 ? errno : EIO;
+	}
+	if (werr != 0) {
+		snprintf(err, errlen, "cannot write '%s': %s", tmp,
+		    strerror(werr));
+		unlink(tmp);
+		return GALE_EIO;
+	}
+	if (rename(tmp, path) != 0) {
+		snprintf(err, errlen, "cannot rename '%s' to '%s': %s", tmp,
+		    path, strerror(errno));
+		unlink(tmp);
+		return GALE_EIO;
+	}
+	return GALE_OK;
+}
+
+gale_err
+gale__wc_write_part(const gale_wc *w, const char *output, const char *run_id,
+    uint32_t index, uint32_t ntasks, bool final, char *err, size_t errlen)
+{
+	if (strlen(run_id) > GALE_WC_RUN_ID_MAX ||
+	    strchr(run_id, '\n') != NULL) {
+		snprintf(err, errlen,
+		    "run id '%s' cannot be written to a part file", run_id);
+		return GALE_EINVAL;
+	}
+	char path[WC_PATH_MAX];
+	if (gale__wc_part_path(path, sizeof(path), output, index) != GALE_OK) {
+		snprintf(err, errlen, "'%s': path too long", output);
+		return GALE_EINVAL;
+	}
+	char header[WC_HEADER_MAX];
+	snprintf(header, sizeof(header), WC_PREFIX "%s %" PRIu32 " %" PRIu32
+	    " %s\n", run_id, index, ntasks, final ? "final" : "partial");
+	return wc_write_atomic(path, header, w, NULL, err, errlen);
+}
+
+gale_err
+gale__wc_write_sorted(
+    const gale_wc *w, const char *path, char *err, size_t errlen)
+{
+	const wc_entry **order =
+	    malloc((w->n > 0 ? w->n : 1) * sizeof(*order));
+	if (order == NULL) {
+		snprintf(err, errlen, "'%s': out of memory", path);
+		return GALE_ENOMEM;
+	}
+	size_t k = 0;
+	for (size_t i = 0; i < w->cap; i++) {
+		if (w->slots[i].word != NULL) {
+			order[k++] = &w->slots[i];
+		}
+	}
+	qsort(order, k, sizeof(*order), wc_compare);
+	gale_err rv = wc_write_atomic(path, NULL, w, order, err, errlen);
+	free(order);
+	return rv;
+}
+
+// Parses a decimal number of at most max, digits only.
+static bool
+wc_parse_u64(const char *p, size_t len, uint64_t max, uint64_t *out)
+{
+	if (len == 0 || len > 20) {
+		return false;
+	}
+	uint64_t x = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (p[i] < '0' || p[i] > '9') {
+			return false;
+		}
+		uint64_t d = (uint64_t) (p[i] - '0');
+		if (x > (max - d) / 10) {
+			return false;
+		}
+		x = x * 10 + d;
+	}
+	*out = x;
+	return true;
+}
+
+// Parses the header line s[0, len) (without its newline).
+static bool
+wc_parse_header(const char *s, size_t len, gale_wc_header *h)
+{
+	size_t plen = sizeof(WC_PREFIX) - 1;
+	if (len < plen || memcmp(s, WC_PREFIX, plen) != 0) {
+		return false;
+	}
+	// The run id may be empty or hold spaces: the three fields after it
+	// are taken from the right.
+	const char *end = s + len;
+	const char *field[3];
+	size_t      flen[3];
+	for (int k = 2; k >= 0; k--) {
+		const char *sp =
+		    memrchr(s + plen, ' ', (size_t) (end - s) - plen);
+		if (sp == NULL) {
+			return false;
+		}
+		field[k] = sp + 1;
+		flen[k]  = (size_t) (end - sp - 1);
+		end      = sp;
+	}
+	size_t rlen = (size_t) (end - s) - plen;
+	if (rlen > GALE_WC_RUN_ID_MAX) {
+		return false;
+	}
+	uint64_t index, ntasks;
+	if (!wc_parse_u64(field[0], flen[0], UINT32_MAX, &index) ||
+	    !wc_parse_u64(field[1], flen[1], UINT32_MAX, &ntasks) ||
+	    ntasks == 0 || index >= ntasks) {
+		return false;
+	}
+	if (flen[2] == 5 && memcmp(field[2], "final", 5) == 0) {
+		h->final = true;
+	} else if (flen[2] == 7 && memcmp(field[2], "partial", 7) == 0) {
+		h->final = false;
+	} else {
+		return false;
+	}
+	memcpy(h->run_id, s + plen, rlen);
+	h->run_id[rlen] = '\0';
+	h->index        = (uint32_t) index;
+	h->ntasks       = (uint32_t) ntasks;
+	return true;
+}
+
+// Reads path, or only its first max bytes; *buf is malloc'ed.
+static gale_err
+wc_read_file(const char *path, size_t max, char **buf, size_t *len,
+    char *err, size_t errlen)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		int e = errno;
+		snprintf(err, errlen, "cannot open '%s': %s", path,
+		    strerror(e));
+		return e == ENOENT ? GALE_ENOENT : GALE_EIO;
+	}
+	struct stat st;
+	if (fstat(fd, &st) != 0) {
+		snprintf(err, errlen, "cannot stat '%s': %s", path,
+		    strerror(errno));
+		close(fd);
+		return GALE_EIO;
+	}
+	size_t want = (size_t) st.st_size < max ? (size_t) st.st_size : max;
+	char  *p    = malloc(want + 1);
+	if (p == NULL) {
+		snprintf(err, errlen, "'%s': out of memory", path);
+		close(fd);
+		return GALE_ENOMEM;
+	}
+	size_t have = 0;
+	while (have < want) {
+		ssize_t n = read(fd, p + have, want - have);
+		if (n < 0 && errno == EINTR) {
+			continue;
+		}
+		if (n < 0) {
+			snprintf(err, errlen, "cannot read '%s': %s", path,
+			    strerror(errno));
+			free(p);
+			close(fd);
+			return GALE_EIO;
+		}
+		if (n == 0) {
+			break;
+		}
+		have += (size_t) n;
+	}
+	close(fd);
+	*buf = p;
+	*len = have;
+	return GALE_OK;
+}
+
+gale_err
+gale__wc_read_part(gale_wc *w, const char *path, gale_wc_header *h,
+    char *err, size_t errlen)
+{
+	char    *buf;
+	size_t   len;
+	gale_err rv = wc_read_file(
+	    path, w != NULL ? SIZE_MAX - 1 : WC_HEADER_MAX, &buf, &len, err,
+	    errlen);
+	if (rv != GALE_OK) {
+		return rv;
+	}
+	const char *nl = memchr(buf, '\n', len);
+	if (nl == NULL || !wc_parse_header(buf, (size_t) (nl - buf), h)) {
+		snprintf(err, errlen,
+		    "%s:1: not a word count part file (expected '" WC_PREFIX
+		    "RUN INDEX NTASKS partial|final')",
+		    path);
+		free(buf);
+		return GALE_EPROTO;
+	}
+	const char *p = nl + 1, *end = buf + len;
+	for (size_t line = 2; w != NULL && p < end; line++) {
+		nl = memchr(p, '\n', (size_t) (end - p));
+		if (nl == NULL) {
+			snprintf(err, errlen, "%s:%zu: truncated line", path,
+			    line);
+			rv = GALE_EPROTO;
+			break;
+		}
+		const char *tab = memrchr(p, '\t', (size_t) (nl - p));
+		uint64_t    count;
+		if (tab == NULL ||
+		    !wc_parse_u64(tab + 1, (size_t) (nl - tab - 1), INT64_MAX,
+		        &count)) {
+			snprintf(err, errlen,
+			    "%s:%zu: expected 'WORD<TAB>COUNT'", path, line);
+			rv = GALE_EPROTO;
+			break;
+		}
+		rv = gale__wc_add(w, p, (size_t) (tab - p), (int64_t) count,
+		    NULL);
+		if (rv != GALE_OK) {
+			snprintf(err, errlen, "%s: out of memory", path);
+			break;
+		}
+		p = nl + 1;
+	}
+	free(buf);
+	return rv;
+}
+
+gale_err
+gale__wc_restore(gale_wc *w, const char *output, const char *run_id,
+    uint32_t index, uint32_t ntasks, bool *restored, char *err,
+    size_t errlen)
+{
+	*restored = false;
+	char path[WC_PATH_MAX];
+	if (gale__wc_part_path(path, sizeof(path), output, index) != GALE_OK) {
+		snprintf(err, errlen, "'%s': path too long", output);
+		return GALE_EINVAL;
+	}
+	gale_wc_header h;
+	gale_err       rv = gale__wc_read_part(NULL, path, &h, err, errlen);
+	if (rv == GALE_ENOENT) {
+		return GALE_OK;
+	}
+	if (rv != GALE_OK) {
+		return rv;
+	}
+	if (strcmp(h.run_id, run_id) != 0) {
+		if (unlink(path) != 0 && errno != ENOENT) {
+			snprintf(err, errlen, "cannot remove stale '%s': %s",
+			    path, strerror(errno));
+			return GALE_EIO;
+		}
+		return GALE_OK;
+	}
+	if (h.index != index || h.ntasks != ntasks) {
+		snprintf(err, errlen,
+		    "%s: written by task %" PRIu32 " of %" PRIu32
+		    " of this run, not by task %" PRIu32 " of %" PRIu32,
+		    path, h.index, h.ntasks, index, ntasks);
+		return GALE_EPROTO;
+	}
+	rv = gale__wc_read_part(w, path, &h, err, errlen);
+	if (rv != GALE_OK) {
+		return rv;
+	}
+	*restored = true;
+	return GALE_OK;
+}
+
+// True when part index of output is the final part of run_id of ntasks.
+static gale_err
+wc_part_ready(const char *path, const char *run_id, uint32_t index,
+    uint32_t ntasks, bool *ready, char *err, size_t errlen)
+{
+	gale_wc_header h;
+	gale_err       rv = gale__wc_read_part(NULL, path, &h, err, errlen);
+	*ready            = false;
+	if (rv == GALE_ENOENT) {
+		return GALE_OK;
+	}
+	if (rv != GALE_OK) {
+		return rv;
+	}
+	*ready = strcmp(h.run_id, run_id) == 0 && h.index == index &&
+	    h.ntasks == ntasks && h.final;
+	return GALE_OK;
+}
+
+gale_err
+gale__wc_merge(const char *output, const char *run_id, uint32_t ntasks,
+    bool *merged, char *err, size_t errlen)
+{
+	*merged = false;
+	char path[WC_PATH_MAX];
+	for (uint32_t i = 0; i < ntasks; i++) {
+		if (gale__wc_part_path(path, sizeof(path), output, i) !=
+		    GALE_OK) {
+			snprintf(err, errlen, "'%s': path too long", output);
+			return GALE_EINVAL;
+		}
+		bool     ready;
+		gale_err rv = wc_part_ready(
+		    path, run_id, i, ntasks, &ready, err, errlen);
+		if (rv != GALE_OK || !ready) {
+			return rv;
+		}
+	}
+	gale_wc *all;
+	if (gale__wc_new(&all) != GALE_OK) {
+		snprintf(err, errlen, "'%s': out of memory", output);
+		return GALE_ENOMEM;
+	}
+	gale_err rv = GALE_OK;
+	for (uint32_t i = 0; i < ntasks && rv == GALE_OK; i++) {
+		gale_wc_header h;
+		gale__wc_part_path(path, sizeof(path), output, i);
+		rv = gale__wc_read_part(all, path, &h, err, errlen);
+	}
+	if (rv == GALE_OK) {
+		rv = gale__wc_write_sorted(all, output, err, errlen);
+	}
+	gale__wc_destroy(&all);
+	if (rv != GALE_OK) {
+		return rv;
+	}
+	for (uint32_t i = 0; i < ntasks; i++) {
+		gale__wc_part_path(path, sizeof(path), output, i);
+		unlink(path);
+	}
+	*merged = true;
+	return GALE_OK;
+}
+
+// Takes an exclusive flock on path, created when needed. The file may be
+// removed by the holder before it lets go; a lock taken on a file that is
+// no longer at path locks nothing, so it is taken again.
+static gale_err
+wc_lock(const char *path, int *fdp, char *err, size_t errlen)
+{
+	for (;;) {
+		int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+		if (fd < 0) {
+			snprintf(err, errlen, "cannot open '%s': %s", path,
+			    strerror(errno));
+			return GALE_EIO;
+		}
+		int r;
+		do {
+			r = flock(fd, LOCK_EX);
+		} while (r != 0 && errno == EINTR);
+		if (r != 0) {
+			snprintf(err, errlen, "cannot lock '%s': %s", path,
+			    strerror(errno));
+			close(fd);
+			return GALE_EIO;
+		}
+		struct stat held, now;
+		if (fstat(fd, &held) == 0 && stat(path, &now) == 0 &&
+		    held.st_dev == now.st_dev && held.st_ino == now.st_ino) {
+			*fdp = fd;
+			return GALE_OK;
+		}
+		close(fd);
+	}
+}
+
+gale_err
+gale__wc_finish(const gale_wc *w, const char *output, const char *run_id,
+    uint32_t index, uint32_t ntasks, bool *merged, char *err, size_t errlen)
+{
+	*merged     = false;
+	gale_err rv = gale__wc_write_part(
+	    w, output, run_id, index, ntasks, true, err, errlen);
+	if (rv != GALE_OK) {
+		return rv;
+	}
+	char lock[WC_PATH_MAX];
+	int  n = snprintf(lock, sizeof(lock), "%s.lock", output);
+	if (n < 0 || (size_t) n >= sizeof(lock)) {
+		snprintf(err, errlen, "'%s': path too long", output);
+		return GALE_EINVAL;
+	}
+	int fd;
+	rv = wc_lock(lock, &fd, err, errlen);
+	if (rv != GALE_OK) {
+		return rv;
+	}
+	rv = gale__wc_merge(output, run_id, ntasks, merged, err, errlen);
+	if (rv == GALE_OK && *merged) {
+		unlink(lock);
+	}
+	close(fd);
+	return rv;
+}

@@ -1,0 +1,292 @@
+// SPDX-License-Identifier: MIT
+// gale.h - the public interface for writing spouts and bolts.
+//
+// This is the only header a component library includes. A component is a
+// const ops table; the runtime allocates `.size` zeroed bytes of private
+// state for each task and passes them as `self` to every callback. All
+// callbacks of one task run on that task's executor thread, one at a time.
+
+#ifndef GALE_H
+#define GALE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+// Marks the functions the gale binary exports to component libraries. gale
+// is built with hidden visibility: only what this header declares is
+// visible to a library loaded with `library:`.
+#define GALE_EXPORT __attribute__((visibility("default")))
+
+typedef enum {
+	GALE_OK = 0,
+	GALE_ENOMEM, // out of memory
+	GALE_EINVAL, // invalid argument or input
+	GALE_ENOENT, // no such thing (file, component, field, topology)
+	GALE_EEXIST, // already exists
+	GALE_ECLOSED, // the object or the topology is shutting down
+	GALE_ETIMEDOUT, // the operation did not finish in time
+	GALE_EPROTO, // a malformed message
+	GALE_EIO, // an operating system call failed
+	GALE_EAGAIN, // try again later
+	GALE_EUNREACH, // the peer could not be reached
+} gale_err;
+
+// Returns a static, human readable description of err.
+GALE_EXPORT const char *gale_strerror(gale_err err);
+
+// ---------------------------------------------------------------------
+// Values
+// ---------------------------------------------------------------------
+
+typedef enum {
+	GALE_STR = 1,
+	GALE_I64,
+	GALE_F64,
+	GALE_BYTES,
+	GALE_BOOL,
+} gale_type;
+
+// A typed value. Strings and bytes are borrowed views, not NUL-terminated.
+typedef struct gale_value {
+	gale_type type;
+	union {
+		struct {
+			const char *ptr;
+			size_t      len;
+		} s; // GALE_STR and GALE_BYTES
+		int64_t i64;
+		double  f64;
+		bool    b;
+	} u;
+} gale_value;
+
+static inline gale_value
+gale_str(const char *ptr, size_t len)
+{
+	gale_value v = { .type = GALE_STR };
+	v.u.s.ptr    = ptr;
+	v.u.s.len    = len;
+	return v;
+}
+
+static inline gale_value
+gale_cstr(const char *s)
+{
+	return gale_str(s, strlen(s));
+}
+
+static inline gale_value
+gale_bytes(const void *ptr, size_t len)
+{
+	gale_value v = { .type = GALE_BYTES };
+	v.u.s.ptr    = (const char *) ptr;
+	v.u.s.len    = len;
+	return v;
+}
+
+static inline gale_value
+gale_i64(int64_t x)
+{
+	gale_value v = { .type = GALE_I64 };
+	v.u.i64      = x;
+	return v;
+}
+
+static inline gale_value
+gale_f64(double x)
+{
+	gale_value v = { .type = GALE_F64 };
+	v.u.f64      = x;
+	return v;
+}
+
+static inline gale_value
+gale_bool(bool x)
+{
+	gale_value v = { .type = GALE_BOOL };
+	v.u.b        = x;
+	return v;
+}
+
+// ---------------------------------------------------------------------
+// Output declarations
+// ---------------------------------------------------------------------
+
+// One output stream and its field names. A component lists its streams in
+// an array closed by an entry whose stream is NULL. A stream named NULL in
+// an emit call, or "default", is the default stream.
+typedef struct gale_stream_decl {
+	const char        *stream;
+	const char *const *fields; // closed by NULL
+} gale_stream_decl;
+
+// ---------------------------------------------------------------------
+// Tuples received by a bolt
+// ---------------------------------------------------------------------
+
+typedef struct gale_tuple gale_tuple;
+
+// The number of values in t.
+GALE_EXPORT size_t gale_tuple_size(const gale_tuple *t);
+
+// The value at index i, or NULL when i is out of range. The value and the
+// bytes it points to are borrowed: caller must not free them, and they are
+// valid only until the execute callback that received t returns.
+GALE_EXPORT const gale_value *gale_tuple_get(const gale_tuple *t, size_t i);
+
+// The value of the field named name, or NULL when the source component did
+// not declare such a field on the tuple's stream. Borrowed as above.
+GALE_EXPORT const gale_value *gale_tuple_field(
+    const gale_tuple *t, const char *name);
+
+// The stream the tuple arrived on ("default" for the default stream).
+GALE_EXPORT const char *gale_tuple_stream(const gale_tuple *t);
+
+// The id of the component and the task that emitted t.
+GALE_EXPORT const char *gale_tuple_source(const gale_tuple *t);
+GALE_EXPORT uint32_t    gale_tuple_source_task(const gale_tuple *t);
+
+// ---------------------------------------------------------------------
+// Context: who a task is and the options it was given
+// ---------------------------------------------------------------------
+
+typedef struct gale_context gale_context;
+
+GALE_EXPORT const char *gale_context_topology(const gale_context *ctx);
+GALE_EXPORT const char *gale_context_component(const gale_context *ctx);
+GALE_EXPORT uint32_t    gale_context_task(const gale_context *ctx);
+// The task's index among the tasks of its component, 0 to ntasks - 1.
+GALE_EXPORT uint32_t gale_context_index(const gale_context *ctx);
+GALE_EXPORT uint32_t gale_context_ntasks(const gale_context *ctx);
+// The task ids of the component named id: *first, *first + 1, ... The
+// count, or 0 when there is no such component. For gale_emit_direct.
+GALE_EXPORT uint32_t gale_context_component_tasks(
+    const gale_context *ctx, const char *id, uint32_t *first);
+// A string that names this run of the topology, the same in every worker
+// and across worker restarts; a new submission gets a new one. Borrowed.
+GALE_EXPORT const char *gale_context_run_id(const gale_context *ctx);
+
+// The option as written in the topology file (after --set overrides), or
+// NULL when it was not given. Borrowed: caller must not free it.
+GALE_EXPORT const char *gale_context_option(
+    const gale_context *ctx, const char *name);
+// Typed options. A missing option yields def; one that does not parse as the
+// type makes open/prepare fail with a message naming it (see
+// gale_context_error).
+GALE_EXPORT int64_t gale_context_option_i64(
+    const gale_context *ctx, const char *name, int64_t def);
+GALE_EXPORT double gale_context_option_f64(
+    const gale_context *ctx, const char *name, double def);
+GALE_EXPORT bool gale_context_option_bool(
+    const gale_context *ctx, const char *name, bool def);
+
+// Records an error message for the task. open/prepare returning an error
+// make the runtime print it, prefixed with the component and task.
+GALE_EXPORT void gale_context_error(gale_context *ctx, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+// Nanoseconds on a monotonic clock.
+GALE_EXPORT uint64_t gale_now_ns(void);
+
+// ---------------------------------------------------------------------
+// Collector: emitting, acking, failing
+// ---------------------------------------------------------------------
+
+typedef struct gale_collector gale_collector;
+
+// All emit functions copy the values (and the bytes they point to) before
+// they return, so the caller keeps ownership of them. An emit may block
+// while downstream queues are full (backpressure). Errors: GALE_EINVAL for
+// an undeclared stream or a wrong number of values, GALE_ECLOSED when the
+// topology is shutting down.
+
+// Spout: emits a tracked tuple. msg_id names the message to the spout's ack
+// and fail callbacks; it must be unique among the spout's pending messages.
+// Emitting again with the id of a message whose fail was called counts as
+// a replay.
+GALE_EXPORT gale_err gale_spout_emit(gale_collector *c, const char *stream,
+    const gale_value *values, size_t n, uint64_t msg_id);
+
+// Spout: emits a tuple that is not tracked: no ack or fail will follow.
+GALE_EXPORT gale_err gale_spout_emit_untracked(
+    gale_collector *c, const char *stream, const gale_value *values, size_t n);
+
+// Spout: declares that the spout will emit no more new messages (a bounded
+// source reached its end). Replays of failed messages may still follow.
+// Once the spout is exhausted and none of its trees is pending, it is done.
+GALE_EXPORT void gale_spout_exhausted(gale_collector *c);
+
+// Bolt: emits a tuple anchored to the given input tuples (none: unanchored,
+// not tracked).
+GALE_EXPORT gale_err gale_emit(gale_collector *c, const char *stream,
+    const gale_value *values, size_t n, const gale_tuple *const *anchors,
+    size_t nanchors);
+
+// Bolt: as gale_emit, to one named task of a DIRECT-grouped subscriber.
+GALE_EXPORT gale_err gale_emit_direct(gale_collector *c, uint32_t task,
+    const char *stream, const gale_value *values, size_t n,
+    const gale_tuple *const *anchors, size_t nanchors);
+
+// Bolt: acks or fails an input tuple, during the execute call that received
+// it. A tuple neither acked nor failed when execute returns is acked.
+// Acking or failing a tuple twice has no further effect.
+GALE_EXPORT void gale_ack(gale_collector *c, const gale_tuple *t);
+GALE_EXPORT void gale_fail(gale_collector *c, const gale_tuple *t);
+
+// ---------------------------------------------------------------------
+// Components
+// ---------------------------------------------------------------------
+
+typedef struct gale_spout_ops {
+	size_t                  size; // bytes of private state per task
+	const gale_stream_decl *outputs; // the streams it emits
+	// Called once before anything else. An error stops the task.
+	gale_err (*open)(void *self, gale_context *ctx);
+	// Called repeatedly while the topology is active and fewer than
+	// topology.max.spout.pending trees are pending; emits zero or more
+	// tuples. Should not block for long.
+	void (*next_tuple)(void *self, gale_collector *c);
+	// The tree of msg_id completed, or failed (or timed out). Optional.
+	void (*ack)(void *self, uint64_t msg_id);
+	void (*fail)(void *self, uint64_t msg_id);
+	// Called once at the end, also when open failed. Optional.
+	void (*close)(void *self);
+} gale_spout_ops;
+
+typedef struct gale_bolt_ops {
+	size_t                  size;
+	const gale_stream_decl *outputs; // may be NULL: emits nothing
+	gale_err (*prepare)(void *self, gale_context *ctx);
+	void (*execute)(void *self, const gale_tuple *t, gale_collector *c);
+	// Called once when every upstream task has finished (or at shutdown);
+	// may emit final tuples, unanchored. Optional.
+	void (*cleanup)(void *self, gale_collector *c);
+	// Optional, for bolts whose state must survive their process. When
+	// set, the executor holds back the acks of executed tuples and calls
+	// checkpoint at most every checkpoint_ms milliseconds (and before
+	// cleanup); the held acks leave only after it returns GALE_OK, so
+	// every acked tuple's effect is durable. An error keeps them held
+	// until the next attempt.
+	gale_err (*checkpoint)(void *self);
+	uint32_t checkpoint_ms;
+} gale_bolt_ops;
+
+// What a component library exports, one per component, under the symbol
+// named by the topology's `component:` key. Exactly one of spout and bolt
+// is set.
+typedef struct gale_component {
+	const gale_spout_ops *spout;
+	const gale_bolt_ops  *bolt;
+} gale_component;
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif // GALE_H

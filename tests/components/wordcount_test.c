@@ -1,0 +1,526 @@
+// SPDX-License-Identifier: MIT
+// wordcount_test.c - tests of the word count table, part files and merge.
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "components/wordcount.h"
+
+static char tmpdir[64];
+static char output[128];
+static char err[512];
+
+static void
+setup(void)
+{
+	strcpy(tmpdir, "/tmp/gale-wc-XXXXXX");
+	cr_assert_not_null(mkdtemp(tmpdir));
+	snprintf(output, sizeof(output), "%s/counts.tsv", tmpdir);
+	err[0] = '\0';
+}
+
+static void
+teardown(void)
+{
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	cr_assert_eq(system(cmd), 0);
+}
+
+TestSuite(wordcount, .init = setup, .fini = teardown);
+
+static bool
+file_exists(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0;
+}
+
+// The whole content of path (malloc'ed), or NULL when it does not exist.
+static char *
+slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (f == NULL) {
+		return NULL;
+	}
+	char  *buf = NULL;
+	size_t cap = 0;
+	*len       = 0;
+	for (;;) {
+		if (*len == cap) {
+			cap = cap ? cap * 2 : 4096;
+			buf = realloc(buf, cap);
+			cr_assert_not_null(buf);
+		}
+		size_t n = fread(buf + *len, 1, cap - *len, f);
+		if (n == 0) {
+			break;
+		}
+		*len += n;
+	}
+	fclose(f);
+	return buf;
+}
+
+static void
+spit(const char *path, const void *data, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+	cr_assert_not_null(f);
+	cr_assert_eq(fwrite(data, 1, len, f), len);
+	cr_assert_eq(fclose(f), 0);
+}
+
+static void
+part_path(char *buf, uint32_t index)
+{
+	cr_assert_eq(gale__wc_part_path(buf, 256, output, index), GALE_OK);
+}
+
+// A word with n, written so that the words of different n differ.
+static size_t
+make_word(char *buf, size_t n)
+{
+	return (size_t) sprintf(buf, "w%zx", n * 2654435761u % 1000003u);
+}
+
+static void
+add(gale_wc *w, const char *word, size_t len, int64_t delta)
+{
+	cr_assert_eq(gale__wc_add(w, word, len, delta, NULL), GALE_OK);
+}
+
+Test(wordcount, table_counts_many_words_across_growth)
+{
+	gale_wc *w;
+	cr_assert_eq(gale__wc_new(&w), GALE_OK);
+	enum { N = 100000 };
+	char buf[32];
+	// Word i is added i % 5 + 1 times, interleaved across rounds.
+	for (int round = 0; round < 5; round++) {
+		for (size_t i = 0; i < N; i++) {
+			if ((size_t) round <= i % 5) {
+				int64_t c;
+				size_t  len = make_word(buf, i);
+				cr_assert_eq(gale__wc_add(w, buf, len, 1, &c),
+				    GALE_OK);
+				cr_assert_eq(c, round + 1);
+			}
+		}
+	}
+	cr_assert_eq(gale__wc_size(w), N);
+	for (size_t i = 0; i < N; i++) {
+		size_t len = make_word(buf, i);
+		cr_assert_eq(gale__wc_get(w, buf, len), (int64_t) (i % 5 + 1));
+	}
+	cr_assert_eq(gale__wc_get(w, "absent", 6), 0);
+	// The walk visits each word once, with its count.
+	size_t      cursor = 0, seen = 0, wlen;
+	const char *word;
+	int64_t     count, sum = 0;
+	while (gale__wc_iter(w, &cursor, &word, &wlen, &count)) {
+		cr_assert_eq(count, gale__wc_get(w, word, wlen));
+		seen++;
+		sum += count;
+	}
+	cr_assert_eq(seen, N);
+	cr_assert_eq(sum, (int64_t) N / 5 * (1 + 2 + 3 + 4 + 5));
+	gale__wc_destroy(&w);
+	cr_assert_null(w);
+	gale__wc_destroy(&w);
+}
+
+Test(wordcount, table_keeps_any_bytes_and_long_words)
+{
+	gale_wc *w;
+	cr_assert_eq(gale__wc_new(&w), GALE_OK);
+	size_t big = 200 * 1024;
+	char  *long_word = malloc(big);
+	cr_assert_not_null(long_word);
+	memset(long_word, 'z', big);
+	add(w, long_word, big, 2);
+	add(w, "a\0b", 3, 1);
+	add(w, "a", 1, 7);
+	add(w, "", 0, 3);
+	add(w, "\xff\xfe", 2, 1);
+	long_word[big - 1] = 'y';
+	add(w, long_word, big, 5);
+	cr_assert_eq(gale__wc_size(w), 6);
+	cr_assert_eq(gale__wc_get(w, "a\0b", 3), 1);
+	cr_assert_eq(gale__wc_get(w, "a\0c", 3), 0);
+	cr_assert_eq(gale__wc_get(w, "a", 1), 7);
+	cr_assert_eq(gale__wc_get(w, "", 0), 3);
+	cr_assert_eq(gale__wc_get(w, long_word, big), 5);
+	long_word[big - 1] = 'z';
+	cr_assert_eq(gale__wc_get(w, long_word, big), 2);
+	free(long_word);
+	gale__wc_destroy(&w);
+}
+
+Test(wordcount, table_counts_saturate)
+{
+	gale_wc *w;
+	cr_assert_eq(gale__wc_new(&w), GALE_OK);
+	int64_t c;
+	add(w, "x", 1, INT64_MAX - 1);
+	cr_assert_eq(gale__wc_add(w, "x", 1, 5, &c), GALE_OK);
+	cr_assert_eq(c, INT64_MAX);
+	gale__wc_destroy(&w);
+}
+
+Test(wordcount, part_round_trips_words_and_header)
+{
+	gale_wc *w;
+	cr_assert_eq(gale__wc_new(&w), GALE_OK);
+	static const struct {
+		const char *word;
+		size_t      len;
+		int64_t     count;
+	} words[] = {
+		{ "plain", 5, 3 },
+		{ "nul\0inside", 10, 12 },
+		{ "\xc3\xa9t\xc3\xa9", 6, 1 },
+		{ "\xff", 1, 9000000000 },
+		{ "tab\there", 8, 2 },
+	};
+	size_t nwords = sizeof(words) / sizeof(words[0]);
+	for (size_t i = 0; i < nwords; i++) {
+		add(w, words[i].word, words[i].len, words[i].count);
+	}
+	cr_assert_eq(gale__wc_write_part(w, output, "run 7", 2, 3, false, err,
+	                 sizeof(err)),
+	    GALE_OK, "%s", err);
+	char path[256];
+	part_path(path, 2);
+	cr_assert(file_exists(path));
+
+	gale_wc *r;
+	cr_assert_eq(gale__wc_new(&r), GALE_OK);
+	gale_wc_header h;
+	cr_assert_eq(gale__wc_read_part(r, path, &h, err, sizeof(err)),
+	    GALE_OK, "%s", err);
+	cr_assert_str_eq(h.run_id, "run 7");
+	cr_assert_eq(h.index, 2);
+	cr_assert_eq(h.ntasks, 3);
+	cr_assert_not(h.final);
+	cr_assert_eq(gale__wc_size(r), nwords);
+	for (size_t i = 0; i < nwords; i++) {
+		cr_assert_eq(gale__wc_get(r, words[i].word, words[i].len),
+		    words[i].count, "word %zu", i);
+	}
+	gale__wc_destroy(&r);
+
+	// Written again as final, with an empty run id.
+	cr_assert_eq(gale__wc_write_part(
+	                 w, output, "", 2, 3, true, err, sizeof(err)),
+	    GALE_OK);
+	cr_assert_eq(gale__wc_read_part(NULL, path, &h, err, sizeof(err)),
+	    GALE_OK, "%s", err);
+	cr_assert_str_eq(h.run_id, "");
+	cr_assert(h.final);
+	gale__wc_destroy(&w);
+}
+
+Test(wordcount, part_file_starts_with_the_documented_header)
+{
+	gale_wc *w;
+	cr_assert_eq(gale__wc_new(&w), GALE_OK);
+	add(w, "hello", 5, 4);
+	cr_assert_eq(gale__wc_write_part(
+	                 w, output, "r1", 0, 1, false, err, sizeof(err)),
+	    GALE_OK);
+	char path[256];
+	part_path(path, 0);
+	size_t len;
+	char  *text = slurp(path, &len);
+	cr_assert_not_null(text);
+	static const char want[] = "#gale-wordcount r1 0 1 partial\n"
+				   "hello\t4\n";
+	cr_assert_eq(len, sizeof(want) - 1);
+	cr_assert(memcmp(text, want, len) == 0);
+	free(text);
+	gale__wc_destroy(&w);
+}
+
+Test(wordcount, restore_loads_a_part_of_the_same_run)
+{
+	gale_wc *w;
+	cr_assert_eq(gale__wc_new(&w), GALE_OK);
+	add(w, "kept", 4, 11);
+	cr_assert_eq(gale__wc_write_part(
+	                 w, output, "run-a", 1, 2, false, err, sizeof(err)),
+	    GALE_OK);
+	gale__wc_destroy(&w);
+
+	cr_assert_eq(gale__wc_new(&w), GALE_OK);
+	bool restored = false;
+	cr_assert_eq(gale__wc_restore(w, output, "run-a", 1, 2, &restored,
+	                 err, sizeof(err)),
+	    GALE_OK, "%s", err);
+	cr_assert(restored);
+	cr_assert_eq(gale__wc_get(w, "kept", 4), 11);
+	gale__wc_destroy(&w);
+}
+
+Test(wordcount, restore_removes_a_stale_part_of_another_run)
+{
+	gale_wc *w;
+	cr_assert_eq(gale__wc_new(&w), GALE_OK);
+	add(w, "old", 3, 5);
+	cr_assert_eq(gale__wc_write_part(
+	                 w, output, "run-old", 0, 1, true, err, sizeof(err)),
+	    GALE_OK);
+	gale__wc_destroy(&w);
+
+	cr_assert_eq(gale__wc_new(&w), GALE_OK);
+	bool restored = true;
+	cr_assert_eq(gale__wc_restore(w, output, "run-new", 0, 1, &restored,
+	                 err, sizeof(err)),
+	    GALE_OK, "%s", err);
+	cr_assert_not(restored);
+	cr_assert_eq(gale__wc_size(w), 0);
+	char path[256];
+	part_path(path, 0);
+	cr_assert_not(file_exists(path));
+	// Nothing there is nothing to restore.
+	cr_assert_eq(gale__wc_restore(w, output, "run-new", 0, 1, &restored,
+	                 err, sizeof(err)),
+	    GALE_OK);
+	cr_assert_not(restored);
+	gale__wc_destroy(&w);
+}
+
+Test(wordcount, restore_rejects_a_part_of_this_run_from_another_layout)
+{
+	gale_wc *w;
+	cr_assert_eq(gale__wc_new(&w), GALE_OK);
+	cr_assert_eq(gale__wc_write_part(
+	                 w, output, "run-a", 0, 2, false, err, sizeof(err)),
+	    GALE_OK);
+	bool restored;
+	cr_assert_eq(gale__wc_restore(w, output, "run-a", 0, 3, &restored,
+	                 err, sizeof(err)),
+	    GALE_EPROTO);
+	cr_assert_not_null(strstr(err, ".part-0"), "%s", err);
+	gale__wc_destroy(&w);
+}
+
+// A string literal and its length without the terminating NUL.
+#define TEXT(s) s, sizeof(s) - 1
+
+Test(wordcount, malformed_parts_are_errors_naming_file_and_line)
+{
+	char path[256];
+	part_path(path, 0);
+	gale_wc *w;
+	cr_assert_eq(gale__wc_new(&w), GALE_OK);
+	gale_wc_header h;
+	static const struct {
+		const char *text;
+		size_t      len;
+		const char *where;
+	} bad[] = {
+		{ TEXT(""), ":1:" },
+		{ TEXT("\x7f"
+		       "ELF\x02\x01\x01\0\0\0"),
+		    ":1:" },
+		{ TEXT("#gale-wordcount r 0 1 done\n"), ":1:" },
+		{ TEXT("#gale-wordcount r 1 1 final\n"), ":1:" },
+		{ TEXT("#gale-wordcount r x 1 final\n"), ":1:" },
+		{ TEXT("#gale-wordcount 0 1\n"), ":1:" },
+		{ TEXT("#gale-wordcount r 0 1 final\nok\t1\nnotab\n"), ":3:" },
+		{ TEXT("#gale-wordcount r 0 1 final\nw\t-1\n"), ":2:" },
+		{ TEXT("#gale-wordcount r 0 1 final\n"
+		       "w\t99999999999999999999\n"),
+		    ":2:" },
+		{ TEXT("#gale-wordcount r 0 1 final\nw\t1\ncut\t2"), ":3:" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		spit(path, bad[i].text, bad[i].len);
+		err[0] = '\0';
+		cr_assert_eq(gale__wc_read_part(w, path, &h, err, sizeof(err)),
+		    GALE_EPROTO, "case %zu", i);
+		cr_assert_not_null(strstr(err, path), "case %zu: %s", i, err);
+		cr_assert_not_null(
+		    strstr(err, bad[i].where), "case %zu: %s", i, err);
+	}
+	gale__wc_destroy(&w);
+}
+
+Test(wordcount, write_into_a_missing_directory_names_the_file)
+{
+	gale_wc *w;
+	cr_assert_eq(gale__wc_new(&w), GALE_OK);
+	char bad[256];
+	snprintf(bad, sizeof(bad), "%s/no/such/dir/out", tmpdir);
+	cr_assert_eq(gale__wc_write_part(
+	                 w, bad, "r", 0, 1, false, err, sizeof(err)),
+	    GALE_EIO);
+	cr_assert_not_null(strstr(err, bad), "%s", err);
+	gale__wc_destroy(&w);
+}
+
+// Writes the final part index of 3 for run "R" holding the given words.
+static void
+write_part3(uint32_t index, const char *const *words, const size_t *lens,
+    const int64_t *counts, size_t n, bool final, const char *run)
+{
+	gale_wc *w;
+	cr_assert_eq(gale__wc_new(&w), GALE_OK);
+	for (size_t i = 0; i < n; i++) {
+		add(w, words[i], lens[i], counts[i]);
+	}
+	cr_assert_eq(gale__wc_write_part(
+	                 w, output, run, index, 3, final, err, sizeof(err)),
+	    GALE_OK, "%s", err);
+	gale__wc_destroy(&w);
+}
+
+static const char *const p0_words[] = { "b", "a", "\xff" };
+static const size_t      p0_lens[]  = { 1, 1, 1 };
+static const int64_t     p0_counts[] = { 1, 2, 1 };
+static const char *const p1_words[]  = { "a", "B", "ab" };
+static const size_t      p1_lens[]   = { 1, 1, 2 };
+static const int64_t     p1_counts[] = { 3, 4, 1 };
+static const char *const p2_words[]  = { "b", "a\0z", "a" };
+static const size_t      p2_lens[]   = { 1, 3, 1 };
+static const int64_t     p2_counts[] = { 5, 2, 10 };
+// The sums, sorted bytewise: 'B' (0x42) < 'a' < "a\0z" < "ab" < 'b' < 0xff.
+static const char merged_want[] =
+    "B\t4\na\t15\na\0z\t2\nab\t1\nb\t6\n\xff\t1\n";
+
+static void
+check_merged_output(void)
+{
+	size_t len;
+	char  *text = slurp(output, &len);
+	cr_assert_not_null(text, "no output file");
+	cr_assert_eq(len, sizeof(merged_want) - 1);
+	cr_assert(memcmp(text, merged_want, len) == 0);
+	free(text);
+	for (uint32_t i = 0; i < 3; i++) {
+		char path[256];
+		part_path(path, i);
+		cr_assert_not(file_exists(path), "part %u left", i);
+	}
+}
+
+Test(wordcount, merge_of_three_parts_sums_and_sorts_bytewise)
+{
+	write_part3(0, p0_words, p0_lens, p0_counts, 3, true, "R");
+	write_part3(1, p1_words, p1_lens, p1_counts, 3, true, "R");
+	write_part3(2, p2_words, p2_lens, p2_counts, 3, true, "R");
+	bool merged = false;
+	cr_assert_eq(
+	    gale__wc_merge(output, "R", 3, &merged, err, sizeof(err)),
+	    GALE_OK, "%s", err);
+	cr_assert(merged);
+	check_merged_output();
+}
+
+Test(wordcount, merge_waits_until_every_part_is_final)
+{
+	bool merged = true;
+	write_part3(0, p0_words, p0_lens, p0_counts, 3, true, "R");
+	write_part3(1, p1_words, p1_lens, p1_counts, 3, true, "R");
+	// Part 2 missing.
+	cr_assert_eq(
+	    gale__wc_merge(output, "R", 3, &merged, err, sizeof(err)),
+	    GALE_OK, "%s", err);
+	cr_assert_not(merged);
+	// Part 2 partial.
+	write_part3(2, p2_words, p2_lens, p2_counts, 3, false, "R");
+	cr_assert_eq(
+	    gale__wc_merge(output, "R", 3, &merged, err, sizeof(err)),
+	    GALE_OK);
+	cr_assert_not(merged);
+	// Part 2 final, but of another run.
+	write_part3(2, p2_words, p2_lens, p2_counts, 3, true, "S");
+	cr_assert_eq(
+	    gale__wc_merge(output, "R", 3, &merged, err, sizeof(err)),
+	    GALE_OK);
+	cr_assert_not(merged);
+	cr_assert_not(file_exists(output));
+	for (uint32_t i = 0; i < 3; i++) {
+		char path[256];
+		part_path(path, i);
+		cr_assert(file_exists(path), "part %u removed", i);
+	}
+	write_part3(2, p2_words, p2_lens, p2_counts, 3, true, "R");
+	cr_assert_eq(
+	    gale__wc_merge(output, "R", 3, &merged, err, sizeof(err)),
+	    GALE_OK);
+	cr_assert(merged);
+	check_merged_output();
+}
+
+static void
+table3(gale_wc **w, uint32_t index)
+{
+	const char *const *words[] = { p0_words, p1_words, p2_words };
+	const size_t      *lens[]  = { p0_lens, p1_lens, p2_lens };
+	const int64_t     *counts[] = { p0_counts, p1_counts, p2_counts };
+	cr_assert_eq(gale__wc_new(w), GALE_OK);
+	for (size_t i = 0; i < 3; i++) {
+		add(*w, words[index][i], lens[index][i], counts[index][i]);
+	}
+}
+
+Test(wordcount, finish_merges_when_the_last_task_ends)
+{
+	char lock[256];
+	snprintf(lock, sizeof(lock), "%s.lock", output);
+	for (uint32_t i = 0; i < 3; i++) {
+		gale_wc *w;
+		table3(&w, i);
+		bool merged = true;
+		cr_assert_eq(gale__wc_finish(w, output, "R", i, 3, &merged,
+		                 err, sizeof(err)),
+		    GALE_OK, "%s", err);
+		cr_assert_eq(merged, i == 2, "task %u", i);
+		cr_assert_eq(file_exists(lock), i < 2);
+		gale__wc_destroy(&w);
+	}
+	check_merged_output();
+}
+
+Test(wordcount, finish_merges_exactly_once_when_tasks_end_together)
+{
+	// Several rounds, each with a fresh run id, so that the three
+	// processes race on the lock in different orders.
+	for (int round = 0; round < 20; round++) {
+		char run[16];
+		snprintf(run, sizeof(run), "R%d", round);
+		pid_t pids[3];
+		for (uint32_t i = 0; i < 3; i++) {
+			pids[i] = fork();
+			cr_assert_geq(pids[i], 0);
+			if (pids[i] == 0) {
+				gale_wc *w;
+				table3(&w, i);
+				bool     merged = false;
+				gale_err rv     = gale__wc_finish(w, output,
+				        run, i, 3, &merged, err, sizeof(err));
+				gale__wc_destroy(&w);
+				_exit(rv != GALE_OK ? 2 : merged ? 1 : 0);
+			}
+		}
+		int merges = 0;
+		for (int i = 0; i < 3; i++) {
+			int status;
+			cr_assert_eq(waitpid(pids[i], &status, 0), pids[i]);
+			cr_assert(WIFEXITED(status));
+			cr_assert_neq(WEXITSTATUS(status), 2);
+			merges += WEXITSTATUS(status);
+		}
+		cr_assert_eq(merges, 1, "round %d", round);
+		check_merged_output();
+		cr_assert_eq(unlink(output), 0);
+	}
+}

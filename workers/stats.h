@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: MIT
+// stats.h - the per-topology aggregate of worker heartbeats, and its views.
+//
+// A gale_stats folds the task snapshots carried by heartbeats into totals
+// per component, keeps a short history of them for rates and capacity over
+// the last 10 seconds, and renders the result as JSON (for nimbus and the
+// console) or as an aligned text table (for `gale local`). It is a
+// single-threaded object: calls on one gale_stats must not overlap; distinct
+// objects are independent. Times are milliseconds of a monotonic clock
+// chosen by the caller, who must use the same clock in every call.
+
+#ifndef GALE_WORKERS_STATS_H
+#define GALE_WORKERS_STATS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/metrics.h"
+#include "gale.h"
+#include "proto/wire.h"
+
+typedef struct gale_stats gale_stats;
+
+// The length limit of a component id, NUL included (as in snapshots).
+#define GALE_STATS_ID_MAX 128
+
+// The window of rates and capacity, in milliseconds.
+#define GALE_STATS_WINDOW_MS 10000
+
+// Creates an empty aggregate for the named topology (copied). Sets *out only
+// on success. GALE_EINVAL when out or topology is NULL, GALE_ENOMEM.
+gale_err gale_stats_new(gale_stats **out, const char *topology);
+// Frees everything; accepts NULL or *sp == NULL and sets *sp to NULL.
+void gale_stats_destroy(gale_stats **sp);
+
+// Declares a component before any heartbeat; its type and task count come
+// from the plan. Components are listed in the order they are declared.
+// GALE_EINVAL for a NULL, empty or too long id (at most
+// GALE_STATS_ID_MAX - 1 bytes), GALE_EEXIST when id is already declared,
+// GALE_ENOMEM. The id is copied.
+gale_err gale_stats_add_component(
+    gale_stats *s, const char *id, bool is_spout, uint32_t ntasks);
+
+// Folds a worker's heartbeat in, at time now_ms. The heartbeat is only read;
+// host (may be NULL) is copied. A task whose counters went backwards, or
+// whose process id changed (its worker restarted, or the task moved to
+// another worker), keeps its earlier totals: totals never decrease, and
+// histograms keep the earlier values too. Gauges (pending, queue_depth)
+// take the latest value; pending_peak keeps the highest value seen.
+// The heartbeat is checked whole before anything is changed: on error the
+// aggregate is left as it was, and gale_stats_last_error says what and
+// where. GALE_EINVAL: the heartbeat is for another topology, repeats a task,
+// carries a component id that is not NUL-terminated, or moves a task to
+// another component; GALE_ENOENT: a task of a component never declared;
+// GALE_ENOMEM.
+gale_err gale_stats_update(gale_stats *s, const gale_heartbeat *hb,
+    const char *host, uint64_t now_ms);
+
+// Sets the status shown by the views (copied; truncated to 63 bytes; NULL
+// means "UNKNOWN", the initial status) and the topology's uptime.
+void gale_stats_set_status(
+    gale_stats *s, const char *status, uint64_t uptime_secs);
+
+// A one-line description of the last failed gale_stats_update or
+// gale_stats_add_component, or "" when none failed. Borrowed: the caller
+// must not free it; valid until the next call on s.
+const char *gale_stats_last_error(const gale_stats *s);
+
+// Totals of one component, as filled by gale_stats_components.
+typedef struct gale_component_stats {
+	char     id[GALE_STATS_ID_MAX];
+	bool     is_spout;
+	uint32_t tasks; // declared task count
+	// Counters: sums over the component's tasks of their totals. Gauges:
+	// sums of the tasks' latest values (pending_peak: of their peaks).
+	uint64_t  c[GALE_M_COUNT];
+	gale_hist complete; // all tasks merged, microseconds
+	gale_hist execute;  // all tasks merged, microseconds
+	// busy_ns delta / (wall delta * tasks) over the last 10 s, 0..1.
+	double capacity;
+	// Per-second rates over the last 10 s; 0 for gauges, and when the
+	// window holds fewer than two samples.
+	double rate[GALE_M_COUNT];
+	uint32_t reporting; // tasks heard from at least once
+	uint32_t finished;  // tasks whose latest snapshot says finished
+	uint32_t exhausted; // tasks whose latest snapshot says exhausted
+} gale_component_stats;
+
+// Fills out[0 .. min(cap, n) - 1] with the totals of the n declared
+// components, in declaration order, and returns n (so a call with cap 0
+// gives the count). Rates and capacity are taken over the 10 s before the
+// latest now_ms given to gale_stats_update. out may be NULL when cap is 0.
+size_t gale_stats_components(
+    const gale_stats *s, gale_component_stats *out, size_t cap);
+
+// The views, with rates and capacity over the 10 s before now_ms. Each
+// returns a malloc'ed NUL-terminated string that the caller frees, or NULL
+// when out of memory.
+//
+// JSON: {"topology", "status", "uptime_secs", "workers": [{"index", "host",
+// "port", "pid", "uptime_ms", "rss_bytes", "finished", "heartbeat_age_ms",
+// "tasks": [ids], "components": [ids]}], "components": [{"id", "type"
+// ("spout" or "bolt"), "tasks", counters, latencies in ms with 3 decimals
+// {"p50", "p99", "p999", "max"}, "capacity", "rates": {name: per second}}]}.
+// Spouts have "replayed", "pending", "pending_peak", "timedout" and
+// "complete_latency_ms"; bolts have "executed" and "execute_latency_ms".
+char *gale_stats_json(const gale_stats *s, uint64_t now_ms);
+// A table like Storm UI's topology page: a header line, then one row per
+// component with right-aligned numbers; with_rates adds emitted/s.
+char *gale_stats_table(const gale_stats *s, uint64_t now_ms, bool with_rates);
+
+#endif // GALE_WORKERS_STATS_H

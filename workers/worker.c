@@ -1,0 +1,434 @@
+// SPDX-License-Identifier: MIT
+// worker.c - a worker process: its executors, heartbeats and assignment.
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "proto/wire.h"
+#include "runtime/executor.h"
+#include "runtime/transport.h"
+#include "topology/model.h"
+#include "topology/plan.h"
+#include "topology/spec.h"
+#include "workers/registry.h"
+#include "workers/worker.h"
+
+#define WORKER_FIRST_ASSIGNMENT_MS 15000
+#define WORKER_EP_MAX 128
+
+typedef struct worker {
+	const gale_worker_opts *opts;
+	void                   *zctx;
+	void                   *ctl; // DEALER to the controller
+	gale_assignment         asg;
+	bool                    have_asg;
+	bool                    stop_requested;
+	gale_topology          *topo;
+	gale_plan              *plan;
+	gale_transport         *transport;
+	gale_worker_env         env;
+	gale_executor         **execs;
+	char                  (*endpoints)[WORKER_EP_MAX];
+	uint32_t               *tasks;
+	size_t                  ntasks;
+	bool                    started;
+	uint64_t                start_ns;
+	char                    run_id[256]; // the executors' copy
+	char                    error[512];
+} worker;
+
+static volatile sig_atomic_t worker_signalled;
+
+static void
+worker_on_signal(int sig)
+{
+	(void) sig;
+	worker_signalled = 1;
+}
+
+static uint64_t
+worker_rss_bytes(void)
+{
+	FILE *f = fopen("/proc/self/statm", "r");
+	if (f == NULL) {
+		return 0;
+	}
+	unsigned long size = 0, rss = 0;
+	if (fscanf(f, "%lu %lu", &size, &rss) != 2) {
+		rss = 0;
+	}
+	fclose(f);
+	return (uint64_t) rss * (uint64_t) sysconf(_SC_PAGESIZE);
+}
+
+static bool
+worker_all_finished(const worker *w)
+{
+	for (size_t i = 0; i < w->ntasks; i++) {
+		if (!gale__executor_finished(w->execs[i])) {
+			return false;
+		}
+	}
+	return true;
+}
+
+static const char *
+worker_failed_task(const worker *w)
+{
+	for (size_t i = 0; i < w->ntasks; i++) {
+		if (w->execs[i] != NULL && gale__executor_failed(w->execs[i])) {
+			uint32_t c = gale_plan_task_component(w->plan, w->tasks[i]);
+			return gale_plan_component_id(w->plan, c);
+		}
+	}
+	return NULL;
+}
+
+// Sends a heartbeat: the worker's tasks, their endpoints and metrics.
+static void
+worker_heartbeat(worker *w, bool finished, bool failed)
+{
+	gale_heartbeat hb = {
+		.topology     = w->asg.topology,
+		.worker_index = w->opts->index,
+		.pid          = (uint32_t) getpid(),
+		.generation   = w->asg.generation,
+		.uptime_ms    = (gale_now_ns() - w->start_ns) / 1000000u,
+		.finished     = finished,
+		.failed       = failed,
+		.error        = w->error[0] ? w->error : NULL,
+		.rss_bytes    = worker_rss_bytes(),
+	};
+	gale_task_snapshot *snaps = NULL;
+	gale_task_endpoint *eps   = NULL;
+	if (w->ntasks > 0 && w->execs != NULL) {
+		snaps = calloc(w->ntasks, sizeof(*snaps));
+		eps   = calloc(w->ntasks, sizeof(*eps));
+		if (snaps == NULL || eps == NULL) {
+			goto out;
+		}
+		for (size_t i = 0; i < w->ntasks; i++) {
+			const gale_executor *e = w->execs[i];
+			uint32_t             c =
+			    gale_plan_task_component(w->plan, w->tasks[i]);
+			gale_task_metrics_snapshot(gale__executor_metrics(e),
+			    w->tasks[i], gale_plan_component_id(w->plan, c),
+			    &snaps[i]);
+			snaps[i].finished  = gale__executor_finished(e);
+			snaps[i].exhausted = gale__executor_exhausted(e);
+			eps[i].task        = w->tasks[i];
+			eps[i].endpoint    = w->endpoints[i];
+		}
+		hb.tasks      = snaps;
+		hb.ntasks     = w->ntasks;
+		hb.endpoints  = eps;
+		hb.nendpoints = w->ntasks;
+	}
+	uint8_t *buf;
+	size_t   len;
+	if (gale_heartbeat_encode(&hb, &buf, &len) == GALE_OK) {
+		zmq_send(w->ctl, buf, len, ZMQ_DONTWAIT);
+		free(buf);
+	}
+out:
+	free(snaps);
+	free(eps);
+}
+
+// Takes in a new assignment: peers' endpoints, finished tasks, activity.
+static void
+worker_apply(worker *w)
+{
+	if (w->transport == NULL) {
+		return;
+	}
+	for (size_t i = 0; i < w->asg.nendpoints; i++) {
+		const gale_task_endpoint *ep = &w->asg.endpoints[i];
+		if (!gale__transport_is_local(w->transport, ep->task) &&
+		    ep->endpoint != NULL && ep->endpoint[0] != '\0') {
+			gale__transport_set_endpoint(
+			    w->transport, ep->task, ep->endpoint);
+		}
+	}
+	uint32_t n = gale_plan_ntasks(w->plan);
+	for (size_t i = 0; i < w->asg.nfinished; i++) {
+		uint32_t t = w->asg.finished_tasks[i];
+		if (t >= 1 && t <= n) {
+			atomic_store(&w->env.finished[t], true);
+		}
+	}
+	atomic_fetch_add(&w->env.finished_gen, 1);
+	atomic_store(&w->env.active, w->asg.active);
+}
+
+// Reads control messages for up to timeout_ms. Returns false when the
+// controller cannot be read any more.
+static bool
+worker_poll_control(worker *w, int timeout_ms)
+{
+	zmq_pollitem_t item = { .socket = w->ctl, .events = ZMQ_POLLIN };
+	if (zmq_poll(&item, 1, timeout_ms) <= 0) {
+		return true;
+	}
+	for (;;) {
+		zmq_msg_t msg;
+		zmq_msg_init(&msg);
+		if (zmq_msg_recv(&msg, w->ctl, ZMQ_DONTWAIT) < 0) {
+			zmq_msg_close(&msg);
+			return true;
+		}
+		gale_worker_control wc;
+		gale_err rv = gale_worker_control_decode(
+		    &wc, zmq_msg_data(&msg), zmq_msg_size(&msg));
+		zmq_msg_close(&msg);
+		if (rv != GALE_OK) {
+			fprintf(stderr,
+			    "gale worker %u: dropped a malformed control "
+			    "message\n",
+			    w->opts->index);
+			continue;
+		}
+		if (wc.assignment != NULL &&
+		    (!w->have_asg ||
+		        wc.assignment->generation >= w->asg.generation)) {
+			gale_assignment_fini(&w->asg);
+			w->asg          = *wc.assignment;
+			w->have_asg     = true;
+			free(wc.assignment);
+			wc.assignment = NULL;
+			worker_apply(w);
+		}
+		if (wc.stop) {
+			w->stop_requested = true;
+			atomic_store(&w->env.draining, true);
+		}
+		gale_worker_control_fini(&wc);
+	}
+}
+
+// Builds the topology, the plan and the executors of this worker's tasks.
+static int
+worker_build(worker *w)
+{
+	gale_diag d;
+	gale_diag_init(&d);
+	int rc = GALE_WORKER_EXIT_CONFIG;
+	if (gale_topology_from_spec(&w->topo, &w->asg.spec, w->opts->libdir,
+	        gale__registry_resolver(), &d) != GALE_OK) {
+		goto out;
+	}
+	uint32_t nworkers = (uint32_t) w->asg.nworkers;
+	if (nworkers == 0 || w->opts->index >= nworkers) {
+		snprintf(w->error, sizeof(w->error),
+		    "worker index %u is not in an assignment of %u workers",
+		    w->opts->index, nworkers);
+		goto out;
+	}
+	int64_t nackers = gale_topology_config_i64(
+	    w->topo, "topology.acker.executors", nworkers);
+	if (gale_plan_new(&w->plan, w->topo, nworkers, (uint32_t) nackers) !=
+	    GALE_OK) {
+		snprintf(w->error, sizeof(w->error), "cannot plan the tasks");
+		goto out;
+	}
+	uint32_t n = gale_plan_ntasks(w->plan);
+	w->tasks   = calloc(n + 1, sizeof(*w->tasks));
+	if (w->tasks == NULL) {
+		goto out;
+	}
+	w->ntasks =
+	    gale_plan_worker_tasks(w->plan, w->opts->index, w->tasks, n);
+	w->execs     = calloc(w->ntasks + 1, sizeof(*w->execs));
+	w->endpoints = calloc(w->ntasks + 1, sizeof(*w->endpoints));
+	w->env.finished = calloc(n + 1, sizeof(*w->env.finished));
+	if (w->execs == NULL || w->endpoints == NULL ||
+	    w->env.finished == NULL) {
+		goto out;
+	}
+	if (gale__transport_new(&w->transport, w->opts->bind_host, n) !=
+	    GALE_OK) {
+		snprintf(w->error, sizeof(w->error), "cannot start transport");
+		rc = GALE_WORKER_EXIT_ERROR;
+		goto out;
+	}
+	for (size_t i = 0; i < w->ntasks; i++) {
+		gale__transport_set_local(w->transport, w->tasks[i]);
+	}
+	gale_worker_env *env = &w->env;
+	env->topo            = w->topo;
+	env->plan            = w->plan;
+	env->transport       = w->transport;
+	// Later assignments replace w->asg, so the executors get a copy.
+	snprintf(w->run_id, sizeof(w->run_id), "%s",
+	    w->asg.run_id ? w->asg.run_id : "");
+	env->run_id = w->run_id;
+	env->batch_size      = (uint32_t) gale_topology_config_i64(
+            w->topo, "topology.transfer.batch.size", 256);
+	env->flush_ns = (uint64_t) gale_topology_config_i64(w->topo,
+	                    "topology.transfer.flush.micros", 250) *
+	    1000u;
+	env->max_pending = (uint32_t) gale_topology_config_i64(
+	    w->topo, "topology.max.spout.pending", 0);
+	env->timeout_secs = (uint32_t) gale_topology_config_i64(
+	    w->topo, "topology.message.timeout.secs", 30);
+	double rate = gale_topology_config_f64(
+	    w->topo, "topology.stats.sample.rate", 0.05);
+	env->sample_every = rate > 0 && rate < 1 ? (uint32_t) (1.0 / rate + 0.5)
+	                                         : 1;
+	double trace = gale_topology_config_f64(
+	    w->topo, "topology.trace.sample.rate", 0);
+	env->trace_threshold = trace <= 0 ? 0
+	    : trace >= 1                 ? UINT64_MAX
+	                                 : (uint64_t) (trace * 18446744073709551615.0);
+	env->log_replays =
+	    gale_topology_config_bool(w->topo, "topology.debug.replays", false);
+	worker_apply(w);
+	for (size_t i = 0; i < w->ntasks; i++) {
+		gale_err rv = gale__executor_new(&w->execs[i], env, w->tasks[i],
+		    w->endpoints[i], WORKER_EP_MAX);
+		if (rv != GALE_OK) {
+			snprintf(w->error, sizeof(w->error),
+			    "task %u: cannot start: %s", w->tasks[i],
+			    gale_strerror(rv));
+			rc = GALE_WORKER_EXIT_ERROR;
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	if (d.n > 0) {
+		size_t off = 0;
+		for (size_t i = 0; i < d.n && off < sizeof(w->error) - 1; i++) {
+			int k = snprintf(w->error + off, sizeof(w->error) - off,
+			    "%s%s", i ? "\n" : "", d.lines[i]);
+			if (k < 0) {
+				break;
+			}
+			off += (size_t) k;
+		}
+	}
+	gale_diag_fini(&d);
+	return rc;
+}
+
+static void
+worker_fini(worker *w)
+{
+	if (w->execs != NULL) {
+		atomic_store(&w->env.halt, true);
+		for (size_t i = 0; i < w->ntasks; i++) {
+			gale__executor_destroy(&w->execs[i]);
+		}
+	}
+	gale__transport_destroy(&w->transport);
+	gale_plan_destroy(&w->plan);
+	gale_topology_destroy(&w->topo);
+	gale_assignment_fini(&w->asg);
+	free(w->execs);
+	free(w->endpoints);
+	free(w->tasks);
+	free((void *) w->env.finished);
+	if (w->ctl != NULL) {
+		zmq_close(w->ctl);
+	}
+	if (w->zctx != NULL) {
+		zmq_ctx_term(w->zctx);
+	}
+}
+
+int
+gale_worker_run(const gale_worker_opts *opts)
+{
+	worker w = { .opts = opts, .start_ns = gale_now_ns() };
+	int    rc = GALE_WORKER_EXIT_ERROR;
+
+	struct sigaction sa = { .sa_handler = worker_on_signal };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	// Ctrl-C reaches the whole process group; the controller turns it
+	// into a graceful stop, which a worker must live to carry out.
+	signal(SIGINT, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+
+	w.zctx = zmq_ctx_new();
+	w.ctl  = w.zctx ? zmq_socket(w.zctx, ZMQ_DEALER) : NULL;
+	if (w.ctl == NULL) {
+		fprintf(stderr, "gale worker: cannot create a socket\n");
+		goto out;
+	}
+	int linger = 1000;
+	zmq_setsockopt(w.ctl, ZMQ_LINGER, &linger, sizeof(linger));
+	if (zmq_connect(w.ctl, opts->controller) != 0) {
+		fprintf(stderr, "gale worker: cannot connect to '%s': %s\n",
+		    opts->controller, zmq_strerror(zmq_errno()));
+		goto out;
+	}
+	worker_heartbeat(&w, false, false);
+	uint64_t deadline = gale_now_ns() +
+	    (uint64_t) WORKER_FIRST_ASSIGNMENT_MS * 1000000u;
+	while (!w.have_asg && !w.stop_requested && !worker_signalled) {
+		if (gale_now_ns() > deadline) {
+			fprintf(stderr,
+			    "gale worker %u: no assignment from '%s'\n",
+			    opts->index, opts->controller);
+			goto out;
+		}
+		worker_poll_control(&w, 100);
+	}
+	if (!w.have_asg) {
+		rc = GALE_WORKER_EXIT_DONE;
+		goto out;
+	}
+	rc = worker_build(&w);
+	if (rc != 0) {
+		fprintf(stderr, "gale worker %u: %s\n", opts->index, w.error);
+		worker_heartbeat(&w, false, true);
+		goto out;
+	}
+	worker_heartbeat(&w, false, false);
+
+	uint64_t hb_ns   = (uint64_t) (opts->heartbeat_ms ? opts->heartbeat_ms
+	                                                  : 1000) *
+	    1000000u;
+	uint64_t next_hb = gale_now_ns() + hb_ns;
+	rc               = GALE_WORKER_EXIT_ERROR;
+	while (!worker_signalled) {
+		worker_poll_control(&w, 20);
+		if (!w.started && gale__transport_complete(w.transport)) {
+			for (size_t i = 0; i < w.ntasks; i++) {
+				if (gale__executor_start(w.execs[i]) !=
+				    GALE_OK) {
+					snprintf(w.error, sizeof(w.error),
+					    "cannot start a thread");
+					goto out;
+				}
+			}
+			w.started = true;
+		}
+		const char *bad = worker_failed_task(&w);
+		if (bad != NULL) {
+			snprintf(w.error, sizeof(w.error),
+			    "component '%s' could not start", bad);
+			worker_heartbeat(&w, false, true);
+			rc = GALE_WORKER_EXIT_CONFIG;
+			goto out;
+		}
+		if (w.started && worker_all_finished(&w)) {
+			worker_heartbeat(&w, true, false);
+			rc = GALE_WORKER_EXIT_DONE;
+			break;
+		}
+		uint64_t now = gale_now_ns();
+		if (now >= next_hb) {
+			worker_heartbeat(&w, false, false);
+			next_hb = now + hb_ns;
+		}
+	}
+out:
+	worker_fini(&w);
+	return rc;
+}
