@@ -191,6 +191,26 @@ GALE_EXPORT bool gale_context_option_bool(
 GALE_EXPORT void gale_context_error(gale_context *ctx, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+// Log levels, most severe first.
+typedef enum {
+	GALE_LOG_ERROR = 0,
+	GALE_LOG_WARN,
+	GALE_LOG_INFO,
+	GALE_LOG_DEBUG,
+} gale_log_level;
+
+// Writes one line to the worker's log (stderr) with a timestamp, the level
+// and the task's component:task prefix, when level is enabled
+// (GALE_LOG_LEVEL=error|warn|info|debug in the environment; default info).
+// Thread-safe; a line is written whole.
+GALE_EXPORT void gale_log(const gale_context *ctx, gale_log_level level,
+    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+// The next value of gale's pseudo-random generator (splitmix64) whose
+// state is *state: fast, deterministic from a seed, good from every seed,
+// not for secrets. A component keeps its own state, one per task.
+GALE_EXPORT uint64_t gale_random_u64(uint64_t *state);
+
 // Nanoseconds on a monotonic clock.
 GALE_EXPORT uint64_t gale_now_ns(void);
 

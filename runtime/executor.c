@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/log.h"
 #include "runtime/ackbuf.h"
 #include "runtime/acker.h"
 #include "runtime/executor.h"
@@ -728,6 +729,18 @@ gale_context_error(gale_context *ctx, const char *fmt, ...)
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(ctx->error, sizeof(ctx->error), fmt, ap);
+	va_end(ap);
+}
+
+void
+gale_log(const gale_context *ctx, gale_log_level level, const char *fmt, ...)
+{
+	char who[160];
+	snprintf(who, sizeof(who), "%s:%u", gale_context_component(ctx),
+	    gale_context_task(ctx));
+	va_list ap;
+	va_start(ap, fmt);
+	gale__logv(level, who, fmt, ap);
 	va_end(ap);
 }
 

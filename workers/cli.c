@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: MIT
+// cli.c - the command table of the gale binary, usage, and flag values.
+
+#include <stdarg.h>
+#include <string.h>
+
+#include "base/num.h"
+#include "workers/cli.h"
+#include "workers/commands.h"
+
+static const gale_cli_command cli_commands[] = {
+	{ "local", gale_cmd_local,
+	    "FILE [--set K=V]... [--duration S] [--stats-json PATH] "
+	    "[--interval S] [--log-replays]",
+	    "run a topology on this machine" },
+	{ "validate", gale_cmd_validate,
+	    "FILE... [--set K=V]... [--libdir DIR]", "check topology files" },
+	{ "worker", gale_cmd_worker,
+	    "--controller ENDPOINT --index N [--bind HOST] [--libdir DIR] "
+	    "[--heartbeat-ms MS]",
+	    "(started by gale local or a supervisor)" },
+	{ "nimbus", gale_cmd_nimbus,
+	    "[--listen ENDPOINT] [--data-dir DIR] [--supervisor-timeout SECS]",
+	    "run the master of a cluster" },
+	{ "supervisor", gale_cmd_supervisor,
+	    "[--nimbus ENDPOINT] [--slots N] [--port-base P] [--host NAME] "
+	    "[--data-dir DIR]",
+	    "run the workers nimbus assigns to this machine" },
+	{ "submit", gale_cmd_submit, "FILE [--set K=V]... [--nimbus ENDPOINT]",
+	    "send a topology to nimbus" },
+	{ "list", gale_cmd_list, "[--json] [--nimbus ENDPOINT]",
+	    "the topologies nimbus knows" },
+	{ "kill", gale_cmd_kill, "NAME [--wait SECONDS] [--nimbus ENDPOINT]",
+	    "deactivate a topology, wait, then stop its workers" },
+	{ "activate", gale_cmd_activate, "NAME [--nimbus ENDPOINT]",
+	    "let its spouts emit again" },
+	{ "deactivate", gale_cmd_deactivate, "NAME [--nimbus ENDPOINT]",
+	    "stop its spouts emitting" },
+	{ "rebalance", gale_cmd_rebalance,
+	    "NAME --workers N [--nimbus ENDPOINT]", "run it on N workers" },
+	{ "stats", gale_cmd_stats, "NAME [--json] [--nimbus ENDPOINT]",
+	    "its components' counters, rates and latencies" },
+	{ "monitor", gale_cmd_monitor,
+	    "NAME [--interval S] [--count N] [--nimbus ENDPOINT]",
+	    "its stats table, redrawn every S seconds (q quits)" },
+	{ NULL, NULL, NULL, NULL },
+};
+
+const gale_cli_command *
+gale__cli_find(const char *name)
+{
+	for (const gale_cli_command *c = cli_commands; c->name != NULL; c++) {
+		if (strcmp(c->name, name) == 0) {
+			return c;
+		}
+	}
+	return NULL;
+}
+
+void
+gale__cli_print_all(FILE *f)
+{
+	fprintf(f, "usage: gale COMMAND [ARGS]\n\ncommands:\n");
+	for (const gale_cli_command *c = cli_commands; c->name != NULL; c++) {
+		fprintf(f, "  gale %s %s\n      %s\n", c->name, c->args,
+		    c->summary);
+	}
+}
+
+int
+gale__cli_usage(const char *name, const char *fmt, ...)
+{
+	if (fmt != NULL) {
+		va_list ap;
+		va_start(ap, fmt);
+		fprintf(stderr, "gale %s: ", name);
+		vfprintf(stderr, fmt, ap);
+		fputc('\n', stderr);
+		va_end(ap);
+	}
+	const gale_cli_command *c = gale__cli_find(name);
+	if (c != NULL) {
+		fprintf(stderr, "usage: gale %s %s\n", c->name, c->args);
+	}
+	return GALE_EXIT_USAGE;
+}
+
+bool
+gale__cli_u32(const char *name, const char *flag, const char *arg,
+    uint32_t min, uint32_t max, uint32_t *out)
+{
+	char    why[160];
+	int64_t v;
+	if (arg == NULL) {
+		gale__cli_usage(name, "%s needs a value", flag);
+		return false;
+	}
+	if (gale__parse_i64(arg, min, max, &v, why, sizeof(why)) != GALE_OK) {
+		gale__cli_usage(name, "%s: %s", flag, why);
+		return false;
+	}
+	*out = (uint32_t) v;
+	return true;
+}
+
+bool
+gale__cli_seconds(const char *name, const char *flag, const char *arg,
+    double min_s, double *out)
+{
+	char   why[160];
+	double v;
+	if (arg == NULL) {
+		gale__cli_usage(name, "%s needs a value", flag);
+		return false;
+	}
+	if (gale__parse_duration(arg, 1, &v, why, sizeof(why)) != GALE_OK) {
+		gale__cli_usage(name, "%s: %s", flag, why);
+		return false;
+	}
+	if (v < min_s) {
+		gale__cli_usage(
+		    name, "%s: '%s' is less than %g seconds", flag, arg, min_s);
+		return false;
+	}
+	*out = v;
+	return true;
+}
