@@ -5,10 +5,12 @@ DEBS     := build-essential cmake pkg-config libzmq3-dev libprotobuf-c-dev \
             protobuf-c-compiler libyaml-dev libcriterion-dev python3
 BUILD    ?= build
 ASAN     ?= build-asan
+TSAN     ?= build-tsan
 JOBS     ?= $(shell nproc)
 CMAKE    ?= cmake
 
-.PHONY: all deps build build-asan demo test test-release test-asan bench clean
+.PHONY: all deps build build-asan build-tsan demo test test-release test-asan \
+        test-tsan bench clean
 
 all: build
 
@@ -39,6 +41,11 @@ build-asan: deps
 	  -DCMAKE_BUILD_TYPE=Debug >/dev/null
 	$(CMAKE) --build $(ASAN) -j $(JOBS)
 
+build-tsan: deps
+	$(CMAKE) -S . -B $(TSAN) -DGALE_SANITIZE=thread -DGALE_ENABLE_BENCH=OFF \
+	  -DCMAKE_BUILD_TYPE=Debug >/dev/null
+	$(CMAKE) --build $(TSAN) -j $(JOBS)
+
 demo: build
 	./demo.sh $(BUILD)
 
@@ -49,6 +56,19 @@ test-asan: build-asan
 	cd $(ASAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j $(JOBS)
 
+# The gale binary under ThreadSanitizer, driven by the tests that run its
+# processes (label "processes"); a report from any process fails the run.
+TSAN_REPORTS = $(CURDIR)/$(TSAN)/tsan-reports
+test-tsan: build-tsan
+	rm -rf $(TSAN_REPORTS) && mkdir -p $(TSAN_REPORTS)
+	cd $(TSAN) && TSAN_OPTIONS="suppressions=$(CURDIR)/tests/tsan.supp \
+	  log_path=$(TSAN_REPORTS)/report" \
+	  ctest --output-on-failure -j $(JOBS) -L processes
+	@if ls $(TSAN_REPORTS)/report.* >/dev/null 2>&1; then \
+	  cat $(TSAN_REPORTS)/report.*; \
+	  echo "ThreadSanitizer reported the races above"; exit 1; \
+	fi
+
 # The whole suite, in the release build and under the sanitizers.
 test: test-release test-asan
 
@@ -56,4 +76,4 @@ bench: build
 	bench/run
 
 clean:
-	rm -rf $(BUILD) $(ASAN)
+	rm -rf $(BUILD) $(ASAN) $(TSAN)
