@@ -1,14 +1,11 @@
 // SPDX-License-Identifier: MIT
 // config_keys.c - the known topology config keys and typed config lookups.
 
-#include <ctype.h>
-#include <errno.h>
-#include <math.h>
+#include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
+#include "base/num.h"
 #include "topology/config_keys.h"
 #include "topology/model.h"
 #include "topology/suggest.h"
@@ -27,7 +24,7 @@ const gale_config_key gale__config_keys[] = {
 	{ "topology.message.timeout.secs", GALE_CONF_INT, 1, CONF_INT_MAX,
 	    "30", "seconds before a pending tree fails" },
 	{ "topology.debug", GALE_CONF_BOOL, 0, 0, "false",
-	    "log every tuple" },
+	    "log every emitted tuple" },
 	{ "topology.debug.replays", GALE_CONF_BOOL, 0, 0, "false",
 	    "log every replay" },
 	{ "topology.trace.sample.rate", GALE_CONF_FLOAT, 0, 1, NULL,
@@ -60,80 +57,17 @@ gale__config_key_find(const char *name)
 }
 
 bool
-gale__config_parse_i64(const char *s, int64_t *out)
-{
-	const char *p = s;
-	if (*p == '+' || *p == '-') {
-		p++;
-	}
-	if (!isdigit((unsigned char) *p)) {
-		return false;
-	}
-	for (const char *q = p; *q != '\0'; q++) {
-		if (!isdigit((unsigned char) *q)) {
-			return false;
-		}
-	}
-	errno       = 0;
-	long long v = strtoll(s, NULL, 10);
-	if (errno == ERANGE) {
-		return false;
-	}
-	*out = (int64_t) v;
-	return true;
-}
-
-bool
-gale__config_parse_f64(const char *s, double *out)
-{
-	// strtod skips leading space and reads hex floats, "nan" and "inf";
-	// none of them is a plain decimal number, so they are refused.
-	if (*s == '\0' || isspace((unsigned char) *s)) {
-		return false;
-	}
-	for (const char *q = s; *q != '\0'; q++) {
-		if (!isdigit((unsigned char) *q) && strchr("+-.eE", *q) == NULL) {
-			return false;
-		}
-	}
-	char *end;
-	errno    = 0;
-	double v = strtod(s, &end);
-	if (end == s || *end != '\0' || errno == ERANGE || !isfinite(v)) {
-		return false;
-	}
-	*out = v;
-	return true;
-}
-
-bool
-gale__config_parse_bool(const char *s, bool *out)
-{
-	static const char *const yes[] = { "true", "yes", "on", "1" };
-	static const char *const no[]  = { "false", "no", "off", "0" };
-	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
-		if (strcasecmp(s, yes[i]) == 0) {
-			*out = true;
-			return true;
-		}
-		if (strcasecmp(s, no[i]) == 0) {
-			*out = false;
-			return true;
-		}
-	}
-	return false;
-}
-
-bool
 gale__config_check(
     const gale_config_key *k, const char *value, char *err, size_t errlen)
 {
 	char shown[80];
 	switch (k->type) {
 	case GALE_CONF_INT: {
+		// The limits are whole numbers within the range of int64_t.
 		int64_t v;
-		if (!gale__config_parse_i64(value, &v) || (double) v < k->min ||
-		    (double) v > k->max) {
+		if (gale__parse_i64(
+			value, (int64_t) k->min, (int64_t) k->max, &v, NULL, 0)
+		    != GALE_OK) {
 			snprintf(err, errlen,
 			    "'%s' must be an integer from %.0f to %.0f, found "
 			    "'%s'",
@@ -145,8 +79,8 @@ gale__config_check(
 	}
 	case GALE_CONF_FLOAT: {
 		double v;
-		if (!gale__config_parse_f64(value, &v) || v < k->min ||
-		    v > k->max) {
+		if (gale__parse_f64(value, &v, NULL, 0) != GALE_OK
+		    || v < k->min || v > k->max) {
 			snprintf(err, errlen,
 			    "'%s' must be a number from %g to %g, found '%s'",
 			    k->name, k->min, k->max,
@@ -157,7 +91,7 @@ gale__config_check(
 	}
 	case GALE_CONF_BOOL: {
 		bool v;
-		if (!gale__config_parse_bool(value, &v)) {
+		if (gale__parse_bool(value, &v, NULL, 0) != GALE_OK) {
 			snprintf(err, errlen,
 			    "'%s' must be a boolean (true/false, yes/no, on/off, "
 			    "1/0), found '%s'",
@@ -190,7 +124,9 @@ gale_topology_config_i64(const gale_topology *t, const char *key, int64_t def)
 {
 	const char *s = gale_topology_config_str(t, key);
 	int64_t     v;
-	if (s == NULL || !gale__config_parse_i64(s, &v)) {
+	if (s == NULL
+	    || gale__parse_i64(s, INT64_MIN, INT64_MAX, &v, NULL, 0)
+		!= GALE_OK) {
 		return def;
 	}
 	return v;
@@ -201,7 +137,7 @@ gale_topology_config_f64(const gale_topology *t, const char *key, double def)
 {
 	const char *s = gale_topology_config_str(t, key);
 	double      v;
-	if (s == NULL || !gale__config_parse_f64(s, &v)) {
+	if (s == NULL || gale__parse_f64(s, &v, NULL, 0) != GALE_OK) {
 		return def;
 	}
 	return v;
@@ -212,7 +148,7 @@ gale_topology_config_bool(const gale_topology *t, const char *key, bool def)
 {
 	const char *s = gale_topology_config_str(t, key);
 	bool        v;
-	if (s == NULL || !gale__config_parse_bool(s, &v)) {
+	if (s == NULL || gale__parse_bool(s, &v, NULL, 0) != GALE_OK) {
 		return def;
 	}
 	return v;

@@ -11,7 +11,6 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <stdint.h>
 
 typedef enum {
 	GALE_CONF_INT = 1,
@@ -34,17 +33,11 @@ extern const gale_config_key gale__config_keys[];
 // The key named name, or NULL when it is not a known key.
 const gale_config_key *gale__config_key_find(const char *name);
 
-// Checks that value is of the key's type and within its limits. On failure
+// Checks that value is of the key's type and within its limits, reading it
+// with base/num.h as options and command-line flags are read. On failure
 // writes a message naming the key and the value (without position) into err
 // and returns false.
 bool gale__config_check(const gale_config_key *k, const char *value,
     char *err, size_t errlen);
-
-// Strict scalar parsers: the whole string must be the value. Integers are
-// decimal with an optional sign; floats must be finite; booleans are
-// true/false, yes/no, on/off or 1/0 in any letter case.
-bool gale__config_parse_i64(const char *s, int64_t *out);
-bool gale__config_parse_f64(const char *s, double *out);
-bool gale__config_parse_bool(const char *s, bool *out);
 
 #endif // GALE_TOPOLOGY_CONFIG_KEYS_H

@@ -1,11 +1,16 @@
 // SPDX-License-Identifier: MIT
-// diag.c - collected diagnostics, one "FILE:LINE:COLUMN: message" each.
+// diag.c - collected diagnostics, one "FILE:LINE:COLUMN: message" each,
+// and the reporter that caps them.
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "topology/diag.h"
 #include "topology/model.h"
+#include "topology/parser.h"
+#include "topology/suggest.h"
 
 void
 gale_diag_init(gale_diag *d)
@@ -58,4 +63,73 @@ gale_diag_add(gale_diag *d, const char *file, const gale_where *where,
 		d->cap   = cap;
 	}
 	d->lines[d->n++] = line;
+}
+
+void
+gale__report_init(gale_report *r, const char *file, gale_diag *d)
+{
+	memset(r, 0, sizeof(*r));
+	r->file = file != NULL ? file : "<input>";
+	r->d    = d;
+}
+
+void
+gale__report_skip(gale_report *r)
+{
+	r->failed = true;
+	if (r->nerrors == GALE_TOPOLOGY_MAX_ERRORS) {
+		gale_diag_add(r->d, r->file, NULL,
+		    "too many errors; stopping after %d",
+		    GALE_TOPOLOGY_MAX_ERRORS);
+		r->nerrors++;
+	}
+}
+
+void
+gale__report_error(gale_report *r, const gale_where *at, const char *fmt, ...)
+{
+	r->failed = true;
+	if (r->nerrors >= GALE_TOPOLOGY_MAX_ERRORS) {
+		gale__report_skip(r);
+		return;
+	}
+	char    msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	gale_diag_add(r->d, r->file, at, "%s", msg);
+	r->nerrors++;
+}
+
+bool
+gale__report_muted(const gale_report *r)
+{
+	return r->nerrors >= GALE_TOPOLOGY_MAX_ERRORS;
+}
+
+bool
+gale__report_failed(const gale_report *r)
+{
+	return r->failed;
+}
+
+const char *
+gale__report_show(gale_report *r, const char *s)
+{
+	char *buf = r->show[r->nshow++ % GALE_REPORT_SHOW_BUFS];
+	return gale__suggest_show(buf, GALE_REPORT_SHOW_LEN, s);
+}
+
+const char *
+gale__report_hint(gale_report *r, const char *best)
+{
+	if (best == NULL) {
+		return "";
+	}
+	char *buf = r->show[r->nshow++ % GALE_REPORT_SHOW_BUFS];
+	char  name[64];
+	gale__suggest_show(name, sizeof(name), best);
+	snprintf(buf, GALE_REPORT_SHOW_LEN, "; did you mean '%s'?", name);
+	return buf;
 }

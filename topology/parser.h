@@ -35,9 +35,7 @@ typedef struct gale_stream_marks {
 	gale_where *fields;
 } gale_stream_marks;
 
-// gale_topology_set() also takes ID.parallelism=N, which sets the
-// component's parallelism (the key of the same name in the file) rather
-// than an option.
+// gale_topology_set() is described in topology/overrides.h.
 
 // The marks of t->components[i] and t->streams[i]; t must come from
 // gale_topology_parse() or gale_topology_load(). Borrowed: caller must not

@@ -8,66 +8,23 @@
 // `gale validate` reports those errors together.
 
 #include <assert.h>
-#include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "topology/diag.h"
+#include "topology/ids.h"
 #include "topology/model.h"
 #include "topology/parser.h"
 #include "topology/suggest.h"
 
-#define VALIDATE_SHOW_LEN 80
-
-typedef struct validate_entry {
-	const char *id;
-	size_t      idx;
-} validate_entry;
-
 typedef struct validate_ctx {
-	const char          *file;
-	gale_diag           *d;
+	gale_report          rep;
 	const gale_resolver *r;
-	validate_entry *byid; // components with an id, sorted by id
-	size_t          nbyid;
-	size_t      nerrors;
-	bool        failed;
-	char        show[4][VALIDATE_SHOW_LEN];
-	unsigned    nshow;
+	gale_ids            *ids;
 } validate_ctx;
-
-static void validate_error(validate_ctx *v, const gale_where *at,
-    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void
-validate_error(validate_ctx *v, const gale_where *at, const char *fmt, ...)
-{
-	v->failed = true;
-	if (v->nerrors >= GALE_TOPOLOGY_MAX_ERRORS) {
-		if (v->nerrors == GALE_TOPOLOGY_MAX_ERRORS) {
-			gale_diag_add(v->d, v->file, NULL,
-			    "too many errors; stopping after %d",
-			    GALE_TOPOLOGY_MAX_ERRORS);
-			v->nerrors++;
-		}
-		return;
-	}
-	char    msg[1024];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	gale_diag_add(v->d, v->file, at, "%s", msg);
-	v->nerrors++;
-}
-
-static const char *
-validate_show(validate_ctx *v, const char *s)
-{
-	char *buf = v->show[v->nshow++ % 4];
-	return gale__suggest_show(buf, VALIDATE_SHOW_LEN, s);
-}
 
 // Appends the names in list (closed by NULL) to buf as "a, b, c".
 static void
@@ -85,21 +42,12 @@ validate_join(char *buf, size_t cap, const char *const *list)
 	}
 }
 
-static int
-validate_entry_cmp(const void *a, const void *b)
-{
-	return strcmp(((const validate_entry *) a)->id,
-	    ((const validate_entry *) b)->id);
-}
-
 // The component named id, found in the sorted index, or NULL.
 static gale_component_def *
 validate_find(validate_ctx *v, gale_topology *t, const char *id)
 {
-	validate_entry  key = { id, 0 };
-	validate_entry *e   = bsearch(
-            &key, v->byid, v->nbyid, sizeof(validate_entry), validate_entry_cmp);
-	return e != NULL ? &t->components[e->idx] : NULL;
+	size_t i = gale__ids_find(v->ids, id);
+	return i != SIZE_MAX ? &t->components[i] : NULL;
 }
 
 static const gale_stream_decl *
@@ -209,7 +157,7 @@ validate_resolve(validate_ctx *v, gale_topology *t, size_t i,
 	if (c->shared_lib != NULL) {
 		path = validate_library_path(t, c->shared_lib, libdir);
 		if (path == NULL) {
-			validate_error(v, NULL, "out of memory");
+			gale__report_error(&v->rep, NULL, "out of memory");
 			return;
 		}
 	}
@@ -241,30 +189,32 @@ validate_resolve(validate_ctx *v, gale_topology *t, size_t i,
 			best = gale__suggest_best(&s);
 		}
 		if (best != NULL) {
-			validate_error(v, at, "%s '%s': %s; did you mean '%s'?",
-			    kind, c->id, err, best);
+			gale__report_error(&v->rep, at,
+			    "%s '%s': %s; did you mean '%s'?", kind, c->id,
+			    err, best);
 		} else if (c->shared_lib == NULL) {
-			validate_error(v, at,
+			gale__report_error(&v->rep, at,
 			    "%s '%s': %s (a component from a shared library "
 			    "needs 'library:')",
 			    kind, c->id, err);
 		} else {
-			validate_error(v, at, "%s '%s': %s", kind, c->id, err);
+			gale__report_error(
+			    &v->rep, at, "%s '%s': %s", kind, c->id, err);
 		}
 		free(path);
 		return;
 	}
 	free(path);
 	if (c->is_spout && found->spout == NULL) {
-		validate_error(v, &m->component,
+		gale__report_error(&v->rep, &m->component,
 		    "spout '%s': '%s' is a bolt; list it under 'bolts'", c->id,
-		    validate_show(v, c->component));
+		    gale__report_show(&v->rep, c->component));
 		return;
 	}
 	if (!c->is_spout && found->bolt == NULL) {
-		validate_error(v, &m->component,
-		    "bolt '%s': '%s' is a spout; list it under 'spouts'", c->id,
-		    validate_show(v, c->component));
+		gale__report_error(&v->rep, &m->component,
+		    "bolt '%s': '%s' is a spout; list it under 'spouts'",
+		    c->id, gale__report_show(&v->rep, c->component));
 		return;
 	}
 	c->spout = found->spout;
@@ -299,9 +249,9 @@ validate_stream(validate_ctx *v, gale_topology *t, size_t k)
 			}
 			used += (size_t) w;
 		}
-		validate_error(v, &m->stream,
+		gale__report_error(&v->rep, &m->stream,
 		    "%s: '%s' declares no output stream '%s' (%s%s)", label,
-		    s->from, validate_show(v, s->stream),
+		    s->from, gale__report_show(&v->rep, s->stream),
 		    used ? "it declares: " : "it declares no output streams",
 		    list);
 		return;
@@ -319,11 +269,12 @@ validate_stream(validate_ctx *v, gale_topology *t, size_t k)
 		}
 		char list[400];
 		validate_join(list, sizeof(list), fields);
-		validate_error(v, &m->fields[i],
-		    "%s: FIELDS argument '%s' is not a field of stream '%s' of "
+		gale__report_error(&v->rep, &m->fields[i],
+		    "%s: FIELDS argument '%s' is not a field of stream '%s' "
+		    "of "
 		    "'%s' (declared fields: %s)",
-		    label, validate_show(v, s->fields[i]),
-		    validate_show(v, s->stream), s->from,
+		    label, gale__report_show(&v->rep, s->fields[i]),
+		    gale__report_show(&v->rep, s->stream), s->from,
 		    fields[0] != NULL ? list : "none");
 	}
 }
@@ -333,31 +284,20 @@ gale_topology_validate(gale_topology *t, const char *libdir,
     const gale_resolver *r, gale_diag *d)
 {
 	assert(r != NULL && r->find != NULL && r->builtin_name != NULL);
-	validate_ctx v = {
-		.file = t->file != NULL ? t->file : "<input>",
-		.d    = d,
-		.r    = r,
-	};
+	validate_ctx v = { .r = r };
+	gale__report_init(&v.rep, t->file, d);
 	for (size_t i = 0; i < t->ncomponents; i++) {
 		validate_resolve(&v, t, i, libdir);
 	}
-	// The parser made sure ids are unique, so a sorted index finds a
-	// stream's source in O(log n) however large the topology is.
-	v.byid = calloc(t->ncomponents + 1, sizeof(validate_entry));
-	if (v.byid == NULL) {
-		gale_diag_add(d, v.file, NULL, "out of memory");
+	// The parser made sure ids are unique, so the index finds a stream's
+	// source in O(log n) however large the topology is.
+	if (gale__ids_new(&v.ids, t) != GALE_OK) {
+		gale_diag_add(d, v.rep.file, NULL, "out of memory");
 		return GALE_ENOMEM;
 	}
-	for (size_t i = 0; i < t->ncomponents; i++) {
-		if (t->components[i].id != NULL) {
-			v.byid[v.nbyid++] =
-			    (validate_entry) { t->components[i].id, i };
-		}
-	}
-	qsort(v.byid, v.nbyid, sizeof(validate_entry), validate_entry_cmp);
 	for (size_t k = 0; k < t->nstreams; k++) {
 		validate_stream(&v, t, k);
 	}
-	free(v.byid);
-	return v.failed ? GALE_EINVAL : GALE_OK;
+	gale__ids_destroy(&v.ids);
+	return gale__report_failed(&v.rep) ? GALE_EINVAL : GALE_OK;
 }
