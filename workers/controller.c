@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 // controller.c - runs one topology's worker processes on this machine.
 
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,9 +8,10 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "base/log.h"
 #include "workers/controller.h"
-#include "workers/process.h"
 #include "workers/worker.h"
+#include "workers/worker_host.h"
 
 // A worker that keeps dying is given up on after this many restarts.
 #define CONTROLLER_MAX_RESTARTS 50
@@ -19,13 +19,12 @@
 #define CONTROLLER_STOP_GRACE_MS 3000
 
 typedef struct ctl_worker {
-	pid_t    pid;
-	bool     done; // ended after its tasks finished
-	uint8_t  ident[CONTROLLER_IDENT_MAX];
-	size_t   identlen;
-	uint64_t sent_gen; // the assignment generation it last got
-	uint32_t restarts;
-	bool     stop_sent;
+	gale_worker_proc *proc;
+	bool              done; // ended after its tasks finished
+	uint8_t           ident[CONTROLLER_IDENT_MAX];
+	size_t            identlen;
+	uint64_t          sent_gen; // the assignment generation it last got
+	bool              stop_sent;
 	uint32_t *tasks;
 	size_t    ntasks;
 } ctl_worker;
@@ -40,6 +39,7 @@ struct gale_controller {
 	void                *router;
 	char                 endpoint[128];
 	char                 bind_host[64];
+	gale_worker_host    *host;
 	ctl_worker          *w;
 	char               **endpoints; // [ntasks + 1]
 	bool                *finished;  // [ntasks + 1]
@@ -60,6 +60,14 @@ controller_now_ms(void)
 {
 	return gale_now_ns() / 1000000u;
 }
+
+static pid_t
+controller_pid(const ctl_worker *w)
+{
+	return w->proc != NULL ? gale_worker_proc_pid(w->proc) : 0;
+}
+
+static void controller_on_event(void *arg, const gale_worker_event *ev);
 
 gale_err
 gale_controller_new(gale_controller **out, const gale_spec *spec,
@@ -126,6 +134,17 @@ gale_controller_new(gale_controller **out, const gale_spec *spec,
 	}
 	size_t len = sizeof(c->endpoint);
 	zmq_getsockopt(c->router, ZMQ_LAST_ENDPOINT, c->endpoint, &len);
+	// A worker that dies is started again at once, up to a bound.
+	gale_worker_host_opts ho = {
+		.controller    = c->endpoint,
+		.bind_host     = c->bind_host,
+		.max_restarts  = CONTROLLER_MAX_RESTARTS,
+		.stop_grace_ms = CONTROLLER_STOP_GRACE_MS,
+	};
+	if ((rv = gale_worker_host_new(&c->host, &ho, controller_on_event, c))
+	    != GALE_OK) {
+		goto fail;
+	}
 	*out = c;
 	return GALE_OK;
 fail:
@@ -140,7 +159,7 @@ gale_controller_destroy(gale_controller **cp)
 	if (c == NULL) {
 		return;
 	}
-	gale_controller_kill(c);
+	gale_worker_host_destroy(&c->host);
 	if (c->router != NULL) {
 		zmq_close(c->router);
 	}
@@ -167,28 +186,73 @@ gale_controller_destroy(gale_controller **cp)
 	*cp = NULL;
 }
 
-static gale_err
-controller_spawn(gale_controller *c, uint32_t i)
+// What the worker host saw of worker ev->index.
+static void
+controller_on_event(void *arg, const gale_worker_event *ev)
 {
-	char index[16];
-	snprintf(index, sizeof(index), "%u", i);
-	char *argv[] = { (char *) gale_process_self(), "worker", "--controller",
-		c->endpoint, "--index", index, "--bind", c->bind_host, NULL };
-	ctl_worker *w = &c->w[i];
-	w->identlen   = 0;
-	w->sent_gen   = 0;
-	w->stop_sent  = false;
-	return gale_process_spawn(argv, &w->pid);
+	gale_controller *c = arg;
+	ctl_worker      *w = &c->w[ev->index];
+	uint32_t         i = ev->index;
+	w->identlen        = 0;
+	switch (ev->kind) {
+	case GALE_WORKER_STARTED:
+		w->sent_gen  = 0;
+		w->stop_sent = false;
+		break;
+	case GALE_WORKER_FINISHED:
+		w->done = true;
+		break;
+	case GALE_WORKER_REFUSED:
+		if (c->error[0] == '\0') {
+			snprintf(c->error, sizeof(c->error),
+			    "worker %u: a task could not start", i);
+		}
+		break;
+	case GALE_WORKER_DIED:
+		if (ev->restarting) {
+			c->restarts++;
+		} else if (c->stopping && c->error[0] == '\0') {
+			// Stopping anyway: what it had in flight is given up,
+			// as a kill would.
+			GALE_WARN("worker %u exited (%d) while stopping", i,
+			    ev->code);
+			w->done = true;
+		}
+		break;
+	case GALE_WORKER_GAVE_UP:
+		snprintf(c->error, sizeof(c->error),
+		    "worker %u died %u times; giving up", i, ev->restarts + 1);
+		break;
+	case GALE_WORKER_SPAWN_FAILED:
+		if (c->error[0] == '\0') {
+			snprintf(c->error, sizeof(c->error),
+			    "cannot %s worker %u: %s",
+			    ev->restarts > 0 ? "restart" : "start", i,
+			    gale_strerror(ev->err));
+		}
+		break;
+	case GALE_WORKER_STOPPED:
+		break;
+	}
+	// A topology that failed or is stopping starts no worker again.
+	gale_worker_host_set_restarts(
+	    c->host, c->error[0] == '\0' && !c->stopping);
 }
 
 gale_err
 gale_controller_start(gale_controller *c)
 {
 	for (uint32_t i = 0; i < c->nworkers; i++) {
-		gale_err rv = controller_spawn(c, i);
+		char label[32];
+		snprintf(label, sizeof(label), "worker %u", i);
+		gale_err rv = gale_worker_host_start(
+		    c->host, i, NULL, label, NULL, &c->w[i].proc);
 		if (rv != GALE_OK) {
-			snprintf(c->error, sizeof(c->error),
-			    "cannot start worker %u: %s", i, gale_strerror(rv));
+			if (c->error[0] == '\0') {
+				snprintf(c->error, sizeof(c->error),
+				    "cannot start worker %u: %s", i,
+				    gale_strerror(rv));
+			}
 			return rv;
 		}
 	}
@@ -283,11 +347,12 @@ controller_heartbeat(gale_controller *c, const uint8_t *ident, size_t identlen,
 {
 	gale_heartbeat hb;
 	if (gale_heartbeat_decode(&hb, buf, len) != GALE_OK) {
-		fprintf(stderr, "gale: dropped a malformed worker message\n");
+		GALE_WARN("dropped a malformed worker message");
 		return;
 	}
 	if (hb.worker_index >= c->nworkers ||
-	    (pid_t) hb.pid != c->w[hb.worker_index].pid ||
+	    (pid_t) hb.pid != controller_pid(&c->w[hb.worker_index]) ||
+	    hb.pid == 0 ||
 	    identlen > CONTROLLER_IDENT_MAX) {
 		goto out; // from an earlier incarnation, or not ours
 	}
@@ -320,7 +385,7 @@ controller_heartbeat(gale_controller *c, const uint8_t *ident, size_t identlen,
 	if (hb.ntasks > 0 &&
 	    gale_stats_update(c->stats, &hb, "127.0.0.1",
 	        controller_now_ms()) != GALE_OK) {
-		fprintf(stderr, "gale: %s\n", gale_stats_last_error(c->stats));
+		GALE_WARN("%s", gale_stats_last_error(c->stats));
 	}
 	// A worker that has not got the current assignment (it just
 	// started) gets it now.
@@ -370,64 +435,14 @@ controller_receive(gale_controller *c, int timeout_ms)
 	}
 }
 
-// Restarts workers that died before their tasks finished.
-static void
-controller_watch(gale_controller *c)
-{
-	for (uint32_t i = 0; i < c->nworkers; i++) {
-		ctl_worker *w = &c->w[i];
-		int         code;
-		if (w->pid == 0 || w->done || !gale_process_reap(w->pid, &code)) {
-			continue;
-		}
-		w->pid      = 0;
-		w->identlen = 0;
-		if (code == GALE_WORKER_EXIT_DONE) {
-			w->done = true;
-			continue;
-		}
-		if (code == GALE_WORKER_EXIT_CONFIG) {
-			if (c->error[0] == '\0') {
-				snprintf(c->error, sizeof(c->error),
-				    "worker %u: a task could not start", i);
-			}
-			continue;
-		}
-		if (c->error[0] != '\0') {
-			continue;
-		}
-		if (c->stopping) {
-			// Stopping anyway: what it had in flight is given up,
-			// as a kill would.
-			fprintf(stderr, "gale: worker %u exited (%d) while "
-			                "stopping\n",
-			    i, code);
-			w->done = true;
-			continue;
-		}
-		if (w->restarts >= CONTROLLER_MAX_RESTARTS) {
-			snprintf(c->error, sizeof(c->error),
-			    "worker %u died %u times; giving up", i,
-			    w->restarts + 1);
-			continue;
-		}
-		fprintf(stderr, "gale: worker %u exited (%s %d); restarting\n",
-		    i, code > 128 ? "signal" : "code",
-		    code > 128 ? code - 128 : code);
-		w->restarts++;
-		c->restarts++;
-		if (controller_spawn(c, i) != GALE_OK) {
-			snprintf(c->error, sizeof(c->error),
-			    "cannot restart worker %u", i);
-		}
-	}
-}
-
 void
 gale_controller_poll(gale_controller *c, int timeout_ms)
 {
 	controller_receive(c, timeout_ms);
-	controller_watch(c);
+	// A topology that failed or is stopping starts no worker again.
+	gale_worker_host_set_restarts(
+	    c->host, c->error[0] == '\0' && !c->stopping);
+	gale_worker_host_poll(c->host);
 	if (c->dirty && controller_endpoints_known(c)) {
 		c->generation++;
 		c->dirty   = false;
@@ -450,7 +465,8 @@ gale_controller_stop(gale_controller *c)
 	if (c->stopping) {
 		return;
 	}
-	c->stopping            = true;
+	c->stopping = true;
+	gale_worker_host_set_restarts(c->host, false);
 	gale_worker_control wc = { .stop = true };
 	for (uint32_t i = 0; i < c->nworkers; i++) {
 		if (c->w[i].identlen > 0) {
@@ -463,14 +479,8 @@ gale_controller_stop(gale_controller *c)
 void
 gale_controller_kill(gale_controller *c)
 {
-	if (c->w == NULL) {
-		return;
-	}
-	for (uint32_t i = 0; i < c->nworkers; i++) {
-		if (c->w[i].pid > 0) {
-			gale_process_stop(c->w[i].pid, CONTROLLER_STOP_GRACE_MS);
-			c->w[i].pid = 0;
-		}
+	if (c->host != NULL) {
+		gale_worker_host_stop_all(c->host);
 	}
 }
 
@@ -530,7 +540,7 @@ gale_controller_restarts(const gale_controller *c)
 pid_t
 gale_controller_worker_pid(const gale_controller *c, uint32_t i)
 {
-	return i < c->nworkers ? c->w[i].pid : 0;
+	return i < c->nworkers ? controller_pid(&c->w[i]) : 0;
 }
 
 void
@@ -538,7 +548,7 @@ gale_controller_print_workers(const gale_controller *c, FILE *f)
 {
 	for (uint32_t i = 0; i < c->nworkers; i++) {
 		const ctl_worker *w = &c->w[i];
-		fprintf(f, "worker %u pid %d port %u:", i, (int) w->pid,
+		fprintf(f, "worker %u pid %d port %u:", i, (int) controller_pid(w),
 		    w->ntasks ? controller_port(c->endpoints[w->tasks[0]]) : 0);
 		uint32_t prev = UINT32_MAX;
 		for (size_t k = 0; k < w->ntasks; k++) {
