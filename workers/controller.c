@@ -15,14 +15,11 @@
 
 // A worker that keeps dying is given up on after this many restarts.
 #define CONTROLLER_MAX_RESTARTS 50
-#define CONTROLLER_IDENT_MAX 256
 #define CONTROLLER_STOP_GRACE_MS 3000
 
 typedef struct ctl_worker {
 	gale_worker_proc *proc;
 	bool              done; // ended after its tasks finished
-	uint8_t           ident[CONTROLLER_IDENT_MAX];
-	size_t            identlen;
 	uint64_t          sent_gen; // the assignment generation it last got
 	bool              stop_sent;
 	uint32_t *tasks;
@@ -35,9 +32,6 @@ struct gale_controller {
 	gale_plan           *plan;
 	uint32_t             nworkers;
 	uint32_t             ntasks;
-	void                *zctx;
-	void                *router;
-	char                 endpoint[128];
 	char                 bind_host[64];
 	gale_worker_host    *host;
 	ctl_worker          *w;
@@ -68,6 +62,8 @@ controller_pid(const ctl_worker *w)
 }
 
 static void controller_on_event(void *arg, const gale_worker_event *ev);
+static bool controller_heartbeat(
+    void *arg, gale_worker_proc *proc, gale_heartbeat *hb);
 
 gale_err
 gale_controller_new(gale_controller **out, const gale_spec *spec,
@@ -121,27 +117,14 @@ gale_controller_new(gale_controller **out, const gale_spec *spec,
 		    gale_plan_component_is_spout(c->plan, k),
 		    gale_plan_component_ntasks(c->plan, k));
 	}
-	rv        = GALE_EIO;
-	c->zctx   = zmq_ctx_new();
-	c->router = c->zctx ? zmq_socket(c->zctx, ZMQ_ROUTER) : NULL;
-	if (c->router == NULL) {
-		goto fail;
-	}
-	int linger = 0;
-	zmq_setsockopt(c->router, ZMQ_LINGER, &linger, sizeof(linger));
-	if (zmq_bind(c->router, "tcp://127.0.0.1:*") != 0) {
-		goto fail;
-	}
-	size_t len = sizeof(c->endpoint);
-	zmq_getsockopt(c->router, ZMQ_LAST_ENDPOINT, c->endpoint, &len);
 	// A worker that dies is started again at once, up to a bound.
 	gale_worker_host_opts ho = {
-		.controller    = c->endpoint,
 		.bind_host     = c->bind_host,
 		.max_restarts  = CONTROLLER_MAX_RESTARTS,
 		.stop_grace_ms = CONTROLLER_STOP_GRACE_MS,
 	};
-	if ((rv = gale_worker_host_new(&c->host, &ho, controller_on_event, c))
+	if ((rv = gale_worker_host_new(&c->host, &ho, controller_on_event,
+	         controller_heartbeat, c))
 	    != GALE_OK) {
 		goto fail;
 	}
@@ -160,12 +143,6 @@ gale_controller_destroy(gale_controller **cp)
 		return;
 	}
 	gale_worker_host_destroy(&c->host);
-	if (c->router != NULL) {
-		zmq_close(c->router);
-	}
-	if (c->zctx != NULL) {
-		zmq_ctx_term(c->zctx);
-	}
 	if (c->endpoints != NULL) {
 		for (uint32_t t = 0; t <= c->ntasks; t++) {
 			free(c->endpoints[t]);
@@ -193,7 +170,6 @@ controller_on_event(void *arg, const gale_worker_event *ev)
 	gale_controller *c = arg;
 	ctl_worker      *w = &c->w[ev->index];
 	uint32_t         i = ev->index;
-	w->identlen        = 0;
 	switch (ev->kind) {
 	case GALE_WORKER_STARTED:
 		w->sent_gen  = 0;
@@ -262,17 +238,9 @@ gale_controller_start(gale_controller *c)
 static void
 controller_send(gale_controller *c, ctl_worker *w, const gale_worker_control *wc)
 {
-	if (w->identlen == 0) {
-		return;
+	if (w->proc != NULL) {
+		gale_worker_host_send(c->host, w->proc, wc);
 	}
-	uint8_t *buf;
-	size_t   len;
-	if (gale_worker_control_encode(wc, &buf, &len) != GALE_OK) {
-		return;
-	}
-	zmq_send(c->router, w->ident, w->identlen, ZMQ_SNDMORE | ZMQ_DONTWAIT);
-	zmq_send(c->router, buf, len, ZMQ_DONTWAIT);
-	free(buf);
 }
 
 static uint32_t
@@ -341,24 +309,19 @@ controller_endpoints_known(const gale_controller *c)
 	return true;
 }
 
-static void
-controller_heartbeat(gale_controller *c, const uint8_t *ident, size_t identlen,
-    const void *buf, size_t len)
+// A heartbeat of a running worker of ours: its endpoints, finished tasks
+// and metrics.
+static bool
+controller_heartbeat(void *arg, gale_worker_proc *proc, gale_heartbeat *hbp)
 {
-	gale_heartbeat hb;
-	if (gale_heartbeat_decode(&hb, buf, len) != GALE_OK) {
-		GALE_WARN("dropped a malformed worker message");
-		return;
-	}
-	if (hb.worker_index >= c->nworkers ||
-	    (pid_t) hb.pid != controller_pid(&c->w[hb.worker_index]) ||
-	    hb.pid == 0 ||
-	    identlen > CONTROLLER_IDENT_MAX) {
-		goto out; // from an earlier incarnation, or not ours
+	gale_controller *c  = arg;
+	gale_heartbeat   hb = *hbp;
+	if (hb.worker_index >= c->nworkers
+	    || c->w[hb.worker_index].proc != proc) {
+		gale_heartbeat_fini(&hb);
+		return false; // not ours
 	}
 	ctl_worker *w = &c->w[hb.worker_index];
-	memcpy(w->ident, ident, identlen);
-	w->identlen = identlen;
 	if (hb.failed && c->error[0] == '\0') {
 		snprintf(c->error, sizeof(c->error), "worker %u: %s",
 		    hb.worker_index,
@@ -397,48 +360,18 @@ controller_heartbeat(gale_controller *c, const uint8_t *ident, size_t identlen,
 		controller_send(c, w, &wc);
 		w->stop_sent = true;
 	}
-out:
 	gale_heartbeat_fini(&hb);
-}
-
-static void
-controller_receive(gale_controller *c, int timeout_ms)
-{
-	zmq_pollitem_t item = { .socket = c->router, .events = ZMQ_POLLIN };
-	if (zmq_poll(&item, 1, timeout_ms) <= 0) {
-		return;
-	}
-	for (;;) {
-		zmq_msg_t id, body;
-		zmq_msg_init(&id);
-		if (zmq_msg_recv(&id, c->router, ZMQ_DONTWAIT) < 0) {
-			zmq_msg_close(&id);
-			return;
-		}
-		zmq_msg_init(&body);
-		int more = zmq_msg_more(&id);
-		if (more && zmq_msg_recv(&body, c->router, ZMQ_DONTWAIT) >= 0) {
-			controller_heartbeat(c, zmq_msg_data(&id),
-			    zmq_msg_size(&id), zmq_msg_data(&body),
-			    zmq_msg_size(&body));
-		}
-		// Drop any further frames of a message not of our shape.
-		while (zmq_msg_more(&body)) {
-			zmq_msg_close(&body);
-			zmq_msg_init(&body);
-			if (zmq_msg_recv(&body, c->router, ZMQ_DONTWAIT) < 0) {
-				break;
-			}
-		}
-		zmq_msg_close(&body);
-		zmq_msg_close(&id);
-	}
+	return true;
 }
 
 void
 gale_controller_poll(gale_controller *c, int timeout_ms)
 {
-	controller_receive(c, timeout_ms);
+	zmq_pollitem_t item = { .socket = gale_worker_host_socket(c->host),
+		.events = ZMQ_POLLIN };
+	if (zmq_poll(&item, 1, timeout_ms) > 0) {
+		gale_worker_host_receive(c->host);
+	}
 	// A topology that failed or is stopping starts no worker again.
 	gale_worker_host_set_restarts(
 	    c->host, c->error[0] == '\0' && !c->stopping);
@@ -469,8 +402,8 @@ gale_controller_stop(gale_controller *c)
 	gale_worker_host_set_restarts(c->host, false);
 	gale_worker_control wc = { .stop = true };
 	for (uint32_t i = 0; i < c->nworkers; i++) {
-		if (c->w[i].identlen > 0) {
-			controller_send(c, &c->w[i], &wc);
+		if (c->w[i].proc != NULL
+		    && gale_worker_host_send(c->host, c->w[i].proc, &wc)) {
 			c->w[i].stop_sent = true;
 		}
 	}

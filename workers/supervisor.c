@@ -32,7 +32,6 @@
 // When the supervisor itself stops: SIGTERM to every worker, then SIGKILL
 // after this long.
 #define SUP_EXIT_GRACE_MS 3000
-#define SUP_IDENT_MAX 256
 #define SUP_MAX_SLOTS 1024
 
 // A worker of a slot (or one being stopped), across its restarts.
@@ -42,8 +41,6 @@ typedef struct sup_worker {
 	uint32_t          index;
 	uint32_t          port;
 	gale_worker_proc *proc; // NULL when it could not be started at all
-	uint8_t           ident[SUP_IDENT_MAX];
-	size_t            identlen;
 	uint64_t          sent_gen; // the generation it was last sent
 	gale_heartbeat    hb; // its latest heartbeat
 	bool              have_hb;
@@ -57,9 +54,6 @@ struct gale_supervisor {
 	uint32_t         nslots;
 	uint32_t         port_base;
 	int              lock_fd;
-	void            *zctx;
-	void            *router;
-	char             endpoint[128];
 	gale_client     *client;
 	uint64_t         next_report_ms;
 	uint64_t         sent_ms;
@@ -116,27 +110,24 @@ sup_find_asg(const gale_supervisor *s, const sup_worker *w)
 	return NULL;
 }
 
-static void
+// True when w's process runs and can be sent to.
+static bool
+sup_connected(const sup_worker *w)
+{
+	return w->proc != NULL && gale_worker_proc_connected(w->proc);
+}
+
+static bool
 sup_send(gale_supervisor *s, sup_worker *w, const gale_worker_control *wc)
 {
-	if (w->identlen == 0 || !sup_alive(w)) {
-		return;
-	}
-	uint8_t *buf;
-	size_t   len;
-	if (gale_worker_control_encode(wc, &buf, &len) != GALE_OK) {
-		return;
-	}
-	zmq_send(s->router, w->ident, w->identlen, ZMQ_SNDMORE | ZMQ_DONTWAIT);
-	zmq_send(s->router, buf, len, ZMQ_DONTWAIT);
-	free(buf);
+	return w->proc != NULL && gale_worker_host_send(s->workers, w->proc, wc);
 }
 
 static void
 sup_forward(gale_supervisor *s, sup_worker *w)
 {
 	const gale_assignment *a = sup_find_asg(s, w);
-	if (a == NULL || w->identlen == 0 || !sup_alive(w)) {
+	if (a == NULL || !sup_connected(w)) {
 		return;
 	}
 	gale_worker_control wc = { .assignment = (gale_assignment *) a };
@@ -161,44 +152,24 @@ endpoints_equal(const gale_heartbeat *a, const gale_heartbeat *b)
 	return true;
 }
 
-// The worker (current or stopping) whose running process is pid, or NULL.
-static sup_worker *
-sup_by_pid(gale_supervisor *s, pid_t pid, bool *stopping)
+// A heartbeat of a running worker process of ours (current or being
+// stopped): kept, to be reported to nimbus.
+static bool
+sup_heartbeat(void *arg, gale_worker_proc *proc, gale_heartbeat *hbp)
 {
-	gale_worker_proc *p = gale_worker_host_find(s->workers, pid);
-	if (p == NULL) {
-		return NULL;
-	}
-	*stopping = gale_worker_proc_retired(p);
-	return gale_worker_proc_owner(p);
-}
-
-static void
-sup_heartbeat(gale_supervisor *s, const uint8_t *ident, size_t identlen,
-    const void *buf, size_t len)
-{
-	gale_heartbeat hb;
-	if (gale_heartbeat_decode(&hb, buf, len) != GALE_OK) {
-		GALE_WARN("dropped a malformed worker message");
-		return;
-	}
-	bool        stopping = false;
-	sup_worker *w
-	    = hb.pid != 0 ? sup_by_pid(s, (pid_t) hb.pid, &stopping) : NULL;
-	if (w == NULL || hb.worker_index != w->index
-	    || identlen > SUP_IDENT_MAX
-	    || (hb.topology[0] != '\0'
-		&& strcmp(hb.topology, w->topology) != 0)) {
+	gale_supervisor *s        = arg;
+	sup_worker      *w        = gale_worker_proc_owner(proc);
+	bool             stopping = gale_worker_proc_retired(proc);
+	gale_heartbeat   hb       = *hbp;
+	if (hb.topology[0] != '\0' && strcmp(hb.topology, w->topology) != 0) {
 		gale_heartbeat_fini(&hb);
-		return; // not a process of ours, or not this one
+		return false; // not this worker
 	}
-	memcpy(w->ident, ident, identlen);
-	w->identlen = identlen;
 	if (hb.topology[0] == '\0') {
 		char *name = strdup(w->topology);
 		if (name == NULL) {
 			gale_heartbeat_fini(&hb);
-			return;
+			return true;
 		}
 		free(hb.topology);
 		hb.topology = name;
@@ -216,42 +187,13 @@ sup_heartbeat(gale_supervisor *s, const uint8_t *ident, size_t identlen,
 			sup_send(s, w, &wc);
 			w->stop_sent = true;
 		}
-		return;
+		return true;
 	}
 	const gale_assignment *a = sup_find_asg(s, w);
 	if (a != NULL && (w->sent_gen == 0 || hb.generation < a->generation)) {
 		sup_forward(s, w);
 	}
-}
-
-static void
-sup_receive(gale_supervisor *s)
-{
-	for (int budget = 0; budget < 256; budget++) {
-		zmq_msg_t id, body;
-		zmq_msg_init(&id);
-		if (zmq_msg_recv(&id, s->router, ZMQ_DONTWAIT) < 0) {
-			zmq_msg_close(&id);
-			return;
-		}
-		zmq_msg_init(&body);
-		if (zmq_msg_more(&id)
-		    && zmq_msg_recv(&body, s->router, ZMQ_DONTWAIT) >= 0
-		    && !zmq_msg_more(&body)) {
-			sup_heartbeat(s, zmq_msg_data(&id), zmq_msg_size(&id),
-			    zmq_msg_data(&body), zmq_msg_size(&body));
-		}
-		// Drop the rest of a message not of our shape.
-		while (zmq_msg_more(&body)) {
-			zmq_msg_close(&body);
-			zmq_msg_init(&body);
-			if (zmq_msg_recv(&body, s->router, ZMQ_DONTWAIT) < 0) {
-				break;
-			}
-		}
-		zmq_msg_close(&body);
-		zmq_msg_close(&id);
-	}
+	return true;
 }
 
 // ---------------------------------------------------------------------
@@ -302,7 +244,6 @@ sup_on_event(void *arg, const gale_worker_event *ev)
 	gale_supervisor *s = arg;
 	sup_worker      *w = ev->owner;
 	char             msg[128];
-	w->identlen        = 0;
 	switch (ev->kind) {
 	case GALE_WORKER_STARTED:
 		w->sent_gen = 0;
@@ -402,12 +343,8 @@ sup_retire(gale_supervisor *s, uint32_t i)
 		worker_destroy(&w);
 		return;
 	}
-	w->stop_sent = false;
-	if (w->identlen > 0) {
-		gale_worker_control wc = { .stop = true };
-		sup_send(s, w, &wc);
-		w->stop_sent = true;
-	}
+	gale_worker_control wc = { .stop = true };
+	w->stop_sent           = sup_send(s, w, &wc);
 	if (!w->have_hb || !w->hb.finished) {
 		GALE_INFO("stopping pid %d: worker %u of '%s' (slot %u)",
 		    (int) gale_worker_proc_pid(w->proc), w->index, w->topology,
@@ -466,7 +403,7 @@ sup_apply(gale_supervisor *s, gale_reply *r)
 		}
 		if (w == NULL) {
 			sup_launch(s, i, want, index);
-		} else if (sup_alive(w) && w->identlen > 0
+		} else if (sup_connected(w)
 		    && want->generation > w->sent_gen) {
 			sup_forward(s, w);
 		}
@@ -564,7 +501,8 @@ gale_supervisor_poll(gale_supervisor *s, int timeout_ms)
 	uint64_t deadline = sup_now_ms() + (uint64_t) timeout_ms;
 	do {
 		zmq_pollitem_t items[2] = {
-			{ .socket = s->router, .events = ZMQ_POLLIN },
+			{ .socket   = gale_worker_host_socket(s->workers),
+			    .events = ZMQ_POLLIN },
 			{ .socket   = gale_client_socket(s->client),
 			    .events = ZMQ_POLLIN },
 		};
@@ -572,7 +510,7 @@ gale_supervisor_poll(gale_supervisor *s, int timeout_ms)
 		uint64_t now    = sup_now_ms();
 		long     wait   = deadline > now ? (long) (deadline - now) : 0;
 		zmq_poll(items, nitems, wait < 50 ? wait : 50);
-		sup_receive(s);
+		gale_worker_host_receive(s->workers);
 		gale_worker_host_poll(s->workers);
 		sup_nimbus(s);
 	} while (sup_now_ms() < deadline);
@@ -682,37 +620,21 @@ gale_supervisor_new(gale_supervisor **out, const gale_supervisor_opts *opts,
 		    opts->nimbus ? opts->nimbus : "");
 		goto fail;
 	}
-	rv        = GALE_EIO;
-	s->zctx   = zmq_ctx_new();
-	s->router = s->zctx ? zmq_socket(s->zctx, ZMQ_ROUTER) : NULL;
-	if (s->router == NULL) {
-		snprintf(err, errlen, "cannot create a socket");
-		goto fail;
-	}
-	int     linger = 0;
-	int64_t max    = 64 << 20;
-	zmq_setsockopt(s->router, ZMQ_LINGER, &linger, sizeof(linger));
-	zmq_setsockopt(s->router, ZMQ_MAXMSGSIZE, &max, sizeof(max));
-	if (zmq_bind(s->router, "tcp://127.0.0.1:*") != 0) {
-		snprintf(err, errlen, "cannot listen for workers: %s",
-		    zmq_strerror(zmq_errno()));
-		goto fail;
-	}
-	size_t len = sizeof(s->endpoint);
-	zmq_getsockopt(s->router, ZMQ_LAST_ENDPOINT, s->endpoint, &len);
 	// A worker that dies is started again, however often: the next one
 	// may live, and nimbus moves it when this machine stops reporting.
 	gale_worker_host_opts ho = {
-		.controller     = s->endpoint,
 		.bind_host      = s->host,
 		.backoff_ms     = SUP_RESTART_MIN_MS,
 		.backoff_max_ms = SUP_RESTART_MAX_MS,
 		.healthy_ms     = SUP_HEALTHY_MS,
 		.stop_grace_ms  = SUP_EXIT_GRACE_MS,
 	};
-	if ((rv = gale_worker_host_new(&s->workers, &ho, sup_on_event, s))
+	if ((rv = gale_worker_host_new(
+	         &s->workers, &ho, sup_on_event, sup_heartbeat, s))
 	    != GALE_OK) {
-		snprintf(err, errlen, "out of memory");
+		snprintf(err, errlen, "%s",
+		    rv == GALE_ENOMEM ? "out of memory"
+		                      : "cannot listen for workers");
 		goto fail;
 	}
 	*out = s;
@@ -750,12 +672,6 @@ gale_supervisor_destroy(gale_supervisor **sp)
 	}
 	free(s->asg);
 	gale_client_destroy(&s->client);
-	if (s->router != NULL) {
-		zmq_close(s->router);
-	}
-	if (s->zctx != NULL) {
-		zmq_ctx_term(s->zctx);
-	}
 	if (s->lock_fd >= 0) {
 		close(s->lock_fd);
 	}
@@ -775,5 +691,5 @@ gale_supervisor_id(const gale_supervisor *s)
 const char *
 gale_supervisor_endpoint(const gale_supervisor *s)
 {
-	return s->endpoint;
+	return gale_worker_host_endpoint(s->workers);
 }

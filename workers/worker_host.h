@@ -2,8 +2,10 @@
 // worker_host.h - a set of `gale worker` processes: started, watched,
 // restarted and stopped by pid, for `gale local` and the supervisor.
 //
-// The host starts each worker as `gale worker --controller ENDPOINT
-// --index N --bind HOST [--libdir DIR]`; a worker dies with the process
+// The host binds a ROUTER socket on loopback for its workers' heartbeats
+// and control messages, and starts each worker as `gale worker
+// --controller ENDPOINT --index N --bind HOST [--libdir DIR]` with
+// ENDPOINT that socket's; a worker dies with the process
 // that started it (PDEATHSIG) and shares its process group, so Ctrl-C
 // reaches it too (a worker ignores SIGINT and waits to be told to stop).
 // gale_worker_host_poll reaps ended workers and restarts the ones that
@@ -22,14 +24,14 @@
 #include <sys/types.h>
 
 #include "gale.h"
+#include "proto/wire.h"
 
 typedef struct gale_worker_host gale_worker_host;
 // One worker of a host, across its restarts. Owned by the host.
 typedef struct gale_worker_proc gale_worker_proc;
 
 typedef struct gale_worker_host_opts {
-	const char *controller; // the endpoint the workers report to
-	const char *bind_host;  // where the workers bind their inboxes
+	const char *bind_host; // where the workers bind their inboxes
 	// A worker that died this many times is not started again (0: no
 	// bound).
 	uint32_t max_restarts;
@@ -46,13 +48,13 @@ typedef struct gale_worker_host_opts {
 } gale_worker_host_opts;
 
 typedef enum gale_worker_event_kind {
-	GALE_WORKER_STARTED,      // a process started, first or again
-	GALE_WORKER_FINISHED,     // exited 0: its tasks finished
-	GALE_WORKER_REFUSED,      // exited 78: a task could not start
-	GALE_WORKER_DIED,         // ended otherwise; see restarting
-	GALE_WORKER_GAVE_UP,      // died more than max_restarts times
+	GALE_WORKER_STARTED, // a process started, first or again
+	GALE_WORKER_FINISHED, // exited 0: its tasks finished
+	GALE_WORKER_REFUSED, // exited 78: a task could not start
+	GALE_WORKER_DIED, // ended otherwise; see restarting
+	GALE_WORKER_GAVE_UP, // died more than max_restarts times
 	GALE_WORKER_SPAWN_FAILED, // could not be started; tried again later
-	GALE_WORKER_STOPPED,      // a retired worker's process ended
+	GALE_WORKER_STOPPED, // a retired worker's process ended
 } gale_worker_event_kind;
 
 typedef struct gale_worker_event {
@@ -60,22 +62,32 @@ typedef struct gale_worker_event {
 	gale_worker_proc      *proc;
 	void                  *owner; // as given to gale_worker_host_start
 	uint32_t               index;
-	pid_t                  pid;  // the process the event is about
+	pid_t                  pid; // the process the event is about
 	int                    code; // its exit code (128 + signal)
 	uint32_t               restarts; // restarts so far
 	bool                   restarting; // DIED: it is started again
-	gale_err               err;        // SPAWN_FAILED: why
+	gale_err               err; // SPAWN_FAILED: why
 } gale_worker_event;
+
+// Called from inside gale_worker_host_receive for each heartbeat of a
+// running worker of the host (its pid and index match a proc's), which it
+// takes: it must gale_heartbeat_fini it, or keep it. Returns false to
+// refuse it (it is not of this worker); the host then keeps the worker's
+// previous address.
+typedef bool (*gale_worker_heartbeat_fn)(
+    void *arg, gale_worker_proc *proc, gale_heartbeat *hb);
 
 // Called from inside gale_worker_host_poll (and gale_worker_host_start,
 // for its STARTED or SPAWN_FAILED). It may call set_restarts, but not
 // start, retire or stop_all. After a STOPPED event the proc is freed.
 typedef void (*gale_worker_event_fn)(void *arg, const gale_worker_event *ev);
 
-// opts' strings are copied. on_event may be NULL.
+// Binds the workers' socket on tcp://127.0.0.1:*. opts' strings are
+// copied; on_event may be NULL; arg is passed to both callbacks. GALE_EIO
+// when the socket cannot be made.
 gale_err gale_worker_host_new(gale_worker_host **out,
     const gale_worker_host_opts *opts, gale_worker_event_fn on_event,
-    void *arg);
+    gale_worker_heartbeat_fn on_heartbeat, void *arg);
 // Stops every worker still running (as gale_worker_host_stop_all) and
 // frees every proc. Accepts NULL and sets *hp to NULL. Calls no event.
 void gale_worker_host_destroy(gale_worker_host **hp);
@@ -89,6 +101,19 @@ void gale_worker_host_destroy(gale_worker_host **hp);
 gale_err gale_worker_host_start(gale_worker_host *h, uint32_t index,
     const char *libdir, const char *label, void *owner,
     gale_worker_proc **out);
+
+// The endpoint the workers report to. Borrowed.
+const char *gale_worker_host_endpoint(const gale_worker_host *h);
+// The workers' socket, to zmq_poll for ZMQ_POLLIN. Borrowed.
+void *gale_worker_host_socket(const gale_worker_host *h);
+// Reads the messages waiting on the socket (up to a few hundred, without
+// blocking) and hands each heartbeat to on_heartbeat.
+void gale_worker_host_receive(gale_worker_host *h);
+// Sends proc's process a control message. Does nothing (and returns
+// false) until the process has sent a heartbeat, or when it is not
+// running.
+bool gale_worker_host_send(gale_worker_host *h, gale_worker_proc *proc,
+    const gale_worker_control *wc);
 
 // Reaps the workers that ended, restarts the ones that are due, and
 // escalates the stops of retired ones; calls on_event for each change.
@@ -113,8 +138,7 @@ bool gale_worker_host_retire(gale_worker_host *h, gale_worker_proc *proc,
 void gale_worker_host_stop_all(gale_worker_host *h);
 
 // The proc whose running process is pid, or NULL.
-gale_worker_proc *gale_worker_host_find(
-    const gale_worker_host *h, pid_t pid);
+gale_worker_proc *gale_worker_host_find(const gale_worker_host *h, pid_t pid);
 // Every proc, retired ones included: pass NULL for the first. The order is
 // that of their start.
 gale_worker_proc *gale_worker_host_next(
@@ -123,6 +147,8 @@ gale_worker_proc *gale_worker_host_next(
 // The pid of proc's running process, 0 when none runs.
 pid_t gale_worker_proc_pid(const gale_worker_proc *p);
 bool  gale_worker_proc_retired(const gale_worker_proc *p);
+// True when its running process sent a heartbeat: it can be sent to.
+bool  gale_worker_proc_connected(const gale_worker_proc *p);
 void *gale_worker_proc_owner(const gale_worker_proc *p);
 
 // Writes "code N" or "signal N" for an exit code into buf.

@@ -35,14 +35,13 @@ expect_usage(const char *const *args, const char *message)
 Test(cli, an_unknown_option_is_a_usage_error)
 {
 	expect_usage((const char *const[]) { "local", "--frobnicate",
-	                 WORDCOUNT_YAML, NULL },
+			 WORDCOUNT_YAML, NULL },
 	    "unknown option '--frobnicate'");
-	expect_usage(
-	    (const char *const[]) { "validate", WORDCOUNT_YAML, "--frob=1",
-	        NULL },
+	expect_usage((const char *const[]) { "validate", WORDCOUNT_YAML,
+			 "--frob=1", NULL },
 	    "unknown option '--frob=1'");
 	expect_usage((const char *const[]) { "worker", "--controller",
-	                 "tcp://127.0.0.1:1", "--index", "0", "--nope", NULL },
+			 "tcp://127.0.0.1:1", "--index", "0", "--nope", NULL },
 	    "unknown option '--nope'");
 	expect_usage((const char *const[]) { "supervisor", "-z", NULL },
 	    "unknown option '-z'");
@@ -51,10 +50,10 @@ Test(cli, an_unknown_option_is_a_usage_error)
 Test(cli, a_flag_without_its_value_is_a_usage_error)
 {
 	expect_usage((const char *const[]) { "local", WORDCOUNT_YAML,
-	                 "--duration", NULL },
+			 "--duration", NULL },
 	    "--duration needs a value");
 	expect_usage((const char *const[]) { "validate", WORDCOUNT_YAML,
-	                 "--libdir", NULL },
+			 "--libdir", NULL },
 	    "--libdir needs a value");
 	expect_usage((const char *const[]) { "worker", "--controller", NULL },
 	    "--controller needs a value");
@@ -65,18 +64,18 @@ Test(cli, a_flag_without_its_value_is_a_usage_error)
 Test(cli, a_value_given_to_a_flag_that_takes_none_is_a_usage_error)
 {
 	expect_usage((const char *const[]) { "local", "--log-replays=yes",
-	                 WORDCOUNT_YAML, NULL },
+			 WORDCOUNT_YAML, NULL },
 	    "--log-replays takes no value");
 }
 
 Test(cli, a_duration_that_is_not_a_number_is_a_usage_error)
 {
 	expect_usage((const char *const[]) { "local", WORDCOUNT_YAML,
-	                 "--duration", "abc", NULL },
+			 "--duration", "abc", NULL },
 	    "--duration: 'abc' is not a duration (a number with ms, s, m, h "
 	    "or d)");
 	expect_usage((const char *const[]) { "local", "--duration=abc",
-	                 WORDCOUNT_YAML, NULL },
+			 WORDCOUNT_YAML, NULL },
 	    "--duration: 'abc' is not a duration (a number with ms, s, m, h "
 	    "or d)");
 }
@@ -84,39 +83,39 @@ Test(cli, a_duration_that_is_not_a_number_is_a_usage_error)
 Test(cli, a_negative_or_zero_duration_is_a_usage_error)
 {
 	expect_usage((const char *const[]) { "local", WORDCOUNT_YAML,
-	                 "--duration", "-1", NULL },
+			 "--duration", "-1", NULL },
 	    "--duration: '-1' is not a duration (a number with ms, s, m, h "
 	    "or d)");
 	expect_usage((const char *const[]) { "local", WORDCOUNT_YAML,
-	                 "--duration", "0", NULL },
+			 "--duration", "0", NULL },
 	    "--duration: '0' is less than 0.001 seconds");
 	expect_usage((const char *const[]) { "local", WORDCOUNT_YAML,
-	                 "--interval", "3601", NULL },
+			 "--interval", "3601", NULL },
 	    "--interval: '3601' is more than 3600 seconds");
 }
 
 Test(cli, a_number_out_of_range_is_a_usage_error)
 {
 	expect_usage((const char *const[]) { "worker", "--controller",
-	                 "tcp://127.0.0.1:1", "--index", "99999999999", NULL },
+			 "tcp://127.0.0.1:1", "--index", "99999999999", NULL },
 	    "--index: '99999999999' is out of range (0 to 4294967295)");
 	expect_usage((const char *const[]) { "worker", "--controller",
-	                 "tcp://127.0.0.1:1", "--index=0x10", NULL },
+			 "tcp://127.0.0.1:1", "--index=0x10", NULL },
 	    "--index: '0x10' is not a decimal integer");
 	expect_usage(
 	    (const char *const[]) { "supervisor", "--port-base=70000", NULL },
 	    "--port-base: '70000' is out of range (1 to 65535)");
-	expect_usage((const char *const[]) { "supervisor", "--slots", "-3",
-	                 NULL },
+	expect_usage(
+	    (const char *const[]) { "supervisor", "--slots", "-3", NULL },
 	    "--slots: '-3' is out of range (1 to 1024)");
 }
 
 Test(cli, missing_or_extra_arguments_are_usage_errors)
 {
-	expect_usage((const char *const[]) { "local", NULL },
-	    "no topology file given");
-	expect_usage((const char *const[]) { "local", "a.yaml", "b.yaml",
-	                 NULL },
+	expect_usage(
+	    (const char *const[]) { "local", NULL }, "no topology file given");
+	expect_usage(
+	    (const char *const[]) { "local", "a.yaml", "b.yaml", NULL },
 	    "one topology file, not also 'b.yaml'");
 	expect_usage((const char *const[]) { "worker", "--index", "1", NULL },
 	    "--controller is required");
@@ -137,8 +136,8 @@ Test(cli, flags_go_before_or_after_the_files_in_either_spelling)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		test_run r;
 		test_run_gale(&r, 20, cases[i]);
-		cr_expect_eq(r.status, 0, "case %zu: exit %d\n%s", i, r.status,
-		    r.err);
+		cr_expect_eq(
+		    r.status, 0, "case %zu: exit %d\n%s", i, r.status, r.err);
 		cr_expect_str_eq(r.out, WORDCOUNT_YAML ": ok\n");
 		test_run_fini(&r);
 	}
@@ -146,9 +145,10 @@ Test(cli, flags_go_before_or_after_the_files_in_either_spelling)
 	test_run r;
 	test_run_gale(&r, 20,
 	    (const char *const[]) { "validate", WORDCOUNT_YAML, "--set",
-	        "topology.workers=abc", NULL });
+		"topology.workers=abc", NULL });
 	cr_expect_eq(r.status, 1, "%s", r.err);
-	cr_expect(strstr(r.err, "'topology.workers' must be an integer") != NULL,
+	cr_expect(
+	    strstr(r.err, "'topology.workers' must be an integer") != NULL,
 	    "%s", r.err);
 	test_run_fini(&r);
 }
@@ -158,12 +158,13 @@ Test(cli, help_prints_the_usage_line_and_succeeds)
 	const char *names[] = { "local", "validate", "worker", "supervisor" };
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		test_run r;
-		test_run_gale(&r, 20, (const char *const[]) { names[i], "--help",
-		                          NULL });
+		test_run_gale(&r, 20,
+		    (const char *const[]) { names[i], "--help", NULL });
 		char want[64];
 		snprintf(want, sizeof(want), "usage: gale %s ", names[i]);
 		cr_expect_eq(r.status, 0, "%s: exit %d", names[i], r.status);
-		cr_expect(strncmp(r.out, want, strlen(want)) == 0, "%s", r.out);
+		cr_expect(
+		    strncmp(r.out, want, strlen(want)) == 0, "%s", r.out);
 		cr_expect_str_eq(r.err, "");
 		test_run_fini(&r);
 	}
