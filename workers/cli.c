@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // cli.c - the command table of the gale binary, usage, and flag values.
 
+#include <getopt.h>
 #include <stdarg.h>
 #include <string.h>
 
@@ -78,11 +79,34 @@ gale__cli_usage(const char *name, const char *fmt, ...)
 		fputc('\n', stderr);
 		va_end(ap);
 	}
+	gale__cli_print_usage(name, stderr);
+	return GALE_EXIT_USAGE;
+}
+
+void
+gale__cli_print_usage(const char *name, FILE *f)
+{
 	const gale_cli_command *c = gale__cli_find(name);
 	if (c != NULL) {
-		fprintf(stderr, "usage: gale %s %s\n", c->name, c->args);
+		fprintf(f, "usage: gale %s %s\n", c->name, c->args);
 	}
-	return GALE_EXIT_USAGE;
+}
+
+int
+gale__cli_bad_flag(const char *name, int c, char *const argv[])
+{
+	const char *arg = optind > 0 ? argv[optind - 1] : "";
+	if (c == ':') {
+		return gale__cli_usage(name, "%s needs a value", arg);
+	}
+	// getopt_long names the option it knows but that was given a value
+	// in optopt, and leaves it 0 for a long option it does not know.
+	const char *eq = strchr(arg, '=');
+	if (optopt != 0 && strncmp(arg, "--", 2) == 0 && eq != NULL) {
+		return gale__cli_usage(
+		    name, "%.*s takes no value", (int) (eq - arg), arg);
+	}
+	return gale__cli_usage(name, "unknown option '%s'", arg);
 }
 
 bool

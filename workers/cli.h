@@ -30,11 +30,22 @@ const gale_cli_command *gale__cli_find(const char *name);
 // Prints "usage: gale COMMAND [ARGS]" and every command to f.
 void gale__cli_print_all(FILE *f);
 
+// Prints the command's usage line, "usage: gale NAME ARGS", to f.
+void gale__cli_print_usage(const char *name, FILE *f);
+
 // Prints "gale NAME: MESSAGE" (when fmt is not NULL) and the command's
 // usage line to stderr. Returns GALE_EXIT_USAGE, for `return
 // gale__cli_usage(...)`.
 int gale__cli_usage(const char *name, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+// Reports a flag getopt_long refused, from what it returned (c: '?' for
+// an unknown option or a value given to a flag that takes none, ':' for a
+// missing value; the option string must start with ':') and the optind it
+// left: "gale NAME: unknown option '--x'", "gale NAME: --x needs a
+// value" or "gale NAME: --x takes no value", and the usage line. Returns
+// GALE_EXIT_USAGE.
+int gale__cli_bad_flag(const char *name, int c, char *const argv[]);
 
 // Flag values, parsed by base/num. On a bad value they print
 // "gale NAME: --FLAG: REASON" and the usage line, and return false.

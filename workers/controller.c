@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 // controller.c - runs one topology's worker processes on this machine.
 
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,23 +8,20 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "base/log.h"
 #include "workers/controller.h"
-#include "workers/process.h"
 #include "workers/worker.h"
+#include "workers/worker_host.h"
 
 // A worker that keeps dying is given up on after this many restarts.
 #define CONTROLLER_MAX_RESTARTS 50
-#define CONTROLLER_IDENT_MAX 256
 #define CONTROLLER_STOP_GRACE_MS 3000
 
 typedef struct ctl_worker {
-	pid_t    pid;
-	bool     done; // ended after its tasks finished
-	uint8_t  ident[CONTROLLER_IDENT_MAX];
-	size_t   identlen;
-	uint64_t sent_gen; // the assignment generation it last got
-	uint32_t restarts;
-	bool     stop_sent;
+	gale_worker_proc *proc;
+	bool              done; // ended after its tasks finished
+	uint64_t          sent_gen; // the assignment generation it last got
+	bool              stop_sent;
 	uint32_t *tasks;
 	size_t    ntasks;
 } ctl_worker;
@@ -36,10 +32,8 @@ struct gale_controller {
 	gale_plan           *plan;
 	uint32_t             nworkers;
 	uint32_t             ntasks;
-	void                *zctx;
-	void                *router;
-	char                 endpoint[128];
 	char                 bind_host[64];
+	gale_worker_host    *host;
 	ctl_worker          *w;
 	char               **endpoints; // [ntasks + 1]
 	bool                *finished;  // [ntasks + 1]
@@ -60,6 +54,16 @@ controller_now_ms(void)
 {
 	return gale_now_ns() / 1000000u;
 }
+
+static pid_t
+controller_pid(const ctl_worker *w)
+{
+	return w->proc != NULL ? gale_worker_proc_pid(w->proc) : 0;
+}
+
+static void controller_on_event(void *arg, const gale_worker_event *ev);
+static bool controller_heartbeat(
+    void *arg, gale_worker_proc *proc, gale_heartbeat *hb);
 
 gale_err
 gale_controller_new(gale_controller **out, const gale_spec *spec,
@@ -113,19 +117,17 @@ gale_controller_new(gale_controller **out, const gale_spec *spec,
 		    gale_plan_component_is_spout(c->plan, k),
 		    gale_plan_component_ntasks(c->plan, k));
 	}
-	rv        = GALE_EIO;
-	c->zctx   = zmq_ctx_new();
-	c->router = c->zctx ? zmq_socket(c->zctx, ZMQ_ROUTER) : NULL;
-	if (c->router == NULL) {
+	// A worker that dies is started again at once, up to a bound.
+	gale_worker_host_opts ho = {
+		.bind_host     = c->bind_host,
+		.max_restarts  = CONTROLLER_MAX_RESTARTS,
+		.stop_grace_ms = CONTROLLER_STOP_GRACE_MS,
+	};
+	if ((rv = gale_worker_host_new(&c->host, &ho, controller_on_event,
+	         controller_heartbeat, c))
+	    != GALE_OK) {
 		goto fail;
 	}
-	int linger = 0;
-	zmq_setsockopt(c->router, ZMQ_LINGER, &linger, sizeof(linger));
-	if (zmq_bind(c->router, "tcp://127.0.0.1:*") != 0) {
-		goto fail;
-	}
-	size_t len = sizeof(c->endpoint);
-	zmq_getsockopt(c->router, ZMQ_LAST_ENDPOINT, c->endpoint, &len);
 	*out = c;
 	return GALE_OK;
 fail:
@@ -140,13 +142,7 @@ gale_controller_destroy(gale_controller **cp)
 	if (c == NULL) {
 		return;
 	}
-	gale_controller_kill(c);
-	if (c->router != NULL) {
-		zmq_close(c->router);
-	}
-	if (c->zctx != NULL) {
-		zmq_ctx_term(c->zctx);
-	}
+	gale_worker_host_destroy(&c->host);
 	if (c->endpoints != NULL) {
 		for (uint32_t t = 0; t <= c->ntasks; t++) {
 			free(c->endpoints[t]);
@@ -167,28 +163,72 @@ gale_controller_destroy(gale_controller **cp)
 	*cp = NULL;
 }
 
-static gale_err
-controller_spawn(gale_controller *c, uint32_t i)
+// What the worker host saw of worker ev->index.
+static void
+controller_on_event(void *arg, const gale_worker_event *ev)
 {
-	char index[16];
-	snprintf(index, sizeof(index), "%u", i);
-	char *argv[] = { (char *) gale_process_self(), "worker", "--controller",
-		c->endpoint, "--index", index, "--bind", c->bind_host, NULL };
-	ctl_worker *w = &c->w[i];
-	w->identlen   = 0;
-	w->sent_gen   = 0;
-	w->stop_sent  = false;
-	return gale_process_spawn(argv, &w->pid);
+	gale_controller *c = arg;
+	ctl_worker      *w = &c->w[ev->index];
+	uint32_t         i = ev->index;
+	switch (ev->kind) {
+	case GALE_WORKER_STARTED:
+		w->sent_gen  = 0;
+		w->stop_sent = false;
+		break;
+	case GALE_WORKER_FINISHED:
+		w->done = true;
+		break;
+	case GALE_WORKER_REFUSED:
+		if (c->error[0] == '\0') {
+			snprintf(c->error, sizeof(c->error),
+			    "worker %u: a task could not start", i);
+		}
+		break;
+	case GALE_WORKER_DIED:
+		if (ev->restarting) {
+			c->restarts++;
+		} else if (c->stopping && c->error[0] == '\0') {
+			// Stopping anyway: what it had in flight is given up,
+			// as a kill would.
+			GALE_WARN("worker %u exited (%d) while stopping", i,
+			    ev->code);
+			w->done = true;
+		}
+		break;
+	case GALE_WORKER_GAVE_UP:
+		snprintf(c->error, sizeof(c->error),
+		    "worker %u died %u times; giving up", i, ev->restarts + 1);
+		break;
+	case GALE_WORKER_SPAWN_FAILED:
+		if (c->error[0] == '\0') {
+			snprintf(c->error, sizeof(c->error),
+			    "cannot %s worker %u: %s",
+			    ev->restarts > 0 ? "restart" : "start", i,
+			    gale_strerror(ev->err));
+		}
+		break;
+	case GALE_WORKER_STOPPED:
+		break;
+	}
+	// A topology that failed or is stopping starts no worker again.
+	gale_worker_host_set_restarts(
+	    c->host, c->error[0] == '\0' && !c->stopping);
 }
 
 gale_err
 gale_controller_start(gale_controller *c)
 {
 	for (uint32_t i = 0; i < c->nworkers; i++) {
-		gale_err rv = controller_spawn(c, i);
+		char label[32];
+		snprintf(label, sizeof(label), "worker %u", i);
+		gale_err rv = gale_worker_host_start(
+		    c->host, i, NULL, label, NULL, &c->w[i].proc);
 		if (rv != GALE_OK) {
-			snprintf(c->error, sizeof(c->error),
-			    "cannot start worker %u: %s", i, gale_strerror(rv));
+			if (c->error[0] == '\0') {
+				snprintf(c->error, sizeof(c->error),
+				    "cannot start worker %u: %s", i,
+				    gale_strerror(rv));
+			}
 			return rv;
 		}
 	}
@@ -198,17 +238,9 @@ gale_controller_start(gale_controller *c)
 static void
 controller_send(gale_controller *c, ctl_worker *w, const gale_worker_control *wc)
 {
-	if (w->identlen == 0) {
-		return;
+	if (w->proc != NULL) {
+		gale_worker_host_send(c->host, w->proc, wc);
 	}
-	uint8_t *buf;
-	size_t   len;
-	if (gale_worker_control_encode(wc, &buf, &len) != GALE_OK) {
-		return;
-	}
-	zmq_send(c->router, w->ident, w->identlen, ZMQ_SNDMORE | ZMQ_DONTWAIT);
-	zmq_send(c->router, buf, len, ZMQ_DONTWAIT);
-	free(buf);
 }
 
 static uint32_t
@@ -277,23 +309,19 @@ controller_endpoints_known(const gale_controller *c)
 	return true;
 }
 
-static void
-controller_heartbeat(gale_controller *c, const uint8_t *ident, size_t identlen,
-    const void *buf, size_t len)
+// A heartbeat of a running worker of ours: its endpoints, finished tasks
+// and metrics.
+static bool
+controller_heartbeat(void *arg, gale_worker_proc *proc, gale_heartbeat *hbp)
 {
-	gale_heartbeat hb;
-	if (gale_heartbeat_decode(&hb, buf, len) != GALE_OK) {
-		fprintf(stderr, "gale: dropped a malformed worker message\n");
-		return;
-	}
-	if (hb.worker_index >= c->nworkers ||
-	    (pid_t) hb.pid != c->w[hb.worker_index].pid ||
-	    identlen > CONTROLLER_IDENT_MAX) {
-		goto out; // from an earlier incarnation, or not ours
+	gale_controller *c  = arg;
+	gale_heartbeat   hb = *hbp;
+	if (hb.worker_index >= c->nworkers
+	    || c->w[hb.worker_index].proc != proc) {
+		gale_heartbeat_fini(&hb);
+		return false; // not ours
 	}
 	ctl_worker *w = &c->w[hb.worker_index];
-	memcpy(w->ident, ident, identlen);
-	w->identlen = identlen;
 	if (hb.failed && c->error[0] == '\0') {
 		snprintf(c->error, sizeof(c->error), "worker %u: %s",
 		    hb.worker_index,
@@ -320,7 +348,7 @@ controller_heartbeat(gale_controller *c, const uint8_t *ident, size_t identlen,
 	if (hb.ntasks > 0 &&
 	    gale_stats_update(c->stats, &hb, "127.0.0.1",
 	        controller_now_ms()) != GALE_OK) {
-		fprintf(stderr, "gale: %s\n", gale_stats_last_error(c->stats));
+		GALE_WARN("%s", gale_stats_last_error(c->stats));
 	}
 	// A worker that has not got the current assignment (it just
 	// started) gets it now.
@@ -332,102 +360,22 @@ controller_heartbeat(gale_controller *c, const uint8_t *ident, size_t identlen,
 		controller_send(c, w, &wc);
 		w->stop_sent = true;
 	}
-out:
 	gale_heartbeat_fini(&hb);
-}
-
-static void
-controller_receive(gale_controller *c, int timeout_ms)
-{
-	zmq_pollitem_t item = { .socket = c->router, .events = ZMQ_POLLIN };
-	if (zmq_poll(&item, 1, timeout_ms) <= 0) {
-		return;
-	}
-	for (;;) {
-		zmq_msg_t id, body;
-		zmq_msg_init(&id);
-		if (zmq_msg_recv(&id, c->router, ZMQ_DONTWAIT) < 0) {
-			zmq_msg_close(&id);
-			return;
-		}
-		zmq_msg_init(&body);
-		int more = zmq_msg_more(&id);
-		if (more && zmq_msg_recv(&body, c->router, ZMQ_DONTWAIT) >= 0) {
-			controller_heartbeat(c, zmq_msg_data(&id),
-			    zmq_msg_size(&id), zmq_msg_data(&body),
-			    zmq_msg_size(&body));
-		}
-		// Drop any further frames of a message not of our shape.
-		while (zmq_msg_more(&body)) {
-			zmq_msg_close(&body);
-			zmq_msg_init(&body);
-			if (zmq_msg_recv(&body, c->router, ZMQ_DONTWAIT) < 0) {
-				break;
-			}
-		}
-		zmq_msg_close(&body);
-		zmq_msg_close(&id);
-	}
-}
-
-// Restarts workers that died before their tasks finished.
-static void
-controller_watch(gale_controller *c)
-{
-	for (uint32_t i = 0; i < c->nworkers; i++) {
-		ctl_worker *w = &c->w[i];
-		int         code;
-		if (w->pid == 0 || w->done || !gale_process_reap(w->pid, &code)) {
-			continue;
-		}
-		w->pid      = 0;
-		w->identlen = 0;
-		if (code == GALE_WORKER_EXIT_DONE) {
-			w->done = true;
-			continue;
-		}
-		if (code == GALE_WORKER_EXIT_CONFIG) {
-			if (c->error[0] == '\0') {
-				snprintf(c->error, sizeof(c->error),
-				    "worker %u: a task could not start", i);
-			}
-			continue;
-		}
-		if (c->error[0] != '\0') {
-			continue;
-		}
-		if (c->stopping) {
-			// Stopping anyway: what it had in flight is given up,
-			// as a kill would.
-			fprintf(stderr, "gale: worker %u exited (%d) while "
-			                "stopping\n",
-			    i, code);
-			w->done = true;
-			continue;
-		}
-		if (w->restarts >= CONTROLLER_MAX_RESTARTS) {
-			snprintf(c->error, sizeof(c->error),
-			    "worker %u died %u times; giving up", i,
-			    w->restarts + 1);
-			continue;
-		}
-		fprintf(stderr, "gale: worker %u exited (%s %d); restarting\n",
-		    i, code > 128 ? "signal" : "code",
-		    code > 128 ? code - 128 : code);
-		w->restarts++;
-		c->restarts++;
-		if (controller_spawn(c, i) != GALE_OK) {
-			snprintf(c->error, sizeof(c->error),
-			    "cannot restart worker %u", i);
-		}
-	}
+	return true;
 }
 
 void
 gale_controller_poll(gale_controller *c, int timeout_ms)
 {
-	controller_receive(c, timeout_ms);
-	controller_watch(c);
+	zmq_pollitem_t item = { .socket = gale_worker_host_socket(c->host),
+		.events = ZMQ_POLLIN };
+	if (zmq_poll(&item, 1, timeout_ms) > 0) {
+		gale_worker_host_receive(c->host);
+	}
+	// A topology that failed or is stopping starts no worker again.
+	gale_worker_host_set_restarts(
+	    c->host, c->error[0] == '\0' && !c->stopping);
+	gale_worker_host_poll(c->host);
 	if (c->dirty && controller_endpoints_known(c)) {
 		c->generation++;
 		c->dirty   = false;
@@ -450,11 +398,12 @@ gale_controller_stop(gale_controller *c)
 	if (c->stopping) {
 		return;
 	}
-	c->stopping            = true;
+	c->stopping = true;
+	gale_worker_host_set_restarts(c->host, false);
 	gale_worker_control wc = { .stop = true };
 	for (uint32_t i = 0; i < c->nworkers; i++) {
-		if (c->w[i].identlen > 0) {
-			controller_send(c, &c->w[i], &wc);
+		if (c->w[i].proc != NULL
+		    && gale_worker_host_send(c->host, c->w[i].proc, &wc)) {
 			c->w[i].stop_sent = true;
 		}
 	}
@@ -463,14 +412,8 @@ gale_controller_stop(gale_controller *c)
 void
 gale_controller_kill(gale_controller *c)
 {
-	if (c->w == NULL) {
-		return;
-	}
-	for (uint32_t i = 0; i < c->nworkers; i++) {
-		if (c->w[i].pid > 0) {
-			gale_process_stop(c->w[i].pid, CONTROLLER_STOP_GRACE_MS);
-			c->w[i].pid = 0;
-		}
+	if (c->host != NULL) {
+		gale_worker_host_stop_all(c->host);
 	}
 }
 
@@ -530,7 +473,7 @@ gale_controller_restarts(const gale_controller *c)
 pid_t
 gale_controller_worker_pid(const gale_controller *c, uint32_t i)
 {
-	return i < c->nworkers ? c->w[i].pid : 0;
+	return i < c->nworkers ? controller_pid(&c->w[i]) : 0;
 }
 
 void
@@ -538,7 +481,7 @@ gale_controller_print_workers(const gale_controller *c, FILE *f)
 {
 	for (uint32_t i = 0; i < c->nworkers; i++) {
 		const ctl_worker *w = &c->w[i];
-		fprintf(f, "worker %u pid %d port %u:", i, (int) w->pid,
+		fprintf(f, "worker %u pid %d port %u:", i, (int) controller_pid(w),
 		    w->ntasks ? controller_port(c->endpoints[w->tasks[0]]) : 0);
 		uint32_t prev = UINT32_MAX;
 		for (size_t k = 0; k < w->ntasks; k++) {

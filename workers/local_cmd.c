@@ -2,6 +2,7 @@
 // local_cmd.c - `gale local`: runs a whole topology on this machine.
 
 #include <errno.h>
+#include <getopt.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -10,6 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/log.h"
+#include "workers/cli.h"
 #include "workers/commands.h"
 #include "workers/controller.h"
 #include "workers/spec.h"
@@ -25,14 +28,6 @@ local_on_signal(int sig)
 {
 	(void) sig;
 	local_signals++;
-}
-
-static void
-local_usage(void)
-{
-	fprintf(stderr,
-	    "usage: gale local FILE [--set K=V]... [--duration SECONDS] "
-	    "[--stats-json PATH] [--log-replays] [--interval SECONDS]\n");
 }
 
 // The live view: on a terminal the stats table with rates, redrawn every
@@ -118,18 +113,6 @@ local_summary_tick(local_summary *s, gale_controller *c, uint64_t now)
 	s->prev = cur;
 }
 
-static bool
-local_secs(const char *s, double lo, double hi, double *out)
-{
-	char  *end;
-	double v = strtod(s, &end);
-	if (end == s || *end != '\0' || !(v >= lo && v <= hi)) {
-		return false;
-	}
-	*out = v;
-	return true;
-}
-
 static int
 local_write_json(gale_controller *c, const char *path)
 {
@@ -152,9 +135,25 @@ local_write_json(gale_controller *c, const char *path)
 	return rc;
 }
 
+// The bounds of --interval, in seconds.
+#define LOCAL_INTERVAL_MIN 0.1
+#define LOCAL_INTERVAL_MAX 3600
+// --duration is at least this long (it is in milliseconds at best).
+#define LOCAL_DURATION_MIN 0.001
+
 int
 gale_cmd_local(int argc, char **argv)
 {
+	static const char          *name  = "local";
+	static const struct option opts[] = {
+		{ "set", required_argument, NULL, 's' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "stats-json", required_argument, NULL, 'j' },
+		{ "log-replays", no_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
 	const char *file     = NULL;
 	const char *json     = NULL;
 	double      duration = 0;
@@ -162,49 +161,63 @@ gale_cmd_local(int argc, char **argv)
 	bool        replays  = false;
 	gale_spec_builder b;
 	gale_spec_builder_init(&b);
-	int rc = 2;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (strcmp(a, "--set") == 0 && i + 1 < argc) {
-			if (gale_spec_builder_set(&b, argv[++i]) != GALE_OK) {
-				fprintf(stderr,
-				    "gale local: --set takes KEY=VALUE, not "
-				    "'%s'\n",
-				    argv[i]);
+	int rc = GALE_EXIT_USAGE;
+	int opt;
+	opterr = 0;
+	optind = 0;
+	while ((opt = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 's':
+			if (gale_spec_builder_set(&b, optarg) != GALE_OK) {
+				gale__cli_usage(name,
+				    "--set takes KEY=VALUE, not '%s'", optarg);
 				goto out;
 			}
-		} else if (strcmp(a, "--duration") == 0 && i + 1 < argc) {
-			char *end;
-			duration = strtod(argv[++i], &end);
-			if (*end != '\0' || duration <= 0) {
-				fprintf(stderr,
-				    "gale local: --duration takes a positive "
-				    "number of seconds\n");
+			break;
+		case 'd':
+			if (!gale__cli_seconds(name, "--duration", optarg,
+			        LOCAL_DURATION_MIN, &duration)) {
 				goto out;
 			}
-		} else if (strcmp(a, "--interval") == 0 && i + 1 < argc) {
-			if (!local_secs(argv[++i], 0.1, 3600, &interval)) {
-				fprintf(stderr,
-				    "gale local: --interval takes 0.1 to 3600 "
-				    "seconds, not '%s'\n",
-				    argv[i]);
+			break;
+		case 'i':
+			if (!gale__cli_seconds(name, "--interval", optarg,
+			        LOCAL_INTERVAL_MIN, &interval)) {
 				goto out;
 			}
-		} else if (strcmp(a, "--stats-json") == 0 && i + 1 < argc) {
-			json = argv[++i];
-		} else if (strcmp(a, "--log-replays") == 0) {
+			if (interval > LOCAL_INTERVAL_MAX) {
+				gale__cli_usage(name,
+				    "--interval: '%s' is more than %d seconds",
+				    optarg, LOCAL_INTERVAL_MAX);
+				goto out;
+			}
+			break;
+		case 'j':
+			json = optarg;
+			break;
+		case 'r':
 			replays = true;
-		} else if (a[0] == '-' || file != NULL) {
-			local_usage();
+			break;
+		case 'h':
+			gale__cli_print_usage(name, stdout);
+			rc = GALE_EXIT_OK;
 			goto out;
-		} else {
-			file = a;
+		default:
+			gale__cli_bad_flag(name, opt, argv);
+			goto out;
 		}
 	}
-	if (file == NULL) {
-		local_usage();
+	if (optind >= argc) {
+		gale__cli_usage(name, "no topology file given");
 		goto out;
 	}
+	if (optind + 1 < argc) {
+		gale__cli_usage(name, "one topology file, not also '%s'",
+		    argv[optind + 1]);
+		goto out;
+	}
+	file = argv[optind];
+	gale__log_init(name);
 	if (replays) {
 		gale_spec_builder_set(&b, "topology.debug.replays=true");
 	}
@@ -280,8 +293,7 @@ gale_cmd_local(int argc, char **argv)
 		if (local_signals > 1 ||
 		    (stop_at != 0 &&
 		        now - stop_at > timeout + 10 * 1000000000ull)) {
-			fprintf(stderr, "gale local: workers did not finish; "
-			                "stopping them\n");
+			GALE_WARN("workers did not finish; stopping them");
 			gale_controller_kill(c);
 			break;
 		}

@@ -4,13 +4,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "base/log.h"
 #include "workers/process.h"
 
 const char *
@@ -45,7 +45,7 @@ gale_process_spawn(char *const argv[], pid_t *pid)
 			close(fd);
 		}
 		execv(argv[0], argv);
-		fprintf(stderr, "gale: cannot run %s\n", argv[0]);
+		GALE_ERROR("cannot run %s", argv[0]);
 		_exit(127);
 	}
 	*pid = p;

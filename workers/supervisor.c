@@ -3,22 +3,18 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 #include <zmq.h>
 
+#include "base/log.h"
 #include "workers/client.h"
 #include "workers/files.h"
-#include "workers/process.h"
 #include "workers/supervisor.h"
-#include "workers/worker.h"
+#include "workers/worker_host.h"
 
 #define SUP_REPORT_MS 500
 // A report not answered in this long is given up on, and sent again.
@@ -28,39 +24,27 @@
 #define SUP_STOP_GRACE_MS 10000
 #define SUP_KILL_GRACE_MS 2000
 // A worker that dies is started again after at most this long; one that
-// keeps dying soon after it starts waits longer each time, up to it.
+// keeps dying soon after it starts (within SUP_HEALTHY_MS) waits longer
+// each time, from SUP_RESTART_MIN_MS up to it.
+#define SUP_RESTART_MIN_MS 100
 #define SUP_RESTART_MAX_MS 1500
-#define SUP_IDENT_MAX 256
+#define SUP_HEALTHY_MS 10000
+// When the supervisor itself stops: SIGTERM to every worker, then SIGKILL
+// after this long.
+#define SUP_EXIT_GRACE_MS 3000
 #define SUP_MAX_SLOTS 1024
 
-typedef enum {
-	SW_RUNNING = 0, // a process runs (or is being started)
-	SW_RESTART, // died; to be started again at restart_at_ms
-	SW_DONE, // exited 0: its tasks finished
-	SW_FAILED, // exited 78, or could not be started
-} sw_state;
-
+// A worker of a slot (or one being stopped), across its restarts.
 typedef struct sup_worker {
-	char          *topology;
-	char          *run_id;
-	uint32_t       index;
-	uint32_t       port;
-	pid_t          pid; // the latest process, alive or not
-	bool           alive; // pid runs and is not yet reaped
-	sw_state       state;
-	uint8_t        ident[SUP_IDENT_MAX];
-	size_t         identlen;
-	uint64_t       sent_gen; // the generation it was last sent
-	gale_heartbeat hb; // its latest heartbeat
-	bool           have_hb;
-	uint64_t       started_ms;
-	uint64_t       restart_at_ms;
-	uint32_t       restarts;
-	// When stopping: a stop message, then SIGTERM, then SIGKILL.
-	bool     stop_sent;
-	bool     termed;
-	uint64_t term_at_ms;
-	uint64_t kill_at_ms;
+	char             *topology;
+	char             *run_id;
+	uint32_t          index;
+	uint32_t          port;
+	gale_worker_proc *proc; // NULL when it could not be started at all
+	uint64_t          sent_gen; // the generation it was last sent
+	gale_heartbeat    hb; // its latest heartbeat
+	bool              have_hb;
+	bool              stop_sent; // when stopping: the stop message went
 } sup_worker;
 
 struct gale_supervisor {
@@ -70,9 +54,6 @@ struct gale_supervisor {
 	uint32_t         nslots;
 	uint32_t         port_base;
 	int              lock_fd;
-	void            *zctx;
-	void            *router;
-	char             endpoint[128];
 	gale_client     *client;
 	uint64_t         next_report_ms;
 	uint64_t         sent_ms;
@@ -81,9 +62,9 @@ struct gale_supervisor {
 	gale_assignment *asg; // the last assignments from nimbus
 	size_t           nasg;
 	sup_worker     **slot; // [nslots]; NULL: free
-	sup_worker     **stopping;
-	size_t           nstopping;
-	size_t           stopping_cap;
+	// Every worker process: the slots' and those being stopped, whose
+	// procs are retired and own their sup_worker.
+	gale_worker_host *workers;
 };
 
 static uint64_t
@@ -92,19 +73,11 @@ sup_now_ms(void)
 	return gale_now_ns() / 1000000u;
 }
 
-static void sup_log(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
-
-static void
-sup_log(const char *fmt, ...)
+// True when w's process runs.
+static bool
+sup_alive(const sup_worker *w)
 {
-	va_list ap;
-	va_start(ap, fmt);
-	fputs("supervisor: ", stdout);
-	vfprintf(stdout, fmt, ap);
-	fputc('\n', stdout);
-	fflush(stdout);
-	va_end(ap);
+	return w->proc != NULL && gale_worker_proc_pid(w->proc) != 0;
 }
 
 static void
@@ -137,27 +110,24 @@ sup_find_asg(const gale_supervisor *s, const sup_worker *w)
 	return NULL;
 }
 
-static void
+// True when w's process runs and can be sent to.
+static bool
+sup_connected(const sup_worker *w)
+{
+	return w->proc != NULL && gale_worker_proc_connected(w->proc);
+}
+
+static bool
 sup_send(gale_supervisor *s, sup_worker *w, const gale_worker_control *wc)
 {
-	if (w->identlen == 0 || !w->alive) {
-		return;
-	}
-	uint8_t *buf;
-	size_t   len;
-	if (gale_worker_control_encode(wc, &buf, &len) != GALE_OK) {
-		return;
-	}
-	zmq_send(s->router, w->ident, w->identlen, ZMQ_SNDMORE | ZMQ_DONTWAIT);
-	zmq_send(s->router, buf, len, ZMQ_DONTWAIT);
-	free(buf);
+	return w->proc != NULL && gale_worker_host_send(s->workers, w->proc, wc);
 }
 
 static void
 sup_forward(gale_supervisor *s, sup_worker *w)
 {
 	const gale_assignment *a = sup_find_asg(s, w);
-	if (a == NULL || w->identlen == 0 || !w->alive) {
+	if (a == NULL || !sup_connected(w)) {
 		return;
 	}
 	gale_worker_control wc = { .assignment = (gale_assignment *) a };
@@ -182,53 +152,24 @@ endpoints_equal(const gale_heartbeat *a, const gale_heartbeat *b)
 	return true;
 }
 
-// The worker (current or stopping) whose process is pid, or NULL.
-static sup_worker *
-sup_by_pid(gale_supervisor *s, pid_t pid, bool *stopping)
+// A heartbeat of a running worker process of ours (current or being
+// stopped): kept, to be reported to nimbus.
+static bool
+sup_heartbeat(void *arg, gale_worker_proc *proc, gale_heartbeat *hbp)
 {
-	for (uint32_t i = 0; i < s->nslots; i++) {
-		if (s->slot[i] != NULL && s->slot[i]->pid == pid) {
-			*stopping = false;
-			return s->slot[i];
-		}
-	}
-	for (size_t i = 0; i < s->nstopping; i++) {
-		if (s->stopping[i]->pid == pid) {
-			*stopping = true;
-			return s->stopping[i];
-		}
-	}
-	return NULL;
-}
-
-static void
-sup_heartbeat(gale_supervisor *s, const uint8_t *ident, size_t identlen,
-    const void *buf, size_t len)
-{
-	gale_heartbeat hb;
-	if (gale_heartbeat_decode(&hb, buf, len) != GALE_OK) {
-		fprintf(stderr,
-		    "supervisor: dropped a malformed worker "
-		    "message\n");
-		return;
-	}
-	bool        stopping = false;
-	sup_worker *w
-	    = hb.pid != 0 ? sup_by_pid(s, (pid_t) hb.pid, &stopping) : NULL;
-	if (w == NULL || hb.worker_index != w->index
-	    || identlen > SUP_IDENT_MAX
-	    || (hb.topology[0] != '\0'
-		&& strcmp(hb.topology, w->topology) != 0)) {
+	gale_supervisor *s        = arg;
+	sup_worker      *w        = gale_worker_proc_owner(proc);
+	bool             stopping = gale_worker_proc_retired(proc);
+	gale_heartbeat   hb       = *hbp;
+	if (hb.topology[0] != '\0' && strcmp(hb.topology, w->topology) != 0) {
 		gale_heartbeat_fini(&hb);
-		return; // not a process of ours, or not this one
+		return false; // not this worker
 	}
-	memcpy(w->ident, ident, identlen);
-	w->identlen = identlen;
 	if (hb.topology[0] == '\0') {
 		char *name = strdup(w->topology);
 		if (name == NULL) {
 			gale_heartbeat_fini(&hb);
-			return;
+			return true;
 		}
 		free(hb.topology);
 		hb.topology = name;
@@ -246,42 +187,13 @@ sup_heartbeat(gale_supervisor *s, const uint8_t *ident, size_t identlen,
 			sup_send(s, w, &wc);
 			w->stop_sent = true;
 		}
-		return;
+		return true;
 	}
 	const gale_assignment *a = sup_find_asg(s, w);
 	if (a != NULL && (w->sent_gen == 0 || hb.generation < a->generation)) {
 		sup_forward(s, w);
 	}
-}
-
-static void
-sup_receive(gale_supervisor *s)
-{
-	for (int budget = 0; budget < 256; budget++) {
-		zmq_msg_t id, body;
-		zmq_msg_init(&id);
-		if (zmq_msg_recv(&id, s->router, ZMQ_DONTWAIT) < 0) {
-			zmq_msg_close(&id);
-			return;
-		}
-		zmq_msg_init(&body);
-		if (zmq_msg_more(&id)
-		    && zmq_msg_recv(&body, s->router, ZMQ_DONTWAIT) >= 0
-		    && !zmq_msg_more(&body)) {
-			sup_heartbeat(s, zmq_msg_data(&id), zmq_msg_size(&id),
-			    zmq_msg_data(&body), zmq_msg_size(&body));
-		}
-		// Drop the rest of a message not of our shape.
-		while (zmq_msg_more(&body)) {
-			zmq_msg_close(&body);
-			zmq_msg_init(&body);
-			if (zmq_msg_recv(&body, s->router, ZMQ_DONTWAIT) < 0) {
-				break;
-			}
-		}
-		zmq_msg_close(&body);
-		zmq_msg_close(&id);
-	}
+	return true;
 }
 
 // ---------------------------------------------------------------------
@@ -291,7 +203,7 @@ sup_receive(gale_supervisor *s)
 // Makes w's latest heartbeat say what its exit said, in case the worker
 // could not send it itself.
 static void
-sup_note_exit(sup_worker *w, bool finished, const char *error)
+sup_note_exit(sup_worker *w, pid_t pid, bool finished, const char *error)
 {
 	if (!w->have_hb) {
 		memset(&w->hb, 0, sizeof(w->hb));
@@ -302,7 +214,7 @@ sup_note_exit(sup_worker *w, bool finished, const char *error)
 			return;
 		}
 		w->hb.worker_index = w->index;
-		w->hb.pid          = (uint32_t) w->pid;
+		w->hb.pid          = (uint32_t) pid;
 		w->have_hb         = true;
 	}
 	if (finished) {
@@ -319,38 +231,55 @@ sup_note_exit(sup_worker *w, bool finished, const char *error)
 }
 
 static void
-sup_spawn(gale_supervisor *s, sup_worker *w)
+sup_forget_hb(sup_worker *w)
 {
-	char index[16], libdir[4096];
-	snprintf(index, sizeof(index), "%u", w->index);
-	snprintf(
-	    libdir, sizeof(libdir), "%s/libs/%s", s->data_dir, w->topology);
-	char *argv[] = { (char *) gale_process_self(), "worker",
-		"--controller", s->endpoint, "--index", index, "--bind",
-		s->host, "--libdir", libdir, NULL };
-	w->identlen  = 0;
-	w->sent_gen  = 0;
 	gale_heartbeat_fini(&w->hb);
-	w->have_hb  = false;
-	gale_err rv = gale_process_spawn(argv, &w->pid);
-	if (rv != GALE_OK) {
-		char msg[256];
+	w->have_hb = false;
+}
+
+// What the worker host saw of the worker ev->owner.
+static void
+sup_on_event(void *arg, const gale_worker_event *ev)
+{
+	gale_supervisor *s = arg;
+	sup_worker      *w = ev->owner;
+	char             msg[128];
+	switch (ev->kind) {
+	case GALE_WORKER_STARTED:
+		w->sent_gen = 0;
+		sup_forget_hb(w);
+		GALE_INFO("worker %u pid %d: topology '%s' on slot %u",
+		    w->index, (int) ev->pid, w->topology, w->port);
+		break;
+	case GALE_WORKER_SPAWN_FAILED:
+		// The host tries again later, as if it had died.
+		sup_forget_hb(w);
+		GALE_ERROR("supervisor %s cannot start a worker: %s", s->id,
+		    gale_strerror(ev->err));
+		break;
+	case GALE_WORKER_FINISHED:
+		sup_note_exit(w, ev->pid, true, NULL);
+		s->report_soon = true;
+		GALE_INFO("worker %u of '%s' finished", w->index, w->topology);
+		break;
+	case GALE_WORKER_REFUSED:
 		snprintf(msg, sizeof(msg),
-		    "supervisor %s cannot start a worker: "
-		    "%s",
-		    s->id, gale_strerror(rv));
-		fprintf(stderr, "supervisor: %s\n", msg);
-		// Try again later, as if it had died.
-		w->alive         = false;
-		w->state         = SW_RESTART;
-		w->restart_at_ms = sup_now_ms() + SUP_RESTART_MAX_MS;
-		return;
+		    "worker %u exited with code 78: a task could not start",
+		    w->index);
+		sup_note_exit(w, ev->pid, false, msg);
+		s->report_soon = true;
+		GALE_WARN("worker %u of '%s' failed; not restarting it",
+		    w->index, w->topology);
+		break;
+	case GALE_WORKER_DIED:
+	case GALE_WORKER_GAVE_UP:
+		sup_forget_hb(w);
+		break;
+	case GALE_WORKER_STOPPED:
+		worker_destroy(&w);
+		s->report_soon = true;
+		break;
 	}
-	w->alive      = true;
-	w->state      = SW_RUNNING;
-	w->started_ms = sup_now_ms();
-	sup_log("worker %u pid %d: topology '%s' on slot %u", w->index,
-	    (int) w->pid, w->topology, w->port);
 }
 
 // Starts the worker of slot i for index of a.
@@ -371,7 +300,7 @@ sup_launch(
 		return;
 	}
 	s->slot[i] = w;
-	char err[1024], libdir[4096];
+	char err[1024], libdir[4096], label[200];
 	if (!gale_files_name_ok(a->topology)) {
 		snprintf(err, sizeof(err),
 		    "the topology name '%.128s' cannot "
@@ -385,133 +314,44 @@ sup_launch(
 	    != GALE_OK) {
 		goto fail;
 	}
-	sup_spawn(s, w);
-	return;
+	snprintf(label, sizeof(label), "worker %u of '%.128s'", index,
+	    a->topology);
+	gale_err rv = gale_worker_host_start(
+	    s->workers, index, libdir, label, w, &w->proc);
+	if (rv == GALE_OK || w->proc != NULL) {
+		return; // running, or to be tried again
+	}
+	snprintf(err, sizeof(err), "cannot start a worker: %s",
+	    gale_strerror(rv));
 fail:
-	fprintf(stderr, "supervisor: worker %u of '%s': %s\n", index,
-	    a->topology, err);
-	w->state = SW_FAILED;
-	sup_note_exit(w, false, err);
+	GALE_ERROR("worker %u of '%s': %s", index, a->topology, err);
+	sup_note_exit(w, 0, false, err);
 	s->report_soon = true;
 }
 
-// Takes the worker of slot i off it: a running process is asked to stop.
+// Takes the worker of slot i off it: a running process is asked to stop,
+// then gets SIGTERM and SIGKILL; its sup_worker goes with its process.
 static void
 sup_retire(gale_supervisor *s, uint32_t i)
 {
 	sup_worker *w = s->slot[i];
 	s->slot[i]    = NULL;
-	if (!w->alive) {
+	if (!sup_alive(w)) {
+		if (w->proc != NULL) {
+			gale_worker_host_retire(s->workers, w->proc, 0, 0);
+		}
 		worker_destroy(&w);
 		return;
 	}
-	if (s->nstopping == s->stopping_cap) {
-		size_t       cap = s->stopping_cap ? s->stopping_cap * 2 : 8;
-		sup_worker **arr = realloc(s->stopping, cap * sizeof(*arr));
-		if (arr == NULL) {
-			// Cannot track it: stop it the hard way now.
-			gale_process_stop(w->pid, SUP_KILL_GRACE_MS);
-			worker_destroy(&w);
-			return;
-		}
-		s->stopping     = arr;
-		s->stopping_cap = cap;
-	}
-	uint64_t now  = sup_now_ms();
-	w->term_at_ms = now + SUP_STOP_GRACE_MS;
-	w->kill_at_ms = w->term_at_ms + SUP_KILL_GRACE_MS;
-	w->stop_sent  = false;
-	w->termed     = false;
-	if (w->identlen > 0) {
-		gale_worker_control wc = { .stop = true };
-		sup_send(s, w, &wc);
-		w->stop_sent = true;
-	}
+	gale_worker_control wc = { .stop = true };
+	w->stop_sent           = sup_send(s, w, &wc);
 	if (!w->have_hb || !w->hb.finished) {
-		sup_log("stopping pid %d: worker %u of '%s' (slot %u)",
-		    (int) w->pid, w->index, w->topology, w->port);
+		GALE_INFO("stopping pid %d: worker %u of '%s' (slot %u)",
+		    (int) gale_worker_proc_pid(w->proc), w->index, w->topology,
+		    w->port);
 	}
-	s->stopping[s->nstopping++] = w;
-}
-
-static void
-sup_watch(gale_supervisor *s)
-{
-	uint64_t now = sup_now_ms();
-	for (uint32_t i = 0; i < s->nslots; i++) {
-		sup_worker *w = s->slot[i];
-		int         code;
-		if (w == NULL) {
-			continue;
-		}
-		if (w->state == SW_RESTART && now >= w->restart_at_ms) {
-			sup_spawn(s, w);
-			continue;
-		}
-		if (!w->alive || !gale_process_reap(w->pid, &code)) {
-			continue;
-		}
-		w->alive    = false;
-		w->identlen = 0;
-		if (code == GALE_WORKER_EXIT_DONE) {
-			w->state = SW_DONE;
-			sup_note_exit(w, true, NULL);
-			s->report_soon = true;
-			sup_log("worker %u of '%s' finished", w->index,
-			    w->topology);
-			continue;
-		}
-		if (code == GALE_WORKER_EXIT_CONFIG) {
-			char msg[128];
-			snprintf(msg, sizeof(msg),
-			    "worker %u exited with code 78: a task could not "
-			    "start",
-			    w->index);
-			w->state = SW_FAILED;
-			sup_note_exit(w, false, msg);
-			s->report_soon = true;
-			sup_log("worker %u of '%s' failed; not restarting it",
-			    w->index, w->topology);
-			continue;
-		}
-		uint64_t ran   = now - w->started_ms;
-		uint32_t shift = w->restarts < 4 ? w->restarts : 4;
-		uint64_t delay = ran > 10000 ? 0 : (uint64_t) 100u << shift;
-		if (delay > SUP_RESTART_MAX_MS) {
-			delay = SUP_RESTART_MAX_MS;
-		}
-		fprintf(stderr,
-		    "supervisor: worker %u of '%s' exited (%s %d); "
-		    "restarting\n",
-		    w->index, w->topology, code > 128 ? "signal" : "code",
-		    code > 128 ? code - 128 : code);
-		w->restarts++;
-		w->state         = SW_RESTART;
-		w->restart_at_ms = now + delay;
-		gale_heartbeat_fini(&w->hb);
-		w->have_hb = false;
-		if (delay == 0) {
-			sup_spawn(s, w);
-		}
-	}
-	for (size_t i = 0; i < s->nstopping;) {
-		sup_worker *w = s->stopping[i];
-		int         code;
-		if (gale_process_reap(w->pid, &code)) {
-			worker_destroy(&w);
-			s->stopping[i] = s->stopping[--s->nstopping];
-			s->report_soon = true;
-			continue;
-		}
-		if (!w->termed && now >= w->term_at_ms) {
-			kill(w->pid, SIGTERM);
-			w->termed = true;
-		}
-		if (now >= w->kill_at_ms) {
-			kill(w->pid, SIGKILL);
-		}
-		i++;
-	}
+	gale_worker_host_retire(
+	    s->workers, w->proc, SUP_STOP_GRACE_MS, SUP_KILL_GRACE_MS);
 }
 
 // ---------------------------------------------------------------------
@@ -563,7 +403,7 @@ sup_apply(gale_supervisor *s, gale_reply *r)
 		}
 		if (w == NULL) {
 			sup_launch(s, i, want, index);
-		} else if (w->alive && w->identlen > 0
+		} else if (sup_connected(w)
 		    && want->generation > w->sent_gen) {
 			sup_forward(s, w);
 		}
@@ -576,8 +416,13 @@ sup_report(gale_supervisor *s)
 	gale_request          req  = { .kind = GALE_REQ_SUPERVISOR_HEARTBEAT };
 	gale_supervisor_info *info = &req.u.supervisor;
 	uint32_t             *ports = calloc(s->nslots, sizeof(*ports));
-	gale_heartbeat       *hbs
-	    = calloc((size_t) s->nslots + s->nstopping + 1, sizeof(*hbs));
+	size_t                nprocs = 0;
+	for (gale_worker_proc *p = gale_worker_host_next(s->workers, NULL);
+	     p != NULL; p = gale_worker_host_next(s->workers, p)) {
+		nprocs++;
+	}
+	gale_heartbeat *hbs
+	    = calloc((size_t) s->nslots + nprocs + 1, sizeof(*hbs));
 	if (ports == NULL || hbs == NULL) {
 		goto out;
 	}
@@ -588,9 +433,11 @@ sup_report(gale_supervisor *s)
 			hbs[info->nworkers++] = s->slot[i]->hb;
 		}
 	}
-	for (size_t i = 0; i < s->nstopping; i++) {
-		if (s->stopping[i]->have_hb) {
-			hbs[info->nworkers++] = s->stopping[i]->hb;
+	for (gale_worker_proc *p = gale_worker_host_next(s->workers, NULL);
+	     p != NULL; p = gale_worker_host_next(s->workers, p)) {
+		const sup_worker *w = gale_worker_proc_owner(p);
+		if (gale_worker_proc_retired(p) && w->have_hb) {
+			hbs[info->nworkers++] = w->hb;
 		}
 	}
 	info->id      = s->id;
@@ -600,8 +447,7 @@ sup_report(gale_supervisor *s)
 	info->workers = hbs;
 	if (gale_client_send(s->client, &req) != GALE_OK) {
 		if (!s->nimbus_down) {
-			fprintf(stderr, "supervisor: %s\n",
-			    gale_client_error(s->client));
+			GALE_WARN("%s", gale_client_error(s->client));
 		}
 		s->nimbus_down = true;
 		gale_client_reset(s->client);
@@ -622,26 +468,22 @@ sup_nimbus(gale_supervisor *s)
 		gale_err   rv = gale_client_recv(s->client, &r, 0);
 		if (rv == GALE_OK) {
 			if (s->nimbus_down) {
-				sup_log("nimbus is reachable again");
+				GALE_INFO("nimbus is reachable again");
 			}
 			s->nimbus_down = false;
 			if (r.ok) {
 				sup_apply(s, &r);
 			} else {
-				fprintf(stderr,
-				    "supervisor: nimbus refused the "
-				    "report: %s\n",
+				GALE_WARN("nimbus refused the report: %s",
 				    r.error);
 			}
 			gale_reply_fini(&r);
 		} else if (rv == GALE_EPROTO) {
-			fprintf(stderr, "supervisor: %s\n",
-			    gale_client_error(s->client));
+			GALE_WARN("%s", gale_client_error(s->client));
 		} else if (sup_now_ms() - s->sent_ms > SUP_REPLY_TIMEOUT_MS) {
 			if (!s->nimbus_down) {
-				fprintf(stderr,
-				    "supervisor: nimbus does not answer; "
-				    "keeping the last assignments\n");
+				GALE_WARN("nimbus does not answer; keeping "
+				          "the last assignments");
 			}
 			s->nimbus_down = true;
 			gale_client_reset(s->client);
@@ -659,7 +501,8 @@ gale_supervisor_poll(gale_supervisor *s, int timeout_ms)
 	uint64_t deadline = sup_now_ms() + (uint64_t) timeout_ms;
 	do {
 		zmq_pollitem_t items[2] = {
-			{ .socket = s->router, .events = ZMQ_POLLIN },
+			{ .socket   = gale_worker_host_socket(s->workers),
+			    .events = ZMQ_POLLIN },
 			{ .socket   = gale_client_socket(s->client),
 			    .events = ZMQ_POLLIN },
 		};
@@ -667,8 +510,8 @@ gale_supervisor_poll(gale_supervisor *s, int timeout_ms)
 		uint64_t now    = sup_now_ms();
 		long     wait   = deadline > now ? (long) (deadline - now) : 0;
 		zmq_poll(items, nitems, wait < 50 ? wait : 50);
-		sup_receive(s);
-		sup_watch(s);
+		gale_worker_host_receive(s->workers);
+		gale_worker_host_poll(s->workers);
 		sup_nimbus(s);
 	} while (sup_now_ms() < deadline);
 }
@@ -777,24 +620,23 @@ gale_supervisor_new(gale_supervisor **out, const gale_supervisor_opts *opts,
 		    opts->nimbus ? opts->nimbus : "");
 		goto fail;
 	}
-	rv        = GALE_EIO;
-	s->zctx   = zmq_ctx_new();
-	s->router = s->zctx ? zmq_socket(s->zctx, ZMQ_ROUTER) : NULL;
-	if (s->router == NULL) {
-		snprintf(err, errlen, "cannot create a socket");
+	// A worker that dies is started again, however often: the next one
+	// may live, and nimbus moves it when this machine stops reporting.
+	gale_worker_host_opts ho = {
+		.bind_host      = s->host,
+		.backoff_ms     = SUP_RESTART_MIN_MS,
+		.backoff_max_ms = SUP_RESTART_MAX_MS,
+		.healthy_ms     = SUP_HEALTHY_MS,
+		.stop_grace_ms  = SUP_EXIT_GRACE_MS,
+	};
+	if ((rv = gale_worker_host_new(
+	         &s->workers, &ho, sup_on_event, sup_heartbeat, s))
+	    != GALE_OK) {
+		snprintf(err, errlen, "%s",
+		    rv == GALE_ENOMEM ? "out of memory"
+		                      : "cannot listen for workers");
 		goto fail;
 	}
-	int     linger = 0;
-	int64_t max    = 64 << 20;
-	zmq_setsockopt(s->router, ZMQ_LINGER, &linger, sizeof(linger));
-	zmq_setsockopt(s->router, ZMQ_MAXMSGSIZE, &max, sizeof(max));
-	if (zmq_bind(s->router, "tcp://127.0.0.1:*") != 0) {
-		snprintf(err, errlen, "cannot listen for workers: %s",
-		    zmq_strerror(zmq_errno()));
-		goto fail;
-	}
-	size_t len = sizeof(s->endpoint);
-	zmq_getsockopt(s->router, ZMQ_LAST_ENDPOINT, s->endpoint, &len);
 	*out = s;
 	return GALE_OK;
 fail:
@@ -810,72 +652,26 @@ gale_supervisor_destroy(gale_supervisor **sp)
 		return;
 	}
 	// Every process it started goes: SIGTERM, a grace, then SIGKILL.
-	for (uint32_t i = 0; s->slot != NULL && i < s->nslots; i++) {
-		if (s->slot[i] != NULL && s->slot[i]->alive) {
-			kill(s->slot[i]->pid, SIGTERM);
-		}
-	}
-	for (size_t i = 0; i < s->nstopping; i++) {
-		kill(s->stopping[i]->pid, SIGTERM);
-	}
-	uint64_t deadline = sup_now_ms() + 3000;
-	for (;;) {
-		bool left = false;
-		int  code;
-		for (uint32_t i = 0; s->slot != NULL && i < s->nslots; i++) {
-			sup_worker *w = s->slot[i];
-			if (w != NULL && w->alive) {
-				w->alive = !gale_process_reap(w->pid, &code);
-				left     = left || w->alive;
+	if (s->workers != NULL) {
+		gale_worker_host_stop_all(s->workers);
+		for (gale_worker_proc *p = gale_worker_host_next(s->workers, NULL);
+		     p != NULL; p = gale_worker_host_next(s->workers, p)) {
+			if (gale_worker_proc_retired(p)) {
+				sup_worker *w = gale_worker_proc_owner(p);
+				worker_destroy(&w);
 			}
 		}
-		for (size_t i = 0; i < s->nstopping; i++) {
-			sup_worker *w = s->stopping[i];
-			if (w->pid > 0 && gale_process_reap(w->pid, &code)) {
-				w->pid = 0;
-			}
-			left = left || w->pid > 0;
-		}
-		if (!left) {
-			break;
-		}
-		if (sup_now_ms() >= deadline) {
-			for (uint32_t i = 0; s->slot != NULL && i < s->nslots;
-			     i++) {
-				if (s->slot[i] != NULL && s->slot[i]->alive) {
-					gale_process_stop(s->slot[i]->pid, 0);
-					s->slot[i]->alive = false;
-				}
-			}
-			for (size_t i = 0; i < s->nstopping; i++) {
-				if (s->stopping[i]->pid > 0) {
-					gale_process_stop(
-					    s->stopping[i]->pid, 0);
-				}
-			}
-			break;
-		}
-		nanosleep(&(struct timespec) { 0, 10000000 }, NULL);
+		gale_worker_host_destroy(&s->workers);
 	}
 	for (uint32_t i = 0; s->slot != NULL && i < s->nslots; i++) {
 		worker_destroy(&s->slot[i]);
 	}
-	for (size_t i = 0; i < s->nstopping; i++) {
-		worker_destroy(&s->stopping[i]);
-	}
-	free(s->stopping);
 	free(s->slot);
 	for (size_t i = 0; i < s->nasg; i++) {
 		gale_assignment_fini(&s->asg[i]);
 	}
 	free(s->asg);
 	gale_client_destroy(&s->client);
-	if (s->router != NULL) {
-		zmq_close(s->router);
-	}
-	if (s->zctx != NULL) {
-		zmq_ctx_term(s->zctx);
-	}
 	if (s->lock_fd >= 0) {
 		close(s->lock_fd);
 	}
@@ -895,5 +691,5 @@ gale_supervisor_id(const gale_supervisor *s)
 const char *
 gale_supervisor_endpoint(const gale_supervisor *s)
 {
-	return s->endpoint;
+	return gale_worker_host_endpoint(s->workers);
 }

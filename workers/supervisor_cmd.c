@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: MIT
 // supervisor_cmd.c - `gale supervisor`: runs the workers of one machine.
 
+#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/log.h"
+#include "workers/cli.h"
 #include "workers/client.h"
 #include "workers/commands.h"
 #include "workers/supervisor.h"
@@ -19,33 +22,19 @@ supervisor_on_signal(int sig)
 	supervisor_signalled = 1;
 }
 
-static int
-supervisor_usage(void)
-{
-	fprintf(stderr,
-	    "usage: gale supervisor [--nimbus ENDPOINT] [--slots N] "
-	    "[--port-base P] [--host NAME] [--data-dir DIR]\n"
-	    "  defaults: $GALE_NIMBUS or %s, 4 slots, 6700, 127.0.0.1, "
-	    "./gale-supervisor-data\n",
-	    GALE_NIMBUS_DEFAULT);
-	return 2;
-}
-
-static bool
-supervisor_number(const char *s, unsigned long max, uint32_t *out)
-{
-	char         *end;
-	unsigned long v = strtoul(s, &end, 10);
-	if (s[0] == '\0' || s[0] == '-' || *end != '\0' || v < 1 || v > max) {
-		return false;
-	}
-	*out = (uint32_t) v;
-	return true;
-}
-
 int
 gale_cmd_supervisor(int argc, char **argv)
 {
+	static const char          *name  = "supervisor";
+	static const struct option opts[] = {
+		{ "nimbus", required_argument, NULL, 'n' },
+		{ "slots", required_argument, NULL, 's' },
+		{ "port-base", required_argument, NULL, 'p' },
+		{ "host", required_argument, NULL, 'H' },
+		{ "data-dir", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
 	gale_supervisor_opts o = {
 		.host      = "127.0.0.1",
 		.data_dir  = "gale-supervisor-data",
@@ -53,38 +42,47 @@ gale_cmd_supervisor(int argc, char **argv)
 		.port_base = 6700,
 	};
 	const char *nimbus = NULL;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (i + 1 >= argc) {
-			return supervisor_usage();
-		}
-		const char *v = argv[++i];
-		if (strcmp(a, "--nimbus") == 0) {
-			nimbus = v;
-		} else if (strcmp(a, "--slots") == 0) {
-			if (!supervisor_number(v, 1024, &o.slots)) {
-				fprintf(stderr,
-				    "gale supervisor: --slots takes 1 "
-				    "to 1024, not '%s'\n",
-				    v);
-				return 2;
+	int         c;
+	opterr = 0;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'n':
+			nimbus = optarg;
+			break;
+		case 's':
+			if (!gale__cli_u32(
+			        name, "--slots", optarg, 1, 1024, &o.slots)) {
+				return GALE_EXIT_USAGE;
 			}
-		} else if (strcmp(a, "--port-base") == 0) {
-			if (!supervisor_number(v, 65535, &o.port_base)) {
-				fprintf(stderr,
-				    "gale supervisor: --port-base "
-				    "takes 1 to 65535, not '%s'\n",
-				    v);
-				return 2;
+			break;
+		case 'p':
+			if (!gale__cli_u32(name, "--port-base", optarg, 1, 65535,
+			        &o.port_base)) {
+				return GALE_EXIT_USAGE;
 			}
-		} else if (strcmp(a, "--host") == 0) {
-			o.host = v;
-		} else if (strcmp(a, "--data-dir") == 0) {
-			o.data_dir = v;
-		} else {
-			return supervisor_usage();
+			break;
+		case 'H':
+			o.host = optarg;
+			break;
+		case 'd':
+			o.data_dir = optarg;
+			break;
+		case 'h':
+			gale__cli_print_usage(name, stdout);
+			printf("  defaults: $GALE_NIMBUS or %s, 4 slots, 6700, "
+			       "127.0.0.1, ./gale-supervisor-data\n",
+			    GALE_NIMBUS_DEFAULT);
+			return GALE_EXIT_OK;
+		default:
+			return gale__cli_bad_flag(name, c, argv);
 		}
 	}
+	if (optind < argc) {
+		return gale__cli_usage(
+		    name, "unexpected argument '%s'", argv[optind]);
+	}
+	gale__log_init(name);
 	o.nimbus = gale_client_endpoint(nimbus);
 
 	struct sigaction sa = { .sa_handler = supervisor_on_signal };

@@ -6,21 +6,16 @@
 // others on stderr, one "FILE:LINE:COLUMN: message" per line. Exits 0 when
 // all files are valid, 1 when one is not, 2 on a usage error.
 
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/log.h"
 #include "topology/model.h"
+#include "workers/cli.h"
 #include "workers/commands.h"
 #include "workers/registry.h"
-
-static void
-validate_usage(FILE *f)
-{
-	fprintf(f,
-	    "usage: gale validate FILE... [--set KEY=VALUE]... [--libdir "
-	    "DIR]\n");
-}
 
 // Parses, overrides and validates one file; prints the outcome. Returns
 // true when the file is valid.
@@ -60,80 +55,64 @@ validate_file(const char *path, char **sets, size_t nsets, const char *libdir)
 int
 gale_cmd_validate(int argc, char **argv)
 {
-	char      **files  = calloc((size_t) argc + 1, sizeof(char *));
+	static const char          *name  = "validate";
+	static const struct option opts[] = {
+		{ "set", required_argument, NULL, 's' },
+		{ "libdir", required_argument, NULL, 'l' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
 	char      **sets   = calloc((size_t) argc + 1, sizeof(char *));
-	size_t      nfiles = 0;
 	size_t      nsets  = 0;
 	const char *libdir = NULL;
-	bool        opts   = true;
-	int         code   = 2;
+	int         code   = GALE_EXIT_USAGE;
+	int         c;
 
-	if (files == NULL || sets == NULL) {
+	if (sets == NULL) {
 		fprintf(stderr, "gale validate: out of memory\n");
-		code = 1;
-		goto out;
+		return GALE_EXIT_FAIL;
 	}
-	for (int i = 1; i < argc; i++) {
-		char *a = argv[i];
-		if (!opts || a[0] != '-' || strcmp(a, "-") == 0) {
-			files[nfiles++] = a;
-		} else if (strcmp(a, "--") == 0) {
-			opts = false;
-		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-			validate_usage(stdout);
-			code = 0;
-			goto out;
-		} else if (strcmp(a, "--set") == 0 || strcmp(a, "--libdir") == 0) {
-			if (i + 1 >= argc) {
-				fprintf(stderr, "gale validate: %s needs a value\n",
-				    a);
-				validate_usage(stderr);
+	opterr = 0;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			if (strchr(optarg, '=') == NULL || optarg[0] == '=') {
+				gale__cli_usage(name,
+				    "--set needs KEY=VALUE, found '%s'", optarg);
 				goto out;
 			}
-			if (a[2] == 's') {
-				sets[nsets++] = argv[++i];
-			} else {
-				libdir = argv[++i];
+			sets[nsets++] = optarg;
+			break;
+		case 'l':
+			if (optarg[0] == '\0') {
+				gale__cli_usage(name, "--libdir needs a directory");
+				goto out;
 			}
-		} else if (strncmp(a, "--set=", 6) == 0) {
-			sets[nsets++] = a + 6;
-		} else if (strncmp(a, "--libdir=", 9) == 0) {
-			libdir = a + 9;
-		} else {
-			fprintf(stderr, "gale validate: unknown option '%s'\n", a);
-			validate_usage(stderr);
+			libdir = optarg;
+			break;
+		case 'h':
+			gale__cli_print_usage(name, stdout);
+			code = GALE_EXIT_OK;
+			goto out;
+		default:
+			gale__cli_bad_flag(name, c, argv);
 			goto out;
 		}
 	}
-	for (size_t i = 0; i < nsets; i++) {
-		const char *eq = strchr(sets[i], '=');
-		if (eq == NULL || eq == sets[i]) {
-			fprintf(stderr,
-			    "gale validate: --set needs KEY=VALUE, found '%s'\n",
-			    sets[i]);
-			validate_usage(stderr);
-			goto out;
-		}
-	}
-	if (libdir != NULL && libdir[0] == '\0') {
-		fprintf(stderr, "gale validate: --libdir needs a directory\n");
-		validate_usage(stderr);
+	if (optind >= argc) {
+		gale__cli_usage(name, "no topology file given");
 		goto out;
 	}
-	if (nfiles == 0) {
-		fprintf(stderr, "gale validate: no topology file given\n");
-		validate_usage(stderr);
-		goto out;
-	}
-	code = 0;
-	for (size_t i = 0; i < nfiles; i++) {
-		if (!validate_file(files[i], sets, nsets, libdir)) {
-			code = 1;
+	gale__log_init(name);
+	code = GALE_EXIT_OK;
+	for (int i = optind; i < argc; i++) {
+		if (!validate_file(argv[i], sets, nsets, libdir)) {
+			code = GALE_EXIT_FAIL;
 		}
 	}
 	fflush(stdout);
 out:
-	free(files);
 	free(sets);
 	return code;
 }

@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "base/log.h"
 #include "proto/wire.h"
 #include "runtime/executor.h"
 #include "runtime/transport.h"
@@ -186,10 +187,7 @@ worker_poll_control(worker *w, int timeout_ms)
 		    &wc, zmq_msg_data(&msg), zmq_msg_size(&msg));
 		zmq_msg_close(&msg);
 		if (rv != GALE_OK) {
-			fprintf(stderr,
-			    "gale worker %u: dropped a malformed control "
-			    "message\n",
-			    w->opts->index);
+			GALE_WARN("dropped a malformed control message");
 			continue;
 		}
 		if (wc.assignment != NULL &&
@@ -357,14 +355,14 @@ gale_worker_run(const gale_worker_opts *opts)
 	w.zctx = zmq_ctx_new();
 	w.ctl  = w.zctx ? zmq_socket(w.zctx, ZMQ_DEALER) : NULL;
 	if (w.ctl == NULL) {
-		fprintf(stderr, "gale worker: cannot create a socket\n");
+		GALE_ERROR("cannot create a socket");
 		goto out;
 	}
 	int linger = 1000;
 	zmq_setsockopt(w.ctl, ZMQ_LINGER, &linger, sizeof(linger));
 	if (zmq_connect(w.ctl, opts->controller) != 0) {
-		fprintf(stderr, "gale worker: cannot connect to '%s': %s\n",
-		    opts->controller, zmq_strerror(zmq_errno()));
+		GALE_ERROR("cannot connect to '%s': %s", opts->controller,
+		    zmq_strerror(zmq_errno()));
 		goto out;
 	}
 	worker_heartbeat(&w, false, false);
@@ -372,9 +370,7 @@ gale_worker_run(const gale_worker_opts *opts)
 	    (uint64_t) WORKER_FIRST_ASSIGNMENT_MS * 1000000u;
 	while (!w.have_asg && !w.stop_requested && !worker_signalled) {
 		if (gale_now_ns() > deadline) {
-			fprintf(stderr,
-			    "gale worker %u: no assignment from '%s'\n",
-			    opts->index, opts->controller);
+			GALE_ERROR("no assignment from '%s'", opts->controller);
 			goto out;
 		}
 		worker_poll_control(&w, 100);
@@ -385,7 +381,16 @@ gale_worker_run(const gale_worker_opts *opts)
 	}
 	rc = worker_build(&w);
 	if (rc != 0) {
-		fprintf(stderr, "gale worker %u: %s\n", opts->index, w.error);
+		if (w.error[0] == '\0') {
+			GALE_ERROR("cannot start its tasks: %s",
+			    gale_strerror(GALE_ENOMEM));
+		}
+		// One log line per diagnostic of the definition.
+		for (const char *l = w.error; *l != '\0';) {
+			size_t n = strcspn(l, "\n");
+			GALE_ERROR("%.*s", (int) n, l);
+			l += n + (l[n] == '\n');
+		}
 		worker_heartbeat(&w, false, true);
 		goto out;
 	}

@@ -138,19 +138,32 @@ test_proc_read(test_proc *p, int wait_ms)
 	run_append(&p->err, &p->err_len, &p->err_cap, p->err_fd);
 }
 
-bool
-test_proc_wait_for(test_proc *p, const char *needle, int timeout_s)
+// Waits until *text (stdout or stderr of p) holds needle.
+static bool
+run_wait_for(test_proc *p, char **text, const char *needle, int timeout_s)
 {
 	long long deadline = run_now_ms() + timeout_s * 1000LL;
 	for (;;) {
 		test_proc_read(p, 50);
-		if (p->out != NULL && strstr(p->out, needle) != NULL) {
+		if (*text != NULL && strstr(*text, needle) != NULL) {
 			return true;
 		}
 		if (run_now_ms() > deadline) {
 			return false;
 		}
 	}
+}
+
+bool
+test_proc_wait_for(test_proc *p, const char *needle, int timeout_s)
+{
+	return run_wait_for(p, &p->out, needle, timeout_s);
+}
+
+bool
+test_proc_wait_for_err(test_proc *p, const char *needle, int timeout_s)
+{
+	return run_wait_for(p, &p->err, needle, timeout_s);
 }
 
 int

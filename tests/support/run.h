@@ -37,6 +37,8 @@ void test_proc_start(test_proc *p, const char *const *args);
 void test_proc_read(test_proc *p, int wait_ms);
 // Waits until its stdout holds needle (true) or timeout_s passes (false).
 bool test_proc_wait_for(test_proc *p, const char *needle, int timeout_s);
+// The same for its stderr, where its log lines go.
+bool test_proc_wait_for_err(test_proc *p, const char *needle, int timeout_s);
 // Waits for it to exit within timeout_s; kills its group after that.
 // Returns the exit code as test_run's status.
 int  test_proc_wait(test_proc *p, int timeout_s, bool *timedout);

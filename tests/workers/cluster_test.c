@@ -271,10 +271,11 @@ spout_emitted(const char *name, const char *spout)
 }
 
 // The pids of the workers a supervisor said it started.
+// The pids of the workers a supervisor logged starting.
 static size_t
 started_pids(const test_proc *p, pid_t *pids, size_t cap)
 {
-	return test_worker_pids(p->out ? p->out : "", pids, cap);
+	return test_worker_pids(p->err ? p->err : "", pids, cap);
 }
 
 static bool
@@ -395,9 +396,9 @@ Test(cluster, wordcount_on_two_supervisors_matches_an_independent_count)
 	size_t n0 = started_pids(&sup[0], p0, 8);
 	size_t n1 = started_pids(&sup[1], p1, 8);
 	cr_assert_eq(
-	    n0, 1, "supervisor 0 started %zu workers:\n%s", n0, sup[0].out);
+	    n0, 1, "supervisor 0 started %zu workers:\n%s", n0, sup[0].err);
 	cr_assert_eq(
-	    n1, 1, "supervisor 1 started %zu workers:\n%s", n1, sup[1].out);
+	    n1, 1, "supervisor 1 started %zu workers:\n%s", n1, sup[1].err);
 	cr_assert(all_gone(p0, n0, 5) && all_gone(p1, n1, 5),
 	    "a finished worker still runs");
 
@@ -440,7 +441,7 @@ Test(cluster, wordcount_survives_a_killed_worker_supervisor_and_nimbus)
 		drain();
 		nap_ms(50);
 	}
-	cr_assert_eq(started_pids(&sup[0], w0, 8), 1, "%s", sup[0].out);
+	cr_assert_eq(started_pids(&sup[0], w0, 8), 1, "%s", sup[0].err);
 	nap_ms(1000);
 	cr_assert_eq(kill(w0[0], SIGKILL), 0);
 	deadline = now_ms() + 2500;
@@ -587,7 +588,7 @@ Test(cluster, deactivate_activate_rebalance_and_kill_do_what_they_say)
 		nap_ms(50);
 	}
 	cr_assert_eq(
-	    nafter, 5, "not 3 new workers:\n%s\n%s", sup[0].out, sup[1].out);
+	    nafter, 5, "not 3 new workers:\n%s\n%s", sup[0].err, sup[1].err);
 	wait_emitted_above("endless", 0, 20);
 
 	gale_cmd(&r, 10, "kill", "endless", "--wait", "0", NULL);

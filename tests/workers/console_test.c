@@ -529,7 +529,7 @@ Test(local_view, interval_must_be_a_sensible_number_of_seconds)
 	char path[4096];
 	snprintf(path, sizeof(path), "%s/keys.yaml", dir);
 	write_keys_yaml(path, "keys", 10, 0);
-	const char *bad[] = { "0", "-1", "abc", "2s", "", "1e9", "nan" };
+	const char *bad[] = { "0", "-1", "abc", "2x", "", "1e9", "nan" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		const char *args[] = { "local", path, "--interval", bad[i],
 			NULL };
@@ -777,8 +777,8 @@ start_cluster(void)
 	test_run_gale(&r, 10, args);
 	cr_assert_eq(r.status, 0, "submit failed:\n%s", r.err);
 	test_run_fini(&r);
-	// Its worker runs once the supervisor says it started it.
-	cr_assert(test_proc_wait_for(&super, "worker 0 pid ", 20),
+	// Its worker runs once the supervisor logs that it started it.
+	cr_assert(test_proc_wait_for_err(&super, "worker 0 pid ", 20),
 	    "no worker:\n%s\n%s", super.out, super.err);
 }
 
