@@ -10,6 +10,7 @@
 #include "workers/commands.h"
 #include "workers/files.h"
 #include "workers/spec.h"
+#include "workers/stats_view.h"
 
 // Every command gives up on nimbus within 5 s, connecting included.
 #define CLIENT_TIMEOUT_MS 4500
@@ -151,36 +152,22 @@ out:
 // list
 // ---------------------------------------------------------------------
 
-static void
-client_json_str(FILE *f, const char *s)
+// Prints text, a NUL-terminated view, and frees it: 0, or 1 after saying
+// that memory ran out.
+static int
+client_print(const char *cmd, char *text)
 {
-	fputc('"', f);
-	for (const unsigned char *p = (const unsigned char *) s; *p; p++) {
-		if (*p == '"' || *p == '\\') {
-			fprintf(f, "\\%c", *p);
-		} else if (*p < 0x20) {
-			fprintf(f, "\\u%04x", *p);
-		} else {
-			fputc(*p, f);
-		}
+	if (text == NULL) {
+		fprintf(stderr, "gale %s: out of memory\n", cmd);
+		return 1;
 	}
-	fputc('"', f);
-}
-
-static void
-client_uptime(char *buf, size_t cap, uint64_t secs)
-{
-	uint64_t h = secs / 3600, m = secs / 60 % 60, s = secs % 60;
-	if (h > 0) {
-		snprintf(buf, cap, "%lluh%02llum%02llus",
-		    (unsigned long long) h, (unsigned long long) m,
-		    (unsigned long long) s);
-	} else if (m > 0) {
-		snprintf(buf, cap, "%llum%02llus", (unsigned long long) m,
-		    (unsigned long long) s);
-	} else {
-		snprintf(buf, cap, "%llus", (unsigned long long) s);
+	size_t len = strlen(text);
+	fputs(text, stdout);
+	if (len == 0 || text[len - 1] != '\n') {
+		fputc('\n', stdout);
 	}
+	free(text);
+	return 0;
 }
 
 int
@@ -205,46 +192,11 @@ gale_cmd_list(int argc, char **argv)
 	if (client_request("list", endpoint, &req, &r) != 0) {
 		return 1;
 	}
-	if (json) {
-		printf("[");
-		for (size_t i = 0; i < r.ntopologies; i++) {
-			const gale_topology_summary *t = &r.topologies[i];
-			printf("%s{\"name\":", i ? "," : "");
-			client_json_str(stdout, t->name);
-			printf(",\"status\":");
-			client_json_str(stdout, t->status);
-			printf(",\"workers\":%u,\"tasks\":%u,\"uptime_secs\":%"
-			       "llu}",
-			    t->workers, t->tasks,
-			    (unsigned long long) t->uptime_secs);
-		}
-		printf("]\n");
-		gale_reply_fini(&r);
-		return 0;
-	}
-	if (r.ntopologies == 0) {
-		printf("no topologies\n");
-		gale_reply_fini(&r);
-		return 0;
-	}
-	int wname = (int) strlen("NAME"), wstat = (int) strlen("STATUS");
-	for (size_t i = 0; i < r.ntopologies; i++) {
-		int a = (int) strlen(r.topologies[i].name);
-		int b = (int) strlen(r.topologies[i].status);
-		wname = a > wname ? a : wname;
-		wstat = b > wstat ? b : wstat;
-	}
-	printf("%-*s  %-*s  %7s  %7s  %10s\n", wname, "NAME", wstat, "STATUS",
-	    "WORKERS", "TASKS", "UPTIME");
-	for (size_t i = 0; i < r.ntopologies; i++) {
-		const gale_topology_summary *t = &r.topologies[i];
-		char                         up[32];
-		client_uptime(up, sizeof(up), t->uptime_secs);
-		printf("%-*s  %-*s  %7u  %7u  %10s\n", wname, t->name, wstat,
-		    t->status, t->workers, t->tasks, up);
-	}
+	int rc = client_print("list",
+	    json ? gale_stats_view_list_json(r.topologies, r.ntopologies)
+		 : gale_stats_view_list_table(r.topologies, r.ntopologies));
 	gale_reply_fini(&r);
-	return 0;
+	return rc;
 }
 
 // ---------------------------------------------------------------------
@@ -322,6 +274,7 @@ client_topology_cmd(int argc, char **argv, gale_command_kind kind)
 	if (client_request(cmd, endpoint, &req, &r) != 0) {
 		return 1;
 	}
+	int rc = 0;
 	switch (kind) {
 	case GALE_CMD_KILL:
 		printf("killed %s\n", c.name);
@@ -335,18 +288,20 @@ client_topology_cmd(int argc, char **argv, gale_command_kind kind)
 	case GALE_CMD_REBALANCE:
 		printf("rebalancing %s to %u workers\n", c.name, c.workers);
 		break;
-	default: {
-		const char *text = json ? r.stats_json : r.stats_table;
-		size_t      len  = strlen(text);
-		fputs(text, stdout);
-		if (len == 0 || text[len - 1] != '\n') {
-			fputc('\n', stdout);
+	default:
+		if (r.stats == NULL) {
+			fprintf(stderr, "gale stats: nimbus sent no stats for %s\n",
+			    c.name);
+			rc = 1;
+		} else {
+			rc = client_print("stats",
+			    json ? gale_stats_view_json(r.stats)
+				 : gale_stats_view_table(r.stats, true));
 		}
 		break;
 	}
-	}
 	gale_reply_fini(&r);
-	return 0;
+	return rc;
 }
 
 int

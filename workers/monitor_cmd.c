@@ -14,6 +14,7 @@
 
 #include "workers/client.h"
 #include "workers/commands.h"
+#include "workers/stats_view.h"
 #include "workers/view.h"
 
 // Each request gives up after this, so that an unreachable nimbus is
@@ -198,11 +199,10 @@ monitor_fetch(monitor *m, char **table)
 		    ? r.error
 		    : "refused, without a reason";
 		fprintf(stderr, "gale monitor: %s\n", e);
-	} else if (r.stats_table == NULL || r.stats_table[0] == '\0') {
-		fprintf(stderr,
-		    "gale monitor: nimbus sent no stats table for %s\n",
+	} else if (r.stats == NULL) {
+		fprintf(stderr, "gale monitor: nimbus sent no stats for %s\n",
 		    m->name);
-	} else if ((*table = strdup(r.stats_table)) == NULL) {
+	} else if ((*table = gale_stats_view_table(r.stats, true)) == NULL) {
 		fprintf(stderr, "gale monitor: out of memory\n");
 	} else {
 		rc = 0;

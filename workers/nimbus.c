@@ -271,30 +271,36 @@ topo_bump(nim_topo *t)
 	t->save    = true;
 }
 
-static const char *
-topo_status(const nim_topo *t)
+static gale_topology_status
+topo_status_of(const nim_topo *t)
 {
 	switch (t->state) {
 	case TOPO_RUN:
 		for (uint32_t i = 0; i < t->nworkers; i++) {
 			if (!t->w[i].done && t->w[i].supervisor == NULL) {
-				return "WAITING";
+				return GALE_STATUS_WAITING;
 			}
 		}
-		return t->active ? "ACTIVE" : "INACTIVE";
+		return t->active ? GALE_STATUS_ACTIVE : GALE_STATUS_INACTIVE;
 	case TOPO_DRAIN:
 	case TOPO_STOP:
-		return "REBALANCING";
+		return GALE_STATUS_REBALANCING;
 	case TOPO_KILLING:
 	case TOPO_KILLED:
-		return "KILLED";
+		return GALE_STATUS_KILLED;
 	case TOPO_FINISHED:
-		return "FINISHED";
+		return GALE_STATUS_FINISHED;
 	case TOPO_FAILED:
-		return "FAILED";
+		return GALE_STATUS_FAILED;
 	default:
-		return "UNKNOWN";
+		return GALE_STATUS_UNKNOWN;
 	}
+}
+
+static const char *
+topo_status(const nim_topo *t)
+{
+	return gale_topology_status_name(topo_status_of(t));
 }
 
 static int64_t
@@ -1334,15 +1340,13 @@ nimbus_list(const gale_nimbus *n, gale_reply *r)
 		const nim_topo        *t = n->t[i];
 		gale_topology_summary *s = &r->topologies[r->ntopologies];
 		s->name                  = strdup(t->name);
-		s->status                = strdup(topo_status(t));
+		s->status                = topo_status_of(t);
 		s->workers               = t->nworkers;
 		s->tasks                 = t->ntasks;
 		s->uptime_secs           = now > t->submitted_ms
 			      ? (uint64_t) (now - t->submitted_ms) / 1000u
 			      : 0;
-		if (s->name == NULL || s->status == NULL) {
-			free(s->name);
-			free(s->status);
+		if (s->name == NULL) {
 			reply_error(r, "out of memory");
 			return;
 		}
@@ -1362,9 +1366,10 @@ nimbus_stats(nim_topo *t, gale_reply *r)
 	gale_stats_set_status(t->stats, topo_status(t),
 	    now > t->submitted_ms ? (uint64_t) (now - t->submitted_ms) / 1000u
 				  : 0);
-	r->stats_json  = gale_stats_json(t->stats, nimbus_mono_ms());
-	r->stats_table = gale_stats_table(t->stats, nimbus_mono_ms(), true);
-	if (r->stats_json == NULL || r->stats_table == NULL) {
+	r->stats = calloc(1, sizeof(*r->stats));
+	if (r->stats == NULL
+	    || gale_stats_report(t->stats, nimbus_mono_ms(), true, r->stats)
+		!= GALE_OK) {
 		reply_error(r, "out of memory");
 		return;
 	}

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "proto/gale.pb-c.h"
-#include "proto/wire.h"
+#include "proto/batch.h"
 
 #define FUZZ_MAX_ITEMS 4096
 
