@@ -61,7 +61,8 @@ batch_put_header(gale_batch *b)
 static gale_err
 batch_reserve(gale_batch *b, uint64_t need)
 {
-	uint64_t head = b->len == 0 ? 1 + gale__wire_varint_size(b->dest_task) : 0;
+	uint64_t head
+	    = b->len == 0 ? 1 + gale__wire_varint_size(b->dest_task) : 0;
 	uint64_t want = (uint64_t) b->len + head + need;
 	if (need > GALE_WIRE_MAX_BATCH || want > GALE_WIRE_MAX_BATCH) {
 		return GALE_EINVAL;
@@ -220,7 +221,8 @@ gale_batch_add_tuple(gale_batch *b, uint32_t src_task, const char *stream,
 	if (body > GALE_WIRE_MAX_BATCH) {
 		return GALE_EINVAL;
 	}
-	gale_err err = batch_reserve(b, 1 + gale__wire_varint_size(body) + body);
+	gale_err err
+	    = batch_reserve(b, 1 + gale__wire_varint_size(body) + body);
 	if (err != GALE_OK) {
 		return err;
 	}
@@ -308,10 +310,12 @@ gale_batch_add_trace(gale_batch *b, uint64_t root, uint64_t edge,
 	size_t body   = (root != 0 ? 9 : 0) + (edge != 0 ? 9 : 0)
 	    + (task != 0 ? 1 + gale__wire_varint_size(task) : 0)
 	    + (time_us != 0 ? 1 + gale__wire_varint_size(time_us) : 0)
-	    + (nchildren != 0 ? 1 + gale__wire_varint_size(packed) + packed : 0)
+	    + (nchildren != 0 ? 1 + gale__wire_varint_size(packed) + packed
+			      : 0)
 	    + (failed ? 2 : 0)
 	    + (msg_id != 0 ? 1 + gale__wire_varint_size(msg_id) : 0);
-	gale_err err = batch_reserve(b, 1 + gale__wire_varint_size(body) + body);
+	gale_err err
+	    = batch_reserve(b, 1 + gale__wire_varint_size(body) + body);
 	if (err != GALE_OK) {
 		return err;
 	}
@@ -361,8 +365,8 @@ gale_batch_add_marker(gale_batch *b, gale_marker_kind kind, uint32_t src_task)
 	if ((unsigned) kind > GALE_MARK_END_OF_STREAM) {
 		return GALE_EINVAL;
 	}
-	size_t   body = src_task != 0 ? 1 + gale__wire_varint_size(src_task) : 0;
-	gale_err err  = batch_reserve(b, 2 + body);
+	size_t body = src_task != 0 ? 1 + gale__wire_varint_size(src_task) : 0;
+	gale_err err = batch_reserve(b, 2 + body);
 	if (err != GALE_OK) {
 		return err;
 	}
@@ -690,8 +694,8 @@ reader_ack(const uint8_t *p, const uint8_t *end, gale_item *it)
 }
 
 static gale_err
-reader_trace(gale_batch_reader *r, const uint8_t *p, const uint8_t *end,
-    gale_item *it)
+reader_trace(
+    gale_batch_reader *r, const uint8_t *p, const uint8_t *end, gale_item *it)
 {
 	size_t nchildren = 0;
 	while (p != end) {
@@ -724,7 +728,8 @@ reader_trace(gale_batch_reader *r, const uint8_t *p, const uint8_t *end,
 			break;
 		case 5:
 			// Packed fixed64s, the form this writer uses.
-			ok = type == GALE_WIRE_LEN && gale__wire_get_len(&p, end, &s, &len)
+			ok = type == GALE_WIRE_LEN
+			    && gale__wire_get_len(&p, end, &s, &len)
 			    && len % 8 == 0 && len / 8 <= GALE_WIRE_MAX_VALUES;
 			if (ok && nchildren + len / 8 > GALE_WIRE_MAX_VALUES) {
 				return GALE_EPROTO;
@@ -734,8 +739,8 @@ reader_trace(gale_batch_reader *r, const uint8_t *p, const uint8_t *end,
 				if (cap < nchildren + len / 8) {
 					cap = nchildren + len / 8;
 				}
-				uint64_t *c   = realloc(
-                                    r->children, cap * sizeof(*c));
+				uint64_t *c
+				    = realloc(r->children, cap * sizeof(*c));
 				if (c == NULL) {
 					return GALE_ENOMEM;
 				}
@@ -744,8 +749,8 @@ reader_trace(gale_batch_reader *r, const uint8_t *p, const uint8_t *end,
 			}
 			for (size_t i = 0; ok && i < len / 8; i++) {
 				const uint8_t *q = s + 8 * i;
-				ok = gale__wire_get_fixed64(&q, s + len,
-				    &r->children[nchildren++]);
+				ok               = gale__wire_get_fixed64(
+						  &q, s + len, &r->children[nchildren++]);
 			}
 			break;
 		case 6:
@@ -856,4 +861,3 @@ bad:
 	r->p = r->end;
 	return GALE_EPROTO;
 }
-

@@ -134,8 +134,8 @@ void gale_batch_reader_fini(gale_batch_reader *r);
 // Starts reading buf; sets *dest_task. GALE_EPROTO when the header is bad.
 // The batch's dest_task field may appear anywhere in the message; this scans
 // for it without decoding the items.
-gale_err gale_batch_reader_begin(gale_batch_reader *r, const void *buf,
-    size_t len, uint32_t *dest_task);
+gale_err gale_batch_reader_begin(
+    gale_batch_reader *r, const void *buf, size_t len, uint32_t *dest_task);
 // The next item: GALE_OK and *item filled, GALE_ECLOSED at the end, or
 // GALE_EPROTO for malformed bytes (nothing after them is read).
 gale_err gale_batch_reader_next(gale_batch_reader *r, gale_item *item);

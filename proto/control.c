@@ -12,7 +12,6 @@
 // Control plane: helpers
 // ---------------------------------------------------------------------
 
-
 void *
 gale__pb_calloc(gale_pb_pool *pl, size_t n, size_t size)
 {
@@ -41,7 +40,6 @@ gale__pb_pool_fini(gale_pb_pool *pl)
 	free(pl->ptrs);
 	memset(pl, 0, sizeof *pl);
 }
-
 
 static gale_err
 pb_pack(const ProtobufCMessage *m, uint8_t **buf, size_t *len)
@@ -96,13 +94,12 @@ gale__pb_dup_array(const void *src, size_t n, size_t size, bool *ok)
 	return dst;
 }
 
-
 gale_err
 gale__pb_encode(
     const gale_pb_codec *c, const void *plain, uint8_t **buf, size_t *len)
 {
 	assert(plain != NULL && buf != NULL && len != NULL);
-	gale_pb_pool         pl  = { 0 };
+	gale_pb_pool      pl  = { 0 };
 	ProtobufCMessage *m   = NULL;
 	gale_err          err = c->to_pb(&pl, plain, &m);
 	if (err == GALE_OK) {
@@ -193,9 +190,10 @@ gale_spec_copy(gale_spec *dst, const gale_spec *src)
 		for (size_t i = 0; i < src->nlibraries; i++) {
 			const gale_shipped_lib *l = &src->libraries[i];
 			gale_shipped_lib       *d = &dst->libraries[i];
-			bool ok    = gale__pb_copy_str(&d->path, l->path);
-			d->content = gale__pb_dup_array(l->content, l->len, 1, &ok);
-			d->len     = d->content != NULL ? l->len : 0;
+			bool ok = gale__pb_copy_str(&d->path, l->path);
+			d->content
+			    = gale__pb_dup_array(l->content, l->len, 1, &ok);
+			d->len = d->content != NULL ? l->len : 0;
 			if (!ok) {
 				goto fail;
 			}
@@ -443,8 +441,9 @@ gale_assignment_copy(gale_assignment *dst, const gale_assignment *src)
 			gale_worker_slot       *d = &dst->workers[i];
 			d->index                  = w->index;
 			d->port                   = w->port;
-			bool ok                   = gale__pb_copy_str(&d->host, w->host)
-			    && gale__pb_copy_str(&d->supervisor, w->supervisor);
+			bool ok = gale__pb_copy_str(&d->host, w->host)
+			    && gale__pb_copy_str(
+				&d->supervisor, w->supervisor);
 			d->tasks = gale__pb_dup_array(
 			    w->tasks, w->ntasks, sizeof *w->tasks, &ok);
 			d->ntasks = d->tasks != NULL ? w->ntasks : 0;
@@ -454,14 +453,14 @@ gale_assignment_copy(gale_assignment *dst, const gale_assignment *src)
 		}
 	}
 	bool ok             = true;
-	dst->finished_tasks = gale__pb_dup_array(src->finished_tasks, src->nfinished,
-	    sizeof *src->finished_tasks, &ok);
+	dst->finished_tasks = gale__pb_dup_array(src->finished_tasks,
+	    src->nfinished, sizeof *src->finished_tasks, &ok);
 	dst->nfinished      = dst->finished_tasks != NULL ? src->nfinished : 0;
 	if (!ok) {
 		goto fail;
 	}
-	if (!gale__pb_endpoints_copy(&dst->endpoints, &dst->nendpoints, src->endpoints,
-		src->nendpoints)
+	if (!gale__pb_endpoints_copy(&dst->endpoints, &dst->nendpoints,
+		src->endpoints, src->nendpoints)
 	    || !gale__pb_copy_str(&dst->run_id, src->run_id)) {
 		goto fail;
 	}
@@ -473,7 +472,8 @@ fail:
 }
 
 gale_err
-gale__pb_assignment_to(gale_pb_pool *pl, const gale_assignment *a, Gale__Assignment *m)
+gale__pb_assignment_to(
+    gale_pb_pool *pl, const gale_assignment *a, Gale__Assignment *m)
 {
 	gale__assignment__init(m);
 	m->topology   = gale__pb_str(a->topology);
@@ -541,7 +541,7 @@ gale__pb_assignment_from(gale_assignment *a, const Gale__Assignment *m)
 			gale_worker_slot       *d = &a->workers[i];
 			d->index                  = w->index;
 			d->port                   = w->port;
-			bool ok                   = gale__pb_dup_str(&d->host, w->host)
+			bool ok = gale__pb_dup_str(&d->host, w->host)
 			    && gale__pb_dup_str(&d->supervisor, w->supervisor);
 			d->tasks = gale__pb_dup_array(
 			    w->tasks, w->n_tasks, sizeof *w->tasks, &ok);
@@ -552,8 +552,8 @@ gale__pb_assignment_from(gale_assignment *a, const Gale__Assignment *m)
 		}
 	}
 	bool ok           = true;
-	a->finished_tasks = gale__pb_dup_array(m->finished_tasks, m->n_finished_tasks,
-	    sizeof *m->finished_tasks, &ok);
+	a->finished_tasks = gale__pb_dup_array(m->finished_tasks,
+	    m->n_finished_tasks, sizeof *m->finished_tasks, &ok);
 	a->nfinished = a->finished_tasks != NULL ? m->n_finished_tasks : 0;
 	if (!ok) {
 		goto fail;

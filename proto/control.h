@@ -54,14 +54,14 @@ typedef struct gale_task_endpoint {
 } gale_task_endpoint;
 
 typedef struct gale_assignment {
-	char             *topology;
-	uint64_t          generation;
-	gale_spec         spec;
-	gale_worker_slot *workers;
-	size_t            nworkers;
-	uint32_t         *finished_tasks;
-	size_t            nfinished;
-	bool              active;
+	char               *topology;
+	uint64_t            generation;
+	gale_spec           spec;
+	gale_worker_slot   *workers;
+	size_t              nworkers;
+	uint32_t           *finished_tasks;
+	size_t              nfinished;
+	bool                active;
 	gale_task_endpoint *endpoints; // where each task's inbox listens
 	size_t              nendpoints;
 	char               *run_id; // names this run; kept across restarts
@@ -81,7 +81,7 @@ typedef struct gale_heartbeat {
 	gale_task_endpoint *endpoints; // the worker's tasks' inboxes
 	size_t              nendpoints;
 	bool                failed; // a task could not start (bad options)
-	char               *error;  // why, when failed
+	char               *error; // why, when failed
 } gale_heartbeat;
 
 // Frees what the struct owns (not the struct) and zeroes it; accepts a
@@ -92,15 +92,20 @@ void gale_heartbeat_fini(gale_heartbeat *h);
 
 // Deep copies. On GALE_ENOMEM dst is left zeroed.
 gale_err gale_spec_copy(gale_spec *dst, const gale_spec *src);
-gale_err gale_assignment_copy(gale_assignment *dst, const gale_assignment *src);
+gale_err gale_assignment_copy(
+    gale_assignment *dst, const gale_assignment *src);
 
 // Encoding: on success *buf is malloc'ed (caller frees) and *len set.
 // Decoding: on success fills *out (caller calls the _fini); GALE_EPROTO on
 // malformed input, leaving *out zeroed.
-gale_err gale_assignment_encode(const gale_assignment *a, uint8_t **buf, size_t *len);
-gale_err gale_assignment_decode(gale_assignment *out, const void *buf, size_t len);
-gale_err gale_heartbeat_encode(const gale_heartbeat *h, uint8_t **buf, size_t *len);
-gale_err gale_heartbeat_decode(gale_heartbeat *out, const void *buf, size_t len);
+gale_err gale_assignment_encode(
+    const gale_assignment *a, uint8_t **buf, size_t *len);
+gale_err gale_assignment_decode(
+    gale_assignment *out, const void *buf, size_t len);
+gale_err gale_heartbeat_encode(
+    const gale_heartbeat *h, uint8_t **buf, size_t *len);
+gale_err gale_heartbeat_decode(
+    gale_heartbeat *out, const void *buf, size_t len);
 
 // Decoded strings are never NULL (absent ones are ""); encoders take NULL
 // strings as "". A heartbeat carries each task's counters by
@@ -147,7 +152,7 @@ typedef enum {
 typedef struct gale_command {
 	gale_command_kind kind;
 	char             *name;
-	uint32_t          workers;   // REBALANCE
+	uint32_t          workers; // REBALANCE
 	uint32_t          wait_secs; // KILL, when has_wait
 	bool              has_wait;
 } gale_command;
@@ -222,14 +227,14 @@ typedef struct gale_component_stats {
 	// sums of the tasks' latest values (pending_peak: of their peaks).
 	uint64_t  c[GALE_M_COUNT];
 	gale_hist complete; // all tasks merged, microseconds
-	gale_hist execute;  // all tasks merged, microseconds
+	gale_hist execute; // all tasks merged, microseconds
 	// busy_ns delta / (wall delta * tasks) over the last 10 s, 0..1.
 	double capacity;
 	// Per-second rates over the last 10 s; 0 for gauges, and when the
 	// window holds fewer than two samples.
-	double rate[GALE_M_COUNT];
+	double   rate[GALE_M_COUNT];
 	uint32_t reporting; // tasks heard from at least once
-	uint32_t finished;  // tasks whose latest snapshot says finished
+	uint32_t finished; // tasks whose latest snapshot says finished
 	uint32_t exhausted; // tasks whose latest snapshot says exhausted
 } gale_component_stats;
 

@@ -175,12 +175,13 @@ task_to_pb(gale_pb_pool *pl, const gale_task_snapshot *t, Gale__TaskStats *m)
 	m->component = gale__pb_str(t->component);
 	m->finished  = t->finished;
 	m->exhausted = t->exhausted;
-	gale_err err = gale__pb_counters_to(pl, t->c, &m->counters, &m->n_counters);
+	gale_err err
+	    = gale__pb_counters_to(pl, t->c, &m->counters, &m->n_counters);
 	if (err != GALE_OK) {
 		return err;
 	}
-	return gale__pb_hists_to(pl, &t->complete, &t->execute, &m->histograms,
-	    &m->n_histograms);
+	return gale__pb_hists_to(
+	    pl, &t->complete, &t->execute, &m->histograms, &m->n_histograms);
 }
 
 static gale_err
@@ -196,7 +197,8 @@ task_from_pb(gale_task_snapshot *t, const Gale__TaskStats *m)
 	t->finished  = m->finished;
 	t->exhausted = m->exhausted;
 	gale__pb_counters_from(t->c, m->counters, m->n_counters);
-	gale__pb_hists_from(&t->complete, &t->execute, m->histograms, m->n_histograms);
+	gale__pb_hists_from(
+	    &t->complete, &t->execute, m->histograms, m->n_histograms);
 	return GALE_OK;
 }
 
@@ -276,14 +278,14 @@ gale_heartbeat_copy(gale_heartbeat *dst, const gale_heartbeat *src)
 	dst->nendpoints = 0;
 	dst->error      = NULL;
 	bool ok         = gale__pb_copy_str(&dst->topology, src->topology);
-	dst->tasks
-	    = gale__pb_dup_array(src->tasks, src->ntasks, sizeof *src->tasks, &ok);
+	dst->tasks      = gale__pb_dup_array(
+		 src->tasks, src->ntasks, sizeof *src->tasks, &ok);
 	dst->ntasks = dst->tasks != NULL ? src->ntasks : 0;
 	if (!ok) {
 		goto fail;
 	}
-	if (!gale__pb_endpoints_copy(&dst->endpoints, &dst->nendpoints, src->endpoints,
-		src->nendpoints)
+	if (!gale__pb_endpoints_copy(&dst->endpoints, &dst->nendpoints,
+		src->endpoints, src->nendpoints)
 	    || !gale__pb_copy_str(&dst->error, src->error)) {
 		goto fail;
 	}
@@ -314,7 +316,8 @@ heartbeat_to_pb(gale_pb_pool *pl, const gale_heartbeat *h, Gale__Heartbeat *m)
 	if (err != GALE_OK) {
 		return err;
 	}
-	return gale__pb_tasks_to(pl, h->tasks, h->ntasks, &m->tasks, &m->n_tasks);
+	return gale__pb_tasks_to(
+	    pl, h->tasks, h->ntasks, &m->tasks, &m->n_tasks);
 }
 
 static gale_err
@@ -483,9 +486,11 @@ supervisor_from_pb(gale_supervisor_info *s, const Gale__SupervisorInfo *m)
 {
 	memset(s, 0, sizeof *s);
 	gale_err err = GALE_ENOMEM;
-	bool     ok  = gale__pb_dup_str(&s->id, m->id) && gale__pb_dup_str(&s->host, m->host);
-	s->ports     = gale__pb_dup_array(m->ports, m->n_ports, sizeof *m->ports, &ok);
-	s->nports    = s->ports != NULL ? m->n_ports : 0;
+	bool     ok  = gale__pb_dup_str(&s->id, m->id)
+	    && gale__pb_dup_str(&s->host, m->host);
+	s->ports
+	    = gale__pb_dup_array(m->ports, m->n_ports, sizeof *m->ports, &ok);
+	s->nports = s->ports != NULL ? m->n_ports : 0;
 	if (!ok) {
 		goto fail;
 	}
@@ -521,8 +526,9 @@ request_codec_to(gale_pb_pool *pl, const void *plain, ProtobufCMessage **pm)
 	*pm = &m->base;
 	switch (r->kind) {
 	case GALE_REQ_SUBMIT: {
-		Gale__Submit *sub = gale__pb_calloc(pl, 1, sizeof *sub);
-		Gale__TopologySpec *spec = gale__pb_calloc(pl, 1, sizeof *spec);
+		Gale__Submit       *sub = gale__pb_calloc(pl, 1, sizeof *sub);
+		Gale__TopologySpec *spec
+		    = gale__pb_calloc(pl, 1, sizeof *spec);
 		if (sub == NULL || spec == NULL) {
 			return GALE_ENOMEM;
 		}
@@ -536,14 +542,15 @@ request_codec_to(gale_pb_pool *pl, const void *plain, ProtobufCMessage **pm)
 		if ((unsigned) r->u.command.kind > GALE_CMD_STATS) {
 			return GALE_EINVAL;
 		}
-		Gale__TopologyCommand *cmd = gale__pb_calloc(pl, 1, sizeof *cmd);
+		Gale__TopologyCommand *cmd
+		    = gale__pb_calloc(pl, 1, sizeof *cmd);
 		if (cmd == NULL) {
 			return GALE_ENOMEM;
 		}
 		gale__topology_command__init(cmd);
-		cmd->kind = (Gale__TopologyCommand__Kind) r->u.command.kind;
-		cmd->name = gale__pb_str(r->u.command.name);
-		cmd->workers   = r->u.command.workers;
+		cmd->kind    = (Gale__TopologyCommand__Kind) r->u.command.kind;
+		cmd->name    = gale__pb_str(r->u.command.name);
+		cmd->workers = r->u.command.workers;
 		cmd->wait_secs = r->u.command.wait_secs;
 		cmd->has_wait  = r->u.command.has_wait;
 		m->body_case   = GALE__REQUEST__BODY_COMMAND;
@@ -551,7 +558,8 @@ request_codec_to(gale_pb_pool *pl, const void *plain, ProtobufCMessage **pm)
 		return GALE_OK;
 	}
 	case GALE_REQ_SUPERVISOR_HEARTBEAT: {
-		Gale__SupervisorInfo *sup = gale__pb_calloc(pl, 1, sizeof *sup);
+		Gale__SupervisorInfo *sup
+		    = gale__pb_calloc(pl, 1, sizeof *sup);
 		if (sup == NULL) {
 			return GALE_ENOMEM;
 		}
@@ -576,8 +584,8 @@ request_codec_to(gale_pb_pool *pl, const void *plain, ProtobufCMessage **pm)
 static gale_err
 request_codec_from(void *plain, const ProtobufCMessage *pm)
 {
-	gale_request        *r = plain;
-	const Gale__Request *m = (const Gale__Request *) pm;
+	gale_request                *r = plain;
+	const Gale__Request         *m = (const Gale__Request *) pm;
 	const Gale__TopologyCommand *c;
 	gale_err                     err;
 	switch (m->body_case) {

@@ -54,7 +54,8 @@ void *gale__pb_dup_array(const void *src, size_t n, size_t size, bool *ok);
 typedef struct gale_pb_codec {
 	const ProtobufCMessageDescriptor *desc;
 	size_t                            size;
-	gale_err (*to_pb)(gale_pb_pool *pl, const void *plain, ProtobufCMessage **m);
+	gale_err (*to_pb)(
+	    gale_pb_pool *pl, const void *plain, ProtobufCMessage **m);
 	gale_err (*from_pb)(void *plain, const ProtobufCMessage *m);
 	void (*fini)(void *plain);
 } gale_pb_codec;
@@ -75,11 +76,11 @@ gale_err gale__pb_spec_to(
 gale_err gale__pb_spec_from(gale_spec *s, const Gale__TopologySpec *m);
 void     gale__pb_endpoints_fini(gale_task_endpoint *e, size_t n);
 bool     gale__pb_endpoints_copy(gale_task_endpoint **dst, size_t *ndst,
-        const gale_task_endpoint *src, size_t nsrc);
+	const gale_task_endpoint *src, size_t nsrc);
 gale_err gale__pb_endpoints_to(gale_pb_pool *pl, const gale_task_endpoint *e,
     size_t n, Gale__TaskEndpoint ***out, size_t *nout);
 bool     gale__pb_endpoints_from(gale_task_endpoint **dst, size_t *ndst,
-        Gale__TaskEndpoint *const *src, size_t n);
+	Gale__TaskEndpoint *const *src, size_t n);
 gale_err gale__pb_assignment_to(
     gale_pb_pool *pl, const gale_assignment *a, Gale__Assignment *m);
 gale_err gale__pb_assignment_from(
@@ -90,11 +91,11 @@ size_t   gale__pb_metric_by_name(const char *name);
 gale_err gale__pb_counters_to(gale_pb_pool *pl, const uint64_t c[GALE_M_COUNT],
     Gale__Counter ***out, size_t *nout);
 void     gale__pb_counters_from(
-        uint64_t c[GALE_M_COUNT], Gale__Counter *const *cs, size_t n);
+	uint64_t c[GALE_M_COUNT], Gale__Counter *const *cs, size_t n);
 gale_err gale__pb_hists_to(gale_pb_pool *pl, const gale_hist *complete,
     const gale_hist *execute, Gale__Histogram ***out, size_t *nout);
 void     gale__pb_hists_from(gale_hist *complete, gale_hist *execute,
-        Gale__Histogram *const *hs, size_t n);
+	Gale__Histogram *const *hs, size_t n);
 gale_err gale__pb_tasks_to(gale_pb_pool *pl, const gale_task_snapshot *t,
     size_t n, Gale__TaskStats ***out, size_t *nout);
 gale_err gale__pb_tasks_from(gale_task_snapshot **out, size_t *nout,

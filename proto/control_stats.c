@@ -70,8 +70,8 @@ gale_topology_stats_fini(gale_topology_stats *s)
 
 // Rates by gale_metric_name; zero ones are left out.
 static gale_err
-rates_to_pb(gale_pb_pool *pl, const double rate[GALE_M_COUNT], Gale__Rate ***out,
-    size_t *nout)
+rates_to_pb(gale_pb_pool *pl, const double rate[GALE_M_COUNT],
+    Gale__Rate ***out, size_t *nout)
 {
 	size_t n = 0;
 	for (size_t k = 0; k < GALE_M_COUNT; k++) {
@@ -91,7 +91,7 @@ rates_to_pb(gale_pb_pool *pl, const double rate[GALE_M_COUNT], Gale__Rate ***out
 			continue;
 		}
 		gale__rate__init(&rs[j]);
-		rs[j].name    = gale__pb_str(gale_metric_name((gale_metric) k));
+		rs[j].name = gale__pb_str(gale_metric_name((gale_metric) k));
 		rs[j].per_sec = rate[k];
 		pp[j]         = &rs[j];
 		j++;
@@ -116,7 +116,8 @@ component_to_pb(
 	m->reporting = c->reporting;
 	m->finished  = c->finished;
 	m->exhausted = c->exhausted;
-	gale_err err = gale__pb_counters_to(pl, c->c, &m->counters, &m->n_counters);
+	gale_err err
+	    = gale__pb_counters_to(pl, c->c, &m->counters, &m->n_counters);
 	if (err == GALE_OK) {
 		err = gale__pb_hists_to(pl, &c->complete, &c->execute,
 		    &m->histograms, &m->n_histograms);
@@ -143,7 +144,8 @@ component_from_pb(gale_component_stats *c, const Gale__ComponentStats *m)
 	c->finished  = m->finished;
 	c->exhausted = m->exhausted;
 	gale__pb_counters_from(c->c, m->counters, m->n_counters);
-	gale__pb_hists_from(&c->complete, &c->execute, m->histograms, m->n_histograms);
+	gale__pb_hists_from(
+	    &c->complete, &c->execute, m->histograms, m->n_histograms);
 	for (size_t i = 0; i < m->n_rates; i++) {
 		size_t k = gale__pb_metric_by_name(m->rates[i]->name);
 		if (k < GALE_M_COUNT) {
@@ -188,7 +190,8 @@ worker_stats_from_pb(
 	w->finished         = m->finished;
 	w->heartbeat_age_ms = m->heartbeat_age_ms;
 	bool ok             = gale__pb_dup_str(&w->host, m->host);
-	w->tasks = gale__pb_dup_array(m->tasks, m->n_tasks, sizeof *m->tasks, &ok);
+	w->tasks
+	    = gale__pb_dup_array(m->tasks, m->n_tasks, sizeof *m->tasks, &ok);
 	w->ntasks     = w->tasks != NULL ? m->n_tasks : 0;
 	w->components = gale__pb_dup_array(
 	    m->components, m->n_components, sizeof *m->components, &ok);
@@ -197,7 +200,8 @@ worker_stats_from_pb(
 }
 
 static gale_err
-stats_to_pb(gale_pb_pool *pl, const gale_topology_stats *s, Gale__TopologyStats *m)
+stats_to_pb(
+    gale_pb_pool *pl, const gale_topology_stats *s, Gale__TopologyStats *m)
 {
 	gale__topology_stats__init(m);
 	m->topology    = gale__pb_str(s->topology);
@@ -235,7 +239,8 @@ stats_to_pb(gale_pb_pool *pl, const gale_topology_stats *s, Gale__TopologyStats 
 		m->components   = pp;
 		m->n_components = n;
 	}
-	return gale__pb_tasks_to(pl, s->tasks, s->ntasks, &m->tasks, &m->n_tasks);
+	return gale__pb_tasks_to(
+	    pl, s->tasks, s->ntasks, &m->tasks, &m->n_tasks);
 }
 
 static gale_err
@@ -279,7 +284,8 @@ stats_from_pb(gale_topology_stats *s, const Gale__TopologyStats *m)
 			}
 		}
 	}
-	return gale__pb_tasks_from(&s->tasks, &s->ntasks, m->tasks, m->n_tasks);
+	return gale__pb_tasks_from(
+	    &s->tasks, &s->ntasks, m->tasks, m->n_tasks);
 }
 
 // ---------------------------------------------------------------------
@@ -322,9 +328,10 @@ reply_codec_to(gale_pb_pool *pl, const void *plain, ProtobufCMessage **pm)
 	m->ok    = r->ok;
 	m->error = gale__pb_str(r->error);
 	if (r->ntopologies > 0 && r->topologies != NULL) {
-		size_t                  n  = r->ntopologies;
-		Gale__TopologySummary **pp = gale__pb_calloc(pl, n, sizeof *pp);
-		Gale__TopologySummary  *ts = gale__pb_calloc(pl, n, sizeof *ts);
+		size_t                  n = r->ntopologies;
+		Gale__TopologySummary **pp
+		    = gale__pb_calloc(pl, n, sizeof *pp);
+		Gale__TopologySummary *ts = gale__pb_calloc(pl, n, sizeof *ts);
 		if (pp == NULL || ts == NULL) {
 			return GALE_ENOMEM;
 		}
@@ -349,8 +356,8 @@ reply_codec_to(gale_pb_pool *pl, const void *plain, ProtobufCMessage **pm)
 			return GALE_ENOMEM;
 		}
 		for (size_t i = 0; i < n; i++) {
-			gale_err err
-			    = gale__pb_assignment_to(pl, &r->assignments[i], &as[i]);
+			gale_err err = gale__pb_assignment_to(
+			    pl, &r->assignments[i], &as[i]);
 			if (err != GALE_OK) {
 				return err;
 			}
@@ -387,10 +394,10 @@ reply_codec_from(void *plain, const ProtobufCMessage *pm)
 		for (size_t i = 0; i < m->n_topologies; i++) {
 			const Gale__TopologySummary *s = m->topologies[i];
 			gale_topology_summary       *d = &r->topologies[i];
-			d->status                      = status_from_pb(s->status);
-			d->workers                     = s->workers;
-			d->tasks                       = s->tasks;
-			d->uptime_secs                 = s->uptime_secs;
+			d->status      = status_from_pb(s->status);
+			d->workers     = s->workers;
+			d->tasks       = s->tasks;
+			d->uptime_secs = s->uptime_secs;
 			if (!gale__pb_dup_str(&d->name, s->name)) {
 				return GALE_ENOMEM;
 			}

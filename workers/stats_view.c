@@ -118,13 +118,14 @@ static json_t *
 stats_json_latency(const gale_hist *h)
 {
 	json_t *j  = json_object();
-	bool    ok = j != NULL &&
-	    stats_json_set(j, "p50", stats_json_ms(gale_hist_quantile(h, 0.5))) &&
-	    stats_json_set(
-	        j, "p99", stats_json_ms(gale_hist_quantile(h, 0.99))) &&
-	    stats_json_set(
-	        j, "p999", stats_json_ms(gale_hist_quantile(h, 0.999))) &&
-	    stats_json_set(j, "max", stats_json_ms(h->max_us));
+	bool    ok = j != NULL
+	    && stats_json_set(
+		j, "p50", stats_json_ms(gale_hist_quantile(h, 0.5)))
+	    && stats_json_set(
+		j, "p99", stats_json_ms(gale_hist_quantile(h, 0.99)))
+	    && stats_json_set(
+		j, "p999", stats_json_ms(gale_hist_quantile(h, 0.999)))
+	    && stats_json_set(j, "max", stats_json_ms(h->max_us));
 	if (!ok) {
 		json_decref(j);
 		return NULL;
@@ -146,23 +147,25 @@ stats_json_worker(const gale_topology_stats *r, const gale_worker_stats *w)
 	json_t *comps = json_array();
 	bool    ok    = o != NULL && tasks != NULL && comps != NULL;
 	for (size_t i = 0; ok && i < w->ntasks; i++) {
-		ok = json_array_append_new(tasks, json_integer(w->tasks[i])) == 0;
+		ok = json_array_append_new(tasks, json_integer(w->tasks[i]))
+		    == 0;
 	}
 	for (size_t i = 0; ok && i < w->ncomponents; i++) {
 		uint32_t    ci = w->components[i];
-		const char *id = ci < r->ncomponents ? r->components[ci].id : "";
+		const char *id
+		    = ci < r->ncomponents ? r->components[ci].id : "";
 		ok = json_array_append_new(comps, stats_json_str(id)) == 0;
 	}
-	ok = ok && stats_json_u64(o, "index", w->index) &&
-	    stats_json_set(o, "host", stats_json_str(w->host)) &&
-	    stats_json_u64(o, "port", w->port) &&
-	    stats_json_u64(o, "pid", w->pid) &&
-	    stats_json_u64(o, "uptime_ms", w->uptime_ms) &&
-	    stats_json_u64(o, "rss_bytes", w->rss_bytes) &&
-	    stats_json_set(o, "finished", json_boolean(w->finished)) &&
-	    stats_json_u64(o, "heartbeat_age_ms", w->heartbeat_age_ms);
-	ok = ok && json_object_set(o, "tasks", tasks) == 0 &&
-	    json_object_set(o, "components", comps) == 0;
+	ok = ok && stats_json_u64(o, "index", w->index)
+	    && stats_json_set(o, "host", stats_json_str(w->host))
+	    && stats_json_u64(o, "port", w->port)
+	    && stats_json_u64(o, "pid", w->pid)
+	    && stats_json_u64(o, "uptime_ms", w->uptime_ms)
+	    && stats_json_u64(o, "rss_bytes", w->rss_bytes)
+	    && stats_json_set(o, "finished", json_boolean(w->finished))
+	    && stats_json_u64(o, "heartbeat_age_ms", w->heartbeat_age_ms);
+	ok = ok && json_object_set(o, "tasks", tasks) == 0
+	    && json_object_set(o, "components", comps) == 0;
 	json_decref(tasks);
 	json_decref(comps);
 	if (!ok) {
@@ -175,33 +178,33 @@ stats_json_worker(const gale_topology_stats *r, const gale_worker_stats *w)
 static json_t *
 stats_json_component(const gale_component_stats *cs)
 {
-	static const gale_metric spout_rates[] = { GALE_M_EMITTED,
-		GALE_M_ACKED, GALE_M_FAILED, GALE_M_REPLAYED };
-	static const gale_metric bolt_rates[]  = { GALE_M_EMITTED,
-		 GALE_M_ACKED, GALE_M_FAILED, GALE_M_EXECUTED };
-	bool                     sp            = cs->is_spout;
-	json_t                  *o             = json_object();
-	bool ok = o != NULL && stats_json_set(o, "id", stats_json_str(cs->id)) &&
-	    stats_json_set(o, "type", json_string(sp ? "spout" : "bolt")) &&
-	    stats_json_u64(o, "tasks", cs->tasks) &&
-	    stats_json_counter(o, cs, GALE_M_EMITTED) &&
-	    stats_json_counter(o, cs, GALE_M_TRANSFERRED) &&
-	    (sp || stats_json_counter(o, cs, GALE_M_EXECUTED)) &&
-	    stats_json_counter(o, cs, GALE_M_ACKED) &&
-	    stats_json_counter(o, cs, GALE_M_FAILED);
+	static const gale_metric spout_rates[]
+	    = { GALE_M_EMITTED, GALE_M_ACKED, GALE_M_FAILED, GALE_M_REPLAYED };
+	static const gale_metric bolt_rates[]
+	    = { GALE_M_EMITTED, GALE_M_ACKED, GALE_M_FAILED, GALE_M_EXECUTED };
+	bool    sp = cs->is_spout;
+	json_t *o  = json_object();
+	bool ok = o != NULL && stats_json_set(o, "id", stats_json_str(cs->id))
+	    && stats_json_set(o, "type", json_string(sp ? "spout" : "bolt"))
+	    && stats_json_u64(o, "tasks", cs->tasks)
+	    && stats_json_counter(o, cs, GALE_M_EMITTED)
+	    && stats_json_counter(o, cs, GALE_M_TRANSFERRED)
+	    && (sp || stats_json_counter(o, cs, GALE_M_EXECUTED))
+	    && stats_json_counter(o, cs, GALE_M_ACKED)
+	    && stats_json_counter(o, cs, GALE_M_FAILED);
 	if (ok && sp) {
-		ok = stats_json_counter(o, cs, GALE_M_REPLAYED) &&
-		    stats_json_counter(o, cs, GALE_M_PENDING) &&
-		    stats_json_counter(o, cs, GALE_M_PENDING_PEAK) &&
-		    stats_json_counter(o, cs, GALE_M_TIMEDOUT) &&
-		    stats_json_set(o, "complete_latency_ms",
-		        stats_json_latency(&cs->complete));
+		ok = stats_json_counter(o, cs, GALE_M_REPLAYED)
+		    && stats_json_counter(o, cs, GALE_M_PENDING)
+		    && stats_json_counter(o, cs, GALE_M_PENDING_PEAK)
+		    && stats_json_counter(o, cs, GALE_M_TIMEDOUT)
+		    && stats_json_set(o, "complete_latency_ms",
+			stats_json_latency(&cs->complete));
 	} else if (ok) {
 		ok = stats_json_set(
 		    o, "execute_latency_ms", stats_json_latency(&cs->execute));
 	}
-	ok = ok && stats_json_counter(o, cs, GALE_M_DROPPED) &&
-	    stats_json_set(o, "capacity", stats_json_real(cs->capacity));
+	ok = ok && stats_json_counter(o, cs, GALE_M_DROPPED)
+	    && stats_json_set(o, "capacity", stats_json_real(cs->capacity));
 	json_t            *rates = json_object();
 	const gale_metric *which = sp ? spout_rates : bolt_rates;
 	ok                       = ok && rates != NULL;
@@ -240,18 +243,20 @@ gale_stats_view_json(const gale_topology_stats *r)
 	bool    ok      = o != NULL && workers != NULL && comps != NULL;
 	for (size_t i = 0; ok && i < r->nworkers; i++) {
 		ok = json_array_append_new(
-		         workers, stats_json_worker(r, &r->workers[i])) == 0;
+			 workers, stats_json_worker(r, &r->workers[i]))
+		    == 0;
 	}
 	for (size_t i = 0; ok && i < r->ncomponents; i++) {
 		ok = json_array_append_new(
-		         comps, stats_json_component(&r->components[i])) == 0;
+			 comps, stats_json_component(&r->components[i]))
+		    == 0;
 	}
-	ok = ok && stats_json_set(o, "topology", stats_json_str(r->topology)) &&
-	    stats_json_set(o, "status",
-	        json_string(gale_topology_status_name(r->status))) &&
-	    stats_json_u64(o, "uptime_secs", r->uptime_secs) &&
-	    json_object_set(o, "workers", workers) == 0 &&
-	    json_object_set(o, "components", comps) == 0;
+	ok = ok && stats_json_set(o, "topology", stats_json_str(r->topology))
+	    && stats_json_set(
+		o, "status", json_string(gale_topology_status_name(r->status)))
+	    && stats_json_u64(o, "uptime_secs", r->uptime_secs)
+	    && json_object_set(o, "workers", workers) == 0
+	    && json_object_set(o, "components", comps) == 0;
 	json_decref(workers);
 	json_decref(comps);
 	if (!ok) {
@@ -261,7 +266,6 @@ gale_stats_view_json(const gale_topology_stats *r)
 	return stats_json_dump(o);
 }
 
-
 char *
 gale_stats_view_list_json(const gale_topology_summary *t, size_t n)
 {
@@ -270,12 +274,13 @@ gale_stats_view_list_json(const gale_topology_summary *t, size_t n)
 	bool    ok = a != NULL;
 	for (size_t i = 0; ok && i < n; i++) {
 		json_t *o = json_object();
-		ok = o != NULL && stats_json_set(o, "name", stats_json_str(t[i].name)) &&
-		    stats_json_set(o, "status",
-		        json_string(gale_topology_status_name(t[i].status))) &&
-		    stats_json_u64(o, "workers", t[i].workers) &&
-		    stats_json_u64(o, "tasks", t[i].tasks) &&
-		    stats_json_u64(o, "uptime_secs", t[i].uptime_secs);
+		ok        = o != NULL
+		    && stats_json_set(o, "name", stats_json_str(t[i].name))
+		    && stats_json_set(o, "status",
+			json_string(gale_topology_status_name(t[i].status)))
+		    && stats_json_u64(o, "workers", t[i].workers)
+		    && stats_json_u64(o, "tasks", t[i].tasks)
+		    && stats_json_u64(o, "uptime_secs", t[i].uptime_secs);
 		if (!ok) {
 			json_decref(o);
 		} else {
@@ -292,7 +297,7 @@ gale_stats_view_list_json(const gale_topology_summary *t, size_t n)
 		return NULL;
 	}
 	// A line of its own, as `gale list --json` prints it.
-	size_t len = strlen(text);
+	size_t len  = strlen(text);
 	char  *line = realloc(text, len + 2);
 	if (line == NULL) {
 		free(text);
@@ -410,10 +415,9 @@ enum {
 
 #define STATS_CELL_MAX (GALE_WIRE_ID_MAX + 16)
 
-static const char *const stats_col_names[STATS_NCOLS] = {
-	"component", "type", "tasks", "emitted", "transferred", "executed",
-	"acked", "failed", "replayed", "pending", "lat p50/p99 ms",
-	"capacity", "emitted/s" };
+static const char *const stats_col_names[STATS_NCOLS] = { "component", "type",
+	"tasks", "emitted", "transferred", "executed", "acked", "failed",
+	"replayed", "pending", "lat p50/p99 ms", "capacity", "emitted/s" };
 
 // Copies s into a cell, replacing control characters so that one row stays
 // on one line.
@@ -473,12 +477,14 @@ stats_table_row(char (*row)[STATS_CELL_MAX], const gale_component_stats *cs)
 	if (sp) {
 		stats_cell_text(row[STATS_COL_EXECUTED], "-");
 	} else {
-		stats_cell_u64(row[STATS_COL_EXECUTED], cs->c[GALE_M_EXECUTED]);
+		stats_cell_u64(
+		    row[STATS_COL_EXECUTED], cs->c[GALE_M_EXECUTED]);
 	}
 	stats_cell_u64(row[STATS_COL_ACKED], cs->c[GALE_M_ACKED]);
 	stats_cell_u64(row[STATS_COL_FAILED], cs->c[GALE_M_FAILED]);
 	if (sp) {
-		stats_cell_u64(row[STATS_COL_REPLAYED], cs->c[GALE_M_REPLAYED]);
+		stats_cell_u64(
+		    row[STATS_COL_REPLAYED], cs->c[GALE_M_REPLAYED]);
 		stats_cell_u64(row[STATS_COL_PENDING], cs->c[GALE_M_PENDING]);
 		stats_cell_ms(row[STATS_COL_LATENCY], &cs->complete);
 	} else {
@@ -499,8 +505,8 @@ gale_stats_view_table(const gale_topology_stats *r, bool with_rates)
 	assert(r != NULL);
 	size_t ncols = with_rates ? STATS_NCOLS : STATS_NCOLS - 1;
 	size_t nrows = r->ncomponents + 1;
-	char (*cells)[STATS_NCOLS][STATS_CELL_MAX] =
-	    malloc(nrows * sizeof(*cells));
+	char(*cells)[STATS_NCOLS][STATS_CELL_MAX]
+	    = malloc(nrows * sizeof(*cells));
 	if (cells == NULL) {
 		return NULL;
 	}
@@ -530,7 +536,8 @@ gale_stats_view_table(const gale_topology_stats *r, bool with_rates)
 		for (size_t j = 0; j < ncols; j++) {
 			const char *cell = cells[i][j];
 			size_t      pad  = width[j] - stats_text_width(cell);
-			bool left = j == STATS_COL_COMPONENT || j == STATS_COL_TYPE;
+			bool        left
+			    = j == STATS_COL_COMPONENT || j == STATS_COL_TYPE;
 			if (j > 0) {
 				stats_buf_puts(&b, "  ");
 			}
@@ -547,7 +554,6 @@ gale_stats_view_table(const gale_topology_stats *r, bool with_rates)
 	free(cells);
 	return stats_buf_finish(&b);
 }
-
 
 static void
 stats_uptime(char *buf, size_t cap, uint64_t secs)

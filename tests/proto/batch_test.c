@@ -261,15 +261,16 @@ Test(batch, trace_edges_round_trip_and_match_protobuf_c)
 	gale_batch_init(&b, 7);
 	uint64_t kids[] = { 0x1111111111111111ULL, 2, UINT64_MAX };
 	cr_assert_eq(gale_batch_add_trace(&b, 0xABCDEF0000000A5ULL, 0, 3,
-	                 1700000000123456ULL, kids, 3, false, 42),
+			 1700000000123456ULL, kids, 3, false, 42),
 	    GALE_OK);
-	cr_assert_eq(gale_batch_add_trace(&b, 9, 0x1111111111111111ULL, 4, 5,
-	                 NULL, 0, true, 0),
+	cr_assert_eq(gale_batch_add_trace(
+			 &b, 9, 0x1111111111111111ULL, 4, 5, NULL, 0, true, 0),
 	    GALE_OK);
 	gale_batch_reader r;
 	gale_batch_reader_init(&r);
 	uint32_t dest;
-	cr_assert_eq(gale_batch_reader_begin(&r, b.buf, b.len, &dest), GALE_OK);
+	cr_assert_eq(
+	    gale_batch_reader_begin(&r, b.buf, b.len, &dest), GALE_OK);
 	cr_assert_eq(dest, 7);
 	gale_item it;
 	cr_assert_eq(gale_batch_reader_next(&r, &it), GALE_OK);

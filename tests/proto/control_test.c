@@ -630,7 +630,6 @@ Test(control, fini_accepts_zeroed_structs)
 	cr_assert_eq(a.topology, NULL);
 }
 
-
 Test(control, control_decoders_refuse_garbage)
 {
 	uint64_t seed   = 0xdecafbadu;
@@ -695,46 +694,46 @@ sample_stats(void)
 	memset(workers, 0, sizeof workers);
 	memset(tasks, 0, sizeof tasks);
 	strcpy(comps[0].id, "sentences");
-	comps[0].is_spout                   = true;
-	comps[0].tasks                      = 2;
-	comps[0].c[GALE_M_EMITTED]          = 1000;
-	comps[0].c[GALE_M_PENDING_PEAK]     = 77;
-	comps[0].complete.buckets[3]        = 5;
-	comps[0].complete.buckets[100]      = 1;
-	comps[0].complete.count             = 6;
-	comps[0].complete.sum_us            = 1234;
-	comps[0].complete.max_us            = 999;
-	comps[0].capacity                   = 0.25;
-	comps[0].rate[GALE_M_EMITTED]       = 12.5;
-	comps[0].rate[GALE_M_ACKED]         = 1e-3;
-	comps[0].reporting                  = 2;
-	comps[0].finished                   = 1;
-	comps[0].exhausted                  = 2;
+	comps[0].is_spout               = true;
+	comps[0].tasks                  = 2;
+	comps[0].c[GALE_M_EMITTED]      = 1000;
+	comps[0].c[GALE_M_PENDING_PEAK] = 77;
+	comps[0].complete.buckets[3]    = 5;
+	comps[0].complete.buckets[100]  = 1;
+	comps[0].complete.count         = 6;
+	comps[0].complete.sum_us        = 1234;
+	comps[0].complete.max_us        = 999;
+	comps[0].capacity               = 0.25;
+	comps[0].rate[GALE_M_EMITTED]   = 12.5;
+	comps[0].rate[GALE_M_ACKED]     = 1e-3;
+	comps[0].reporting              = 2;
+	comps[0].finished               = 1;
+	comps[0].exhausted              = 2;
 	strcpy(comps[1].id, "count");
-	comps[1].tasks                      = 1;
-	comps[1].c[GALE_M_EXECUTED]         = 4000000000000ull;
+	comps[1].tasks                                  = 1;
+	comps[1].c[GALE_M_EXECUTED]                     = 4000000000000ull;
 	comps[1].execute.buckets[GALE_HIST_BUCKETS - 1] = 2;
-	comps[1].execute.count              = 2;
-	workers[0] = (gale_worker_stats) { .index = 0,
-		.host                         = "127.0.0.1",
-		.port                         = 7001,
-		.pid                          = 4242,
-		.uptime_ms                    = 12345,
-		.rss_bytes                    = 1u << 30,
-		.finished                     = true,
-		.heartbeat_age_ms             = 250,
-		.tasks                        = w0_tasks,
-		.ntasks                       = 3,
-		.components                   = w0_comps,
-		.ncomponents                  = 2 };
-	workers[1] = (gale_worker_stats) { .index = 1, .host = NULL };
+	comps[1].execute.count                          = 2;
+	workers[0]    = (gale_worker_stats) { .index = 0,
+		   .host                             = "127.0.0.1",
+		   .port                             = 7001,
+		   .pid                              = 4242,
+		   .uptime_ms                        = 12345,
+		   .rss_bytes                        = 1u << 30,
+		   .finished                         = true,
+		   .heartbeat_age_ms                 = 250,
+		   .tasks                            = w0_tasks,
+		   .ntasks                           = 3,
+		   .components                       = w0_comps,
+		   .ncomponents                      = 2 };
+	workers[1]    = (gale_worker_stats) { .index = 1, .host = NULL };
 	tasks[0].task = 1;
 	strcpy(tasks[0].component, "sentences");
-	tasks[0].c[GALE_M_ACKED]  = 9;
-	tasks[0].complete.count   = 3;
+	tasks[0].c[GALE_M_ACKED]     = 9;
+	tasks[0].complete.count      = 3;
 	tasks[0].complete.buckets[1] = 3;
-	tasks[0].exhausted        = true;
-	tasks[1].task             = 3;
+	tasks[0].exhausted           = true;
+	tasks[1].task                = 3;
 	strcpy(tasks[1].component, "count");
 	tasks[1].finished = true;
 	return (gale_topology_stats) { .topology = "wordcount",
@@ -817,10 +816,11 @@ Test(control, status_names_round_trip_and_unknown_ones_are_unknown)
 		const char *name = gale_topology_status_name(s);
 		cr_assert_eq(gale_topology_status_parse(name), s, "%s", name);
 	}
-	cr_assert_str_eq(gale_topology_status_name(GALE_STATUS_WAITING),
-	    "WAITING");
+	cr_assert_str_eq(
+	    gale_topology_status_name(GALE_STATUS_WAITING), "WAITING");
 	cr_assert_str_eq(gale_topology_status_name(99), "UNKNOWN");
-	cr_assert_eq(gale_topology_status_parse("active"), GALE_STATUS_UNKNOWN);
+	cr_assert_eq(
+	    gale_topology_status_parse("active"), GALE_STATUS_UNKNOWN);
 	cr_assert_eq(gale_topology_status_parse(NULL), GALE_STATUS_UNKNOWN);
 
 	// A status from a newer version reads as UNKNOWN.
@@ -886,7 +886,8 @@ Test(control, stats_with_a_bad_component_index_or_long_id_are_refused)
 	cr_assert_not_null(buf);
 	gale__reply__pack(&m, buf);
 	cr_assert_eq(gale_reply_decode(&out, buf, len), GALE_OK);
-	cr_assert_eq(strlen(out.stats->components[0].id), GALE_WIRE_ID_MAX - 1);
+	cr_assert_eq(
+	    strlen(out.stats->components[0].id), GALE_WIRE_ID_MAX - 1);
 	gale_reply_fini(&out);
 	free(buf);
 }

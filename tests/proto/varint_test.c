@@ -52,10 +52,11 @@ Test(varint, known_encodings)
 
 Test(varint, zigzag_round_trips_at_the_edges)
 {
-	const int64_t v[] = { 0, 1, -1, 63, -64, INT32_MIN, INT64_MIN,
-		INT64_MAX };
+	const int64_t v[]
+	    = { 0, 1, -1, 63, -64, INT32_MIN, INT64_MIN, INT64_MAX };
 	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
-		cr_assert_eq(gale__wire_unzigzag(gale__wire_zigzag(v[i])), v[i]);
+		cr_assert_eq(
+		    gale__wire_unzigzag(gale__wire_zigzag(v[i])), v[i]);
 	}
 }
 
@@ -78,9 +79,9 @@ Test(varint, truncated_and_overlong_varints_are_refused)
 
 Test(varint, fixed64_and_lengths_stop_at_the_end)
 {
-	uint8_t  buf[32];
-	uint8_t *end = gale__wire_put_fixed64(buf, 42);
-	uint64_t v;
+	uint8_t        buf[32];
+	uint8_t       *end = gale__wire_put_fixed64(buf, 42);
+	uint64_t       v;
 	const uint8_t *p = buf;
 	cr_assert_not(gale__wire_get_fixed64(&p, end - 1, &v));
 	cr_assert(gale__wire_get_fixed64(&p, end, &v));
@@ -109,7 +110,7 @@ Test(varint, tags_refuse_field_zero_and_past_the_largest)
 	unsigned       type;
 	const uint8_t *p   = buf;
 	uint8_t       *end = gale__wire_put_varint(
-            buf, ((uint64_t) GALE_WIRE_MAX_FIELD << 3) | GALE_WIRE_LEN);
+		  buf, ((uint64_t) GALE_WIRE_MAX_FIELD << 3) | GALE_WIRE_LEN);
 	cr_assert(gale__wire_get_tag(&p, end, &field, &type));
 	cr_assert_eq(field, GALE_WIRE_MAX_FIELD);
 	cr_assert_eq(type, GALE_WIRE_LEN);
