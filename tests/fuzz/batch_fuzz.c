@@ -94,6 +94,11 @@ fuzz_add(const gale_item *it)
 		err = gale_batch_add_marker(
 		    &fuzz_batch, it->marker_kind, it->src_task);
 		break;
+	case GALE_ITEM_TRACE:
+		err = gale_batch_add_trace(&fuzz_batch, it->root, it->edge,
+		    it->task, it->time_us, it->children, it->nchildren,
+		    it->failed, it->msg_id);
+		break;
 	}
 	FUZZ_CHECK(err == GALE_OK);
 }
@@ -129,6 +134,16 @@ fuzz_item_eq(const gale_item *a, const gale_item *b)
 		FUZZ_CHECK(a->marker_kind == b->marker_kind);
 		FUZZ_CHECK(a->src_task == b->src_task);
 		break;
+	case GALE_ITEM_TRACE:
+		FUZZ_CHECK(a->root == b->root && a->edge == b->edge);
+		FUZZ_CHECK(a->task == b->task && a->time_us == b->time_us);
+		FUZZ_CHECK(a->failed == b->failed && a->msg_id == b->msg_id);
+		FUZZ_CHECK(a->nchildren == b->nchildren);
+		FUZZ_CHECK(a->nchildren == 0
+		    || memcmp(a->children, b->children,
+		           a->nchildren * sizeof(*a->children))
+		        == 0);
+		break;
 	}
 }
 
@@ -158,6 +173,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(m->n_tuples == fuzz_batch.ntuples);
 	FUZZ_CHECK(m->n_acks == fuzz_batch.nacks);
 	FUZZ_CHECK(m->n_markers == fuzz_batch.nmarkers);
+	FUZZ_CHECK(m->n_tuples + m->n_acks + m->n_markers + m->n_traces == n);
 	gale__tuple_batch__free_unpacked(m, NULL);
 
 	// Reading both again side by side gives the same items. The first
