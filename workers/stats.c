@@ -613,7 +613,8 @@ gale_stats_components(
 	return s->ncomps;
 }
 
-// The components task t's worker runs, as indexes, into w.
+// Fills *out with worker w as it last reported, its heartbeat's age at
+// now_ms, and the indexes of the components its tasks belong to.
 static gale_err
 stats_report_worker(const gale_stats *s, const stats_worker *w,
     uint64_t now_ms, gale_worker_stats *out)
@@ -658,6 +659,7 @@ stats_report_worker(const gale_stats *s, const stats_worker *w,
 	return GALE_OK;
 }
 
+// Fills *out with the totals of task t across the restarts of its worker.
 static void
 stats_report_task(
     const gale_stats *s, const stats_task *t, gale_task_snapshot *out)

@@ -967,3 +967,83 @@ Test(stats, capacity_is_at_most_one)
 	cr_assert_float_eq(c.capacity, 1.0, 1e-9);
 	gale_stats_destroy(&s);
 }
+
+// ---------------------------------------------------------------------
+// Typed stats
+// ---------------------------------------------------------------------
+
+Test(stats, report_carries_components_workers_and_task_totals)
+{
+	gale_stats        *s = wc_new();
+	gale_task_snapshot t[3];
+	snap(&t[0], 1, "words");
+	snap(&t[1], 2, "words");
+	snap(&t[2], 3, "count");
+	t[0].c[GALE_M_EMITTED] = 10;
+	t[1].c[GALE_M_EMITTED] = 5;
+	t[2].c[GALE_M_EXECUTED] = 7;
+	gale_hist_record(&t[0].complete, 1500);
+	t[1].exhausted         = true;
+	gale_heartbeat a       = beat("wc", 0, 100, t, 2);
+	gale_heartbeat b       = beat("wc", 1, 200, &t[2], 1);
+	a.rss_bytes            = 4096;
+	cr_assert_eq(gale_stats_update(s, &a, "ha", 1000), GALE_OK);
+	cr_assert_eq(gale_stats_update(s, &b, "hb", 1500), GALE_OK);
+	// Worker 0 restarts: task 1 starts counting again from 3.
+	t[0].c[GALE_M_EMITTED] = 3;
+	a                      = beat("wc", 0, 101, t, 1);
+	cr_assert_eq(gale_stats_update(s, &a, "ha", 2000), GALE_OK);
+	gale_stats_set_status(s, "FINISHED", 9);
+
+	gale_topology_stats r;
+	cr_assert_eq(gale_stats_report(s, 2500, true, &r), GALE_OK);
+	cr_assert_str_eq(r.topology, "wc");
+	cr_assert_eq(r.status, GALE_STATUS_FINISHED);
+	cr_assert_eq(r.uptime_secs, 9);
+	cr_assert_eq(r.ncomponents, 2);
+	cr_assert_str_eq(r.components[0].id, "words");
+	cr_assert(r.components[0].is_spout);
+	cr_assert_eq(r.components[0].c[GALE_M_EMITTED], 18);
+	cr_assert_eq(r.components[0].exhausted, 1);
+	cr_assert_eq(r.components[1].c[GALE_M_EXECUTED], 7);
+	cr_assert_eq(r.nworkers, 2);
+	cr_assert_eq(r.workers[0].index, 0);
+	cr_assert_str_eq(r.workers[0].host, "ha");
+	cr_assert_eq(r.workers[0].pid, 101);
+	cr_assert_eq(r.workers[0].heartbeat_age_ms, 500);
+	cr_assert_eq(r.workers[0].ntasks, 1);
+	cr_assert_eq(r.workers[0].ncomponents, 1);
+	cr_assert_eq(r.workers[0].components[0], 0);
+	cr_assert_eq(r.workers[1].heartbeat_age_ms, 1000);
+	cr_assert_eq(r.workers[1].ncomponents, 1);
+	cr_assert_eq(r.workers[1].components[0], 1);
+	cr_assert_eq(r.ntasks, 3);
+	cr_assert_eq(r.tasks[0].task, 1);
+	cr_assert_str_eq(r.tasks[0].component, "words");
+	cr_assert_eq(r.tasks[0].c[GALE_M_EMITTED], 13, "10 before, 3 after");
+	cr_assert_eq(r.tasks[0].complete.count, 2);
+	cr_assert_eq(r.tasks[1].c[GALE_M_EMITTED], 5);
+	cr_assert(r.tasks[1].exhausted);
+	cr_assert_str_eq(r.tasks[2].component, "count");
+
+	// The views of the report are the views of the aggregate.
+	char *j1 = gale_stats_view_json(&r);
+	char *j2 = gale_stats_json(s, 2500);
+	cr_assert_str_eq(j1, j2);
+	char *t1 = gale_stats_view_table(&r, true);
+	char *t2 = gale_stats_table(s, 2500, true);
+	cr_assert_str_eq(t1, t2);
+	cr_assert(strstr(t1, "status FINISHED"), "%s", t1);
+	free(j1);
+	free(j2);
+	free(t1);
+	free(t2);
+	gale_topology_stats_fini(&r);
+	cr_assert_null(r.topology);
+
+	cr_assert_eq(gale_stats_report(s, 2500, false, &r), GALE_OK);
+	cr_assert_eq(r.ntasks, 0);
+	cr_assert_null(r.tasks);
+	gale_topology_stats_fini(&r);
+	gale_stats_destroy(&s);
+}
