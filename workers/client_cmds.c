@@ -2,14 +2,17 @@
 // client_cmds.c - the client commands: submit, list, kill, activate,
 // deactivate, rebalance and stats, each one request to nimbus.
 
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "workers/cli.h"
 #include "workers/client.h"
 #include "workers/commands.h"
 #include "workers/files.h"
 #include "workers/spec.h"
+#include "workers/stats_view.h"
 
 // Every command gives up on nimbus within 5 s, connecting included.
 #define CLIENT_TIMEOUT_MS 4500
@@ -57,33 +60,112 @@ client_request(const char *cmd, const char *endpoint, const gale_request *req,
 	return 0;
 }
 
-// Takes "--nimbus ENDPOINT" out of argv: returns the endpoint (NULL when
-// absent) and compacts the rest. -1 in *argc on a missing value.
-static const char *
-client_take_nimbus(int *argc, char **argv)
+// What a client command's flags said.
+typedef struct client_args {
+	const char *endpoint; // --nimbus, NULL when absent
+	const char *arg;      // the one positional argument, NULL when absent
+	bool        json;     // --json
+	bool        has_wait; // --wait SECONDS
+	uint32_t    wait_secs;
+	bool        has_workers; // --workers N
+	uint32_t    workers;
+} client_args;
+
+enum {
+	CLIENT_OPT_NIMBUS = 256,
+	CLIENT_OPT_SET,
+	CLIENT_OPT_JSON,
+	CLIENT_OPT_WAIT,
+	CLIENT_OPT_WORKERS,
+};
+
+// The flags of every client command; each takes --nimbus and the ones
+// named in its allowed list.
+static const struct option client_options[] = {
+	{ "nimbus", required_argument, NULL, CLIENT_OPT_NIMBUS },
+	{ "set", required_argument, NULL, CLIENT_OPT_SET },
+	{ "json", no_argument, NULL, CLIENT_OPT_JSON },
+	{ "wait", required_argument, NULL, CLIENT_OPT_WAIT },
+	{ "workers", required_argument, NULL, CLIENT_OPT_WORKERS },
+	{ NULL, 0, NULL, 0 },
+};
+
+static bool
+client_allows(const int *allowed, int opt)
 {
-	const char *ep = NULL;
-	int         k  = 0;
-	for (int i = 0; i < *argc; i++) {
-		if (strcmp(argv[i], "--nimbus") == 0) {
-			if (i + 1 >= *argc) {
-				*argc = -1;
-				return NULL;
-			}
-			ep = argv[++i];
-			continue;
+	for (; *allowed != 0; allowed++) {
+		if (*allowed == opt) {
+			return true;
 		}
-		argv[k++] = argv[i];
 	}
-	*argc = k;
-	return ep;
+	return opt == CLIENT_OPT_NIMBUS;
 }
 
+// Parses argv (argv[0] is the command's name) with getopt_long: flags may
+// come before and after the positional argument, of which there is at most
+// one. --set goes into b. Returns -1 when the command may go on, else the
+// exit code after printing why.
 static int
-client_usage(const char *usage)
+client_parse(int argc, char **argv, const int *allowed, client_args *a,
+    gale_spec_builder *b)
 {
-	fprintf(stderr, "usage: gale %s [--nimbus ENDPOINT]\n", usage);
-	return 2;
+	const char *cmd = argv[0];
+	memset(a, 0, sizeof(*a));
+	opterr = 0;
+	optind = 0; // a fresh scan, as glibc reads it
+	int opt;
+	while ((opt = getopt_long(argc, argv, ":", client_options, NULL))
+	    != -1) {
+		if (opt == ':') {
+			return gale__cli_usage(
+			    cmd, "%s needs a value", argv[optind - 1]);
+		}
+		if (opt == '?' || !client_allows(allowed, opt)) {
+			return gale__cli_usage(
+			    cmd, "unknown option '%s'", argv[optind - 1]);
+		}
+		switch (opt) {
+		case CLIENT_OPT_NIMBUS:
+			a->endpoint = optarg;
+			break;
+		case CLIENT_OPT_SET:
+			if (gale_spec_builder_set(b, optarg) != GALE_OK) {
+				fprintf(stderr,
+				    "gale %s: --set takes KEY=VALUE, not "
+				    "'%s'\n",
+				    cmd, optarg);
+				return GALE_EXIT_USAGE;
+			}
+			break;
+		case CLIENT_OPT_JSON:
+			a->json = true;
+			break;
+		case CLIENT_OPT_WAIT:
+			if (!gale__cli_u32(cmd, "--wait", optarg, 0, 86400,
+			        &a->wait_secs)) {
+				return GALE_EXIT_USAGE;
+			}
+			a->has_wait = true;
+			break;
+		case CLIENT_OPT_WORKERS:
+			if (!gale__cli_u32(cmd, "--workers", optarg, 1, 4096,
+			        &a->workers)) {
+				return GALE_EXIT_USAGE;
+			}
+			a->has_workers = true;
+			break;
+		default:
+			return gale__cli_usage(cmd, NULL);
+		}
+	}
+	if (optind < argc) {
+		a->arg = argv[optind++];
+	}
+	if (optind < argc) {
+		return gale__cli_usage(
+		    cmd, "unexpected argument '%s'", argv[optind]);
+	}
+	return -1;
 }
 
 // ---------------------------------------------------------------------
@@ -93,33 +175,18 @@ client_usage(const char *usage)
 int
 gale_cmd_submit(int argc, char **argv)
 {
-	const char *usage    = "submit FILE [--set K=V]...";
-	const char *endpoint = client_take_nimbus(&argc, argv);
-	if (argc < 0) {
-		return client_usage(usage);
-	}
-	const char       *file = NULL;
+	static const int  allowed[] = { CLIENT_OPT_SET, 0 };
+	client_args       args;
 	gale_spec_builder b;
 	gale_spec_builder_init(&b);
-	int rc = 2;
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--set") == 0 && i + 1 < argc) {
-			if (gale_spec_builder_set(&b, argv[++i]) != GALE_OK) {
-				fprintf(stderr,
-				    "gale submit: --set takes KEY=VALUE, not "
-				    "'%s'\n",
-				    argv[i]);
-				goto out;
-			}
-		} else if (argv[i][0] == '-' || file != NULL) {
-			client_usage(usage);
-			goto out;
-		} else {
-			file = argv[i];
-		}
+	int rc = client_parse(argc, argv, allowed, &args, &b);
+	if (rc >= 0) {
+		goto out;
 	}
+	const char *endpoint = args.endpoint;
+	const char *file     = args.arg;
 	if (file == NULL) {
-		client_usage(usage);
+		rc = gale__cli_usage("submit", "which file?");
 		goto out;
 	}
 	rc                  = 1;
@@ -151,177 +218,94 @@ out:
 // list
 // ---------------------------------------------------------------------
 
-static void
-client_json_str(FILE *f, const char *s)
+// Prints text, a NUL-terminated view, and frees it: 0, or 1 after saying
+// that memory ran out.
+static int
+client_print(const char *cmd, char *text)
 {
-	fputc('"', f);
-	for (const unsigned char *p = (const unsigned char *) s; *p; p++) {
-		if (*p == '"' || *p == '\\') {
-			fprintf(f, "\\%c", *p);
-		} else if (*p < 0x20) {
-			fprintf(f, "\\u%04x", *p);
-		} else {
-			fputc(*p, f);
-		}
+	if (text == NULL) {
+		fprintf(stderr, "gale %s: out of memory\n", cmd);
+		return 1;
 	}
-	fputc('"', f);
-}
-
-static void
-client_uptime(char *buf, size_t cap, uint64_t secs)
-{
-	uint64_t h = secs / 3600, m = secs / 60 % 60, s = secs % 60;
-	if (h > 0) {
-		snprintf(buf, cap, "%lluh%02llum%02llus",
-		    (unsigned long long) h, (unsigned long long) m,
-		    (unsigned long long) s);
-	} else if (m > 0) {
-		snprintf(buf, cap, "%llum%02llus", (unsigned long long) m,
-		    (unsigned long long) s);
-	} else {
-		snprintf(buf, cap, "%llus", (unsigned long long) s);
+	size_t len = strlen(text);
+	fputs(text, stdout);
+	if (len == 0 || text[len - 1] != '\n') {
+		fputc('\n', stdout);
 	}
+	free(text);
+	return 0;
 }
 
 int
 gale_cmd_list(int argc, char **argv)
 {
-	const char *usage    = "list [--json]";
-	const char *endpoint = client_take_nimbus(&argc, argv);
-	bool        json     = false;
-	if (argc < 0) {
-		return client_usage(usage);
+	static const int allowed[] = { CLIENT_OPT_JSON, 0 };
+	client_args      args;
+	int              rc = client_parse(argc, argv, allowed, &args, NULL);
+	if (rc >= 0) {
+		return rc;
 	}
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--json") == 0) {
-			json = true;
-		} else {
-			return client_usage(usage);
-		}
+	if (args.arg != NULL) {
+		return gale__cli_usage(
+		    "list", "unexpected argument '%s'", args.arg);
 	}
+	const char *endpoint = args.endpoint;
+	bool        json     = args.json;
 	gale_request req = { .kind = GALE_REQ_COMMAND };
 	req.u.command = (gale_command) { .kind = GALE_CMD_LIST, .name = "" };
 	gale_reply r;
 	if (client_request("list", endpoint, &req, &r) != 0) {
 		return 1;
 	}
-	if (json) {
-		printf("[");
-		for (size_t i = 0; i < r.ntopologies; i++) {
-			const gale_topology_summary *t = &r.topologies[i];
-			printf("%s{\"name\":", i ? "," : "");
-			client_json_str(stdout, t->name);
-			printf(",\"status\":");
-			client_json_str(stdout, t->status);
-			printf(",\"workers\":%u,\"tasks\":%u,\"uptime_secs\":%"
-			       "llu}",
-			    t->workers, t->tasks,
-			    (unsigned long long) t->uptime_secs);
-		}
-		printf("]\n");
-		gale_reply_fini(&r);
-		return 0;
-	}
-	if (r.ntopologies == 0) {
-		printf("no topologies\n");
-		gale_reply_fini(&r);
-		return 0;
-	}
-	int wname = (int) strlen("NAME"), wstat = (int) strlen("STATUS");
-	for (size_t i = 0; i < r.ntopologies; i++) {
-		int a = (int) strlen(r.topologies[i].name);
-		int b = (int) strlen(r.topologies[i].status);
-		wname = a > wname ? a : wname;
-		wstat = b > wstat ? b : wstat;
-	}
-	printf("%-*s  %-*s  %7s  %7s  %10s\n", wname, "NAME", wstat, "STATUS",
-	    "WORKERS", "TASKS", "UPTIME");
-	for (size_t i = 0; i < r.ntopologies; i++) {
-		const gale_topology_summary *t = &r.topologies[i];
-		char                         up[32];
-		client_uptime(up, sizeof(up), t->uptime_secs);
-		printf("%-*s  %-*s  %7u  %7u  %10s\n", wname, t->name, wstat,
-		    t->status, t->workers, t->tasks, up);
-	}
+	rc = client_print("list",
+	    json ? gale_stats_view_list_json(r.topologies, r.ntopologies)
+		 : gale_stats_view_list_table(r.topologies, r.ntopologies));
 	gale_reply_fini(&r);
-	return 0;
+	return rc;
 }
 
 // ---------------------------------------------------------------------
 // Commands on one topology
 // ---------------------------------------------------------------------
 
-static bool
-client_uint(const char *s, unsigned long max, uint32_t *out)
-{
-	char         *end;
-	unsigned long v = strtoul(s, &end, 10);
-	if (s[0] < '0' || s[0] > '9' || *end != '\0' || v > max) {
-		return false;
-	}
-	*out = (uint32_t) v;
-	return true;
-}
-
 // kill, activate, deactivate, rebalance and stats.
 static int
 client_topology_cmd(int argc, char **argv, gale_command_kind kind)
 {
-	const char  *cmd      = argv[0];
-	const char  *usage    = kind == GALE_CMD_KILL
-		? "kill NAME [--wait SECONDS]"
-		: kind == GALE_CMD_REBALANCE ? "rebalance NAME --workers N"
-		: kind == GALE_CMD_STATS     ? "stats NAME [--json]"
-		: kind == GALE_CMD_ACTIVATE  ? "activate NAME"
-					     : "deactivate NAME";
-	const char  *endpoint = client_take_nimbus(&argc, argv);
-	gale_command c        = { .kind = kind };
-	bool         json     = false;
-	bool         workers  = false;
-	if (argc < 0) {
-		return client_usage(usage);
+	static const int kill_opts[]      = { CLIENT_OPT_WAIT, 0 };
+	static const int rebalance_opts[] = { CLIENT_OPT_WORKERS, 0 };
+	static const int stats_opts[]     = { CLIENT_OPT_JSON, 0 };
+	static const int no_opts[]        = { 0 };
+	const char      *cmd              = argv[0];
+	const int       *allowed          = kind == GALE_CMD_KILL ? kill_opts
+		         : kind == GALE_CMD_REBALANCE               ? rebalance_opts
+		         : kind == GALE_CMD_STATS                   ? stats_opts
+		                                                    : no_opts;
+	client_args      args;
+	int              prc = client_parse(argc, argv, allowed, &args, NULL);
+	if (prc >= 0) {
+		return prc;
 	}
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (kind == GALE_CMD_KILL && strcmp(a, "--wait") == 0
-		    && i + 1 < argc) {
-			if (!client_uint(argv[++i], 86400, &c.wait_secs)) {
-				fprintf(stderr,
-				    "gale kill: --wait takes 0 to "
-				    "86400 seconds, not '%s'\n",
-				    argv[i]);
-				return 2;
-			}
-			c.has_wait = true;
-		} else if (kind == GALE_CMD_REBALANCE
-		    && strcmp(a, "--workers") == 0 && i + 1 < argc) {
-			if (!client_uint(argv[++i], 4096, &c.workers)
-			    || c.workers == 0) {
-				fprintf(stderr,
-				    "gale rebalance: --workers "
-				    "takes 1 to 4096, not '%s'\n",
-				    argv[i]);
-				return 2;
-			}
-			workers = true;
-		} else if (kind == GALE_CMD_STATS
-		    && strcmp(a, "--json") == 0) {
-			json = true;
-		} else if (a[0] == '-' || c.name != NULL) {
-			return client_usage(usage);
-		} else {
-			c.name = (char *) a;
-		}
+	if (args.arg == NULL) {
+		return gale__cli_usage(cmd, "which topology?");
 	}
-	if (c.name == NULL || (kind == GALE_CMD_REBALANCE && !workers)) {
-		return client_usage(usage);
+	if (kind == GALE_CMD_REBALANCE && !args.has_workers) {
+		return gale__cli_usage(cmd, "--workers is required");
 	}
+	const char  *endpoint = args.endpoint;
+	bool         json     = args.json;
+	gale_command c        = { .kind = kind,
+		       .name             = (char *) args.arg,
+		       .workers          = args.workers,
+		       .wait_secs        = args.wait_secs,
+		       .has_wait         = args.has_wait };
 	gale_request req = { .kind = GALE_REQ_COMMAND };
 	req.u.command    = c;
 	gale_reply r;
 	if (client_request(cmd, endpoint, &req, &r) != 0) {
 		return 1;
 	}
+	int rc = 0;
 	switch (kind) {
 	case GALE_CMD_KILL:
 		printf("killed %s\n", c.name);
@@ -335,18 +319,20 @@ client_topology_cmd(int argc, char **argv, gale_command_kind kind)
 	case GALE_CMD_REBALANCE:
 		printf("rebalancing %s to %u workers\n", c.name, c.workers);
 		break;
-	default: {
-		const char *text = json ? r.stats_json : r.stats_table;
-		size_t      len  = strlen(text);
-		fputs(text, stdout);
-		if (len == 0 || text[len - 1] != '\n') {
-			fputc('\n', stdout);
+	default:
+		if (r.stats == NULL) {
+			fprintf(stderr, "gale stats: nimbus sent no stats for %s\n",
+			    c.name);
+			rc = 1;
+		} else {
+			rc = client_print("stats",
+			    json ? gale_stats_view_json(r.stats)
+				 : gale_stats_view_table(r.stats, true));
 		}
 		break;
 	}
-	}
 	gale_reply_fini(&r);
-	return 0;
+	return rc;
 }
 
 int

@@ -3,6 +3,7 @@
 // redrawn every few seconds like `top`.
 
 #include <errno.h>
+#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,8 +13,10 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "workers/cli.h"
 #include "workers/client.h"
 #include "workers/commands.h"
+#include "workers/stats_view.h"
 #include "workers/view.h"
 
 // Each request gives up after this, so that an unreachable nimbus is
@@ -51,14 +54,6 @@ typedef enum monitor_event {
 	MONITOR_TIMEOUT, // the deadline passed
 	MONITOR_QUIT,    // q, Ctrl-C or a signal
 } monitor_event;
-
-static int
-monitor_usage(void)
-{
-	fprintf(stderr, "usage: gale monitor NAME [--interval SECONDS] "
-	                "[--count N] [--nimbus ENDPOINT]\n");
-	return 2;
-}
 
 // Turns off line buffering and echo on the terminal of stdin, so that a
 // single q is read at once. Signals stay on: Ctrl-C raises SIGINT.
@@ -198,42 +193,16 @@ monitor_fetch(monitor *m, char **table)
 		    ? r.error
 		    : "refused, without a reason";
 		fprintf(stderr, "gale monitor: %s\n", e);
-	} else if (r.stats_table == NULL || r.stats_table[0] == '\0') {
-		fprintf(stderr,
-		    "gale monitor: nimbus sent no stats table for %s\n",
+	} else if (r.stats == NULL) {
+		fprintf(stderr, "gale monitor: nimbus sent no stats for %s\n",
 		    m->name);
-	} else if ((*table = strdup(r.stats_table)) == NULL) {
+	} else if ((*table = gale_stats_view_table(r.stats, true)) == NULL) {
 		fprintf(stderr, "gale monitor: out of memory\n");
 	} else {
 		rc = 0;
 	}
 	gale_reply_fini(&r);
 	return rc;
-}
-
-static bool
-monitor_secs(const char *s, double *out)
-{
-	char  *end;
-	double v = strtod(s, &end);
-	if (end == s || *end != '\0' || !(v >= 0.1 && v <= 3600)) {
-		return false;
-	}
-	*out = v;
-	return true;
-}
-
-static bool
-monitor_count(const char *s, unsigned long *out)
-{
-	char         *end;
-	unsigned long v = strtoul(s, &end, 10);
-	if (s[0] < '0' || s[0] > '9' || *end != '\0' || v == 0 ||
-	    v > 1000000000ul) {
-		return false;
-	}
-	*out = v;
-	return true;
 }
 
 static void
@@ -251,38 +220,54 @@ monitor_signals(void)
 int
 gale_cmd_monitor(int argc, char **argv)
 {
-	monitor       m        = { 0 };
-	double        interval = 2;
-	unsigned long count    = 0;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (strcmp(a, "--interval") == 0 && i + 1 < argc) {
-			if (!monitor_secs(argv[++i], &interval)) {
-				fprintf(stderr,
-				    "gale monitor: --interval takes 0.1 to "
-				    "3600 seconds, not '%s'\n",
-				    argv[i]);
-				return 2;
+	enum { OPT_INTERVAL = 256, OPT_COUNT, OPT_NIMBUS };
+	static const struct option opts[] = {
+		{ "interval", required_argument, NULL, OPT_INTERVAL },
+		{ "count", required_argument, NULL, OPT_COUNT },
+		{ "nimbus", required_argument, NULL, OPT_NIMBUS },
+		{ NULL, 0, NULL, 0 },
+	};
+	monitor  m        = { 0 };
+	double   interval = 2;
+	uint32_t count    = 0;
+	opterr            = 0;
+	optind            = 0; // a fresh scan, as glibc reads it
+	int opt;
+	while ((opt = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+		switch (opt) {
+		case OPT_INTERVAL:
+			if (!gale__cli_seconds(
+			        "monitor", "--interval", optarg, 0.1, &interval)) {
+				return GALE_EXIT_USAGE;
 			}
-		} else if (strcmp(a, "--count") == 0 && i + 1 < argc) {
-			if (!monitor_count(argv[++i], &count)) {
-				fprintf(stderr,
-				    "gale monitor: --count takes a positive "
-				    "number, not '%s'\n",
-				    argv[i]);
-				return 2;
+			if (interval > 3600) {
+				return gale__cli_usage("monitor",
+				    "--interval: '%s' is more than 3600 seconds",
+				    optarg);
 			}
-		} else if (strcmp(a, "--nimbus") == 0 && i + 1 < argc) {
-			m.endpoint = argv[++i];
-		} else if (a[0] == '-' || m.name != NULL) {
-			return monitor_usage();
-		} else {
-			m.name = a;
+			break;
+		case OPT_COUNT:
+			if (!gale__cli_u32("monitor", "--count", optarg, 1,
+			        1000000000u, &count)) {
+				return GALE_EXIT_USAGE;
+			}
+			break;
+		case OPT_NIMBUS:
+			m.endpoint = optarg;
+			break;
+		case ':':
+			return gale__cli_usage(
+			    "monitor", "%s needs a value", argv[optind - 1]);
+		default:
+			return gale__cli_usage(
+			    "monitor", "unknown option '%s'", argv[optind - 1]);
 		}
 	}
-	if (m.name == NULL) {
-		return monitor_usage();
+	if (optind + 1 != argc) {
+		return gale__cli_usage("monitor",
+		    optind >= argc ? "which topology?" : "one topology only");
 	}
+	m.name = argv[optind];
 	m.endpoint = gale_client_endpoint(m.endpoint);
 	if (gale_client_new(&m.client, m.endpoint) != GALE_OK) {
 		fprintf(stderr, "gale monitor: bad nimbus endpoint '%s'\n",
@@ -303,7 +288,7 @@ gale_cmd_monitor(int argc, char **argv)
 		monitor_raw_on(&m);
 	}
 	uint64_t every = (uint64_t) (interval * 1e9);
-	for (unsigned long n = 0; count == 0 || n < count; n++) {
+	for (uint32_t n = 0; count == 0 || n < count; n++) {
 		uint64_t start = gale_now_ns();
 		char    *table = NULL;
 		int      got   = monitor_fetch(&m, &table);

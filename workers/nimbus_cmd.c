@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: MIT
 // nimbus_cmd.c - `gale nimbus`: the master daemon of a cluster.
 
+#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/log.h"
+#include "workers/cli.h"
 #include "workers/commands.h"
 #include "workers/nimbus.h"
 
@@ -18,49 +21,51 @@ nimbus_on_signal(int sig)
 	nimbus_signalled = 1;
 }
 
-static int
-nimbus_usage(void)
-{
-	fprintf(stderr,
-	    "usage: gale nimbus [--listen ENDPOINT] [--data-dir DIR] "
-	    "[--supervisor-timeout SECS]\n"
-	    "  defaults: tcp://127.0.0.1:6627, ./gale-nimbus-data, 30\n");
-	return 2;
-}
-
 int
 gale_cmd_nimbus(int argc, char **argv)
 {
+	enum { OPT_LISTEN = 256, OPT_DATA_DIR, OPT_TIMEOUT };
+	static const struct option opts[] = {
+		{ "listen", required_argument, NULL, OPT_LISTEN },
+		{ "data-dir", required_argument, NULL, OPT_DATA_DIR },
+		{ "supervisor-timeout", required_argument, NULL, OPT_TIMEOUT },
+		{ NULL, 0, NULL, 0 },
+	};
 	gale_nimbus_opts o = {
 		.listen                  = "tcp://127.0.0.1:6627",
 		.data_dir                = "gale-nimbus-data",
 		.supervisor_timeout_secs = 30,
 	};
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (i + 1 >= argc) {
-			return nimbus_usage();
-		}
-		if (strcmp(a, "--listen") == 0) {
-			o.listen = argv[++i];
-		} else if (strcmp(a, "--data-dir") == 0) {
-			o.data_dir = argv[++i];
-		} else if (strcmp(a, "--supervisor-timeout") == 0) {
-			char         *end;
-			unsigned long v = strtoul(argv[++i], &end, 10);
-			if (*end != '\0' || v < 1 || v > 86400) {
-				fprintf(stderr,
-				    "gale nimbus: --supervisor-timeout takes "
-				    "1 "
-				    "to 86400 seconds, not '%s'\n",
-				    argv[i]);
-				return 2;
+	opterr = 0;
+	optind = 0; // a fresh scan, as glibc reads it
+	int opt;
+	while ((opt = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+		switch (opt) {
+		case OPT_LISTEN:
+			o.listen = optarg;
+			break;
+		case OPT_DATA_DIR:
+			o.data_dir = optarg;
+			break;
+		case OPT_TIMEOUT:
+			if (!gale__cli_u32("nimbus", "--supervisor-timeout",
+			        optarg, 1, 86400, &o.supervisor_timeout_secs)) {
+				return GALE_EXIT_USAGE;
 			}
-			o.supervisor_timeout_secs = (uint32_t) v;
-		} else {
-			return nimbus_usage();
+			break;
+		case ':':
+			return gale__cli_usage(
+			    "nimbus", "%s needs a value", argv[optind - 1]);
+		default:
+			return gale__cli_usage(
+			    "nimbus", "unknown option '%s'", argv[optind - 1]);
 		}
 	}
+	if (optind < argc) {
+		return gale__cli_usage(
+		    "nimbus", "unexpected argument '%s'", argv[optind]);
+	}
+	gale__log_init("nimbus");
 	struct sigaction sa = { .sa_handler = nimbus_on_signal };
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
@@ -78,8 +83,7 @@ gale_cmd_nimbus(int argc, char **argv)
 	while (!nimbus_signalled) {
 		gale_nimbus_poll(n, 100);
 	}
-	printf("nimbus: stopping\n");
-	fflush(stdout);
+	GALE_INFO("stopping");
 	gale_nimbus_destroy(&n);
 	return 0;
 }

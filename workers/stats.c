@@ -10,14 +10,13 @@
 #include <string.h>
 
 #include "workers/stats.h"
+#include "workers/stats_view.h"
 
 // Samples of a component's totals, for rates and capacity. Consecutive
 // samples are kept at least STATS_SPACING_MS apart (a closer update replaces
 // the newest one), so the ring always reaches back past the 10 s window.
 #define STATS_RING 32
 #define STATS_SPACING_MS 500
-
-#define STATS_STATUS_MAX 64
 
 typedef struct stats_sample {
 	uint64_t t_ms;
@@ -66,7 +65,7 @@ typedef struct stats_worker {
 
 struct gale_stats {
 	char            *topology;
-	char             status[STATS_STATUS_MAX];
+	gale_topology_status status;
 	uint64_t         uptime_secs;
 	uint64_t         latest_ms; // the latest now_ms given to an update
 	uint64_t         seq;       // counts updates, for stats_component.touched
@@ -97,8 +96,8 @@ gale_stats_new(gale_stats **out, const char *topology)
 		free(s);
 		return GALE_ENOMEM;
 	}
-	snprintf(s->status, sizeof(s->status), "UNKNOWN");
-	*out = s;
+	s->status = GALE_STATUS_UNKNOWN;
+	*out      = s;
 	return GALE_OK;
 }
 
@@ -244,8 +243,7 @@ void
 gale_stats_set_status(gale_stats *s, const char *status, uint64_t uptime_secs)
 {
 	assert(s != NULL);
-	snprintf(s->status, sizeof(s->status), "%s",
-	    status != NULL ? status : "UNKNOWN");
+	s->status = gale_topology_status_parse(status);
 	s->uptime_secs = uptime_secs;
 }
 
@@ -615,454 +613,149 @@ gale_stats_components(
 	return s->ncomps;
 }
 
-// ---------------------------------------------------------------------
-// Text output
-// ---------------------------------------------------------------------
-
-// A growing string; after a failed allocation it only remembers failing.
-typedef struct stats_buf {
-	char  *p;
-	size_t len;
-	size_t cap;
-	bool   failed;
-} stats_buf;
-
-static bool
-stats_buf_grow(stats_buf *b, size_t more)
+// Fills *out with worker w as it last reported, its heartbeat's age at
+// now_ms, and the indexes of the components its tasks belong to.
+static gale_err
+stats_report_worker(const gale_stats *s, const stats_worker *w,
+    uint64_t now_ms, gale_worker_stats *out)
 {
-	if (b->failed) {
-		return false;
+	out->index            = w->index;
+	out->port             = w->port;
+	out->pid              = w->pid;
+	out->uptime_ms        = w->uptime_ms;
+	out->rss_bytes        = w->rss_bytes;
+	out->finished         = w->finished;
+	out->heartbeat_age_ms = now_ms > w->last_ms ? now_ms - w->last_ms : 0;
+	out->host             = strdup(w->host != NULL ? w->host : "");
+	if (out->host == NULL) {
+		return GALE_ENOMEM;
 	}
-	if (b->len + more + 1 <= b->cap) {
-		return true;
-	}
-	size_t ncap = b->cap ? b->cap : 1024;
-	while (ncap < b->len + more + 1) {
-		ncap *= 2;
-	}
-	char *p = realloc(b->p, ncap);
-	if (p == NULL) {
-		b->failed = true;
-		return false;
-	}
-	b->p   = p;
-	b->cap = ncap;
-	return true;
-}
-
-static void
-stats_buf_put(stats_buf *b, const char *s, size_t n)
-{
-	if (!stats_buf_grow(b, n)) {
-		return;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void
-stats_buf_puts(stats_buf *b, const char *s)
-{
-	stats_buf_put(b, s, strlen(s));
-}
-
-static void
-stats_buf_printf(stats_buf *b, const char *fmt, ...)
-{
-	char    small[256];
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(small, sizeof(small), fmt, ap);
-	va_end(ap);
-	if (n < 0) {
-		b->failed = true;
-		return;
-	}
-	if ((size_t) n < sizeof(small)) {
-		stats_buf_put(b, small, (size_t) n);
-		return;
-	}
-	if (!stats_buf_grow(b, (size_t) n)) {
-		return;
-	}
-	va_start(ap, fmt);
-	vsnprintf(b->p + b->len, (size_t) n + 1, fmt, ap);
-	va_end(ap);
-	b->len += (size_t) n;
-}
-
-static char *
-stats_buf_finish(stats_buf *b)
-{
-	if (b->failed || !stats_buf_grow(b, 0)) {
-		free(b->p);
-		return NULL;
-	}
-	b->p[b->len] = '\0';
-	return b->p;
-}
-
-// The length of the well-formed UTF-8 sequence at p, or 0 if there is none.
-static size_t
-stats_utf8_len(const unsigned char *p)
-{
-	unsigned char c = p[0];
-	if (c < 0x80) {
-		return 1;
-	}
-	unsigned char lo = 0x80;
-	unsigned char hi = 0xBF;
-	size_t        n;
-	if (c >= 0xC2 && c <= 0xDF) {
-		n = 2;
-	} else if (c >= 0xE0 && c <= 0xEF) {
-		n  = 3;
-		lo = c == 0xE0 ? 0xA0 : 0x80;
-		hi = c == 0xED ? 0x9F : 0xBF;
-	} else if (c >= 0xF0 && c <= 0xF4) {
-		n  = 4;
-		lo = c == 0xF0 ? 0x90 : 0x80;
-		hi = c == 0xF4 ? 0x8F : 0xBF;
-	} else {
-		return 0;
-	}
-	// The string ends with NUL, which is never a continuation byte, so
-	// this stops before reading past it.
-	if (p[1] < lo || p[1] > hi) {
-		return 0;
-	}
-	for (size_t i = 2; i < n; i++) {
-		if (p[i] < 0x80 || p[i] > 0xBF) {
-			return 0;
+	if (w->ntasks > 0) {
+		out->tasks = malloc(w->ntasks * sizeof(*out->tasks));
+		if (out->tasks == NULL) {
+			return GALE_ENOMEM;
 		}
+		memcpy(out->tasks, w->tasks, w->ntasks * sizeof(*out->tasks));
+		out->ntasks = w->ntasks;
 	}
-	return n;
-}
-
-// A JSON string; bytes that are not UTF-8 become U+FFFD.
-static void
-stats_json_str(stats_buf *b, const char *s)
-{
-	const unsigned char *p = (const unsigned char *) s;
-	stats_buf_put(b, "\"", 1);
-	while (*p != '\0') {
-		size_t n = stats_utf8_len(p);
-		if (n == 0) {
-			stats_buf_puts(b, "\\ufffd");
-			p++;
-		} else if (*p == '"' || *p == '\\') {
-			stats_buf_put(b, "\\", 1);
-			stats_buf_put(b, (const char *) p, 1);
-			p++;
-		} else if (*p < 0x20 || *p == 0x7f) {
-			stats_buf_printf(b, "\\u%04x", (unsigned) *p);
-			p++;
-		} else {
-			stats_buf_put(b, (const char *) p, n);
-			p += n;
-		}
-	}
-	stats_buf_put(b, "\"", 1);
-}
-
-static void
-stats_json_ms(stats_buf *b, uint64_t us)
-{
-	stats_buf_printf(
-	    b, "%" PRIu64 ".%03" PRIu64, us / 1000, us % 1000);
-}
-
-static void
-stats_json_double(stats_buf *b, double x)
-{
-	stats_buf_printf(b, "%.3f", isfinite(x) ? x : 0.0);
-}
-
-static void
-stats_json_latency(stats_buf *b, const char *name, const gale_hist *h)
-{
-	stats_buf_printf(b, ",\"%s\":{\"p50\":", name);
-	stats_json_ms(b, gale_hist_quantile(h, 0.5));
-	stats_buf_puts(b, ",\"p99\":");
-	stats_json_ms(b, gale_hist_quantile(h, 0.99));
-	stats_buf_puts(b, ",\"p999\":");
-	stats_json_ms(b, gale_hist_quantile(h, 0.999));
-	stats_buf_puts(b, ",\"max\":");
-	stats_json_ms(b, h->max_us);
-	stats_buf_puts(b, "}");
-}
-
-static void
-stats_json_counter(stats_buf *b, const gale_component_stats *cs, int k)
-{
-	stats_buf_printf(b, ",\"%s\":%" PRIu64, gale_metric_name(k), cs->c[k]);
-}
-
-static void
-stats_json_worker(stats_buf *b, const gale_stats *s, const stats_worker *w,
-    uint64_t now_ms)
-{
-	stats_buf_printf(b, "{\"index\":%u,\"host\":", (unsigned) w->index);
-	stats_json_str(b, w->host);
-	stats_buf_printf(b,
-	    ",\"port\":%u,\"pid\":%u,\"uptime_ms\":%" PRIu64
-	    ",\"rss_bytes\":%" PRIu64 ",\"finished\":%s"
-	    ",\"heartbeat_age_ms\":%" PRIu64 ",\"tasks\":[",
-	    (unsigned) w->port, (unsigned) w->pid, w->uptime_ms, w->rss_bytes,
-	    w->finished ? "true" : "false",
-	    now_ms > w->last_ms ? now_ms - w->last_ms : 0);
-	for (size_t i = 0; i < w->ntasks; i++) {
-		stats_buf_printf(
-		    b, "%s%u", i ? "," : "", (unsigned) w->tasks[i]);
-	}
-	stats_buf_puts(b, "],\"components\":[");
-	bool first = true;
 	for (size_t ci = 0; ci < s->ncomps; ci++) {
 		bool has = false;
 		for (size_t i = 0; i < w->ntasks && !has; i++) {
 			const stats_task *t = stats_find_task(s, w->tasks[i]);
 			has                 = t != NULL && t->comp == ci;
 		}
-		if (has) {
-			stats_buf_puts(b, first ? "" : ",");
-			stats_json_str(b, s->comps[ci].id);
-			first = false;
+		if (!has) {
+			continue;
+		}
+		if (out->components == NULL) {
+			out->components
+			    = malloc(s->ncomps * sizeof(*out->components));
+			if (out->components == NULL) {
+				return GALE_ENOMEM;
+			}
+		}
+		out->components[out->ncomponents++] = (uint32_t) ci;
+	}
+	return GALE_OK;
+}
+
+// Fills *out with the totals of task t across the restarts of its worker.
+static void
+stats_report_task(
+    const gale_stats *s, const stats_task *t, gale_task_snapshot *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->task = t->id;
+	memcpy(out->component, s->comps[t->comp].id, sizeof(out->component));
+	for (int k = 0; k < GALE_M_COUNT; k++) {
+		out->c[k] = stats_task_total(t, k);
+	}
+	gale_hist_merge(&out->complete, &t->base_complete);
+	gale_hist_merge(&out->complete, &t->last_complete);
+	gale_hist_merge(&out->execute, &t->base_execute);
+	gale_hist_merge(&out->execute, &t->last_execute);
+	out->finished  = t->finished;
+	out->exhausted = t->exhausted;
+}
+
+gale_err
+gale_stats_report(const gale_stats *s, uint64_t now_ms, bool with_tasks,
+    gale_topology_stats *out)
+{
+	assert(s != NULL && out != NULL);
+	memset(out, 0, sizeof(*out));
+	out->status      = s->status;
+	out->uptime_secs = s->uptime_secs;
+	out->topology    = strdup(s->topology);
+	if (out->topology == NULL) {
+		goto fail;
+	}
+	if (s->ncomps > 0) {
+		out->components = calloc(s->ncomps, sizeof(*out->components));
+		if (out->components == NULL) {
+			goto fail;
+		}
+		out->ncomponents = s->ncomps;
+		for (size_t ci = 0; ci < s->ncomps; ci++) {
+			stats_fill(s, ci, now_ms, &out->components[ci]);
 		}
 	}
-	stats_buf_puts(b, "]}");
+	if (s->nworkers > 0) {
+		out->workers = calloc(s->nworkers, sizeof(*out->workers));
+		if (out->workers == NULL) {
+			goto fail;
+		}
+		out->nworkers = s->nworkers;
+		for (size_t i = 0; i < s->nworkers; i++) {
+			if (stats_report_worker(s, &s->workers[i], now_ms,
+			        &out->workers[i]) != GALE_OK) {
+				goto fail;
+			}
+		}
+	}
+	if (with_tasks && s->ntasks > 0) {
+		out->tasks = calloc(s->ntasks, sizeof(*out->tasks));
+		if (out->tasks == NULL) {
+			goto fail;
+		}
+		out->ntasks = s->ntasks;
+		for (size_t i = 0; i < s->ntasks; i++) {
+			stats_report_task(s, s->tasks[i], &out->tasks[i]);
+		}
+	}
+	return GALE_OK;
+
+fail:
+	gale_topology_stats_fini(out);
+	return GALE_ENOMEM;
 }
 
-static void
-stats_json_component(stats_buf *b, const gale_component_stats *cs)
-{
-	stats_buf_puts(b, "{\"id\":");
-	stats_json_str(b, cs->id);
-	stats_buf_printf(b, ",\"type\":\"%s\",\"tasks\":%u",
-	    cs->is_spout ? "spout" : "bolt", (unsigned) cs->tasks);
-	stats_json_counter(b, cs, GALE_M_EMITTED);
-	stats_json_counter(b, cs, GALE_M_TRANSFERRED);
-	if (!cs->is_spout) {
-		stats_json_counter(b, cs, GALE_M_EXECUTED);
-	}
-	stats_json_counter(b, cs, GALE_M_ACKED);
-	stats_json_counter(b, cs, GALE_M_FAILED);
-	if (cs->is_spout) {
-		stats_json_counter(b, cs, GALE_M_REPLAYED);
-		stats_json_counter(b, cs, GALE_M_PENDING);
-		stats_json_counter(b, cs, GALE_M_PENDING_PEAK);
-		stats_json_counter(b, cs, GALE_M_TIMEDOUT);
-		stats_json_latency(b, "complete_latency_ms", &cs->complete);
-	} else {
-		stats_json_latency(b, "execute_latency_ms", &cs->execute);
-	}
-	stats_json_counter(b, cs, GALE_M_DROPPED);
-	stats_buf_puts(b, ",\"capacity\":");
-	stats_json_double(b, cs->capacity);
-
-	static const gale_metric spout_rates[] = { GALE_M_EMITTED,
-		GALE_M_ACKED, GALE_M_FAILED, GALE_M_REPLAYED };
-	static const gale_metric bolt_rates[] = { GALE_M_EMITTED,
-		GALE_M_ACKED, GALE_M_FAILED, GALE_M_EXECUTED };
-	const gale_metric *rates = cs->is_spout ? spout_rates : bolt_rates;
-	stats_buf_puts(b, ",\"rates\":{");
-	for (size_t i = 0; i < 4; i++) {
-		stats_buf_printf(
-		    b, "%s\"%s\":", i ? "," : "", gale_metric_name(rates[i]));
-		stats_json_double(b, cs->rate[rates[i]]);
-	}
-	stats_buf_puts(b, "}}");
-}
+// ---------------------------------------------------------------------
+// The views of the aggregate
+// ---------------------------------------------------------------------
 
 char *
 gale_stats_json(const gale_stats *s, uint64_t now_ms)
 {
 	assert(s != NULL);
-	stats_buf             b  = { 0 };
-	gale_component_stats *cs = malloc(sizeof(*cs));
-	if (cs == NULL) {
+	gale_topology_stats r;
+	if (gale_stats_report(s, now_ms, false, &r) != GALE_OK) {
 		return NULL;
 	}
-	stats_buf_puts(&b, "{\"topology\":");
-	stats_json_str(&b, s->topology);
-	stats_buf_puts(&b, ",\"status\":");
-	stats_json_str(&b, s->status);
-	stats_buf_printf(
-	    &b, ",\"uptime_secs\":%" PRIu64 ",\"workers\":[", s->uptime_secs);
-	for (size_t i = 0; i < s->nworkers; i++) {
-		stats_buf_puts(&b, i ? "," : "");
-		stats_json_worker(&b, s, &s->workers[i], now_ms);
-	}
-	stats_buf_puts(&b, "],\"components\":[");
-	for (size_t ci = 0; ci < s->ncomps; ci++) {
-		stats_fill(s, ci, now_ms, cs);
-		stats_buf_puts(&b, ci ? "," : "");
-		stats_json_component(&b, cs);
-	}
-	stats_buf_puts(&b, "]}");
-	free(cs);
-	return stats_buf_finish(&b);
-}
-
-// The table's columns; the first two are text, the rest numbers.
-enum {
-	STATS_COL_COMPONENT = 0,
-	STATS_COL_TYPE,
-	STATS_COL_TASKS,
-	STATS_COL_EMITTED,
-	STATS_COL_TRANSFERRED,
-	STATS_COL_EXECUTED,
-	STATS_COL_ACKED,
-	STATS_COL_FAILED,
-	STATS_COL_REPLAYED,
-	STATS_COL_PENDING,
-	STATS_COL_LATENCY,
-	STATS_COL_CAPACITY,
-	STATS_COL_RATE,
-	STATS_NCOLS
-};
-
-#define STATS_CELL_MAX (GALE_STATS_ID_MAX + 16)
-
-static const char *const stats_col_names[STATS_NCOLS] = {
-	"component", "type", "tasks", "emitted", "transferred", "executed",
-	"acked", "failed", "replayed", "pending", "lat p50/p99 ms",
-	"capacity", "emitted/s" };
-
-// Copies s into a cell, replacing control characters so that one row stays
-// on one line.
-static void
-stats_cell_text(char *cell, const char *s)
-{
-	size_t n = 0;
-	for (; s[n] != '\0' && n < STATS_CELL_MAX - 1; n++) {
-		unsigned char c = (unsigned char) s[n];
-		cell[n]         = (c < 0x20 || c == 0x7f) ? '?' : (char) c;
-	}
-	cell[n] = '\0';
-}
-
-// The width on a terminal, counting a UTF-8 sequence as one column.
-static size_t
-stats_text_width(const char *s)
-{
-	size_t w = 0;
-	for (; *s != '\0'; s++) {
-		if (((unsigned char) *s & 0xC0) != 0x80) {
-			w++;
-		}
-	}
-	return w;
-}
-
-static void
-stats_cell_ms(char *cell, const gale_hist *h)
-{
-	if (h->count == 0) {
-		snprintf(cell, STATS_CELL_MAX, "-");
-		return;
-	}
-	uint64_t p50 = gale_hist_quantile(h, 0.5);
-	uint64_t p99 = gale_hist_quantile(h, 0.99);
-	snprintf(cell, STATS_CELL_MAX,
-	    "%" PRIu64 ".%03" PRIu64 "/%" PRIu64 ".%03" PRIu64, p50 / 1000,
-	    p50 % 1000, p99 / 1000, p99 % 1000);
-}
-
-static void
-stats_cell_u64(char *cell, uint64_t v)
-{
-	snprintf(cell, STATS_CELL_MAX, "%" PRIu64, v);
-}
-
-static void
-stats_table_row(char (*row)[STATS_CELL_MAX], const gale_component_stats *cs)
-{
-	bool sp = cs->is_spout;
-	stats_cell_text(row[STATS_COL_COMPONENT], cs->id);
-	stats_cell_text(row[STATS_COL_TYPE], sp ? "spout" : "bolt");
-	stats_cell_u64(row[STATS_COL_TASKS], cs->tasks);
-	stats_cell_u64(row[STATS_COL_EMITTED], cs->c[GALE_M_EMITTED]);
-	stats_cell_u64(row[STATS_COL_TRANSFERRED], cs->c[GALE_M_TRANSFERRED]);
-	if (sp) {
-		stats_cell_text(row[STATS_COL_EXECUTED], "-");
-	} else {
-		stats_cell_u64(row[STATS_COL_EXECUTED], cs->c[GALE_M_EXECUTED]);
-	}
-	stats_cell_u64(row[STATS_COL_ACKED], cs->c[GALE_M_ACKED]);
-	stats_cell_u64(row[STATS_COL_FAILED], cs->c[GALE_M_FAILED]);
-	if (sp) {
-		stats_cell_u64(row[STATS_COL_REPLAYED], cs->c[GALE_M_REPLAYED]);
-		stats_cell_u64(row[STATS_COL_PENDING], cs->c[GALE_M_PENDING]);
-		stats_cell_ms(row[STATS_COL_LATENCY], &cs->complete);
-	} else {
-		stats_cell_text(row[STATS_COL_REPLAYED], "-");
-		stats_cell_text(row[STATS_COL_PENDING], "-");
-		stats_cell_ms(row[STATS_COL_LATENCY], &cs->execute);
-	}
-	double cap = isfinite(cs->capacity) ? cs->capacity : 0.0;
-	snprintf(row[STATS_COL_CAPACITY], STATS_CELL_MAX, "%.3f", cap);
-	double rate = cs->rate[GALE_M_EMITTED];
-	snprintf(row[STATS_COL_RATE], STATS_CELL_MAX, "%.1f",
-	    isfinite(rate) ? rate : 0.0);
+	char *text = gale_stats_view_json(&r);
+	gale_topology_stats_fini(&r);
+	return text;
 }
 
 char *
 gale_stats_table(const gale_stats *s, uint64_t now_ms, bool with_rates)
 {
 	assert(s != NULL);
-	size_t ncols = with_rates ? STATS_NCOLS : STATS_NCOLS - 1;
-	size_t nrows = s->ncomps + 1;
-	char (*cells)[STATS_NCOLS][STATS_CELL_MAX] =
-	    malloc(nrows * sizeof(*cells));
-	gale_component_stats *cs = malloc(sizeof(*cs));
-	if (cells == NULL || cs == NULL) {
-		free(cells);
-		free(cs);
+	gale_topology_stats r;
+	if (gale_stats_report(s, now_ms, false, &r) != GALE_OK) {
 		return NULL;
 	}
-	for (size_t j = 0; j < STATS_NCOLS; j++) {
-		stats_cell_text(cells[0][j], stats_col_names[j]);
-	}
-	for (size_t ci = 0; ci < s->ncomps; ci++) {
-		stats_fill(s, ci, now_ms, cs);
-		stats_table_row(cells[ci + 1], cs);
-	}
-	free(cs);
-
-	size_t width[STATS_NCOLS] = { 0 };
-	for (size_t i = 0; i < nrows; i++) {
-		for (size_t j = 0; j < ncols; j++) {
-			size_t w = stats_text_width(cells[i][j]);
-			width[j] = w > width[j] ? w : width[j];
-		}
-	}
-
-	stats_buf b = { 0 };
-	char      name[STATS_CELL_MAX];
-	char      status[STATS_CELL_MAX];
-	stats_cell_text(name, s->topology);
-	stats_cell_text(status, s->status);
-	stats_buf_printf(&b, "Topology %s  status %s  uptime %" PRIu64 "s\n",
-	    name, status, s->uptime_secs);
-	for (size_t i = 0; i < nrows; i++) {
-		for (size_t j = 0; j < ncols; j++) {
-			const char *cell = cells[i][j];
-			size_t      pad  = width[j] - stats_text_width(cell);
-			bool left = j == STATS_COL_COMPONENT || j == STATS_COL_TYPE;
-			if (j > 0) {
-				stats_buf_puts(&b, "  ");
-			}
-			if (!left) {
-				stats_buf_printf(&b, "%*s", (int) pad, "");
-			}
-			stats_buf_puts(&b, cell);
-			if (left) {
-				stats_buf_printf(&b, "%*s", (int) pad, "");
-			}
-		}
-		stats_buf_puts(&b, "\n");
-	}
-	free(cells);
-	return stats_buf_finish(&b);
+	char *text = gale_stats_view_table(&r, with_rates);
+	gale_topology_stats_fini(&r);
+	return text;
 }

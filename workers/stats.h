@@ -3,8 +3,10 @@
 //
 // A gale_stats folds the task snapshots carried by heartbeats into totals
 // per component, keeps a short history of them for rates and capacity over
-// the last 10 seconds, and renders the result as JSON (for nimbus and the
-// console) or as an aligned text table (for `gale local`). It is a
+// the last 10 seconds, and reports the result as typed stats
+// (gale_topology_stats, which nimbus sends to clients). The views render
+// typed stats as JSON, through jansson, or as an aligned text table, and
+// `gale list`'s topology summaries likewise. A gale_stats is a
 // single-threaded object: calls on one gale_stats must not overlap; distinct
 // objects are independent. Times are milliseconds of a monotonic clock
 // chosen by the caller, who must use the same clock in every call.
@@ -19,11 +21,12 @@
 #include "base/metrics.h"
 #include "gale.h"
 #include "proto/wire.h"
+#include "workers/stats_view.h"
 
 typedef struct gale_stats gale_stats;
 
 // The length limit of a component id, NUL included (as in snapshots).
-#define GALE_STATS_ID_MAX 128
+#define GALE_STATS_ID_MAX GALE_WIRE_ID_MAX
 
 // The window of rates and capacity, in milliseconds.
 #define GALE_STATS_WINDOW_MS 10000
@@ -57,8 +60,9 @@ gale_err gale_stats_add_component(
 gale_err gale_stats_update(gale_stats *s, const gale_heartbeat *hb,
     const char *host, uint64_t now_ms);
 
-// Sets the status shown by the views (copied; truncated to 63 bytes; NULL
-// means "UNKNOWN", the initial status) and the topology's uptime.
+// Sets the status shown by the views, by its name (gale_topology_status_name;
+// NULL or a name of no status means UNKNOWN, the initial status), and the
+// topology's uptime.
 void gale_stats_set_status(
     gale_stats *s, const char *status, uint64_t uptime_secs);
 
@@ -67,25 +71,8 @@ void gale_stats_set_status(
 // must not free it; valid until the next call on s.
 const char *gale_stats_last_error(const gale_stats *s);
 
-// Totals of one component, as filled by gale_stats_components.
-typedef struct gale_component_stats {
-	char     id[GALE_STATS_ID_MAX];
-	bool     is_spout;
-	uint32_t tasks; // declared task count
-	// Counters: sums over the component's tasks of their totals. Gauges:
-	// sums of the tasks' latest values (pending_peak: of their peaks).
-	uint64_t  c[GALE_M_COUNT];
-	gale_hist complete; // all tasks merged, microseconds
-	gale_hist execute;  // all tasks merged, microseconds
-	// busy_ns delta / (wall delta * tasks) over the last 10 s, 0..1.
-	double capacity;
-	// Per-second rates over the last 10 s; 0 for gauges, and when the
-	// window holds fewer than two samples.
-	double rate[GALE_M_COUNT];
-	uint32_t reporting; // tasks heard from at least once
-	uint32_t finished;  // tasks whose latest snapshot says finished
-	uint32_t exhausted; // tasks whose latest snapshot says exhausted
-} gale_component_stats;
+// gale_component_stats, the totals of one component, is the type the
+// stats reply carries; it is defined in proto/control.h.
 
 // Fills out[0 .. min(cap, n) - 1] with the totals of the n declared
 // components, in declaration order, and returns n (so a call with cap 0
@@ -94,20 +81,17 @@ typedef struct gale_component_stats {
 size_t gale_stats_components(
     const gale_stats *s, gale_component_stats *out, size_t cap);
 
-// The views, with rates and capacity over the 10 s before now_ms. Each
-// returns a malloc'ed NUL-terminated string that the caller frees, or NULL
-// when out of memory.
-//
-// JSON: {"topology", "status", "uptime_secs", "workers": [{"index", "host",
-// "port", "pid", "uptime_ms", "rss_bytes", "finished", "heartbeat_age_ms",
-// "tasks": [ids], "components": [ids]}], "components": [{"id", "type"
-// ("spout" or "bolt"), "tasks", counters, latencies in ms with 3 decimals
-// {"p50", "p99", "p999", "max"}, "capacity", "rates": {name: per second}}]}.
-// Spouts have "replayed", "pending", "pending_peak", "timedout" and
-// "complete_latency_ms"; bolts have "executed" and "execute_latency_ms".
+// Fills *out (zeroed first; the caller calls gale_topology_stats_fini) with
+// the aggregate's typed stats, rates and capacity over the 10 s before
+// now_ms and heartbeat ages at now_ms: the components in declaration order,
+// the workers by index with the indexes of the components they run, and,
+// when with_tasks, each task's totals by task id. GALE_ENOMEM leaves *out
+// zeroed.
+gale_err gale_stats_report(const gale_stats *s, uint64_t now_ms,
+    bool with_tasks, gale_topology_stats *out);
+
+// The views of stats_view.h of the aggregate at now_ms (for `gale local`).
 char *gale_stats_json(const gale_stats *s, uint64_t now_ms);
-// A table like Storm UI's topology page: a header line, then one row per
-// component with right-aligned numbers; with_rates adds emitted/s.
 char *gale_stats_table(const gale_stats *s, uint64_t now_ms, bool with_rates);
 
 #endif // GALE_WORKERS_STATS_H

@@ -4,14 +4,14 @@
 // Any input must read without a crash or a read out of bounds. What reads
 // cleanly must survive a round trip: written again with gale_batch_add_*,
 // it reads back as the same items, and protobuf-c accepts it as the same
-// numbers of tuples, acks and markers.
+// numbers of tuples, acks, markers and trace edges.
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "proto/gale.pb-c.h"
-#include "proto/wire.h"
+#include "proto/batch.h"
 
 #define FUZZ_MAX_ITEMS 4096
 
@@ -94,6 +94,11 @@ fuzz_add(const gale_item *it)
 		err = gale_batch_add_marker(
 		    &fuzz_batch, it->marker_kind, it->src_task);
 		break;
+	case GALE_ITEM_TRACE:
+		err = gale_batch_add_trace(&fuzz_batch, it->root, it->edge,
+		    it->task, it->time_us, it->children, it->nchildren,
+		    it->failed, it->msg_id);
+		break;
 	}
 	FUZZ_CHECK(err == GALE_OK);
 }
@@ -129,6 +134,16 @@ fuzz_item_eq(const gale_item *a, const gale_item *b)
 		FUZZ_CHECK(a->marker_kind == b->marker_kind);
 		FUZZ_CHECK(a->src_task == b->src_task);
 		break;
+	case GALE_ITEM_TRACE:
+		FUZZ_CHECK(a->root == b->root && a->edge == b->edge);
+		FUZZ_CHECK(a->task == b->task && a->time_us == b->time_us);
+		FUZZ_CHECK(a->failed == b->failed && a->msg_id == b->msg_id);
+		FUZZ_CHECK(a->nchildren == b->nchildren);
+		FUZZ_CHECK(a->nchildren == 0
+		    || memcmp(a->children, b->children,
+		           a->nchildren * sizeof(*a->children))
+		        == 0);
+		break;
 	}
 }
 
@@ -156,8 +171,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(m != NULL);
 	FUZZ_CHECK(m->dest_task == dest);
 	FUZZ_CHECK(m->n_tuples == fuzz_batch.ntuples);
-	FUZZ_CHECK(m->n_acks == fuzz_batch.nacks);
+	// Trace edges go to the acker and count with its operations.
+	FUZZ_CHECK(m->n_acks + m->n_traces == fuzz_batch.nacks);
 	FUZZ_CHECK(m->n_markers == fuzz_batch.nmarkers);
+	FUZZ_CHECK(m->n_tuples + m->n_acks + m->n_markers + m->n_traces == n);
 	gale__tuple_batch__free_unpacked(m, NULL);
 
 	// Reading both again side by side gives the same items. The first

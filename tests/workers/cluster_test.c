@@ -90,7 +90,7 @@ wait_joined(int n)
 	for (;;) {
 		test_proc_read(&nimbus, 50);
 		int         k = 0;
-		const char *p = nimbus.out;
+		const char *p = nimbus.err; // nimbus logs to stderr
 		while (
 		    p != NULL && (p = strstr(p, ") joined with ")) != NULL) {
 			k++;
@@ -1024,5 +1024,85 @@ Test(cluster, nimbus_answers_malformed_and_unexpected_requests_with_errors)
 	gale_cmd(&run, 10, "list", NULL);
 	cr_assert_eq(run.status, 0, "%s", run.err);
 	test_run_fini(&run);
+	stop_gracefully();
+}
+
+// Sends n requests of garbage bytes from d and reads their n replies.
+static void
+send_garbage(void *d, int n)
+{
+	const uint8_t junk[] = { 0xff, 0xff, 0xff, 0x0f, 0x01 };
+	for (int i = 0; i < n; i++) {
+		zmq_send(d, "", 0, ZMQ_SNDMORE);
+		zmq_send(d, junk, sizeof(junk), 0);
+	}
+	zmq_pollitem_t item = { .socket = d, .events = ZMQ_POLLIN };
+	for (int got = 0; got < n;) {
+		cr_assert_eq(zmq_poll(&item, 1, 5000), 1, "no reply %d", got);
+		zmq_msg_t m;
+		zmq_msg_init(&m);
+		zmq_msg_recv(&m, d, 0);
+		if (!zmq_msg_more(&m)) {
+			got++;
+		}
+		zmq_msg_close(&m);
+	}
+}
+
+Test(cluster, garbage_is_logged_at_most_once_a_second_with_a_count)
+{
+	start_nimbus("tcp://127.0.0.1:*", "30");
+	void *ctx  = zmq_ctx_new();
+	void *d    = zmq_socket(ctx, ZMQ_DEALER);
+	int   zero = 0;
+	zmq_setsockopt(d, ZMQ_LINGER, &zero, sizeof(zero));
+	cr_assert_eq(zmq_connect(d, endpoint), 0);
+
+	const char *line = "dropped a malformed request";
+	long long   t0   = now_ms();
+	send_garbage(d, 200);
+	long long took = now_ms() - t0;
+	test_proc_read(&nimbus, 100);
+	size_t lines = 0;
+	for (const char *p = nimbus.err; (p = strstr(p, line)) != NULL; p++) {
+		lines++;
+	}
+	// One line, and one more for each second the flood lasted.
+	cr_assert_geq(lines, 1, "%s", nimbus.err);
+	cr_assert_leq((long long) lines, 1 + took / 1000 + 1, "%zu lines in %lld "
+	    "ms:\n%s", lines, took, nimbus.err);
+
+	// After a quiet second, the next one says how many went unlogged.
+	nap_ms(1100);
+	send_garbage(d, 1);
+	long long deadline = now_ms() + 5000;
+	while (strstr(nimbus.err, "more like it") == NULL && now_ms() < deadline) {
+		test_proc_read(&nimbus, 50);
+	}
+	const char *more = strstr(nimbus.err, "more like it");
+	cr_assert_not_null(more, "%s", nimbus.err);
+	// The suppressed ones and the logged lines add up to all 201.
+	unsigned long long n      = 0;
+	const char        *and_at = more;
+	while (and_at > nimbus.err && strncmp(and_at, "(and ", 5) != 0) {
+		and_at--;
+	}
+	cr_assert_eq(sscanf(and_at, "(and %llu", &n), 1, "%s", nimbus.err);
+	lines = 0;
+	for (const char *p = nimbus.err; (p = strstr(p, line)) != NULL; p++) {
+		lines++;
+	}
+	unsigned long long counted = lines;
+	for (const char *p = nimbus.err; (p = strstr(p, "(and ")) != NULL;
+	     p++) {
+		unsigned long long k = 0;
+		if (sscanf(p, "(and %llu", &k) == 1) {
+			counted += k;
+		}
+	}
+	cr_assert_eq(counted, 201, "%s", nimbus.err);
+	cr_assert_gt(n, 0);
+	zmq_close(d);
+	zmq_ctx_term(ctx);
 	stop_gracefully();
 }

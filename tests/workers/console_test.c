@@ -766,8 +766,14 @@ start_cluster(void)
 		"--data-dir", data, NULL };
 	test_proc_start(&super, sargs);
 	super_up = true;
-	cr_assert(test_proc_wait_for(&nimbus, ") joined with ", 10),
-	    "the supervisor did not join:\n%s\n%s", nimbus.out, super.err);
+	// Nimbus logs to stderr.
+	long long deadline = now_ms() + 10000;
+	while (nimbus.err == NULL || strstr(nimbus.err, ") joined with ") == NULL) {
+		cr_assert(now_ms() < deadline,
+		    "the supervisor did not join:\n%s\n%s", nimbus.err,
+		    super.err);
+		test_proc_read(&nimbus, 50);
+	}
 
 	char path[4096];
 	snprintf(path, sizeof(path), "%s/keys.yaml", dir);

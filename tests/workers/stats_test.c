@@ -2,6 +2,7 @@
 // stats_test - folding heartbeats into per-component totals, and the views.
 
 #include <criterion/criterion.h>
+#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,7 +34,7 @@ json_hex(char c)
 }
 
 static const char *
-json_string(const char *p)
+json_check_string(const char *p)
 {
 	if (*p != '"') {
 		return NULL;
@@ -109,7 +110,7 @@ json_container(const char *p, int depth, char close, bool keyed)
 	}
 	for (;;) {
 		if (keyed) {
-			if ((p = json_string(p)) == NULL) {
+			if ((p = json_check_string(p)) == NULL) {
 				return NULL;
 			}
 			p = json_ws(p);
@@ -144,7 +145,7 @@ json_value(const char *p, int depth)
 	case '[':
 		return json_container(p, depth, ']', false);
 	case '"':
-		return json_string(p);
+		return json_check_string(p);
 	case 't':
 		return strncmp(p, "true", 4) == 0 ? p + 4 : NULL;
 	case 'f':
@@ -567,11 +568,11 @@ Test(stats, json_parses_and_has_the_documented_fields)
 	cr_assert(strstr(sp, "\"pending_peak\":32,") != NULL, "%s", sp);
 	cr_assert(strstr(sp, "\"timedout\":2,") != NULL, "%s", sp);
 	cr_assert(strstr(sp, "\"dropped\":0,") != NULL, "%s", sp);
-	cr_assert(strstr(sp, "\"complete_latency_ms\":{\"p50\":1.500,"
-	                     "\"p99\":1.500,\"p999\":1.500,\"max\":1.500}")
+	cr_assert(strstr(sp, "\"complete_latency_ms\":{\"p50\":1.5,"
+	                     "\"p99\":1.5,\"p999\":1.5,\"max\":1.5}")
 	        != NULL,
 	    "%s", sp);
-	cr_assert(strstr(sp, "\"capacity\":0.000") != NULL, "%s", sp);
+	cr_assert(strstr(sp, "\"capacity\":0.0,") != NULL, "%s", sp);
 	cr_assert(strstr(sp, "\"rates\":{\"emitted\":") != NULL, "%s", sp);
 	cr_assert(strstr(sp, "\"executed\"") == NULL, "%s", sp);
 	cr_assert(strstr(sp, "execute_latency_ms") == NULL, "%s", sp);
@@ -614,29 +615,120 @@ Test(stats, json_of_an_empty_aggregate_parses)
 	gale_stats_destroy(&s);
 }
 
+// Parses text with jansson, which refuses invalid UTF-8 and unescaped
+// control characters, and returns the value of key in its top object, or
+// of the first element when it is an array.
+static char *
+json_top_string(const char *text, const char *key)
+{
+	json_error_t err;
+	json_t      *j = json_loads(text, JSON_REJECT_DUPLICATES, &err);
+	cr_assert_not_null(j, "%s: %s", err.text, text);
+	json_t *o = json_is_array(j) ? json_array_get(j, 0) : j;
+	cr_assert(json_is_object(o), "%s", text);
+	const char *v = json_string_value(json_object_get(o, key));
+	cr_assert_not_null(v, "no %s in %s", key, text);
+	char *copy = strdup(v);
+	json_decref(j);
+	return copy;
+}
+
 Test(stats, json_escapes_strings)
 {
 	gale_stats *s = NULL;
 	cr_assert_eq(gale_stats_new(&s, "a\"b\\c\nd\x01\xff\xc3\xa9"), GALE_OK);
-	cr_assert_eq(gale_stats_add_component(s, "q\"t", true, 1), GALE_OK);
-	gale_stats_set_status(s, "tab\there", 1);
+	cr_assert_eq(gale_stats_add_component(s, "q\"t\x7f\t", true, 1), GALE_OK);
+	gale_stats_set_status(s, "ACTIVE", 1);
 	gale_task_snapshot t[1];
-	snap(&t[0], 1, "q\"t");
+	snap(&t[0], 1, "q\"t\x7f\t");
 	gale_heartbeat hb = beat(NULL, 0, 1, t, 1);
 	cr_assert_eq(gale_stats_update(s, &hb, "h\"ost", 1), GALE_OK);
 	char *json = gale_stats_json(s, 1);
 	cr_assert_not_null(json);
 	cr_assert(json_valid(json), "%s", json);
-	cr_assert(strstr(json, "\"topology\":\"a\\\"b\\\\c\\u000ad\\u0001"
-	                       "\\ufffd\xc3\xa9\"")
+	cr_assert(strstr(json, "\"topology\":\"a\\\"b\\\\c\\nd\\u0001"
+	                       "\xef\xbf\xbd\xc3\xa9\"")
 	        != NULL,
 	    "%s", json);
-	cr_assert(strstr(json, "\"status\":\"tab\\u0009here\"") != NULL, "%s",
-	    json);
+	cr_assert(strstr(json, "\"status\":\"ACTIVE\"") != NULL, "%s", json);
 	cr_assert(strstr(json, "\"host\":\"h\\\"ost\"") != NULL, "%s", json);
-	cr_assert(strstr(json, "{\"id\":\"q\\\"t\"") != NULL, "%s", json);
+	cr_assert(strstr(json, "{\"id\":\"q\\\"t\x7f\\t\"") != NULL, "%s", json);
+	char *name = json_top_string(json, "topology");
+	cr_assert_str_eq(name, "a\"b\\c\nd\x01\xef\xbf\xbd\xc3\xa9");
+	free(name);
 	free(json);
 	gale_stats_destroy(&s);
+}
+
+Test(stats, invalid_utf8_and_control_characters_still_make_valid_json)
+{
+	// Truncated, overlong, surrogate and out-of-range sequences, a lone
+	// continuation byte, and every control character.
+	static const char *const bad[] = { "\xc3", "\xc0\xaf", "\xed\xa0\x80",
+		"\xf4\x90\x80\x80", "\x80x", "x\xe2\x82", "\xf0\x9f\x98" };
+	char ctl[40];
+	for (int i = 1; i < 32; i++) {
+		ctl[i - 1] = (char) i;
+	}
+	ctl[31] = '\x7f';
+	ctl[32] = '\0';
+	for (size_t i = 0; i <= sizeof bad / sizeof bad[0]; i++) {
+		const char *name = i < sizeof bad / sizeof bad[0] ? bad[i] : ctl;
+		gale_stats *s    = NULL;
+		cr_assert_eq(gale_stats_new(&s, name), GALE_OK);
+		cr_assert_eq(gale_stats_add_component(s, name, false, 1), GALE_OK);
+		char *json = gale_stats_json(s, 0);
+		cr_assert_not_null(json);
+		cr_assert(json_valid(json), "case %zu: %s", i, json);
+		char *got = json_top_string(json, "topology");
+		if (name == ctl) {
+			cr_assert_str_eq(got, ctl);
+		} else {
+			cr_assert(strstr(got, "\xef\xbf\xbd") != NULL, "case %zu", i);
+		}
+		free(got);
+		free(json);
+
+		gale_topology_summary t = { .name = (char *) name,
+			.status                   = GALE_STATUS_ACTIVE,
+			.workers                  = 1 };
+		char *list = gale_stats_view_list_json(&t, 1);
+		cr_assert_not_null(list);
+		cr_assert(json_valid(list), "case %zu: %s", i, list);
+		got = json_top_string(list, "name");
+		cr_assert(name == ctl ? strcmp(got, ctl) == 0
+		                      : strstr(got, "\xef\xbf\xbd") != NULL,
+		    "case %zu", i);
+		free(got);
+		free(list);
+		gale_stats_destroy(&s);
+	}
+}
+
+Test(stats, list_views_match_the_list_command)
+{
+	gale_topology_summary t[2] = {
+		{ "wordcount", GALE_STATUS_ACTIVE, 2, 12, 3723 },
+		{ "x", GALE_STATUS_REBALANCING, 1, 3, 59 },
+	};
+	char *json = gale_stats_view_list_json(t, 2);
+	cr_assert_str_eq(json,
+	    "[{\"name\":\"wordcount\",\"status\":\"ACTIVE\",\"workers\":2,"
+	    "\"tasks\":12,\"uptime_secs\":3723},{\"name\":\"x\",\"status\":"
+	    "\"REBALANCING\",\"workers\":1,\"tasks\":3,\"uptime_secs\":59}]\n");
+	free(json);
+	json = gale_stats_view_list_json(NULL, 0);
+	cr_assert_str_eq(json, "[]\n");
+	free(json);
+	char *table = gale_stats_view_list_table(t, 2);
+	cr_assert_str_eq(table,
+	    "NAME       STATUS       WORKERS    TASKS      UPTIME\n"
+	    "wordcount  ACTIVE             2       12    1h02m03s\n"
+	    "x          REBALANCING        1        3         59s\n");
+	free(table);
+	table = gale_stats_view_list_table(NULL, 0);
+	cr_assert_str_eq(table, "no topologies\n");
+	free(table);
 }
 
 // ---------------------------------------------------------------------
@@ -813,19 +905,19 @@ Test(stats, rates_cover_only_the_last_ten_seconds)
 	char *json = gale_stats_json(s, now);
 	cr_assert_not_null(json);
 	cr_assert(json_valid(json), "%s", json);
-	cr_assert(strstr(json, "\"rates\":{\"emitted\":200.000,\"acked\":"
-	                       "100.000,\"failed\":0.000,\"replayed\":0.000}")
+	cr_assert(strstr(json, "\"rates\":{\"emitted\":200.0,\"acked\":"
+	                       "100.0,\"failed\":0.0,\"replayed\":0.0}")
 	        != NULL,
 	    "%s", json);
-	cr_assert(strstr(json, "\"capacity\":0.750") != NULL, "%s", json);
+	cr_assert(strstr(json, "\"capacity\":0.75,") != NULL, "%s", json);
 	free(json);
 
 	// With no heartbeat for longer than the window, nothing is moving.
 	json = gale_stats_json(s, now + 10001);
 	cr_assert_not_null(json);
-	cr_assert(strstr(json, "\"rates\":{\"emitted\":0.000,") != NULL, "%s",
+	cr_assert(strstr(json, "\"rates\":{\"emitted\":0.0,") != NULL, "%s",
 	    json);
-	cr_assert(strstr(json, "\"capacity\":0.000") != NULL, "%s", json);
+	cr_assert(strstr(json, "\"capacity\":0.0,") != NULL, "%s", json);
 	free(json);
 	gale_stats_destroy(&s);
 }
@@ -873,5 +965,85 @@ Test(stats, capacity_is_at_most_one)
 	gale_component_stats c;
 	cr_assert_eq(gale_stats_components(s, &c, 1), 1);
 	cr_assert_float_eq(c.capacity, 1.0, 1e-9);
+	gale_stats_destroy(&s);
+}
+
+// ---------------------------------------------------------------------
+// Typed stats
+// ---------------------------------------------------------------------
+
+Test(stats, report_carries_components_workers_and_task_totals)
+{
+	gale_stats        *s = wc_new();
+	gale_task_snapshot t[3];
+	snap(&t[0], 1, "words");
+	snap(&t[1], 2, "words");
+	snap(&t[2], 3, "count");
+	t[0].c[GALE_M_EMITTED] = 10;
+	t[1].c[GALE_M_EMITTED] = 5;
+	t[2].c[GALE_M_EXECUTED] = 7;
+	gale_hist_record(&t[0].complete, 1500);
+	t[1].exhausted         = true;
+	gale_heartbeat a       = beat("wc", 0, 100, t, 2);
+	gale_heartbeat b       = beat("wc", 1, 200, &t[2], 1);
+	a.rss_bytes            = 4096;
+	cr_assert_eq(gale_stats_update(s, &a, "ha", 1000), GALE_OK);
+	cr_assert_eq(gale_stats_update(s, &b, "hb", 1500), GALE_OK);
+	// Worker 0 restarts: task 1 starts counting again from 3.
+	t[0].c[GALE_M_EMITTED] = 3;
+	a                      = beat("wc", 0, 101, t, 1);
+	cr_assert_eq(gale_stats_update(s, &a, "ha", 2000), GALE_OK);
+	gale_stats_set_status(s, "FINISHED", 9);
+
+	gale_topology_stats r;
+	cr_assert_eq(gale_stats_report(s, 2500, true, &r), GALE_OK);
+	cr_assert_str_eq(r.topology, "wc");
+	cr_assert_eq(r.status, GALE_STATUS_FINISHED);
+	cr_assert_eq(r.uptime_secs, 9);
+	cr_assert_eq(r.ncomponents, 2);
+	cr_assert_str_eq(r.components[0].id, "words");
+	cr_assert(r.components[0].is_spout);
+	cr_assert_eq(r.components[0].c[GALE_M_EMITTED], 18);
+	cr_assert_eq(r.components[0].exhausted, 1);
+	cr_assert_eq(r.components[1].c[GALE_M_EXECUTED], 7);
+	cr_assert_eq(r.nworkers, 2);
+	cr_assert_eq(r.workers[0].index, 0);
+	cr_assert_str_eq(r.workers[0].host, "ha");
+	cr_assert_eq(r.workers[0].pid, 101);
+	cr_assert_eq(r.workers[0].heartbeat_age_ms, 500);
+	cr_assert_eq(r.workers[0].ntasks, 1);
+	cr_assert_eq(r.workers[0].ncomponents, 1);
+	cr_assert_eq(r.workers[0].components[0], 0);
+	cr_assert_eq(r.workers[1].heartbeat_age_ms, 1000);
+	cr_assert_eq(r.workers[1].ncomponents, 1);
+	cr_assert_eq(r.workers[1].components[0], 1);
+	cr_assert_eq(r.ntasks, 3);
+	cr_assert_eq(r.tasks[0].task, 1);
+	cr_assert_str_eq(r.tasks[0].component, "words");
+	cr_assert_eq(r.tasks[0].c[GALE_M_EMITTED], 13, "10 before, 3 after");
+	cr_assert_eq(r.tasks[0].complete.count, 2);
+	cr_assert_eq(r.tasks[1].c[GALE_M_EMITTED], 5);
+	cr_assert(r.tasks[1].exhausted);
+	cr_assert_str_eq(r.tasks[2].component, "count");
+
+	// The views of the report are the views of the aggregate.
+	char *j1 = gale_stats_view_json(&r);
+	char *j2 = gale_stats_json(s, 2500);
+	cr_assert_str_eq(j1, j2);
+	char *t1 = gale_stats_view_table(&r, true);
+	char *t2 = gale_stats_table(s, 2500, true);
+	cr_assert_str_eq(t1, t2);
+	cr_assert(strstr(t1, "status FINISHED"), "%s", t1);
+	free(j1);
+	free(j2);
+	free(t1);
+	free(t2);
+	gale_topology_stats_fini(&r);
+	cr_assert_null(r.topology);
+
+	cr_assert_eq(gale_stats_report(s, 2500, false, &r), GALE_OK);
+	cr_assert_eq(r.ntasks, 0);
+	cr_assert_null(r.tasks);
+	gale_topology_stats_fini(&r);
 	gale_stats_destroy(&s);
 }
