@@ -30,7 +30,7 @@
 #define GALE_BUCKETS_MAX 65535u
 
 // The links of one entry, embedded in its value. Transparent only so that
-// values can embed it; its fields are private to buckets.c.
+// values can embed it; its fields are private to this module.
 typedef struct gale_bucket_link {
 	uint32_t prev; // GALE_IDTABLE_NIL at the head of its bucket
 	uint32_t next; // GALE_IDTABLE_NIL at the tail
@@ -38,7 +38,7 @@ typedef struct gale_bucket_link {
 } gale_bucket_link;
 
 // Transparent so that its owner can embed it next to the table; the fields
-// are private to buckets.c.
+// are private to this module.
 typedef struct gale_buckets {
 	gale_idtable *table;
 	size_t        link; // offset of the gale_bucket_link in a value

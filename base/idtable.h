@@ -31,16 +31,16 @@
 // The most entries a table holds at once.
 #define GALE_IDTABLE_MAX (UINT32_MAX - 1u)
 
-// One slot of the open addressing index. Private to idtable.c and the
-// inline lookup below.
+// One slot of the open addressing index. Private to this module.
 typedef struct gale_idtable_slot {
 	uint64_t key;
 	uint32_t entry;
 	uint32_t epoch; // the slot is empty unless this is the table's epoch
 } gale_idtable_slot;
 
-// The table is transparent so that its owner can embed it and lookups
-// inline into hot paths; its fields are private to idtable.c.
+// The table is transparent so that its owner can embed it and its hot
+// operations inline; its fields are private to this module (idtable.c and
+// the inline functions below).
 typedef struct gale_idtable {
 	gale_idtable_slot *slots;
 	size_t             mask; // number of slots - 1; a power of two - 1
