@@ -2,6 +2,7 @@
 // metrics.c - metric names, log-linear latency histograms and snapshots.
 
 #include <assert.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include "base/metrics.h"
@@ -73,7 +74,7 @@ gale_hist_bucket_upper(size_t bucket)
 }
 
 void
-gale_hist_record(gale_hist *h, uint64_t us)
+gale_hist_add(gale_hist *h, uint64_t us)
 {
 	h->buckets[gale_hist_bucket(us)]++;
 	h->count++;
@@ -81,6 +82,40 @@ gale_hist_record(gale_hist *h, uint64_t us)
 	if (us > h->max_us) {
 		h->max_us = us;
 	}
+}
+
+// The writer is the only one to store, so a relaxed load and store add
+// without the cost of an atomic read-modify-write.
+static void
+hist_live_add(_Atomic uint64_t *w, uint64_t n)
+{
+	uint64_t v = atomic_load_explicit(w, memory_order_relaxed);
+	atomic_store_explicit(w, v + n, memory_order_relaxed);
+}
+
+void
+gale_hist_live_record(gale_hist_live *h, uint64_t us)
+{
+	hist_live_add(&h->buckets[gale_hist_bucket(us)], 1);
+	hist_live_add(&h->count, 1);
+	hist_live_add(&h->sum_us, us);
+	if (us > atomic_load_explicit(&h->max_us, memory_order_relaxed)) {
+		atomic_store_explicit(&h->max_us, us, memory_order_relaxed);
+	}
+}
+
+void
+gale_hist_live_load(const gale_hist_live *h, gale_hist *out)
+{
+	// The loads only read, whatever the const in C11's signatures says.
+	gale_hist_live *src = (gale_hist_live *) h;
+	for (size_t i = 0; i < GALE_HIST_BUCKETS; i++) {
+		out->buckets[i] = atomic_load_explicit(
+		    &src->buckets[i], memory_order_relaxed);
+	}
+	out->count  = atomic_load_explicit(&src->count, memory_order_relaxed);
+	out->sum_us = atomic_load_explicit(&src->sum_us, memory_order_relaxed);
+	out->max_us = atomic_load_explicit(&src->max_us, memory_order_relaxed);
 }
 
 void
@@ -151,6 +186,6 @@ gale_task_metrics_snapshot(const gale_task_metrics *m, uint32_t task,
 	for (int k = 0; k < GALE_M_COUNT; k++) {
 		out->c[k] = gale_metric_get(m, (gale_metric) k);
 	}
-	memcpy(&out->complete, &m->complete, sizeof(out->complete));
-	memcpy(&out->execute, &m->execute, sizeof(out->execute));
+	gale_hist_live_load(&m->complete, &out->complete);
+	gale_hist_live_load(&m->execute, &out->execute);
 }

@@ -46,8 +46,8 @@ typedef struct gale_hist {
 	uint64_t max_us;
 } gale_hist;
 
-// Adds one value; single writer.
-void gale_hist_record(gale_hist *h, uint64_t us);
+// Adds one value to a histogram no other thread reads meanwhile.
+void gale_hist_add(gale_hist *h, uint64_t us);
 // Adds all of src into dst.
 void gale_hist_merge(gale_hist *dst, const gale_hist *src);
 // The value at quantile q (0..1): the upper bound of the bucket holding it,
@@ -57,14 +57,35 @@ uint64_t gale_hist_quantile(const gale_hist *h, double q);
 size_t   gale_hist_bucket(uint64_t us);
 uint64_t gale_hist_bucket_upper(size_t bucket);
 
+// A histogram written by one thread while others read it: gale_hist's
+// words, each an atomic written and read relaxed, so the writer pays no
+// more than plain stores and the readers need no lock.
+typedef struct gale_hist_live {
+	_Atomic uint64_t buckets[GALE_HIST_BUCKETS];
+	_Atomic uint64_t count;
+	_Atomic uint64_t sum_us;
+	_Atomic uint64_t max_us;
+} gale_hist_live;
+
+// Adds one value; one writer at a time, any number of readers.
+void gale_hist_live_record(gale_hist_live *h, uint64_t us);
+// Copies h into out; may run while the writer records. The copy may be off
+// by the few values recorded meanwhile (count and buckets can disagree,
+// which gale_hist_quantile allows for), never torn within a word.
+void gale_hist_live_load(const gale_hist_live *h, gale_hist *out);
+
+// Records one value into a gale_hist (gale_hist_add) or a gale_hist_live
+// (gale_hist_live_record), whichever h points to.
+#define gale_hist_record(h, us)                                          \
+	_Generic((h), gale_hist_live *                                   \
+	         : gale_hist_live_record, gale_hist *                    \
+	         : gale_hist_add)((h), (us))
+
 // Live metrics of one task: written by one thread, read by another.
 typedef struct gale_task_metrics {
 	_Atomic uint64_t c[GALE_M_COUNT];
-	// Histograms are copied by the reader without a lock; a snapshot may
-	// be off by the few values recorded while it was taken, never torn
-	// within one 64-bit word.
-	gale_hist complete; // spouts: emit to ack, microseconds
-	gale_hist execute;  // bolts: execute time, microseconds
+	gale_hist_live   complete; // spouts: emit to ack, microseconds
+	gale_hist_live   execute;  // bolts: execute time, microseconds
 } gale_task_metrics;
 
 static inline void

@@ -11,14 +11,6 @@
 #include "components/bolts.h"
 #include "components/wordcount.h"
 
-// Writes "component:task" into who, for messages printed while running.
-static void
-bolt_who(gale_context *ctx, char *who, size_t len)
-{
-	snprintf(who, len, "%s:%" PRIu32, gale_context_component(ctx),
-	    gale_context_task(ctx));
-}
-
 // The word or line in value 0 of t, or NULL when t has no STR or BYTES
 // value there.
 static const gale_value *
@@ -34,16 +26,16 @@ bolt_text(const gale_tuple *t)
 // Says once per task that inputs of the wrong type are failed: they will
 // come back, and failing them silently would hide why.
 static void
-bolt_warn_type(const char *who, bool *warned, const gale_tuple *t)
+bolt_warn_type(const gale_context *ctx, bool *warned, const gale_tuple *t)
 {
 	if (*warned) {
 		return;
 	}
 	*warned = true;
-	fprintf(stderr,
-	    "gale: %s: an input from %s has no string in its first field; "
-	    "such inputs are failed\n",
-	    who, gale_tuple_source(t));
+	gale_log(ctx, GALE_LOG_WARN,
+	    "an input from %s has no string in its first field; such inputs "
+	    "are failed",
+	    gale_tuple_source(t));
 }
 
 // ---------------------------------------------------------------------
@@ -58,15 +50,15 @@ static const gale_stream_decl split_outputs[] = {
 };
 
 typedef struct split_bolt {
-	bool warned;
-	char who[128];
+	bool                warned;
+	const gale_context *ctx; // for the log; lives as long as the task
 } split_bolt;
 
 static gale_err
 split_prepare(void *self, gale_context *ctx)
 {
 	split_bolt *b = self;
-	bolt_who(ctx, b->who, sizeof(b->who));
+	b->ctx        = ctx;
 	return GALE_OK;
 }
 
@@ -76,7 +68,7 @@ split_execute(void *self, const gale_tuple *t, gale_collector *c)
 	split_bolt       *b = self;
 	const gale_value *v = bolt_text(t);
 	if (v == NULL) {
-		bolt_warn_type(b->who, &b->warned, t);
+		bolt_warn_type(b->ctx, &b->warned, t);
 		gale_fail(c, t);
 		return;
 	}
@@ -137,7 +129,7 @@ typedef struct wordcount_bolt {
 	bool     write_failed; // said so already
 	bool     warned_type;
 	bool     warned_newline;
-	char     who[128];
+	const gale_context *ctx; // for the log; lives as long as the task
 } wordcount_bolt;
 
 static void
@@ -148,16 +140,6 @@ wordcount_free(wordcount_bolt *b)
 	free(b->run_id);
 	b->output = NULL;
 	b->run_id = NULL;
-}
-
-// SplitMix64: the stream of draws behind fail_rate.
-static uint64_t
-wordcount_rand(uint64_t *state)
-{
-	uint64_t z = (*state += 0x9e3779b97f4a7c15u);
-	z          = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
-	z          = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
-	return z ^ (z >> 31);
 }
 
 // Checks that the directory of path can take new files.
@@ -190,7 +172,7 @@ static gale_err
 wordcount_prepare(void *self, gale_context *ctx)
 {
 	wordcount_bolt *b = self;
-	bolt_who(ctx, b->who, sizeof(b->who));
+	b->ctx            = ctx;
 	b->print      = gale_context_option_bool(ctx, "print", false);
 	b->fail_rate  = gale_context_option_f64(ctx, "fail_rate", 0);
 	b->checkpoint_ns = (uint64_t) gale_context_option_i64(ctx,
@@ -205,7 +187,7 @@ wordcount_prepare(void *self, gale_context *ctx)
 	}
 	// Each task draws its own stream, the same in every run.
 	b->rng = seed;
-	b->rng ^= wordcount_rand(&b->rng) + gale_context_index(ctx);
+	b->rng ^= gale_random_u64(&b->rng) + gale_context_index(ctx);
 	const char *output = gale_context_option(ctx, "output");
 	if (output != NULL && output[0] == '\0') {
 		gale_context_error(ctx, "option 'output': empty path");
@@ -239,10 +221,10 @@ wordcount_prepare(void *self, gale_context *ctx)
 		return rv;
 	}
 	if (restored) {
-		fprintf(stderr,
-		    "gale: %s: continuing from the counts of %zu words in "
-		    "'%s.part-%" PRIu32 "'\n",
-		    b->who, gale__wc_size(b->table), b->output, b->index);
+		gale_log(ctx, GALE_LOG_INFO,
+		    "continuing from the counts of %zu words in "
+		    "'%s.part-%" PRIu32 "'",
+		    gale__wc_size(b->table), b->output, b->index);
 	}
 	return GALE_OK;
 }
@@ -262,13 +244,13 @@ wordcount_execute(void *self, const gale_tuple *t, gale_collector *c)
 	wordcount_bolt   *b = self;
 	const gale_value *w = bolt_text(t);
 	if (w == NULL) {
-		bolt_warn_type(b->who, &b->warned_type, t);
+		bolt_warn_type(b->ctx, &b->warned_type, t);
 		gale_fail(c, t);
 		return;
 	}
-	if (b->fail_rate > 0 &&
-	    (double) (wordcount_rand(&b->rng) >> 11) * 0x1p-53 <
-	        b->fail_rate) {
+	if (b->fail_rate > 0
+	    && (double) (gale_random_u64(&b->rng) >> 11) * 0x1p-53
+		< b->fail_rate) {
 		gale_fail(c, t);
 		return;
 	}
@@ -279,10 +261,10 @@ wordcount_execute(void *self, const gale_tuple *t, gale_collector *c)
 	    memchr(w->u.s.ptr, '\n', w->u.s.len) != NULL) {
 		if (!b->warned_newline) {
 			b->warned_newline = true;
-			fprintf(stderr,
-			    "gale: %s: words holding a newline cannot be "
-			    "written to '%s' and are not counted\n",
-			    b->who, b->output);
+			gale_log(b->ctx, GALE_LOG_WARN,
+			    "words holding a newline cannot be written to "
+			    "'%s' and are not counted",
+			    b->output);
 		}
 		gale_ack(c, t);
 		return;
@@ -326,16 +308,15 @@ wordcount_checkpoint(void *self)
 	b->next_write_ns = now + b->checkpoint_ns;
 	if (rv != GALE_OK) {
 		if (!b->write_failed) {
-			fprintf(stderr,
-			    "gale: %s: %s; acks wait until it is written\n",
-			    b->who, err);
+			gale_log(b->ctx, GALE_LOG_WARN,
+			    "%s; acks wait until it is written", err);
 			b->write_failed = true;
 		}
 		return rv;
 	}
 	if (b->write_failed) {
-		fprintf(stderr, "gale: %s: '%s.part-%" PRIu32 "' written\n",
-		    b->who, b->output, b->index);
+		gale_log(b->ctx, GALE_LOG_INFO,
+		    "'%s.part-%" PRIu32 "' written", b->output, b->index);
 		b->write_failed = false;
 	}
 	b->dirty = false;
@@ -353,12 +334,11 @@ wordcount_cleanup(void *self, gale_collector *c)
 		gale_err rv = gale__wc_finish(b->table, b->output, b->run_id,
 		    b->index, b->ntasks, &merged, err, sizeof(err));
 		if (rv != GALE_OK) {
-			fprintf(stderr, "gale: %s: %s\n", b->who, err);
+			gale_log(b->ctx, GALE_LOG_ERROR, "%s", err);
 		} else if (merged) {
-			fprintf(stderr,
-			    "gale: %s: counts of %" PRIu32
-			    " tasks merged into '%s'\n",
-			    b->who, b->ntasks, b->output);
+			gale_log(b->ctx, GALE_LOG_INFO,
+			    "counts of %" PRIu32 " tasks merged into '%s'",
+			    b->ntasks, b->output);
 		}
 	}
 	if (b->print) {
@@ -393,15 +373,15 @@ static const gale_stream_decl id_outputs[] = {
 };
 
 typedef struct id_bolt {
-	bool warned;
-	char who[128];
+	bool                warned;
+	const gale_context *ctx; // for the log; lives as long as the task
 } id_bolt;
 
 static gale_err
 id_prepare(void *self, gale_context *ctx)
 {
 	id_bolt *b = self;
-	bolt_who(ctx, b->who, sizeof(b->who));
+	b->ctx     = ctx;
 	return GALE_OK;
 }
 
@@ -414,10 +394,10 @@ id_execute(void *self, const gale_tuple *t, gale_collector *c)
 	if (gale_tuple_size(t) != 1) {
 		if (!b->warned) {
 			b->warned = true;
-			fprintf(stderr,
-			    "gale: %s: an input from %s has %zu values, not "
-			    "1; such inputs are failed\n",
-			    b->who, gale_tuple_source(t), gale_tuple_size(t));
+			gale_log(b->ctx, GALE_LOG_WARN,
+			    "an input from %s has %zu values, not 1; such "
+			    "inputs are failed",
+			    gale_tuple_source(t), gale_tuple_size(t));
 		}
 		gale_fail(c, t);
 		return;

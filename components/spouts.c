@@ -29,14 +29,6 @@ static const gale_stream_decl spout_line_outputs[] = {
 	{ NULL, NULL },
 };
 
-// Writes "component:task" into who, for messages printed while running.
-static void
-spout_who(gale_context *ctx, char *who, size_t len)
-{
-	snprintf(who, len, "%s:%" PRIu32, gale_context_component(ctx),
-	    gale_context_task(ctx));
-}
-
 // ---------------------------------------------------------------------
 // file_lines
 // ---------------------------------------------------------------------
@@ -46,7 +38,7 @@ typedef struct file_spout {
 	char             *path;
 	gale_u64_queue    replays; // offsets of failed lines
 	bool              at_end;
-	char              who[128];
+	const gale_context *ctx; // for the log; lives as long as the task
 } file_spout;
 
 static gale_err
@@ -54,7 +46,7 @@ file_open(void *self, gale_context *ctx)
 {
 	file_spout *s = self;
 	gale__u64_queue_init(&s->replays);
-	spout_who(ctx, s->who, sizeof(s->who));
+	s->ctx           = ctx;
 	const char *path = gale_context_option(ctx, "path");
 	if (path == NULL || path[0] == '\0') {
 		gale_context_error(
@@ -94,12 +86,12 @@ file_next_line(file_spout *s, gale_collector *c, const char **line,
 		if (rv == GALE_OK) {
 			return GALE_OK;
 		}
-		fprintf(stderr,
-		    "gale: %s: cannot read '%s' again at offset %" PRIu64
-		    ": %s; the line is lost\n",
-		    s->who, s->path, *off,
+		gale_log(s->ctx, GALE_LOG_ERROR,
+		    "cannot read '%s' again at offset %" PRIu64
+		    ": %s; the line is lost",
+		    s->path, *off,
 		    rv == GALE_ENOENT ? "past the end of the file"
-		                      : gale_strerror(rv));
+				      : gale_strerror(rv));
 	}
 	if (s->at_end) {
 		return GALE_ECLOSED;
@@ -109,8 +101,8 @@ file_next_line(file_spout *s, gale_collector *c, const char **line,
 		return GALE_OK;
 	}
 	if (rv != GALE_ECLOSED) {
-		fprintf(stderr, "gale: %s: cannot read '%s': %s; stopping\n",
-		    s->who, s->path,
+		gale_log(s->ctx, GALE_LOG_ERROR,
+		    "cannot read '%s': %s; stopping", s->path,
 		    rv == GALE_EIO ? strerror(errno) : gale_strerror(rv));
 	}
 	s->at_end = true;
@@ -142,15 +134,14 @@ file_next_tuple(void *self, gale_collector *c)
 // Queues a failed message for replay; says so when memory ran out, since
 // that message is then given up. Returns whether it was queued.
 static bool
-spout_queue_replay(gale_u64_queue *q, const char *who, const char *what,
-    uint64_t msg_id)
+spout_queue_replay(gale_u64_queue *q, const gale_context *ctx,
+    const char *what, uint64_t msg_id)
 {
 	if (gale__u64_queue_push(q, msg_id) == GALE_OK) {
 		return true;
 	}
-	fprintf(stderr,
-	    "gale: %s: out of memory; %s %" PRIu64 " is not replayed\n", who,
-	    what, msg_id);
+	gale_log(ctx, GALE_LOG_ERROR,
+	    "out of memory; %s %" PRIu64 " is not replayed", what, msg_id);
 	return false;
 }
 
@@ -158,7 +149,7 @@ static void
 file_fail(void *self, uint64_t msg_id)
 {
 	file_spout *s = self;
-	spout_queue_replay(&s->replays, s->who, "the line at offset", msg_id);
+	spout_queue_replay(&s->replays, s->ctx, "the line at offset", msg_id);
 }
 
 static void
@@ -216,7 +207,7 @@ typedef struct socket_spout {
 	gale_linebuf     lb;
 	gale_line_store  store;   // emitted lines until acked
 	gale_u64_queue   replays; // sequence numbers of failed lines
-	char             who[128];
+	const gale_context *ctx; // for the log; lives as long as the task
 } socket_spout;
 
 static gale_err
@@ -228,7 +219,7 @@ socket_open(void *self, gale_context *ctx)
 	gale__linebuf_init(&s->lb);
 	gale__line_store_init(&s->store);
 	gale__u64_queue_init(&s->replays);
-	spout_who(ctx, s->who, sizeof(s->who));
+	s->ctx           = ctx;
 	const char *host = gale_context_option(ctx, "host");
 	if (host == NULL) {
 		host = "127.0.0.1";
@@ -281,9 +272,8 @@ socket_down(socket_spout *s, const char *why)
 		s->backoff_ns = SOCKET_BACKOFF_MAX_NS;
 	}
 	if (s->said != SOCKET_SAID_DOWN) {
-		fprintf(stderr,
-		    "gale: %s: %s: %s; retrying every 0.1 s to 5 s\n", s->who,
-		    s->where, why);
+		gale_log(s->ctx, GALE_LOG_WARN,
+		    "%s: %s; retrying every 0.1 s to 5 s", s->where, why);
 		s->said = SOCKET_SAID_DOWN;
 	}
 }
@@ -295,8 +285,7 @@ socket_up(socket_spout *s)
 	s->backoff_ns = SOCKET_BACKOFF_MIN_NS;
 	gale__linebuf_clear(&s->lb);
 	if (s->said != SOCKET_SAID_UP) {
-		fprintf(stderr, "gale: %s: connected to %s\n", s->who,
-		    s->where);
+		gale_log(s->ctx, GALE_LOG_INFO, "connected to %s", s->where);
 		s->said = SOCKET_SAID_UP;
 	}
 }
@@ -355,8 +344,8 @@ socket_emit_new(socket_spout *s, gale_collector *c, const char *line,
 	uint64_t seq;
 	gale_err rv = gale__line_store_put(&s->store, line, len, &seq);
 	if (rv != GALE_OK) {
-		fprintf(stderr, "gale: %s: out of memory; a line is lost\n",
-		    s->who);
+		gale_log(
+		    s->ctx, GALE_LOG_ERROR, "out of memory; a line is lost");
 		return rv;
 	}
 	gale_value v = gale_str(line, len);
@@ -448,7 +437,7 @@ static void
 socket_fail(void *self, uint64_t msg_id)
 {
 	socket_spout *s = self;
-	if (!spout_queue_replay(&s->replays, s->who, "message", msg_id)) {
+	if (!spout_queue_replay(&s->replays, s->ctx, "message", msg_id)) {
 		gale__line_store_drop(&s->store, msg_id);
 	}
 }
@@ -495,7 +484,7 @@ typedef struct random_spout {
 	bool           at_end;
 	gale_u64_queue replays;
 	char           buf[GALE_SENTENCE_MAX];
-	char           who[128];
+	const gale_context *ctx; // for the log; lives as long as the task
 } random_spout;
 
 static gale_err
@@ -503,7 +492,7 @@ random_open(void *self, gale_context *ctx)
 {
 	random_spout *s = self;
 	gale__u64_queue_init(&s->replays);
-	spout_who(ctx, s->who, sizeof(s->who));
+	s->ctx        = ctx;
 	int64_t count = gale_context_option_i64(ctx, "count", 0);
 	s->seed       = (uint64_t) gale_context_option_i64(ctx, "seed", 1);
 	s->rate       = gale_context_option_f64(ctx, "rate", 0);
@@ -577,7 +566,7 @@ static void
 random_fail(void *self, uint64_t msg_id)
 {
 	random_spout *s = self;
-	spout_queue_replay(&s->replays, s->who, "sentence", msg_id);
+	spout_queue_replay(&s->replays, s->ctx, "sentence", msg_id);
 }
 
 static void
@@ -610,7 +599,7 @@ typedef struct const_spout {
 	uint64_t       next; // emitted so far, and the next message id
 	bool           at_end;
 	gale_u64_queue replays;
-	char           who[128];
+	const gale_context *ctx; // for the log; lives as long as the task
 } const_spout;
 
 static gale_err
@@ -618,7 +607,7 @@ const_open(void *self, gale_context *ctx)
 {
 	const_spout *s = self;
 	gale__u64_queue_init(&s->replays);
-	spout_who(ctx, s->who, sizeof(s->who));
+	s->ctx        = ctx;
 	int64_t count = gale_context_option_i64(ctx, "count", 0);
 	s->tracked    = gale_context_option_bool(ctx, "ack", true);
 	if (count < 0) {
@@ -668,7 +657,7 @@ static void
 const_fail(void *self, uint64_t msg_id)
 {
 	const_spout *s = self;
-	spout_queue_replay(&s->replays, s->who, "message", msg_id);
+	spout_queue_replay(&s->replays, s->ctx, "message", msg_id);
 }
 
 static void

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "components/text.h"
+#include "gale.h"
 
 bool
 gale__token_next(const char *s, size_t len, size_t *pos, const char **tok,
@@ -108,6 +109,9 @@ _Static_assert(TEXT_MAX_WORDS * (TEXT_WORD_MAX + 1) <= GALE_SENTENCE_MAX,
 static uint32_t       text_cdf[TEXT_NWORDS];
 static size_t         text_len[TEXT_NWORDS];
 static pthread_once_t text_once = PTHREAD_ONCE_INIT;
+// What gale_random_u64 adds to its state per draw: the state one draw after
+// 0, learned from the generator so that its value is written in one place.
+static uint64_t text_step;
 
 static void
 text_init(void)
@@ -118,22 +122,18 @@ text_init(void)
 		text_cdf[k] = sum;
 		text_len[k] = strlen(text_vocabulary[k]);
 	}
+	uint64_t state = 0;
+	(void) gale_random_u64(&state);
+	text_step = state;
 }
 
-// SplitMix64's finalizer: a bijection of 64-bit values that mixes well.
+// splitmix64's finalizer, a bijection of 64-bit values that mixes well:
+// the generator's draw from the state one step before z.
 static uint64_t
 text_mix(uint64_t z)
 {
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
-	return z ^ (z >> 31);
-}
-
-static uint64_t
-text_next(uint64_t *state)
-{
-	*state += 0x9e3779b97f4a7c15u;
-	return text_mix(*state);
+	uint64_t state = z - text_step;
+	return gale_random_u64(&state);
 }
 
 // The rank of the first word whose cumulative weight exceeds u.
@@ -160,12 +160,12 @@ gale__random_sentence(uint64_t seed, uint64_t i, char *buf, size_t cap)
 	// a bijection.
 	uint64_t state = text_mix(text_mix(seed + 0x632be59bd9b4e019u) ^ i);
 	uint32_t total = text_cdf[TEXT_NWORDS - 1];
-	size_t   nwords   = TEXT_MIN_WORDS +
-	    text_next(&state) % (TEXT_MAX_WORDS - TEXT_MIN_WORDS + 1);
+	size_t   nwords = TEXT_MIN_WORDS
+	    + gale_random_u64(&state) % (TEXT_MAX_WORDS - TEXT_MIN_WORDS + 1);
 	size_t len = 0;
 	for (size_t w = 0; w < nwords; w++) {
 		// The high 32 bits scaled to [0, total), without a modulo.
-		uint64_t r = text_next(&state) >> 32;
+		uint64_t r = gale_random_u64(&state) >> 32;
 		size_t   k = text_pick((uint32_t) ((r * total) >> 32));
 		if (w > 0) {
 			if (len + 1 < cap) {

@@ -42,6 +42,7 @@ struct gale_wc {
 	wc_block *blocks;
 	char     *cur;
 	size_t    left;
+	uint64_t  seed; // where every word's hash starts
 };
 
 // ---------------------------------------------------------------------
@@ -59,9 +60,9 @@ wc_mix(uint64_t x)
 }
 
 static uint64_t
-wc_hash(const char *p, size_t len)
+wc_hash(const gale_wc *w, const char *p, size_t len)
 {
-	uint64_t h = 0x9e3779b97f4a7c15u;
+	uint64_t h = w->seed;
 	h ^= (uint64_t) len * 0xff51afd7ed558ccdu;
 	while (len >= 8) {
 		uint64_t x;
@@ -91,7 +92,11 @@ gale__wc_new(gale_wc **out)
 		return GALE_ENOMEM;
 	}
 	w->cap = WC_INIT_CAP;
-	*out   = w;
+	// Hashes start from the generator's step (the state one draw after
+	// 0), as they always have, so parts keep their order of words.
+	w->seed = 0;
+	(void) gale_random_u64(&w->seed);
+	*out = w;
 	return GALE_OK;
 }
 
@@ -204,7 +209,7 @@ gale__wc_add(gale_wc *w, const char *word, size_t len, int64_t delta,
 			return rv;
 		}
 	}
-	uint64_t  h = wc_hash(word, len);
+	uint64_t  h = wc_hash(w, word, len);
 	wc_entry *e = &w->slots[wc_find(w, word, len, h)];
 	if (e->word == NULL) {
 		const char *copy = wc_copy(w, word, len);
@@ -227,7 +232,7 @@ gale__wc_add(gale_wc *w, const char *word, size_t len, int64_t delta,
 int64_t
 gale__wc_get(const gale_wc *w, const char *word, size_t len)
 {
-	size_t i = wc_find(w, word, len, wc_hash(word, len));
+	size_t i = wc_find(w, word, len, wc_hash(w, word, len));
 	return w->slots[i].word != NULL ? w->slots[i].count : 0;
 }
 

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/rand.h"
 #include "runtime/router.h"
 
 #define ROUTER_FNV_OFFSET 0xcbf29ce484222325ULL
@@ -66,29 +67,11 @@ gale__router_destroy(gale_router **rp)
 	*rp = NULL;
 }
 
-// splitmix64: a small generator whose every seed, 0 included, is good.
-static uint64_t
-router_next_random(uint64_t *state)
-{
-	uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
-	z          = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z          = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-// A random number below n (n >= 1), by multiplying the high 32 bits rather
-// than taking a remainder, which is faster and as even.
-static uint32_t
-router_below(uint64_t *state, uint32_t n)
-{
-	return (uint32_t) (((router_next_random(state) >> 32) * n) >> 32);
-}
-
 static void
 router_shuffle(router_sub *sub)
 {
 	for (uint32_t i = sub->npool; i > 1; i--) {
-		uint32_t j       = router_below(&sub->rng, i);
+		uint32_t j       = gale__rand_below(&sub->rng, i);
 		uint32_t tmp     = sub->pool[i - 1];
 		sub->pool[i - 1] = sub->pool[j];
 		sub->pool[j]     = tmp;
@@ -277,8 +260,7 @@ router_init_streams(gale_router *r, const gale_topology *t, const char *src_id,
 		router_stream *st  = &r->streams[s];
 		router_sub    *sub = &st->subs[st->nsubs++];
 		// Each subscriber shuffles on its own sequence.
-		uint64_t sub_seed
-		    = seed ^ (0x9e3779b97f4a7c15ULL * ++nsubs_seen);
+		uint64_t sub_seed = seed ^ (GALE_GOLDEN * ++nsubs_seen);
 		gale_err rv = router_init_sub(
 		    r, sub, sd, &decls[s], st->nfields, sub_seed);
 		if (rv != GALE_OK) {

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/rand.h"
 #include "topology/plan.h"
 
 typedef struct plan_component {
@@ -385,19 +386,6 @@ gale_plan_worker_tasks(
 	return n;
 }
 
-// The finalizer of splitmix64: roots that differ in any bit land on
-// unrelated ackers, so sequential or patterned roots still spread evenly.
-static uint64_t
-plan_mix(uint64_t x)
-{
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ULL;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebULL;
-	x ^= x >> 31;
-	return x;
-}
-
 uint32_t
 gale_plan_acker_for_root(const gale_plan *p, uint64_t root)
 {
@@ -405,7 +393,9 @@ gale_plan_acker_for_root(const gale_plan *p, uint64_t root)
 		return 0;
 	}
 	const plan_component *ac = &p->components[p->ncomponents - 1];
-	return ac->first + (uint32_t) (plan_mix(root) % p->nackers);
+	// Mixed, roots that differ in any bit land on unrelated ackers, so
+	// sequential or patterned roots still spread evenly.
+	return ac->first + (uint32_t) (gale__mix64(root) % p->nackers);
 }
 
 // Writes every task of the listed components; the lists are ascending by

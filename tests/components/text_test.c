@@ -2,6 +2,7 @@
 // text_test.c - tests of the word tokenizer and the random sentences.
 
 #include <criterion/criterion.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -215,4 +216,38 @@ Test(text, sentence_is_cut_like_snprintf)
 	char none = 'x';
 	cr_assert_eq(gale__random_sentence(9, 9, &none, 0), len);
 	cr_assert_eq(none, 'x');
+}
+
+// Sentences as the generator has always drawn them: a benchmark's or a
+// test's input for a seed must not change from one version to the next.
+Test(text, sentences_are_the_same_as_ever)
+{
+	static const struct {
+		uint64_t    seed;
+		uint64_t    i;
+		const char *want;
+	} pins[] = {
+		{ 0u, 0u, "same a in of the to the take if a it" },
+		{ 0u, 7u, "you from is while at with to that made of of" },
+		{ 0u, 18446744073709551615u,
+		    "was air of and from and and is" },
+		{ 1u, 0u, "the a music he the is could by" },
+		{ 1u, 1000000u, "and can of with water to high them" },
+		{ 42u, 0u, "was what I this with the but front of his" },
+		{ 42u, 7u,
+		    "first and and of say minute the a half it was the" },
+		{ 18446744073709551615u, 1u,
+		    "together was with the all the make fine would self "
+		    "that" },
+		{ 18446744073709551615u, 18446744073709551615u,
+		    "it your eat of a from earth in was" },
+	};
+	char buf[GALE_SENTENCE_MAX];
+	for (size_t k = 0; k < sizeof(pins) / sizeof(pins[0]); k++) {
+		size_t n = gale__random_sentence(
+		    pins[k].seed, pins[k].i, buf, sizeof(buf));
+		cr_assert_str_eq(buf, pins[k].want,
+		    "seed %" PRIu64 " i %" PRIu64, pins[k].seed, pins[k].i);
+		cr_assert_eq(n, strlen(pins[k].want));
+	}
 }

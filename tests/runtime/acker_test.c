@@ -4,6 +4,7 @@
 #include <criterion/criterion.h>
 #include <stdlib.h>
 
+#include "base/rand.h"
 #include "runtime/acker.h"
 #include "tests/support/rng.h"
 
@@ -432,7 +433,7 @@ Test(acker, failed_trees_fail_exactly_once)
 Test(acker, colliding_roots_survive_removals_in_any_order)
 {
 	// The inverse of the odd hashing constant, modulo 2^64.
-	uint64_t g   = UINT64_C(0x9E3779B97F4A7C15);
+	uint64_t g   = GALE_GOLDEN;
 	uint64_t inv = g;
 	for (int i = 0; i < 6; i++) {
 		inv *= 2 - g * inv;
