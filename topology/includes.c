@@ -202,8 +202,10 @@ inc_path(const char *from, const char *file, bool resource)
 		while (*file == '/') {
 			file++;
 		}
-		rc = asprintf(&path, "%.*s/resources/%s", dlen, dir, file);
-	} else if (file[0] == '/') {
+		rc = slash == NULL
+		    ? asprintf(&path, "resources/%s", file)
+		    : asprintf(&path, "%.*s/resources/%s", dlen, dir, file);
+	} else if (file[0] == '/' || slash == NULL) {
 		rc = asprintf(&path, "%s", file);
 	} else {
 		rc = asprintf(&path, "%.*s/%s", dlen, dir, file);

@@ -93,7 +93,7 @@ client_usage(const char *usage)
 int
 gale_cmd_submit(int argc, char **argv)
 {
-	const char *usage    = "submit FILE [--set K=V]...";
+	const char *usage    = "submit FILE [--set K=V]... [--filter FILE]";
 	const char *endpoint = client_take_nimbus(&argc, argv);
 	if (argc < 0) {
 		return client_usage(usage);
@@ -111,6 +111,8 @@ gale_cmd_submit(int argc, char **argv)
 				    argv[i]);
 				goto out;
 			}
+		} else if (strcmp(argv[i], "--filter") == 0 && i + 1 < argc) {
+			b.filter = argv[++i];
 		} else if (argv[i][0] == '-' || file != NULL) {
 			client_usage(usage);
 			goto out;

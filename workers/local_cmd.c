@@ -31,8 +31,9 @@ static void
 local_usage(void)
 {
 	fprintf(stderr,
-	    "usage: gale local FILE [--set K=V]... [--duration SECONDS] "
-	    "[--stats-json PATH] [--log-replays] [--interval SECONDS]\n");
+	    "usage: gale local FILE [--set K=V]... [--filter FILE] "
+	    "[--duration SECONDS] [--stats-json PATH] [--log-replays] "
+	    "[--interval SECONDS]\n");
 }
 
 // The live view: on a terminal the stats table with rates, redrawn every
@@ -173,6 +174,8 @@ gale_cmd_local(int argc, char **argv)
 				    argv[i]);
 				goto out;
 			}
+		} else if (strcmp(a, "--filter") == 0 && i + 1 < argc) {
+			b.filter = argv[++i];
 		} else if (strcmp(a, "--duration") == 0 && i + 1 < argc) {
 			char *end;
 			duration = strtod(argv[++i], &end);

@@ -19,18 +19,19 @@ validate_usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: gale validate FILE... [--set KEY=VALUE]... [--libdir "
-	    "DIR]\n");
+	    "DIR] [--filter FILE]\n");
 }
 
 // Parses, overrides and validates one file; prints the outcome. Returns
 // true when the file is valid.
 static bool
-validate_file(const char *path, char **sets, size_t nsets, const char *libdir)
+validate_file(const char *path, char **sets, size_t nsets, const char *libdir,
+    const char *filter)
 {
 	gale_diag      d;
 	gale_topology *t = NULL;
 	gale_diag_init(&d);
-	gale_err rv = gale_topology_load(&t, path, &d);
+	gale_err rv = gale_topology_load_filtered(&t, path, filter, &d);
 	if (rv == GALE_OK) {
 		for (size_t i = 0; i < nsets; i++) {
 			if (gale_topology_set(t, sets[i], &d) != GALE_OK) {
@@ -65,6 +66,7 @@ gale_cmd_validate(int argc, char **argv)
 	size_t      nfiles = 0;
 	size_t      nsets  = 0;
 	const char *libdir = NULL;
+	const char *filter = NULL;
 	bool        opts   = true;
 	int         code   = 2;
 
@@ -95,6 +97,8 @@ gale_cmd_validate(int argc, char **argv)
 			} else {
 				libdir = argv[++i];
 			}
+		} else if (strcmp(a, "--filter") == 0 && i + 1 < argc) {
+			filter = argv[++i];
 		} else if (strncmp(a, "--set=", 6) == 0) {
 			sets[nsets++] = a + 6;
 		} else if (strncmp(a, "--libdir=", 9) == 0) {
@@ -127,7 +131,7 @@ gale_cmd_validate(int argc, char **argv)
 	}
 	code = 0;
 	for (size_t i = 0; i < nfiles; i++) {
-		if (!validate_file(files[i], sets, nsets, libdir)) {
+		if (!validate_file(files[i], sets, nsets, libdir, filter)) {
 			code = 1;
 		}
 	}
