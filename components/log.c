@@ -52,11 +52,12 @@ log_value(char *line, size_t *used, const gale_value *v)
 	switch (v->type) {
 	case GALE_STR: {
 		// Control characters would break the one-line form.
-		size_t n = 0;
+		size_t n        = 0;
 		line[(*used)++] = '"';
 		for (; n < v->u.s.len && *used < LOG_LINE_MAX; n++) {
 			unsigned char ch = (unsigned char) v->u.s.ptr[n];
-			line[(*used)++]  = ch < 0x20 || ch == 0x7f ? '?' : (char) ch;
+			line[(*used)++]
+			    = ch < 0x20 || ch == 0x7f ? '?' : (char) ch;
 		}
 		if (*used < LOG_LINE_MAX) {
 			line[(*used)++] = '"';
@@ -73,7 +74,8 @@ log_value(char *line, size_t *used, const gale_value *v)
 		w = snprintf(line + *used, left, "%g", v->u.f64);
 		break;
 	case GALE_BOOL:
-		w = snprintf(line + *used, left, "%s", v->u.b ? "true" : "false");
+		w = snprintf(
+		    line + *used, left, "%s", v->u.b ? "true" : "false");
 		break;
 	default:
 		w = snprintf(line + *used, left, "null");
@@ -96,8 +98,8 @@ log_execute(void *self, const gale_tuple *t, gale_collector *c)
 	b->line[0]     = '\0';
 	for (size_t i = 0; i < gale_tuple_size(t) && !full; i++) {
 		if (i > 0) {
-			used += (size_t) snprintf(b->line + used,
-			    LOG_LINE_MAX - used, ", ");
+			used += (size_t) snprintf(
+			    b->line + used, LOG_LINE_MAX - used, ", ");
 		}
 		full = used >= LOG_LINE_MAX - 2
 		    || !log_value(b->line, &used, gale_tuple_get(t, i));

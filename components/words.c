@@ -10,9 +10,9 @@
 #include "components/lines.h"
 #include "components/words.h"
 
-static const char *const words_list[] = { "apple", "river", "stone",
-	"cloud", "ember", "maple", "harbor", "lantern", "meadow", "quartz",
-	"falcon", "willow" };
+static const char *const words_list[]
+    = { "apple", "river", "stone", "cloud", "ember", "maple", "harbor",
+	      "lantern", "meadow", "quartz", "falcon", "willow" };
 #define WORDS_N (sizeof(words_list) / sizeof(words_list[0]))
 
 static const char *const words_fields[] = { "word", NULL };
@@ -25,8 +25,8 @@ static const gale_stream_decl words_outputs[] = {
 typedef struct words_spout {
 	uint64_t       seed;
 	uint64_t       count; // 0: unbounded
-	double         rate;  // words per second; 0: no pacing
-	uint64_t       next;  // the index of the next new word
+	double         rate; // words per second; 0: no pacing
+	uint64_t       next; // the index of the next new word
 	uint64_t       start_ns;
 	bool           at_end;
 	gale_u64_queue replays;
@@ -45,7 +45,8 @@ words_open(void *self, gale_context *ctx)
 	s->rate       = gale_context_option_f64(ctx, "rate", 0);
 	if (count < 0) {
 		gale_context_error(ctx,
-		    "option 'count': %" PRId64 " is negative (0 means unbounded)",
+		    "option 'count': %" PRId64
+		    " is negative (0 means unbounded)",
 		    count);
 		return GALE_EINVAL;
 	}

@@ -21,8 +21,8 @@ struct gale_props {
 #define PROPS_MAX_BYTES (1u << 20)
 
 static bool
-props_add(gale_props *p, const char *k, size_t klen, const char *v,
-    size_t vlen)
+props_add(
+    gale_props *p, const char *k, size_t klen, const char *v, size_t vlen)
 {
 	if (p->n == p->cap) {
 		size_t cap = p->cap ? p->cap * 2 : 16;
@@ -137,14 +137,14 @@ gale__props_load(gale_props **out, const char *path, gale_report *r)
 {
 	FILE *f = fopen(path, "rb");
 	if (f == NULL) {
-		gale_diag_add(r->d, path, NULL, "cannot open the --filter file: %s",
-		    strerror(errno));
+		gale_diag_add(r->d, path, NULL,
+		    "cannot open the --filter file: %s", strerror(errno));
 		r->failed = true;
 		return GALE_EIO;
 	}
 	char  *text = malloc(PROPS_MAX_BYTES + 1);
-	size_t len  = text != NULL ? fread(text, 1, PROPS_MAX_BYTES + 1, f) : 0;
-	bool   bad  = text != NULL && (ferror(f) || len > PROPS_MAX_BYTES);
+	size_t len = text != NULL ? fread(text, 1, PROPS_MAX_BYTES + 1, f) : 0;
+	bool   bad = text != NULL && (ferror(f) || len > PROPS_MAX_BYTES);
 	fclose(f);
 	if (text == NULL) {
 		return GALE_ENOMEM;
@@ -157,7 +157,7 @@ gale__props_load(gale_props **out, const char *path, gale_report *r)
 		free(text);
 		return GALE_EIO;
 	}
-	gale_props *p = calloc(1, sizeof(*p));
+	gale_props *p       = calloc(1, sizeof(*p));
 	char       *logical = malloc(len + 1);
 	bool        ok      = p != NULL && logical != NULL;
 	size_t      ll      = 0;
@@ -242,7 +242,8 @@ filter_list_elem(const char *list, unsigned long idx, char *buf, size_t cap)
 			while (p < stop && (*p == ' ' || *p == '\t')) {
 				p++;
 			}
-			while (stop > p && (stop[-1] == ' ' || stop[-1] == '\t')) {
+			while (stop > p
+			    && (stop[-1] == ' ' || stop[-1] == '\t')) {
 				stop--;
 			}
 			if (stop - p >= 2 && (*p == '"' || *p == '\'')
@@ -275,8 +276,8 @@ gale__filter_text(const char *text, size_t len, const gale_props *props,
 		const char *close = NULL;
 		if (text[i] == '$' && i + 1 < len && text[i + 1] == '{') {
 			const char *eol = memchr(text + i, '\n', len - i);
-			size_t      lim = eol != NULL ? (size_t) (eol - text) : len;
-			close = memchr(text + i + 2, '}', lim - i - 2);
+			size_t lim = eol != NULL ? (size_t) (eol - text) : len;
+			close      = memchr(text + i + 2, '}', lim - i - 2);
 		}
 		if (close == NULL || close == text + i + 2) {
 			if (ol + 1 >= cap) {
@@ -306,10 +307,12 @@ gale__filter_text(const char *text, size_t len, const gale_props *props,
 		} else if ((value = gale__props_get(props, name)) == NULL
 		    && lb != NULL && lb[1] >= '0' && lb[1] <= '9') {
 			idx = strtoul(lb + 1, &iend, 10);
-			if (iend != NULL && iend[0] == ']' && iend[1] == '\0') {
+			if (iend != NULL && iend[0] == ']'
+			    && iend[1] == '\0') {
 				*lb = '\0';
-				const char *list = gale__props_get(props, name);
-				*lb              = '[';
+				const char *list
+				    = gale__props_get(props, name);
+				*lb = '[';
 				if (list != NULL
 				    && filter_list_elem(
 					list, idx, elem, sizeof(elem))) {
@@ -318,16 +321,18 @@ gale__filter_text(const char *text, size_t len, const gale_props *props,
 			}
 		}
 		if (value == NULL) {
-			gale_where w = gale__yaml_offset_where(text, len, i);
+			gale_where  w = gale__yaml_offset_where(text, len, i);
 			const char *shown = gale__report_show(r, name);
 			if (strncmp(name, "ENV-", 4) == 0) {
 				gale__report_error(r, &w,
-				    "'${%s}': the environment variable '%s' is "
+				    "'${%s}': the environment variable '%s' "
+				    "is "
 				    "not set",
 				    shown, gale__report_show(r, name + 4));
 			} else if (props_path == NULL) {
 				gale__report_error(r, &w,
-				    "'${%s}': no value; give a properties file "
+				    "'${%s}': no value; give a properties "
+				    "file "
 				    "with --filter FILE (or write ${ENV-NAME} "
 				    "for an environment variable)",
 				    shown);

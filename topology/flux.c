@@ -54,8 +54,9 @@ flux_str_list(gale_report *r, const gale_yaml_node *v, const char *label,
 		return false;
 	}
 	if (v->kind != GALE_YAML_SEQ) {
-		gale__report_error(r, &v->at, "%s: %s must be a list, found %s",
-		    label, what, gale__yaml_kind_name(v));
+		gale__report_error(r, &v->at,
+		    "%s: %s must be a list, found %s", label, what,
+		    gale__yaml_kind_name(v));
 		return false;
 	}
 	if (nonempty && v->n == 0) {
@@ -72,8 +73,9 @@ flux_str_list(gale_report *r, const gale_yaml_node *v, const char *label,
 			gale__report_error(r, &e->at,
 			    "%s: %s must hold non-empty strings, found %s",
 			    label, what,
-			    e->kind == GALE_YAML_SCALAR ? "an empty one"
-							: gale__yaml_kind_name(e));
+			    e->kind == GALE_YAML_SCALAR
+				? "an empty one"
+				: gale__yaml_kind_name(e));
 			ok = false;
 		}
 	}
@@ -190,7 +192,7 @@ gale__flux_declared_free(gale_stream_decl *d)
 static bool
 flux_decl(gale_stream_decl *d, const char *stream, const gale_yaml_node *v)
 {
-	char **f = calloc(v->n + 1, sizeof(char *));
+	char **f  = calloc(v->n + 1, sizeof(char *));
 	d->stream = strdup(stream);
 	d->fields = (const char *const *) f;
 	if (f == NULL || d->stream == NULL) {
@@ -209,7 +211,8 @@ gale__flux_declare(gale_report *r, gale_component_def *c,
     const gale_yaml_node *fields, const gale_yaml_node *streams,
     const char *label)
 {
-	if (fields != NULL && fields->kind == GALE_YAML_SCALAR && fields->is_null) {
+	if (fields != NULL && fields->kind == GALE_YAML_SCALAR
+	    && fields->is_null) {
 		fields = NULL;
 	}
 	if (streams != NULL && streams->kind == GALE_YAML_SCALAR
@@ -234,7 +237,8 @@ gale__flux_declare(gale_report *r, gale_component_def *c,
 		return false;
 	}
 	size_t n = 0;
-	if (fields_ok && !flux_decl(&c->declared[n++], GALE_DEFAULT_STREAM, fields)) {
+	if (fields_ok
+	    && !flux_decl(&c->declared[n++], GALE_DEFAULT_STREAM, fields)) {
 		return false;
 	}
 	for (size_t i = 0; i < nstreams; i++) {

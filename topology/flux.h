@@ -46,7 +46,7 @@ void gale__flux_declared_free(gale_stream_decl *d);
 
 // Reports a key that only Java can honour (Flux's `components`,
 // `configMethods`, `factory`, `topologySource`, ...), at the key k.
-void gale__flux_java_only(gale_report *r, const gale_yaml_node *k,
-    const char *label);
+void gale__flux_java_only(
+    gale_report *r, const gale_yaml_node *k, const char *label);
 
 #endif // GALE_TOPOLOGY_FLUX_H

@@ -41,10 +41,11 @@ strs_add(gale_strs *s, char *owned)
 
 typedef struct inc_walk {
 	gale_includes *c;
-	const char    *chain[INCLUDES_MAX_DEPTH + 1]; // real paths, outermost first
-	size_t         depth;
-	bool           oom;
-	bool           merged;
+	const char
+	      *chain[INCLUDES_MAX_DEPTH + 1]; // real paths, outermost first
+	size_t depth;
+	bool   oom;
+	bool   merged;
 } inc_walk;
 
 // The index of key's pair in map, or SIZE_MAX.
@@ -65,8 +66,9 @@ static bool
 inc_push(gale_yaml_node *parent, gale_yaml_node *kid)
 {
 	if (parent->n == parent->cap) {
-		size_t           cap  = parent->cap ? parent->cap * 2 : 4;
-		gale_yaml_node **kids = realloc(parent->kids, cap * sizeof(*kids));
+		size_t           cap = parent->cap ? parent->cap * 2 : 4;
+		gale_yaml_node **kids
+		    = realloc(parent->kids, cap * sizeof(*kids));
 		if (kids == NULL) {
 			return false;
 		}
@@ -90,8 +92,8 @@ inc_item_id(const gale_yaml_node *item)
 
 // Moves the items of src (a list) into dst (a list): by id when byid.
 static void
-inc_merge_seq(inc_walk *w, gale_yaml_node *dst, gale_yaml_node *src,
-    bool byid, bool override)
+inc_merge_seq(inc_walk *w, gale_yaml_node *dst, gale_yaml_node *src, bool byid,
+    bool override)
 {
 	for (size_t i = 0; i < src->n; i++) {
 		gale_yaml_node *item = src->kids[i];
@@ -120,8 +122,8 @@ inc_merge_seq(inc_walk *w, gale_yaml_node *dst, gale_yaml_node *src,
 
 // Moves the pairs of src (a mapping) into dst (a mapping) by key.
 static void
-inc_merge_map(inc_walk *w, gale_yaml_node *dst, gale_yaml_node *src,
-    bool override)
+inc_merge_map(
+    inc_walk *w, gale_yaml_node *dst, gale_yaml_node *src, bool override)
 {
 	for (size_t i = 0; i + 1 < src->n; i += 2) {
 		gale_yaml_node *k = src->kids[i];
@@ -148,8 +150,7 @@ inc_merge_map(inc_walk *w, gale_yaml_node *dst, gale_yaml_node *src,
 
 // Merges the definition src into dst, both top-level mappings.
 static void
-inc_merge(inc_walk *w, gale_yaml_node *dst, gale_yaml_node *src,
-    bool override)
+inc_merge(inc_walk *w, gale_yaml_node *dst, gale_yaml_node *src, bool override)
 {
 	for (size_t i = 0; i + 1 < src->n && !w->oom; i += 2) {
 		gale_yaml_node *k = src->kids[i];
@@ -167,10 +168,11 @@ inc_merge(inc_walk *w, gale_yaml_node *dst, gale_yaml_node *src,
 			src->kids[i + 1] = NULL;
 			continue;
 		}
-		gale_yaml_node *dv   = dst->kids[j + 1];
-		bool            seqs = dv->kind == GALE_YAML_SEQ
-		    && v->kind == GALE_YAML_SEQ;
-		bool maps = dv->kind == GALE_YAML_MAP && v->kind == GALE_YAML_MAP;
+		gale_yaml_node *dv = dst->kids[j + 1];
+		bool            seqs
+		    = dv->kind == GALE_YAML_SEQ && v->kind == GALE_YAML_SEQ;
+		bool maps
+		    = dv->kind == GALE_YAML_MAP && v->kind == GALE_YAML_MAP;
 		if (strcmp(k->str, "streams") == 0 && seqs) {
 			inc_merge_seq(w, dv, v, false, override);
 		} else if ((strcmp(k->str, "spouts") == 0
@@ -257,9 +259,10 @@ inc_entry(inc_walk *w, gale_yaml_node *root, const gale_yaml_node *e,
 	const gale_yaml_node *vals[IK_N];
 	gale__yaml_map_fields(r, e, label, include_keys, IK_N, vals);
 	gale__yaml_want_present(r, e, vals[IK_FILE], label, "file");
-	const char *name = gale__yaml_want_str(r, vals[IK_FILE], label, "file");
-	bool resource    = inc_flag(r, vals[IK_RESOURCE], label, "resource");
-	bool override    = inc_flag(r, vals[IK_OVERRIDE], label, "override");
+	const char *name
+	    = gale__yaml_want_str(r, vals[IK_FILE], label, "file");
+	bool resource = inc_flag(r, vals[IK_RESOURCE], label, "resource");
+	bool override = inc_flag(r, vals[IK_OVERRIDE], label, "override");
 	if (name == NULL) {
 		return;
 	}
@@ -308,10 +311,10 @@ inc_entry(inc_walk *w, gale_yaml_node *root, const gale_yaml_node *e,
 	gale__report_init(&sub, kept, r->d);
 	sub.nerrors = r->nerrors;
 	if (w->c->substitute) {
-		char  *subst = NULL;
-		size_t slen  = 0;
-		gale_err rv  = gale__filter_text(text, len, w->c->props,
-		     w->c->props_path, &sub, &subst, &slen);
+		char    *subst = NULL;
+		size_t   slen  = 0;
+		gale_err rv    = gale__filter_text(text, len, w->c->props,
+		       w->c->props_path, &sub, &subst, &slen);
 		free(text);
 		if (rv == GALE_ENOMEM) {
 			w->oom = true;
@@ -378,8 +381,8 @@ inc_walk_tree(inc_walk *w, gale_yaml_node *root, const char *file)
 }
 
 gale_err
-gale__includes_merge(gale_includes *c, gale_yaml_node *root, const char *file,
-    bool *merged)
+gale__includes_merge(
+    gale_includes *c, gale_yaml_node *root, const char *file, bool *merged)
 {
 	inc_walk w = { .c = c };
 	*merged    = false;

@@ -21,11 +21,11 @@ typedef struct gale_strs {
 void gale__strs_fini(gale_strs *s);
 
 typedef struct gale_includes {
-	gale_report      *r;     // the including file's reporter
+	gale_report      *r; // the including file's reporter
 	const gale_props *props; // for ${key} in included files; may be NULL
 	const char       *props_path;
 	bool              substitute; // replace ${...} in included files
-	gale_strs        *files;      // receives the paths of included files
+	gale_strs        *files; // receives the paths of included files
 } gale_includes;
 
 // Reads every entry of root's `includes:` ({file, resource, override}:
@@ -36,7 +36,7 @@ typedef struct gale_includes {
 // streams are added. Removes the `includes` key. Sets *merged when a file
 // was included. Returns GALE_ENOMEM when memory ran out, else GALE_OK
 // (problems are reported).
-gale_err gale__includes_merge(gale_includes *c, gale_yaml_node *root,
-    const char *file, bool *merged);
+gale_err gale__includes_merge(
+    gale_includes *c, gale_yaml_node *root, const char *file, bool *merged);
 
 #endif // GALE_TOPOLOGY_INCLUDES_H

@@ -626,7 +626,8 @@ topology_parse(gale_topology **out, const char *file, const char *text,
 	}
 	gale_yaml_node *root = NULL;
 	bool            merged = false;
-	if (!p.oom) {
+	// A ${...} without a value would only bring follow-on errors.
+	if (!p.oom && rv == GALE_OK) {
 		rv = gale__yaml_tree_build(&root, text, len, &p.r);
 	}
 	if (rv == GALE_ENOMEM) {

@@ -26,7 +26,7 @@ json_is_int_text(const char *s, json_int_t *out)
 			return false;
 		}
 	}
-	errno        = 0;
+	errno         = 0;
 	char     *end = NULL;
 	long long v   = strtoll(s, &end, 10);
 	if (errno != 0 || *end != '\0') {
@@ -124,7 +124,8 @@ json_node(const gale_yaml_node *n)
 			}
 			json_t *v = json_node(n->kids[i + 1]);
 			if (v == NULL
-			    || json_object_setn_new(o, k->str, k->len, v) != 0) {
+			    || json_object_setn_new(o, k->str, k->len, v)
+				!= 0) {
 				json_decref(o);
 				o = NULL;
 			}

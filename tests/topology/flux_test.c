@@ -50,8 +50,8 @@ count_msgs(const char *needle)
 static gale_topology *
 must_load(const char *name, const char *filter)
 {
-	gale_topology *t = NULL;
-	gale_err rv = gale_topology_load_filtered(&t, name, filter, &d);
+	gale_topology *t  = NULL;
+	gale_err       rv = gale_topology_load_filtered(&t, name, filter, &d);
 	cr_assert_eq(rv, GALE_OK, "%s failed:\n%s", name, all_lines());
 	return t;
 }
@@ -59,8 +59,8 @@ must_load(const char *name, const char *filter)
 static void
 must_not_load(const char *name, const char *filter)
 {
-	gale_topology *t = NULL;
-	gale_err rv = gale_topology_load_filtered(&t, name, filter, &d);
+	gale_topology *t  = NULL;
+	gale_err       rv = gale_topology_load_filtered(&t, name, filter, &d);
 	cr_assert_eq(rv, GALE_EINVAL, "%s: expected errors, got %d:\n%s", name,
 	    rv, all_lines());
 	cr_assert_null(t);
@@ -127,9 +127,10 @@ Test(flux, wordcount_with_shell_components_maps_every_class)
 	    gale_topology_component(t, "count")->component, "word_count");
 	cr_assert_str_eq(gale_topology_component(t, "log")->component, "log");
 	// Storm keys gale does not use are warnings; null is the default.
-	expect_msg("wordcount.yaml:8:3: warning: config: "
-		   "'topology.tick.tuple.freq.secs' is a Storm key not used by "
-		   "gale");
+	expect_msg(
+	    "wordcount.yaml:8:3: warning: config: "
+	    "'topology.tick.tuple.freq.secs' is a Storm key not used by "
+	    "gale");
 	expect_msg("wordcount.yaml:9:3: warning: config: "
 		   "'topology.subprocess.timeout.secs' is a Storm key not "
 		   "used by gale");
@@ -141,13 +142,13 @@ Test(flux, wordcount_with_shell_components_maps_every_class)
 
 Test(flux, wordcount_validates_once_shell_resolves)
 {
-	gale_topology *t = must_load(FLUX "wordcount.yaml", NULL);
+	gale_topology *t      = must_load(FLUX "wordcount.yaml", NULL);
 	size_t         before = d.n;
 	// The built-ins validate through the registry; the FIELDS argument
 	// 'word' is checked against the shell bolt's declared fields.
 	cr_assert_eq(validate_with_shell(t), GALE_OK, "%s", all_lines());
-	const gale_stream_decl *out
-	    = gale_component_outputs(gale_topology_component(t, "splitsentence"));
+	const gale_stream_decl *out = gale_component_outputs(
+	    gale_topology_component(t, "splitsentence"));
 	cr_assert_str_eq(out[0].fields[0], "word");
 	const char *const *f = gale_component_fields(
 	    gale_topology_component(t, "splitsentence"), "default");
@@ -159,18 +160,18 @@ Test(flux, wordcount_validates_once_shell_resolves)
 Test(flux, storm_testing_classes_run_as_builtins)
 {
 	gale_topology *t = must_load(FLUX "builtins.yaml", NULL);
-	cr_assert_eq(gale_topology_validate(
-			 t, NULL, gale__registry_resolver(), &d),
+	cr_assert_eq(
+	    gale_topology_validate(t, NULL, gale__registry_resolver(), &d),
 	    GALE_OK, "%s", all_lines());
-	cr_assert_str_eq(gale_topology_component(t, "words")->component,
-	    "random_words");
+	cr_assert_str_eq(
+	    gale_topology_component(t, "words")->component, "random_words");
 	cr_assert_eq(d.n, 0, "%s", all_lines());
 	gale_topology_destroy(&t);
 }
 
 Test(flux, gale_validate_accepts_a_storm_file)
 {
-	test_run r;
+	test_run    r;
 	const char *args[] = { "validate", FLUX "builtins.yaml", NULL };
 	test_run_gale(&r, 20, args);
 	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
@@ -180,7 +181,7 @@ Test(flux, gale_validate_accepts_a_storm_file)
 
 Test(flux, gale_validate_on_the_shell_word_count)
 {
-	test_run r;
+	test_run    r;
 	const char *args[] = { "validate", FLUX "wordcount.yaml", NULL };
 	test_run_gale(&r, 20, args);
 	if (r.status != 0
@@ -195,8 +196,9 @@ Test(flux, gale_validate_on_the_shell_word_count)
 Test(flux, shell_options_are_json_with_positions)
 {
 	gale_topology *t = must_load(FLUX "shell_options.yaml", NULL);
-	const gale_component_def *src = gale_topology_component(t, "sentences");
-	const gale_option        *cmd = option(src, "command");
+	const gale_component_def *src
+	    = gale_topology_component(t, "sentences");
+	const gale_option *cmd = option(src, "command");
 	cr_assert_str_eq(cmd->value, "[\"python3\",\"sentences.py\",5]");
 	cr_assert_eq(cmd->where.line, 6);
 	cr_assert_eq(cmd->where.col, 16);
@@ -212,8 +214,8 @@ Test(flux, shell_options_are_json_with_positions)
 
 Test(flux, substitution_from_environment_and_filter)
 {
-	gale_topology *t
-	    = must_load(FLUX "substitution.yaml", FLUX "substitution.properties");
+	gale_topology *t = must_load(
+	    FLUX "substitution.yaml", FLUX "substitution.properties");
 	cr_assert_str_eq(t->name, "flux-substituted");
 	cr_assert_eq(gale_topology_config_i64(t, "topology.workers", 0), 3);
 	const gale_component_def *w = gale_topology_component(t, "words");
@@ -224,9 +226,11 @@ Test(flux, substitution_from_environment_and_filter)
 
 Test(flux, substitution_reports_what_has_no_value)
 {
-	must_not_load(FLUX "substitution_missing.yaml", FLUX "substitution.properties");
-	expect_msg("substitution_missing.yaml:3:21: '${ENV-GALE_FLUX_TEST_UNSET}': "
-		   "the environment variable 'GALE_FLUX_TEST_UNSET' is not set");
+	must_not_load(
+	    FLUX "substitution_missing.yaml", FLUX "substitution.properties");
+	expect_msg(
+	    "substitution_missing.yaml:3:21: '${ENV-GALE_FLUX_TEST_UNSET}': "
+	    "the environment variable 'GALE_FLUX_TEST_UNSET' is not set");
 	expect_msg("substitution_missing.yaml:7:23: '${no.such.key}': no "
 		   "property 'no.such.key' in");
 }
@@ -244,11 +248,11 @@ Test(flux, includes_merge_as_storm_does)
 	cr_assert_eq(d.n, 0, "%s", all_lines());
 	cr_assert_str_eq(t->name, "includer"); // kept: no override
 	cr_assert_eq(gale_topology_config_i64(t, "topology.workers", 0), 2);
-	cr_assert_eq(gale_topology_config_i64(
-			 t, "topology.message.timeout.secs", 0),
+	cr_assert_eq(
+	    gale_topology_config_i64(t, "topology.message.timeout.secs", 0),
 	    90); // the resource overrides
-	cr_assert_str_eq(gale_topology_component(t, "words")->component,
-	    "random_words");
+	cr_assert_str_eq(
+	    gale_topology_component(t, "words")->component, "random_words");
 	const gale_component_def *count = gale_topology_component(t, "count");
 	cr_assert_str_eq(count->component, "word_count");
 	cr_assert_eq(count->parallelism, 3);
@@ -277,14 +281,14 @@ Test(flux, a_merged_definition_ships_as_one_text)
 	    GALE_OK, "%s", all_lines());
 	cr_assert_null(strstr(spec.yaml, "includes"));
 	gale_topology *t = NULL;
-	cr_assert_eq(gale_topology_from_spec(&t, &spec, NULL,
-			 gale__registry_resolver(), &d),
+	cr_assert_eq(gale_topology_from_spec(
+			 &t, &spec, NULL, gale__registry_resolver(), &d),
 	    GALE_OK, "%s\n%s", all_lines(), spec.yaml);
 	const gale_component_def *count = gale_topology_component(t, "count");
 	cr_assert_str_eq(count->component, "word_count");
 	cr_assert_eq(count->parallelism, 3);
-	cr_assert_eq(gale_topology_config_i64(
-			 t, "topology.message.timeout.secs", 0),
+	cr_assert_eq(
+	    gale_topology_config_i64(t, "topology.message.timeout.secs", 0),
 	    90);
 	gale_topology_destroy(&t);
 	gale_spec_fini(&spec);
@@ -304,9 +308,10 @@ Test(flux, num_tasks_sets_the_tasks)
 Test(flux, component_config_is_checked_like_the_topology_config)
 {
 	must_not_load(FLUX "component_config.yaml", NULL);
-	expect_msg("component_config.yaml:9:7: warning: spout 'words': "
-		   "config: 'topology.tick.tuple.freq.secs' is a Storm key not "
-		   "used by gale");
+	expect_msg(
+	    "component_config.yaml:9:7: warning: spout 'words': "
+	    "config: 'topology.tick.tuple.freq.secs' is a Storm key not "
+	    "used by gale");
 	expect_msg("component_config.yaml:15:7: bolt 'count': config: unknown "
 		   "key 'topology.max.spout.pendng'; did you mean "
 		   "'topology.max.spout.pending'?");
@@ -315,12 +320,12 @@ Test(flux, component_config_is_checked_like_the_topology_config)
 
 Test(flux, component_config_keeps_gale_keys)
 {
-	const char *yaml = "name: c\n"
-			   "spouts:\n"
-			   "  - id: words\n"
-			   "    component: random_words\n"
-			   "    config: {topology.max.spout.pending: 10}\n";
-	gale_topology *t = NULL;
+	const char    *yaml = "name: c\n"
+			      "spouts:\n"
+			      "  - id: words\n"
+			      "    component: random_words\n"
+			      "    config: {topology.max.spout.pending: 10}\n";
+	gale_topology *t    = NULL;
 	cr_assert_eq(gale_topology_parse(&t, "c.yaml", yaml, strlen(yaml), &d),
 	    GALE_OK, "%s", all_lines());
 	const gale_component_def *w = gale_topology_component(t, "words");
@@ -378,13 +383,13 @@ Test(flux, grouping_types_are_case_insensitive_and_custom_is_refused)
 
 Test(flux, an_unknown_config_key_is_still_an_error)
 {
-	const char *yaml = "---\n"
-			   "name: k\n"
-			   "config:\n"
-			   "  topology.wrokers: 2\n"
-			   "  my.own.key: 1\n"
-			   "spouts: [{id: w, component: random_words}]\n";
-	gale_topology *t = NULL;
+	const char    *yaml = "---\n"
+			      "name: k\n"
+			      "config:\n"
+			      "  topology.wrokers: 2\n"
+			      "  my.own.key: 1\n"
+			      "spouts: [{id: w, component: random_words}]\n";
+	gale_topology *t    = NULL;
 	cr_assert_eq(gale_topology_parse(&t, "k.yaml", yaml, strlen(yaml), &d),
 	    GALE_EINVAL);
 	expect_msg("k.yaml:4:3: config: unknown key 'topology.wrokers'; did "
