@@ -4,16 +4,20 @@
 
 #include "components/bolts.h"
 #include "components/builtins.h"
+#include "components/log.h"
 #include "components/spouts.h"
+#include "components/words.h"
 
 const gale_builtin gale__builtins[] = {
 	{ "file_lines", &gale__spout_file_lines },
 	{ "socket_lines", &gale__spout_socket_lines },
 	{ "random_sentences", &gale__spout_random_sentences },
 	{ "const_spout", &gale__spout_const },
+	{ "random_words", &gale__spout_random_words },
 	{ "split_words", &gale__bolt_split_words },
 	{ "word_count", &gale__bolt_word_count },
 	{ "id_bolt", &gale__bolt_id },
 	{ "null_bolt", &gale__bolt_null },
+	{ "log", &gale__bolt_log },
 	{ NULL, NULL },
 };

@@ -173,7 +173,10 @@ GALE_EXPORT uint32_t gale_context_component_tasks(
 GALE_EXPORT const char *gale_context_run_id(const gale_context *ctx);
 
 // The option as written in the topology file (after --set overrides), or
-// NULL when it was not given. Borrowed: caller must not free it.
+// NULL when it was not given. A scalar is its text as written; a list or
+// map option is its JSON text, on one line, each plain scalar typed as YAML
+// reads it (`[python3, split.py, 2]` is ["python3","split.py",2]).
+// Borrowed: caller must not free it.
 GALE_EXPORT const char *gale_context_option(
     const gale_context *ctx, const char *name);
 // Typed options. A missing option yields def; one that does not parse as the

@@ -40,4 +40,12 @@ const gale_config_key *gale__config_key_find(const char *name);
 bool gale__config_check(const gale_config_key *k, const char *value,
     char *err, size_t errlen);
 
+// True when name is a topology config key Storm defines (topology/
+// storm_keys.c): gale accepts it with a warning when it is not one of
+// gale's own.
+bool gale__storm_key_known(const char *name);
+
+// The i-th of Storm's topology keys, NULL past the last, for suggestions.
+const char *gale__storm_key_name(size_t i);
+
 #endif // GALE_TOPOLOGY_CONFIG_KEYS_H

@@ -42,6 +42,9 @@ gale_diag_add(gale_diag *d, const char *file, const gale_where *where,
 
 	char *line = NULL;
 	int   rc;
+	if (where != NULL && where->file != NULL) {
+		file = where->file; // written in an included file
+	}
 	if (where != NULL && where->line > 0) {
 		rc = asprintf(&line, "%s:%d:%d: %s", file ? file : "<input>",
 		    where->line, where->col, msg);
@@ -99,6 +102,21 @@ gale__report_error(gale_report *r, const gale_where *at, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	gale_diag_add(r->d, r->file, at, "%s", msg);
+	r->nerrors++;
+}
+
+void
+gale__report_warn(gale_report *r, const gale_where *at, const char *fmt, ...)
+{
+	if (r->nerrors >= GALE_TOPOLOGY_MAX_ERRORS) {
+		return;
+	}
+	char    msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	gale_diag_add(r->d, r->file, at, "warning: %s", msg);
 	r->nerrors++;
 }
 

@@ -38,6 +38,11 @@ void gale__report_init(gale_report *r, const char *file, gale_diag *d);
 void gale__report_error(gale_report *r, const gale_where *at, const char *fmt,
     ...) __attribute__((format(printf, 3, 4)));
 
+// Adds "FILE:LINE:COLUMN: warning: message" without marking the reporter
+// failed: something gale accepts but does not use. Counts toward the cap.
+void gale__report_warn(gale_report *r, const gale_where *at, const char *fmt,
+    ...) __attribute__((format(printf, 3, 4)));
+
 // Counts an error whose message is not recorded any more: call it instead of
 // gale__report_error when gale__report_muted() is true.
 void gale__report_skip(gale_report *r);

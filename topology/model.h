@@ -20,15 +20,21 @@
 
 // Where a thing was written, for FILE:LINE:COLUMN messages (1-based; 0 when
 // it came from the command line).
+// file is NULL for the topology's own file, else the path of the included
+// file the thing was written in (owned by the topology).
 typedef struct gale_where {
-	int line;
-	int col;
+	int         line;
+	int         col;
+	const char *file;
 } gale_where;
 
+// An option or config value: a scalar as written, or the JSON text of a
+// list or mapping (json set), each scalar in it typed as YAML reads it.
 typedef struct gale_option {
 	char      *key;
-	char      *value; // the scalar as written
+	char      *value;
 	gale_where where;
+	bool       json;
 } gale_option;
 
 typedef enum {
@@ -46,9 +52,15 @@ typedef struct gale_component_def {
 	char       *component; // built-in name or symbol in library
 	char       *shared_lib; // `library:`; NULL for built-ins
 	bool        is_spout;
-	uint32_t    parallelism;
+	uint32_t    parallelism; // tasks (`numTasks` when given)
 	gale_option *options;
 	size_t      noptions;
+	gale_option *config; // the component's own `config:`, checked keys
+	size_t       nconfig;
+	// Output streams declared by the definition (a shell component's
+	// `fields` and `streams` options), closed by a NULL stream; NULL
+	// when the component's ops declare them.
+	gale_stream_decl *declared;
 	gale_where  where;
 	// Resolved by gale_topology_validate(); NULL before.
 	const gale_spout_ops *spout;
@@ -97,8 +109,17 @@ void gale_diag_add(gale_diag *d, const char *file, const gale_where *where,
 gale_err gale_topology_parse(gale_topology **out, const char *file,
     const char *text, size_t len, gale_diag *d);
 
-// Reads and parses path.
+// Reads and parses path as Storm's Flux reads a file: ${ENV-NAME} is
+// replaced by the environment's NAME before parsing, and `includes:` are
+// read (relative paths from path's directory). Warnings (lines holding
+// ": warning: ") may be added on success.
 gale_err gale_topology_load(gale_topology **out, const char *path, gale_diag *d);
+
+// As gale_topology_load, with ${key} also replaced by key's value in
+// filter, a Java properties file (`storm jar ... --filter FILE`); NULL for
+// none.
+gale_err gale_topology_load_filtered(gale_topology **out, const char *path,
+    const char *filter, gale_diag *d);
 
 // Applies one "--set KEY=VALUE": a config key (anything with a dot that
 // does not start with a component id and a dot) or COMPONENT.OPTION.
@@ -138,6 +159,11 @@ const gale_component_def *gale_topology_component(const gale_topology *t, const 
 // The declared fields of a component's output stream (NULL-terminated), or
 // NULL when it declares no such stream. Needs a resolved component.
 const char *const *gale_component_fields(const gale_component_def *c, const char *stream);
+
+// A component's output streams: those its definition declares (see
+// declared), else those of its resolved ops; NULL when it emits nothing.
+// Borrowed: caller must not free.
+const gale_stream_decl *gale_component_outputs(const gale_component_def *c);
 
 // The grouping's name as written in files ("SHUFFLE", ...).
 const char *gale_grouping_name(gale_grouping g);

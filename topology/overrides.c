@@ -26,7 +26,8 @@ gale__option_put(
 			}
 			free((*opts)[i].value);
 			(*opts)[i].value = v;
-			(*opts)[i].where = (gale_where) { 0, 0 };
+			(*opts)[i].where = (gale_where) { 0, 0, NULL };
+			(*opts)[i].json  = false; // --set gives a scalar
 			return GALE_OK;
 		}
 	}
@@ -42,7 +43,7 @@ gale__option_put(
 		free(v);
 		return GALE_ENOMEM;
 	}
-	grown[(*n)++] = (gale_option) { k, v, { 0, 0 } };
+	grown[(*n)++] = (gale_option) { k, v, { 0, 0, NULL }, false };
 	return GALE_OK;
 }
 

@@ -20,11 +20,15 @@
 #include "base/num.h"
 #include "topology/config_keys.h"
 #include "topology/diag.h"
+#include "topology/filter.h"
+#include "topology/flux.h"
+#include "topology/includes.h"
 #include "topology/model.h"
 #include "topology/parser.h"
 #include "topology/streams.h"
 #include "topology/structure.h"
 #include "topology/suggest.h"
+#include "topology/yaml_json.h"
 #include "topology/yaml_tree.h"
 
 // A topology with the parser's marks. The public part comes first, so the
@@ -33,6 +37,7 @@ typedef struct topo_full {
 	gale_topology         pub;
 	gale_component_marks *cmarks; // [pub.ncomponents]
 	gale_stream_marks    *smarks; // [pub.nstreams]
+	gale_strs             files;  // included files, named by positions
 } topo_full;
 
 typedef struct parse_ctx {
@@ -68,16 +73,21 @@ name_ok(const char *s, bool dots)
 	return *s != '\0' && strlen(s) <= GALE_TOPOLOGY_MAX_NAME;
 }
 
+// Reads a config mapping (the topology's or a component's) into *out:
+// gale's keys checked and kept, Storm's other topology keys warned about
+// and dropped, Storm's null (the default) accepted, anything else an
+// error.
 static void
-parse_config(parse_ctx *p, topo_full *t, const gale_yaml_node *v)
+parse_config_map(parse_ctx *p, const gale_yaml_node *v, const char *label,
+    const char *key_label, gale_option **out, size_t *nout)
 {
-	const gale_yaml_node *map = gale__yaml_want_kind(
-	    &p->r, v, GALE_YAML_MAP, "top level", "config");
+	const gale_yaml_node *map
+	    = gale__yaml_want_kind(&p->r, v, GALE_YAML_MAP, label, "config");
 	if (map == NULL) {
 		return;
 	}
-	t->pub.config = calloc(map->n / 2 + 1, sizeof(gale_option));
-	if (t->pub.config == NULL) {
+	*out = calloc(map->n / 2 + 1, sizeof(gale_option));
+	if (*out == NULL) {
 		p->oom = true;
 		return;
 	}
@@ -88,6 +98,12 @@ parse_config(parse_ctx *p, topo_full *t, const gale_yaml_node *v)
 			continue;
 		}
 		const gale_config_key *key = gale__config_key_find(k->str);
+		if (key == NULL && gale__storm_key_known(k->str)) {
+			gale__report_warn(&p->r, &k->at,
+			    "%s: '%s' is a Storm key not used by gale",
+			    key_label, k->str);
+			continue;
+		}
 		if (key == NULL) {
 			if (gale__report_muted(&p->r)) {
 				gale__report_skip(&p->r);
@@ -106,32 +122,39 @@ parse_config(parse_ctx *p, topo_full *t, const gale_yaml_node *v)
 					suffix = c->name;
 				}
 			}
+			const char *name;
+			for (size_t j = 0; (name = gale__storm_key_name(j)) != NULL;
+			     j++) {
+				gale__suggest_add(&s, name);
+			}
 			const char *best = gale__suggest_best(&s);
 			gale__report_error(&p->r, &k->at,
-			    "config: unknown key '%s'%s",
+			    "%s: unknown key '%s'%s", key_label,
 			    gale__report_show(&p->r, k->str),
 			    gale__report_hint(&p->r, best ? best : suffix));
 			continue;
 		}
-		if (val->kind == GALE_YAML_BAD) {
-			continue;
+		if (val->kind == GALE_YAML_BAD
+		    || (val->kind == GALE_YAML_SCALAR && val->is_null)) {
+			continue; // Storm's null: the default applies.
 		}
-		if (val->kind != GALE_YAML_SCALAR || val->is_null) {
+		if (val->kind != GALE_YAML_SCALAR) {
 			gale__report_error(&p->r, &val->at,
-			    "config: '%s' must be a scalar, found %s",
+			    "%s: '%s' must be a scalar, found %s", key_label,
 			    key->name, gale__yaml_kind_name(val));
 			continue;
 		}
 		char err[256];
 		if (!gale__config_check(key, val->str, err, sizeof(err))) {
-			gale__report_error(&p->r, &val->at, "config: %s", err);
+			gale__report_error(
+			    &p->r, &val->at, "%s: %s", key_label, err);
 			continue;
 		}
-		gale_option *o = &t->pub.config[t->pub.nconfig];
+		gale_option *o = &(*out)[*nout];
 		o->key         = parse_strdup(p, key->name);
 		o->value       = parse_strdup(p, val->str);
 		o->where       = val->at;
-		t->pub.nconfig++;
+		(*nout)++;
 	}
 }
 
@@ -162,10 +185,15 @@ parse_options(parse_ctx *p, gale_component_def *c, const gale_yaml_node *v,
 			continue;
 		}
 		if (val->kind != GALE_YAML_SCALAR) {
-			gale__report_error(&p->r, &val->at,
-			    "%s: option '%s' must be a scalar, found %s",
-			    label, gale__report_show(&p->r, k->str),
-			    gale__yaml_kind_name(val));
+			// A list or mapping reaches the component as JSON.
+			gale_option *o = &c->options[c->noptions++];
+			o->key         = parse_strdup(p, k->str);
+			o->value       = gale__yaml_json(val);
+			o->where       = val->at;
+			o->json        = true;
+			if (o->value == NULL) {
+				p->oom = true;
+			}
 			continue;
 		}
 		if (val->is_null) {
@@ -183,8 +211,64 @@ parse_options(parse_ctx *p, gale_component_def *c, const gale_yaml_node *v,
 }
 
 static const char *const component_keys[] = { "id", "component", "library",
-	"parallelism", "options" };
-enum { CK_ID, CK_COMPONENT, CK_LIBRARY, CK_PARALLELISM, CK_OPTIONS, CK_N };
+	"parallelism", "options", "className", "constructorArgs", "numTasks",
+	"config", "configMethods", "factory", "factoryArgs", "properties" };
+enum {
+	CK_ID,
+	CK_COMPONENT,
+	CK_LIBRARY,
+	CK_PARALLELISM,
+	CK_OPTIONS,
+	CK_CLASS,
+	CK_ARGS,
+	CK_NUMTASKS,
+	CK_CONFIG,
+	CK_JAVA_FIRST, // the keys from here on are Java-only
+	CK_N = CK_JAVA_FIRST + 4
+};
+
+// Reports every Java-only key of map among known[first..n).
+static void
+parse_java_only(parse_ctx *p, const gale_yaml_node *map,
+    const char *const *known, size_t first, size_t n, const char *label)
+{
+	for (size_t i = 0; i + 1 < map->n; i += 2) {
+		const gale_yaml_node *k = map->kids[i];
+		for (size_t j = first; k->kind == GALE_YAML_SCALAR && j < n;
+		     j++) {
+			if (strcmp(k->str, known[j]) == 0) {
+				gale__flux_java_only(&p->r, k, label);
+			}
+		}
+	}
+}
+
+// A count from 1 to GALE_TOPOLOGY_MAX_PARALLELISM, or 0 after reporting
+// why v is not one (0 without a report when v is absent).
+static uint32_t
+parse_tasks(parse_ctx *p, const gale_yaml_node *v, const char *label,
+    const char *key)
+{
+	if (v == NULL || v->kind == GALE_YAML_BAD) {
+		return 0;
+	}
+	int64_t n      = 0;
+	bool    scalar = v->kind == GALE_YAML_SCALAR && !v->is_null;
+	if (!scalar
+	    || gale__parse_i64(
+		   v->str, 1, GALE_TOPOLOGY_MAX_PARALLELISM, &n, NULL, 0)
+		!= GALE_OK) {
+		char found[GALE_REPORT_SHOW_LEN + 2];
+		snprintf(found, sizeof(found), scalar ? "'%s'" : "%s",
+		    scalar ? gale__report_show(&p->r, v->str)
+			   : gale__yaml_kind_name(v));
+		gale__report_error(&p->r, &v->at,
+		    "%s: '%s' must be an integer from 1 to %d, found %s", label,
+		    key, GALE_TOPOLOGY_MAX_PARALLELISM, found);
+		return 0;
+	}
+	return (uint32_t) n;
+}
 
 static void
 parse_component(parse_ctx *p, topo_full *t, const gale_yaml_node *map,
@@ -248,13 +332,35 @@ parse_component(parse_ctx *p, topo_full *t, const gale_yaml_node *map,
 		}
 	}
 
-	gale__yaml_want_present(
-	    &p->r, map, vals[CK_COMPONENT], label, "component");
+	parse_java_only(p, map, component_keys, CK_JAVA_FIRST, CK_N, label);
+	if (vals[CK_COMPONENT] != NULL && vals[CK_CLASS] != NULL) {
+		gale__report_error(&p->r, &vals[CK_CLASS]->at,
+		    "%s: give either 'component' or Storm's 'className', "
+		    "not both",
+		    label);
+	} else if (vals[CK_CLASS] != NULL) {
+		m->component = vals[CK_CLASS]->at;
+		if (!gale__flux_class(
+			&p->r, c, vals[CK_CLASS], vals[CK_ARGS], label)) {
+			p->oom = true;
+		}
+	} else if (vals[CK_COMPONENT] == NULL) {
+		gale__report_error(&p->r, &map->at,
+		    "%s: missing required key 'component' (or Storm's "
+		    "'className')",
+		    label);
+	}
 	const char *comp = gale__yaml_want_str(
 	    &p->r, vals[CK_COMPONENT], label, "component");
 	if (comp != NULL) {
 		m->component = vals[CK_COMPONENT]->at;
 		c->component = parse_strdup(p, comp);
+		if (vals[CK_ARGS] != NULL) {
+			gale__report_error(&p->r, &vals[CK_ARGS]->at,
+			    "%s: 'constructorArgs' go with 'className'; a "
+			    "gale component takes 'options'",
+			    label);
+		}
 	}
 
 	const char *lib
@@ -264,27 +370,34 @@ parse_component(parse_ctx *p, topo_full *t, const gale_yaml_node *map,
 		c->shared_lib = parse_strdup(p, lib);
 	}
 
-	const gale_yaml_node *par = vals[CK_PARALLELISM];
-	if (par != NULL && par->kind != GALE_YAML_BAD) {
-		int64_t n      = 0;
-		bool scalar = par->kind == GALE_YAML_SCALAR && !par->is_null;
-		if (!scalar
-		    || gale__parse_i64(par->str, 1,
-			   GALE_TOPOLOGY_MAX_PARALLELISM, &n, NULL, 0)
-			!= GALE_OK) {
-			char found[GALE_REPORT_SHOW_LEN + 2];
-			snprintf(found, sizeof(found), scalar ? "'%s'" : "%s",
-			    scalar ? gale__report_show(&p->r, par->str)
-				   : gale__yaml_kind_name(par));
-			gale__report_error(&p->r, &par->at,
-			    "%s: 'parallelism' must be an integer from 1 to "
-			    "%d, found %s",
-			    label, GALE_TOPOLOGY_MAX_PARALLELISM, found);
-		} else {
-			c->parallelism = (uint32_t) n;
+	uint32_t par = parse_tasks(p, vals[CK_PARALLELISM], label, "parallelism");
+	uint32_t ntasks = parse_tasks(p, vals[CK_NUMTASKS], label, "numTasks");
+	if (par > 0) {
+		c->parallelism = par;
+	}
+	if (ntasks > 0) {
+		// Storm runs numTasks tasks on parallelism threads; gale runs
+		// each task on its own executor.
+		c->parallelism = ntasks;
+		if (par > 0 && par != ntasks) {
+			gale__report_warn(&p->r, &vals[CK_PARALLELISM]->at,
+			    "%s: gale runs one executor per task: %u tasks "
+			    "('numTasks'); 'parallelism' %u is not used",
+			    label, ntasks, par);
 		}
 	}
+	char clabel[160];
+	snprintf(clabel, sizeof(clabel), "%s: config", label);
+	parse_config_map(
+	    p, vals[CK_CONFIG], label, clabel, &c->config, &c->nconfig);
 	parse_options(p, c, vals[CK_OPTIONS], label);
+	const gale_yaml_node *opts = vals[CK_OPTIONS];
+	if (comp != NULL && strcmp(comp, GALE_SHELL_COMPONENT) == 0
+	    && !gale__flux_shell_options(&p->r, c,
+		opts != NULL && opts->kind == GALE_YAML_MAP ? opts : NULL,
+		&map->at, label)) {
+		p->oom = true;
+	}
 }
 
 static void
@@ -307,8 +420,16 @@ parse_components(
 // ---------------------------------------------------------------------
 
 static const char *const top_keys[] = { "name", "config", "spouts", "bolts",
-	"streams" };
-enum { TK_NAME, TK_CONFIG, TK_SPOUTS, TK_BOLTS, TK_STREAMS, TK_N };
+	"streams", "components", "topologySource", "workerHooks" };
+enum {
+	TK_NAME,
+	TK_CONFIG,
+	TK_SPOUTS,
+	TK_BOLTS,
+	TK_STREAMS,
+	TK_JAVA_FIRST, // the keys from here on are Java-only
+	TK_N = TK_JAVA_FIRST + 3
+};
 
 static size_t
 parse_count(const gale_yaml_node *v)
@@ -337,6 +458,7 @@ parse_top(parse_ctx *p, topo_full *t, const gale_yaml_node *root)
 	}
 	const gale_yaml_node *vals[TK_N];
 	gale__yaml_map_fields(&p->r, root, "top level", top_keys, TK_N, vals);
+	parse_java_only(p, root, top_keys, TK_JAVA_FIRST, TK_N, "top level");
 
 	gale__yaml_want_present(
 	    &p->r, root, vals[TK_NAME], "top level", "name");
@@ -352,7 +474,8 @@ parse_top(parse_ctx *p, topo_full *t, const gale_yaml_node *root)
 		t->pub.name = parse_strdup(p, name);
 	}
 
-	parse_config(p, t, vals[TK_CONFIG]);
+	parse_config_map(p, vals[TK_CONFIG], "top level", "config",
+	    &t->pub.config, &t->pub.nconfig);
 
 	size_t nc = parse_count(vals[TK_SPOUTS]) + parse_count(vals[TK_BOLTS]);
 	size_t ns = parse_count(vals[TK_STREAMS]);
@@ -409,6 +532,12 @@ gale_topology_destroy(gale_topology **tp)
 			free(c->options[j].value);
 		}
 		free(c->options);
+		for (size_t j = 0; j < c->nconfig; j++) {
+			free(c->config[j].key);
+			free(c->config[j].value);
+		}
+		free(c->config);
+		gale__flux_declared_free(c->declared);
 	}
 	free(t->pub.components);
 	for (size_t i = 0; i < t->pub.nstreams; i++) {
@@ -427,6 +556,7 @@ gale_topology_destroy(gale_topology **tp)
 	free(t->pub.streams);
 	free(t->cmarks);
 	free(t->smarks);
+	gale__strs_fini(&t->files);
 	free(t);
 	*tp = NULL;
 }
@@ -445,9 +575,17 @@ gale__topology_stream_marks(const gale_topology *t, size_t i)
 	return &f->smarks[i];
 }
 
-gale_err
-gale_topology_parse(gale_topology **out, const char *file, const char *text,
-    size_t len, gale_diag *d)
+// What a parse does beyond reading the text.
+typedef struct parse_opts {
+	bool              substitute; // replace ${...} first
+	const gale_props *props;
+	const char       *props_path;
+	char            **ship; // receives the text to ship, or NULL
+} parse_opts;
+
+static gale_err
+topology_parse(gale_topology **out, const char *file, const char *text,
+    size_t len, const parse_opts *o, gale_diag *d)
 {
 	parse_ctx p = { .oom = false };
 	gale__report_init(&p.r, file, d);
@@ -473,18 +611,57 @@ gale_topology_parse(gale_topology **out, const char *file, const char *text,
 	}
 	t->pub.file = parse_strdup(&p, p.r.file);
 
+	char    *filtered = NULL;
+	size_t   flen     = len;
+	gale_err rv       = GALE_OK;
+	if (o->substitute) {
+		rv = gale__filter_text(
+		    text, len, o->props, o->props_path, &p.r, &filtered, &flen);
+		if (rv == GALE_ENOMEM) {
+			p.oom = true;
+		} else {
+			text = filtered;
+			len  = flen;
+		}
+	}
 	gale_yaml_node *root = NULL;
-	gale_err        rv   = gale__yaml_tree_build(&root, text, len, &p.r);
+	bool            merged = false;
+	// A ${...} without a value would only bring follow-on errors.
+	if (!p.oom && rv == GALE_OK) {
+		rv = gale__yaml_tree_build(&root, text, len, &p.r);
+	}
 	if (rv == GALE_ENOMEM) {
 		p.oom = true;
 	} else if (rv == GALE_OK && !p.oom) {
-		parse_top(&p, t, root);
+		gale_includes inc = { .r = &p.r,
+			.props            = o->props,
+			.props_path       = o->props_path,
+			.substitute       = o->substitute,
+			.files            = &t->files };
+		if (gale__includes_merge(&inc, root, p.r.file, &merged)
+		    != GALE_OK) {
+			p.oom = true;
+		} else {
+			parse_top(&p, t, root);
+		}
+	}
+	if (o->ship != NULL && !p.oom && !gale__report_failed(&p.r)) {
+		// A merged definition ships as one text; otherwise the text
+		// as read, so that positions stay those of the file.
+		*o->ship = merged ? gale__yaml_flow_text(root)
+		                  : strndup(text, len);
+		p.oom    = *o->ship == NULL;
 	}
 	gale__yaml_tree_free(root);
+	free(filtered);
 
 	if (p.oom || gale__report_failed(&p.r)) {
 		gale_topology *g = &t->pub;
 		gale_topology_destroy(&g);
+		if (o->ship != NULL) {
+			free(*o->ship);
+			*o->ship = NULL;
+		}
 		if (p.oom) {
 			gale_diag_add(d, p.r.file, NULL, "out of memory");
 			return GALE_ENOMEM;
@@ -496,7 +673,16 @@ gale_topology_parse(gale_topology **out, const char *file, const char *text,
 }
 
 gale_err
-gale_topology_load(gale_topology **out, const char *path, gale_diag *d)
+gale_topology_parse(gale_topology **out, const char *file, const char *text,
+    size_t len, gale_diag *d)
+{
+	parse_opts o = { .substitute = false };
+	return topology_parse(out, file, text, len, &o, d);
+}
+
+gale_err
+gale__topology_read(const char *path, char **text, size_t *textlen,
+    gale_diag *d)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
@@ -559,7 +745,51 @@ gale_topology_load(gale_topology **out, const char *path, gale_diag *d)
 		len += (size_t) r;
 	}
 	close(fd);
-	gale_err rv = gale_topology_parse(out, path, buf, len, d);
-	free(buf);
+	*text    = buf;
+	*textlen = len;
+	return GALE_OK;
+}
+
+gale_err
+gale__topology_load_ship(gale_topology **out, const char *path,
+    const char *filter, char **ship, gale_diag *d)
+{
+	gale_props *props = NULL;
+	if (filter != NULL) {
+		gale_report r;
+		gale__report_init(&r, filter, d);
+		gale_err rv = gale__props_load(&props, filter, &r);
+		if (rv != GALE_OK) {
+			if (rv == GALE_ENOMEM) {
+				gale_diag_add(d, filter, NULL, "out of memory");
+			}
+			return rv;
+		}
+	}
+	char    *buf = NULL;
+	size_t   len = 0;
+	gale_err rv  = gale__topology_read(path, &buf, &len, d);
+	if (rv == GALE_OK) {
+		parse_opts o = { .substitute = true,
+			.props           = props,
+			.props_path      = filter,
+			.ship            = ship };
+		rv = topology_parse(out, path, buf, len, &o, d);
+		free(buf);
+	}
+	gale__props_destroy(&props);
 	return rv;
+}
+
+gale_err
+gale_topology_load_filtered(gale_topology **out, const char *path,
+    const char *filter, gale_diag *d)
+{
+	return gale__topology_load_ship(out, path, filter, NULL, d);
+}
+
+gale_err
+gale_topology_load(gale_topology **out, const char *path, gale_diag *d)
+{
+	return gale__topology_load_ship(out, path, NULL, NULL, d);
 }

@@ -45,4 +45,17 @@ const gale_component_marks *gale__topology_component_marks(
 const gale_stream_marks *gale__topology_stream_marks(
     const gale_topology *t, size_t i);
 
+// Reads path whole (at most one byte past GALE_TOPOLOGY_MAX_BYTES) into
+// *text (not NUL-terminated; the caller frees it) and *len; reports a file
+// that cannot be read to d.
+gale_err gale__topology_read(
+    const char *path, char **text, size_t *len, gale_diag *d);
+
+// As gale_topology_load_filtered; when ship is not NULL, also sets *ship
+// on success to the text that describes the same topology without files
+// around it (substituted, includes merged), for workers to parse with
+// gale_topology_parse. The caller frees it.
+gale_err gale__topology_load_ship(gale_topology **out, const char *path,
+    const char *filter, char **ship, gale_diag *d);
+
 #endif // GALE_TOPOLOGY_PARSER_H

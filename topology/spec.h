@@ -14,4 +14,12 @@
 gale_err gale_topology_from_spec(gale_topology **out, const gale_spec *spec,
     const char *libdir, const gale_resolver *r, gale_diag *d);
 
+// Reads the definition file path as gale_topology_load_filtered does
+// (filter may be NULL), applies spec's overrides and validates it with
+// positions in the files as written, adding every error and warning to d.
+// On success sets spec->yaml to the text workers parse (substituted,
+// includes merged into it) and spec->file_name to path.
+gale_err gale_topology_spec_load(gale_spec *spec, const char *path,
+    const char *filter, const gale_resolver *r, gale_diag *d);
+
 #endif // GALE_TOPOLOGY_SPEC_H

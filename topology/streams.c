@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "topology/flux.h"
 #include "topology/streams.h"
 #include "topology/suggest.h"
 
@@ -51,8 +52,9 @@ streams_strdup(streams_ctx *p, const char *s)
 static const char *const stream_keys[]
     = { "from", "to", "stream", "name", "grouping" };
 enum { SK_FROM, SK_TO, SK_STREAM, SK_NAME, SK_GROUPING, SK_N };
-static const char *const grouping_keys[] = { "type", "args", "streamId" };
-enum { GK_TYPE, GK_ARGS, GK_STREAMID, GK_N };
+static const char *const grouping_keys[] = { "type", "args", "streamId",
+	"customClass" };
+enum { GK_TYPE, GK_ARGS, GK_STREAMID, GK_CUSTOM, GK_N };
 
 static void
 streams_grouping_type(streams_ctx *p, gale_stream_def *s,
@@ -68,6 +70,15 @@ streams_grouping_type(streams_ctx *p, gale_stream_def *s,
 			s->grouping = (gale_grouping) g;
 			return;
 		}
+	}
+	s->grouping = GALE_GROUP_SHUFFLE;
+	if (strcasecmp(type, "CUSTOM") == 0) {
+		gale__report_error(p->r, &v->at,
+		    "%s: a CUSTOM grouping is a Java class (customClass); "
+		    "gale has SHUFFLE, FIELDS, ALL, GLOBAL, NONE, DIRECT and "
+		    "LOCAL_OR_SHUFFLE",
+		    label);
+		return;
 	}
 	gale_suggest sg;
 	gale__suggest_init(&sg, type);
@@ -250,6 +261,18 @@ streams_stream(streams_ctx *p, const gale_yaml_node *map, size_t index)
 		gale__yaml_map_fields(p->r, g, label, grouping_keys, GK_N, gv);
 		gale__yaml_want_present(p->r, g, gv[GK_TYPE], label, "type");
 		streams_grouping_type(p, s, gv[GK_TYPE], label);
+		const gale_yaml_node *cc = gv[GK_CUSTOM];
+		const gale_yaml_node *ty = gv[GK_TYPE];
+		if (cc != NULL
+		    && !(ty != NULL && ty->kind == GALE_YAML_SCALAR
+			 && strcasecmp(ty->str, "CUSTOM") == 0)) {
+			for (size_t i = 0; i + 1 < g->n; i += 2) {
+				if (g->kids[i + 1] == cc) {
+					gale__flux_java_only(
+					    p->r, g->kids[i], label);
+				}
+			}
+		}
 		const char *sid = gale__yaml_want_str(
 		    p->r, gv[GK_STREAMID], label, "streamId");
 		if (sid != NULL && stream != NULL

@@ -53,6 +53,15 @@ validate_find(validate_ctx *v, gale_topology *t, const char *id)
 static const gale_stream_decl *
 validate_outputs(const gale_component_def *c)
 {
+	return gale_component_outputs(c);
+}
+
+const gale_stream_decl *
+gale_component_outputs(const gale_component_def *c)
+{
+	if (c->declared != NULL) {
+		return c->declared;
+	}
 	if (c->spout != NULL) {
 		return c->spout->outputs;
 	}

@@ -78,6 +78,19 @@ gale__yaml_tree_free(gale_yaml_node *n)
 	free(n);
 }
 
+void
+gale__yaml_tree_set_file(gale_yaml_node *n, const char *file)
+{
+	if (n == NULL) {
+		return;
+	}
+	n->at.file = file;
+	// Depth is bounded by GALE_TOPOLOGY_MAX_DEPTH, so recursion is safe.
+	for (size_t i = 0; i < n->n; i++) {
+		gale__yaml_tree_set_file(n->kids[i], file);
+	}
+}
+
 static bool
 tree_push(gale_yaml_node *parent, gale_yaml_node *kid)
 {
@@ -273,8 +286,9 @@ tree_build(tree_ctx *p, gale_yaml_node **root)
 			}
 			memcpy(node->str, ev.data.scalar.value, node->len);
 			node->str[node->len] = '\0';
-			node->is_null
-			    = ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE
+			node->plain
+			    = ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+			node->is_null = node->plain
 			    && tree_is_null_text(node->str, node->len);
 			if (memchr(node->str, '\0', node->len) != NULL) {
 				gale__report_error(p->r, &at,

@@ -30,6 +30,7 @@ typedef struct gale_yaml_node gale_yaml_node;
 struct gale_yaml_node {
 	gale_yaml_kind   kind;
 	bool             is_null; // a plain "", "~" or "null"
+	bool             plain;   // a plain scalar (not quoted, not a block)
 	gale_where       at;
 	char            *str; // scalars: NUL-terminated, without NULs inside
 	size_t           len;
@@ -46,6 +47,10 @@ struct gale_yaml_node {
 // GALE_ENOMEM when memory ran out.
 gale_err gale__yaml_tree_build(
     gale_yaml_node **root, const char *text, size_t len, gale_report *r);
+
+// Sets the file of every position in the tree (see gale_where): the tree
+// was read from an included file. file must outlive the positions.
+void gale__yaml_tree_set_file(gale_yaml_node *n, const char *file);
 
 // Frees a tree; accepts NULL.
 void gale__yaml_tree_free(gale_yaml_node *n);

@@ -11,11 +11,12 @@
 
 static const gale_cli_command cli_commands[] = {
 	{ "local", gale_cmd_local,
-	    "FILE [--set K=V]... [--duration S] [--stats-json PATH] "
-	    "[--interval S] [--log-replays]",
+	    "FILE [--set K=V]... [--filter FILE] [--duration S] "
+	    "[--stats-json PATH] [--interval S] [--log-replays]",
 	    "run a topology on this machine" },
 	{ "validate", gale_cmd_validate,
-	    "FILE... [--set K=V]... [--libdir DIR]", "check topology files" },
+	    "FILE... [--set K=V]... [--libdir DIR] [--filter FILE]",
+	    "check topology files" },
 	{ "worker", gale_cmd_worker,
 	    "--controller ENDPOINT --index N [--bind HOST] [--libdir DIR] "
 	    "[--heartbeat-ms MS]",
@@ -27,7 +28,8 @@ static const gale_cli_command cli_commands[] = {
 	    "[--nimbus ENDPOINT] [--slots N] [--port-base P] [--host NAME] "
 	    "[--data-dir DIR]",
 	    "run the workers nimbus assigns to this machine" },
-	{ "submit", gale_cmd_submit, "FILE [--set K=V]... [--nimbus ENDPOINT]",
+	{ "submit", gale_cmd_submit,
+	    "FILE [--set K=V]... [--filter FILE] [--nimbus ENDPOINT]",
 	    "send a topology to nimbus" },
 	{ "list", gale_cmd_list, "[--json] [--nimbus ENDPOINT]",
 	    "the topologies nimbus knows" },

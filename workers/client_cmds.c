@@ -74,6 +74,7 @@ typedef struct client_args {
 enum {
 	CLIENT_OPT_NIMBUS = 256,
 	CLIENT_OPT_SET,
+	CLIENT_OPT_FILTER,
 	CLIENT_OPT_JSON,
 	CLIENT_OPT_WAIT,
 	CLIENT_OPT_WORKERS,
@@ -84,6 +85,7 @@ enum {
 static const struct option client_options[] = {
 	{ "nimbus", required_argument, NULL, CLIENT_OPT_NIMBUS },
 	{ "set", required_argument, NULL, CLIENT_OPT_SET },
+	{ "filter", required_argument, NULL, CLIENT_OPT_FILTER },
 	{ "json", no_argument, NULL, CLIENT_OPT_JSON },
 	{ "wait", required_argument, NULL, CLIENT_OPT_WAIT },
 	{ "workers", required_argument, NULL, CLIENT_OPT_WORKERS },
@@ -137,6 +139,9 @@ client_parse(int argc, char **argv, const int *allowed, client_args *a,
 				return GALE_EXIT_USAGE;
 			}
 			break;
+		case CLIENT_OPT_FILTER:
+			b->filter = optarg;
+			break;
 		case CLIENT_OPT_JSON:
 			a->json = true;
 			break;
@@ -175,7 +180,7 @@ client_parse(int argc, char **argv, const int *allowed, client_args *a,
 int
 gale_cmd_submit(int argc, char **argv)
 {
-	static const int  allowed[] = { CLIENT_OPT_SET, 0 };
+	static const int  allowed[] = { CLIENT_OPT_SET, CLIENT_OPT_FILTER, 0 };
 	client_args       args;
 	gale_spec_builder b;
 	gale_spec_builder_init(&b);

@@ -147,6 +147,7 @@ gale_cmd_local(int argc, char **argv)
 	static const char          *name  = "local";
 	static const struct option opts[] = {
 		{ "set", required_argument, NULL, 's' },
+		{ "filter", required_argument, NULL, 'f' },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "interval", required_argument, NULL, 'i' },
 		{ "stats-json", required_argument, NULL, 'j' },
@@ -173,6 +174,9 @@ gale_cmd_local(int argc, char **argv)
 				    "--set takes KEY=VALUE, not '%s'", optarg);
 				goto out;
 			}
+			break;
+		case 'f':
+			b.filter = optarg;
 			break;
 		case 'd':
 			if (!gale__cli_seconds(name, "--duration", optarg,

@@ -10,9 +10,6 @@
 #include "workers/registry.h"
 #include "workers/spec.h"
 
-// Definition files larger than this are refused before they are read.
-#define SPEC_MAX_BYTES (16u << 20)
-
 void
 gale_spec_builder_init(gale_spec_builder *b)
 {
@@ -54,74 +51,18 @@ gale_spec_builder_set(gale_spec_builder *b, const char *kv)
 	return GALE_OK;
 }
 
-static char *
-spec_read(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	if (f == NULL) {
-		fprintf(stderr, "%s: cannot open: %s\n", path, strerror(errno));
-		return NULL;
-	}
-	char  *buf = NULL;
-	size_t len = 0, cap = 0;
-	for (;;) {
-		if (len + 4096 + 1 > cap) {
-			cap       = cap ? cap * 2 : 8192;
-			char *nb  = realloc(buf, cap);
-			if (nb == NULL) {
-				fprintf(stderr, "%s: out of memory\n", path);
-				goto fail;
-			}
-			buf = nb;
-		}
-		size_t n = fread(buf + len, 1, cap - len - 1, f);
-		len += n;
-		if (len > SPEC_MAX_BYTES) {
-			fprintf(stderr, "%s: larger than %u bytes\n", path,
-			    SPEC_MAX_BYTES);
-			goto fail;
-		}
-		if (n == 0) {
-			break;
-		}
-	}
-	if (ferror(f)) {
-		fprintf(stderr, "%s: cannot read: %s\n", path, strerror(errno));
-		goto fail;
-	}
-	if (memchr(buf, '\0', len) != NULL) {
-		fprintf(stderr, "%s: not a text file (it holds NUL bytes)\n",
-		    path);
-		goto fail;
-	}
-	buf[len] = '\0';
-	fclose(f);
-	return buf;
-fail:
-	free(buf);
-	fclose(f);
-	return NULL;
-}
-
 gale_err
 gale_spec_builder_load(
     gale_spec_builder *b, const char *path, gale_topology **topo)
 {
-	char *text = spec_read(path);
-	if (text == NULL) {
-		return GALE_EIO;
-	}
-	free(b->spec.yaml);
-	free(b->spec.file_name);
-	b->spec.yaml      = text;
-	b->spec.file_name = strdup(path);
-	if (b->spec.file_name == NULL) {
-		return GALE_ENOMEM;
-	}
 	gale_diag d;
 	gale_diag_init(&d);
-	gale_err rv = gale_topology_from_spec(
-	    topo, &b->spec, NULL, gale__registry_resolver(), &d);
+	gale_err rv = gale_topology_spec_load(
+	    &b->spec, path, b->filter, gale__registry_resolver(), &d);
+	if (rv == GALE_OK) {
+		rv = gale_topology_from_spec(
+		    topo, &b->spec, NULL, gale__registry_resolver(), &d);
+	}
 	for (size_t i = 0; i < d.n; i++) {
 		fprintf(stderr, "%s\n", d.lines[i]);
 	}

@@ -11,13 +11,15 @@
 typedef struct gale_spec_builder {
 	gale_spec spec;
 	size_t    cap; // of spec.overrides
+	const char *filter; // --filter FILE: ${key} values; NULL for none
 } gale_spec_builder;
 
 void gale_spec_builder_init(gale_spec_builder *b);
 void gale_spec_builder_fini(gale_spec_builder *b);
 // Adds one KEY=VALUE override. GALE_EINVAL when there is no '=' or no key.
 gale_err gale_spec_builder_set(gale_spec_builder *b, const char *kv);
-// Reads path, applies the overrides and validates. On success fills the
+// Reads path (substituting ${...}, with b->filter when set, and merging
+// includes), applies the overrides and validates. On success fills the
 // spec (name, file name as given, text) and sets *topo (the
 // caller destroys it); on failure prints every error to stderr.
 gale_err gale_spec_builder_load(

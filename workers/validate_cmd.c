@@ -20,12 +20,13 @@
 // Parses, overrides and validates one file; prints the outcome. Returns
 // true when the file is valid.
 static bool
-validate_file(const char *path, char **sets, size_t nsets, const char *libdir)
+validate_file(const char *path, char **sets, size_t nsets, const char *libdir,
+    const char *filter)
 {
 	gale_diag      d;
 	gale_topology *t = NULL;
 	gale_diag_init(&d);
-	gale_err rv = gale_topology_load(&t, path, &d);
+	gale_err rv = gale_topology_load_filtered(&t, path, filter, &d);
 	if (rv == GALE_OK) {
 		for (size_t i = 0; i < nsets; i++) {
 			if (gale_topology_set(t, sets[i], &d) != GALE_OK) {
@@ -59,12 +60,14 @@ gale_cmd_validate(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "set", required_argument, NULL, 's' },
 		{ "libdir", required_argument, NULL, 'l' },
+		{ "filter", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char      **sets   = calloc((size_t) argc + 1, sizeof(char *));
 	size_t      nsets  = 0;
 	const char *libdir = NULL;
+	const char *filter = NULL;
 	int         code   = GALE_EXIT_USAGE;
 	int         c;
 
@@ -91,6 +94,9 @@ gale_cmd_validate(int argc, char **argv)
 			}
 			libdir = optarg;
 			break;
+		case 'f':
+			filter = optarg;
+			break;
 		case 'h':
 			gale__cli_print_usage(name, stdout);
 			code = GALE_EXIT_OK;
@@ -107,7 +113,7 @@ gale_cmd_validate(int argc, char **argv)
 	gale__log_init(name);
 	code = GALE_EXIT_OK;
 	for (int i = optind; i < argc; i++) {
-		if (!validate_file(argv[i], sets, nsets, libdir)) {
+		if (!validate_file(argv[i], sets, nsets, libdir, filter)) {
 			code = GALE_EXIT_FAIL;
 		}
 	}

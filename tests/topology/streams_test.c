@@ -106,9 +106,9 @@ Test(streams, checks_grouping_arguments)
 	           "listed twice");
 	expect_msg("t.yaml:13:56: stream 'src' -> 'split': unknown grouping "
 	           "type 'shufle'; did you mean 'SHUFFLE'?");
-	expect_msg("t.yaml:14:56: stream 'src' -> 'split': unknown grouping "
-	           "type 'CUSTOM' (known: SHUFFLE, FIELDS, ALL, GLOBAL, NONE, "
-	           "DIRECT, LOCAL_OR_SHUFFLE)");
+	expect_msg("t.yaml:14:56: stream 'src' -> 'split': a CUSTOM grouping "
+	           "is a Java class (customClass); gale has SHUFFLE, FIELDS, "
+	           "ALL, GLOBAL, NONE, DIRECT and LOCAL_OR_SHUFFLE");
 	expect_msg("t.yaml:15:49: stream 'src' -> 'split': 'grouping' must be "
 	           "a mapping like {type: SHUFFLE}, found a scalar");
 	expect_msg("t.yaml:16:70: stream 'src' -> 'split': 'args' must be a "
