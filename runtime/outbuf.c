@@ -172,5 +172,6 @@ gale__outbuf_pending(const gale_outbuf *o)
 bool
 gale__outbuf_due(const gale_outbuf *o, uint64_t now)
 {
-	return o->ndirty > 0 && now - o->oldest_ns >= o->flush_ns;
+	return o->ndirty > 0 && now >= o->oldest_ns &&
+	    now - o->oldest_ns >= o->flush_ns;
 }
