@@ -66,8 +66,8 @@ acker_exec_ack(gale_executor *e, const gale_item *it)
 	if (st != GALE_TREE_PENDING && gale__trace_sampled(it->root)) {
 		// The rendered tree is output the user asked for (trace
 		// sampling), several lines in its documented format.
-		char *text = gale__trace_finish(a->trace, it->root,
-		    st == GALE_TREE_FAILED, e->env->plan);
+		char *text = gale__trace_finish(
+		    a->trace, it->root, st == GALE_TREE_FAILED, e->env->plan);
 		if (text != NULL) {
 			fputs(text, stderr);
 			free(text);

@@ -39,7 +39,7 @@ bolt_open(gale_executor *e)
 {
 	bolt_exec *b = e->priv;
 	return b->ops->prepare != NULL ? b->ops->prepare(e->self, e->ctx)
-	                               : GALE_OK;
+				       : GALE_OK;
 }
 
 // ---------------------------------------------------------------------
@@ -50,8 +50,8 @@ static void
 bolt_ack_cb(void *arg, uint64_t root, uint64_t value)
 {
 	gale_executor *e = arg;
-	gale__exec_add_ack(e, gale__exec_acker_for(e, root), GALE_ACK_ACK, root,
-	    value, e->task);
+	gale__exec_add_ack(e, gale__exec_acker_for(e, root), GALE_ACK_ACK,
+	    root, value, e->task);
 }
 
 // Moves the XOR-combined acks into the batches of their ackers. A bolt that
@@ -68,8 +68,8 @@ bolt_drain(gale_executor *e)
 		if (now < b->next_checkpoint_ns) {
 			return;
 		}
-		b->next_checkpoint_ns =
-		    now + (uint64_t) b->ops->checkpoint_ms * 1000000u;
+		b->next_checkpoint_ns
+		    = now + (uint64_t) b->ops->checkpoint_ms * 1000000u;
 		if (b->ops->checkpoint(e->self) != GALE_OK) {
 			return;
 		}
@@ -96,7 +96,8 @@ bolt_ack_tuple(gale_executor *e, gale_tuple *in)
 			    in->anchors[k].edge, false, 0);
 		}
 		if (gale__ackbuf_add(b->ackbuf, in->anchors[k].root,
-		        in->anchors[k].edge ^ in->ack_val) != GALE_OK) {
+			in->anchors[k].edge ^ in->ack_val)
+		    != GALE_OK) {
 			gale_metric_add(&e->metrics, GALE_M_DROPPED, 1);
 		}
 	}
@@ -225,11 +226,11 @@ bolt_tuple(gale_executor *e, const gale_item *it)
 {
 	bolt_exec *b = e->priv;
 	gale_tuple t = {
-		.plan     = e->env->plan,
-		.values   = it->values,
-		.nvalues  = it->nvalues,
-		.decl     = gale__tuple_stream_decl(
-                    e->env->plan, it->src_task, it->stream, it->stream_len),
+		.plan    = e->env->plan,
+		.values  = it->values,
+		.nvalues = it->nvalues,
+		.decl    = gale__tuple_stream_decl(
+		       e->env->plan, it->src_task, it->stream, it->stream_len),
 		.anchors  = it->anchors,
 		.nanchors = it->nanchors,
 		.src_task = it->src_task,
@@ -238,8 +239,8 @@ bolt_tuple(gale_executor *e, const gale_item *it)
 	// execute in sample_every is timed and stands for the others, as
 	// Storm samples its stats (topology.stats.sample.rate).
 	e->ntrace_children = 0;
-	bool     timed = b->until_sample == 0;
-	uint64_t start = timed ? gale_now_ns() : 0;
+	bool     timed     = b->until_sample == 0;
+	uint64_t start     = timed ? gale_now_ns() : 0;
 	b->ops->execute(e->self, &t, &e->coll);
 	if (!t.done) {
 		bolt_ack_tuple(e, &t);
@@ -248,8 +249,8 @@ bolt_tuple(gale_executor *e, const gale_item *it)
 	if (timed) {
 		uint64_t took   = gale_now_ns() - start;
 		b->until_sample = e->env->sample_every - 1;
-		gale_metric_add(&e->metrics, GALE_M_BUSY_NS,
-		    took * e->env->sample_every);
+		gale_metric_add(
+		    &e->metrics, GALE_M_BUSY_NS, took * e->env->sample_every);
 		gale_hist_record(&e->metrics.execute, took / 1000);
 	} else {
 		b->until_sample--;

@@ -7,8 +7,8 @@
 #include "runtime/executor_impl.h"
 
 gale_err
-gale_spout_emit(gale_collector *c, const char *stream, const gale_value *values,
-    size_t n, uint64_t msg_id)
+gale_spout_emit(gale_collector *c, const char *stream,
+    const gale_value *values, size_t n, uint64_t msg_id)
 {
 	const gale_exec_ops *ops = c->e->ops;
 	if (ops->spout_emit == NULL) {

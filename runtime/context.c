@@ -140,10 +140,10 @@ gale_log(const gale_context *ctx, gale_log_level level, const char *fmt, ...)
 // The getters below take a const context, as gale.h promises readers; the
 // error they may record is the context's only mutable part.
 static void
-context_option_error(const gale_context *ctx, const char *name, const char *why)
+context_option_error(
+    const gale_context *ctx, const char *name, const char *why)
 {
-	gale_context_error(
-	    (gale_context *) ctx, "option '%s': %s", name, why);
+	gale_context_error((gale_context *) ctx, "option '%s': %s", name, why);
 }
 
 int64_t
@@ -155,8 +155,8 @@ gale_context_option_i64(const gale_context *ctx, const char *name, int64_t def)
 	}
 	int64_t x;
 	char    why[256];
-	if (gale__parse_i64(v, INT64_MIN, INT64_MAX, &x, why, sizeof(why)) !=
-	    GALE_OK) {
+	if (gale__parse_i64(v, INT64_MIN, INT64_MAX, &x, why, sizeof(why))
+	    != GALE_OK) {
 		context_option_error(ctx, name, why);
 		return def;
 	}

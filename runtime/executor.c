@@ -38,12 +38,12 @@ executor_idle(void *arg)
 static void
 executor_send(void *arg, gale_batch *b)
 {
-	gale_executor *e    = arg;
-	const uint32_t dest = b->dest_task;
+	gale_executor *e     = arg;
+	const uint32_t dest  = b->dest_task;
 	void (*idle)(void *) = e->ops->idle != NULL ? executor_idle : NULL;
 	for (;;) {
-		gale_err rv = gale__outbox_send(
-		    e->outbox, b, idle, e, &e->env->halt);
+		gale_err rv
+		    = gale__outbox_send(e->outbox, b, idle, e, &e->env->halt);
 		if (rv == GALE_OK || rv == GALE_ECLOSED) {
 			break;
 		}
@@ -87,8 +87,8 @@ void
 gale__exec_add_ack(gale_executor *e, uint32_t dest, gale_ack_kind kind,
     uint64_t root, uint64_t value, uint32_t task)
 {
-	if (gale__outbuf_add_ack(e->outbuf, dest, kind, root, value, task) !=
-	    GALE_OK) {
+	if (gale__outbuf_add_ack(e->outbuf, dest, kind, root, value, task)
+	    != GALE_OK) {
 		gale_metric_add(&e->metrics, GALE_M_DROPPED, 1);
 	}
 }
@@ -142,9 +142,9 @@ void
 gale__exec_trace_child(gale_executor *e, uint64_t edge)
 {
 	if (e->ntrace_children == e->trace_children_cap) {
-		size_t    cap = e->trace_children_cap ? e->trace_children_cap * 2
-		                                      : 16;
-		uint64_t *c   = realloc(e->trace_children, cap * sizeof(*c));
+		size_t cap
+		    = e->trace_children_cap ? e->trace_children_cap * 2 : 16;
+		uint64_t *c = realloc(e->trace_children, cap * sizeof(*c));
 		if (c == NULL) {
 			return;
 		}
@@ -190,9 +190,9 @@ void
 gale__exec_process(gale_executor *e, gale_batch *b)
 {
 	uint32_t dest;
-	if (gale_batch_reader_begin(&e->reader, b->buf, b->len, &dest) !=
-	        GALE_OK ||
-	    dest != e->task) {
+	if (gale_batch_reader_begin(&e->reader, b->buf, b->len, &dest)
+		!= GALE_OK
+	    || dest != e->task) {
 		gale_metric_add(&e->metrics, GALE_M_DROPPED, 1);
 		return;
 	}
@@ -208,14 +208,16 @@ gale__exec_process(gale_executor *e, gale_batch *b)
 			if (ops->tuple != NULL) {
 				ops->tuple(e, &it);
 			} else {
-				gale_metric_add(&e->metrics, GALE_M_DROPPED, 1);
+				gale_metric_add(
+				    &e->metrics, GALE_M_DROPPED, 1);
 			}
 			break;
 		case GALE_ITEM_ACK:
 			if (ops->ack != NULL) {
 				ops->ack(e, &it);
 			} else {
-				gale_metric_add(&e->metrics, GALE_M_DROPPED, 1);
+				gale_metric_add(
+				    &e->metrics, GALE_M_DROPPED, 1);
 			}
 			break;
 		case GALE_ITEM_TRACE:
@@ -253,8 +255,8 @@ gale__exec_rotate(gale_executor *e, uint64_t now)
 	if (e->ops->rotate == NULL || now < e->next_rotate_ns) {
 		return;
 	}
-	uint64_t period = (uint64_t) e->env->timeout_secs * 1000000000u /
-	    (GALE_EXEC_TIMEOUT_BUCKETS - 1);
+	uint64_t period = (uint64_t) e->env->timeout_secs * 1000000000u
+	    / (GALE_EXEC_TIMEOUT_BUCKETS - 1);
 	e->next_rotate_ns = now + period;
 	e->ops->rotate(e);
 }
@@ -281,13 +283,14 @@ gale__exec_input_loop(gale_executor *e)
 		gale__exec_rotate(e, now);
 		// Idle, or nothing buffered (so held acks may go), or the
 		// oldest item has waited long enough.
-		if (rv != GALE_OK || !gale__outbuf_pending(e->outbuf) ||
-		    gale__outbuf_due(e->outbuf, now)) {
+		if (rv != GALE_OK || !gale__outbuf_pending(e->outbuf)
+		    || gale__outbuf_due(e->outbuf, now)) {
 			gale__exec_flush(e);
 		}
 		if (gale__exec_inputs_done(e)) {
 			// Anything still queued came before the markers.
-			while (gale__inbox_recv(e->inbox, &e->in, 0) == GALE_OK) {
+			while (
+			    gale__inbox_recv(e->inbox, &e->in, 0) == GALE_OK) {
 				gale__exec_process(e, &e->in);
 			}
 			break;
@@ -319,8 +322,8 @@ executor_finish(gale_executor *e)
 		    e->outbuf, outs[i], GALE_MARK_END_OF_STREAM, e->task);
 	}
 	free(outs);
-	if (!gale_plan_component_is_acker(p, e->comp) &&
-	    gale_plan_nackers(p) > 0) {
+	if (!gale_plan_component_is_acker(p, e->comp)
+	    && gale_plan_nackers(p) > 0) {
 		uint32_t a = (uint32_t) gale_plan_component_index(
 		    p, GALE_ACKER_COMPONENT);
 		uint32_t first = gale_plan_component_first_task(p, a);
@@ -338,8 +341,8 @@ executor_main(void *arg)
 {
 	gale_executor *e = arg;
 	char           name[160];
-	snprintf(name, sizeof(name), "%s:%u",
-	    gale_context_component(e->ctx), e->task);
+	snprintf(name, sizeof(name), "%s:%u", gale_context_component(e->ctx),
+	    e->task);
 	gale__log_thread_name(name);
 	gale_err rv = GALE_OK;
 	if (e->ops->open != NULL) {
@@ -399,10 +402,10 @@ gale__executor_new(gale_executor **out, gale_worker_env *env, uint32_t task,
 	e->comp    = gale_plan_task_component(p, task);
 	e->def     = gale_plan_component_def(p, e->comp);
 	e->coll.e  = e;
-	e->rng     = (GALE_GOLDEN * task) ^ gale_now_ns() ^
-	    ((uint64_t) getpid() << 32);
-	e->debug   = gale_topology_config_bool(
-            env->topo, "topology.debug", false);
+	e->rng     = (GALE_GOLDEN * task) ^ gale_now_ns()
+	    ^ ((uint64_t) getpid() << 32);
+	e->debug
+	    = gale_topology_config_bool(env->topo, "topology.debug", false);
 	if (gale_plan_component_is_acker(p, e->comp)) {
 		e->ops = &gale__acker_exec_ops;
 	} else if (e->def->spout != NULL) {
@@ -420,11 +423,11 @@ gale__executor_new(gale_executor **out, gale_worker_env *env, uint32_t task,
 		goto fail;
 	}
 	e->ninputs = gale_plan_task_inputs(p, task, e->inputs, n);
-	if ((rv = gale__context_new(&e->ctx, env->topo, p, task,
-	         env->run_id)) != GALE_OK ||
-	    (rv = gale__outbuf_new(&e->outbuf, n, env->batch_size,
-	         EXECUTOR_MAX_BATCH_BYTES, env->flush_ns, executor_send,
-	         e)) != GALE_OK) {
+	if ((rv = gale__context_new(&e->ctx, env->topo, p, task, env->run_id))
+		!= GALE_OK
+	    || (rv = gale__outbuf_new(&e->outbuf, n, env->batch_size,
+		    EXECUTOR_MAX_BATCH_BYTES, env->flush_ns, executor_send, e))
+		!= GALE_OK) {
 		goto fail;
 	}
 	if (e->ops->init != NULL && (rv = e->ops->init(e)) != GALE_OK) {
@@ -432,7 +435,7 @@ gale__executor_new(gale_executor **out, gale_worker_env *env, uint32_t task,
 	}
 	if (e->def != NULL) {
 		size_t size = e->def->spout != NULL ? e->def->spout->size
-		                                    : e->def->bolt->size;
+						    : e->def->bolt->size;
 		e->self     = calloc(1, size ? size : 1);
 		if (e->self == NULL) {
 			rv = GALE_ENOMEM;
@@ -443,16 +446,17 @@ gale__executor_new(gale_executor **out, gale_worker_env *env, uint32_t task,
 			goto fail;
 		}
 		e->targets_cap = gale__router_max_targets(e->router);
-		e->targets =
-		    calloc(e->targets_cap ? e->targets_cap : 1, sizeof(uint32_t));
+		e->targets     = calloc(
+			e->targets_cap ? e->targets_cap : 1, sizeof(uint32_t));
 		if (e->targets == NULL) {
 			rv = GALE_ENOMEM;
 			goto fail;
 		}
 	}
-	if ((rv = gale__inbox_open(&e->inbox, env->transport, task, ep,
-	         eplen)) != GALE_OK ||
-	    (rv = gale__outbox_new(&e->outbox, env->transport)) != GALE_OK) {
+	if ((rv = gale__inbox_open(&e->inbox, env->transport, task, ep, eplen))
+		!= GALE_OK
+	    || (rv = gale__outbox_new(&e->outbox, env->transport))
+		!= GALE_OK) {
 		goto fail;
 	}
 	*out = e;

@@ -84,7 +84,7 @@ struct gale_executor {
 	void                     *priv; // the kind's state, ops->size bytes
 	uint32_t                  task;
 	uint32_t                  comp;
-	const gale_component_def *def;  // NULL for an acker
+	const gale_component_def *def; // NULL for an acker
 	void                     *self; // the component's state
 	gale_context             *ctx;
 	gale_collector            coll;
@@ -164,8 +164,8 @@ void gale__exec_add_ack(gale_executor *e, uint32_t dest, gale_ack_kind kind,
 // The acker task of root.
 uint32_t gale__exec_acker_for(const gale_executor *e, uint64_t root);
 // Logs an emit at INFO when topology.debug is on; costs a test when off.
-void gale__exec_debug_emit(gale_executor *e, int s, const gale_value *values,
-    size_t n);
+void gale__exec_debug_emit(
+    gale_executor *e, int s, const gale_value *values, size_t n);
 
 // Remembers edge as anchored to the input being handled (sampled trees).
 void gale__exec_trace_child(gale_executor *e, uint64_t edge);

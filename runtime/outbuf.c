@@ -15,8 +15,8 @@ struct gale_outbuf {
 	uint64_t            flush_ns;
 	gale_outbuf_send_fn send;
 	void               *arg;
-	gale_batch         *out;     // [ntasks + 1], indexed by destination
-	uint32_t           *dirty;   // destinations listed for the next flush
+	gale_batch         *out; // [ntasks + 1], indexed by destination
+	uint32_t           *dirty; // destinations listed for the next flush
 	bool               *isdirty; // [ntasks + 1]: listed in dirty
 	size_t              ndirty;
 	uint64_t            oldest_ns; // when the oldest unsent item came
@@ -111,7 +111,7 @@ gale__outbuf_add_tuple(gale_outbuf *o, uint32_t dest, uint32_t src_task,
 {
 	gale_batch *b  = outbuf_batch(o, dest);
 	gale_err    rv = gale_batch_add_tuple(
-            b, src_task, stream, values, n, anchors, nanchors);
+	       b, src_task, stream, values, n, anchors, nanchors);
 	if (rv != GALE_OK) {
 		return rv;
 	}
@@ -133,8 +133,8 @@ gale__outbuf_add_ack(gale_outbuf *o, uint32_t dest, gale_ack_kind kind,
 }
 
 gale_err
-gale__outbuf_add_marker(gale_outbuf *o, uint32_t dest, gale_marker_kind kind,
-    uint32_t src_task)
+gale__outbuf_add_marker(
+    gale_outbuf *o, uint32_t dest, gale_marker_kind kind, uint32_t src_task)
 {
 	return gale_batch_add_marker(outbuf_batch(o, dest), kind, src_task);
 }
@@ -172,6 +172,6 @@ gale__outbuf_pending(const gale_outbuf *o)
 bool
 gale__outbuf_due(const gale_outbuf *o, uint64_t now)
 {
-	return o->ndirty > 0 && now >= o->oldest_ns &&
-	    now - o->oldest_ns >= o->flush_ns;
+	return o->ndirty > 0 && now >= o->oldest_ns
+	    && now - o->oldest_ns >= o->flush_ns;
 }

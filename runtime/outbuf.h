@@ -37,12 +37,12 @@ void gale__outbuf_destroy(gale_outbuf **op);
 // the next flush or the next tuple. Errors are those of the gale_batch_add
 // functions; the batch is then unchanged.
 gale_err gale__outbuf_add_tuple(gale_outbuf *o, uint32_t dest,
-    uint32_t src_task, const char *stream, const gale_value *values,
-    size_t n, const gale_anchor *anchors, size_t nanchors);
+    uint32_t src_task, const char *stream, const gale_value *values, size_t n,
+    const gale_anchor *anchors, size_t nanchors);
 gale_err gale__outbuf_add_ack(gale_outbuf *o, uint32_t dest,
     gale_ack_kind kind, uint64_t root, uint64_t value, uint32_t task);
-gale_err gale__outbuf_add_marker(gale_outbuf *o, uint32_t dest,
-    gale_marker_kind kind, uint32_t src_task);
+gale_err gale__outbuf_add_marker(
+    gale_outbuf *o, uint32_t dest, gale_marker_kind kind, uint32_t src_task);
 gale_err gale__outbuf_add_trace(gale_outbuf *o, uint32_t dest, uint64_t root,
     uint64_t edge, uint32_t task, uint64_t time_us, const uint64_t *children,
     size_t nchildren, bool failed, uint64_t msg_id);

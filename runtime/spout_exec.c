@@ -131,10 +131,10 @@ spout_emit(gale_executor *e, const char *stream, const gale_value *values,
 		}
 		return tracked ? spout_ack_later(s, msg_id) : GALE_OK;
 	}
-	bool sampled = e->env->trace_threshold != 0 &&
-	    gale__exec_id(e) <= e->env->trace_threshold;
-	uint64_t root = gale__trace_mark(gale__exec_id(e), sampled);
-	uint64_t xor  = 0;
+	bool sampled = e->env->trace_threshold != 0
+	    && gale__exec_id(e) <= e->env->trace_threshold;
+	uint64_t root      = gale__trace_mark(gale__exec_id(e), sampled);
+	uint64_t xor       = 0;
 	e->ntrace_children = 0;
 	for (size_t i = 0; i < nt; i++) {
 		gale_anchor a = { .root = root, .edge = gale__exec_id(e) };
@@ -142,7 +142,8 @@ spout_emit(gale_executor *e, const char *stream, const gale_value *values,
 		if (sampled) {
 			gale__exec_trace_child(e, a.edge);
 		}
-		rv = gale__exec_add_tuple(e, e->targets[i], si, values, n, &a, 1);
+		rv = gale__exec_add_tuple(
+		    e, e->targets[i], si, values, n, &a, 1);
 		if (rv != GALE_OK) {
 			return rv;
 		}
@@ -154,8 +155,8 @@ spout_emit(gale_executor *e, const char *stream, const gale_value *values,
 	if (attempt > 0) {
 		gale_metric_add(&e->metrics, GALE_M_REPLAYED, 1);
 	}
-	if (gale__pending_add(s->pending, root, msg_id, e->now_ns, attempt) !=
-	    GALE_OK) {
+	if (gale__pending_add(s->pending, root, msg_id, e->now_ns, attempt)
+	    != GALE_OK) {
 		// Untracked now: the tree can neither complete nor time out.
 		gale_metric_add(&e->metrics, GALE_M_DROPPED, 1);
 	}
@@ -195,8 +196,8 @@ spout_log_fail(gale_executor *e, uint64_t root, uint64_t msg_id,
 }
 
 static void
-spout_failed(gale_executor *e, spout_exec *s, uint64_t msg_id,
-    uint32_t attempt)
+spout_failed(
+    gale_executor *e, spout_exec *s, uint64_t msg_id, uint32_t attempt)
 {
 	gale__pending_failed(s->pending, msg_id, attempt);
 	s->failed_since_call = true;
@@ -233,7 +234,7 @@ spout_answer_now(
 		if (task != 0) {
 			snprintf(reason, sizeof(reason), "failed by %s:%u",
 			    gale_plan_component_id(
-			        p, gale_plan_task_component(p, task)),
+				p, gale_plan_task_component(p, task)),
 			    task);
 		} else {
 			snprintf(reason, sizeof(reason), "failed downstream");
@@ -247,8 +248,8 @@ static void
 spout_ack_item(gale_executor *e, const gale_item *it)
 {
 	spout_exec *s = e->priv;
-	if (it->ack_kind != GALE_ACK_COMPLETE &&
-	    it->ack_kind != GALE_ACK_FAILED) {
+	if (it->ack_kind != GALE_ACK_COMPLETE
+	    && it->ack_kind != GALE_ACK_FAILED) {
 		gale_metric_add(&e->metrics, GALE_M_DROPPED, 1);
 		return;
 	}
@@ -265,8 +266,8 @@ spout_ack_item(gale_executor *e, const gale_item *it)
 		s->answers     = a;
 		s->answers_cap = cap;
 	}
-	s->answers[s->nanswers++] =
-	    (spout_answer) { it->ack_kind, it->root, it->task };
+	s->answers[s->nanswers++]
+	    = (spout_answer) { it->ack_kind, it->root, it->task };
 }
 
 static void
@@ -334,8 +335,8 @@ spout_done(gale_executor *e, spout_exec *s, uint64_t now)
 	}
 	// An exhausted spout still replays what fails: it is done once no
 	// tree is pending and every fail was followed by a next_tuple call.
-	if (gale__pending_count(s->pending) == 0 &&
-	    (draining || !s->failed_since_call)) {
+	if (gale__pending_count(s->pending) == 0
+	    && (draining || !s->failed_since_call)) {
 		return true;
 	}
 	// Asked to stop: pending trees get up to the message timeout.
@@ -343,8 +344,8 @@ spout_done(gale_executor *e, spout_exec *s, uint64_t now)
 		if (s->drain_start_ns == 0) {
 			s->drain_start_ns = now;
 		}
-		return now - s->drain_start_ns >=
-		    (uint64_t) e->env->timeout_secs * 1000000000u;
+		return now - s->drain_start_ns
+		    >= (uint64_t) e->env->timeout_secs * 1000000000u;
 	}
 	return false;
 }
@@ -352,24 +353,24 @@ spout_done(gale_executor *e, spout_exec *s, uint64_t now)
 static bool
 spout_full(const gale_executor *e, const spout_exec *s)
 {
-	return e->env->max_pending != 0 &&
-	    gale__pending_count(s->pending) >= e->env->max_pending;
+	return e->env->max_pending != 0
+	    && gale__pending_count(s->pending) >= e->env->max_pending;
 }
 
 // Up to SPOUT_CALLS calls of next_tuple; true when something was emitted.
 static bool
 spout_round(gale_executor *e, spout_exec *s, uint64_t *now)
 {
-	uint64_t before = gale_metric_get(&e->metrics, GALE_M_EMITTED);
-	uint64_t t0     = *now;
+	uint64_t before      = gale_metric_get(&e->metrics, GALE_M_EMITTED);
+	uint64_t t0          = *now;
 	s->in_next_tuple     = true;
 	s->failed_since_call = false;
 	for (int i = 0; i < SPOUT_CALLS; i++) {
 		uint64_t n = gale_metric_get(&e->metrics, GALE_M_EMITTED);
 		s->ops->next_tuple(e->self, &e->coll);
-		if ((s->exhausted &&
-		        gale_metric_get(&e->metrics, GALE_M_EMITTED) == n) ||
-		    spout_full(e, s)) {
+		if ((s->exhausted
+			&& gale_metric_get(&e->metrics, GALE_M_EMITTED) == n)
+		    || spout_full(e, s)) {
 			break;
 		}
 	}
@@ -396,13 +397,13 @@ spout_run(gale_executor *e)
 			break;
 		}
 		bool emitted = false;
-		if (atomic_load(&e->env->active) &&
-		    !atomic_load(&e->env->draining) && !spout_full(e, s)) {
+		if (atomic_load(&e->env->active)
+		    && !atomic_load(&e->env->draining) && !spout_full(e, s)) {
 			emitted = spout_round(e, s, &now);
 		}
 		// Idle, or the oldest item has waited long enough.
-		if ((!emitted && gale__outbuf_pending(e->outbuf)) ||
-		    gale__outbuf_due(e->outbuf, now)) {
+		if ((!emitted && gale__outbuf_pending(e->outbuf))
+		    || gale__outbuf_due(e->outbuf, now)) {
 			gale__exec_flush(e);
 		}
 		if (!emitted) {

@@ -38,15 +38,17 @@ gale_tuple_field(const gale_tuple *t, const char *name)
 const char *
 gale_tuple_stream(const gale_tuple *t)
 {
-	return t->decl != NULL && t->decl->stream != NULL ? t->decl->stream
-	                                                  : GALE_DEFAULT_STREAM;
+	return t->decl != NULL && t->decl->stream != NULL
+	    ? t->decl->stream
+	    : GALE_DEFAULT_STREAM;
 }
 
 const char *
 gale_tuple_source(const gale_tuple *t)
 {
 	const gale_plan *p = t->plan;
-	return gale_plan_component_id(p, gale_plan_task_component(p, t->src_task));
+	return gale_plan_component_id(
+	    p, gale_plan_task_component(p, t->src_task));
 }
 
 uint32_t
@@ -62,20 +64,20 @@ gale__tuple_stream_decl(
 	if (src < 1 || src > gale_plan_ntasks(p)) {
 		return NULL;
 	}
-	const gale_component_def *d =
-	    gale_plan_component_def(p, gale_plan_task_component(p, src));
+	const gale_component_def *d
+	    = gale_plan_component_def(p, gale_plan_task_component(p, src));
 	if (d == NULL) {
 		return NULL;
 	}
-	const gale_stream_decl *decl =
-	    d->spout != NULL ? d->spout->outputs : d->bolt->outputs;
+	const gale_stream_decl *decl
+	    = d->spout != NULL ? d->spout->outputs : d->bolt->outputs;
 	if (len == 0) {
 		name = GALE_DEFAULT_STREAM;
 		len  = strlen(GALE_DEFAULT_STREAM);
 	}
 	for (; decl != NULL && decl->stream != NULL; decl++) {
-		if (strlen(decl->stream) == len &&
-		    memcmp(decl->stream, name, len) == 0) {
+		if (strlen(decl->stream) == len
+		    && memcmp(decl->stream, name, len) == 0) {
 			return decl;
 		}
 	}
@@ -83,9 +85,8 @@ gale__tuple_stream_decl(
 }
 
 // Appends to buf at *at, cut at len; *at stops at len - 1 once full.
-static void
-tuple_append(char *buf, size_t len, size_t *at, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+static void tuple_append(char *buf, size_t len, size_t *at, const char *fmt,
+    ...) __attribute__((format(printf, 4, 5)));
 
 static void
 tuple_append(char *buf, size_t len, size_t *at, const char *fmt, ...)
@@ -132,8 +133,8 @@ gale__tuple_format_values(
 			    v->u.b ? "true" : "false");
 			break;
 		case GALE_BYTES:
-			tuple_append(buf, len, &at, "%s<%zu bytes>", sep,
-			    v->u.s.len);
+			tuple_append(
+			    buf, len, &at, "%s<%zu bytes>", sep, v->u.s.len);
 			break;
 		default:
 			tuple_append(buf, len, &at, "%s?", sep);

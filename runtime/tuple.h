@@ -25,7 +25,7 @@ struct gale_tuple {
 	size_t                  nanchors;
 	uint32_t                src_task;
 	uint64_t                ack_val; // XOR of the edges anchored to it
-	bool                    done;    // acked or failed
+	bool                    done; // acked or failed
 };
 
 // The declaration of the stream named name (len bytes; 0: the default

@@ -7,7 +7,7 @@
 
 #include "runtime/context.h"
 
-static const gale_bolt_ops fake_bolt_ops = { .outputs = NULL };
+static const gale_bolt_ops  fake_bolt_ops  = { .outputs = NULL };
 static const gale_spout_ops fake_spout_ops = { .outputs = NULL };
 
 typedef struct fake_topo {
@@ -38,22 +38,22 @@ fake_init(fake_topo *f)
 		f->options[i].key   = (char *) opts[i][0];
 		f->options[i].value = (char *) opts[i][1];
 	}
-	f->t.name                = "topo";
-	f->t.components          = f->comps;
-	f->t.ncomponents         = 2;
-	f->comps[0].id           = "src";
-	f->comps[0].is_spout     = true;
-	f->comps[0].parallelism  = 2;
-	f->comps[0].spout        = &fake_spout_ops;
-	f->comps[1].id           = "work";
-	f->comps[1].parallelism  = 3;
-	f->comps[1].bolt         = &fake_bolt_ops;
-	f->comps[1].options      = f->options;
-	f->comps[1].noptions     = 8;
+	f->t.name               = "topo";
+	f->t.components         = f->comps;
+	f->t.ncomponents        = 2;
+	f->comps[0].id          = "src";
+	f->comps[0].is_spout    = true;
+	f->comps[0].parallelism = 2;
+	f->comps[0].spout       = &fake_spout_ops;
+	f->comps[1].id          = "work";
+	f->comps[1].parallelism = 3;
+	f->comps[1].bolt        = &fake_bolt_ops;
+	f->comps[1].options     = f->options;
+	f->comps[1].noptions    = 8;
 	cr_assert_eq(gale_plan_new(&f->plan, &f->t, 1, 1), GALE_OK);
 	uint32_t first = gale_plan_component_first_task(f->plan, 1);
-	cr_assert_eq(gale__context_new(&f->ctx, &f->t, f->plan, first + 1,
-	                 "run-9"),
+	cr_assert_eq(
+	    gale__context_new(&f->ctx, &f->t, f->plan, first + 1, "run-9"),
 	    GALE_OK);
 }
 
@@ -107,7 +107,7 @@ Test(context, an_integer_out_of_range_is_refused)
 	fake_init(&f);
 	cr_expect_eq(gale_context_option_i64(f.ctx, "big", 3), 3);
 	cr_expect_not_null(strstr(gale__context_error_text(f.ctx),
-	                       "option 'big': '99999999999999999999'"),
+			       "option 'big': '99999999999999999999'"),
 	    "%s", gale__context_error_text(f.ctx));
 	fake_fini(&f);
 }

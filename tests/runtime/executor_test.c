@@ -92,7 +92,8 @@ world_start(fake_world *w, uint32_t nackers)
 	cr_assert_eq(gale_plan_new(&w->plan, &w->t, 1, nackers), GALE_OK);
 	w->ntasks = gale_plan_ntasks(w->plan);
 	cr_assert_leq(w->ntasks, FAKE_MAX_TASKS);
-	cr_assert_eq(gale__transport_new(&w->transport, "127.0.0.1", w->ntasks),
+	cr_assert_eq(
+	    gale__transport_new(&w->transport, "127.0.0.1", w->ntasks),
 	    GALE_OK);
 	for (uint32_t t = 1; t <= w->ntasks; t++) {
 		gale__transport_set_local(w->transport, t);
@@ -105,8 +106,8 @@ world_start(fake_world *w, uint32_t nackers)
 	atomic_store(&w->env.active, true);
 	for (uint32_t t = 1; t <= w->ntasks; t++) {
 		char ep[128];
-		cr_assert_eq(gale__executor_new(&w->execs[t - 1], &w->env, t, ep,
-		                 sizeof(ep)),
+		cr_assert_eq(gale__executor_new(
+				 &w->execs[t - 1], &w->env, t, ep, sizeof(ep)),
 		    GALE_OK);
 		cr_assert_eq(gale__executor_task(w->execs[t - 1]), t);
 	}
@@ -188,10 +189,10 @@ static const gale_stream_decl fake_outputs[] = {
 };
 
 static struct {
-	uint64_t         limit;     // messages the spout emits, then exhausted
+	uint64_t         limit; // messages the spout emits, then exhausted
 	bool             untracked; // emit untracked
-	uint64_t         spin_ns;   // busy time per next_tuple call
-	uint64_t         emitted;   // spout thread only
+	uint64_t         spin_ns; // busy time per next_tuple call
+	uint64_t         emitted; // spout thread only
 	_Atomic uint64_t acked, failed, in_flight_peak;
 	_Atomic uint64_t first_emit_ns;
 	_Atomic bool     acked_id[1024];
@@ -205,15 +206,14 @@ fake_spout_next(void *self, gale_collector *c)
 	(void) self;
 	if (fake_spout.spin_ns > 0) {
 		uint64_t until = gale_now_ns() + fake_spout.spin_ns;
-		while (gale_now_ns() < until) {
-		}
+		while (gale_now_ns() < until) { }
 	}
 	if (fake_spout.emitted >= fake_spout.limit) {
 		gale_spout_exhausted(c);
 		return;
 	}
-	uint64_t in_flight = fake_spout.emitted - atomic_load(&fake_spout.acked) -
-	    atomic_load(&fake_spout.failed);
+	uint64_t in_flight = fake_spout.emitted
+	    - atomic_load(&fake_spout.acked) - atomic_load(&fake_spout.failed);
 	if (in_flight + 1 > atomic_load(&fake_spout.in_flight_peak)) {
 		atomic_store(&fake_spout.in_flight_peak, in_flight + 1);
 	}
@@ -291,8 +291,8 @@ fake_sink_execute(void *self, const gale_tuple *t, gale_collector *c)
 		atomic_store(&fake_bolt.first_exec_ns, gale_now_ns());
 	}
 	atomic_fetch_add(&fake_bolt.received_total, (uint64_t) v->u.i64);
-	if (fake_bolt.fail_every > 0 &&
-	    (uint64_t) v->u.i64 % fake_bolt.fail_every == 1) {
+	if (fake_bolt.fail_every > 0
+	    && (uint64_t) v->u.i64 % fake_bolt.fail_every == 1) {
 		gale_fail(c, t);
 	} else {
 		gale_ack(c, t);
@@ -309,8 +309,8 @@ static void
 fake_split_execute(void *self, const gale_tuple *t, gale_collector *c)
 {
 	(void) self;
-	const gale_value   *v    = gale_tuple_get(t, 0);
-	const gale_tuple   *in[] = { t };
+	const gale_value *v    = gale_tuple_get(t, 0);
+	const gale_tuple *in[] = { t };
 	for (int k = 0; k < 2; k++) {
 		gale_value child = gale_i64(v->u.i64 * 2 + k);
 		cr_assert_eq(gale_emit(c, NULL, &child, 1, in, 1), GALE_OK);
@@ -361,8 +361,8 @@ static gale_err
 fake_checkpoint(void *self)
 {
 	(void) self;
-	if (atomic_fetch_add(&fake_bolt.checkpoints, 1) <
-	    fake_bolt.checkpoint_refusals) {
+	if (atomic_fetch_add(&fake_bolt.checkpoints, 1)
+	    < fake_bolt.checkpoint_refusals) {
 		atomic_fetch_add(&fake_bolt.checkpoint_fails, 1);
 		return GALE_EIO;
 	}
@@ -400,7 +400,8 @@ Test(executor, acks_every_tree_and_finishes)
 	cr_expect_eq(world_metric(&w, "src", GALE_M_EMITTED), 200);
 	cr_expect_eq(world_metric(&w, "src", GALE_M_ACKED), 200);
 	cr_expect_eq(world_metric(&w, "sink", GALE_M_EXECUTED), 200);
-	cr_expect_eq(world_metric(&w, GALE_ACKER_COMPONENT, GALE_M_ACKED), 200);
+	cr_expect_eq(
+	    world_metric(&w, GALE_ACKER_COMPONENT, GALE_M_ACKED), 200);
 	cr_expect_eq(world_metric(&w, "src", GALE_M_PENDING), 0);
 	cr_expect(gale__executor_exhausted(world_exec(&w, "src")));
 	cr_expect(!gale__executor_failed(world_exec(&w, "sink")));
@@ -421,8 +422,8 @@ Test(executor, a_failed_tuple_fails_its_tree_at_the_spout)
 	cr_expect_eq(atomic_load(&fake_spout.failed), 10);
 	cr_expect_eq(atomic_load(&fake_spout.acked), 90);
 	for (int i = 0; i < 100; i++) {
-		cr_expect_eq(atomic_load(&fake_spout.failed_id[i]), i % 10 == 1,
-		    "msg %d", i);
+		cr_expect_eq(atomic_load(&fake_spout.failed_id[i]),
+		    i % 10 == 1, "msg %d", i);
 		cr_expect_eq(atomic_load(&fake_spout.acked_id[i]), i % 10 != 1,
 		    "msg %d", i);
 	}
@@ -553,9 +554,9 @@ Test(executor, an_idle_spout_flushes_what_it_has)
 	// is never exhausted: it leaves because the spout goes idle.
 	fake_world w;
 	world_init(&w);
-	fake_spout.limit  = 1;
-	w.env.batch_size  = 1000000;
-	w.env.flush_ns    = 3600ull * 1000000000u;
+	fake_spout.limit = 1;
+	w.env.batch_size = 1000000;
+	w.env.flush_ns   = 3600ull * 1000000000u;
 	world_spout(&w, "src", &fake_spout_ops);
 	world_bolt(&w, "sink", &fake_sink_ops);
 	world_stream(&w, "src", "sink");
@@ -571,17 +572,17 @@ Test(executor, a_busy_spout_flushes_within_the_bound)
 	// first tuple gets through because of the 250 us bound alone.
 	fake_world w;
 	world_init(&w);
-	fake_spout.limit      = 1000000;
-	fake_spout.untracked  = true;
-	fake_spout.spin_ns    = 100000;
-	w.env.batch_size      = 1000000;
+	fake_spout.limit     = 1000000;
+	fake_spout.untracked = true;
+	fake_spout.spin_ns   = 100000;
+	w.env.batch_size     = 1000000;
 	world_spout(&w, "src", &fake_spout_ops);
 	world_bolt(&w, "sink", &fake_sink_ops);
 	world_stream(&w, "src", "sink");
 	world_start(&w, 1);
 	cr_assert(wait_count(&fake_bolt.executed, 1, 10));
-	uint64_t took = atomic_load(&fake_bolt.first_exec_ns) -
-	    atomic_load(&fake_spout.first_emit_ns);
+	uint64_t took = atomic_load(&fake_bolt.first_exec_ns)
+	    - atomic_load(&fake_spout.first_emit_ns);
 	cr_expect_lt(took, 200u * 1000000u, "first tuple after %llu ns",
 	    (unsigned long long) took);
 	world_fini(&w);
@@ -636,8 +637,8 @@ Test(executor, topology_debug_logs_every_emit)
 {
 	gale__log_set_level(GALE_LOG_INFO);
 	char *text = run_logged(true);
-	cr_expect_eq(count_of(text, " src:1: emit stream=default values=["),
-	    3, "%s", text);
+	cr_expect_eq(count_of(text, " src:1: emit stream=default values=["), 3,
+	    "%s", text);
 	cr_expect_eq(count_of(text, " split:2: emit stream=default values=["),
 	    6, "%s", text);
 	cr_expect_eq(count_of(text, "values=[5]"), 1, "%s", text);
@@ -702,7 +703,7 @@ Test(executor, a_failed_prepare_stops_the_task_with_its_reason)
 	fclose(f);
 	cr_expect_not_null(strstr(text, " ERROR "), "%s", text);
 	cr_expect_not_null(strstr(text,
-	                       " bad:2: prepare failed: option 'width': "
-	                       "'0x10' is not a decimal integer"),
+			       " bad:2: prepare failed: option 'width': "
+			       "'0x10' is not a decimal integer"),
 	    "%s", text);
 }

@@ -25,7 +25,8 @@ fake_send(void *arg, gale_batch *b)
 	gale_batch_reader r;
 	gale_batch_reader_init(&r);
 	uint32_t dest = 0;
-	cr_assert_eq(gale_batch_reader_begin(&r, b->buf, b->len, &dest), GALE_OK);
+	cr_assert_eq(
+	    gale_batch_reader_begin(&r, b->buf, b->len, &dest), GALE_OK);
 	cr_assert_eq(dest, b->dest_task);
 	gale_item it;
 	uint32_t  items = 0, tuples = 0;
@@ -41,12 +42,12 @@ fake_send(void *arg, gale_batch *b)
 }
 
 static gale_outbuf *
-fake_outbuf(fake_sink *s, uint32_t batch_size, size_t max_bytes,
-    uint64_t flush_ns)
+fake_outbuf(
+    fake_sink *s, uint32_t batch_size, size_t max_bytes, uint64_t flush_ns)
 {
 	gale_outbuf *o = NULL;
-	cr_assert_eq(gale__outbuf_new(&o, 4, batch_size, max_bytes, flush_ns,
-	                 fake_send, s),
+	cr_assert_eq(gale__outbuf_new(
+			 &o, 4, batch_size, max_bytes, flush_ns, fake_send, s),
 	    GALE_OK);
 	cr_assert_not_null(o);
 	return o;
@@ -56,8 +57,8 @@ static void
 add_tuple(gale_outbuf *o, uint32_t dest, int64_t x)
 {
 	gale_value v = gale_i64(x);
-	cr_assert_eq(gale__outbuf_add_tuple(o, dest, 1, NULL, &v, 1, NULL, 0),
-	    GALE_OK);
+	cr_assert_eq(
+	    gale__outbuf_add_tuple(o, dest, 1, NULL, &v, 1, NULL, 0), GALE_OK);
 }
 
 Test(outbuf, holds_items_until_a_flush)
@@ -97,8 +98,10 @@ Test(outbuf, sends_a_batch_when_it_has_batch_size_items)
 	cr_expect_eq(s.items[0], 3);
 	cr_expect_eq(s.items[1], 3);
 	// Acks count too.
-	cr_assert_eq(gale__outbuf_add_ack(o, 1, GALE_ACK_ACK, 5, 6, 1), GALE_OK);
-	cr_assert_eq(gale__outbuf_add_ack(o, 1, GALE_ACK_ACK, 7, 8, 1), GALE_OK);
+	cr_assert_eq(
+	    gale__outbuf_add_ack(o, 1, GALE_ACK_ACK, 5, 6, 1), GALE_OK);
+	cr_assert_eq(
+	    gale__outbuf_add_ack(o, 1, GALE_ACK_ACK, 7, 8, 1), GALE_OK);
 	cr_assert_eq(s.n, 3);
 	cr_expect_eq(s.items[2], 3);
 	cr_expect_eq(s.tuples[2], 1);
@@ -114,8 +117,8 @@ Test(outbuf, sends_a_batch_when_it_has_max_bytes)
 	char         big[100];
 	memset(big, 'x', sizeof(big));
 	gale_value v = gale_str(big, sizeof(big));
-	cr_assert_eq(gale__outbuf_add_tuple(o, 4, 1, NULL, &v, 1, NULL, 0),
-	    GALE_OK);
+	cr_assert_eq(
+	    gale__outbuf_add_tuple(o, 4, 1, NULL, &v, 1, NULL, 0), GALE_OK);
 	cr_assert_eq(s.n, 1);
 	cr_expect_eq(s.dest[0], 4);
 	gale__outbuf_destroy(&o);
@@ -136,8 +139,8 @@ Test(outbuf, markers_wait_for_the_flush)
 
 Test(outbuf, is_due_once_the_oldest_item_waited_flush_ns)
 {
-	fake_sink    s = { 0 };
-	gale_outbuf *o = fake_outbuf(&s, 100, 1 << 20, 250000);
+	fake_sink    s      = { 0 };
+	gale_outbuf *o      = fake_outbuf(&s, 100, 1 << 20, 250000);
 	uint64_t     before = gale_now_ns();
 	cr_expect(!gale__outbuf_due(o, before + 1000000000u),
 	    "nothing waits, nothing is due");

@@ -15,7 +15,8 @@ one_tuple(gale_batch *b, uint32_t dest, int64_t x)
 {
 	gale_batch_init(b, dest);
 	gale_value v = gale_i64(x);
-	cr_assert_eq(gale_batch_add_tuple(b, 1, NULL, &v, 1, NULL, 0), GALE_OK);
+	cr_assert_eq(
+	    gale_batch_add_tuple(b, 1, NULL, &v, 1, NULL, 0), GALE_OK);
 }
 
 // Receives one batch within timeout_ms and returns its tuple's value.
@@ -28,7 +29,8 @@ recv_one(gale_inbox *in, uint32_t task, int timeout_ms)
 	gale_batch_reader r;
 	gale_batch_reader_init(&r);
 	uint32_t dest = 0;
-	cr_assert_eq(gale_batch_reader_begin(&r, b.buf, b.len, &dest), GALE_OK);
+	cr_assert_eq(
+	    gale_batch_reader_begin(&r, b.buf, b.len, &dest), GALE_OK);
 	cr_expect_eq(dest, task);
 	gale_item it;
 	cr_assert_eq(gale_batch_reader_next(&r, &it), GALE_OK);
@@ -62,7 +64,8 @@ Test(transport, delivers_between_local_tasks)
 	for (int64_t i = 0; i < 5; i++) {
 		gale_batch b;
 		one_tuple(&b, 2, i);
-		cr_assert_eq(gale__outbox_send(out, &b, NULL, NULL, NULL), GALE_OK);
+		cr_assert_eq(
+		    gale__outbox_send(out, &b, NULL, NULL, NULL), GALE_OK);
 		gale_batch_fini(&b);
 	}
 	for (int64_t i = 0; i < 5; i++) {
@@ -70,7 +73,8 @@ Test(transport, delivers_between_local_tasks)
 	}
 	gale_batch b;
 	one_tuple(&b, 3, 0);
-	cr_expect_eq(gale__outbox_send(out, &b, NULL, NULL, NULL), GALE_EINVAL);
+	cr_expect_eq(
+	    gale__outbox_send(out, &b, NULL, NULL, NULL), GALE_EINVAL);
 	gale_batch_fini(&b);
 	gale__outbox_close(&out);
 	gale__inbox_close(&in);
@@ -162,7 +166,8 @@ Test(transport, reconnects_when_an_endpoint_changes)
 	cr_assert_eq(gale__inbox_open(&in, b, 2, ep, sizeof(ep)), GALE_OK);
 	gale__transport_set_endpoint(a, 2, ep);
 	cr_expect(gale__transport_complete(a));
-	cr_assert_eq(gale__outbox_send(out, &batch, NULL, NULL, NULL), GALE_OK);
+	cr_assert_eq(
+	    gale__outbox_send(out, &batch, NULL, NULL, NULL), GALE_OK);
 	cr_expect_eq(recv_one(in, 2, 5000), 7);
 
 	gale__inbox_close(&in);
@@ -175,7 +180,8 @@ Test(transport, reconnects_when_an_endpoint_changes)
 	gale__transport_set_endpoint(a, 2, ep2);
 	gale_batch_fini(&batch);
 	one_tuple(&batch, 2, 8);
-	cr_assert_eq(gale__outbox_send(out, &batch, NULL, NULL, NULL), GALE_OK);
+	cr_assert_eq(
+	    gale__outbox_send(out, &batch, NULL, NULL, NULL), GALE_OK);
 	cr_expect_eq(recv_one(in, 2, 5000), 8, "sent to the new endpoint");
 	gale_batch_fini(&batch);
 

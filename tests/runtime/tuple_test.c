@@ -66,7 +66,8 @@ Test(tuple, finds_the_declaration_of_its_stream)
 {
 	fake_topo f;
 	fake_init(&f);
-	const gale_stream_decl *d = gale__tuple_stream_decl(f.plan, 1, "side", 4);
+	const gale_stream_decl *d
+	    = gale__tuple_stream_decl(f.plan, 1, "side", 4);
 	cr_assert_not_null(d);
 	cr_expect_str_eq(d->stream, "side");
 	cr_expect_null(gale__tuple_stream_decl(f.plan, 1, "sid", 3));
@@ -81,12 +82,12 @@ Test(tuple, finds_the_declaration_of_its_stream)
 Test(tuple, formats_values_for_the_log)
 {
 	char       buf[64];
-	gale_value v[] = { gale_cstr("snow white"), gale_i64(-3), gale_f64(0.5),
-		gale_bool(true), gale_bytes("\0\1\2", 3) };
+	gale_value v[] = { gale_cstr("snow white"), gale_i64(-3),
+		gale_f64(0.5), gale_bool(true), gale_bytes("\0\1\2", 3) };
 	cr_expect_str_eq(gale__tuple_format_values(buf, sizeof(buf), v, 5),
 	    "[snow white, -3, 0.5, true, <3 bytes>]");
-	cr_expect_str_eq(gale__tuple_format_values(buf, sizeof(buf), v, 0),
-	    "[]");
+	cr_expect_str_eq(
+	    gale__tuple_format_values(buf, sizeof(buf), v, 0), "[]");
 	// Cut to fit.
 	char small[8];
 	cr_expect_str_eq(
