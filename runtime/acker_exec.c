@@ -94,6 +94,12 @@ acker_exec_trace(gale_executor *e, const gale_item *it)
 }
 
 static void
+acker_exec_items(gale_executor *e)
+{
+	gale__exec_items(e, NULL, acker_exec_ack, acker_exec_trace);
+}
+
+static void
 acker_exec_rotate(gale_executor *e)
 {
 	acker_exec *a = e->priv;
@@ -106,7 +112,6 @@ const gale_exec_ops gale__acker_exec_ops = {
 	.init   = acker_exec_init,
 	.fini   = acker_exec_fini,
 	.run    = gale__exec_input_loop,
-	.ack    = acker_exec_ack,
-	.trace  = acker_exec_trace,
+	.items  = acker_exec_items,
 	.rotate = acker_exec_rotate,
 };

@@ -200,6 +200,7 @@ bolt_emit(gale_executor *e, uint32_t direct, const char *stream,
 	if (e->debug) {
 		gale__exec_debug_emit(e, s, values, n);
 	}
+	const char *name = gale__router_stream_name(e->router, s);
 	for (size_t i = 0; i < nt; i++) {
 		size_t na = 0;
 		if (nanchors > 0) {
@@ -208,8 +209,8 @@ bolt_emit(gale_executor *e, uint32_t direct, const char *stream,
 				return rv;
 			}
 		}
-		rv = gale__exec_add_tuple(
-		    e, e->targets[i], s, values, n, b->anchors, na);
+		rv = gale__outbuf_add_tuple(e->outbuf, e->targets[i], e->task,
+		    name, values, n, b->anchors, na);
 		if (rv != GALE_OK) {
 			return rv;
 		}
@@ -221,7 +222,9 @@ bolt_emit(gale_executor *e, uint32_t direct, const char *stream,
 // Executing
 // ---------------------------------------------------------------------
 
-static void
+// Inline into bolt_items' loop: a call per received tuple shows in the
+// benchmarks.
+static inline void
 bolt_tuple(gale_executor *e, const gale_item *it)
 {
 	bolt_exec *b = e->priv;
@@ -257,6 +260,12 @@ bolt_tuple(gale_executor *e, const gale_item *it)
 	}
 }
 
+static void
+bolt_items(gale_executor *e)
+{
+	gale__exec_items(e, bolt_tuple, NULL, NULL);
+}
+
 // The last checkpoint, and the acks it releases, come before cleanup (as
 // gale.h promises); cleanup is skipped after a failed prepare.
 static void
@@ -279,7 +288,7 @@ const gale_exec_ops gale__bolt_exec_ops = {
 	.open_name  = "prepare",
 	.run        = gale__exec_input_loop,
 	.finish     = bolt_finish,
-	.tuple      = bolt_tuple,
+	.items      = bolt_items,
 	.drain      = bolt_drain,
 	.holding    = bolt_holding,
 	.emit       = bolt_emit,

@@ -83,46 +83,9 @@ gale__exec_acker_for(const gale_executor *e, uint64_t root)
 	return gale_plan_acker_for_root(e->env->plan, root);
 }
 
-void
-gale__exec_add_ack(gale_executor *e, uint32_t dest, gale_ack_kind kind,
-    uint64_t root, uint64_t value, uint32_t task)
-{
-	if (gale__outbuf_add_ack(e->outbuf, dest, kind, root, value, task)
-	    != GALE_OK) {
-		gale_metric_add(&e->metrics, GALE_M_DROPPED, 1);
-	}
-}
-
 // ---------------------------------------------------------------------
 // Emitting
 // ---------------------------------------------------------------------
-
-gale_err
-gale__exec_route(gale_executor *e, const char *stream,
-    const gale_value *values, size_t n, uint32_t direct, int *sp,
-    size_t *ntargets)
-{
-	int s = gale__router_stream(e->router, stream);
-	if (s < 0) {
-		return GALE_EINVAL;
-	}
-	if (gale__router_stream_nfields(e->router, s) != n) {
-		return GALE_EINVAL;
-	}
-	*sp = s;
-	return gale__router_route(
-	    e->router, s, values, n, direct, e->targets, ntargets);
-}
-
-gale_err
-gale__exec_add_tuple(gale_executor *e, uint32_t dest, int s,
-    const gale_value *values, size_t n, const gale_anchor *anchors,
-    size_t nanchors)
-{
-	return gale__outbuf_add_tuple(e->outbuf, dest, e->task,
-	    gale__router_stream_name(e->router, s), values, n, anchors,
-	    nanchors);
-}
 
 void
 gale__exec_debug_emit(
@@ -167,8 +130,8 @@ gale__exec_trace_edge(gale_executor *e, uint64_t root, uint64_t edge,
 // Receiving
 // ---------------------------------------------------------------------
 
-static void
-executor_record_eos(gale_executor *e, uint32_t src)
+void
+gale__exec_record_eos(gale_executor *e, uint32_t src)
 {
 	if (src >= 1 && src <= gale_plan_ntasks(e->env->plan)) {
 		e->eos[src] = true;
@@ -198,43 +161,8 @@ gale__exec_process(gale_executor *e, gale_batch *b)
 	}
 	// One clock reading per batch serves its acker operations and the
 	// complete latencies of the trees it answers.
-	e->now_ns                = gale_now_ns();
-	const gale_exec_ops *ops = e->ops;
-	gale_item            it;
-	gale_err             rv;
-	while ((rv = gale_batch_reader_next(&e->reader, &it)) == GALE_OK) {
-		switch (it.kind) {
-		case GALE_ITEM_TUPLE:
-			if (ops->tuple != NULL) {
-				ops->tuple(e, &it);
-			} else {
-				gale_metric_add(
-				    &e->metrics, GALE_M_DROPPED, 1);
-			}
-			break;
-		case GALE_ITEM_ACK:
-			if (ops->ack != NULL) {
-				ops->ack(e, &it);
-			} else {
-				gale_metric_add(
-				    &e->metrics, GALE_M_DROPPED, 1);
-			}
-			break;
-		case GALE_ITEM_TRACE:
-			if (ops->trace != NULL) {
-				ops->trace(e, &it);
-			}
-			break;
-		case GALE_ITEM_MARKER:
-			if (it.marker_kind == GALE_MARK_END_OF_STREAM) {
-				executor_record_eos(e, it.src_task);
-			}
-			break;
-		}
-	}
-	if (rv == GALE_EPROTO) {
-		gale_metric_add(&e->metrics, GALE_M_DROPPED, 1);
-	}
+	e->now_ns = gale_now_ns();
+	e->ops->items(e);
 }
 
 bool
@@ -289,10 +217,7 @@ gale__exec_input_loop(gale_executor *e)
 		}
 		if (gale__exec_inputs_done(e)) {
 			// Anything still queued came before the markers.
-			while (
-			    gale__inbox_recv(e->inbox, &e->in, 0) == GALE_OK) {
-				gale__exec_process(e, &e->in);
-			}
+			gale__exec_receive(e, 0);
 			break;
 		}
 	}
@@ -344,6 +269,7 @@ executor_main(void *arg)
 	snprintf(name, sizeof(name), "%s:%u", gale_context_component(e->ctx),
 	    e->task);
 	gale__log_thread_name(name);
+	GALE_DEBUG("%s task starts", e->ops->name);
 	gale_err rv = GALE_OK;
 	if (e->ops->open != NULL) {
 		rv = e->ops->open(e);

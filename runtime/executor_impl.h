@@ -47,11 +47,10 @@ typedef struct gale_exec_ops {
 	// Last, on the task's thread (also after finish was skipped).
 	void (*close)(gale_executor *e);
 
-	// Received items, one call each; a NULL hook drops them (counted),
-	// except trace edges, which only an acker keeps.
-	void (*tuple)(gale_executor *e, const gale_item *it);
-	void (*ack)(gale_executor *e, const gale_item *it);
-	void (*trace)(gale_executor *e, const gale_item *it);
+	// Handles the items of a received batch, after the core has read
+	// its header (e->reader is at its first item): a kind's items hook
+	// is gale__exec_items with its own item handlers.
+	void (*items)(gale_executor *e);
 
 	// While a send waits for room downstream.
 	void (*idle)(gale_executor *e);
@@ -140,6 +139,57 @@ gale__exec_may_emit(const gale_executor *e)
 bool gale__exec_receive(gale_executor *e, int timeout_ms);
 // Handles one received batch.
 void gale__exec_process(gale_executor *e, gale_batch *b);
+// Records that task src has finished sending (an end-of-stream marker).
+void gale__exec_record_eos(gale_executor *e, uint32_t src);
+
+typedef void (*gale_exec_item_fn)(gale_executor *e, const gale_item *it);
+
+// Reads the rest of the batch in e->reader, handing each tuple, acker
+// operation and trace edge to its handler. A NULL handler drops its items
+// (counted as dropped), except trace edges, which only an acker keeps.
+// Inline, and called with constant handlers from a kind's items hook, so
+// that the handlers inline into the loop: this runs once per item.
+static inline void
+gale__exec_items(gale_executor *e, gale_exec_item_fn tuple,
+    gale_exec_item_fn ack, gale_exec_item_fn trace)
+{
+	gale_item it;
+	gale_err  rv;
+	while ((rv = gale_batch_reader_next(&e->reader, &it)) == GALE_OK) {
+		switch (it.kind) {
+		case GALE_ITEM_TUPLE:
+			if (tuple != NULL) {
+				tuple(e, &it);
+			} else {
+				gale_metric_add(
+				    &e->metrics, GALE_M_DROPPED, 1);
+			}
+			break;
+		case GALE_ITEM_ACK:
+			if (ack != NULL) {
+				ack(e, &it);
+			} else {
+				gale_metric_add(
+				    &e->metrics, GALE_M_DROPPED, 1);
+			}
+			break;
+		case GALE_ITEM_TRACE:
+			if (trace != NULL) {
+				trace(e, &it);
+			}
+			break;
+		case GALE_ITEM_MARKER:
+			if (it.marker_kind == GALE_MARK_END_OF_STREAM) {
+				gale__exec_record_eos(e, it.src_task);
+			}
+			break;
+		}
+	}
+	if (rv == GALE_EPROTO) {
+		gale_metric_add(&e->metrics, GALE_M_DROPPED, 1);
+	}
+}
+
 // Drains held acks, then sends every batch with something in it.
 void gale__exec_flush(gale_executor *e);
 // Rotates the timeout buckets when due.
@@ -150,17 +200,33 @@ bool gale__exec_inputs_done(const gale_executor *e);
 void gale__exec_input_loop(gale_executor *e);
 
 // Routes values on stream (direct: the task of a direct emit, or 0) into
-// e->targets; sets *sp to the stream's index and *ntargets.
-gale_err gale__exec_route(gale_executor *e, const char *stream,
+// e->targets; sets *sp to the stream's index and *ntargets. Inline, as the
+// adds below: they run once per emitted tuple.
+static inline gale_err
+gale__exec_route(gale_executor *e, const char *stream,
     const gale_value *values, size_t n, uint32_t direct, int *sp,
-    size_t *ntargets);
-// Appends one tuple on stream s for dest.
-gale_err gale__exec_add_tuple(gale_executor *e, uint32_t dest, int s,
-    const gale_value *values, size_t n, const gale_anchor *anchors,
-    size_t nanchors);
+    size_t *ntargets)
+{
+	int s = gale__router_stream(e->router, stream);
+	if (s < 0 || gale__router_stream_nfields(e->router, s) != n) {
+		return GALE_EINVAL;
+	}
+	*sp = s;
+	return gale__router_route(
+	    e->router, s, values, n, direct, e->targets, ntargets);
+}
+
 // Appends one acker operation for dest; a failure is counted as dropped.
-void gale__exec_add_ack(gale_executor *e, uint32_t dest, gale_ack_kind kind,
-    uint64_t root, uint64_t value, uint32_t task);
+static inline void
+gale__exec_add_ack(gale_executor *e, uint32_t dest, gale_ack_kind kind,
+    uint64_t root, uint64_t value, uint32_t task)
+{
+	if (gale__outbuf_add_ack(e->outbuf, dest, kind, root, value, task)
+	    != GALE_OK) {
+		gale_metric_add(&e->metrics, GALE_M_DROPPED, 1);
+	}
+}
+
 // The acker task of root.
 uint32_t gale__exec_acker_for(const gale_executor *e, uint64_t root);
 // Logs an emit at INFO when topology.debug is on; costs a test when off.

@@ -8,20 +8,6 @@
 #include "base/clock.h"
 #include "runtime/outbuf.h"
 
-struct gale_outbuf {
-	uint32_t            ntasks;
-	uint32_t            batch_size;
-	size_t              max_bytes;
-	uint64_t            flush_ns;
-	gale_outbuf_send_fn send;
-	void               *arg;
-	gale_batch         *out; // [ntasks + 1], indexed by destination
-	uint32_t           *dirty; // destinations listed for the next flush
-	bool               *isdirty; // [ntasks + 1]: listed in dirty
-	size_t              ndirty;
-	uint64_t            oldest_ns; // when the oldest unsent item came
-};
-
 gale_err
 gale__outbuf_new(gale_outbuf **out, uint32_t ntasks, uint32_t batch_size,
     size_t max_bytes, uint64_t flush_ns, gale_outbuf_send_fn send, void *arg)
@@ -69,23 +55,19 @@ gale__outbuf_destroy(gale_outbuf **op)
 	*op = NULL;
 }
 
-// The batch of dest, listed for the next flush.
-static gale_batch *
-outbuf_batch(gale_outbuf *o, uint32_t dest)
+void
+gale__outbuf_list(gale_outbuf *o, uint32_t dest)
 {
 	assert(dest >= 1 && dest <= o->ntasks);
 	gale_batch *b = &o->out[dest];
 	if (b->dest_task == 0) {
 		gale_batch_init(b, dest);
 	}
-	if (!o->isdirty[dest]) {
-		if (o->ndirty == 0) {
-			o->oldest_ns = gale_now_ns();
-		}
-		o->isdirty[dest]      = true;
-		o->dirty[o->ndirty++] = dest;
+	if (o->ndirty == 0) {
+		o->oldest_ns = gale_now_ns();
 	}
-	return b;
+	o->isdirty[dest]      = true;
+	o->dirty[o->ndirty++] = dest;
 }
 
 static void
@@ -95,48 +77,19 @@ outbuf_send(gale_outbuf *o, gale_batch *b)
 	gale_batch_reset(b);
 }
 
-// A full batch leaves at once; it stays listed, empty, until the flush.
-static void
-outbuf_send_if_full(gale_outbuf *o, gale_batch *b)
+// A full batch stays listed, empty, until the flush.
+void
+gale__outbuf_send_full(gale_outbuf *o, gale_batch *b)
 {
-	if (gale_batch_items(b) >= o->batch_size || b->len >= o->max_bytes) {
-		outbuf_send(o, b);
-	}
-}
-
-gale_err
-gale__outbuf_add_tuple(gale_outbuf *o, uint32_t dest, uint32_t src_task,
-    const char *stream, const gale_value *values, size_t n,
-    const gale_anchor *anchors, size_t nanchors)
-{
-	gale_batch *b  = outbuf_batch(o, dest);
-	gale_err    rv = gale_batch_add_tuple(
-	       b, src_task, stream, values, n, anchors, nanchors);
-	if (rv != GALE_OK) {
-		return rv;
-	}
-	outbuf_send_if_full(o, b);
-	return GALE_OK;
-}
-
-gale_err
-gale__outbuf_add_ack(gale_outbuf *o, uint32_t dest, gale_ack_kind kind,
-    uint64_t root, uint64_t value, uint32_t task)
-{
-	gale_batch *b  = outbuf_batch(o, dest);
-	gale_err    rv = gale_batch_add_ack(b, kind, root, value, task);
-	if (rv != GALE_OK) {
-		return rv;
-	}
-	outbuf_send_if_full(o, b);
-	return GALE_OK;
+	outbuf_send(o, b);
 }
 
 gale_err
 gale__outbuf_add_marker(
     gale_outbuf *o, uint32_t dest, gale_marker_kind kind, uint32_t src_task)
 {
-	return gale_batch_add_marker(outbuf_batch(o, dest), kind, src_task);
+	return gale_batch_add_marker(
+	    gale__outbuf_batch(o, dest), kind, src_task);
 }
 
 gale_err
@@ -144,8 +97,8 @@ gale__outbuf_add_trace(gale_outbuf *o, uint32_t dest, uint64_t root,
     uint64_t edge, uint32_t task, uint64_t time_us, const uint64_t *children,
     size_t nchildren, bool failed, uint64_t msg_id)
 {
-	return gale_batch_add_trace(outbuf_batch(o, dest), root, edge, task,
-	    time_us, children, nchildren, failed, msg_id);
+	return gale_batch_add_trace(gale__outbuf_batch(o, dest), root, edge,
+	    task, time_us, children, nchildren, failed, msg_id);
 }
 
 void

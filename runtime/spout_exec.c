@@ -121,10 +121,11 @@ spout_emit(gale_executor *e, const char *stream, const gale_value *values,
 	if (e->debug) {
 		gale__exec_debug_emit(e, si, values, n);
 	}
+	const char *name = gale__router_stream_name(e->router, si);
 	if (!tracked || gale_plan_nackers(e->env->plan) == 0) {
 		for (size_t i = 0; i < nt; i++) {
-			rv = gale__exec_add_tuple(
-			    e, e->targets[i], si, values, n, NULL, 0);
+			rv = gale__outbuf_add_tuple(e->outbuf, e->targets[i],
+			    e->task, name, values, n, NULL, 0);
 			if (rv != GALE_OK) {
 				return rv;
 			}
@@ -142,8 +143,8 @@ spout_emit(gale_executor *e, const char *stream, const gale_value *values,
 		if (sampled) {
 			gale__exec_trace_child(e, a.edge);
 		}
-		rv = gale__exec_add_tuple(
-		    e, e->targets[i], si, values, n, &a, 1);
+		rv = gale__outbuf_add_tuple(
+		    e->outbuf, e->targets[i], e->task, name, values, n, &a, 1);
 		if (rv != GALE_OK) {
 			return rv;
 		}
@@ -271,6 +272,12 @@ spout_ack_item(gale_executor *e, const gale_item *it)
 }
 
 static void
+spout_items(gale_executor *e)
+{
+	gale__exec_items(e, NULL, spout_ack_item, NULL);
+}
+
+static void
 spout_answer_deferred(gale_executor *e, spout_exec *s)
 {
 	for (size_t i = 0; i < s->nanswers; i++) {
@@ -292,9 +299,7 @@ spout_answer_deferred(gale_executor *e, spout_exec *s)
 static void
 spout_idle(gale_executor *e)
 {
-	while (gale__inbox_recv(e->inbox, &e->in, 0) == GALE_OK) {
-		gale__exec_process(e, &e->in);
-	}
+	gale__exec_receive(e, 0);
 }
 
 static void
@@ -387,9 +392,7 @@ spout_run(gale_executor *e)
 {
 	spout_exec *s = e->priv;
 	while (!atomic_load(&e->env->halt)) {
-		while (gale__inbox_recv(e->inbox, &e->in, 0) == GALE_OK) {
-			gale__exec_process(e, &e->in);
-		}
+		gale__exec_receive(e, 0);
 		uint64_t now = gale_now_ns();
 		e->now_ns    = now;
 		gale__exec_rotate(e, now);
@@ -425,7 +428,7 @@ const gale_exec_ops gale__spout_exec_ops = {
 	.open_name  = "open",
 	.run        = spout_run,
 	.close      = spout_close,
-	.ack        = spout_ack_item,
+	.items      = spout_items,
 	.idle       = spout_idle,
 	.rotate     = spout_rotate,
 	.spout_emit = spout_emit,

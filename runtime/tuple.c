@@ -57,33 +57,6 @@ gale_tuple_source_task(const gale_tuple *t)
 	return t->src_task;
 }
 
-const gale_stream_decl *
-gale__tuple_stream_decl(
-    const gale_plan *p, uint32_t src, const char *name, size_t len)
-{
-	if (src < 1 || src > gale_plan_ntasks(p)) {
-		return NULL;
-	}
-	const gale_component_def *d
-	    = gale_plan_component_def(p, gale_plan_task_component(p, src));
-	if (d == NULL) {
-		return NULL;
-	}
-	const gale_stream_decl *decl
-	    = d->spout != NULL ? d->spout->outputs : d->bolt->outputs;
-	if (len == 0) {
-		name = GALE_DEFAULT_STREAM;
-		len  = strlen(GALE_DEFAULT_STREAM);
-	}
-	for (; decl != NULL && decl->stream != NULL; decl++) {
-		if (strlen(decl->stream) == len
-		    && memcmp(decl->stream, name, len) == 0) {
-			return decl;
-		}
-	}
-	return NULL;
-}
-
 // Appends to buf at *at, cut at len; *at stops at len - 1 once full.
 static void tuple_append(char *buf, size_t len, size_t *at, const char *fmt,
     ...) __attribute__((format(printf, 4, 5)));

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "gale.h"
 #include "proto/wire.h"
@@ -30,9 +31,33 @@ struct gale_tuple {
 
 // The declaration of the stream named name (len bytes; 0: the default
 // stream) in the outputs of task src's component, or NULL when there is
-// none. Caller must not free.
-const gale_stream_decl *gale__tuple_stream_decl(
-    const gale_plan *plan, uint32_t src, const char *name, size_t len);
+// none. Caller must not free. Inline: it runs once per received tuple.
+static inline const gale_stream_decl *
+gale__tuple_stream_decl(
+    const gale_plan *p, uint32_t src, const char *name, size_t len)
+{
+	if (src < 1 || src > gale_plan_ntasks(p)) {
+		return NULL;
+	}
+	const gale_component_def *d
+	    = gale_plan_component_def(p, gale_plan_task_component(p, src));
+	if (d == NULL) {
+		return NULL;
+	}
+	const gale_stream_decl *decl
+	    = d->spout != NULL ? d->spout->outputs : d->bolt->outputs;
+	if (len == 0) {
+		name = GALE_DEFAULT_STREAM;
+		len  = strlen(GALE_DEFAULT_STREAM);
+	}
+	for (; decl != NULL && decl->stream != NULL; decl++) {
+		if (strlen(decl->stream) == len
+		    && memcmp(decl->stream, name, len) == 0) {
+			return decl;
+		}
+	}
+	return NULL;
+}
 
 // Writes values as "[a, 2, 0.5, true, <3 bytes>]" into buf (len bytes),
 // cut to fit; returns buf.
