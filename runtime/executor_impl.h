@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: MIT
 // executor_impl.h - the inside of an executor, shared by its core
-// (executor.c) and its three kinds (spout_exec.c, bolt_exec.c,
-// acker_exec.c); nothing else includes it.
+// (executor.c), its three kinds (spout_exec.c, bolt_exec.c, acker_exec.c)
+// and collector.c, which hands the public calls to a kind; nothing else
+// includes it.
 //
 // The core owns what every task has: its thread, inbox, output buffer,
 // router, end-of-stream bookkeeping and metrics. A kind is a const ops
 // table, as nng's protocols are: the core allocates ops->size zeroed bytes
-// of private state for it (e->priv) and calls its hooks; a NULL hook is
-// something the kind does not do.
+// of private state for it (e->priv) and calls its hooks; run and items are
+// required, any other hook may be NULL: something the kind does not do.
 
 #ifndef GALE_RUNTIME_EXECUTOR_IMPL_H
 #define GALE_RUNTIME_EXECUTOR_IMPL_H
@@ -44,7 +45,8 @@ typedef struct gale_exec_ops {
 	void (*run)(gale_executor *e);
 	// Before the end-of-stream markers go out: last words.
 	void (*finish)(gale_executor *e);
-	// Last, on the task's thread (also after finish was skipped).
+	// Last, on the task's thread, once open succeeded (also when the
+	// worker halted and finish was skipped).
 	void (*close)(gale_executor *e);
 
 	// Handles the items of a received batch, after the core has read
