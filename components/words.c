@@ -65,7 +65,7 @@ words_open(void *self, gale_context *ctx)
 static gale_err
 words_emit(words_spout *s, gale_collector *c, uint64_t i)
 {
-	uint64_t    state = s->seed ^ (i * 0x9e3779b97f4a7c15ull);
+	uint64_t    state = s->seed + i;
 	const char *w     = words_list[gale_random_u64(&state) % WORDS_N];
 	gale_value  v     = gale_cstr(w);
 	return gale_spout_emit(c, NULL, &v, 1, i);

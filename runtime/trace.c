@@ -5,8 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "base/clock.h"
 #include "runtime/trace.h"
 
 #define TRACE_MASK 0xFFFu
@@ -53,9 +53,7 @@ gale__trace_mark(uint64_t root, bool sampled)
 uint64_t
 gale__trace_now_us(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t) ts.tv_sec * 1000000u + (uint64_t) ts.tv_nsec / 1000u;
+	return gale__clock_wall_us();
 }
 
 gale_err

@@ -332,7 +332,7 @@ outbox_peer_socket(gale_outbox *o, uint32_t task)
 
 gale_err
 gale__outbox_send(gale_outbox *o, const gale_batch *b, void (*idle)(void *arg),
-    void *arg, const volatile bool *stop)
+    void *arg, const _Atomic bool *stop)
 {
 	uint32_t task = b->dest_task;
 	if (task < 1 || task > o->t->ntasks) {
@@ -355,7 +355,8 @@ gale__outbox_send(gale_outbox *o, const gale_batch *b, void (*idle)(void *arg),
 		if (idle != NULL) {
 			idle(arg);
 		}
-		if (stop != NULL && *stop) {
+		if (stop != NULL &&
+		    atomic_load_explicit(stop, memory_order_relaxed)) {
 			return GALE_ECLOSED;
 		}
 		zmq_pollitem_t item = { .socket = s, .events = ZMQ_POLLOUT };

@@ -12,6 +12,7 @@
 #ifndef GALE_RUNTIME_TRANSPORT_H
 #define GALE_RUNTIME_TRANSPORT_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -61,9 +62,10 @@ gale_err gale__outbox_new(gale_outbox **out, gale_transport *t);
 void     gale__outbox_close(gale_outbox **op);
 // Sends b to b->dest_task. While the destination is full it waits, calling
 // idle(arg) about every millisecond (idle may be NULL) and giving up with
-// GALE_ECLOSED once *stop becomes true. GALE_ENOENT when the destination's
-// endpoint is not known yet.
+// GALE_ECLOSED once *stop becomes true (stop may be NULL; another thread
+// may set it). GALE_ENOENT when the destination's endpoint is not known
+// yet.
 gale_err gale__outbox_send(gale_outbox *o, const gale_batch *b,
-    void (*idle)(void *arg), void *arg, const volatile bool *stop);
+    void (*idle)(void *arg), void *arg, const _Atomic bool *stop);
 
 #endif // GALE_RUNTIME_TRANSPORT_H

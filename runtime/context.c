@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: MIT
+// context.c - what a component may ask about its task, and the public
+// functions that answer.
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/log.h"
+#include "base/num.h"
+#include "runtime/context.h"
+
+struct gale_context {
+	const gale_topology      *topo;
+	const gale_plan          *plan;
+	const gale_component_def *def;
+	uint32_t                  comp;
+	uint32_t                  task;
+	const char               *run_id;
+	char                      error[512];
+};
+
+gale_err
+gale__context_new(gale_context **out, const gale_topology *topo,
+    const gale_plan *plan, uint32_t task, const char *run_id)
+{
+	gale_context *ctx = calloc(1, sizeof(*ctx));
+	if (ctx == NULL) {
+		return GALE_ENOMEM;
+	}
+	ctx->topo   = topo;
+	ctx->plan   = plan;
+	ctx->task   = task;
+	ctx->comp   = gale_plan_task_component(plan, task);
+	ctx->def    = gale_plan_component_def(plan, ctx->comp);
+	ctx->run_id = run_id != NULL ? run_id : "";
+	*out        = ctx;
+	return GALE_OK;
+}
+
+void
+gale__context_destroy(gale_context **cp)
+{
+	free(*cp);
+	*cp = NULL;
+}
+
+const char *
+gale__context_error_text(const gale_context *ctx)
+{
+	return ctx->error;
+}
+
+const char *
+gale_context_topology(const gale_context *ctx)
+{
+	return ctx->topo->name;
+}
+
+const char *
+gale_context_component(const gale_context *ctx)
+{
+	return gale_plan_component_id(ctx->plan, ctx->comp);
+}
+
+uint32_t
+gale_context_task(const gale_context *ctx)
+{
+	return ctx->task;
+}
+
+uint32_t
+gale_context_index(const gale_context *ctx)
+{
+	return gale_plan_task_index(ctx->plan, ctx->task);
+}
+
+uint32_t
+gale_context_ntasks(const gale_context *ctx)
+{
+	return gale_plan_component_ntasks(ctx->plan, ctx->comp);
+}
+
+uint32_t
+gale_context_component_tasks(
+    const gale_context *ctx, const char *id, uint32_t *first)
+{
+	const gale_plan *p = ctx->plan;
+	int              c = gale_plan_component_index(p, id);
+	if (c < 0) {
+		return 0;
+	}
+	*first = gale_plan_component_first_task(p, (uint32_t) c);
+	return gale_plan_component_ntasks(p, (uint32_t) c);
+}
+
+const char *
+gale_context_run_id(const gale_context *ctx)
+{
+	return ctx->run_id;
+}
+
+const char *
+gale_context_option(const gale_context *ctx, const char *name)
+{
+	const gale_component_def *d = ctx->def;
+	if (d == NULL) {
+		return NULL;
+	}
+	for (size_t i = 0; i < d->noptions; i++) {
+		if (strcmp(d->options[i].key, name) == 0) {
+			return d->options[i].value;
+		}
+	}
+	return NULL;
+}
+
+void
+gale_context_error(gale_context *ctx, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(ctx->error, sizeof(ctx->error), fmt, ap);
+	va_end(ap);
+}
+
+void
+gale_log(const gale_context *ctx, gale_log_level level, const char *fmt, ...)
+{
+	char who[160];
+	snprintf(who, sizeof(who), "%s:%u", gale_context_component(ctx),
+	    gale_context_task(ctx));
+	va_list ap;
+	va_start(ap, fmt);
+	gale__logv(level, who, fmt, ap);
+	va_end(ap);
+}
+
+// The getters below take a const context, as gale.h promises readers; the
+// error they may record is the context's only mutable part.
+static void
+context_option_error(
+    const gale_context *ctx, const char *name, const char *why)
+{
+	gale_context_error((gale_context *) ctx, "option '%s': %s", name, why);
+}
+
+int64_t
+gale_context_option_i64(const gale_context *ctx, const char *name, int64_t def)
+{
+	const char *v = gale_context_option(ctx, name);
+	if (v == NULL) {
+		return def;
+	}
+	int64_t x;
+	char    why[256];
+	if (gale__parse_i64(v, INT64_MIN, INT64_MAX, &x, why, sizeof(why))
+	    != GALE_OK) {
+		context_option_error(ctx, name, why);
+		return def;
+	}
+	return x;
+}
+
+double
+gale_context_option_f64(const gale_context *ctx, const char *name, double def)
+{
+	const char *v = gale_context_option(ctx, name);
+	if (v == NULL) {
+		return def;
+	}
+	double x;
+	char   why[256];
+	if (gale__parse_f64(v, &x, why, sizeof(why)) != GALE_OK) {
+		context_option_error(ctx, name, why);
+		return def;
+	}
+	return x;
+}
+
+bool
+gale_context_option_bool(const gale_context *ctx, const char *name, bool def)
+{
+	const char *v = gale_context_option(ctx, name);
+	if (v == NULL) {
+		return def;
+	}
+	bool x;
+	char why[256];
+	if (gale__parse_bool(v, &x, why, sizeof(why)) != GALE_OK) {
+		context_option_error(ctx, name, why);
+		return def;
+	}
+	return x;
+}

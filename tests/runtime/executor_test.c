@@ -1,0 +1,709 @@
+// SPDX-License-Identifier: MIT
+// executor_test - executors driven in-process over inproc transports, with
+// fake spouts and bolts: emit, ack, fail and anchoring; max.spout.pending;
+// a checkpointing bolt's held acks; end-of-stream drain; flushing on idle
+// and by the flush bound; topology.debug.
+
+#include <criterion/criterion.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/log.h"
+#include "runtime/executor.h"
+
+// ---------------------------------------------------------------------
+// A worker built by hand: one process, every task local
+// ---------------------------------------------------------------------
+
+#define FAKE_MAX_TASKS 16
+
+typedef struct fake_world {
+	gale_topology      t;
+	gale_component_def comps[6];
+	gale_stream_def    streams[6];
+	gale_option        config[2];
+	gale_plan         *plan;
+	gale_transport    *transport;
+	gale_worker_env    env;
+	gale_executor     *execs[FAKE_MAX_TASKS];
+	uint32_t           ntasks;
+} fake_world;
+
+static void
+world_init(fake_world *w)
+{
+	memset(w, 0, sizeof(*w));
+	w->t.name       = "fake";
+	w->t.components = w->comps;
+	w->t.streams    = w->streams;
+	w->t.config     = w->config;
+	// The defaults of the worker (see workers/worker.c).
+	w->env.batch_size   = 256;
+	w->env.flush_ns     = 250 * 1000;
+	w->env.timeout_secs = 30;
+	w->env.sample_every = 1;
+	w->env.run_id       = "run-1";
+}
+
+static void
+world_spout(fake_world *w, const char *id, const gale_spout_ops *ops)
+{
+	gale_component_def *d = &w->comps[w->t.ncomponents++];
+	d->id                 = (char *) id;
+	d->is_spout           = true;
+	d->parallelism        = 1;
+	d->spout              = ops;
+}
+
+static void
+world_bolt(fake_world *w, const char *id, const gale_bolt_ops *ops)
+{
+	gale_component_def *d = &w->comps[w->t.ncomponents++];
+	d->id                 = (char *) id;
+	d->parallelism        = 1;
+	d->bolt               = ops;
+}
+
+static void
+world_stream(fake_world *w, const char *from, const char *to)
+{
+	gale_stream_def *s = &w->streams[w->t.nstreams++];
+	s->from            = (char *) from;
+	s->to              = (char *) to;
+	s->stream          = "default";
+	s->grouping        = GALE_GROUP_SHUFFLE;
+}
+
+static void
+world_config(fake_world *w, const char *key, const char *value)
+{
+	gale_option *o = &w->config[w->t.nconfig++];
+	o->key         = (char *) key;
+	o->value       = (char *) value;
+}
+
+// Builds the plan (one worker, nackers ackers) and starts every task.
+static void
+world_start(fake_world *w, uint32_t nackers)
+{
+	cr_assert_eq(gale_plan_new(&w->plan, &w->t, 1, nackers), GALE_OK);
+	w->ntasks = gale_plan_ntasks(w->plan);
+	cr_assert_leq(w->ntasks, FAKE_MAX_TASKS);
+	cr_assert_eq(
+	    gale__transport_new(&w->transport, "127.0.0.1", w->ntasks),
+	    GALE_OK);
+	for (uint32_t t = 1; t <= w->ntasks; t++) {
+		gale__transport_set_local(w->transport, t);
+	}
+	w->env.topo      = &w->t;
+	w->env.plan      = w->plan;
+	w->env.transport = w->transport;
+	w->env.finished  = calloc(w->ntasks + 1, sizeof(*w->env.finished));
+	cr_assert_not_null(w->env.finished);
+	atomic_store(&w->env.active, true);
+	for (uint32_t t = 1; t <= w->ntasks; t++) {
+		char ep[128];
+		cr_assert_eq(gale__executor_new(
+				 &w->execs[t - 1], &w->env, t, ep, sizeof(ep)),
+		    GALE_OK);
+		cr_assert_eq(gale__executor_task(w->execs[t - 1]), t);
+	}
+	for (uint32_t t = 1; t <= w->ntasks; t++) {
+		cr_assert_eq(gale__executor_start(w->execs[t - 1]), GALE_OK);
+	}
+}
+
+static gale_executor *
+world_exec(fake_world *w, const char *id)
+{
+	int c = gale_plan_component_index(w->plan, id);
+	cr_assert_geq(c, 0);
+	uint32_t t = gale_plan_component_first_task(w->plan, (uint32_t) c);
+	return w->execs[t - 1];
+}
+
+// Polls until every task has finished, for at most timeout_s seconds.
+static bool
+world_wait_finished(fake_world *w, int timeout_s)
+{
+	uint64_t deadline = gale_now_ns() + (uint64_t) timeout_s * 1000000000u;
+	while (gale_now_ns() < deadline) {
+		bool all = true;
+		for (uint32_t t = 1; t <= w->ntasks; t++) {
+			all = all && gale__executor_finished(w->execs[t - 1]);
+		}
+		if (all) {
+			return true;
+		}
+		usleep(1000);
+	}
+	return false;
+}
+
+// Polls until *counter reaches want, for at most timeout_s seconds.
+static bool
+wait_count(_Atomic uint64_t *counter, uint64_t want, int timeout_s)
+{
+	uint64_t deadline = gale_now_ns() + (uint64_t) timeout_s * 1000000000u;
+	while (gale_now_ns() < deadline) {
+		if (atomic_load(counter) >= want) {
+			return true;
+		}
+		usleep(1000);
+	}
+	return false;
+}
+
+static uint64_t
+world_metric(fake_world *w, const char *id, gale_metric m)
+{
+	return gale_metric_get(gale__executor_metrics(world_exec(w, id)), m);
+}
+
+static void
+world_fini(fake_world *w)
+{
+	atomic_store(&w->env.halt, true);
+	for (uint32_t t = 1; t <= w->ntasks; t++) {
+		gale__executor_destroy(&w->execs[t - 1]);
+		cr_assert_null(w->execs[t - 1]);
+	}
+	gale__transport_destroy(&w->transport);
+	gale_plan_destroy(&w->plan);
+	free((void *) w->env.finished);
+}
+
+// ---------------------------------------------------------------------
+// Fake components. Each test runs in its own process, so they report
+// through globals; the executors' threads write them, the test reads.
+// ---------------------------------------------------------------------
+
+static const char *const fake_fields[] = { "n", NULL };
+
+static const gale_stream_decl fake_outputs[] = {
+	{ .stream = "default", .fields = fake_fields },
+	{ .stream = NULL },
+};
+
+static struct {
+	uint64_t         limit; // messages the spout emits, then exhausted
+	bool             untracked; // emit untracked
+	uint64_t         spin_ns; // busy time per next_tuple call
+	uint64_t         emitted; // spout thread only
+	_Atomic uint64_t acked, failed, in_flight_peak;
+	_Atomic uint64_t first_emit_ns;
+	_Atomic bool     acked_id[1024];
+	_Atomic bool     failed_id[1024];
+	_Atomic bool     ack_before_checkpoint;
+} fake_spout;
+
+static void
+fake_spout_next(void *self, gale_collector *c)
+{
+	(void) self;
+	if (fake_spout.spin_ns > 0) {
+		uint64_t until = gale_now_ns() + fake_spout.spin_ns;
+		while (gale_now_ns() < until) { }
+	}
+	if (fake_spout.emitted >= fake_spout.limit) {
+		gale_spout_exhausted(c);
+		return;
+	}
+	uint64_t in_flight = fake_spout.emitted
+	    - atomic_load(&fake_spout.acked) - atomic_load(&fake_spout.failed);
+	if (in_flight + 1 > atomic_load(&fake_spout.in_flight_peak)) {
+		atomic_store(&fake_spout.in_flight_peak, in_flight + 1);
+	}
+	uint64_t   id = fake_spout.emitted;
+	gale_value v  = gale_i64((int64_t) id);
+	if (id == 0) {
+		atomic_store(&fake_spout.first_emit_ns, gale_now_ns());
+	}
+	gale_err rv = fake_spout.untracked
+	    ? gale_spout_emit_untracked(c, NULL, &v, 1)
+	    : gale_spout_emit(c, NULL, &v, 1, id);
+	// Emits fail only once the worker halts.
+	cr_assert(rv == GALE_OK || rv == GALE_ECLOSED, "emit: %s",
+	    gale_strerror(rv));
+	fake_spout.emitted++;
+}
+
+static struct {
+	_Atomic uint64_t executed, cleanups, received_total;
+	_Atomic uint64_t first_exec_ns;
+	_Atomic uint64_t checkpoints, checkpoint_fails;
+	uint64_t         fail_every; // fail values n with n % fail_every == 1
+	uint64_t         checkpoint_refusals; // checkpoints that fail first
+	_Atomic bool     checkpointed;
+} fake_bolt;
+
+static void
+fake_spout_ack(void *self, uint64_t msg_id)
+{
+	(void) self;
+	if (!atomic_load(&fake_bolt.checkpointed)) {
+		atomic_store(&fake_spout.ack_before_checkpoint, true);
+	}
+	cr_assert_lt(msg_id, 1024);
+	cr_assert(!atomic_exchange(&fake_spout.acked_id[msg_id], true),
+	    "message %llu acked twice", (unsigned long long) msg_id);
+	atomic_fetch_add(&fake_spout.acked, 1);
+}
+
+static void
+fake_spout_fail(void *self, uint64_t msg_id)
+{
+	(void) self;
+	cr_assert_lt(msg_id, 1024);
+	atomic_store(&fake_spout.failed_id[msg_id], true);
+	atomic_fetch_add(&fake_spout.failed, 1);
+}
+
+static gale_err
+fake_spout_open(void *self, gale_context *ctx)
+{
+	(void) self;
+	(void) ctx;
+	return GALE_OK;
+}
+
+static const gale_spout_ops fake_spout_ops = {
+	.size       = 8,
+	.outputs    = fake_outputs,
+	.open       = fake_spout_open,
+	.next_tuple = fake_spout_next,
+	.ack        = fake_spout_ack,
+	.fail       = fake_spout_fail,
+};
+
+// Acks, or fails every fail_every-th value.
+static void
+fake_sink_execute(void *self, const gale_tuple *t, gale_collector *c)
+{
+	(void) self;
+	const gale_value *v = gale_tuple_field(t, "n");
+	cr_assert_not_null(v);
+	cr_assert_eq(v->type, GALE_I64);
+	if (atomic_fetch_add(&fake_bolt.executed, 1) == 0) {
+		atomic_store(&fake_bolt.first_exec_ns, gale_now_ns());
+	}
+	atomic_fetch_add(&fake_bolt.received_total, (uint64_t) v->u.i64);
+	if (fake_bolt.fail_every > 0
+	    && (uint64_t) v->u.i64 % fake_bolt.fail_every == 1) {
+		gale_fail(c, t);
+	} else {
+		gale_ack(c, t);
+	}
+}
+
+static const gale_bolt_ops fake_sink_ops = {
+	.outputs = NULL,
+	.execute = fake_sink_execute,
+};
+
+// Emits two children anchored to each input, then acks it.
+static void
+fake_split_execute(void *self, const gale_tuple *t, gale_collector *c)
+{
+	(void) self;
+	const gale_value *v    = gale_tuple_get(t, 0);
+	const gale_tuple *in[] = { t };
+	for (int k = 0; k < 2; k++) {
+		gale_value child = gale_i64(v->u.i64 * 2 + k);
+		cr_assert_eq(gale_emit(c, NULL, &child, 1, in, 1), GALE_OK);
+	}
+	// A bolt may not emit as a spout.
+	cr_assert_eq(gale_spout_emit(c, NULL, v, 1, 1), GALE_EINVAL);
+	gale_ack(c, t);
+}
+
+static const gale_bolt_ops fake_split_ops = {
+	.outputs = fake_outputs,
+	.execute = fake_split_execute,
+};
+
+// Counts its inputs and emits the count from cleanup.
+typedef struct fake_counter {
+	int64_t n;
+} fake_counter;
+
+static void
+fake_counter_execute(void *self, const gale_tuple *t, gale_collector *c)
+{
+	(void) t;
+	(void) c;
+	fake_counter *s = self;
+	s->n++;
+}
+
+static void
+fake_counter_cleanup(void *self, gale_collector *c)
+{
+	fake_counter *s = self;
+	atomic_fetch_add(&fake_bolt.cleanups, 1);
+	gale_value v = gale_i64(s->n);
+	cr_assert_eq(gale_emit(c, NULL, &v, 1, NULL, 0), GALE_OK);
+}
+
+static const gale_bolt_ops fake_counter_ops = {
+	.size    = sizeof(fake_counter),
+	.outputs = fake_outputs,
+	.execute = fake_counter_execute,
+	.cleanup = fake_counter_cleanup,
+};
+
+// Acks everything, and stores its state only once checkpoint_refusals
+// attempts have failed.
+static gale_err
+fake_checkpoint(void *self)
+{
+	(void) self;
+	if (atomic_fetch_add(&fake_bolt.checkpoints, 1)
+	    < fake_bolt.checkpoint_refusals) {
+		atomic_fetch_add(&fake_bolt.checkpoint_fails, 1);
+		return GALE_EIO;
+	}
+	atomic_store(&fake_bolt.checkpointed, true);
+	return GALE_OK;
+}
+
+static const gale_bolt_ops fake_checkpoint_ops = {
+	.outputs       = NULL,
+	.execute       = fake_sink_execute,
+	.checkpoint    = fake_checkpoint,
+	.checkpoint_ms = 0,
+};
+
+// ---------------------------------------------------------------------
+// Tests
+// ---------------------------------------------------------------------
+
+Test(executor, acks_every_tree_and_finishes)
+{
+	fake_world w;
+	world_init(&w);
+	fake_spout.limit = 200;
+	world_spout(&w, "src", &fake_spout_ops);
+	world_bolt(&w, "sink", &fake_sink_ops);
+	world_stream(&w, "src", "sink");
+	world_start(&w, 1);
+	cr_assert(world_wait_finished(&w, 20));
+	cr_expect_eq(atomic_load(&fake_spout.acked), 200);
+	cr_expect_eq(atomic_load(&fake_spout.failed), 0);
+	cr_expect_eq(atomic_load(&fake_bolt.executed), 200);
+	for (int i = 0; i < 200; i++) {
+		cr_expect(atomic_load(&fake_spout.acked_id[i]), "msg %d", i);
+	}
+	cr_expect_eq(world_metric(&w, "src", GALE_M_EMITTED), 200);
+	cr_expect_eq(world_metric(&w, "src", GALE_M_ACKED), 200);
+	cr_expect_eq(world_metric(&w, "sink", GALE_M_EXECUTED), 200);
+	cr_expect_eq(
+	    world_metric(&w, GALE_ACKER_COMPONENT, GALE_M_ACKED), 200);
+	cr_expect_eq(world_metric(&w, "src", GALE_M_PENDING), 0);
+	cr_expect(gale__executor_exhausted(world_exec(&w, "src")));
+	cr_expect(!gale__executor_failed(world_exec(&w, "sink")));
+	world_fini(&w);
+}
+
+Test(executor, a_failed_tuple_fails_its_tree_at_the_spout)
+{
+	fake_world w;
+	world_init(&w);
+	fake_spout.limit     = 100;
+	fake_bolt.fail_every = 10; // values 1, 11, 21, ...
+	world_spout(&w, "src", &fake_spout_ops);
+	world_bolt(&w, "sink", &fake_sink_ops);
+	world_stream(&w, "src", "sink");
+	world_start(&w, 1);
+	cr_assert(world_wait_finished(&w, 20));
+	cr_expect_eq(atomic_load(&fake_spout.failed), 10);
+	cr_expect_eq(atomic_load(&fake_spout.acked), 90);
+	for (int i = 0; i < 100; i++) {
+		cr_expect_eq(atomic_load(&fake_spout.failed_id[i]),
+		    i % 10 == 1, "msg %d", i);
+		cr_expect_eq(atomic_load(&fake_spout.acked_id[i]), i % 10 != 1,
+		    "msg %d", i);
+	}
+	cr_expect_eq(world_metric(&w, "sink", GALE_M_FAILED), 10);
+	world_fini(&w);
+}
+
+Test(executor, anchored_children_keep_their_tree_open)
+{
+	// src -> split (two children per input, anchored) -> sink, which
+	// fails child 2n + 1 of every n with n % 5 == 0 (values 1, 11, 21,
+	// ... are the odd children of 0, 5, 10, ...). The failure must reach
+	// the spout message of the parent, so anchoring carried the root.
+	fake_world w;
+	world_init(&w);
+	fake_spout.limit     = 50;
+	fake_bolt.fail_every = 10;
+	world_spout(&w, "src", &fake_spout_ops);
+	world_bolt(&w, "split", &fake_split_ops);
+	world_bolt(&w, "sink", &fake_sink_ops);
+	world_stream(&w, "src", "split");
+	world_stream(&w, "split", "sink");
+	world_start(&w, 1);
+	cr_assert(world_wait_finished(&w, 20));
+	cr_expect_eq(atomic_load(&fake_bolt.executed), 100);
+	cr_expect_eq(atomic_load(&fake_spout.failed), 10);
+	cr_expect_eq(atomic_load(&fake_spout.acked), 40);
+	for (int i = 0; i < 50; i++) {
+		cr_expect_eq(atomic_load(&fake_spout.failed_id[i]), i % 5 == 0,
+		    "msg %d", i);
+	}
+	cr_expect_eq(world_metric(&w, "split", GALE_M_EMITTED), 100);
+	world_fini(&w);
+}
+
+Test(executor, untracked_emits_are_acked_at_once_without_ackers)
+{
+	fake_world w;
+	world_init(&w);
+	fake_spout.limit = 100;
+	world_spout(&w, "src", &fake_spout_ops);
+	world_bolt(&w, "sink", &fake_sink_ops);
+	world_stream(&w, "src", "sink");
+	world_start(&w, 0);
+	cr_assert(world_wait_finished(&w, 20));
+	cr_expect_eq(atomic_load(&fake_spout.acked), 100);
+	cr_expect_eq(atomic_load(&fake_bolt.executed), 100);
+	world_fini(&w);
+}
+
+Test(executor, respects_max_spout_pending)
+{
+	fake_world w;
+	world_init(&w);
+	fake_spout.limit  = 1000;
+	w.env.max_pending = 5;
+	world_spout(&w, "src", &fake_spout_ops);
+	world_bolt(&w, "sink", &fake_sink_ops);
+	world_stream(&w, "src", "sink");
+	world_start(&w, 1);
+	cr_assert(world_wait_finished(&w, 30));
+	cr_expect_eq(atomic_load(&fake_spout.acked), 1000);
+	cr_expect_leq(atomic_load(&fake_spout.in_flight_peak), 5);
+	cr_expect_leq(world_metric(&w, "src", GALE_M_PENDING_PEAK), 5);
+	cr_expect_geq(world_metric(&w, "src", GALE_M_PENDING_PEAK), 1);
+	world_fini(&w);
+}
+
+Test(executor, without_a_limit_the_spout_runs_ahead)
+{
+	// The counterpart of the test above: it can fail.
+	fake_world w;
+	world_init(&w);
+	fake_spout.limit = 1000;
+	world_spout(&w, "src", &fake_spout_ops);
+	world_bolt(&w, "sink", &fake_sink_ops);
+	world_stream(&w, "src", "sink");
+	world_start(&w, 1);
+	cr_assert(world_wait_finished(&w, 30));
+	cr_expect_gt(atomic_load(&fake_spout.in_flight_peak), 5);
+	world_fini(&w);
+}
+
+Test(executor, a_checkpointing_bolt_holds_acks_until_stored)
+{
+	fake_world w;
+	world_init(&w);
+	fake_spout.limit              = 100;
+	fake_bolt.checkpoint_refusals = 20;
+	world_spout(&w, "src", &fake_spout_ops);
+	world_bolt(&w, "sink", &fake_checkpoint_ops);
+	world_stream(&w, "src", "sink");
+	world_start(&w, 1);
+	cr_assert(world_wait_finished(&w, 20));
+	cr_expect_eq(atomic_load(&fake_spout.acked), 100);
+	cr_expect_eq(atomic_load(&fake_bolt.checkpoint_fails), 20);
+	cr_expect(!atomic_load(&fake_spout.ack_before_checkpoint),
+	    "an ack left before a checkpoint succeeded");
+	world_fini(&w);
+}
+
+Test(executor, drains_to_cleanup_at_end_of_stream)
+{
+	// src -> count -> sink: count's cleanup runs once its input has
+	// finished, after every tuple, and what it emits there still
+	// reaches sink before sink finishes.
+	fake_world w;
+	world_init(&w);
+	fake_spout.limit     = 300;
+	fake_spout.untracked = true;
+	world_spout(&w, "src", &fake_spout_ops);
+	world_bolt(&w, "count", &fake_counter_ops);
+	world_bolt(&w, "sink", &fake_sink_ops);
+	world_stream(&w, "src", "count");
+	world_stream(&w, "count", "sink");
+	world_start(&w, 1);
+	cr_assert(world_wait_finished(&w, 20));
+	cr_expect_eq(atomic_load(&fake_bolt.cleanups), 1);
+	cr_expect_eq(atomic_load(&fake_bolt.executed), 1);
+	cr_expect_eq(atomic_load(&fake_bolt.received_total), 300);
+	cr_expect_eq(world_metric(&w, "count", GALE_M_EXECUTED), 300);
+	world_fini(&w);
+}
+
+Test(executor, an_idle_spout_flushes_what_it_has)
+{
+	// One tuple, in a batch that would hold a million, and a spout that
+	// is never exhausted: it leaves because the spout goes idle.
+	fake_world w;
+	world_init(&w);
+	fake_spout.limit = 1;
+	w.env.batch_size = 1000000;
+	w.env.flush_ns   = 3600ull * 1000000000u;
+	world_spout(&w, "src", &fake_spout_ops);
+	world_bolt(&w, "sink", &fake_sink_ops);
+	world_stream(&w, "src", "sink");
+	world_start(&w, 1);
+	cr_assert(wait_count(&fake_spout.acked, 1, 10));
+	world_fini(&w);
+}
+
+Test(executor, a_busy_spout_flushes_within_the_bound)
+{
+	// The spout emits on every call, so it is never idle, and a batch
+	// would take most of a second to fill (100 us per tuple, 256 KiB): the
+	// first tuple gets through because of the 250 us bound alone.
+	fake_world w;
+	world_init(&w);
+	fake_spout.limit     = 1000000;
+	fake_spout.untracked = true;
+	fake_spout.spin_ns   = 100000;
+	w.env.batch_size     = 1000000;
+	world_spout(&w, "src", &fake_spout_ops);
+	world_bolt(&w, "sink", &fake_sink_ops);
+	world_stream(&w, "src", "sink");
+	world_start(&w, 1);
+	cr_assert(wait_count(&fake_bolt.executed, 1, 10));
+	uint64_t took = atomic_load(&fake_bolt.first_exec_ns)
+	    - atomic_load(&fake_spout.first_emit_ns);
+	cr_expect_lt(took, 200u * 1000000u, "first tuple after %llu ns",
+	    (unsigned long long) took);
+	world_fini(&w);
+}
+
+// Runs src -> sink with stderr going to a file; returns what it wrote.
+static char *
+run_logged(bool debug)
+{
+	FILE *f = tmpfile();
+	cr_assert_not_null(f);
+	int saved = dup(STDERR_FILENO);
+	cr_assert_geq(saved, 0);
+	cr_assert_geq(dup2(fileno(f), STDERR_FILENO), 0);
+	fake_world w;
+	world_init(&w);
+	if (debug) {
+		world_config(&w, "topology.debug", "true");
+	}
+	fake_spout.limit = 3;
+	world_spout(&w, "src", &fake_spout_ops);
+	world_bolt(&w, "split", &fake_split_ops);
+	world_bolt(&w, "sink", &fake_sink_ops);
+	world_stream(&w, "src", "split");
+	world_stream(&w, "split", "sink");
+	world_start(&w, 1);
+	bool done = world_wait_finished(&w, 20);
+	world_fini(&w);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	cr_assert(done);
+	long len = ftell(f);
+	cr_assert_geq(len, 0);
+	char *text = calloc(1, (size_t) len + 1);
+	rewind(f);
+	cr_assert_eq(fread(text, 1, (size_t) len, f), (size_t) len);
+	fclose(f);
+	return text;
+}
+
+static size_t
+count_of(const char *text, const char *needle)
+{
+	size_t n = 0;
+	for (const char *p = text; (p = strstr(p, needle)) != NULL; p++) {
+		n++;
+	}
+	return n;
+}
+
+Test(executor, topology_debug_logs_every_emit)
+{
+	gale__log_set_level(GALE_LOG_INFO);
+	char *text = run_logged(true);
+	cr_expect_eq(count_of(text, " src:1: emit stream=default values=["), 3,
+	    "%s", text);
+	cr_expect_eq(count_of(text, " split:2: emit stream=default values=["),
+	    6, "%s", text);
+	cr_expect_eq(count_of(text, "values=[5]"), 1, "%s", text);
+	cr_expect_eq(count_of(text, " INFO "), 9, "%s", text);
+	free(text);
+}
+
+Test(executor, topology_debug_is_off_by_default)
+{
+	gale__log_set_level(GALE_LOG_INFO);
+	char *text = run_logged(false);
+	cr_expect_eq(count_of(text, "emit stream="), 0, "%s", text);
+	free(text);
+}
+
+static gale_err
+fake_bad_prepare(void *self, gale_context *ctx)
+{
+	(void) self;
+	gale_context_option_i64(ctx, "width", 1);
+	return GALE_OK;
+}
+
+static const gale_bolt_ops fake_bad_ops = {
+	.outputs = NULL,
+	.prepare = fake_bad_prepare,
+	.execute = fake_sink_execute,
+};
+
+Test(executor, a_failed_prepare_stops_the_task_with_its_reason)
+{
+	FILE *f = tmpfile();
+	cr_assert_not_null(f);
+	int saved = dup(STDERR_FILENO);
+	cr_assert_geq(dup2(fileno(f), STDERR_FILENO), 0);
+	fake_world  w;
+	gale_option opt = { .key = "width", .value = "0x10" };
+	world_init(&w);
+	fake_spout.limit = 1;
+	world_spout(&w, "src", &fake_spout_ops);
+	world_bolt(&w, "bad", &fake_bad_ops);
+	w.comps[1].options  = &opt;
+	w.comps[1].noptions = 1;
+	world_stream(&w, "src", "bad");
+	world_start(&w, 1);
+	gale_executor *bad      = world_exec(&w, "bad");
+	uint64_t       deadline = gale_now_ns() + 10ull * 1000000000u;
+	while (!gale__executor_failed(bad) && gale_now_ns() < deadline) {
+		usleep(1000);
+	}
+	bool failed = gale__executor_failed(bad);
+	bool done   = gale__executor_finished(bad);
+	world_fini(&w);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	cr_assert(failed);
+	cr_assert(!done);
+	char text[4096] = "";
+	rewind(f);
+	size_t n = fread(text, 1, sizeof(text) - 1, f);
+	text[n]  = '\0';
+	fclose(f);
+	cr_expect_not_null(strstr(text, " ERROR "), "%s", text);
+	cr_expect_not_null(strstr(text,
+			       " bad:2: prepare failed: option 'width': "
+			       "'0x10' is not a decimal integer"),
+	    "%s", text);
+}
