@@ -71,7 +71,7 @@ test-tsan: build-tsan
 	fi
 
 # The whole suite, in the release build and under the sanitizers.
-test: test-release test-asan
+test: test-release test-asan test-tsan
 
 bench: build
 	bench/run

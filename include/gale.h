@@ -278,7 +278,8 @@ typedef struct gale_spout_ops {
 	// The tree of msg_id completed, or failed (or timed out). Optional.
 	void (*ack)(void *self, uint64_t msg_id);
 	void (*fail)(void *self, uint64_t msg_id);
-	// Called once at the end, also when open failed. Optional.
+	// Called once at the end, when open succeeded. Optional. When open
+	// fails it must release what it took itself: close is not called.
 	void (*close)(void *self);
 } gale_spout_ops;
 
