@@ -2,7 +2,8 @@
 # The README's two commands: `make demo` and `make test`.
 
 DEBS     := build-essential cmake pkg-config libzmq3-dev libprotobuf-c-dev \
-            protobuf-c-compiler libyaml-dev libcriterion-dev python3
+            protobuf-c-compiler libyaml-dev libcriterion-dev python3 \
+            librdkafka-dev kcat
 BUILD    ?= build
 ASAN     ?= build-asan
 TSAN     ?= build-tsan

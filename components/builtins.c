@@ -4,6 +4,8 @@
 
 #include "components/bolts.h"
 #include "components/builtins.h"
+#include "components/kafka_bolt.h"
+#include "components/kafka_spout.h"
 #include "components/spouts.h"
 
 const gale_builtin gale__builtins[] = {
@@ -11,9 +13,11 @@ const gale_builtin gale__builtins[] = {
 	{ "socket_lines", &gale__spout_socket_lines },
 	{ "random_sentences", &gale__spout_random_sentences },
 	{ "const_spout", &gale__spout_const },
+	{ "kafka_spout", &gale__spout_kafka },
 	{ "split_words", &gale__bolt_split_words },
 	{ "word_count", &gale__bolt_word_count },
 	{ "id_bolt", &gale__bolt_id },
 	{ "null_bolt", &gale__bolt_null },
+	{ "kafka_bolt", &gale__bolt_kafka },
 	{ NULL, NULL },
 };
