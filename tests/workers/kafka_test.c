@@ -465,6 +465,9 @@ Test(kafka, delivery_errors_fail_and_replay_and_the_changelog_is_right)
 	cr_assert_gt(test_json_component(stats, "sentences", "replayed"), 0,
 	    "%s", stats);
 	cr_assert(strstr(r.err, "delivery failed") != NULL, "%s", r.err);
+	if (getenv("KAFKA_TEST_SHOW") != NULL) {
+		fprintf(stderr, "%s\n", r.err);
+	}
 	free(stats);
 	// Replays count some words again: the changelog follows the counts.
 	test_check_counts(text, len, out, true);
