@@ -117,8 +117,8 @@ kbolt_start(kafka_bolt *b)
 	b->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, why, sizeof(why));
 	if (b->rk == NULL) {
 		rd_kafka_conf_destroy(conf);
-		gale_context_error(
-		    (gale_context *) b->ctx, "cannot make a Kafka producer: %s", why);
+		gale_context_error((gale_context *) b->ctx,
+		    "cannot make a Kafka producer: %s", why);
 		return GALE_EINVAL;
 	}
 	b->rkt = rd_kafka_topic_new(b->rk, b->where.topic, NULL);
@@ -169,22 +169,22 @@ kbolt_prepare(void *self, gale_context *ctx)
 	}
 	const char *key   = gale_context_option(ctx, "key");
 	const char *value = gale_context_option(ctx, "value");
-	if ((key != NULL && key[0] == '\0') ||
-	    (value != NULL && value[0] == '\0')) {
+	if ((key != NULL && key[0] == '\0')
+	    || (value != NULL && value[0] == '\0')) {
 		gale_context_error(ctx,
 		    "options 'key' and 'value' name a field of the input");
 		return GALE_EINVAL;
 	}
 	b->key_field   = key != NULL ? strdup(key) : NULL;
 	b->value_field = value != NULL ? strdup(value) : NULL;
-	if ((key != NULL && b->key_field == NULL) ||
-	    (value != NULL && b->value_field == NULL)) {
+	if ((key != NULL && b->key_field == NULL)
+	    || (value != NULL && b->value_field == NULL)) {
 		kbolt_free(b);
 		return GALE_ENOMEM;
 	}
-	const char *const defaults[] = { "enable.idempotence", "true",
-		"message.timeout.ms", KBOLT_TIMEOUT_MS, "linger.ms", "0",
-		NULL };
+	const char *const defaults[]
+	    = { "enable.idempotence", "true", "message.timeout.ms",
+		      KBOLT_TIMEOUT_MS, "linger.ms", "0", NULL };
 	gale_err rv = gale__kafka_conf_new(&b->conf, ctx, &b->where, defaults);
 	if (rv != GALE_OK) {
 		kbolt_free(b);
@@ -192,10 +192,10 @@ kbolt_prepare(void *self, gale_context *ctx)
 	}
 	rd_kafka_conf_set_dr_msg_cb(b->conf, kbolt_dr);
 	char   ms[32];
-	size_t len = sizeof(ms);
+	size_t len        = sizeof(ms);
 	long   timeout_ms = 10000;
-	if (rd_kafka_conf_get(b->conf, "message.timeout.ms", ms, &len) ==
-	    RD_KAFKA_CONF_OK) {
+	if (rd_kafka_conf_get(b->conf, "message.timeout.ms", ms, &len)
+	    == RD_KAFKA_CONF_OK) {
 		timeout_ms = strtol(ms, NULL, 10);
 	}
 	// The report of a message comes within message.timeout.ms; a margin
@@ -236,13 +236,15 @@ kbolt_all_fields(kafka_bolt *b, const gale_tuple *t, size_t *len)
 	for (size_t i = 0; i < gale_tuple_size(t); i++) {
 		if (i > 0) {
 			const gale_value tab = gale_str("\t", 1);
-			if (gale__kafka_bolt_text(&b->value, len, &b->value_cap,
-			        &tab) != GALE_OK) {
+			if (gale__kafka_bolt_text(
+				&b->value, len, &b->value_cap, &tab)
+			    != GALE_OK) {
 				return false;
 			}
 		}
-		if (gale__kafka_bolt_text(&b->value, len, &b->value_cap,
-		        gale_tuple_get(t, i)) != GALE_OK) {
+		if (gale__kafka_bolt_text(
+			&b->value, len, &b->value_cap, gale_tuple_get(t, i))
+		    != GALE_OK) {
 			return false;
 		}
 	}
@@ -255,7 +257,8 @@ static void
 kbolt_check_fatal(kafka_bolt *b)
 {
 	char                why[512];
-	rd_kafka_resp_err_t err = rd_kafka_fatal_error(b->rk, why, sizeof(why));
+	rd_kafka_resp_err_t err
+	    = rd_kafka_fatal_error(b->rk, why, sizeof(why));
 	if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
 		return;
 	}
@@ -270,23 +273,23 @@ kbolt_check_fatal(kafka_bolt *b)
 static void
 kbolt_execute(void *self, const gale_tuple *t, gale_collector *c)
 {
-	kafka_bolt *b = self;
+	kafka_bolt *b    = self;
 	size_t      klen = 0, vlen = 0;
 	if (b->rk == NULL && kbolt_start(b) != GALE_OK) {
 		gale_fail(c, t);
 		return;
 	}
-	if ((b->key_field != NULL &&
-	        !kbolt_field(b, t, b->key_field, &b->key, &b->key_cap, &klen)) ||
-	    (b->value_field != NULL
-	            ? !kbolt_field(
-	                  b, t, b->value_field, &b->value, &b->value_cap, &vlen)
-	            : !kbolt_all_fields(b, t, &vlen))) {
+	if ((b->key_field != NULL
+		&& !kbolt_field(
+		    b, t, b->key_field, &b->key, &b->key_cap, &klen))
+	    || (b->value_field != NULL ? !kbolt_field(
+		    b, t, b->value_field, &b->value, &b->value_cap, &vlen)
+				       : !kbolt_all_fields(b, t, &vlen))) {
 		gale_fail(c, t);
 		return;
 	}
 	b->seq++;
-	b->reported = false;
+	b->reported             = false;
 	rd_kafka_resp_err_t err = rd_kafka_producev(b->rk,
 	    RD_KAFKA_V_RKT(b->rkt), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
 	    RD_KAFKA_V_VALUE(b->value, vlen),

@@ -23,12 +23,12 @@ gale__kafka_where_init(
 		return GALE_EINVAL;
 	}
 	if (topic == NULL || topic[0] == '\0') {
-		gale_context_error(ctx, "option '%s' is required: the topic",
-		    topic_opt);
+		gale_context_error(
+		    ctx, "option '%s' is required: the topic", topic_opt);
 		return GALE_EINVAL;
 	}
-	if (strlen(brokers) >= sizeof(w->brokers) ||
-	    strlen(topic) >= sizeof(w->topic)) {
+	if (strlen(brokers) >= sizeof(w->brokers)
+	    || strlen(topic) >= sizeof(w->topic)) {
 		gale_context_error(ctx,
 		    "option '%s': too long (at most %zu bytes)",
 		    strlen(topic) >= sizeof(w->topic) ? topic_opt : "brokers",
@@ -41,12 +41,12 @@ gale__kafka_where_init(
 }
 
 bool
-gale__kafka_report(gale_kafka_where *w, gale_log_level level, int err,
-    const char *fmt, ...)
+gale__kafka_report(
+    gale_kafka_where *w, gale_log_level level, int err, const char *fmt, ...)
 {
 	uint64_t now = gale_now_ns();
-	if (err == w->last_err && w->last_ns != 0 &&
-	    now - w->last_ns < GALE_KAFKA_REPORT_NS) {
+	if (err == w->last_err && w->last_ns != 0
+	    && now - w->last_ns < GALE_KAFKA_REPORT_NS) {
 		w->quiet++;
 		return false;
 	}
@@ -83,10 +83,10 @@ static void
 conf_error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 {
 	gale_kafka_where *w = opaque;
-	const char       *what =
-	    rd_kafka_fatal_error(rk, NULL, 0) != RD_KAFKA_RESP_ERR_NO_ERROR
-	          ? "fatal error"
-	          : "error";
+	const char       *what
+	    = rd_kafka_fatal_error(rk, NULL, 0) != RD_KAFKA_RESP_ERR_NO_ERROR
+	    ? "fatal error"
+	    : "error";
 	gale__kafka_report(w, GALE_LOG_ERROR, err, "%s: %s: %s; retrying",
 	    what, rd_kafka_err2name(err), reason);
 }
@@ -107,8 +107,8 @@ conf_set(rd_kafka_conf_t *conf, gale_context *ctx, const char *option,
     const char *name, const char *value)
 {
 	char why[512];
-	if (rd_kafka_conf_set(conf, name, value, why, sizeof(why)) ==
-	    RD_KAFKA_CONF_OK) {
+	if (rd_kafka_conf_set(conf, name, value, why, sizeof(why))
+	    == RD_KAFKA_CONF_OK) {
 		return GALE_OK;
 	}
 	gale_context_error(ctx, "option '%s': %s", option, why);
@@ -131,19 +131,19 @@ gale__kafka_conf_new(rd_kafka_conf_t **out, gale_context *ctx,
 	if (conf == NULL) {
 		return GALE_ENOMEM;
 	}
-	gale_err rv =
-	    conf_set(conf, ctx, "brokers", "bootstrap.servers", w->brokers);
-	for (size_t i = 0; rv == GALE_OK && defaults != NULL &&
-	    defaults[i] != NULL;
-	    i += 2) {
+	gale_err rv
+	    = conf_set(conf, ctx, "brokers", "bootstrap.servers", w->brokers);
+	for (size_t i = 0;
+	     rv == GALE_OK && defaults != NULL && defaults[i] != NULL;
+	     i += 2) {
 		rv = conf_set(
 		    conf, ctx, defaults[i], defaults[i], defaults[i + 1]);
 	}
 	const char *name, *value;
 	size_t      plen = strlen(GALE_KAFKA_PREFIX);
 	for (size_t i = 0;
-	    rv == GALE_OK && gale_context_option_at(ctx, i, &name, &value);
-	    i++) {
+	     rv == GALE_OK && gale_context_option_at(ctx, i, &name, &value);
+	     i++) {
 		if (strncmp(name, GALE_KAFKA_PREFIX, plen) != 0) {
 			continue;
 		}

@@ -24,8 +24,8 @@
 // offset that holds a transaction marker).
 #define KSPOUT_POSITION_NS (200 * 1000000ull)
 
-static const char *const kspout_fields[] = { "value", "key", "topic",
-	"partition", "offset", NULL };
+static const char *const kspout_fields[]
+    = { "value", "key", "topic", "partition", "offset", NULL };
 
 static const gale_stream_decl kspout_outputs[] = {
 	{ "default", kspout_fields },
@@ -34,9 +34,9 @@ static const gale_stream_decl kspout_outputs[] = {
 
 typedef struct kspout_part {
 	int32_t          partition;
-	int64_t          end;       // bounded: the end offset at start
+	int64_t          end; // bounded: the end offset at start
 	int64_t          committed; // last commit sent; -1: none
-	bool             done;      // bounded: read up to end
+	bool             done; // bounded: read up to end
 	gale_kafka_track track;
 } kspout_part;
 
@@ -51,6 +51,7 @@ typedef struct kafka_spout {
 	rd_kafka_t      *rk;
 	rd_kafka_t      *dlt; // the dead-letter producer, made when needed
 	char            *dlt_topic;
+	int              dlt_result; // of the last dead letter
 	char             group[256];
 	bool             bounded;
 	bool             latest;
@@ -81,19 +82,21 @@ kspout_commit_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
     rd_kafka_topic_partition_list_t *offsets, void *opaque)
 {
 	(void) rk;
-	kafka_spout *s = (kafka_spout *) ((char *) opaque -
-	    offsetof(kafka_spout, where));
+	kafka_spout *s
+	    = (kafka_spout *) ((char *) opaque - offsetof(kafka_spout, where));
 	if (err == RD_KAFKA_RESP_ERR__NO_OFFSET) {
 		return;
 	}
 	for (int i = 0; offsets != NULL && i < offsets->cnt; i++) {
-		rd_kafka_resp_err_t e =
-		    err != RD_KAFKA_RESP_ERR_NO_ERROR ? err : offsets->elems[i].err;
+		rd_kafka_resp_err_t e = err != RD_KAFKA_RESP_ERR_NO_ERROR
+		    ? err
+		    : offsets->elems[i].err;
 		if (e == RD_KAFKA_RESP_ERR_NO_ERROR) {
 			continue;
 		}
 		for (size_t k = 0; k < s->nparts; k++) {
-			if (s->parts[k].partition == offsets->elems[i].partition) {
+			if (s->parts[k].partition
+			    == offsets->elems[i].partition) {
 				s->parts[k].committed = -1;
 			}
 		}
@@ -121,8 +124,8 @@ kspout_open(void *self, gale_context *ctx)
 	}
 	snprintf(s->group, sizeof(s->group), "%s", group);
 	const char *start = gale_context_option(ctx, "start");
-	if (start != NULL && strcmp(start, "earliest") != 0 &&
-	    strcmp(start, "latest") != 0) {
+	if (start != NULL && strcmp(start, "earliest") != 0
+	    && strcmp(start, "latest") != 0) {
 		gale_context_error(ctx,
 		    "option 'start': '%s' is neither earliest nor latest",
 		    start);
@@ -139,8 +142,8 @@ kspout_open(void *self, gale_context *ctx)
 		    "'commit_ms' 1 or more");
 		return GALE_EINVAL;
 	}
-	s->commit_ns = (uint64_t) commit * 1000000u;
-	s->lag_ns    = (uint64_t) lag * 1000000u;
+	s->commit_ns    = (uint64_t) commit * 1000000u;
+	s->lag_ns       = (uint64_t) lag * 1000000u;
 	const char *dlt = gale_context_option(ctx, "dead_letter_topic");
 	if (dlt != NULL && dlt[0] != '\0') {
 		s->dlt_topic = strdup(dlt);
@@ -156,7 +159,7 @@ kspout_open(void *self, gale_context *ctx)
 		client, "enable.auto.commit", "false",
 		"enable.auto.offset.store", "false", "auto.offset.reset",
 		s->latest ? "latest" : "earliest", NULL };
-	rd_kafka_conf_t *conf;
+	rd_kafka_conf_t  *conf;
 	gale_err rv = gale__kafka_conf_new(&conf, ctx, &s->where, defaults);
 	if (rv != GALE_OK) {
 		return rv;
@@ -166,7 +169,8 @@ kspout_open(void *self, gale_context *ctx)
 	s->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, why, sizeof(why));
 	if (s->rk == NULL) {
 		rd_kafka_conf_destroy(conf);
-		gale_context_error(ctx, "cannot make a Kafka consumer: %s", why);
+		gale_context_error(
+		    ctx, "cannot make a Kafka consumer: %s", why);
 		return GALE_EINVAL;
 	}
 	rd_kafka_poll_set_consumer(s->rk);
@@ -191,14 +195,15 @@ kspout_setup_later(kafka_spout *s, int err, const char *what)
 static gale_err
 kspout_find_partitions(kafka_spout *s)
 {
-	rd_kafka_topic_t *rkt = rd_kafka_topic_new(s->rk, s->where.topic, NULL);
+	rd_kafka_topic_t *rkt
+	    = rd_kafka_topic_new(s->rk, s->where.topic, NULL);
 	if (rkt == NULL) {
 		kspout_setup_later(s, -1, "cannot make a topic handle");
 		return GALE_EAGAIN;
 	}
 	const struct rd_kafka_metadata *md;
-	rd_kafka_resp_err_t err = rd_kafka_metadata(s->rk, 0, rkt, &md,
-	    KSPOUT_CALL_MS);
+	rd_kafka_resp_err_t             err
+	    = rd_kafka_metadata(s->rk, 0, rkt, &md, KSPOUT_CALL_MS);
 	rd_kafka_topic_destroy(rkt);
 	if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
 		char what[256];
@@ -213,14 +218,14 @@ kspout_find_partitions(kafka_spout *s)
 			t = &md->topics[i];
 		}
 	}
-	if (t == NULL || t->err != RD_KAFKA_RESP_ERR_NO_ERROR ||
-	    t->partition_cnt == 0) {
+	if (t == NULL || t->err != RD_KAFKA_RESP_ERR_NO_ERROR
+	    || t->partition_cnt == 0) {
 		err = t == NULL || t->err == RD_KAFKA_RESP_ERR_NO_ERROR
 		    ? RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART
 		    : t->err;
 		char what[256];
-		snprintf(what, sizeof(what), "no such topic on the brokers: %s",
-		    rd_kafka_err2str(err));
+		snprintf(what, sizeof(what),
+		    "no such topic on the brokers: %s", rd_kafka_err2str(err));
 		rd_kafka_metadata_destroy(md);
 		kspout_setup_later(s, err, what);
 		return GALE_EAGAIN;
@@ -263,8 +268,8 @@ kspout_find_partitions(kafka_spout *s)
 static rd_kafka_topic_partition_list_t *
 kspout_list(kafka_spout *s)
 {
-	rd_kafka_topic_partition_list_t *l =
-	    rd_kafka_topic_partition_list_new((int) s->nparts + 1);
+	rd_kafka_topic_partition_list_t *l
+	    = rd_kafka_topic_partition_list_new((int) s->nparts + 1);
 	for (size_t i = 0; i < s->nparts; i++) {
 		rd_kafka_topic_partition_list_add(
 		    l, s->where.topic, s->parts[i].partition);
@@ -309,8 +314,8 @@ kspout_assign(kafka_spout *s)
 		}
 		int64_t committed = l->elems[i].offset;
 		int64_t start     = committed >= 0 ? committed
-		        : s->latest                  ? hi
-		                                     : lo;
+			: s->latest                ? hi
+						   : lo;
 		if (start < lo) {
 			gale_log(s->ctx, GALE_LOG_WARN,
 			    "topic %s partition %d: committed offset %" PRId64
@@ -373,9 +378,9 @@ kspout_setup(kafka_spout *s)
 		    s->where.topic, gale_context_index(s->ctx));
 	}
 	gale__kafka_report_clear(&s->where);
-	s->state       = KSPOUT_RUNNING;
-	s->backoff_ns  = KSPOUT_BACKOFF_MIN_NS;
-	uint64_t now   = gale_now_ns();
+	s->state          = KSPOUT_RUNNING;
+	s->backoff_ns     = KSPOUT_BACKOFF_MIN_NS;
+	uint64_t now      = gale_now_ns();
 	s->next_commit_ns = now + s->commit_ns;
 	s->next_lag_ns    = now + s->lag_ns;
 }
@@ -401,24 +406,23 @@ kspout_mark_done(kafka_spout *s, kspout_part *p)
 	p->done = true;
 	s->ndone++;
 	// Nothing more is read from it: stop fetching.
-	rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+	rd_kafka_topic_partition_list_t *l
+	    = rd_kafka_topic_partition_list_new(1);
 	rd_kafka_topic_partition_list_add(l, s->where.topic, p->partition);
 	rd_kafka_pause_partitions(s->rk, l);
 	rd_kafka_topic_partition_list_destroy(l);
 }
 
 static gale_err
-kspout_emit(kafka_spout *s, gale_collector *c, uint32_t slot,
-    const rd_kafka_message_t *m)
+kspout_emit(gale_collector *c, uint32_t slot, const rd_kafka_message_t *m)
 {
-	(void) s;
 	static const char empty[1] = "";
 	gale_value        v[5]     = {
-                gale_bytes(m->payload != NULL ? m->payload : empty, m->len),
-                gale_bytes(m->key != NULL ? m->key : empty, m->key_len),
-                gale_cstr(rd_kafka_topic_name(m->rkt)),
-                gale_i64(m->partition),
-                gale_i64(m->offset),
+			   gale_bytes(m->payload != NULL ? m->payload : empty, m->len),
+			   gale_bytes(m->key != NULL ? m->key : empty, m->key_len),
+			   gale_cstr(rd_kafka_topic_name(m->rkt)),
+			   gale_i64(m->partition),
+			   gale_i64(m->offset),
 	};
 	return gale_spout_emit(
 	    c, NULL, v, 5, gale__kafka_msg_id(slot, m->offset));
@@ -460,8 +464,9 @@ kspout_consume(kafka_spout *s, gale_collector *c)
 		rd_kafka_message_destroy(m);
 		return;
 	}
-	if (kspout_emit(s, c, slot, m) != GALE_OK) {
-		gale__u64_queue_push(&s->replays, gale__kafka_msg_id(slot, offset));
+	if (kspout_emit(c, slot, m) != GALE_OK) {
+		gale__u64_queue_push(
+		    &s->replays, gale__kafka_msg_id(slot, offset));
 	}
 	if (s->bounded && offset + 1 >= p->end) {
 		kspout_mark_done(s, p);
@@ -474,15 +479,16 @@ static void
 kspout_check_positions(kafka_spout *s)
 {
 	uint64_t now = gale_now_ns();
-	if (!s->bounded || s->ndone == s->nparts || now < s->next_position_ns) {
+	if (!s->bounded || s->ndone == s->nparts
+	    || now < s->next_position_ns) {
 		return;
 	}
-	s->next_position_ns = now + KSPOUT_POSITION_NS;
+	s->next_position_ns                = now + KSPOUT_POSITION_NS;
 	rd_kafka_topic_partition_list_t *l = kspout_list(s);
 	if (rd_kafka_position(s->rk, l) == RD_KAFKA_RESP_ERR_NO_ERROR) {
 		for (size_t i = 0; i < s->nparts; i++) {
-			if (l->elems[i].offset >= 0 &&
-			    l->elems[i].offset >= s->parts[i].end) {
+			if (l->elems[i].offset >= 0
+			    && l->elems[i].offset >= s->parts[i].end) {
 				kspout_mark_done(s, &s->parts[i]);
 			}
 		}
@@ -495,15 +501,16 @@ kspout_check_positions(kafka_spout *s)
 static void
 kspout_commit(kafka_spout *s, bool async)
 {
-	rd_kafka_topic_partition_list_t *l =
-	    rd_kafka_topic_partition_list_new((int) s->nparts + 1);
+	rd_kafka_topic_partition_list_t *l
+	    = rd_kafka_topic_partition_list_new((int) s->nparts + 1);
 	for (size_t i = 0; i < s->nparts; i++) {
 		kspout_part *p  = &s->parts[i];
 		int64_t      at = gale__kafka_track_commit_point(&p->track);
 		if (at != p->committed) {
 			rd_kafka_topic_partition_list_add(
 			    l, s->where.topic, p->partition)
-			    ->offset   = at;
+			    ->offset
+			    = at;
 			p->committed = at;
 		}
 	}
@@ -530,9 +537,10 @@ kspout_log_lag(kafka_spout *s)
 	for (size_t i = 0; i < s->nparts && len < sizeof(line) - 80; i++) {
 		kspout_part *p = &s->parts[i];
 		int64_t      lo, hi;
-		if (rd_kafka_get_watermark_offsets(s->rk, s->where.topic,
-		        p->partition, &lo, &hi) != RD_KAFKA_RESP_ERR_NO_ERROR ||
-		    hi < 0) {
+		if (rd_kafka_get_watermark_offsets(
+			s->rk, s->where.topic, p->partition, &lo, &hi)
+			!= RD_KAFKA_RESP_ERR_NO_ERROR
+		    || hi < 0) {
 			continue;
 		}
 		int64_t at = gale__kafka_track_commit_point(&p->track);
@@ -543,8 +551,8 @@ kspout_log_lag(kafka_spout *s)
 		    hi, at, gale__kafka_track_size(&p->track));
 	}
 	if (len > 0) {
-		gale_log(s->ctx, GALE_LOG_INFO, "lag of topic %s by partition: %s",
-		    s->where.topic, line);
+		gale_log(s->ctx, GALE_LOG_INFO,
+		    "lag of topic %s by partition: %s", s->where.topic, line);
 	}
 }
 
@@ -564,8 +572,8 @@ kspout_next_tuple(void *self, gale_collector *c)
 		if (slot < s->nparts) {
 			gale_kafka_msg *m = gale__kafka_track_find(
 			    &s->parts[slot].track, gale__kafka_msg_offset(id));
-			if (m != NULL && m->msg != NULL &&
-			    kspout_emit(s, c, slot, m->msg) != GALE_OK) {
+			if (m != NULL && m->msg != NULL
+			    && kspout_emit(c, slot, m->msg) != GALE_OK) {
 				gale__u64_queue_push(&s->replays, id);
 			}
 		}
@@ -605,12 +613,16 @@ kspout_ack(void *self, uint64_t id)
 	}
 }
 
+// The delivery report of a dead letter: its result, for the flush that
+// waits for it (or the next one, should that flush time out).
 static void
 kspout_dlt_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 {
 	(void) rk;
-	(void) opaque;
-	*(rd_kafka_resp_err_t *) m->_private = m->err;
+	(void) m->_private;
+	kafka_spout *s
+	    = (kafka_spout *) ((char *) opaque - offsetof(kafka_spout, where));
+	s->dlt_result = m->err;
 }
 
 // Writes a given-up message to the dead-letter topic and waits for the
@@ -621,16 +633,15 @@ kspout_dead_letter(kafka_spout *s, const rd_kafka_message_t *m)
 	if (s->dlt == NULL) {
 		const char *const defaults[] = { "enable.idempotence", "true",
 			"message.timeout.ms", "10000", NULL };
-		rd_kafka_conf_t *conf;
-		char             why[512];
-		// Properties meant for the consumer make no producer.
-		gale_kafka_where w = s->where;
-		if (gale__kafka_conf_new(&conf, s->ctx, &w, defaults) != GALE_OK) {
+		rd_kafka_conf_t  *conf;
+		char              why[512];
+		if (gale__kafka_conf_new(&conf, s->ctx, &s->where, defaults)
+		    != GALE_OK) {
 			return false;
 		}
-		rd_kafka_conf_set_opaque(conf, &s->where);
 		rd_kafka_conf_set_dr_msg_cb(conf, kspout_dlt_dr);
-		s->dlt = rd_kafka_new(RD_KAFKA_PRODUCER, conf, why, sizeof(why));
+		s->dlt
+		    = rd_kafka_new(RD_KAFKA_PRODUCER, conf, why, sizeof(why));
 		if (s->dlt == NULL) {
 			rd_kafka_conf_destroy(conf);
 			gale_log(s->ctx, GALE_LOG_ERROR,
@@ -640,20 +651,20 @@ kspout_dead_letter(kafka_spout *s, const rd_kafka_message_t *m)
 			return false;
 		}
 	}
-	rd_kafka_resp_err_t result = RD_KAFKA_RESP_ERR__IN_PROGRESS;
-	rd_kafka_resp_err_t err    = rd_kafka_producev(s->dlt,
-	       RD_KAFKA_V_TOPIC(s->dlt_topic),
-	       RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-	       RD_KAFKA_V_VALUE(m->payload, m->len),
-	       RD_KAFKA_V_KEY(m->key, m->key_len), RD_KAFKA_V_OPAQUE(&result),
-	       RD_KAFKA_V_END);
+	s->dlt_result = RD_KAFKA_RESP_ERR__IN_PROGRESS;
+	rd_kafka_resp_err_t err
+	    = rd_kafka_producev(s->dlt, RD_KAFKA_V_TOPIC(s->dlt_topic),
+		RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+		RD_KAFKA_V_VALUE(m->payload, m->len),
+		RD_KAFKA_V_KEY(m->key, m->key_len), RD_KAFKA_V_END);
 	if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
 		rd_kafka_flush(s->dlt, 15000);
-		err = result;
+		err = s->dlt_result;
 	}
 	if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
 		gale_log(s->ctx, GALE_LOG_ERROR,
-		    "cannot write to the dead-letter topic %s: %s; the message "
+		    "cannot write to the dead-letter topic %s: %s; the "
+		    "message "
 		    "is kept and tried again",
 		    s->dlt_topic, rd_kafka_err2str(err));
 		return false;
@@ -670,15 +681,15 @@ kspout_fail(void *self, uint64_t id)
 		return;
 	}
 	kspout_part    *p = &s->parts[slot];
-	gale_kafka_msg *m =
-	    gale__kafka_track_find(&p->track, gale__kafka_msg_offset(id));
+	gale_kafka_msg *m
+	    = gale__kafka_track_find(&p->track, gale__kafka_msg_offset(id));
 	if (m == NULL) {
 		return;
 	}
 	if (s->max_retries > 0 && m->attempts > (uint64_t) s->max_retries) {
 		gale_log(s->ctx, GALE_LOG_WARN,
-		    "topic %s partition %d offset %" PRId64
-		    ": failed %" PRIu32 " times; given up%s%s",
+		    "topic %s partition %d offset %" PRId64 ": failed %" PRIu32
+		    " times; given up%s%s",
 		    s->where.topic, p->partition, m->offset, m->attempts,
 		    s->dlt_topic != NULL ? ", to the dead-letter topic " : "",
 		    s->dlt_topic != NULL ? s->dlt_topic : "");

@@ -35,16 +35,17 @@ static bool
 devk_parse_topic(const char *arg, devk_topic *t)
 {
 	const char *colon = strrchr(arg, ':');
-	size_t      len   = colon != NULL ? (size_t) (colon - arg) : strlen(arg);
-	t->partitions     = 1;
+	size_t      len = colon != NULL ? (size_t) (colon - arg) : strlen(arg);
+	t->partitions   = 1;
 	if (len == 0 || len > 249) {
 		gale__cli_usage("dev-kafka",
-		    "--topic: '%s' does not name a topic (1 to 249 bytes)", arg);
+		    "--topic: '%s' does not name a topic (1 to 249 bytes)",
+		    arg);
 		return false;
 	}
-	if (colon != NULL &&
-	    !gale__cli_u32("dev-kafka", "--topic PARTITIONS", colon + 1, 1,
-	        1000, &t->partitions)) {
+	if (colon != NULL
+	    && !gale__cli_u32("dev-kafka", "--topic PARTITIONS", colon + 1, 1,
+		1000, &t->partitions)) {
 		return false;
 	}
 	t->name = strndup(arg, len);
@@ -89,7 +90,7 @@ gale_cmd_dev_kafka(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	devk_topic topics[DEVK_MAX_TOPICS];
-	size_t     ntopics = 0;
+	size_t     ntopics  = 0;
 	uint32_t   nbrokers = 1;
 	int        rc       = GALE_EXIT_USAGE;
 	int        c;
@@ -103,7 +104,7 @@ gale_cmd_dev_kafka(int argc, char **argv)
 			break;
 		case 'b':
 			if (!gale__cli_u32("dev-kafka", "--brokers", optarg, 1,
-			        16, &nbrokers)) {
+				16, &nbrokers)) {
 				goto out;
 			}
 			break;
@@ -132,16 +133,18 @@ gale_cmd_dev_kafka(int argc, char **argv)
 	char             why[512];
 	rd_kafka_conf_t *conf = rd_kafka_conf_new();
 	rd_kafka_conf_set(conf, "log_level", "3", why, sizeof(why));
-	rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, why, sizeof(why));
+	rd_kafka_t *rk
+	    = rd_kafka_new(RD_KAFKA_PRODUCER, conf, why, sizeof(why));
 	if (rk == NULL) {
 		rd_kafka_conf_destroy(conf);
 		fprintf(stderr, "gale dev-kafka: %s\n", why);
 		goto out;
 	}
-	rd_kafka_mock_cluster_t *mc =
-	    rd_kafka_mock_cluster_new(rk, (int) nbrokers);
+	rd_kafka_mock_cluster_t *mc
+	    = rd_kafka_mock_cluster_new(rk, (int) nbrokers);
 	if (mc == NULL) {
-		fprintf(stderr, "gale dev-kafka: cannot start the mock cluster\n");
+		fprintf(
+		    stderr, "gale dev-kafka: cannot start the mock cluster\n");
 		rd_kafka_destroy(rk);
 		goto out;
 	}
@@ -169,7 +172,8 @@ gale_cmd_dev_kafka(int argc, char **argv)
 	    nbrokers, nbrokers == 1 ? "" : "s");
 	for (size_t i = 0; i < ntopics; i++) {
 		fprintf(stderr, " %s (%u partition%s)", topics[i].name,
-		    topics[i].partitions, topics[i].partitions == 1 ? "" : "s");
+		    topics[i].partitions,
+		    topics[i].partitions == 1 ? "" : "s");
 	}
 	fprintf(stderr, "%s; others are made when first used\n",
 	    ntopics == 0 ? " none" : "");

@@ -34,7 +34,7 @@ Test(kafka_bolt, values_are_written_as_text)
 
 Test(kafka_bolt, bytes_keep_their_nuls_and_grow_the_buffer)
 {
-	char  *big = malloc(100000);
+	char *big = malloc(100000);
 	for (size_t i = 0; i < 100000; i++) {
 		big[i] = (char) (i % 7 == 0 ? 0 : 'a' + i % 26);
 	}
@@ -51,13 +51,14 @@ Test(kafka_bolt, bytes_keep_their_nuls_and_grow_the_buffer)
 
 Test(kafka_bolt, values_append_to_what_is_there)
 {
-	char  *buf = NULL;
-	size_t cap = 0, len = 0;
-	gale_value parts[3] = { gale_cstr("fox"), gale_str("\t", 1),
-		gale_i64(7) };
+	char      *buf = NULL;
+	size_t     cap = 0, len = 0;
+	gale_value parts[3]
+	    = { gale_cstr("fox"), gale_str("\t", 1), gale_i64(7) };
 	for (int i = 0; i < 3; i++) {
 		cr_assert_eq(
-		    gale__kafka_bolt_text(&buf, &len, &cap, &parts[i]), GALE_OK);
+		    gale__kafka_bolt_text(&buf, &len, &cap, &parts[i]),
+		    GALE_OK);
 	}
 	cr_assert_eq(len, 5);
 	cr_assert(memcmp(buf, "fox\t7", 5) == 0);

@@ -95,7 +95,7 @@ Test(kafka_offsets, commit_point_never_passes_an_unacked_offset)
 	uint64_t         rng = 42;
 	gale_kafka_track t;
 	gale__kafka_track_init(&t, 0, NULL);
-	bool   *acked   = calloc(N, sizeof(bool));
+	bool   *acked = calloc(N, sizeof(bool));
 	int64_t offs[N];
 	size_t  added = 0;
 	int64_t next  = 0;
@@ -110,7 +110,7 @@ Test(kafka_offsets, commit_point_never_passes_an_unacked_offset)
 			// Acks mostly among the recent messages, some old.
 			size_t back = (size_t) (rng_next(&rng) % 300);
 			size_t i    = back < added ? added - 1 - back
-			                           : rng_next(&rng) % added;
+						   : rng_next(&rng) % added;
 			bool   was  = gale__kafka_track_ack(&t, offs[i]);
 			cr_assert_eq(was, !acked[i]);
 			acked[i] = true;
@@ -164,10 +164,11 @@ Test(kafka_offsets, partitions_are_dealt_to_tasks_round_robin)
 		for (uint32_t p = 0; p < 4; p++) {
 			int owners = 0;
 			for (uint32_t i = 0; i < ntasks; i++) {
-				owners += gale__kafka_partition_mine(p, i, ntasks);
+				owners += gale__kafka_partition_mine(
+				    p, i, ntasks);
 			}
-			cr_assert_eq(owners, 1, "partition %u, %u tasks", p,
-			    ntasks);
+			cr_assert_eq(
+			    owners, 1, "partition %u, %u tasks", p, ntasks);
 		}
 	}
 	cr_assert(gale__kafka_partition_mine(2, 0, 2));

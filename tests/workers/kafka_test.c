@@ -52,12 +52,13 @@ TestSuite(kafka, .init = setup, .fini = teardown, .timeout = 240);
 static void
 start_cluster(void)
 {
-	const char *args[] = { "dev-kafka", "--topic", "sentences:4", "--topic",
-		"counts:2", NULL };
+	const char *args[] = { "dev-kafka", "--topic", "sentences:4",
+		"--topic", "counts:2", NULL };
 	test_proc_start(&cluster, args);
 	cluster_up = true;
 	cr_assert(test_proc_wait_for(&cluster, "\n", 20), "%s", cluster.err);
-	cr_assert(sscanf(cluster.out, "bootstrap.servers=%255s", bootstrap) == 1,
+	cr_assert(
+	    sscanf(cluster.out, "bootstrap.servers=%255s", bootstrap) == 1,
 	    "first line: %s", cluster.out);
 }
 
@@ -66,8 +67,8 @@ client(rd_kafka_type_t type, const char *servers, const char *group)
 {
 	char             why[512];
 	rd_kafka_conf_t *conf = rd_kafka_conf_new();
-	cr_assert_eq(rd_kafka_conf_set(conf, "bootstrap.servers", servers, why,
-	                 sizeof(why)),
+	cr_assert_eq(rd_kafka_conf_set(
+			 conf, "bootstrap.servers", servers, why, sizeof(why)),
 	    RD_KAFKA_CONF_OK);
 	rd_kafka_conf_set(conf, "log_level", "2", why, sizeof(why));
 	if (group != NULL) {
@@ -81,19 +82,20 @@ client(rd_kafka_type_t type, const char *servers, const char *group)
 // Produces each line of text as one message without a key (spread over
 // the partitions).
 static void
-produce_lines(const char *servers, const char *topic, const char *text,
-    size_t len)
+produce_lines(
+    const char *servers, const char *topic, const char *text, size_t len)
 {
 	rd_kafka_t *rk = client(RD_KAFKA_PRODUCER, servers, NULL);
 	size_t      at = 0;
 	while (at < len) {
 		const char *nl = memchr(text + at, '\n', len - at);
-		size_t      n  = nl != NULL ? (size_t) (nl - text - at) : len - at;
+		size_t n = nl != NULL ? (size_t) (nl - text - at) : len - at;
 		rd_kafka_resp_err_t err;
 		while ((err = rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic),
-		            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-		            RD_KAFKA_V_VALUE((void *) (text + at), n),
-		            RD_KAFKA_V_END)) == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+			    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+			    RD_KAFKA_V_VALUE((void *) (text + at), n),
+			    RD_KAFKA_V_END))
+		    == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
 			rd_kafka_poll(rk, 10);
 		}
 		cr_assert_eq(err, 0, "%s", rd_kafka_err2str(err));
@@ -106,8 +108,8 @@ produce_lines(const char *servers, const char *topic, const char *text,
 // The end offsets of the partitions of topic, and the offsets the group
 // committed (-1: none); returns the number of partitions.
 static int
-offsets(const char *servers, const char *topic, int64_t *end,
-    int64_t *committed)
+offsets(
+    const char *servers, const char *topic, int64_t *end, int64_t *committed)
 {
 	rd_kafka_t *rk = client(RD_KAFKA_CONSUMER, servers, GROUP);
 	const struct rd_kafka_metadata *md;
@@ -117,19 +119,20 @@ offsets(const char *servers, const char *topic, int64_t *end,
 	cr_assert(n > 0 && n <= MAXP);
 	rd_kafka_metadata_destroy(md);
 	rd_kafka_topic_destroy(rkt);
-	rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(n);
+	rd_kafka_topic_partition_list_t *l
+	    = rd_kafka_topic_partition_list_new(n);
 	for (int p = 0; p < n; p++) {
 		int64_t lo;
 		cr_assert_eq(rd_kafka_query_watermark_offsets(
-		                 rk, topic, p, &lo, &end[p], 10000),
+				 rk, topic, p, &lo, &end[p], 10000),
 		    0);
 		rd_kafka_topic_partition_list_add(l, topic, p);
 	}
 	if (committed != NULL) {
 		cr_assert_eq(rd_kafka_committed(rk, l, 10000), 0);
 		for (int p = 0; p < n; p++) {
-			committed[p] = l->elems[p].offset < 0 ? -1
-			                                      : l->elems[p].offset;
+			committed[p]
+			    = l->elems[p].offset < 0 ? -1 : l->elems[p].offset;
 		}
 	}
 	rd_kafka_topic_partition_list_destroy(l);
@@ -154,14 +157,15 @@ check_committed_at_end(const char *servers)
 static void
 check_changelog(const char *servers, const char *topic, const char *path)
 {
-	int64_t end[MAXP];
-	int     n  = offsets(servers, topic, end, NULL);
+	int64_t     end[MAXP];
+	int         n  = offsets(servers, topic, end, NULL);
 	rd_kafka_t *rk = client(RD_KAFKA_CONSUMER, servers, "checker");
-	rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(n);
+	rd_kafka_topic_partition_list_t *l
+	    = rd_kafka_topic_partition_list_new(n);
 	int64_t total = 0;
 	for (int p = 0; p < n; p++) {
-		rd_kafka_topic_partition_list_add(l, topic, p)->offset =
-		    RD_KAFKA_OFFSET_BEGINNING;
+		rd_kafka_topic_partition_list_add(l, topic, p)->offset
+		    = RD_KAFKA_OFFSET_BEGINNING;
 		total += end[p];
 	}
 	rd_kafka_assign(rk, l);
@@ -188,8 +192,8 @@ check_changelog(const char *servers, const char *topic, const char *path)
 		seen++;
 		size_t k = 0;
 		for (; k < nk; k++) {
-			if (strlen(keys[k]) == m->key_len &&
-			    memcmp(keys[k], m->key, m->key_len) == 0) {
+			if (strlen(keys[k]) == m->key_len
+			    && memcmp(keys[k], m->key, m->key_len) == 0) {
 				break;
 			}
 		}
@@ -203,7 +207,8 @@ check_changelog(const char *servers, const char *topic, const char *path)
 	}
 	rd_kafka_destroy(rk);
 	cr_assert_eq(nk, nwords, "%zu keys, %zu words", nk, nwords);
-	for (char *line = strtok(counts, "\n"); line; line = strtok(NULL, "\n")) {
+	for (char *line = strtok(counts, "\n"); line;
+	     line       = strtok(NULL, "\n")) {
 		char *tab = strchr(line, '\t');
 		*tab      = '\0';
 		size_t k  = 0;
@@ -231,7 +236,8 @@ make_text(size_t lines, unsigned nwords, size_t *len)
 	uint64_t state = 7;
 	for (size_t i = 0; i < lines; i++) {
 		for (int w = 0; w < 6; w++) {
-			state = state * 6364136223846793005u + 1442695040888963407u;
+			state = state * 6364136223846793005u
+			    + 1442695040888963407u;
 			n += (size_t) sprintf(text + n, "%sw%u", w ? " " : "",
 			    (unsigned) ((state >> 33) % nwords));
 		}
@@ -260,7 +266,7 @@ run_example(const char *servers, const char *out, const char *json,
 	const char *args[40] = { "local", KAFKA_YAML, "--set", s_b1, "--set",
 		s_b2, "--set", s_out, "--set", "sentences.bounded=true",
 		"--stats-json", json };
-	size_t na = 12;
+	size_t      na       = 12;
 	for (size_t i = 0; extra != NULL && extra[i] != NULL; i++) {
 		args[na++] = extra[i];
 	}
@@ -271,7 +277,8 @@ run_example(const char *servers, const char *out, const char *json,
 Test(kafka, dev_kafka_prints_its_bootstrap_servers_first)
 {
 	start_cluster();
-	cr_assert(strncmp(cluster.out, "bootstrap.servers=127.0.0.1:", 28) == 0,
+	cr_assert(
+	    strncmp(cluster.out, "bootstrap.servers=127.0.0.1:", 28) == 0,
 	    "%s", cluster.out);
 	int64_t end[MAXP];
 	cr_assert_eq(offsets(bootstrap, "sentences", end, NULL), 4);
@@ -359,7 +366,7 @@ Test(kafka, killed_spout_worker_resumes_from_committed_offsets)
 	path_in_dir(out, sizeof(out), "counts.tsv");
 	write_counting_yaml(yaml, bootstrap, out, "");
 	const char *args[] = { "local", yaml, NULL };
-	test_proc p;
+	test_proc   p;
 	test_proc_start(&p, args);
 	cr_assert(test_proc_wait_for(&p, "worker 1 pid", 20), "%s", p.err);
 	pid_t pids[4];
@@ -371,7 +378,8 @@ Test(kafka, killed_spout_worker_resumes_from_committed_offsets)
 		usleep(50 * 1000);
 		int n = offsets(bootstrap, "sentences", end, committed);
 		for (int k = 0; k < n; k++) {
-			moved = moved || (committed[k] > 0 && committed[k] < end[k]);
+			moved = moved
+			    || (committed[k] > 0 && committed[k] < end[k]);
 		}
 	}
 	cr_assert(moved, "no commit during the run:\n%s", p.err);
@@ -399,7 +407,7 @@ Test(kafka, failing_tuples_replay_and_commits_never_run_ahead)
 	path_in_dir(out, sizeof(out), "counts.tsv");
 	write_counting_yaml(yaml, bootstrap, out, ", fail_rate: 0.05");
 	const char *args[] = { "local", yaml, "--log-replays", NULL };
-	test_proc p;
+	test_proc   p;
 	test_proc_start(&p, args);
 	// The commits seen during the run only move forward, never past the
 	// end; the spout's own rule (below the oldest message not acked) is
@@ -410,7 +418,8 @@ Test(kafka, failing_tuples_replay_and_commits_never_run_ahead)
 		test_proc_read(&p, 20);
 		int n = offsets(bootstrap, "sentences", end, committed);
 		for (int k = 0; k < n; k++) {
-			cr_assert_geq(committed[k], last[k], "commit went back");
+			cr_assert_geq(
+			    committed[k], last[k], "commit went back");
 			cr_assert_leq(committed[k], end[k]);
 			moves += committed[k] != last[k];
 			last[k] = committed[k];
@@ -424,9 +433,10 @@ Test(kafka, failing_tuples_replay_and_commits_never_run_ahead)
 	int  status = test_proc_wait(&p, 150, &timedout);
 	cr_assert(!timedout, "%s", p.err);
 	cr_assert_eq(status, 0, "%s", p.err);
-	cr_assert(strstr(p.err, "failed by count") != NULL, "no replay: %s",
-	    p.err);
-	cr_assert_gt(moves, 4, "%d commits seen in %d samples", moves, samples);
+	cr_assert(
+	    strstr(p.err, "failed by count") != NULL, "no replay: %s", p.err);
+	cr_assert_gt(
+	    moves, 4, "%d commits seen in %d samples", moves, samples);
 	test_check_counts(text, len, out, true);
 	check_committed_at_end(bootstrap);
 	test_proc_fini(&p);
@@ -456,12 +466,13 @@ Test(kafka, delivery_errors_fail_and_replay_and_the_changelog_is_right)
 	path_in_dir(json, sizeof(json), "stats.json");
 	const char *extra[] = { "--set", "topology.message.timeout.secs=10",
 		"--log-replays", NULL };
-	test_run r;
+	test_run    r;
 	run_example(servers, out, json, extra, &r);
 	cr_assert_eq(r.status, 0, "gale local failed (%d):\n%s\n%s", r.status,
 	    r.out, r.err);
 	char *stats = test_read_file(json, NULL);
-	cr_assert_gt(test_json_component(stats, "out", "failed"), 0, "%s", stats);
+	cr_assert_gt(
+	    test_json_component(stats, "out", "failed"), 0, "%s", stats);
 	cr_assert_gt(test_json_component(stats, "sentences", "replayed"), 0,
 	    "%s", stats);
 	cr_assert(strstr(r.err, "delivery failed") != NULL, "%s", r.err);
@@ -487,7 +498,7 @@ run_briefly(const char *servers, const char *const *extra, test_run *r)
 	snprintf(s_b2, sizeof(s_b2), "out.brokers=%s", servers);
 	const char *args[32] = { "local", KAFKA_YAML, "--set", s_b1, "--set",
 		s_b2, "--duration", "3" };
-	size_t na = 8;
+	size_t      na       = 8;
 	for (size_t i = 0; extra[i] != NULL; i++) {
 		args[na++] = extra[i];
 	}
@@ -502,8 +513,8 @@ Test(kafka, unreachable_brokers_are_named_and_retried)
 	test_run    r;
 	run_briefly("127.0.0.1:1", extra, &r);
 	cr_assert_eq(r.status, 0, "%d:\n%s", r.status, r.err);
-	cr_assert(strstr(r.err, "kafka brokers 127.0.0.1:1, topic sentences") !=
-	        NULL,
+	cr_assert(strstr(r.err, "kafka brokers 127.0.0.1:1, topic sentences")
+		!= NULL,
 	    "%s", r.err);
 	cr_assert(strstr(r.err, "retrying") != NULL, "%s", r.err);
 	test_run_fini(&r);
@@ -522,8 +533,8 @@ Test(kafka, unknown_topic_is_named_and_retried)
 	test_run    r;
 	run_briefly(rd_kafka_mock_cluster_bootstraps(mc), extra, &r);
 	cr_assert_eq(r.status, 0, "%d:\n%s", r.status, r.err);
-	cr_assert(strstr(r.err, "topic nosuch: no such topic") != NULL, "%s",
-	    r.err);
+	cr_assert(
+	    strstr(r.err, "topic nosuch: no such topic") != NULL, "%s", r.err);
 	cr_assert(strstr(r.err, "retrying in") != NULL, "%s", r.err);
 	test_run_fini(&r);
 	rd_kafka_mock_cluster_destroy(mc);
@@ -532,9 +543,9 @@ Test(kafka, unknown_topic_is_named_and_retried)
 
 Test(kafka, bad_kafka_properties_stop_the_run_with_their_name)
 {
-	const char *unknown[] = { "--set", "sentences.kafka.no.such.thing=1",
-		NULL };
-	test_run    r;
+	const char *unknown[]
+	    = { "--set", "sentences.kafka.no.such.thing=1", NULL };
+	test_run r;
 	run_briefly("127.0.0.1:1", unknown, &r);
 	cr_assert_neq(r.status, 0, "%s", r.err);
 	cr_assert(strstr(r.err, "kafka.no.such.thing") != NULL, "%s", r.err);
@@ -544,4 +555,36 @@ Test(kafka, bad_kafka_properties_stop_the_run_with_their_name)
 	cr_assert_neq(r.status, 0, "%s", r.err);
 	cr_assert(strstr(r.err, "kafka.acks") != NULL, "%s", r.err);
 	test_run_fini(&r);
+}
+
+Test(kafka, given_up_messages_go_to_the_dead_letter_topic)
+{
+	start_cluster();
+	size_t len;
+	char  *text = make_text(200, 50, &len);
+	produce_lines(bootstrap, "sentences", text, len);
+	char yaml[4096], out[4096];
+	path_in_dir(yaml, sizeof(yaml), "count.yaml");
+	path_in_dir(out, sizeof(out), "counts.tsv");
+	// Every word fails: each line is emitted three times, then given up.
+	write_counting_yaml(yaml, bootstrap, out, ", fail_rate: 1");
+	const char *args[] = { "local", yaml, "--set",
+		"sentences.max_retries=2", "--set",
+		"sentences.dead_letter_topic=dead", NULL };
+	test_run r;
+	test_run_gale(&r, 120, args);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(strstr(r.err, "failed 3 times; given up, to the dead-letter "
+	                        "topic dead") != NULL,
+	    "%s", r.err);
+	check_committed_at_end(bootstrap);
+	int64_t end[MAXP];
+	int     n     = offsets(bootstrap, "dead", end, NULL);
+	int64_t total = 0;
+	for (int p = 0; p < n; p++) {
+		total += end[p];
+	}
+	cr_assert_eq(total, 200, "%lld dead letters", (long long) total);
+	test_run_fini(&r);
+	free(text);
 }
