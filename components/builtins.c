@@ -5,6 +5,8 @@
 #include "components/bolts.h"
 #include "components/builtins.h"
 #include "components/log.h"
+#include "components/kafka_bolt.h"
+#include "components/kafka_spout.h"
 #include "components/spouts.h"
 #include "components/words.h"
 
@@ -14,10 +16,12 @@ const gale_builtin gale__builtins[] = {
 	{ "random_sentences", &gale__spout_random_sentences },
 	{ "const_spout", &gale__spout_const },
 	{ "random_words", &gale__spout_random_words },
+	{ "kafka_spout", &gale__spout_kafka },
 	{ "split_words", &gale__bolt_split_words },
 	{ "word_count", &gale__bolt_word_count },
 	{ "id_bolt", &gale__bolt_id },
 	{ "null_bolt", &gale__bolt_null },
 	{ "log", &gale__bolt_log },
+	{ "kafka_bolt", &gale__bolt_kafka },
 	{ NULL, NULL },
 };

@@ -179,6 +179,13 @@ GALE_EXPORT const char *gale_context_run_id(const gale_context *ctx);
 // Borrowed: caller must not free it.
 GALE_EXPORT const char *gale_context_option(
     const gale_context *ctx, const char *name);
+// Option i of the component, 0 to the number of options - 1, in the order
+// written (after --set overrides): sets *name and *value and returns true,
+// or returns false when i is past the last one. For components that take a
+// family of options, such as `kafka.<property>`. Borrowed: caller must not
+// free them.
+GALE_EXPORT bool gale_context_option_at(const gale_context *ctx, size_t i,
+    const char **name, const char **value);
 // Typed options. A missing option yields def; one that does not parse as the
 // type makes open/prepare fail with a message naming it (see
 // gale_context_error).

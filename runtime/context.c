@@ -116,6 +116,19 @@ gale_context_option(const gale_context *ctx, const char *name)
 	return NULL;
 }
 
+bool
+gale_context_option_at(const gale_context *ctx, size_t i, const char **name,
+    const char **value)
+{
+	const gale_component_def *d = ctx->def;
+	if (d == NULL || i >= d->noptions) {
+		return false;
+	}
+	*name  = d->options[i].key;
+	*value = d->options[i].value;
+	return true;
+}
+
 void
 gale_context_error(gale_context *ctx, const char *fmt, ...)
 {

@@ -46,6 +46,9 @@ static const gale_cli_command cli_commands[] = {
 	{ "monitor", gale_cmd_monitor,
 	    "NAME [--interval S] [--count N] [--nimbus ENDPOINT]",
 	    "its stats table, redrawn every S seconds (q quits)" },
+	{ "dev-kafka", gale_cmd_dev_kafka,
+	    "[--listen HOST] [--brokers N] [--topic NAME[:PARTITIONS]]...",
+	    "an in-memory Kafka cluster on loopback, for development" },
 	{ NULL, NULL, NULL, NULL },
 };
 

@@ -25,4 +25,7 @@ int gale_cmd_stats(int argc, char **argv);
 // The console: a live view of a topology running on a cluster.
 int gale_cmd_monitor(int argc, char **argv);
 
+// A Kafka mock cluster for development and tests.
+int gale_cmd_dev_kafka(int argc, char **argv);
+
 #endif // GALE_WORKERS_COMMANDS_H

@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: MIT
+// kafka_bolt.h - the kafka_bolt: each input tuple written to a Kafka topic,
+// acked only once the broker has it.
+//
+// Options: `brokers` and `topic` (required), `key` (the field whose value
+// is the message key; default none, a message without a key), `value` (the
+// field whose value is the payload; default every field, as text, joined
+// by tabs) and `kafka.<property>` for librdkafka's producer, which is
+// idempotent unless `kafka.enable.idempotence` says otherwise. Strings and
+// bytes are written as they are, numbers in decimal, booleans as
+// true/false.
+//
+// Each execute produces one message and serves delivery reports until the
+// broker confirmed it (acked) or refused it (failed, so that the spout
+// replays the tree): the gale API settles a tuple within its execute call.
+// Messages of one key keep their order.
+
+#ifndef GALE_COMPONENTS_KAFKA_BOLT_H
+#define GALE_COMPONENTS_KAFKA_BOLT_H
+
+#include <stddef.h>
+
+#include "gale.h"
+
+extern const gale_component gale__bolt_kafka;
+
+// Appends the text of v (see above) to the buffer *buf of *len bytes and
+// capacity *cap, growing it. GALE_ENOMEM when it cannot.
+gale_err gale__kafka_bolt_text(
+    char **buf, size_t *len, size_t *cap, const gale_value *v);
+
+#endif // GALE_COMPONENTS_KAFKA_BOLT_H

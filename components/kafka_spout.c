@@ -1,0 +1,751 @@
+// SPDX-License-Identifier: MIT
+// kafka_spout.c - the kafka_spout: a topic's messages as tracked tuples,
+// offsets committed only below the oldest message not yet acked.
+
+#include <inttypes.h>
+#include <librdkafka/rdkafka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "components/kafka_conf.h"
+#include "components/kafka_offsets.h"
+#include "components/kafka_spout.h"
+#include "components/lines.h"
+
+#define KSPOUT_BACKOFF_MIN_NS (500 * 1000000ull)
+#define KSPOUT_BACKOFF_MAX_NS (10 * 1000000000ull)
+// How long one setup call (metadata, committed offsets, watermarks) may
+// block next_tuple while the brokers do not answer.
+#define KSPOUT_CALL_MS 2000
+#define KSPOUT_CLOSE_MS 5000
+// Partitions whose position is checked against their end offset (bounded
+// reads) at most this often, for ends that no message reaches (a last
+// offset that holds a transaction marker).
+#define KSPOUT_POSITION_NS (200 * 1000000ull)
+
+static const char *const kspout_fields[]
+    = { "value", "key", "topic", "partition", "offset", NULL };
+
+static const gale_stream_decl kspout_outputs[] = {
+	{ "default", kspout_fields },
+	{ NULL, NULL },
+};
+
+typedef struct kspout_part {
+	int32_t          partition;
+	int64_t          end; // bounded: the end offset at start
+	int64_t          committed; // last commit sent; -1: none
+	bool             done; // bounded: read up to end
+	gale_kafka_track track;
+} kspout_part;
+
+typedef enum {
+	KSPOUT_SETUP = 0, // partitions not yet known and assigned
+	KSPOUT_RUNNING,
+} kspout_state;
+
+typedef struct kafka_spout {
+	gale_context    *ctx;
+	gale_kafka_where where;
+	rd_kafka_t      *rk;
+	rd_kafka_t      *dlt; // the dead-letter producer, made when needed
+	char            *dlt_topic;
+	int              dlt_result; // of the last dead letter
+	char             group[256];
+	bool             bounded;
+	bool             latest;
+	bool             exhausted;
+	int64_t          max_retries; // 0: never give up
+	kspout_state     state;
+	uint64_t         retry_ns;
+	uint64_t         backoff_ns;
+	uint64_t         commit_ns, next_commit_ns;
+	uint64_t         lag_ns, next_lag_ns;
+	uint64_t         next_position_ns;
+	kspout_part     *parts;
+	size_t           nparts;
+	size_t           ndone;
+	gale_u64_queue   replays; // message ids of failed messages
+} kafka_spout;
+
+static void
+kspout_free_msg(void *msg)
+{
+	rd_kafka_message_destroy(msg);
+}
+
+// The results of asynchronous commits, served by the consumer poll: a
+// commit that failed is sent again at the next period.
+static void
+kspout_commit_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+    rd_kafka_topic_partition_list_t *offsets, void *opaque)
+{
+	(void) rk;
+	kafka_spout *s
+	    = (kafka_spout *) ((char *) opaque - offsetof(kafka_spout, where));
+	if (err == RD_KAFKA_RESP_ERR__NO_OFFSET) {
+		return;
+	}
+	for (int i = 0; offsets != NULL && i < offsets->cnt; i++) {
+		rd_kafka_resp_err_t e = err != RD_KAFKA_RESP_ERR_NO_ERROR
+		    ? err
+		    : offsets->elems[i].err;
+		if (e == RD_KAFKA_RESP_ERR_NO_ERROR) {
+			continue;
+		}
+		for (size_t k = 0; k < s->nparts; k++) {
+			if (s->parts[k].partition
+			    == offsets->elems[i].partition) {
+				s->parts[k].committed = -1;
+			}
+		}
+		gale__kafka_report(&s->where, GALE_LOG_WARN, e,
+		    "cannot commit offset %" PRId64
+		    " of partition %d for group %s: %s; committing again",
+		    offsets->elems[i].offset, offsets->elems[i].partition,
+		    s->group, rd_kafka_err2str(e));
+	}
+}
+
+static gale_err
+kspout_open(void *self, gale_context *ctx)
+{
+	kafka_spout *s = self;
+	s->ctx         = ctx;
+	gale__u64_queue_init(&s->replays);
+	s->backoff_ns = KSPOUT_BACKOFF_MIN_NS;
+	if (gale__kafka_where_init(&s->where, ctx, "topic") != GALE_OK) {
+		return GALE_EINVAL;
+	}
+	const char *group = gale_context_option(ctx, "group");
+	if (group == NULL) {
+		group = gale_context_topology(ctx);
+	}
+	snprintf(s->group, sizeof(s->group), "%s", group);
+	const char *start = gale_context_option(ctx, "start");
+	if (start != NULL && strcmp(start, "earliest") != 0
+	    && strcmp(start, "latest") != 0) {
+		gale_context_error(ctx,
+		    "option 'start': '%s' is neither earliest nor latest",
+		    start);
+		return GALE_EINVAL;
+	}
+	s->latest      = start != NULL && strcmp(start, "latest") == 0;
+	s->bounded     = gale_context_option_bool(ctx, "bounded", false);
+	s->max_retries = gale_context_option_i64(ctx, "max_retries", 0);
+	int64_t commit = gale_context_option_i64(ctx, "commit_ms", 1000);
+	int64_t lag    = gale_context_option_i64(ctx, "lag_log_ms", 5000);
+	if (s->max_retries < 0 || commit < 1 || lag < 0) {
+		gale_context_error(ctx,
+		    "options 'max_retries' and 'lag_log_ms' are 0 or more, "
+		    "'commit_ms' 1 or more");
+		return GALE_EINVAL;
+	}
+	s->commit_ns    = (uint64_t) commit * 1000000u;
+	s->lag_ns       = (uint64_t) lag * 1000000u;
+	const char *dlt = gale_context_option(ctx, "dead_letter_topic");
+	if (dlt != NULL && dlt[0] != '\0') {
+		s->dlt_topic = strdup(dlt);
+		if (s->dlt_topic == NULL) {
+			return GALE_ENOMEM;
+		}
+	}
+	char client[160];
+	snprintf(client, sizeof(client), "gale-%s-%" PRIu32,
+	    gale_context_component(ctx), gale_context_index(ctx));
+	// Offsets are committed by the spout alone, and only once acked.
+	const char *const defaults[] = { "group.id", group, "client.id",
+		client, "enable.auto.commit", "false",
+		"enable.auto.offset.store", "false", "auto.offset.reset",
+		s->latest ? "latest" : "earliest", NULL };
+	rd_kafka_conf_t  *conf;
+	gale_err rv = gale__kafka_conf_new(&conf, ctx, &s->where, defaults);
+	if (rv != GALE_OK) {
+		return rv;
+	}
+	rd_kafka_conf_set_offset_commit_cb(conf, kspout_commit_cb);
+	char why[512];
+	s->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, why, sizeof(why));
+	if (s->rk == NULL) {
+		rd_kafka_conf_destroy(conf);
+		gale_context_error(
+		    ctx, "cannot make a Kafka consumer: %s", why);
+		return GALE_EINVAL;
+	}
+	rd_kafka_poll_set_consumer(s->rk);
+	return GALE_OK;
+}
+
+// A setup step failed: the next attempt waits, twice as long each time.
+static void
+kspout_setup_later(kafka_spout *s, int err, const char *what)
+{
+	gale__kafka_report(&s->where, GALE_LOG_ERROR, err,
+	    "%s; retrying in %.1f s", what, (double) s->backoff_ns / 1e9);
+	s->retry_ns = gale_now_ns() + s->backoff_ns;
+	s->backoff_ns *= 2;
+	if (s->backoff_ns > KSPOUT_BACKOFF_MAX_NS) {
+		s->backoff_ns = KSPOUT_BACKOFF_MAX_NS;
+	}
+}
+
+// This task's partitions of the topic, in partition order: GALE_OK, or
+// GALE_EAGAIN after saying why they are not known yet.
+static gale_err
+kspout_find_partitions(kafka_spout *s)
+{
+	rd_kafka_topic_t *rkt
+	    = rd_kafka_topic_new(s->rk, s->where.topic, NULL);
+	if (rkt == NULL) {
+		kspout_setup_later(s, -1, "cannot make a topic handle");
+		return GALE_EAGAIN;
+	}
+	const struct rd_kafka_metadata *md;
+	rd_kafka_resp_err_t             err
+	    = rd_kafka_metadata(s->rk, 0, rkt, &md, KSPOUT_CALL_MS);
+	rd_kafka_topic_destroy(rkt);
+	if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+		char what[256];
+		snprintf(what, sizeof(what), "cannot reach the brokers: %s",
+		    rd_kafka_err2str(err));
+		kspout_setup_later(s, err, what);
+		return GALE_EAGAIN;
+	}
+	const struct rd_kafka_metadata_topic *t = NULL;
+	for (int i = 0; i < md->topic_cnt; i++) {
+		if (strcmp(md->topics[i].topic, s->where.topic) == 0) {
+			t = &md->topics[i];
+		}
+	}
+	if (t == NULL || t->err != RD_KAFKA_RESP_ERR_NO_ERROR
+	    || t->partition_cnt == 0) {
+		err = t == NULL || t->err == RD_KAFKA_RESP_ERR_NO_ERROR
+		    ? RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART
+		    : t->err;
+		char what[256];
+		snprintf(what, sizeof(what),
+		    "no such topic on the brokers: %s", rd_kafka_err2str(err));
+		rd_kafka_metadata_destroy(md);
+		kspout_setup_later(s, err, what);
+		return GALE_EAGAIN;
+	}
+	// Partition ids in order, then this task's share of them.
+	int32_t *ids = malloc((size_t) t->partition_cnt * sizeof(*ids));
+	if (ids == NULL) {
+		rd_kafka_metadata_destroy(md);
+		return GALE_ENOMEM;
+	}
+	for (int i = 0; i < t->partition_cnt; i++) {
+		int32_t id = t->partitions[i].id;
+		int     j  = i;
+		for (; j > 0 && ids[j - 1] > id; j--) {
+			ids[j] = ids[j - 1];
+		}
+		ids[j] = id;
+	}
+	uint32_t index  = gale_context_index(s->ctx);
+	uint32_t ntasks = gale_context_ntasks(s->ctx);
+	size_t   n      = (size_t) t->partition_cnt;
+	rd_kafka_metadata_destroy(md);
+	s->parts = calloc(n, sizeof(*s->parts));
+	if (s->parts == NULL) {
+		free(ids);
+		return GALE_ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (gale__kafka_partition_mine((uint32_t) i, index, ntasks)) {
+			kspout_part *p = &s->parts[s->nparts++];
+			p->partition   = ids[i];
+			p->committed   = -1;
+			p->end         = -1;
+		}
+	}
+	free(ids);
+	return GALE_OK;
+}
+
+static rd_kafka_topic_partition_list_t *
+kspout_list(kafka_spout *s)
+{
+	rd_kafka_topic_partition_list_t *l
+	    = rd_kafka_topic_partition_list_new((int) s->nparts + 1);
+	for (size_t i = 0; i < s->nparts; i++) {
+		rd_kafka_topic_partition_list_add(
+		    l, s->where.topic, s->parts[i].partition);
+	}
+	return l;
+}
+
+// Where each partition starts (its committed offset, else the start the
+// options name) and, for a bounded read, where it ends; then the
+// assignment. GALE_OK, or GALE_EAGAIN after saying why not.
+static gale_err
+kspout_assign(kafka_spout *s)
+{
+	s->ndone = 0;
+	for (size_t i = 0; i < s->nparts; i++) {
+		s->parts[i].done = false;
+	}
+	rd_kafka_topic_partition_list_t *l = kspout_list(s);
+	rd_kafka_resp_err_t err = rd_kafka_committed(s->rk, l, KSPOUT_CALL_MS);
+	if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+		char what[256];
+		snprintf(what, sizeof(what),
+		    "cannot read the committed offsets of the group: %s",
+		    rd_kafka_err2str(err));
+		rd_kafka_topic_partition_list_destroy(l);
+		kspout_setup_later(s, err, what);
+		return GALE_EAGAIN;
+	}
+	for (size_t i = 0; i < s->nparts; i++) {
+		kspout_part *p = &s->parts[i];
+		int64_t      lo, hi;
+		err = rd_kafka_query_watermark_offsets(s->rk, s->where.topic,
+		    p->partition, &lo, &hi, KSPOUT_CALL_MS);
+		if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+			char what[256];
+			snprintf(what, sizeof(what),
+			    "cannot read the offsets of partition %d: %s",
+			    p->partition, rd_kafka_err2str(err));
+			rd_kafka_topic_partition_list_destroy(l);
+			kspout_setup_later(s, err, what);
+			return GALE_EAGAIN;
+		}
+		int64_t committed = l->elems[i].offset;
+		int64_t start     = committed >= 0 ? committed
+			: s->latest                ? hi
+						   : lo;
+		if (start < lo) {
+			gale_log(s->ctx, GALE_LOG_WARN,
+			    "topic %s partition %d: committed offset %" PRId64
+			    " is gone (the oldest is %" PRId64
+			    "); starting there",
+			    s->where.topic, p->partition, start, lo);
+			start = lo;
+		}
+		p->committed = committed >= 0 ? committed : -1;
+		p->end       = s->bounded ? hi : -1;
+		gale__kafka_track_init(&p->track, start, kspout_free_msg);
+		l->elems[i].offset = start;
+		if (s->bounded && start >= hi) {
+			p->done = true;
+			s->ndone++;
+		}
+		gale_log(s->ctx, GALE_LOG_INFO,
+		    "topic %s partition %d: reading from offset %" PRId64
+		    "%s%s",
+		    s->where.topic, p->partition, start,
+		    committed >= 0 ? " (committed)" : "",
+		    s->bounded ? "" : ", unbounded");
+		if (s->bounded) {
+			gale_log(s->ctx, GALE_LOG_INFO,
+			    "topic %s partition %d: bounded, up to offset "
+			    "%" PRId64,
+			    s->where.topic, p->partition, hi);
+		}
+	}
+	err = rd_kafka_assign(s->rk, l);
+	rd_kafka_topic_partition_list_destroy(l);
+	if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+		for (size_t i = 0; i < s->nparts; i++) {
+			gale__kafka_track_fini(&s->parts[i].track);
+			s->parts[i].done = false;
+		}
+		s->ndone = 0;
+		kspout_setup_later(s, err, "cannot assign the partitions");
+		return GALE_EAGAIN;
+	}
+	return GALE_OK;
+}
+
+static void
+kspout_setup(kafka_spout *s)
+{
+	if (gale_now_ns() < s->retry_ns) {
+		return;
+	}
+	if (s->parts == NULL && kspout_find_partitions(s) != GALE_OK) {
+		return;
+	}
+	if (kspout_assign(s) != GALE_OK) {
+		return;
+	}
+	if (s->nparts == 0) {
+		gale_log(s->ctx, GALE_LOG_INFO,
+		    "topic %s has fewer partitions than this spout has tasks; "
+		    "task %" PRIu32 " reads none",
+		    s->where.topic, gale_context_index(s->ctx));
+	}
+	gale__kafka_report_clear(&s->where);
+	s->state          = KSPOUT_RUNNING;
+	s->backoff_ns     = KSPOUT_BACKOFF_MIN_NS;
+	uint64_t now      = gale_now_ns();
+	s->next_commit_ns = now + s->commit_ns;
+	s->next_lag_ns    = now + s->lag_ns;
+}
+
+static kspout_part *
+kspout_part_of(kafka_spout *s, int32_t partition, uint32_t *slot)
+{
+	for (size_t i = 0; i < s->nparts; i++) {
+		if (s->parts[i].partition == partition) {
+			*slot = (uint32_t) i;
+			return &s->parts[i];
+		}
+	}
+	return NULL;
+}
+
+static void
+kspout_mark_done(kafka_spout *s, kspout_part *p)
+{
+	if (p->done) {
+		return;
+	}
+	p->done = true;
+	s->ndone++;
+	// Nothing more is read from it: stop fetching.
+	rd_kafka_topic_partition_list_t *l
+	    = rd_kafka_topic_partition_list_new(1);
+	rd_kafka_topic_partition_list_add(l, s->where.topic, p->partition);
+	rd_kafka_pause_partitions(s->rk, l);
+	rd_kafka_topic_partition_list_destroy(l);
+}
+
+static gale_err
+kspout_emit(gale_collector *c, uint32_t slot, const rd_kafka_message_t *m)
+{
+	static const char empty[1] = "";
+	gale_value        v[5]     = {
+			   gale_bytes(m->payload != NULL ? m->payload : empty, m->len),
+			   gale_bytes(m->key != NULL ? m->key : empty, m->key_len),
+			   gale_cstr(rd_kafka_topic_name(m->rkt)),
+			   gale_i64(m->partition),
+			   gale_i64(m->offset),
+	};
+	return gale_spout_emit(
+	    c, NULL, v, 5, gale__kafka_msg_id(slot, m->offset));
+}
+
+// Takes one message from the consumer: emits it, or says what went wrong.
+static void
+kspout_consume(kafka_spout *s, gale_collector *c)
+{
+	rd_kafka_message_t *m = rd_kafka_consumer_poll(s->rk, 0);
+	if (m == NULL) {
+		return;
+	}
+	if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+		if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+			gale__kafka_report(&s->where, GALE_LOG_ERROR, m->err,
+			    "partition %d: %s", m->partition,
+			    rd_kafka_message_errstr(m));
+		}
+		rd_kafka_message_destroy(m);
+		return;
+	}
+	uint32_t     slot;
+	kspout_part *p = kspout_part_of(s, m->partition, &slot);
+	if (p == NULL || p->done || m->offset > GALE_KAFKA_OFFSET_MAX) {
+		rd_kafka_message_destroy(m);
+		return;
+	}
+	if (s->bounded && m->offset >= p->end) {
+		kspout_mark_done(s, p);
+		rd_kafka_message_destroy(m);
+		return;
+	}
+	int64_t  offset = m->offset;
+	gale_err rv     = gale__kafka_track_add(&p->track, offset, m);
+	if (rv != GALE_OK) {
+		// A message older than one read already (the consumer went
+		// back): it is pending or acked, not new.
+		rd_kafka_message_destroy(m);
+		return;
+	}
+	if (kspout_emit(c, slot, m) != GALE_OK) {
+		gale__u64_queue_push(
+		    &s->replays, gale__kafka_msg_id(slot, offset));
+	}
+	if (s->bounded && offset + 1 >= p->end) {
+		kspout_mark_done(s, p);
+	}
+}
+
+// Bounded reads whose last offsets hold no message (transaction markers)
+// end when the consumer's position passes the end.
+static void
+kspout_check_positions(kafka_spout *s)
+{
+	uint64_t now = gale_now_ns();
+	if (!s->bounded || s->ndone == s->nparts
+	    || now < s->next_position_ns) {
+		return;
+	}
+	s->next_position_ns                = now + KSPOUT_POSITION_NS;
+	rd_kafka_topic_partition_list_t *l = kspout_list(s);
+	if (rd_kafka_position(s->rk, l) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+		for (size_t i = 0; i < s->nparts; i++) {
+			if (l->elems[i].offset >= 0
+			    && l->elems[i].offset >= s->parts[i].end) {
+				kspout_mark_done(s, &s->parts[i]);
+			}
+		}
+	}
+	rd_kafka_topic_partition_list_destroy(l);
+}
+
+// Commits the partitions whose commit point moved. async: the result comes
+// to kspout_commit_cb; otherwise it waits for it (at close).
+static void
+kspout_commit(kafka_spout *s, bool async)
+{
+	rd_kafka_topic_partition_list_t *l
+	    = rd_kafka_topic_partition_list_new((int) s->nparts + 1);
+	for (size_t i = 0; i < s->nparts; i++) {
+		kspout_part *p  = &s->parts[i];
+		int64_t      at = gale__kafka_track_commit_point(&p->track);
+		if (at != p->committed) {
+			rd_kafka_topic_partition_list_add(
+			    l, s->where.topic, p->partition)
+			    ->offset
+			    = at;
+			p->committed = at;
+		}
+	}
+	if (l->cnt > 0) {
+		rd_kafka_resp_err_t err = rd_kafka_commit(s->rk, l, async);
+		if (!async && err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+			gale__kafka_report(&s->where, GALE_LOG_ERROR, err,
+			    "cannot commit the offsets at close: %s; the "
+			    "messages after the last commit will be read "
+			    "again",
+			    rd_kafka_err2str(err));
+		}
+	}
+	rd_kafka_topic_partition_list_destroy(l);
+}
+
+// Logs end offset minus committed offset, per partition.
+static void
+kspout_log_lag(kafka_spout *s)
+{
+	char   line[1024];
+	size_t len = 0;
+	line[0]    = '\0';
+	for (size_t i = 0; i < s->nparts && len < sizeof(line) - 80; i++) {
+		kspout_part *p = &s->parts[i];
+		int64_t      lo, hi;
+		if (rd_kafka_get_watermark_offsets(
+			s->rk, s->where.topic, p->partition, &lo, &hi)
+			!= RD_KAFKA_RESP_ERR_NO_ERROR
+		    || hi < 0) {
+			continue;
+		}
+		int64_t at = gale__kafka_track_commit_point(&p->track);
+		len += (size_t) snprintf(line + len, sizeof(line) - len,
+		    "%s%d: %" PRId64 " (end %" PRId64 ", committed %" PRId64
+		    ", pending %zu)",
+		    len > 0 ? ", " : "", p->partition, hi > at ? hi - at : 0,
+		    hi, at, gale__kafka_track_size(&p->track));
+	}
+	if (len > 0) {
+		gale_log(s->ctx, GALE_LOG_INFO,
+		    "lag of topic %s by partition: %s", s->where.topic, line);
+	}
+}
+
+static void
+kspout_next_tuple(void *self, gale_collector *c)
+{
+	kafka_spout *s = self;
+	if (s->state == KSPOUT_SETUP) {
+		kspout_setup(s);
+		if (s->state == KSPOUT_SETUP) {
+			return;
+		}
+	}
+	uint64_t id;
+	if (gale__u64_queue_pop(&s->replays, &id)) {
+		uint32_t slot = gale__kafka_msg_slot(id);
+		if (slot < s->nparts) {
+			gale_kafka_msg *m = gale__kafka_track_find(
+			    &s->parts[slot].track, gale__kafka_msg_offset(id));
+			if (m != NULL && m->msg != NULL
+			    && kspout_emit(c, slot, m->msg) != GALE_OK) {
+				gale__u64_queue_push(&s->replays, id);
+			}
+		}
+	} else if (s->ndone < s->nparts || !s->bounded) {
+		kspout_consume(s, c);
+		kspout_check_positions(s);
+	} else {
+		// Still served: commit results and error reports.
+		rd_kafka_poll(s->rk, 0);
+	}
+	if (s->bounded && !s->exhausted && s->ndone == s->nparts) {
+		s->exhausted = true;
+		gale_log(s->ctx, GALE_LOG_INFO,
+		    "topic %s: read to the end offsets of %zu partitions",
+		    s->where.topic, s->nparts);
+		gale_spout_exhausted(c);
+	}
+	uint64_t now = gale_now_ns();
+	if (now >= s->next_commit_ns) {
+		s->next_commit_ns = now + s->commit_ns;
+		kspout_commit(s, true);
+	}
+	if (s->lag_ns > 0 && now >= s->next_lag_ns) {
+		s->next_lag_ns = now + s->lag_ns;
+		kspout_log_lag(s);
+	}
+}
+
+static void
+kspout_ack(void *self, uint64_t id)
+{
+	kafka_spout *s    = self;
+	uint32_t     slot = gale__kafka_msg_slot(id);
+	if (slot < s->nparts) {
+		gale__kafka_track_ack(
+		    &s->parts[slot].track, gale__kafka_msg_offset(id));
+	}
+}
+
+// The delivery report of a dead letter: its result, for the flush that
+// waits for it (or the next one, should that flush time out).
+static void
+kspout_dlt_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+	(void) rk;
+	(void) m->_private;
+	kafka_spout *s
+	    = (kafka_spout *) ((char *) opaque - offsetof(kafka_spout, where));
+	s->dlt_result = m->err;
+}
+
+// Writes a given-up message to the dead-letter topic and waits for the
+// broker to have it. Returns whether it does.
+static bool
+kspout_dead_letter(kafka_spout *s, const rd_kafka_message_t *m)
+{
+	if (s->dlt == NULL) {
+		const char *const defaults[] = { "enable.idempotence", "true",
+			"message.timeout.ms", "10000", NULL };
+		rd_kafka_conf_t  *conf;
+		char              why[512];
+		if (gale__kafka_conf_new(&conf, s->ctx, &s->where, defaults)
+		    != GALE_OK) {
+			return false;
+		}
+		rd_kafka_conf_set_dr_msg_cb(conf, kspout_dlt_dr);
+		s->dlt
+		    = rd_kafka_new(RD_KAFKA_PRODUCER, conf, why, sizeof(why));
+		if (s->dlt == NULL) {
+			rd_kafka_conf_destroy(conf);
+			gale_log(s->ctx, GALE_LOG_ERROR,
+			    "cannot make a producer for the dead-letter topic "
+			    "%s: %s",
+			    s->dlt_topic, why);
+			return false;
+		}
+	}
+	s->dlt_result = RD_KAFKA_RESP_ERR__IN_PROGRESS;
+	rd_kafka_resp_err_t err
+	    = rd_kafka_producev(s->dlt, RD_KAFKA_V_TOPIC(s->dlt_topic),
+		RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+		RD_KAFKA_V_VALUE(m->payload, m->len),
+		RD_KAFKA_V_KEY(m->key, m->key_len), RD_KAFKA_V_END);
+	if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+		rd_kafka_flush(s->dlt, 15000);
+		err = s->dlt_result;
+	}
+	if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+		gale_log(s->ctx, GALE_LOG_ERROR,
+		    "cannot write to the dead-letter topic %s: %s; the "
+		    "message "
+		    "is kept and tried again",
+		    s->dlt_topic, rd_kafka_err2str(err));
+		return false;
+	}
+	return true;
+}
+
+static void
+kspout_fail(void *self, uint64_t id)
+{
+	kafka_spout *s    = self;
+	uint32_t     slot = gale__kafka_msg_slot(id);
+	if (slot >= s->nparts) {
+		return;
+	}
+	kspout_part    *p = &s->parts[slot];
+	gale_kafka_msg *m
+	    = gale__kafka_track_find(&p->track, gale__kafka_msg_offset(id));
+	if (m == NULL) {
+		return;
+	}
+	if (s->max_retries > 0 && m->attempts > (uint64_t) s->max_retries) {
+		gale_log(s->ctx, GALE_LOG_WARN,
+		    "topic %s partition %d offset %" PRId64 ": failed %" PRIu32
+		    " times; given up%s%s",
+		    s->where.topic, p->partition, m->offset, m->attempts,
+		    s->dlt_topic != NULL ? ", to the dead-letter topic " : "",
+		    s->dlt_topic != NULL ? s->dlt_topic : "");
+		if (s->dlt_topic == NULL || kspout_dead_letter(s, m->msg)) {
+			gale__kafka_track_ack(&p->track, m->offset);
+			return;
+		}
+	}
+	m->attempts++;
+	if (gale__u64_queue_push(&s->replays, id) != GALE_OK) {
+		gale_log(s->ctx, GALE_LOG_ERROR,
+		    "out of memory: offset %" PRId64
+		    " of partition %d is read again after a restart",
+		    m->offset, p->partition);
+	}
+}
+
+static void
+kspout_close(void *self)
+{
+	kafka_spout *s = self;
+	if (s->rk != NULL) {
+		if (s->state == KSPOUT_RUNNING) {
+			kspout_commit(s, false);
+		}
+		// The messages hold references into the consumer: freed
+		// before it.
+		for (size_t i = 0; i < s->nparts; i++) {
+			if (s->state == KSPOUT_RUNNING) {
+				gale__kafka_track_fini(&s->parts[i].track);
+			}
+		}
+		rd_kafka_consumer_close(s->rk);
+		rd_kafka_destroy(s->rk);
+		s->rk = NULL;
+	}
+	if (s->dlt != NULL) {
+		rd_kafka_flush(s->dlt, KSPOUT_CLOSE_MS);
+		rd_kafka_destroy(s->dlt);
+		s->dlt = NULL;
+	}
+	free(s->parts);
+	free(s->dlt_topic);
+	s->parts     = NULL;
+	s->dlt_topic = NULL;
+	gale__u64_queue_fini(&s->replays);
+}
+
+static const gale_spout_ops kspout_ops = {
+	.size       = sizeof(kafka_spout),
+	.outputs    = kspout_outputs,
+	.open       = kspout_open,
+	.next_tuple = kspout_next_tuple,
+	.ack        = kspout_ack,
+	.fail       = kspout_fail,
+	.close      = kspout_close,
+};
+
+const gale_component gale__spout_kafka = { .spout = &kspout_ops };
