@@ -87,7 +87,10 @@ gale__statefile_open(gale_statefile **out, const char *path,
 {
 	if (strlen(run_id) > GALE_STATEFILE_RUN_ID_MAX || run_id[0] == '\0' ||
 	    strpbrk(run_id, "\n ") != NULL) {
-		snprintf(err, errlen, "run id '%s' cannot be kept", run_id);
+		snprintf(err, errlen,
+		    "the run id (%zu bytes) cannot be kept: empty, longer "
+		    "than %d bytes or with a space or newline",
+		    strlen(run_id), GALE_STATEFILE_RUN_ID_MAX);
 		return GALE_EINVAL;
 	}
 	gale_statefile *f = calloc(1, sizeof(*f));
