@@ -313,13 +313,14 @@ validate_option(validate_ctx *v, const gale_component_def *c,
 	char why[256];
 	why[0] = '\0';
 	if (!validate_option_value(decl, o->value, why, sizeof(why))) {
-		static const char *const types[] = { "", "string", "integer",
-			"number", "boolean", "duration", "list" };
+		static const char *const types[] = { "a value", "a string",
+			"an integer", "a number", "a boolean", "a duration",
+			"a list" };
 		const char *type = (unsigned) decl->type < 7
 		    ? types[decl->type]
-		    : "value";
+		    : types[0];
 		gale__report_error(&v->rep, at,
-		    "%s%s '%s': option '%s' must be a %s: %s", from, kind,
+		    "%s%s '%s': option '%s' must be %s: %s", from, kind,
 		    c->id, decl->name, type, why);
 	}
 }
