@@ -49,8 +49,8 @@ gale__offsets_add(gale_offsets *o, uint64_t off, uint64_t end)
 		o->cap  = cap;
 		o->head = 0;
 	}
-	o->v[(o->head + o->n) & (o->cap - 1)] =
-	    (gale_offset_slot) { .off = off, .acked = false };
+	o->v[(o->head + o->n) & (o->cap - 1)]
+	    = (gale_offset_slot) { .off = off, .acked = false };
 	o->n++;
 	o->end = end;
 	return GALE_OK;

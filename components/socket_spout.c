@@ -85,15 +85,15 @@ typedef struct socket_spout {
 	gale_u64_queue  replays;
 	// With a log: lines are read by the reader thread, logged and
 	// synced, and only then emitted. mu guards wal.
-	gale_wal       *wal;
-	char           *wal_dir;
-	pthread_mutex_t mu;
-	bool            mu_ready;
-	pthread_t       reader;
-	bool            reader_started;
-	atomic_bool     stop;
-	bool            full; // the log was full at the last append
-	bool            closing; // the server closed; lines left to log
+	gale_wal           *wal;
+	char               *wal_dir;
+	pthread_mutex_t     mu;
+	bool                mu_ready;
+	pthread_t           reader;
+	bool                reader_started;
+	atomic_bool         stop;
+	bool                full; // the log was full at the last append
+	bool                closing; // the server closed; lines left to log
 	const gale_context *ctx; // for the log; lives as long as the task
 } socket_spout;
 
@@ -104,8 +104,8 @@ static void *socket_reader_main(void *arg);
 static gale_err
 socket_open_wal(socket_spout *s, gale_context *ctx, const char *dir)
 {
-	int64_t max = gale_context_option_i64(ctx, "wal_max_bytes",
-	    strtoll(SOCKET_WAL_MAX_BYTES, NULL, 10));
+	int64_t max = gale_context_option_i64(
+	    ctx, "wal_max_bytes", strtoll(SOCKET_WAL_MAX_BYTES, NULL, 10));
 	int64_t seg = gale_context_option_i64(ctx, "wal_segment_bytes",
 	    strtoll(SOCKET_WAL_SEGMENT_BYTES, NULL, 10));
 	if (max < 4096) {
@@ -119,10 +119,13 @@ socket_open_wal(socket_spout *s, gale_context *ctx, const char *dir)
 		return GALE_EINVAL;
 	}
 	char path[4096];
-	if (dir[0] == '\0' ||
-	    gale__statefile_path(path, sizeof(path), dir, ctx, ".wal") != 0) {
-		gale_context_error(ctx, "option 'wal': '%s' is not a usable "
-		                        "directory name", dir);
+	if (dir[0] == '\0'
+	    || gale__statefile_path(path, sizeof(path), dir, ctx, ".wal")
+		!= 0) {
+		gale_context_error(ctx,
+		    "option 'wal': '%s' is not a usable "
+		    "directory name",
+		    dir);
 		return GALE_EINVAL;
 	}
 	if (gale__mkdirs(dir) != 0) {
@@ -133,7 +136,7 @@ socket_open_wal(socket_spout *s, gale_context *ctx, const char *dir)
 	char              err[512];
 	gale_wal_recovery rec;
 	gale_err          rv = gale__wal_open(&s->wal, path, (uint64_t) max,
-	             (uint64_t) seg, &rec, err, sizeof(err));
+		     (uint64_t) seg, &rec, err, sizeof(err));
 	if (rv != GALE_OK) {
 		gale_context_error(ctx, "option 'wal': %s", err);
 		return rv;
@@ -256,8 +259,7 @@ socket_connect(socket_spout *s)
 	struct addrinfo *a = s->next_addr;
 	s->next_addr       = a->ai_next != NULL ? a->ai_next : s->addrs;
 	s->fd              = socket(a->ai_family,
-	                 a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	                 a->ai_protocol);
+			 a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol);
 	if (s->fd < 0) {
 		socket_down(s, strerror(errno));
 		return;
@@ -298,8 +300,8 @@ socket_check_connect(socket_spout *s)
 
 // Stores and emits one line read from the server.
 static gale_err
-socket_emit_new(socket_spout *s, gale_collector *c, const char *line,
-    size_t len)
+socket_emit_new(
+    socket_spout *s, gale_collector *c, const char *line, size_t len)
 {
 	uint64_t seq;
 	gale_err rv = gale__line_store_put(&s->store, line, len, &seq);
@@ -316,7 +318,6 @@ socket_emit_new(socket_spout *s, gale_collector *c, const char *line,
 	return rv;
 }
 
-
 // ---------------------------------------------------------------------
 // With a log: the reader thread
 // ---------------------------------------------------------------------
@@ -330,8 +331,8 @@ socket_log_lines(socket_spout *s, bool eof)
 	const char *line;
 	size_t      len;
 	bool        got;
-	while ((got = gale__linebuf_next(&s->lb, &line, &len)) ||
-	    (eof && (got = gale__linebuf_rest(&s->lb, &line, &len)))) {
+	while ((got = gale__linebuf_next(&s->lb, &line, &len))
+	    || (eof && (got = gale__linebuf_rest(&s->lb, &line, &len)))) {
 		gale_err rv = gale__wal_append(s->wal, line, len);
 		if (rv == GALE_OK) {
 			continue;
@@ -409,8 +410,9 @@ socket_reader_cycle(socket_spout *s)
 	while (got < SOCKET_CYCLE_MAX) {
 		char  *space;
 		size_t avail;
-		if (gale__linebuf_reserve(&s->lb, SOCKET_READ_MIN, &space,
-		        &avail) != GALE_OK) {
+		if (gale__linebuf_reserve(
+			&s->lb, SOCKET_READ_MIN, &space, &avail)
+		    != GALE_OK) {
 			socket_down(s, "out of memory");
 			return;
 		}
@@ -420,8 +422,9 @@ socket_reader_cycle(socket_spout *s)
 			got += (size_t) r;
 			continue;
 		}
-		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK ||
-		                 errno == EINTR)) {
+		if (r < 0
+		    && (errno == EAGAIN || errno == EWOULDBLOCK
+			|| errno == EINTR)) {
 			break;
 		}
 		if (r < 0) {
@@ -491,11 +494,13 @@ socket_emit_logged(socket_spout *s, gale_collector *c)
 	pthread_mutex_lock(&s->mu);
 	gale_err rv = gale__wal_next(s->wal, &line, &len, &tag);
 	if (rv == GALE_OK) {
-		rv = gale__line_store_put_tagged(&s->store, line, len, tag, &seq);
+		rv = gale__line_store_put_tagged(
+		    &s->store, line, len, tag, &seq);
 		if (rv != GALE_OK) {
 			// The line stays logged: a restart replays it.
 			gale_log(s->ctx, GALE_LOG_ERROR,
-			    "out of memory; a logged line waits for a restart");
+			    "out of memory; a logged line waits for a "
+			    "restart");
 		}
 	} else if (rv != GALE_ECLOSED) {
 		gale_log(s->ctx, GALE_LOG_ERROR,
@@ -564,10 +569,11 @@ socket_next_tuple(void *self, gale_collector *c)
 			n++;
 			continue;
 		}
-		char    *space;
-		size_t   avail;
-		if (gale__linebuf_reserve(&s->lb, SOCKET_READ_MIN, &space,
-		        &avail) != GALE_OK) {
+		char  *space;
+		size_t avail;
+		if (gale__linebuf_reserve(
+			&s->lb, SOCKET_READ_MIN, &space, &avail)
+		    != GALE_OK) {
 			socket_down(s, "out of memory");
 			return;
 		}
@@ -576,14 +582,15 @@ socket_next_tuple(void *self, gale_collector *c)
 			gale__linebuf_commit(&s->lb, (size_t) r);
 			continue;
 		}
-		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK ||
-		                 errno == EINTR)) {
+		if (r < 0
+		    && (errno == EAGAIN || errno == EWOULDBLOCK
+			|| errno == EINTR)) {
 			return;
 		}
 		// The server ended the connection: what it sent after its
 		// last newline is a line too.
 		const char *why = r == 0 ? "the server closed the connection"
-		                         : strerror(errno);
+					 : strerror(errno);
 		if (gale__linebuf_rest(&s->lb, &line, &len)) {
 			socket_emit_new(s, c, line, len);
 		}

@@ -58,18 +58,18 @@ statefile_parse(
 	check++;
 	char    *end;
 	uint32_t sum = (uint32_t) strtoul(check + 6, &end, 16);
-	if (end != check + 14 || *end != '\n' ||
-	    sum != statefile_sum(buf, (size_t) (check - buf))) {
+	if (end != check + 14 || *end != '\n'
+	    || sum != statefile_sum(buf, (size_t) (check - buf))) {
 		return SLOT_BAD;
 	}
-	*check             = '\0';
-	char              run[STATEFILE_SLOT];
+	*check = '\0';
+	char               run[STATEFILE_SLOT];
 	unsigned long long v, g;
 	int                used = 0;
 	if (sscanf(buf + strlen(STATEFILE_MAGIC),
-	        "run %255[^\n]\nvalue %llu\ngen %llu\n%n", run, &v, &g, &used)
-	        != 3 ||
-	    buf[strlen(STATEFILE_MAGIC) + (size_t) used] != '\0') {
+		"run %255[^\n]\nvalue %llu\ngen %llu\n%n", run, &v, &g, &used)
+		!= 3
+	    || buf[strlen(STATEFILE_MAGIC) + (size_t) used] != '\0') {
 		return SLOT_BAD;
 	}
 	if (strcmp(run, run_id) != 0) {
@@ -85,8 +85,8 @@ gale__statefile_open(gale_statefile **out, const char *path,
     const char *run_id, gale_statefile_found *found, uint64_t *value,
     char *err, size_t errlen)
 {
-	if (strlen(run_id) > GALE_STATEFILE_RUN_ID_MAX || run_id[0] == '\0' ||
-	    strpbrk(run_id, "\n ") != NULL) {
+	if (strlen(run_id) > GALE_STATEFILE_RUN_ID_MAX || run_id[0] == '\0'
+	    || strpbrk(run_id, "\n ") != NULL) {
 		snprintf(err, errlen,
 		    "the run id (%zu bytes) cannot be kept: empty, longer "
 		    "than %d bytes or with a space or newline",
@@ -119,15 +119,15 @@ gale__statefile_open(gale_statefile **out, const char *path,
 		return GALE_EIO;
 	}
 	memset(buf + n, 0, sizeof(buf) - (size_t) n);
-	*found      = GALE_STATEFILE_NONE;
-	bool other  = false;
+	*found     = GALE_STATEFILE_NONE;
+	bool other = false;
 	for (int i = 0; i < 2; i++) {
 		uint64_t  v = 0, g = 0;
-		slot_kind k =
-		    statefile_parse(buf + i * STATEFILE_SLOT, run_id, &v, &g);
+		slot_kind k = statefile_parse(
+		    buf + i * STATEFILE_SLOT, run_id, &v, &g);
 		other |= k == SLOT_OTHER;
-		if (k == SLOT_OURS &&
-		    (*found != GALE_STATEFILE_FOUND || g > f->gen)) {
+		if (k == SLOT_OURS
+		    && (*found != GALE_STATEFILE_FOUND || g > f->gen)) {
 			*found = GALE_STATEFILE_FOUND;
 			*value = v;
 			f->gen = g;
@@ -150,8 +150,8 @@ gale__statefile_put(gale_statefile *f, uint64_t value)
 	char     slot[STATEFILE_SLOT];
 	uint64_t gen = f->gen + 1;
 	int      n   = snprintf(slot, sizeof(slot),
-	         STATEFILE_MAGIC "run %s\nvalue %" PRIu64 "\ngen %" PRIu64 "\n",
-	         f->run_id, value, gen);
+		   STATEFILE_MAGIC "run %s\nvalue %" PRIu64 "\ngen %" PRIu64 "\n",
+		   f->run_id, value, gen);
 	n += snprintf(slot + n, sizeof(slot) - (size_t) n,
 	    "check %08" PRIx32 "\n", statefile_sum(slot, (size_t) n));
 	memset(slot + n, '\n', sizeof(slot) - (size_t) n);
@@ -233,12 +233,11 @@ gale__statefile_path(char *buf, size_t cap, const char *dir,
 	    gale_context_topology(ctx), gale_context_component(ctx),
 	    gale_context_index(ctx));
 	for (char *p = name; *p != '\0'; p++) {
-		bool ok = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' ||
-		    *p == '.';
+		bool ok = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')
+		    || (*p >= '0' && *p <= '9') || *p == '-' || *p == '_'
+		    || *p == '.';
 		*p = ok ? *p : '_';
 	}
 	int n = snprintf(buf, cap, "%s/%s%s", dir, name, suffix);
 	return n < 0 || (size_t) n >= cap ? -1 : 0;
 }
-

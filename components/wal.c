@@ -80,7 +80,8 @@ wal_crc(const unsigned char lenb[4], const char *p, size_t n)
 		c = wal_crc_table[(c ^ lenb[i]) & 0xFF] ^ (c >> 8);
 	}
 	for (size_t i = 0; i < n; i++) {
-		c = wal_crc_table[(c ^ (unsigned char) p[i]) & 0xFF] ^ (c >> 8);
+		c = wal_crc_table[(c ^ (unsigned char) p[i]) & 0xFF]
+		    ^ (c >> 8);
 	}
 	return c ^ 0xFFFFFFFFu;
 }
@@ -97,8 +98,8 @@ wal_put32(unsigned char *b, uint32_t x)
 static uint32_t
 wal_get32(const unsigned char *b)
 {
-	return (uint32_t) b[0] | (uint32_t) b[1] << 8 | (uint32_t) b[2] << 16 |
-	    (uint32_t) b[3] << 24;
+	return (uint32_t) b[0] | (uint32_t) b[1] << 8 | (uint32_t) b[2] << 16
+	    | (uint32_t) b[3] << 24;
 }
 
 static void
@@ -199,12 +200,12 @@ wal_read_whole(int fd, uint64_t size, char **out)
 // Finds the records of a segment file, cutting it after the last whole one
 // whose checksum holds.
 static gale_err
-wal_seg_recover(gale_wal *w, uint64_t first, gale_wal_recovery *rec,
-    char *err, size_t errlen)
+wal_seg_recover(gale_wal *w, uint64_t first, gale_wal_recovery *rec, char *err,
+    size_t errlen)
 {
 	char path[4200];
 	wal_seg_path(w, first, path, sizeof(path));
-	int fd = open(path, O_RDWR | O_CLOEXEC);
+	int         fd = open(path, O_RDWR | O_CLOEXEC);
 	struct stat st;
 	if (fd < 0 || fstat(fd, &st) != 0) {
 		snprintf(err, errlen, "cannot open '%s': %s", path,
@@ -227,8 +228,9 @@ wal_seg_recover(gale_wal *w, uint64_t first, gale_wal_recovery *rec,
 	while (size - off >= WAL_HEADER) {
 		const unsigned char *h = (const unsigned char *) buf + off;
 		uint32_t             n = wal_get32(h);
-		if (n > size - off - WAL_HEADER ||
-		    wal_crc(h, buf + off + WAL_HEADER, n) != wal_get32(h + 4)) {
+		if (n > size - off - WAL_HEADER
+		    || wal_crc(h, buf + off + WAL_HEADER, n)
+			!= wal_get32(h + 4)) {
 			break;
 		}
 		off += WAL_HEADER + n;
@@ -245,8 +247,9 @@ wal_seg_recover(gale_wal *w, uint64_t first, gale_wal_recovery *rec,
 		rec->cut_bytes += size - off;
 		rec->cut_segments++;
 	}
-	rv = wal_seg_push(w, (wal_seg) { .first = first, .count = count,
-	                         .bytes = off, .fd = fd });
+	rv = wal_seg_push(w,
+	    (wal_seg) {
+		.first = first, .count = count, .bytes = off, .fd = fd });
 	if (rv != GALE_OK) {
 		close(fd);
 		snprintf(err, errlen, "out of memory");
@@ -277,17 +280,17 @@ wal_list(gale_wal *w, uint64_t **out, size_t *n, char *err, size_t errlen)
 		    strerror(errno));
 		return GALE_EIO;
 	}
-	uint64_t      *v = NULL;
+	uint64_t      *v  = NULL;
 	size_t         nv = 0, cap = 0;
 	struct dirent *e;
 	while ((e = readdir(d)) != NULL) {
 		const char *s = e->d_name;
-		if (strlen(s) != WAL_NAME_DIGITS + strlen(WAL_SUFFIX) ||
-		    strcmp(s + WAL_NAME_DIGITS, WAL_SUFFIX) != 0 ||
-		    strspn(s, "0123456789") != WAL_NAME_DIGITS) {
+		if (strlen(s) != WAL_NAME_DIGITS + strlen(WAL_SUFFIX)
+		    || strcmp(s + WAL_NAME_DIGITS, WAL_SUFFIX) != 0
+		    || strspn(s, "0123456789") != WAL_NAME_DIGITS) {
 			continue;
 		}
-		errno              = 0;
+		errno                = 0;
 		unsigned long long x = strtoull(s, NULL, 10);
 		if (errno != 0) {
 			continue;
@@ -316,8 +319,7 @@ wal_list(gale_wal *w, uint64_t **out, size_t *n, char *err, size_t errlen)
 
 gale_err
 gale__wal_open(gale_wal **out, const char *dir, uint64_t max_bytes,
-    uint64_t segment_bytes, gale_wal_recovery *rec, char *err,
-    size_t errlen)
+    uint64_t segment_bytes, gale_wal_recovery *rec, char *err, size_t errlen)
 {
 	pthread_once(&wal_crc_once, wal_crc_init);
 	gale_wal_recovery none;
@@ -339,9 +341,9 @@ gale__wal_open(gale_wal **out, const char *dir, uint64_t max_bytes,
 	if (w->seg_bytes == 0) {
 		w->seg_bytes = 1;
 	}
-	gale_err  rv    = GALE_OK;
+	gale_err  rv     = GALE_OK;
 	uint64_t *firsts = NULL;
-	size_t    nf    = 0;
+	size_t    nf     = 0;
 	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
 		snprintf(err, errlen, "cannot create '%s': %s", dir,
 		    strerror(errno));
@@ -453,9 +455,9 @@ gale__wal_append(gale_wal *w, const char *line, size_t len)
 		return GALE_EINVAL;
 	}
 	wal_seg *s = wal_last(w);
-	if (w->wlen == 0 && s->bytes > 0 &&
-	    (s->bytes + need > w->seg_bytes ||
-	        (s->acked == s->count && w->total + need > w->max_bytes))) {
+	if (w->wlen == 0 && s->bytes > 0
+	    && (s->bytes + need > w->seg_bytes
+		|| (s->acked == s->count && w->total + need > w->max_bytes))) {
 		// A full segment, or a wholly acked one whose space is
 		// wanted: start the next.
 		if (wal_rotate(w) != GALE_OK) {
@@ -552,8 +554,8 @@ wal_find(const gale_wal *w, uint64_t seq)
 static gale_err
 wal_window(gale_wal *w, const wal_seg *s, uint64_t off, size_t need)
 {
-	if (w->rfirst == s->first && w->rlen > 0 && off >= w->rstart &&
-	    off + need <= w->rstart + w->rlen) {
+	if (w->rfirst == s->first && w->rlen > 0 && off >= w->rstart
+	    && off + need <= w->rstart + w->rlen) {
 		return GALE_OK;
 	}
 	uint64_t want = need > WAL_READ_CHUNK ? need : WAL_READ_CHUNK;
@@ -573,8 +575,8 @@ wal_window(gale_wal *w, const wal_seg *s, uint64_t off, size_t need)
 	}
 	size_t have = 0;
 	while (have < want) {
-		ssize_t n = pread(s->fd, w->rbuf + have, want - have,
-		    (off_t) (off + have));
+		ssize_t n = pread(
+		    s->fd, w->rbuf + have, want - have, (off_t) (off + have));
 		if (n < 0 && errno == EINTR) {
 			continue;
 		}

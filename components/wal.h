@@ -27,7 +27,7 @@ typedef struct gale_wal gale_wal;
 
 // What opening a log found, for the spout's log.
 typedef struct gale_wal_recovery {
-	uint64_t records;  // records kept, to be read again
+	uint64_t records; // records kept, to be read again
 	uint64_t segments; // segment files kept
 	uint64_t cut_bytes; // bytes cut off damaged tails
 	uint64_t cut_segments; // segments with a damaged tail
@@ -39,8 +39,7 @@ typedef struct gale_wal_recovery {
 // returns GALE_EIO or GALE_ENOMEM, err (errlen bytes) saying why. rec,
 // when not NULL, tells what was found.
 gale_err gale__wal_open(gale_wal **out, const char *dir, uint64_t max_bytes,
-    uint64_t segment_bytes, gale_wal_recovery *rec, char *err,
-    size_t errlen);
+    uint64_t segment_bytes, gale_wal_recovery *rec, char *err, size_t errlen);
 
 // Writes what was appended (as sync does, errors ignored) and closes the
 // log; accepts NULL and sets *wp to NULL.

@@ -57,12 +57,13 @@ Test(offsets, many_lines_acked_in_random_order_end_at_the_end)
 	enum { N = 5000 };
 	static uint64_t order[N];
 	for (uint64_t i = 0; i < N; i++) {
-		cr_assert_eq(gale__offsets_add(&o, i * 10, i * 10 + 10), GALE_OK);
+		cr_assert_eq(
+		    gale__offsets_add(&o, i * 10, i * 10 + 10), GALE_OK);
 		order[i] = i;
 	}
 	uint64_t x = 12345;
 	for (size_t i = N - 1; i > 0; i--) {
-		x          = x * 6364136223846793005ull + 1442695040888963407ull;
+		x = x * 6364136223846793005ull + 1442695040888963407ull;
 		size_t   j = (size_t) (x >> 33) % (i + 1);
 		uint64_t t = order[i];
 		order[i]   = order[j];

@@ -60,11 +60,12 @@ Test(statefile, new_file_holds_nothing_and_keeps_the_last_value)
 {
 	char     err[256];
 	uint64_t v = 7;
-	cr_assert_eq(reopen("run-1", &v, err, sizeof(err)), GALE_STATEFILE_NONE);
+	cr_assert_eq(
+	    reopen("run-1", &v, err, sizeof(err)), GALE_STATEFILE_NONE);
 	gale_statefile      *f;
 	gale_statefile_found found;
-	cr_assert_eq(gale__statefile_open(&f, path, "run-1", &found, &v, err,
-	                 sizeof(err)),
+	cr_assert_eq(gale__statefile_open(
+			 &f, path, "run-1", &found, &v, err, sizeof(err)),
 	    GALE_OK);
 	for (uint64_t x = 1; x <= 101; x++) {
 		cr_assert_eq(gale__statefile_put(f, x * 1000), GALE_OK);
@@ -73,7 +74,8 @@ Test(statefile, new_file_holds_nothing_and_keeps_the_last_value)
 	// Unsynced puts are in the file too: they outlive the process.
 	cr_assert_eq(gale__statefile_put(f, 123456789012ull), GALE_OK);
 	gale__statefile_close(&f);
-	cr_assert_eq(reopen("run-1", &v, err, sizeof(err)), GALE_STATEFILE_FOUND);
+	cr_assert_eq(
+	    reopen("run-1", &v, err, sizeof(err)), GALE_STATEFILE_FOUND);
 	cr_assert_eq(v, 123456789012ull);
 }
 
@@ -83,19 +85,21 @@ Test(statefile, another_run_starts_afresh)
 	uint64_t             v = 0;
 	gale_statefile      *f;
 	gale_statefile_found found;
-	cr_assert_eq(gale__statefile_open(&f, path, "run-1", &found, &v, err,
-	                 sizeof(err)),
+	cr_assert_eq(gale__statefile_open(
+			 &f, path, "run-1", &found, &v, err, sizeof(err)),
 	    GALE_OK);
 	cr_assert_eq(gale__statefile_put(f, 99), GALE_OK);
 	gale__statefile_close(&f);
-	cr_assert_eq(reopen("run-2", &v, err, sizeof(err)), GALE_STATEFILE_NONE);
+	cr_assert_eq(
+	    reopen("run-2", &v, err, sizeof(err)), GALE_STATEFILE_NONE);
 	// The new run's first put wins over the old run's slot.
-	cr_assert_eq(gale__statefile_open(&f, path, "run-2", &found, &v, err,
-	                 sizeof(err)),
+	cr_assert_eq(gale__statefile_open(
+			 &f, path, "run-2", &found, &v, err, sizeof(err)),
 	    GALE_OK);
 	cr_assert_eq(gale__statefile_put(f, 5), GALE_OK);
 	gale__statefile_close(&f);
-	cr_assert_eq(reopen("run-2", &v, err, sizeof(err)), GALE_STATEFILE_FOUND);
+	cr_assert_eq(
+	    reopen("run-2", &v, err, sizeof(err)), GALE_STATEFILE_FOUND);
 	cr_assert_eq(v, 5);
 }
 
@@ -105,8 +109,8 @@ Test(statefile, torn_newest_slot_falls_back_to_the_older_one)
 	uint64_t             v = 0;
 	gale_statefile      *f;
 	gale_statefile_found found;
-	cr_assert_eq(gale__statefile_open(&f, path, "r", &found, &v, err,
-	                 sizeof(err)),
+	cr_assert_eq(
+	    gale__statefile_open(&f, path, "r", &found, &v, err, sizeof(err)),
 	    GALE_OK);
 	cr_assert_eq(gale__statefile_put(f, 10), GALE_OK); // slot 1
 	cr_assert_eq(gale__statefile_put(f, 20), GALE_OK); // slot 0
@@ -122,8 +126,8 @@ Test(statefile, torn_newest_slot_falls_back_to_the_older_one)
 
 Test(statefile, garbage_and_cut_files_are_damaged_not_a_crash)
 {
-	char                    err[256];
-	uint64_t                v           = 0;
+	char                     err[256];
+	uint64_t                 v         = 0;
 	static const char *const garbage[] = { "x",
 		"gale-state 1\nrun r\nvalue 12\ngen 1\ncheck 00000000\n",
 		"gale-state 1\nrun r\nvalue 12\n", "\0\0\0\0\0\0\0\0",
@@ -144,7 +148,8 @@ Test(statefile, garbage_and_cut_files_are_damaged_not_a_crash)
 		junk[i] = (char) (x >> 56);
 	}
 	write_bytes(junk, sizeof(junk));
-	cr_assert_eq(reopen("r", &v, err, sizeof(err)), GALE_STATEFILE_DAMAGED);
+	cr_assert_eq(
+	    reopen("r", &v, err, sizeof(err)), GALE_STATEFILE_DAMAGED);
 }
 
 Test(statefile, run_ids_that_cannot_be_kept_are_refused)
@@ -153,15 +158,15 @@ Test(statefile, run_ids_that_cannot_be_kept_are_refused)
 	uint64_t             v;
 	gale_statefile      *f = NULL;
 	gale_statefile_found found;
-	cr_assert_eq(gale__statefile_open(&f, path, "a\nb", &found, &v, err,
-	                 sizeof(err)),
+	cr_assert_eq(gale__statefile_open(
+			 &f, path, "a\nb", &found, &v, err, sizeof(err)),
 	    GALE_EINVAL);
 	cr_assert_null(f);
 	char long_id[300];
 	memset(long_id, 'r', sizeof(long_id) - 1);
 	long_id[sizeof(long_id) - 1] = '\0';
-	cr_assert_eq(gale__statefile_open(&f, path, long_id, &found, &v, err,
-	                 sizeof(err)),
+	cr_assert_eq(gale__statefile_open(
+			 &f, path, long_id, &found, &v, err, sizeof(err)),
 	    GALE_EINVAL);
 	cr_assert(strstr(err, "cannot be kept") != NULL, "%s", err);
 }

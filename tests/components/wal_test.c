@@ -87,8 +87,8 @@ last_segment(char *buf, size_t cap)
 	struct dirent *e;
 	char           best[300] = "";
 	while ((e = readdir(d)) != NULL) {
-		if (strstr(e->d_name, ".wal") != NULL &&
-		    strcmp(e->d_name, best) > 0) {
+		if (strstr(e->d_name, ".wal") != NULL
+		    && strcmp(e->d_name, best) > 0) {
 			snprintf(best, sizeof(best), "%s", e->d_name);
 		}
 	}
@@ -178,8 +178,7 @@ Test(wal, fully_acked_segments_are_deleted)
 		gale__wal_ack(w, seqs[i]);
 	}
 	cr_assert_eq(gale__wal_unacked(w), 1);
-	cr_assert_leq(gale__wal_segments(w), 2, "%zu",
-	    gale__wal_segments(w));
+	cr_assert_leq(gale__wal_segments(w), 2, "%zu", gale__wal_segments(w));
 	gale__wal_ack(w, seqs[0]);
 	gale__wal_ack(w, seqs[0]); // twice: no effect
 	cr_assert_eq(gale__wal_unacked(w), 0);
@@ -291,9 +290,9 @@ Test(wal, full_log_refuses_appends_until_acks_free_a_segment)
 	gale_wal *w = open_log(4096, 1024, NULL);
 	char      line[101];
 	memset(line, 'z', 100);
-	line[100]    = '\0';
-	int      n   = 0;
-	gale_err rv  = GALE_OK;
+	line[100]   = '\0';
+	int      n  = 0;
+	gale_err rv = GALE_OK;
 	while ((rv = gale__wal_append(w, line, 100)) == GALE_OK) {
 		n++;
 		sync_log(w);
@@ -330,8 +329,8 @@ Test(wal, unreadable_directory_is_a_clear_error)
 	fclose(f);
 	char sub[220];
 	snprintf(sub, sizeof(sub), "%s/file/log", dir);
-	cr_assert_neq(gale__wal_open(&w, sub, 1 << 20, 1 << 16, NULL, err,
-	                  sizeof(err)),
+	cr_assert_neq(
+	    gale__wal_open(&w, sub, 1 << 20, 1 << 16, NULL, err, sizeof(err)),
 	    GALE_OK);
 	cr_assert_null(w);
 	cr_assert(strstr(err, "cannot create") != NULL, "%s", err);

@@ -53,8 +53,8 @@ worker_of(const char *out, const char *id)
 		int         pid;
 		char        line[1024];
 		snprintf(line, sizeof(line), "%.*s", (int) n, l);
-		if (sscanf(line, "worker %*u pid %d", &pid) == 1 &&
-		    strstr(line, needle) != NULL) {
+		if (sscanf(line, "worker %*u pid %d", &pid) == 1
+		    && strstr(line, needle) != NULL) {
 			return (pid_t) pid;
 		}
 		l = nl != NULL ? nl + 1 : NULL;
@@ -102,26 +102,27 @@ Test(durable, killed_file_spout_resumes_at_the_acked_offset)
 	char  *text = malloc(cap);
 	size_t len  = 0;
 	for (int line = 0; line < LINES; line++) {
-		len += (size_t) sprintf(text + len, "x%d y%d z%d q\n", line % 97,
-		    line % 13, line % 1001);
+		len += (size_t) sprintf(text + len, "x%d y%d z%d q\n",
+		    line % 97, line % 13, line % 1001);
 	}
 	char in[4096], out[4096], state[4096], s_in[4200], s_out[4200],
 	    s_state[4200], s_pending[64], offset[4300];
 	snprintf(in, sizeof(in), "%s/input.txt", dir);
 	snprintf(out, sizeof(out), "%s/counts.tsv", dir);
 	snprintf(state, sizeof(state), "%s/state", dir);
-	snprintf(offset, sizeof(offset), "%s/wordcount-file.sentences.0.offset",
-	    state);
+	snprintf(offset, sizeof(offset),
+	    "%s/wordcount-file.sentences.0.offset", state);
 	cr_assert(test_write_file(in, text, len));
 	snprintf(s_in, sizeof(s_in), "sentences.path=%s", in);
 	snprintf(s_out, sizeof(s_out), "count.output=%s", out);
 	snprintf(s_state, sizeof(s_state), "sentences.state_dir=%s", state);
-	snprintf(s_pending, sizeof(s_pending),
-	    "topology.max.spout.pending=%d", PENDING);
+	snprintf(s_pending, sizeof(s_pending), "topology.max.spout.pending=%d",
+	    PENDING);
 	const char *args[] = { "local", WORDCOUNT_YAML, "--set", s_in, "--set",
-		s_out, "--set", s_state, "--set", "topology.workers=2", "--set",
-		"topology.message.timeout.secs=3", "--set", s_pending, NULL };
-	test_proc p;
+		s_out, "--set", s_state, "--set", "topology.workers=2",
+		"--set", "topology.message.timeout.secs=3", "--set", s_pending,
+		NULL };
+	test_proc   p;
 	test_proc_start(&p, args);
 	cr_assert(test_proc_wait_for(&p, "worker 1 pid", 20), "%s", p.err);
 	pid_t spout = worker_of(p.out, "sentences");
@@ -129,8 +130,8 @@ Test(durable, killed_file_spout_resumes_at_the_acked_offset)
 	// Mid-run: once the spout has kept an offset.
 	double deadline = now_s() + 20;
 	while (file_size(offset) <= 0) {
-		cr_assert_lt(now_s(), deadline, "no offset kept in 20 s:\n%s",
-		    p.err);
+		cr_assert_lt(
+		    now_s(), deadline, "no offset kept in 20 s:\n%s", p.err);
 		test_proc_read(&p, 100);
 	}
 	test_proc_read(&p, 300);
@@ -165,7 +166,7 @@ listen_loopback(int *port)
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 	cr_assert(fd >= 0);
 	struct sockaddr_in a = { .sin_family = AF_INET,
-		.sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+		.sin_addr.s_addr             = htonl(INADDR_LOOPBACK) };
 	cr_assert_eq(bind(fd, (struct sockaddr *) &a, sizeof(a)), 0);
 	cr_assert_eq(listen(fd, 4), 0);
 	socklen_t len = sizeof(a);
@@ -212,7 +213,8 @@ mark_printed(const char *out, size_t *at, bool *seen, int n, int *nseen)
 	const char *nl;
 	while ((nl = strchr(p, '\n')) != NULL) {
 		int i;
-		if (sscanf(p, "(w%d,", &i) == 1 && i >= 0 && i < n && !seen[i]) {
+		if (sscanf(p, "(w%d,", &i) == 1 && i >= 0 && i < n
+		    && !seen[i]) {
 			seen[i] = true;
 			(*nseen)++;
 		}
@@ -250,8 +252,8 @@ Test(durable, socket_spout_with_wal_loses_nothing_when_killed)
 	test_proc   p;
 	test_proc_start(&p, args);
 	struct pollfd pfd = { lfd, POLLIN, 0 };
-	cr_assert_eq(poll(&pfd, 1, 20000), 1, "the spout never connected:\n%s",
-	    p.err);
+	cr_assert_eq(
+	    poll(&pfd, 1, 20000), 1, "the spout never connected:\n%s", p.err);
 	int c = accept(lfd, NULL, NULL);
 	cr_assert(c >= 0);
 	cr_assert(test_proc_wait_for(&p, "worker 1 pid", 20), "%s", p.err);
@@ -260,7 +262,7 @@ Test(durable, socket_spout_with_wal_loses_nothing_when_killed)
 
 	// Every line at once: the spout logs them as fast as they come.
 	size_t    cap = 32 * LINES, len = 0;
-	char     *buf = malloc(cap);
+	char     *buf    = malloc(cap);
 	long long logged = 0;
 	for (int i = 0; i < LINES; i++) {
 		int n = sprintf(buf + len, "w%d q\n", i);
@@ -277,8 +279,9 @@ Test(durable, socket_spout_with_wal_loses_nothing_when_killed)
 	// them, the spout's worker dies.
 	double deadline = now_s() + 30;
 	while (wal_bytes(wal) < logged) {
-		cr_assert_lt(now_s(), deadline, "the log holds %lld of %lld bytes",
-		    wal_bytes(wal), logged);
+		cr_assert_lt(now_s(), deadline,
+		    "the log holds %lld of %lld bytes", wal_bytes(wal),
+		    logged);
 		test_proc_read(&p, 50);
 	}
 	cr_assert_eq(kill(spout, SIGKILL), 0);
@@ -288,10 +291,11 @@ Test(durable, socket_spout_with_wal_loses_nothing_when_killed)
 	static bool seen[LINES];
 	int         nseen = 0;
 	size_t      at    = 0;
-	deadline = now_s() + 120;
+	deadline          = now_s() + 120;
 	while (nseen < LINES) {
 		cr_assert_lt(now_s(), deadline,
-		    "%d of %d lines counted in 120 s:\n%s", nseen, LINES, p.err);
+		    "%d of %d lines counted in 120 s:\n%s", nseen, LINES,
+		    p.err);
 		test_proc_read(&p, 100);
 		mark_printed(p.out, &at, seen, LINES, &nseen);
 	}
