@@ -87,11 +87,17 @@ split_execute(void *self, const gale_tuple *t, gale_collector *c)
 	gale_ack(c, t);
 }
 
+// Options every bolt here takes: none, but for word_count's.
+static const gale_option_decl bolt_no_options[] = {
+	{ NULL, 0, NULL, NULL },
+};
+
 static const gale_bolt_ops split_ops = {
 	.size    = sizeof(split_bolt),
 	.outputs = split_outputs,
 	.prepare = split_prepare,
 	.execute = split_execute,
+	.options = bolt_no_options,
 };
 
 const gale_component gale__bolt_split_words = { .bolt = &split_ops };
@@ -349,6 +355,19 @@ wordcount_cleanup(void *self, gale_collector *c)
 	wordcount_free(b);
 }
 
+static const gale_option_decl wordcount_options[] = {
+	{ "output", GALE_OPTION_STRING, NULL,
+	    "the file of word<TAB>count lines written at the end; durable "
+	    "counts" },
+	{ "print", GALE_OPTION_BOOL, "false", "print every update" },
+	{ "checkpoint_ms", GALE_OPTION_INT, "50",
+	    "how often the counts are stored with output, in ms" },
+	{ "fail_rate", GALE_OPTION_FLOAT, "0",
+	    "the share of inputs failed on purpose, 0 to 1" },
+	{ "seed", GALE_OPTION_INT, "1", "the seed of fail_rate's draws" },
+	{ NULL, 0, NULL, NULL },
+};
+
 static const gale_bolt_ops wordcount_ops = {
 	.size          = sizeof(wordcount_bolt),
 	.outputs       = wordcount_outputs,
@@ -357,6 +376,7 @@ static const gale_bolt_ops wordcount_ops = {
 	.cleanup       = wordcount_cleanup,
 	.checkpoint    = wordcount_checkpoint,
 	.checkpoint_ms = 0,
+	.options       = wordcount_options,
 };
 
 const gale_component gale__bolt_word_count = { .bolt = &wordcount_ops };
@@ -414,6 +434,7 @@ static const gale_bolt_ops id_ops = {
 	.outputs = id_outputs,
 	.prepare = id_prepare,
 	.execute = id_execute,
+	.options = bolt_no_options,
 };
 
 const gale_component gale__bolt_id = { .bolt = &id_ops };
@@ -429,6 +450,7 @@ static const gale_bolt_ops null_ops = {
 	.size    = 0,
 	.outputs = NULL,
 	.execute = null_execute,
+	.options = bolt_no_options,
 };
 
 const gale_component gale__bolt_null = { .bolt = &null_ops };

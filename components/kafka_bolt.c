@@ -321,12 +321,25 @@ kbolt_cleanup(void *self, gale_collector *c)
 	kbolt_free(self);
 }
 
+static const gale_option_decl kbolt_options[] = {
+	{ "brokers", GALE_OPTION_STRING, NULL,
+	    "bootstrap servers, HOST:PORT,... (required)" },
+	{ "topic", GALE_OPTION_STRING, NULL, "the topic to write (required)" },
+	{ "key", GALE_OPTION_STRING, NULL, "the field whose value is the key" },
+	{ "value", GALE_OPTION_STRING, NULL,
+	    "the field written; default every field, tab-separated" },
+	{ "kafka.*", GALE_OPTION_STRING, NULL,
+	    "a librdkafka producer property, passed through" },
+	{ NULL, 0, NULL, NULL },
+};
+
 static const gale_bolt_ops kbolt_ops = {
 	.size    = sizeof(kafka_bolt),
 	.outputs = NULL,
 	.prepare = kbolt_prepare,
 	.execute = kbolt_execute,
 	.cleanup = kbolt_cleanup,
+	.options = kbolt_options,
 };
 
 const gale_component gale__bolt_kafka = { .bolt = &kbolt_ops };

@@ -738,6 +738,28 @@ kspout_close(void *self)
 	gale__u64_queue_fini(&s->replays);
 }
 
+static const gale_option_decl kspout_options[] = {
+	{ "brokers", GALE_OPTION_STRING, NULL,
+	    "bootstrap servers, HOST:PORT,... (required)" },
+	{ "topic", GALE_OPTION_STRING, NULL, "the topic to read (required)" },
+	{ "group", GALE_OPTION_STRING, "the topology's name",
+	    "the consumer group whose offsets are committed" },
+	{ "start", GALE_OPTION_STRING, "earliest",
+	    "earliest or latest: where a group with no commit begins" },
+	{ "bounded", GALE_OPTION_BOOL, "false",
+	    "read to the end offsets of the start, then finish" },
+	{ "max_retries", GALE_OPTION_INT, "0",
+	    "replays of a failed message before it is dropped; 0: no limit" },
+	{ "dead_letter_topic", GALE_OPTION_STRING, NULL,
+	    "where a message past max_retries goes" },
+	{ "commit_ms", GALE_OPTION_INT, "1000",
+	    "how often offsets are committed" },
+	{ "lag_log_ms", GALE_OPTION_INT, "5000", "how often the lag is logged" },
+	{ "kafka.*", GALE_OPTION_STRING, NULL,
+	    "a librdkafka consumer property, passed through" },
+	{ NULL, 0, NULL, NULL },
+};
+
 static const gale_spout_ops kspout_ops = {
 	.size       = sizeof(kafka_spout),
 	.outputs    = kspout_outputs,
@@ -746,6 +768,7 @@ static const gale_spout_ops kspout_ops = {
 	.ack        = kspout_ack,
 	.fail       = kspout_fail,
 	.close      = kspout_close,
+	.options    = kspout_options,
 };
 
 const gale_component gale__spout_kafka = { .spout = &kspout_ops };

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "components/lines.h"
@@ -99,6 +100,14 @@ gale__linebuf_rest(gale_linebuf *lb, const char **line, size_t *len)
 }
 
 void
+gale__linebuf_unget(gale_linebuf *lb, const char *line)
+{
+	size_t at = (size_t) (line - lb->buf);
+	lb->start = at;
+	lb->scan  = at;
+}
+
+void
 gale__linebuf_clear(gale_linebuf *lb)
 {
 	lb->start = 0;
@@ -188,6 +197,31 @@ gale__line_reader_next(gale_line_reader *r, const char **line, size_t *len,
 			gale__linebuf_commit(&r->lb, (size_t) n);
 		}
 	}
+}
+
+gale_err
+gale__line_reader_seek(gale_line_reader *r, uint64_t offset)
+{
+	struct stat st;
+	if (fstat(r->fd, &st) != 0) {
+		return GALE_EIO;
+	}
+	if (offset > (uint64_t) st.st_size) {
+		return GALE_ENOENT;
+	}
+	if (lseek(r->fd, (off_t) offset, SEEK_SET) < 0) {
+		return GALE_EIO;
+	}
+	gale__linebuf_clear(&r->lb);
+	r->offset = offset;
+	r->eof    = false;
+	return GALE_OK;
+}
+
+uint64_t
+gale__line_reader_tell(const gale_line_reader *r)
+{
+	return r->offset;
 }
 
 gale_err
@@ -335,6 +369,27 @@ gale_err
 gale__line_store_put(
     gale_line_store *s, const char *line, size_t len, uint64_t *seq)
 {
+	return gale__line_store_put_tagged(s, line, len, 0, seq);
+}
+
+bool
+gale__line_store_tag(const gale_line_store *s, uint64_t seq, uint64_t *tag)
+{
+	if (seq < s->base || seq >= s->next) {
+		return false;
+	}
+	const gale_stored_line *slot = &s->slots[seq & (s->cap - 1)];
+	if (!slot->live) {
+		return false;
+	}
+	*tag = slot->tag;
+	return true;
+}
+
+gale_err
+gale__line_store_put_tagged(gale_line_store *s, const char *line,
+    size_t len, uint64_t tag, uint64_t *seq)
+{
 	if (s->next - s->base == s->cap) {
 		gale_err rv = line_store_grow(s);
 		if (rv != GALE_OK) {
@@ -354,6 +409,7 @@ gale__line_store_put(
 		memcpy(slot->buf, line, len);
 	}
 	slot->len  = len;
+	slot->tag  = tag;
 	slot->live = true;
 	s->live++;
 	*seq = s->next++;

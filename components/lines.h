@@ -49,6 +49,10 @@ bool gale__linebuf_next(gale_linebuf *lb, const char **line, size_t *len);
 // without '\n'); false when there are none. Valid as for next.
 bool gale__linebuf_rest(gale_linebuf *lb, const char **line, size_t *len);
 
+// Gives back the line that the last call to next returned, so that the
+// next call returns it again; only before any reserve or commit.
+void gale__linebuf_unget(gale_linebuf *lb, const char *line);
+
 // Bytes buffered and not yet returned as lines.
 static inline size_t
 gale__linebuf_pending(const gale_linebuf *lb)
@@ -77,6 +81,15 @@ void gale__line_reader_close(gale_line_reader **rp);
 // GALE_ENOMEM. The line is borrowed: valid until the next call to next.
 gale_err gale__line_reader_next(gale_line_reader *r, const char **line,
     size_t *len, uint64_t *offset);
+
+// Moves the sequential position to offset, which must be the start of a
+// line (or the end of the file), as when resuming where an earlier reader
+// stopped. GALE_OK; GALE_ENOENT when offset is past the end of the file;
+// GALE_EIO (errno kept).
+gale_err gale__line_reader_seek(gale_line_reader *r, uint64_t offset);
+
+// The byte offset after the last line returned by next.
+uint64_t gale__line_reader_tell(const gale_line_reader *r);
 
 // Reads again the line that starts at offset, with pread, without moving
 // the sequential position. Returns GALE_OK, GALE_ENOENT when offset is at
@@ -115,10 +128,11 @@ gale__u64_queue_size(const gale_u64_queue *q)
 
 // A slot of the store; transparent only because the store is.
 typedef struct gale_stored_line {
-	char  *buf;
-	size_t len;
-	size_t cap;
-	bool   live;
+	char    *buf;
+	size_t   len;
+	size_t   cap;
+	bool     live;
+	uint64_t tag; // the caller's, such as where the line is logged
 } gale_stored_line;
 
 // Sequence numbers are handed out in order; the slots of the window from
@@ -138,6 +152,13 @@ void gale__line_store_fini(gale_line_store *s);
 // Copies line and sets *seq to its new sequence number.
 gale_err gale__line_store_put(
     gale_line_store *s, const char *line, size_t len, uint64_t *seq);
+// As put, and keeps tag with the line (see gale__line_store_tag).
+gale_err gale__line_store_put_tagged(gale_line_store *s, const char *line,
+    size_t len, uint64_t tag, uint64_t *seq);
+// The tag stored with seq, or false when seq is not stored.
+bool gale__line_store_tag(
+    const gale_line_store *s, uint64_t seq, uint64_t *tag);
+
 // The stored copy of seq (borrowed: valid until the next put or drop), or
 // false when seq is not stored.
 bool gale__line_store_get(

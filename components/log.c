@@ -116,11 +116,18 @@ log_execute(void *self, const gale_tuple *t, gale_collector *c)
 	gale_ack(c, t);
 }
 
+static const gale_option_decl log_options[] = {
+	{ "level", GALE_OPTION_STRING, "info",
+	    "the level of each line: error, warn, info or debug" },
+	{ NULL, 0, NULL, NULL },
+};
+
 static const gale_bolt_ops log_ops = {
 	.size    = sizeof(log_bolt),
 	.outputs = NULL,
 	.prepare = log_prepare,
 	.execute = log_execute,
+	.options = log_options,
 };
 
 const gale_component gale__bolt_log = { .bolt = &log_ops };

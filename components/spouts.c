@@ -4,17 +4,16 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
-#include <netdb.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "components/lines.h"
+#include "components/offsets.h"
 #include "components/spouts.h"
+#include "components/statefile.h"
 
 // The most tuples one next_tuple call emits. One, as Storm's nextTuple:
 // the executor calls next_tuple in a loop anyway, and checks
@@ -33,19 +32,126 @@ static const gale_stream_decl spout_line_outputs[] = {
 // file_lines
 // ---------------------------------------------------------------------
 
+// The default of option state_sync_ms. That of state_dir is
+// $TMPDIR/gale-state-UID (TMPDIR defaults to /tmp): each task's file is
+// named by topology, component and task index, and holds the run id, so
+// that a restarted task of the same run finds it and a new run starts
+// afresh.
+#define FILE_STATE_SYNC_MS 100
+
 typedef struct file_spout {
 	gale_line_reader *reader;
 	char             *path;
 	gale_u64_queue    replays; // offsets of failed lines
+	gale_offsets      acked;   // the offset below which all is acked
+	gale_statefile   *state;   // NULL: the position is not kept
+	char             *state_path;
+	uint64_t          kept;    // the mark last put into the state file
+	uint64_t          sync_ns; // how often the state file is synced
+	uint64_t          synced_ns; // when it was last synced
+	bool              state_failed; // said once
 	bool              at_end;
 	const gale_context *ctx; // for the log; lives as long as the task
 } file_spout;
+
+static const gale_option_decl file_options[] = {
+	{ "path", GALE_OPTION_STRING, NULL, "the file to read (required)" },
+	{ "resume", GALE_OPTION_BOOL, "true",
+	    "keep the acked offset and resume there after a restart" },
+	{ "state_dir", GALE_OPTION_STRING, "$TMPDIR/gale-state-UID",
+	    "where the offset of each task is kept" },
+	{ "state_sync_ms", GALE_OPTION_INT, "100",
+	    "how often the kept offset is fsynced, in ms" },
+	{ NULL, 0, NULL, NULL },
+};
+
+// Opens the task's state file and moves the reader to the offset it
+// keeps. A damaged file, or an offset past the end of the input, makes it
+// start from byte 0 with a warning: replaying the input is safe, losing
+// it is not.
+static gale_err
+file_open_state(file_spout *s, gale_context *ctx)
+{
+	const char *dir = gale_context_option(ctx, "state_dir");
+	char        def[4096];
+	if (dir == NULL) {
+		const char *tmp = getenv("TMPDIR");
+		snprintf(def, sizeof(def), "%s/gale-state-%ld",
+		    tmp != NULL && tmp[0] == '/' ? tmp : "/tmp",
+		    (long) getuid());
+		dir = def;
+	}
+	if (dir[0] == '\0') {
+		gale_context_error(ctx, "option 'state_dir': empty path");
+		return GALE_EINVAL;
+	}
+	char path[4096];
+	if (gale__statefile_path(path, sizeof(path), dir, ctx, ".offset") != 0) {
+		gale_context_error(ctx, "option 'state_dir': path too long");
+		return GALE_EINVAL;
+	}
+	if (gale__mkdirs(dir) != 0) {
+		gale_context_error(ctx, "option 'state_dir': cannot create '%s': %s",
+		    dir, strerror(errno));
+		return GALE_EIO;
+	}
+	const char *run = gale_context_run_id(ctx);
+	char        err[512];
+	gale_statefile_found found;
+	uint64_t             off = 0;
+	gale_err rv = gale__statefile_open(&s->state, path,
+	    run != NULL ? run : "", &found, &off, err, sizeof(err));
+	if (rv == GALE_EINVAL) {
+		gale_log(ctx, GALE_LOG_WARN,
+		    "%s; the position in '%s' is not kept, a restart reads it "
+		    "from the start",
+		    err, s->path);
+		return GALE_OK;
+	}
+	if (rv != GALE_OK) {
+		gale_context_error(ctx, "option 'state_dir': %s", err);
+		return rv;
+	}
+	s->state_path = strdup(path);
+	if (s->state_path == NULL) {
+		return GALE_ENOMEM;
+	}
+	if (found == GALE_STATEFILE_DAMAGED) {
+		gale_log(ctx, GALE_LOG_WARN,
+		    "%s; reading '%s' from byte 0, lines may be counted twice",
+		    err, s->path);
+		return GALE_OK;
+	}
+	if (found != GALE_STATEFILE_FOUND || off == 0) {
+		return GALE_OK;
+	}
+	rv = gale__line_reader_seek(s->reader, off);
+	if (rv != GALE_OK) {
+		gale_log(ctx, GALE_LOG_WARN,
+		    "'%s' says to resume '%s' at byte %" PRIu64
+		    ", but %s; reading from byte 0",
+		    path, s->path, off,
+		    rv == GALE_ENOENT ? "the file is shorter"
+				      : strerror(errno));
+		gale__line_reader_seek(s->reader, 0);
+		return GALE_OK;
+	}
+	gale__offsets_fini(&s->acked);
+	gale__offsets_init(&s->acked, off);
+	s->kept = off;
+	gale_log(ctx, GALE_LOG_INFO,
+	    "resuming '%s' at byte %" PRIu64 ", below which every line is "
+	    "acked",
+	    s->path, off);
+	return GALE_OK;
+}
 
 static gale_err
 file_open(void *self, gale_context *ctx)
 {
 	file_spout *s = self;
 	gale__u64_queue_init(&s->replays);
+	gale__offsets_init(&s->acked, 0);
 	s->ctx           = ctx;
 	const char *path = gale_context_option(ctx, "path");
 	if (path == NULL || path[0] == '\0') {
@@ -59,7 +165,16 @@ file_open(void *self, gale_context *ctx)
 		    ctx, "option 'path': '%s' is a directory", path);
 		return GALE_EINVAL;
 	}
-	gale_err rv = gale__line_reader_open(&s->reader, path);
+	int64_t sync_ms = gale_context_option_i64(
+	    ctx, "state_sync_ms", FILE_STATE_SYNC_MS);
+	if (sync_ms < 0) {
+		gale_context_error(ctx, "option 'state_sync_ms': %" PRId64
+		    " is negative", sync_ms);
+		return GALE_EINVAL;
+	}
+	s->sync_ns      = (uint64_t) sync_ms * 1000000u;
+	bool     resume = gale_context_option_bool(ctx, "resume", true);
+	gale_err rv     = gale__line_reader_open(&s->reader, path);
 	if (rv != GALE_OK) {
 		const char *why =
 		    rv == GALE_ENOMEM ? "out of memory" : strerror(errno);
@@ -71,7 +186,37 @@ file_open(void *self, gale_context *ctx)
 	if (s->path == NULL) {
 		return GALE_ENOMEM;
 	}
-	return GALE_OK;
+	return resume ? file_open_state(s, ctx) : GALE_OK;
+}
+
+// Keeps the low-water mark when it moved: a pwrite at each move, so that
+// a restart after the process died resumes there, and an fsync at most
+// every state_sync_ms (and with force), for a crash of the machine.
+static void
+file_keep(file_spout *s, bool force)
+{
+	if (s->state == NULL) {
+		return;
+	}
+	uint64_t low = gale__offsets_low(&s->acked);
+	gale_err rv  = GALE_OK;
+	if (low != s->kept) {
+		rv = gale__statefile_put(s->state, low);
+		if (rv == GALE_OK) {
+			s->kept = low;
+		}
+	}
+	uint64_t now = gale_now_ns();
+	if (rv == GALE_OK && (force || now - s->synced_ns >= s->sync_ns)) {
+		rv           = gale__statefile_sync(s->state);
+		s->synced_ns = now;
+	}
+	if (rv != GALE_OK && !s->state_failed) {
+		s->state_failed = true;
+		gale_log(s->ctx, GALE_LOG_ERROR,
+		    "cannot write '%s': %s; a restart may read lines again",
+		    s->state_path, strerror(errno));
+	}
 }
 
 // The next line to emit, a replay first: GALE_OK, or GALE_ECLOSED when
@@ -92,13 +237,18 @@ file_next_line(file_spout *s, gale_collector *c, const char **line,
 		    s->path, *off,
 		    rv == GALE_ENOENT ? "past the end of the file"
 				      : gale_strerror(rv));
+		gale__offsets_ack(&s->acked, *off);
 	}
 	if (s->at_end) {
 		return GALE_ECLOSED;
 	}
 	gale_err rv = gale__line_reader_next(s->reader, line, len, off);
 	if (rv == GALE_OK) {
-		return GALE_OK;
+		rv = gale__offsets_add(&s->acked, *off,
+		    gale__line_reader_tell(s->reader));
+		if (rv == GALE_OK) {
+			return GALE_OK;
+		}
 	}
 	if (rv != GALE_ECLOSED) {
 		gale_log(s->ctx, GALE_LOG_ERROR,
@@ -117,6 +267,9 @@ file_next_tuple(void *self, gale_collector *c)
 	const char *line;
 	size_t      len;
 	uint64_t    off;
+	if (s->state != NULL && s->kept != gale__offsets_low(&s->acked)) {
+		file_keep(s, false);
+	}
 	for (int n = 0; n < SPOUT_BATCH; n++) {
 		if (file_next_line(s, c, &line, &len, &off) != GALE_OK) {
 			return;
@@ -146,20 +299,37 @@ spout_queue_replay(gale_u64_queue *q, const gale_context *ctx,
 }
 
 static void
+file_ack(void *self, uint64_t msg_id)
+{
+	file_spout *s = self;
+	if (gale__offsets_ack(&s->acked, msg_id)) {
+		file_keep(s, false);
+	}
+}
+
+static void
 file_fail(void *self, uint64_t msg_id)
 {
 	file_spout *s = self;
-	spout_queue_replay(&s->replays, s->ctx, "the line at offset", msg_id);
+	if (!spout_queue_replay(
+	        &s->replays, s->ctx, "the line at offset", msg_id)) {
+		gale__offsets_ack(&s->acked, msg_id);
+	}
 }
 
 static void
 file_close(void *self)
 {
 	file_spout *s = self;
+	file_keep(s, true);
+	gale__statefile_close(&s->state);
 	gale__line_reader_close(&s->reader);
 	gale__u64_queue_fini(&s->replays);
+	gale__offsets_fini(&s->acked);
 	free(s->path);
-	s->path = NULL;
+	free(s->state_path);
+	s->path       = NULL;
+	s->state_path = NULL;
 }
 
 static const gale_spout_ops file_ops = {
@@ -167,309 +337,13 @@ static const gale_spout_ops file_ops = {
 	.outputs    = spout_line_outputs,
 	.open       = file_open,
 	.next_tuple = file_next_tuple,
+	.ack        = file_ack,
 	.fail       = file_fail,
 	.close      = file_close,
+	.options    = file_options,
 };
 
 const gale_component gale__spout_file_lines = { .spout = &file_ops };
-
-// ---------------------------------------------------------------------
-// socket_lines
-// ---------------------------------------------------------------------
-
-#define SOCKET_BACKOFF_MIN_NS (100 * 1000000ull)
-#define SOCKET_BACKOFF_MAX_NS (5000 * 1000000ull)
-#define SOCKET_READ_MIN (16 * 1024)
-
-typedef enum {
-	SOCKET_WAITING = 0, // not connected; the next attempt at retry_ns
-	SOCKET_CONNECTING,
-	SOCKET_CONNECTED,
-} socket_state;
-
-// What was last printed, so that a server that stays away is reported
-// once, not at every attempt.
-typedef enum {
-	SOCKET_SAID_NOTHING = 0,
-	SOCKET_SAID_UP,
-	SOCKET_SAID_DOWN,
-} socket_said;
-
-typedef struct socket_spout {
-	struct addrinfo *addrs;
-	struct addrinfo *next_addr; // tried at the next attempt
-	char             where[300]; // "host:port", for messages
-	int              fd;
-	socket_state     state;
-	socket_said      said;
-	uint64_t         retry_ns;
-	uint64_t         backoff_ns;
-	gale_linebuf     lb;
-	gale_line_store  store;   // emitted lines until acked
-	gale_u64_queue   replays; // sequence numbers of failed lines
-	const gale_context *ctx; // for the log; lives as long as the task
-} socket_spout;
-
-static gale_err
-socket_open(void *self, gale_context *ctx)
-{
-	socket_spout *s = self;
-	s->fd           = -1;
-	s->backoff_ns   = SOCKET_BACKOFF_MIN_NS;
-	gale__linebuf_init(&s->lb);
-	gale__line_store_init(&s->store);
-	gale__u64_queue_init(&s->replays);
-	s->ctx           = ctx;
-	const char *host = gale_context_option(ctx, "host");
-	if (host == NULL) {
-		host = "127.0.0.1";
-	}
-	if (gale_context_option(ctx, "port") == NULL) {
-		gale_context_error(
-		    ctx, "option 'port' is required: the line server's port");
-		return GALE_EINVAL;
-	}
-	int64_t port = gale_context_option_i64(ctx, "port", 0);
-	if (port < 1 || port > 65535) {
-		gale_context_error(ctx,
-		    "option 'port': '%s' is not a port (1 to 65535)",
-		    gale_context_option(ctx, "port"));
-		return GALE_EINVAL;
-	}
-	char service[8];
-	snprintf(service, sizeof(service), "%" PRId64, port);
-	snprintf(s->where, sizeof(s->where), "%s:%s", host, service);
-	struct addrinfo hints = {
-		.ai_family   = AF_UNSPEC,
-		.ai_socktype = SOCK_STREAM,
-		.ai_flags    = AI_NUMERICSERV,
-	};
-	int r = getaddrinfo(host, service, &hints, &s->addrs);
-	if (r != 0) {
-		s->addrs = NULL;
-		gale_context_error(ctx,
-		    "option 'host': cannot resolve '%s': %s", host,
-		    gai_strerror(r));
-		return GALE_EUNREACH;
-	}
-	s->next_addr = s->addrs;
-	return GALE_OK;
-}
-
-// The connection is gone or could not be made: schedules the next attempt
-// and says so, once per change of state.
-static void
-socket_down(socket_spout *s, const char *why)
-{
-	if (s->fd >= 0) {
-		close(s->fd);
-		s->fd = -1;
-	}
-	s->state    = SOCKET_WAITING;
-	s->retry_ns = gale_now_ns() + s->backoff_ns;
-	s->backoff_ns *= 2;
-	if (s->backoff_ns > SOCKET_BACKOFF_MAX_NS) {
-		s->backoff_ns = SOCKET_BACKOFF_MAX_NS;
-	}
-	if (s->said != SOCKET_SAID_DOWN) {
-		gale_log(s->ctx, GALE_LOG_WARN,
-		    "%s: %s; retrying every 0.1 s to 5 s", s->where, why);
-		s->said = SOCKET_SAID_DOWN;
-	}
-}
-
-static void
-socket_up(socket_spout *s)
-{
-	s->state      = SOCKET_CONNECTED;
-	s->backoff_ns = SOCKET_BACKOFF_MIN_NS;
-	gale__linebuf_clear(&s->lb);
-	if (s->said != SOCKET_SAID_UP) {
-		gale_log(s->ctx, GALE_LOG_INFO, "connected to %s", s->where);
-		s->said = SOCKET_SAID_UP;
-	}
-}
-
-static void
-socket_connect(socket_spout *s)
-{
-	struct addrinfo *a = s->next_addr;
-	s->next_addr       = a->ai_next != NULL ? a->ai_next : s->addrs;
-	s->fd              = socket(a->ai_family,
-	                 a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	                 a->ai_protocol);
-	if (s->fd < 0) {
-		socket_down(s, strerror(errno));
-		return;
-	}
-	if (connect(s->fd, a->ai_addr, a->ai_addrlen) == 0) {
-		socket_up(s);
-	} else if (errno == EINPROGRESS) {
-		s->state = SOCKET_CONNECTING;
-	} else {
-		char why[160];
-		snprintf(
-		    why, sizeof(why), "cannot connect: %s", strerror(errno));
-		socket_down(s, why);
-	}
-}
-
-// Checks, without waiting, whether a connection in progress is made.
-static void
-socket_check_connect(socket_spout *s)
-{
-	struct pollfd p = { .fd = s->fd, .events = POLLOUT };
-	if (poll(&p, 1, 0) <= 0) {
-		return;
-	}
-	int       e   = 0;
-	socklen_t len = sizeof(e);
-	if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &e, &len) != 0) {
-		e = errno;
-	}
-	if (e == 0) {
-		socket_up(s);
-	} else {
-		char why[160];
-		snprintf(why, sizeof(why), "cannot connect: %s", strerror(e));
-		socket_down(s, why);
-	}
-}
-
-// Stores and emits one line read from the server.
-static gale_err
-socket_emit_new(socket_spout *s, gale_collector *c, const char *line,
-    size_t len)
-{
-	uint64_t seq;
-	gale_err rv = gale__line_store_put(&s->store, line, len, &seq);
-	if (rv != GALE_OK) {
-		gale_log(
-		    s->ctx, GALE_LOG_ERROR, "out of memory; a line is lost");
-		return rv;
-	}
-	gale_value v = gale_str(line, len);
-	rv           = gale_spout_emit(c, NULL, &v, 1, seq);
-	if (rv != GALE_OK) {
-		gale__u64_queue_push(&s->replays, seq);
-	}
-	return rv;
-}
-
-static void
-socket_next_tuple(void *self, gale_collector *c)
-{
-	socket_spout *s = self;
-	int           n = 0;
-	uint64_t      seq;
-	while (n < SPOUT_BATCH && gale__u64_queue_pop(&s->replays, &seq)) {
-		const char *line;
-		size_t      len;
-		if (!gale__line_store_get(&s->store, seq, &line, &len)) {
-			continue;
-		}
-		gale_value v = gale_str(line, len);
-		if (gale_spout_emit(c, NULL, &v, 1, seq) != GALE_OK) {
-			gale__u64_queue_push(&s->replays, seq);
-			return;
-		}
-		n++;
-	}
-	switch (s->state) {
-	case SOCKET_WAITING:
-		if (gale_now_ns() < s->retry_ns) {
-			return;
-		}
-		socket_connect(s);
-		return;
-	case SOCKET_CONNECTING:
-		socket_check_connect(s);
-		return;
-	case SOCKET_CONNECTED:
-		break;
-	}
-	while (n < SPOUT_BATCH) {
-		const char *line;
-		size_t      len;
-		if (gale__linebuf_next(&s->lb, &line, &len)) {
-			if (socket_emit_new(s, c, line, len) != GALE_OK) {
-				return;
-			}
-			n++;
-			continue;
-		}
-		char    *space;
-		size_t   avail;
-		if (gale__linebuf_reserve(&s->lb, SOCKET_READ_MIN, &space,
-		        &avail) != GALE_OK) {
-			socket_down(s, "out of memory");
-			return;
-		}
-		ssize_t r = recv(s->fd, space, avail, MSG_DONTWAIT);
-		if (r > 0) {
-			gale__linebuf_commit(&s->lb, (size_t) r);
-			continue;
-		}
-		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK ||
-		                 errno == EINTR)) {
-			return;
-		}
-		// The server ended the connection: what it sent after its
-		// last newline is a line too.
-		const char *why = r == 0 ? "the server closed the connection"
-		                         : strerror(errno);
-		if (gale__linebuf_rest(&s->lb, &line, &len)) {
-			socket_emit_new(s, c, line, len);
-		}
-		socket_down(s, why);
-		return;
-	}
-}
-
-static void
-socket_ack(void *self, uint64_t msg_id)
-{
-	socket_spout *s = self;
-	gale__line_store_drop(&s->store, msg_id);
-}
-
-static void
-socket_fail(void *self, uint64_t msg_id)
-{
-	socket_spout *s = self;
-	if (!spout_queue_replay(&s->replays, s->ctx, "message", msg_id)) {
-		gale__line_store_drop(&s->store, msg_id);
-	}
-}
-
-static void
-socket_close(void *self)
-{
-	socket_spout *s = self;
-	if (s->fd >= 0) {
-		close(s->fd);
-	}
-	s->fd = -1;
-	if (s->addrs != NULL) {
-		freeaddrinfo(s->addrs);
-		s->addrs = NULL;
-	}
-	gale__linebuf_fini(&s->lb);
-	gale__line_store_fini(&s->store);
-	gale__u64_queue_fini(&s->replays);
-}
-
-static const gale_spout_ops socket_ops = {
-	.size       = sizeof(socket_spout),
-	.outputs    = spout_line_outputs,
-	.open       = socket_open,
-	.next_tuple = socket_next_tuple,
-	.ack        = socket_ack,
-	.fail       = socket_fail,
-	.close      = socket_close,
-};
-
-const gale_component gale__spout_socket_lines = { .spout = &socket_ops };
 
 // ---------------------------------------------------------------------
 // random_sentences
@@ -576,6 +450,14 @@ random_close(void *self)
 	gale__u64_queue_fini(&s->replays);
 }
 
+static const gale_option_decl random_options[] = {
+	{ "count", GALE_OPTION_INT, "0", "sentences to emit, 0: unbounded" },
+	{ "seed", GALE_OPTION_INT, "1", "the seed of the sentences" },
+	{ "rate", GALE_OPTION_FLOAT, "0",
+	    "sentences per second, 0: as fast as possible" },
+	{ NULL, 0, NULL, NULL },
+};
+
 static const gale_spout_ops random_ops = {
 	.size       = sizeof(random_spout),
 	.outputs    = spout_line_outputs,
@@ -583,6 +465,7 @@ static const gale_spout_ops random_ops = {
 	.next_tuple = random_next_tuple,
 	.fail       = random_fail,
 	.close      = random_close,
+	.options    = random_options,
 };
 
 const gale_component gale__spout_random_sentences = { .spout = &random_ops };
@@ -667,6 +550,13 @@ const_close(void *self)
 	gale__u64_queue_fini(&s->replays);
 }
 
+static const gale_option_decl const_options[] = {
+	{ "count", GALE_OPTION_INT, "0", "lines to emit, 0: unbounded" },
+	{ "ack", GALE_OPTION_BOOL, "true",
+	    "emit tracked tuples; false: untracked" },
+	{ NULL, 0, NULL, NULL },
+};
+
 static const gale_spout_ops const_ops = {
 	.size       = sizeof(const_spout),
 	.outputs    = spout_line_outputs,
@@ -674,6 +564,7 @@ static const gale_spout_ops const_ops = {
 	.next_tuple = const_next_tuple,
 	.fail       = const_fail,
 	.close      = const_close,
+	.options    = const_options,
 };
 
 const gale_component gale__spout_const = { .spout = &const_ops };

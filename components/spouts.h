@@ -14,12 +14,19 @@
 #include "gale.h"
 
 // file_lines: one tuple per line of the file named by option `path`
-// (required), message id = the line's byte offset. Bounded.
+// (required), message id = the line's byte offset. Bounded. It keeps the
+// offset below which every line is acked in a state file per task, under
+// option `state_dir`, and a restarted task of the same run resumes there
+// (option `resume`, default true).
 extern const gale_component gale__spout_file_lines;
 
 // socket_lines: one tuple per line read from a TCP line server at options
 // `host` (default 127.0.0.1) and `port` (required); reconnects with
-// backoff. Unbounded.
+// backoff. Unbounded. With option `wal: DIR`, a reader thread logs every
+// line to a write-ahead log (components/wal.h) before it is emitted, and a
+// restarted task replays every logged line not known to be acked; without
+// it, lines read and not acked are lost when the worker dies. Defined in
+// socket_spout.c.
 extern const gale_component gale__spout_socket_lines;
 
 // random_sentences: sentence i of gale__random_sentence(seed, i), message

@@ -126,6 +126,14 @@ words_close(void *self)
 	gale__u64_queue_fini(&s->replays);
 }
 
+static const gale_option_decl words_options[] = {
+	{ "count", GALE_OPTION_INT, "0", "words to emit, 0: unbounded" },
+	{ "seed", GALE_OPTION_INT, "1", "the seed of the words" },
+	{ "rate", GALE_OPTION_FLOAT, "0",
+	    "words per second, 0: as fast as possible" },
+	{ NULL, 0, NULL, NULL },
+};
+
 static const gale_spout_ops words_ops = {
 	.size       = sizeof(words_spout),
 	.outputs    = words_outputs,
@@ -133,6 +141,7 @@ static const gale_spout_ops words_ops = {
 	.next_tuple = words_next_tuple,
 	.fail       = words_fail,
 	.close      = words_close,
+	.options    = words_options,
 };
 
 const gale_component gale__spout_random_words = { .spout = &words_ops };

@@ -273,6 +273,31 @@ GALE_EXPORT void gale_fail(gale_collector *c, const gale_tuple *t);
 // Components
 // ---------------------------------------------------------------------
 
+// The kinds of value an option takes, as `gale validate` checks them:
+// STRING and LIST (comma-separated text) take anything; INT is a decimal
+// integer, FLOAT a finite number, BOOL true/false/yes/no/on/off/1/0, and
+// DURATION a number with an optional unit, ms, s, m, h or d.
+typedef enum {
+	GALE_OPTION_STRING = 1,
+	GALE_OPTION_INT,
+	GALE_OPTION_FLOAT,
+	GALE_OPTION_BOOL,
+	GALE_OPTION_DURATION,
+	GALE_OPTION_LIST,
+} gale_option_type;
+
+// One option a component takes. A component lists them in an array closed
+// by an entry whose name is NULL (a name "prefix.*" declares every option
+// under prefix); with a list, `gale validate` rejects an
+// option not in it, or one whose value is not of its type. Without one
+// (options NULL), every option is accepted, as it is written.
+typedef struct gale_option_decl {
+	const char      *name;
+	gale_option_type type;
+	const char      *def;  // the default, as text; NULL: none or required
+	const char      *help; // one line
+} gale_option_decl;
+
 typedef struct gale_spout_ops {
 	size_t                  size; // bytes of private state per task
 	const gale_stream_decl *outputs; // the streams it emits
@@ -288,6 +313,8 @@ typedef struct gale_spout_ops {
 	// Called once at the end, when open succeeded. Optional. When open
 	// fails it must release what it took itself: close is not called.
 	void (*close)(void *self);
+	// The options it takes; optional (see gale_option_decl).
+	const gale_option_decl *options;
 } gale_spout_ops;
 
 typedef struct gale_bolt_ops {
@@ -306,6 +333,8 @@ typedef struct gale_bolt_ops {
 	// until the next attempt.
 	gale_err (*checkpoint)(void *self);
 	uint32_t checkpoint_ms;
+	// The options it takes; optional (see gale_option_decl).
+	const gale_option_decl *options;
 } gale_bolt_ops;
 
 // What a component library exports, one per component, under the symbol

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/num.h"
 #include "topology/diag.h"
 #include "topology/ids.h"
 #include "topology/model.h"
@@ -230,6 +231,137 @@ validate_resolve(validate_ctx *v, gale_topology *t, size_t i,
 	c->bolt  = found->bolt;
 }
 
+// The declaration of the option named name in decls, or NULL.
+static const gale_option_decl *
+validate_option_decl(const gale_option_decl *decls, const char *name)
+{
+	for (; decls->name != NULL; decls++) {
+		// "prefix.*" declares every option under prefix, such as the
+		// kafka.* settings passed through to a client library.
+		size_t n = strlen(decls->name);
+		if (n >= 2 && strcmp(decls->name + n - 2, ".*") == 0
+		    && strncmp(decls->name, name, n - 1) == 0
+		    && name[n - 1] != '\0') {
+			return decls;
+		}
+		if (strcmp(decls->name, name) == 0) {
+			return decls;
+		}
+	}
+	return NULL;
+}
+
+// Checks value against the type of decl; on failure writes why.
+static bool
+validate_option_value(const gale_option_decl *decl, const char *value,
+    char *why, size_t whylen)
+{
+	int64_t i;
+	double  f;
+	bool    b;
+	switch (decl->type) {
+	case GALE_OPTION_INT:
+		return gale__parse_i64(value, INT64_MIN, INT64_MAX, &i, why,
+			   whylen)
+		    == GALE_OK;
+	case GALE_OPTION_FLOAT:
+		return gale__parse_f64(value, &f, why, whylen) == GALE_OK;
+	case GALE_OPTION_BOOL:
+		return gale__parse_bool(value, &b, why, whylen) == GALE_OK;
+	case GALE_OPTION_DURATION:
+		return gale__parse_duration(value, 1, &f, why, whylen)
+		    == GALE_OK;
+	case GALE_OPTION_STRING:
+	case GALE_OPTION_LIST:
+		return true;
+	}
+	snprintf(why, whylen, "the component declares an unknown type %d",
+	    (int) decl->type);
+	return false;
+}
+
+// Reports one option a component does not take, or whose value is not of
+// its type: at its place in the file, or naming the `--set` argument that
+// gave it (line 0).
+static void
+validate_option(validate_ctx *v, const gale_component_def *c,
+    const gale_option_decl *decls, const gale_option *o)
+{
+	const char *kind = c->is_spout ? "spout" : "bolt";
+	const gale_where *at  = o->where.line > 0 ? &o->where : NULL;
+	char              from[GALE_REPORT_SHOW_LEN * 2 + 16];
+	from[0] = '\0';
+	if (at == NULL) {
+		snprintf(from, sizeof(from), "--set '%s.%s=%s': ", c->id,
+		    gale__report_show(&v->rep, o->key),
+		    gale__report_show(&v->rep, o->value));
+	}
+	const gale_option_decl *decl = validate_option_decl(decls, o->key);
+	if (decl == NULL) {
+		const char *best = NULL;
+		if (!gale__report_muted(&v->rep)) {
+			gale_suggest s;
+			gale__suggest_init(&s, o->key);
+			for (const gale_option_decl *d = decls; d->name != NULL;
+			     d++) {
+				gale__suggest_add(&s, d->name);
+			}
+			best = gale__suggest_best(&s);
+		}
+		char list[400];
+		size_t used = 0;
+		list[0]     = '\0';
+		for (const gale_option_decl *d = decls; d->name != NULL; d++) {
+			int w = snprintf(list + used, sizeof(list) - used,
+			    "%s%s", used ? ", " : "", d->name);
+			if (w < 0 || (size_t) w >= sizeof(list) - used) {
+				break;
+			}
+			used += (size_t) w;
+		}
+		gale__report_error(&v->rep, at,
+		    "%s%s '%s': '%s' takes no option '%s' (%s%s)%s", from,
+		    kind, c->id, gale__report_show(&v->rep, c->component),
+		    gale__report_show(&v->rep, o->key),
+		    used ? "it takes: " : "it takes no options", list,
+		    gale__report_hint(&v->rep, best));
+		return;
+	}
+	char why[256];
+	why[0] = '\0';
+	if (!validate_option_value(decl, o->value, why, sizeof(why))) {
+		static const char *const types[] = { "a value", "a string",
+			"an integer", "a number", "a boolean", "a duration",
+			"a list" };
+		const char *type = (unsigned) decl->type < 7
+		    ? types[decl->type]
+		    : types[0];
+		gale__report_error(&v->rep, at,
+		    "%s%s '%s': option '%s' must be %s: %s", from, kind,
+		    c->id, decl->name, type, why);
+	}
+}
+
+// Checks the options of component i against the table its ops declare;
+// a component that declares none takes any option.
+static void
+validate_options(validate_ctx *v, gale_topology *t, size_t i)
+{
+	const gale_component_def *c     = &t->components[i];
+	const gale_option_decl   *decls = NULL;
+	if (c->spout != NULL) {
+		decls = c->spout->options;
+	} else if (c->bolt != NULL) {
+		decls = c->bolt->options;
+	}
+	if (decls == NULL) {
+		return;
+	}
+	for (size_t k = 0; k < c->noptions; k++) {
+		validate_option(v, c, decls, &c->options[k]);
+	}
+}
+
 static void
 validate_stream(validate_ctx *v, gale_topology *t, size_t k)
 {
@@ -297,6 +429,7 @@ gale_topology_validate(gale_topology *t, const char *libdir,
 	gale__report_init(&v.rep, t->file, d);
 	for (size_t i = 0; i < t->ncomponents; i++) {
 		validate_resolve(&v, t, i, libdir);
+		validate_options(&v, t, i);
 	}
 	// The parser made sure ids are unique, so the index finds a stream's
 	// source in O(log n) however large the topology is.

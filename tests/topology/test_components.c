@@ -44,6 +44,18 @@ static const gale_bolt_ops fake_bolt_ops = {
 	.execute = fake_execute,
 };
 
+static const gale_option_decl fake_typed_options[] = {
+	{ "every", GALE_OPTION_DURATION, "1s", "how often" },
+	{ "names", GALE_OPTION_LIST, "", "comma-separated names" },
+	{ "ratio", GALE_OPTION_FLOAT, "0.5", "a share" },
+	{ NULL, 0, NULL, NULL },
+};
+
+static const gale_bolt_ops fake_typed_ops = {
+	.execute = fake_execute,
+	.options = fake_typed_options,
+};
+
 static const gale_bolt_ops fake_sink_ops = {
 	.execute = fake_execute,
 };
@@ -52,6 +64,8 @@ static const gale_bolt_ops fake_sink_ops = {
 const gale_component fake_spout = { .spout = &fake_spout_ops };
 // A bolt of [word] on default.
 const gale_component fake_bolt = { .bolt = &fake_bolt_ops };
+// A bolt without outputs that declares its options.
+const gale_component fake_typed = { .bolt = &fake_typed_ops };
 // A bolt without outputs.
 const gale_component fake_sink = { .bolt = &fake_sink_ops };
 // Broken exports: both kinds, and neither.

@@ -479,3 +479,126 @@ Test(validate, finds_shipped_libraries_in_libdir_by_file_name)
 	unlink(link);
 	rmdir(dir);
 }
+
+// ---------------------------------------------------------------------
+// Options checked against what components declare
+// ---------------------------------------------------------------------
+
+Test(validate, accepts_the_options_built_ins_declare)
+{
+	gale_topology *t = parse(
+	    "name: x\n"
+	    "spouts:\n"
+	    "  - {id: f, component: file_lines, options: {path: a.txt,\n"
+	    "     state_dir: /tmp/s, resume: no, state_sync_ms: 10}}\n"
+	    "  - {id: s, component: socket_lines, options: {host: h, port: 1,\n"
+	    "     wal: /tmp/w, wal_max_bytes: 100000, wal_segment_bytes: 10}}\n"
+	    "  - {id: r, component: random_sentences,\n"
+	    "     options: {count: 3, seed: -1, rate: 2.5}}\n"
+	    "  - {id: c, component: const_spout, options: {count: 1, ack: off}}\n"
+	    "bolts:\n"
+	    "  - {id: count, component: word_count, options: {output: o.tsv,\n"
+	    "     print: true, checkpoint_ms: 5, fail_rate: 0.1, seed: 2}}\n"
+	    "streams:\n"
+	    "  - {from: f, to: count, grouping: {type: SHUFFLE}}\n");
+	cr_assert_eq(validate(t, NULL, &d), GALE_OK, "%s", all_lines());
+	gale_topology_destroy(&t);
+}
+
+Test(validate, rejects_an_unknown_option_at_its_place_with_a_suggestion)
+{
+	gale_topology *t = parse(
+	    "name: x\n"
+	    "spouts:\n"
+	    "  - {id: f, component: file_lines, options: {pth: a.txt}}\n" // 3
+	    "bolts:\n"
+	    "  - id: count\n"
+	    "    component: word_count\n"
+	    "    options:\n"
+	    "      outptu: counts.tsv\n" // 8
+	    "      colour: red\n"        // 9
+	    "  - {id: split, component: split_words, options: {x: 1}}\n" // 10
+	    "streams:\n"
+	    "  - {from: f, to: count, grouping: {type: SHUFFLE}}\n"
+	    "  - {from: f, to: split, grouping: {type: SHUFFLE}}\n");
+	cr_expect_eq(validate(t, NULL, &d), GALE_EINVAL);
+	expect_msg("t.yaml:3:51: spout 'f': 'file_lines' takes no option "
+	           "'pth' (it takes: path, resume, state_dir, "
+	           "state_sync_ms); did you mean 'path'?");
+	expect_msg("t.yaml:8:15: bolt 'count': 'word_count' takes no option "
+	           "'outptu' (it takes: output, print, checkpoint_ms, "
+	           "fail_rate, seed); did you mean 'output'?");
+	expect_msg("t.yaml:9:15: bolt 'count': 'word_count' takes no option "
+	           "'colour' (it takes:");
+	cr_expect(!has("colour' (it takes: output, print, checkpoint_ms, "
+		       "fail_rate, seed); did"),
+	    "no suggestion for a word far from every option:\n%s",
+	    all_lines());
+	expect_msg("t.yaml:10:54: bolt 'split': 'split_words' takes no "
+	           "option 'x' (it takes no options)");
+	cr_expect_eq(d.n, 4, "%s", all_lines());
+	gale_topology_destroy(&t);
+}
+
+Test(validate, rejects_an_option_of_the_wrong_type)
+{
+	gale_topology *t = parse(
+	    "name: x\n"
+	    "spouts:\n"
+	    "  - {id: r, component: random_sentences,\n"
+	    "     options: {count: many, rate: fast, seed: 1.5}}\n" // 4
+	    "  - {id: c, component: const_spout, options: {ack: maybe}}\n"
+	    "bolts:\n"
+	    "  - {id: t, component: fake_typed, library: %1$s,\n"
+	    "     options: {every: soon, names: 'a,b', ratio: 1e400}}\n" // 8
+	    "streams:\n"
+	    "  - {from: r, to: t, grouping: {type: SHUFFLE}}\n"
+	    "  - {from: c, to: t, grouping: {type: SHUFFLE}}\n");
+	cr_expect_eq(validate(t, NULL, &d), GALE_EINVAL);
+	expect_msg("t.yaml:4:23: spout 'r': option 'count' must be an "
+	           "integer: 'many' is not a decimal integer");
+	expect_msg("t.yaml:4:35: spout 'r': option 'rate' must be a number");
+	expect_msg("t.yaml:4:47: spout 'r': option 'seed' must be an integer");
+	expect_msg("spout 'c': option 'ack' must be a boolean");
+	expect_msg("t.yaml:8:23: bolt 't': option 'every' must be a duration");
+	expect_msg("t.yaml:8:50: bolt 't': option 'ratio' must be a number");
+	cr_expect_eq(d.n, 6, "%s", all_lines());
+	gale_topology_destroy(&t);
+}
+
+Test(validate, library_components_that_declare_nothing_take_any_option)
+{
+	gale_topology *t = parse("name: x\n" SPOUT_SRC
+				 "    options: {anything: 1, at: all}\n" BOLT_SPLIT
+				 "streams:\n"
+				 "  - {from: src, to: split, grouping: {type: "
+				 "SHUFFLE}}\n");
+	cr_assert_eq(validate(t, NULL, &d), GALE_OK, "%s", all_lines());
+	gale_topology_destroy(&t);
+}
+
+Test(validate, names_the_set_argument_of_a_misspelt_option)
+{
+	gale_topology *t = parse(
+	    "name: x\n"
+	    "spouts:\n"
+	    "  - {id: sentences, component: file_lines, options: {path: a}}\n"
+	    "bolts:\n"
+	    "  - {id: count, component: word_count}\n"
+	    "streams:\n"
+	    "  - {from: sentences, to: count, grouping: {type: SHUFFLE}}\n");
+	cr_assert_eq(gale_topology_set(t, "count.outptu=FILE", &d), GALE_OK);
+	cr_assert_eq(gale_topology_set(t, "sentences.pth=x", &d), GALE_OK);
+	cr_assert_eq(gale_topology_set(t, "count.print=perhaps", &d), GALE_OK);
+	cr_expect_eq(validate(t, NULL, &d), GALE_EINVAL);
+	expect_msg("t.yaml: --set 'count.outptu=FILE': bolt 'count': "
+	           "'word_count' takes no option 'outptu' (it takes: output, "
+	           "print, checkpoint_ms, fail_rate, seed); did you mean "
+	           "'output'?");
+	expect_msg("t.yaml: --set 'sentences.pth=x': spout 'sentences': "
+	           "'file_lines' takes no option 'pth'");
+	expect_msg("t.yaml: --set 'count.print=perhaps': bolt 'count': option "
+	           "'print' must be a boolean");
+	cr_expect_eq(d.n, 3, "%s", all_lines());
+	gale_topology_destroy(&t);
+}

@@ -515,3 +515,48 @@ Test(validate_cmd, validates_the_wordcount_examples)
 	cr_expect_eq(r.code, 0, "%s", r.err);
 	run_fini(&r);
 }
+
+Test(validate_cmd, rejects_misspelt_options_in_the_file_and_in_set)
+{
+	static const char *const file =
+	    GALE_SOURCE_DIR "/examples/wordcount/file.yaml";
+	run r;
+	run_validate(&r, 20,
+	    (const char *const[]) { "--set", "count.outptu=FILE", "--set",
+	        "sentences.pth=x", file, NULL });
+	cr_expect_eq(r.code, 1, "%s", r.err);
+	cr_expect_str_eq(r.out, "");
+	cr_expect(strstr(r.err,
+	              ": --set 'count.outptu=FILE': bolt 'count': "
+	              "'word_count' takes no option 'outptu'")
+	        != NULL,
+	    "%s", r.err);
+	cr_expect(strstr(r.err, "did you mean 'output'?") != NULL, "%s", r.err);
+	cr_expect(strstr(r.err,
+	              ": --set 'sentences.pth=x': spout 'sentences': "
+	              "'file_lines' takes no option 'pth'")
+	        != NULL,
+	    "%s", r.err);
+	cr_expect(strstr(r.err, "did you mean 'path'?") != NULL, "%s", r.err);
+	run_fini(&r);
+
+	const char *bad = write_text("bad.yaml",
+	    "name: w\n"
+	    "spouts:\n"
+	    "  - {id: s, component: random_sentences, options: {cout: 5}}\n"
+	    "bolts:\n"
+	    "  - {id: c, component: word_count, options: {print: sometimes}}\n"
+	    "streams:\n"
+	    "  - {from: s, to: c, grouping: {type: SHUFFLE}}\n");
+	run_validate(&r, 20, (const char *const[]) { bad, NULL });
+	cr_expect_eq(r.code, 1);
+	char want[1024];
+	snprintf(want, sizeof(want),
+	    "%s:3:58: spout 's': 'random_sentences' takes no option 'cout' "
+	    "(it takes: count, seed, rate); did you mean 'count'?\n"
+	    "%s:5:53: bolt 'c': option 'print' must be a boolean: "
+	    "'sometimes' is not a boolean (true or false)\n",
+	    bad, bad);
+	cr_expect_str_eq(r.err, want);
+	run_fini(&r);
+}

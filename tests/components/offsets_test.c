@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: MIT
+// offsets_test.c - tests of the low-water mark of acked lines.
+
+#include <criterion/criterion.h>
+
+#include "components/offsets.h"
+
+Test(offsets, mark_is_the_start_until_a_line_is_added)
+{
+	gale_offsets o;
+	gale__offsets_init(&o, 42);
+	cr_assert_eq(gale__offsets_low(&o), 42);
+	cr_assert(!gale__offsets_ack(&o, 42));
+	gale__offsets_fini(&o);
+}
+
+Test(offsets, mark_stops_at_the_oldest_line_not_acked)
+{
+	gale_offsets o;
+	gale__offsets_init(&o, 0);
+	// Lines [0,5) [5,9) [9,20) [20,21).
+	cr_assert_eq(gale__offsets_add(&o, 0, 5), GALE_OK);
+	cr_assert_eq(gale__offsets_add(&o, 5, 9), GALE_OK);
+	cr_assert_eq(gale__offsets_add(&o, 9, 20), GALE_OK);
+	cr_assert_eq(gale__offsets_add(&o, 20, 21), GALE_OK);
+	cr_assert_eq(gale__offsets_low(&o), 0);
+	cr_assert(gale__offsets_ack(&o, 5));
+	cr_assert(gale__offsets_ack(&o, 20));
+	cr_assert_eq(gale__offsets_low(&o), 0, "line 0 is not acked");
+	cr_assert(gale__offsets_ack(&o, 0));
+	cr_assert_eq(gale__offsets_low(&o), 9);
+	cr_assert(!gale__offsets_ack(&o, 5), "a second ack counts nothing");
+	cr_assert(gale__offsets_ack(&o, 9));
+	cr_assert_eq(gale__offsets_low(&o), 21, "all acked: the end");
+	cr_assert_eq(gale__offsets_held(&o), 0);
+	gale__offsets_fini(&o);
+}
+
+Test(offsets, unknown_offsets_and_lines_out_of_order_are_refused)
+{
+	gale_offsets o;
+	gale__offsets_init(&o, 100);
+	cr_assert_eq(gale__offsets_add(&o, 50, 60), GALE_EINVAL);
+	cr_assert_eq(gale__offsets_add(&o, 100, 100), GALE_EINVAL);
+	cr_assert_eq(gale__offsets_add(&o, 100, 110), GALE_OK);
+	cr_assert_eq(gale__offsets_add(&o, 105, 120), GALE_EINVAL);
+	cr_assert(!gale__offsets_ack(&o, 101), "not a line start");
+	cr_assert(!gale__offsets_ack(&o, 7));
+	cr_assert_eq(gale__offsets_low(&o), 100);
+	gale__offsets_fini(&o);
+}
+
+Test(offsets, many_lines_acked_in_random_order_end_at_the_end)
+{
+	gale_offsets o;
+	gale__offsets_init(&o, 0);
+	enum { N = 5000 };
+	static uint64_t order[N];
+	for (uint64_t i = 0; i < N; i++) {
+		cr_assert_eq(
+		    gale__offsets_add(&o, i * 10, i * 10 + 10), GALE_OK);
+		order[i] = i;
+	}
+	uint64_t x = 12345;
+	for (size_t i = N - 1; i > 0; i--) {
+		x = x * 6364136223846793005ull + 1442695040888963407ull;
+		size_t   j = (size_t) (x >> 33) % (i + 1);
+		uint64_t t = order[i];
+		order[i]   = order[j];
+		order[j]   = t;
+	}
+	// The mark is always the smallest offset not acked yet.
+	static bool acked[N];
+	uint64_t    low = 0;
+	for (size_t i = 0; i < N; i++) {
+		cr_assert(gale__offsets_ack(&o, order[i] * 10));
+		acked[order[i]] = true;
+		while (low < N && acked[low]) {
+			low++;
+		}
+		cr_assert_eq(gale__offsets_low(&o), low * 10);
+	}
+	cr_assert_eq(gale__offsets_low(&o), N * 10);
+	gale__offsets_fini(&o);
+}
