@@ -20,6 +20,8 @@ static const char *const metrics_names[GALE_M_COUNT] = {
 	[GALE_M_BUSY_NS]      = "busy_ns",
 	[GALE_M_QUEUE_DEPTH]  = "queue_depth",
 	[GALE_M_DROPPED]      = "dropped",
+	[GALE_M_UNPROCESSED]  = "unprocessed",
+	[GALE_M_STUCK_MS]     = "stuck_ms",
 };
 
 const char *
@@ -35,7 +37,8 @@ bool
 gale_metric_is_gauge(gale_metric m)
 {
 	return m == GALE_M_PENDING || m == GALE_M_PENDING_PEAK ||
-	    m == GALE_M_QUEUE_DEPTH;
+	    m == GALE_M_QUEUE_DEPTH || m == GALE_M_UNPROCESSED ||
+	    m == GALE_M_STUCK_MS;
 }
 
 // Values below 8 get a bucket each. A larger value whose top bit is bit p

@@ -26,6 +26,8 @@ typedef enum {
 	GALE_M_BUSY_NS,     // nanoseconds spent in execute/next_tuple
 	GALE_M_QUEUE_DEPTH, // batches waiting in the task's inbox (a gauge)
 	GALE_M_DROPPED,     // messages dropped: malformed, or for a dead task
+	GALE_M_UNPROCESSED, // spouts: messages given up on when stopping
+	GALE_M_STUCK_MS,    // ms the current callback has run, once stuck
 	GALE_M_COUNT
 } gale_metric;
 

@@ -39,6 +39,7 @@
 #define TAG_TRACE_MSG GALE_WIRE_TAG(7, GALE_WIRE_VARINT)
 #define TAG_MARKER_KIND GALE_WIRE_TAG(1, GALE_WIRE_VARINT)
 #define TAG_MARKER_SRC GALE_WIRE_TAG(2, GALE_WIRE_VARINT)
+#define TAG_BATCH_TOKEN GALE_WIRE_TAG(6, GALE_WIRE_I64)
 
 // A fresh batch's buffer; it doubles from here when a batch outgrows it.
 #define BATCH_MIN_CAP 256
@@ -382,6 +383,26 @@ gale_batch_add_marker(gale_batch *b, gale_marker_kind kind, uint32_t src_task)
 	return GALE_OK;
 }
 
+gale_err
+gale_batch_add_token(gale_batch *b, uint64_t token)
+{
+	assert(b != NULL);
+	if (token == 0) {
+		return GALE_OK;
+	}
+	gale_err err = batch_reserve(b, 9);
+	if (err != GALE_OK) {
+		return err;
+	}
+	uint8_t *p = b->buf + b->len;
+	*p++       = TAG_BATCH_TOKEN;
+	for (int i = 0; i < 8; i++) {
+		*p++ = (uint8_t) (token >> (8 * i));
+	}
+	b->len = (size_t) (p - b->buf);
+	return GALE_OK;
+}
+
 // ---------------------------------------------------------------------
 // Batch reader
 // ---------------------------------------------------------------------
@@ -411,8 +432,9 @@ gale_batch_reader_begin(
 {
 	assert(r != NULL);
 	assert(buf != NULL || len == 0);
-	r->p   = NULL;
-	r->end = NULL;
+	r->p     = NULL;
+	r->end   = NULL;
+	r->token = 0;
 	if (len == 0) {
 		// An empty message is a valid batch for task 0 with nothing in
 		// it.
@@ -423,6 +445,7 @@ gale_batch_reader_begin(
 	const uint8_t *end   = start + len;
 	const uint8_t *p     = start;
 	uint32_t       dest  = 0;
+	uint64_t       token = 0;
 	while (p != end) {
 		uint32_t field;
 		unsigned type;
@@ -436,6 +459,16 @@ gale_batch_reader_begin(
 				return GALE_EPROTO;
 			}
 			dest = (uint32_t) v;
+		} else if (field == 6) {
+			if (type != GALE_WIRE_I64 || end - p < 8) {
+				return GALE_EPROTO;
+			}
+			uint64_t t = 0;
+			for (int i = 7; i >= 0; i--) {
+				t = (t << 8) | p[i];
+			}
+			p += 8;
+			token = t;
 		} else if (field <= 4 && type != GALE_WIRE_LEN) {
 			return GALE_EPROTO;
 		} else if (!gale__wire_skip(&p, end, type)) {
@@ -444,6 +477,7 @@ gale_batch_reader_begin(
 	}
 	r->p       = start;
 	r->end     = end;
+	r->token   = token;
 	*dest_task = dest;
 	return GALE_OK;
 }

@@ -69,6 +69,9 @@ gale_err gale_batch_add_ack(gale_batch *b, gale_ack_kind kind, uint64_t root,
     uint64_t value, uint32_t task);
 gale_err gale_batch_add_marker(
     gale_batch *b, gale_marker_kind kind, uint32_t src_task);
+// Appends the run's token (gale.TupleBatch.run_token), last, just before
+// the batch is sent; a token of 0 appends nothing.
+gale_err gale_batch_add_token(gale_batch *b, uint64_t token);
 // Appends one edge of a sampled tree (gale.TraceEdge).
 gale_err gale_batch_add_trace(gale_batch *b, uint64_t root, uint64_t edge,
     uint32_t task, uint64_t time_us, const uint64_t *children,
@@ -127,6 +130,7 @@ typedef struct gale_batch_reader {
 	size_t         anchors_cap;
 	uint64_t      *children;
 	size_t         children_cap;
+	uint64_t       token; // the batch's run_token, 0 when absent
 } gale_batch_reader;
 
 void gale_batch_reader_init(gale_batch_reader *r);
@@ -136,6 +140,12 @@ void gale_batch_reader_fini(gale_batch_reader *r);
 // for it without decoding the items.
 gale_err gale_batch_reader_begin(
     gale_batch_reader *r, const void *buf, size_t len, uint32_t *dest_task);
+// The run_token of the batch begun last (the last one in it wins), or 0.
+static inline uint64_t
+gale_batch_reader_token(const gale_batch_reader *r)
+{
+	return r->token;
+}
 // The next item: GALE_OK and *item filled, GALE_ECLOSED at the end, or
 // GALE_EPROTO for malformed bytes (nothing after them is read).
 gale_err gale_batch_reader_next(gale_batch_reader *r, gale_item *item);

@@ -244,7 +244,9 @@ bolt_tuple(gale_executor *e, const gale_item *it)
 	e->ntrace_children = 0;
 	bool     timed     = b->until_sample == 0;
 	uint64_t start     = timed ? gale_now_ns() : 0;
+	gale__exec_cb_enter(e);
 	b->ops->execute(e->self, &t, &e->coll);
+	gale__exec_cb_leave(e);
 	if (!t.done) {
 		bolt_ack_tuple(e, &t);
 	}

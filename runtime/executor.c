@@ -41,6 +41,12 @@ executor_send(void *arg, gale_batch *b)
 	gale_executor *e     = arg;
 	const uint32_t dest  = b->dest_task;
 	void (*idle)(void *) = e->ops->idle != NULL ? executor_idle : NULL;
+	if (gale_batch_add_token(b, e->env->run_token) != GALE_OK) {
+		GALE_ERROR("cannot send to task %u: %s", dest,
+		    gale_strerror(GALE_ENOMEM));
+		gale_metric_add(&e->metrics, GALE_M_DROPPED, 1);
+		return;
+	}
 	for (;;) {
 		gale_err rv
 		    = gale__outbox_send(e->outbox, b, idle, e, &e->env->halt);
@@ -130,12 +136,36 @@ gale__exec_trace_edge(gale_executor *e, uint64_t root, uint64_t edge,
 // Receiving
 // ---------------------------------------------------------------------
 
+// Only a task upstream of this one may end its input, and only once: a
+// marker from anywhere else (or again) is dropped and counted.
 void
 gale__exec_record_eos(gale_executor *e, uint32_t src)
 {
-	if (src >= 1 && src <= gale_plan_ntasks(e->env->plan)) {
-		e->eos[src] = true;
+	for (size_t i = 0; i < e->ninputs; i++) {
+		if (e->inputs[i] == src) {
+			if (!e->eos[src]) {
+				e->eos[src] = true;
+				return;
+			}
+			break;
+		}
 	}
+	gale_metric_add(&e->metrics, GALE_M_DROPPED, 1);
+}
+
+void
+gale__exec_too_large(gale_executor *e, size_t bytes)
+{
+	gale_metric_add(&e->metrics, GALE_M_DROPPED, 1);
+	uint64_t now = gale_now_ns();
+	if (now - e->too_large_said_ns < 1000000000u
+	    && e->too_large_said_ns != 0) {
+		return;
+	}
+	e->too_large_said_ns = now;
+	GALE_ERROR("a tuple of %zu bytes is larger than "
+		   "topology.max.tuple.bytes (%zu): not emitted",
+	    bytes, e->env->max_tuple_bytes);
 }
 
 bool
@@ -155,7 +185,8 @@ gale__exec_process(gale_executor *e, gale_batch *b)
 	uint32_t dest;
 	if (gale_batch_reader_begin(&e->reader, b->buf, b->len, &dest)
 		!= GALE_OK
-	    || dest != e->task) {
+	    || dest != e->task
+	    || gale_batch_reader_token(&e->reader) != e->env->run_token) {
 		gale_metric_add(&e->metrics, GALE_M_DROPPED, 1);
 		return;
 	}
@@ -272,7 +303,9 @@ executor_main(void *arg)
 	GALE_DEBUG("%s task starts", e->ops->name);
 	gale_err rv = GALE_OK;
 	if (e->ops->open != NULL) {
+		gale__exec_cb_enter(e);
 		rv = e->ops->open(e);
+		gale__exec_cb_leave(e);
 	}
 	const char *error = gale__context_error_text(e->ctx);
 	if (rv == GALE_OK && error[0] != '\0') {
@@ -461,6 +494,12 @@ bool
 gale__executor_exhausted(const gale_executor *e)
 {
 	return atomic_load(&e->exhausted);
+}
+
+uint64_t
+gale__executor_callback_seq(const gale_executor *e)
+{
+	return atomic_load_explicit(&e->cb_seq, memory_order_relaxed);
 }
 
 const gale_task_metrics *

@@ -21,6 +21,10 @@ typedef struct gale_worker_env {
 	const gale_plan     *plan;
 	gale_transport      *transport;
 	const char          *run_id;
+	// Every batch carries it; a batch without it is dropped (counted).
+	// 0: batches are neither stamped nor checked.
+	uint64_t             run_token;
+	size_t               max_tuple_bytes; // larger emits fail; 0: none
 	uint32_t             batch_size;  // items per batch before a flush
 	uint64_t             flush_ns;    // the longest an item waits
 	uint32_t             max_pending; // 0: no limit
@@ -54,6 +58,9 @@ bool gale__executor_finished(const gale_executor *e);
 // True when the executor stopped on an error (its open/prepare failed).
 bool gale__executor_failed(const gale_executor *e);
 bool gale__executor_exhausted(const gale_executor *e);
+// Odd while a component callback runs; it changes at every call. Read
+// from another thread to find a callback that does not return.
+uint64_t gale__executor_callback_seq(const gale_executor *e);
 // Live metrics, read by the worker's heartbeat thread.
 const gale_task_metrics *gale__executor_metrics(const gale_executor *e);
 

@@ -96,6 +96,9 @@ struct gale_executor {
 	_Atomic bool              finished;
 	_Atomic bool              failed;
 	_Atomic bool              exhausted;
+	// Odd while a component callback runs: bumped on the way in and on
+	// the way out, so the worker can tell a callback that never returns.
+	_Atomic uint64_t          cb_seq;
 
 	gale_inbox       *inbox;
 	gale_outbox      *outbox;
@@ -108,6 +111,7 @@ struct gale_executor {
 	uint64_t          rng;
 	uint64_t          now_ns; // the clock, read once a batch or a round
 	uint64_t          next_rotate_ns;
+	uint64_t          too_large_said_ns;
 
 	// End of stream: which inputs have finished.
 	uint32_t *inputs;
@@ -134,6 +138,22 @@ static inline bool
 gale__exec_may_emit(const gale_executor *e)
 {
 	return !atomic_load_explicit(&e->env->halt, memory_order_relaxed);
+}
+
+// Around a call into the component (open, next_tuple, execute, ...): two
+// relaxed stores, no clock, so that they cost nothing per tuple.
+static inline void
+gale__exec_cb_enter(gale_executor *e)
+{
+	uint64_t v = atomic_load_explicit(&e->cb_seq, memory_order_relaxed);
+	atomic_store_explicit(&e->cb_seq, v | 1u, memory_order_relaxed);
+}
+
+static inline void
+gale__exec_cb_leave(gale_executor *e)
+{
+	uint64_t v = atomic_load_explicit(&e->cb_seq, memory_order_relaxed);
+	atomic_store_explicit(&e->cb_seq, (v | 1u) + 1u, memory_order_relaxed);
 }
 
 // Receives and handles whatever is in the inbox, waiting at most
@@ -201,6 +221,9 @@ bool gale__exec_inputs_done(const gale_executor *e);
 // The loop of bolts and ackers: input until every input has finished.
 void gale__exec_input_loop(gale_executor *e);
 
+// Logs (once a second at most) and counts an emit refused for its size.
+void gale__exec_too_large(gale_executor *e, size_t bytes);
+
 // Routes values on stream (direct: the task of a direct emit, or 0) into
 // e->targets; sets *sp to the stream's index and *ntargets. Inline, as the
 // adds below: they run once per emitted tuple.
@@ -212,6 +235,19 @@ gale__exec_route(gale_executor *e, const char *stream,
 	int s = gale__router_stream(e->router, stream);
 	if (s < 0 || gale__router_stream_nfields(e->router, s) != n) {
 		return GALE_EINVAL;
+	}
+	if (e->env->max_tuple_bytes != 0) {
+		size_t bytes = 0;
+		for (size_t i = 0; i < n; i++) {
+			bytes += values[i].type == GALE_STR
+				|| values[i].type == GALE_BYTES
+			    ? values[i].u.s.len
+			    : 8;
+		}
+		if (bytes > e->env->max_tuple_bytes) {
+			gale__exec_too_large(e, bytes);
+			return GALE_EINVAL;
+		}
 	}
 	*sp = s;
 	return gale__router_route(

@@ -213,6 +213,13 @@ gale__pending_replay_attempt(gale_pending *p, uint64_t msg_id)
 	return attempt == UINT32_MAX ? UINT32_MAX : attempt + 1;
 }
 
+bool
+gale__pending_is_failed(const gale_pending *p, uint64_t msg_id)
+{
+	assert(p != NULL);
+	return gale__idtable_find(&p->replays, msg_id) != GALE_IDTABLE_NIL;
+}
+
 size_t
 gale__pending_replays(const gale_pending *p)
 {

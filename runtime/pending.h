@@ -75,6 +75,8 @@ void gale__pending_failed(gale_pending *p, uint64_t msg_id, uint32_t attempt);
 // after the n-th attempt failed (saturating at UINT32_MAX). Forgets the
 // record.
 uint32_t gale__pending_replay_attempt(gale_pending *p, uint64_t msg_id);
+// True when msg_id is remembered as failed: its next emit is a replay.
+bool gale__pending_is_failed(const gale_pending *p, uint64_t msg_id);
 // The number of failed message ids remembered.
 size_t gale__pending_replays(const gale_pending *p);
 

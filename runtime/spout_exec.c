@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "base/clock.h"
+#include "base/log.h"
 #include "runtime/executor_impl.h"
 #include "runtime/pending.h"
 #include "runtime/trace.h"
@@ -15,6 +16,13 @@
 #define SPOUT_CALLS 64
 // Trees a spout task tracks at most, however max.spout.pending is set.
 #define SPOUT_MAX_PENDING (1u << 20)
+// A stopping topology gives its pending trees this many message timeouts:
+// one for a tree lost downstream to time out (it expires within 1.5), the
+// rest for its replay to complete.
+#define SPOUT_DRAIN_TIMEOUTS 2
+// The pending limit grows back by max.spout.pending / SPOUT_AIMD_STEPS
+// (at least one) for each window of that many trees acked.
+#define SPOUT_AIMD_STEPS 32
 
 // An acker's answer that reached a spout while it was inside next_tuple:
 // handled after next_tuple returns, so the spout's callbacks never nest.
@@ -35,6 +43,15 @@ typedef struct spout_exec {
 	size_t                nanswers, answers_cap;
 	bool                  in_next_tuple;
 	bool                  failed_since_call; // a fail not yet replayed
+	// Draining: emits of new messages are refused (counted), replays go.
+	bool                  drain_progress; // the last round replayed some
+	bool                  drain_refused;  // this round refused an emit
+	uint64_t              refused;
+	// The effective pending limit (AIMD): halved on a rotation that saw
+	// timeouts, grown back by one step per window of acks.
+	uint32_t              limit;
+	uint32_t              acks_in_window;
+	uint64_t              expired_in_rotation;
 } spout_exec;
 
 static gale_err
@@ -42,6 +59,7 @@ spout_init(gale_executor *e)
 {
 	spout_exec *s = e->priv;
 	s->ops        = e->def->spout;
+	s->limit      = e->env->max_pending;
 	return gale__pending_new(
 	    &s->pending, GALE_EXEC_TIMEOUT_BUCKETS, SPOUT_MAX_PENDING);
 }
@@ -110,6 +128,16 @@ spout_emit(gale_executor *e, const char *stream, const gale_value *values,
 	spout_exec *s = e->priv;
 	if (!gale__exec_may_emit(e)) {
 		return GALE_ECLOSED;
+	}
+	// A stopping topology takes no new input: only replays of trees
+	// that failed. The spout keeps a refused message (the built-ins
+	// queue it), and it is counted as not processed.
+	if (atomic_load_explicit(&e->env->draining, memory_order_relaxed)
+	    && tracked && gale_plan_nackers(e->env->plan) > 0
+	    && !gale__pending_is_failed(s->pending, msg_id)) {
+		s->refused++;
+		s->drain_refused = true;
+		return GALE_EAGAIN;
 	}
 	int      si;
 	size_t   nt;
@@ -207,6 +235,20 @@ spout_failed(
 	}
 }
 
+// Additive increase: one step per window of acks, up to the configured
+// limit.
+static void
+spout_grow_limit(gale_executor *e, spout_exec *s)
+{
+	uint32_t max = e->env->max_pending;
+	if (max == 0 || s->limit >= max || ++s->acks_in_window < s->limit) {
+		return;
+	}
+	s->acks_in_window = 0;
+	uint32_t step     = max / SPOUT_AIMD_STEPS ? max / SPOUT_AIMD_STEPS : 1;
+	s->limit          = max - s->limit > step ? s->limit + step : max;
+}
+
 static void
 spout_answer_now(
     gale_executor *e, gale_ack_kind kind, uint64_t root, uint32_t task)
@@ -223,6 +265,7 @@ spout_answer_now(
 		gale_metric_add(&e->metrics, GALE_M_ACKED, 1);
 		uint64_t now = e->now_ns > start ? e->now_ns : start;
 		gale_hist_record(&e->metrics.complete, (now - start) / 1000);
+		spout_grow_limit(e, s);
 		if (s->ops->ack != NULL) {
 			s->ops->ack(e->self, msg_id);
 		}
@@ -315,21 +358,62 @@ spout_expired(void *arg, uint64_t root, uint64_t msg_id, uint64_t start_ns,
 	snprintf(reason, sizeof(reason), "timeout after %u s",
 	    e->env->timeout_secs);
 	spout_log_fail(e, root, msg_id, attempt, reason);
+	s->expired_in_rotation++;
 	spout_failed(e, s, msg_id, attempt);
 }
 
+// Trees that time out are never silent: one line per rotation that saw
+// some (at most one every timeout / 2), and the pending limit is halved
+// (multiplicative decrease), so a slow bolt slows the spout down instead
+// of filling the topology with replays.
 static void
 spout_rotate(gale_executor *e)
 {
-	spout_exec *s = e->priv;
+	spout_exec *s         = e->priv;
+	s->expired_in_rotation = 0;
 	gale__pending_rotate(s->pending, spout_expired, e);
 	gale_metric_set(
 	    &e->metrics, GALE_M_PENDING, gale__pending_count(s->pending));
+	if (s->expired_in_rotation == 0) {
+		return;
+	}
+	char limit[64] = "";
+	if (e->env->max_pending != 0) {
+		s->limit          = s->limit > 1 ? s->limit / 2 : 1;
+		s->acks_in_window = 0;
+		snprintf(limit, sizeof(limit), "; pending limit now %u of %u",
+		    s->limit, e->env->max_pending);
+	}
+	GALE_WARN("%" PRIu64 " trees timed out after %u s (%" PRIu64
+		  " in all)%s",
+	    s->expired_in_rotation, e->env->timeout_secs,
+	    gale_metric_get(&e->metrics, GALE_M_TIMEDOUT), limit);
 }
 
 // ---------------------------------------------------------------------
 // The loop
 // ---------------------------------------------------------------------
+
+// Says what a stopping spout gives up on, and records it for the stats:
+// the trees still pending, the failed ones not replayed, and the messages
+// it was refused while stopping.
+static void
+spout_give_up(gale_executor *e, spout_exec *s, uint64_t now)
+{
+	uint64_t pending = gale__pending_count(s->pending);
+	uint64_t failed  = gale__pending_replays(s->pending);
+	uint64_t total   = pending + failed + s->refused;
+	gale_metric_set(&e->metrics, GALE_M_UNPROCESSED, total);
+	if (total == 0) {
+		return;
+	}
+	GALE_WARN("stopped with %" PRIu64 " messages not fully processed: %"
+		  PRIu64 " trees not acked after %.1f s, %" PRIu64
+		  " failed and not replayed, %" PRIu64
+		  " new messages held back while stopping",
+	    total, pending, (double) (now - s->drain_start_ns) / 1e9, failed,
+	    s->refused);
+}
 
 static bool
 spout_done(gale_executor *e, spout_exec *s, uint64_t now)
@@ -338,19 +422,27 @@ spout_done(gale_executor *e, spout_exec *s, uint64_t now)
 	if (!s->exhausted && !draining) {
 		return false;
 	}
-	// An exhausted spout still replays what fails: it is done once no
-	// tree is pending and every fail was followed by a next_tuple call.
-	if (gale__pending_count(s->pending) == 0
-	    && (draining || !s->failed_since_call)) {
-		return true;
+	if (!draining) {
+		// An exhausted spout still replays what fails: it is done once
+		// no tree is pending and every fail was followed by a
+		// next_tuple call.
+		return gale__pending_count(s->pending) == 0
+		    && !s->failed_since_call;
 	}
-	// Asked to stop: pending trees get up to the message timeout.
-	if (draining) {
-		if (s->drain_start_ns == 0) {
-			s->drain_start_ns = now;
-		}
-		return now - s->drain_start_ns
-		    >= (uint64_t) e->env->timeout_secs * 1000000000u;
+	if (s->drain_start_ns == 0) {
+		s->drain_start_ns = now;
+	}
+	// Asked to stop: failed trees are replayed until every tree is
+	// acked (or the spout stopped replaying what failed), for up to
+	// SPOUT_DRAIN_TIMEOUTS message timeouts.
+	bool idle = gale__pending_count(s->pending) == 0
+	    && !s->failed_since_call
+	    && (gale__pending_replays(s->pending) == 0 || !s->drain_progress);
+	bool late = now - s->drain_start_ns >= (uint64_t) e->env->timeout_secs
+		* SPOUT_DRAIN_TIMEOUTS * 1000000000u;
+	if (idle || late) {
+		spout_give_up(e, s, now);
+		return true;
 	}
 	return false;
 }
@@ -359,7 +451,22 @@ static bool
 spout_full(const gale_executor *e, const spout_exec *s)
 {
 	return e->env->max_pending != 0
-	    && gale__pending_count(s->pending) >= e->env->max_pending;
+	    && gale__pending_count(s->pending) >= s->limit;
+}
+
+// Whether the spout is asked for tuples now: while running, when active
+// and below its pending limit; while stopping, only to replay what failed.
+static bool
+spout_wanted(const gale_executor *e, const spout_exec *s)
+{
+	if (!atomic_load(&e->env->active) || spout_full(e, s)) {
+		return false;
+	}
+	if (!atomic_load(&e->env->draining)) {
+		return true;
+	}
+	return gale__pending_replays(s->pending) > 0
+	    && (s->failed_since_call || s->drain_progress);
 }
 
 // Up to SPOUT_CALLS calls of next_tuple; true when something was emitted.
@@ -368,21 +475,32 @@ spout_round(gale_executor *e, spout_exec *s, uint64_t *now)
 {
 	uint64_t before      = gale_metric_get(&e->metrics, GALE_M_EMITTED);
 	uint64_t t0          = *now;
+	bool     draining    = atomic_load(&e->env->draining);
 	s->in_next_tuple     = true;
 	s->failed_since_call = false;
+	s->drain_refused     = false;
+	gale__exec_cb_enter(e);
 	for (int i = 0; i < SPOUT_CALLS; i++) {
 		uint64_t n = gale_metric_get(&e->metrics, GALE_M_EMITTED);
 		s->ops->next_tuple(e->self, &e->coll);
-		if ((s->exhausted
-			&& gale_metric_get(&e->metrics, GALE_M_EMITTED) == n)
-		    || spout_full(e, s)) {
+		uint64_t m = gale_metric_get(&e->metrics, GALE_M_EMITTED);
+		if ((s->exhausted && m == n) || spout_full(e, s)) {
+			break;
+		}
+		if (draining
+		    && (m == n || s->drain_refused
+			|| gale__pending_replays(s->pending) == 0)) {
 			break;
 		}
 	}
+	gale__exec_cb_leave(e);
 	s->in_next_tuple = false;
 	*now             = gale_now_ns();
 	gale_metric_add(&e->metrics, GALE_M_BUSY_NS, *now - t0);
 	bool emitted = gale_metric_get(&e->metrics, GALE_M_EMITTED) != before;
+	if (draining) {
+		s->drain_progress = emitted;
+	}
 	spout_answer_deferred(e, s);
 	return emitted;
 }
@@ -400,8 +518,7 @@ spout_run(gale_executor *e)
 			break;
 		}
 		bool emitted = false;
-		if (atomic_load(&e->env->active)
-		    && !atomic_load(&e->env->draining) && !spout_full(e, s)) {
+		if (spout_wanted(e, s)) {
 			emitted = spout_round(e, s, &now);
 		}
 		// Idle, or the oldest item has waited long enough.

@@ -21,6 +21,7 @@ struct gale_transport {
 	void            *zctx;
 	char             bind_host[64];
 	uint32_t         ntasks;
+	int64_t          max_msg; // ZMQ_MAXMSGSIZE of inboxes; -1: none
 	bool            *local;    // [ntasks + 1]
 	pthread_mutex_t  lock;     // guards endpoints
 	char           (*endpoints)[TRANSPORT_EP_MAX];
@@ -172,6 +173,12 @@ gale__inbox_open(gale_inbox **out, gale_transport *t, uint32_t task, char *ep,
 	zmq_setsockopt(in->sock, ZMQ_RCVHWM, &hwm, sizeof(hwm));
 	zmq_setsockopt(in->sock, ZMQ_RCVBUF, &sockbuf, sizeof(sockbuf));
 	zmq_setsockopt(in->sock, ZMQ_LINGER, &linger, sizeof(linger));
+	// A message over the bound is refused by ZeroMQ as its length
+	// arrives, before any of it is buffered: the peer is disconnected.
+	if (t->max_msg > 0) {
+		zmq_setsockopt(
+		    in->sock, ZMQ_MAXMSGSIZE, &t->max_msg, sizeof(t->max_msg));
+	}
 	transport_inproc_name(name, sizeof(name), task);
 	if (zmq_bind(in->sock, name) != 0) {
 		goto fail;
@@ -191,6 +198,12 @@ fail:;
 	zmq_close(in->sock);
 	free(in);
 	return rv;
+}
+
+void
+gale__transport_set_max_message(gale_transport *t, size_t bytes)
+{
+	t->max_msg = bytes > 0 && bytes <= INT64_MAX ? (int64_t) bytes : -1;
 }
 
 void

@@ -35,6 +35,10 @@ typedef struct gale_outbox    gale_outbox;
 // to ("127.0.0.1" unless configured otherwise). Tasks are 1..ntasks.
 gale_err gale__transport_new(
     gale_transport **out, const char *bind_host, uint32_t ntasks);
+// Inboxes opened from now on refuse a message over bytes from a tcp peer
+// (ZMQ_MAXMSGSIZE: the peer is disconnected before the message is
+// buffered). 0: no bound, the default.
+void gale__transport_set_max_message(gale_transport *t, size_t bytes);
 // Closes the context; every inbox and outbox must be closed first.
 void gale__transport_destroy(gale_transport **tp);
 

@@ -12,6 +12,15 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+// Defaults the runtime and the key table share. A finite pending limit,
+// as Storm advises: a slow bolt then slows the spout instead of timing
+// trees out into replays.
+#define GALE_DEFAULT_MAX_PENDING 1000
+#define GALE_DEFAULT_MAX_PENDING_STR "1000"
+#define GALE_DEFAULT_MAX_TUPLE_BYTES (4 * 1024 * 1024)
+#define GALE_DEFAULT_MAX_TUPLE_BYTES_STR "4194304"
+#define GALE_DEFAULT_STUCK_SECS 30
+
 typedef enum {
 	GALE_CONF_INT = 1,
 	GALE_CONF_FLOAT,

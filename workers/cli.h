@@ -16,6 +16,8 @@
 #define GALE_EXIT_OK 0
 #define GALE_EXIT_FAIL 1
 #define GALE_EXIT_USAGE 2
+// `gale local`: stopped, but some input was not fully processed.
+#define GALE_EXIT_UNPROCESSED 3
 
 typedef struct gale_cli_command {
 	const char *name;

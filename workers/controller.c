@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // controller.c - runs one topology's worker processes on this machine.
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,8 +14,14 @@
 #include "workers/worker.h"
 #include "workers/worker_host.h"
 
-// A worker that keeps dying is given up on after this many restarts.
-#define CONTROLLER_MAX_RESTARTS 50
+// A worker that dies within CONTROLLER_HEALTHY_MS of its start more than
+// CONTROLLER_CRASH_LOOP times in a row is given up on: the topology fails.
+// Between such deaths it waits from CONTROLLER_BACKOFF_MS, doubling, up to
+// CONTROLLER_BACKOFF_MAX_MS; after a longer run it restarts at once.
+#define CONTROLLER_CRASH_LOOP 6
+#define CONTROLLER_HEALTHY_MS 1500
+#define CONTROLLER_BACKOFF_MS 100
+#define CONTROLLER_BACKOFF_MAX_MS 5000
 #define CONTROLLER_STOP_GRACE_MS 3000
 
 typedef struct ctl_worker {
@@ -22,6 +29,8 @@ typedef struct ctl_worker {
 	bool              done; // ended after its tasks finished
 	uint64_t          sent_gen; // the assignment generation it last got
 	bool              stop_sent;
+	bool              announce; // restarted: print its line again
+	int               last_code; // how its last process ended
 	uint32_t *tasks;
 	size_t    ntasks;
 } ctl_worker;
@@ -37,6 +46,8 @@ struct gale_controller {
 	ctl_worker          *w;
 	char               **endpoints; // [ntasks + 1]
 	bool                *finished;  // [ntasks + 1]
+	uint64_t            *unprocessed; // [ntasks + 1], spouts, at stop
+	uint32_t             lost_spouts; // died while stopping, unfinished
 	uint64_t             generation;
 	bool                 dirty;
 	bool                 active;
@@ -62,6 +73,26 @@ controller_pid(const ctl_worker *w)
 }
 
 static void controller_on_event(void *arg, const gale_worker_event *ev);
+
+// A worker that dies while the topology stops takes with it whatever its
+// unfinished spout tasks had in flight, which no one can count: the stop
+// then cannot claim that every input was processed.
+static void
+controller_lost_while_stopping(
+    gale_controller *c, const ctl_worker *w, uint32_t index)
+{
+	for (size_t k = 0; k < w->ntasks; k++) {
+		uint32_t t = w->tasks[k];
+		uint32_t comp = gale_plan_task_component(c->plan, t);
+		if (gale_plan_component_is_spout(c->plan, comp)
+		    && !c->finished[t]) {
+			GALE_WARN("worker %u died while stopping: what %s:%u "
+				  "had in flight may not be processed",
+			    index, gale_plan_component_id(c->plan, comp), t);
+			c->lost_spouts++;
+		}
+	}
+}
 static bool controller_heartbeat(
     void *arg, gale_worker_proc *proc, gale_heartbeat *hb);
 
@@ -97,7 +128,9 @@ gale_controller_new(gale_controller **out, const gale_spec *spec,
 	c->w         = calloc(c->nworkers, sizeof(*c->w));
 	c->endpoints = calloc(c->ntasks + 1, sizeof(*c->endpoints));
 	c->finished  = calloc(c->ntasks + 1, sizeof(*c->finished));
-	if (c->w == NULL || c->endpoints == NULL || c->finished == NULL) {
+	c->unprocessed = calloc(c->ntasks + 1, sizeof(*c->unprocessed));
+	if (c->w == NULL || c->endpoints == NULL || c->finished == NULL
+	    || c->unprocessed == NULL) {
 		goto fail;
 	}
 	for (uint32_t i = 0; i < c->nworkers; i++) {
@@ -117,11 +150,13 @@ gale_controller_new(gale_controller **out, const gale_spec *spec,
 		    gale_plan_component_is_spout(c->plan, k),
 		    gale_plan_component_ntasks(c->plan, k));
 	}
-	// A worker that dies is started again at once, up to a bound.
 	gale_worker_host_opts ho = {
-		.bind_host     = c->bind_host,
-		.max_restarts  = CONTROLLER_MAX_RESTARTS,
-		.stop_grace_ms = CONTROLLER_STOP_GRACE_MS,
+		.bind_host      = c->bind_host,
+		.max_restarts   = CONTROLLER_CRASH_LOOP,
+		.backoff_ms     = CONTROLLER_BACKOFF_MS,
+		.backoff_max_ms = CONTROLLER_BACKOFF_MAX_MS,
+		.healthy_ms     = CONTROLLER_HEALTHY_MS,
+		.stop_grace_ms  = CONTROLLER_STOP_GRACE_MS,
 	};
 	if ((rv = gale_worker_host_new(&c->host, &ho, controller_on_event,
 	         controller_heartbeat, c))
@@ -155,6 +190,7 @@ gale_controller_destroy(gale_controller **cp)
 	}
 	free(c->endpoints);
 	free(c->finished);
+	free(c->unprocessed);
 	free(c->w);
 	gale_stats_destroy(&c->stats);
 	gale_plan_destroy(&c->plan);
@@ -174,6 +210,13 @@ controller_on_event(void *arg, const gale_worker_event *ev)
 	case GALE_WORKER_STARTED:
 		w->sent_gen  = 0;
 		w->stop_sent = false;
+		w->announce  = ev->restarts > 0;
+		// Its new process reports new endpoints; until then the line
+		// printed for it would name the old port.
+		for (size_t k = 0; w->announce && k < w->ntasks; k++) {
+			free(c->endpoints[w->tasks[k]]);
+			c->endpoints[w->tasks[k]] = NULL;
+		}
 		break;
 	case GALE_WORKER_FINISHED:
 		w->done = true;
@@ -185,20 +228,27 @@ controller_on_event(void *arg, const gale_worker_event *ev)
 		}
 		break;
 	case GALE_WORKER_DIED:
+		w->last_code = ev->code;
+		if (c->stopping) {
+			controller_lost_while_stopping(c, w, i);
+		}
 		if (ev->restarting) {
 			c->restarts++;
 		} else if (c->stopping && c->error[0] == '\0') {
-			// Stopping anyway: what it had in flight is given up,
-			// as a kill would.
 			GALE_WARN("worker %u exited (%d) while stopping", i,
 			    ev->code);
 			w->done = true;
 		}
 		break;
-	case GALE_WORKER_GAVE_UP:
+	case GALE_WORKER_GAVE_UP: {
+		char how[32];
 		snprintf(c->error, sizeof(c->error),
-		    "worker %u died %u times; giving up", i, ev->restarts + 1);
+		    "worker %u died %u times in a row within %.1f s of "
+		    "starting (last: %s); giving up",
+		    i, ev->quick, CONTROLLER_HEALTHY_MS / 1000.0,
+		    gale_worker_exit_str(ev->code, how, sizeof(how)));
 		break;
+	}
 	case GALE_WORKER_SPAWN_FAILED:
 		if (c->error[0] == '\0') {
 			snprintf(c->error, sizeof(c->error),
@@ -210,9 +260,9 @@ controller_on_event(void *arg, const gale_worker_event *ev)
 	case GALE_WORKER_STOPPED:
 		break;
 	}
-	// A topology that failed or is stopping starts no worker again.
-	gale_worker_host_set_restarts(
-	    c->host, c->error[0] == '\0' && !c->stopping);
+	// A topology that failed starts no worker again; a stopping one
+	// does, so that the trees it was replaying can still complete.
+	gale_worker_host_set_restarts(c->host, c->error[0] == '\0');
 }
 
 gale_err
@@ -344,6 +394,9 @@ controller_heartbeat(void *arg, gale_worker_proc *proc, gale_heartbeat *hbp)
 		if (t >= 1 && t <= c->ntasks && hb.tasks[i].finished) {
 			c->finished[t] = true;
 		}
+		if (t >= 1 && t <= c->ntasks) {
+			c->unprocessed[t] = hb.tasks[i].c[GALE_M_UNPROCESSED];
+		}
 	}
 	if (hb.ntasks > 0 &&
 	    gale_stats_update(c->stats, &hb, "127.0.0.1",
@@ -372,9 +425,7 @@ gale_controller_poll(gale_controller *c, int timeout_ms)
 	if (zmq_poll(&item, 1, timeout_ms) > 0) {
 		gale_worker_host_receive(c->host);
 	}
-	// A topology that failed or is stopping starts no worker again.
-	gale_worker_host_set_restarts(
-	    c->host, c->error[0] == '\0' && !c->stopping);
+	gale_worker_host_set_restarts(c->host, c->error[0] == '\0');
 	gale_worker_host_poll(c->host);
 	if (c->dirty && controller_endpoints_known(c)) {
 		c->generation++;
@@ -399,7 +450,6 @@ gale_controller_stop(gale_controller *c)
 		return;
 	}
 	c->stopping = true;
-	gale_worker_host_set_restarts(c->host, false);
 	gale_worker_control wc = { .stop = true };
 	for (uint32_t i = 0; i < c->nworkers; i++) {
 		if (c->w[i].proc != NULL
@@ -476,10 +526,72 @@ gale_controller_worker_pid(const gale_controller *c, uint32_t i)
 	return i < c->nworkers ? controller_pid(&c->w[i]) : 0;
 }
 
+uint64_t
+gale_controller_unprocessed(
+    const gale_controller *c, char *names, size_t len)
+{
+	uint64_t total = 0;
+	size_t   off   = 0;
+	if (len > 0) {
+		names[0] = '\0';
+	}
+	for (uint32_t t = 1; t <= c->ntasks; t++) {
+		if (c->unprocessed[t] == 0) {
+			continue;
+		}
+		total += c->unprocessed[t];
+		if (off < len) {
+			int k = snprintf(names + off, len - off, "%s%s:%u %" PRIu64,
+			    off ? ", " : "",
+			    gale_plan_component_id(c->plan,
+				gale_plan_task_component(c->plan, t)),
+			    t, c->unprocessed[t]);
+			off += k > 0 ? (size_t) k : 0;
+		}
+	}
+	return total;
+}
+
+uint32_t
+gale_controller_lost_spouts(const gale_controller *c)
+{
+	return c->lost_spouts;
+}
+
+static void
+controller_print_worker(const gale_controller *c, uint32_t i, FILE *f);
+
+void
+gale_controller_print_restarted(gale_controller *c, FILE *f)
+{
+	for (uint32_t i = 0; i < c->nworkers; i++) {
+		ctl_worker *w = &c->w[i];
+		if (!w->announce || !gale_worker_proc_connected(w->proc)) {
+			continue;
+		}
+		bool known = true;
+		for (size_t k = 0; k < w->ntasks; k++) {
+			known = known && c->endpoints[w->tasks[k]] != NULL;
+		}
+		if (known) {
+			w->announce = false;
+			controller_print_worker(c, i, f);
+		}
+	}
+}
+
 void
 gale_controller_print_workers(const gale_controller *c, FILE *f)
 {
 	for (uint32_t i = 0; i < c->nworkers; i++) {
+		controller_print_worker(c, i, f);
+	}
+}
+
+static void
+controller_print_worker(const gale_controller *c, uint32_t i, FILE *f)
+{
+	{
 		const ctl_worker *w = &c->w[i];
 		fprintf(f, "worker %u pid %d port %u:", i, (int) controller_pid(w),
 		    w->ntasks ? controller_port(c->endpoints[w->tasks[0]]) : 0);

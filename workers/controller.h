@@ -33,8 +33,9 @@ void gale_controller_destroy(gale_controller **cp);
 gale_err gale_controller_start(gale_controller *c);
 // Does the work of up to timeout_ms: heartbeats, assignments, restarts.
 void gale_controller_poll(gale_controller *c, int timeout_ms);
-// Asks every worker to finish: spouts stop, pending trees get up to the
-// message timeout, bolts clean up. Idempotent.
+// Asks every worker to finish: spouts take no new input and replay what
+// fails for up to twice the message timeout, bolts clean up; workers that
+// die meanwhile are still restarted. Idempotent.
 void gale_controller_stop(gale_controller *c);
 // Stops every worker at once (SIGTERM, then SIGKILL).
 void gale_controller_kill(gale_controller *c);
@@ -53,6 +54,16 @@ gale_stats      *gale_controller_stats(gale_controller *c);
 uint32_t         gale_controller_restarts(const gale_controller *c);
 // Writes one line per worker: `worker N pid PID port PORT: comp[t,...] ...`.
 void gale_controller_print_workers(const gale_controller *c, FILE *f);
+// Writes that line again for each worker restarted since, once its new
+// process has reported where its tasks are.
+void gale_controller_print_restarted(gale_controller *c, FILE *f);
+// What the spouts gave up on when they stopped: the total, and "comp:task
+// N, ..." into names (truncated to len).
+uint64_t gale_controller_unprocessed(
+    const gale_controller *c, char *names, size_t len);
+// Spout tasks whose worker died while the topology stopped, before they
+// finished: what they had in flight is unaccounted for.
+uint32_t gale_controller_lost_spouts(const gale_controller *c);
 // The pid of worker index i (0 when not running).
 pid_t gale_controller_worker_pid(const gale_controller *c, uint32_t i);
 

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -285,6 +286,7 @@ gale_cmd_local(int argc, char **argv)
 			break;
 		}
 		if (printed) {
+			gale_controller_print_restarted(c, stdout);
 			local_live_tick(&live, c, now);
 			local_summary_tick(&sum, c, now);
 		}
@@ -294,9 +296,11 @@ gale_cmd_local(int argc, char **argv)
 			gale_controller_stop(c);
 			stop_at = now;
 		}
+		// Spouts replay for up to two message timeouts when asked to
+		// stop; a second signal, or ten seconds more, ends the wait.
 		if (local_signals > 1 ||
 		    (stop_at != 0 &&
-		        now - stop_at > timeout + 10 * 1000000000ull)) {
+		        now - stop_at > 2 * timeout + 10 * 1000000000ull)) {
 			GALE_WARN("workers did not finish; stopping them");
 			gale_controller_kill(c);
 			break;
@@ -321,9 +325,28 @@ gale_cmd_local(int argc, char **argv)
 		}
 		free(table);
 	}
-	rc = gale_controller_finished(c) ? 0 : 1;
+	rc = gale_controller_finished(c) ? GALE_EXIT_OK : GALE_EXIT_FAIL;
+	char     names[512];
+	uint64_t lost = gale_controller_unprocessed(c, names, sizeof(names));
+	uint32_t lost_spouts = gale_controller_lost_spouts(c);
+	if (rc == GALE_EXIT_OK && (lost > 0 || lost_spouts > 0)) {
+		if (lost > 0) {
+			fprintf(stderr,
+			    "gale local: stopped with %" PRIu64
+			    " messages not fully processed (%s)\n",
+			    lost, names);
+		}
+		if (lost_spouts > 0) {
+			fprintf(stderr,
+			    "gale local: stopped after %u spout tasks lost "
+			    "their worker while stopping; what they had in "
+			    "flight may not be processed\n",
+			    lost_spouts);
+		}
+		rc = GALE_EXIT_UNPROCESSED;
+	}
 	if (json != NULL && local_write_json(c, json) != 0) {
-		rc = 1;
+		rc = GALE_EXIT_FAIL;
 	}
 done:
 	gale_view_destroy(&live.view);

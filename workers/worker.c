@@ -9,9 +9,11 @@
 #include <zmq.h>
 
 #include "base/log.h"
+#include "base/rand.h"
 #include "proto/wire.h"
 #include "runtime/executor.h"
 #include "runtime/transport.h"
+#include "topology/config_keys.h"
 #include "topology/model.h"
 #include "topology/plan.h"
 #include "topology/spec.h"
@@ -20,6 +22,16 @@
 
 #define WORKER_FIRST_ASSIGNMENT_MS 15000
 #define WORKER_EP_MAX 128
+// A batch holds up to this much besides its largest tuple.
+#define WORKER_BATCH_SLACK (512 * 1024)
+
+// What the control thread knows of one executor's callbacks, to find one
+// that does not return: the sequence it last saw and since when.
+typedef struct worker_watch {
+	uint64_t seq;
+	uint64_t since_ns;
+	uint64_t said_ns; // when it was last reported stuck, 0: not stuck
+} worker_watch;
 
 typedef struct worker {
 	const gale_worker_opts *opts;
@@ -33,6 +45,8 @@ typedef struct worker {
 	gale_transport         *transport;
 	gale_worker_env         env;
 	gale_executor         **execs;
+	worker_watch           *watch;
+	uint64_t                stuck_ns;
 	char                  (*endpoints)[WORKER_EP_MAX];
 	uint32_t               *tasks;
 	size_t                  ntasks;
@@ -89,6 +103,72 @@ worker_failed_task(const worker *w)
 	return NULL;
 }
 
+// How long task i's callback has run, in ms, once that is stuck_ns or
+// more; else 0.
+static uint64_t
+worker_stuck_ms(const worker *w, size_t i)
+{
+	const worker_watch *wt = &w->watch[i];
+	if (wt->said_ns == 0) {
+		return 0;
+	}
+	return (gale_now_ns() - wt->since_ns) / 1000000u;
+}
+
+// Looks at every executor's callback sequence: one that is odd (inside a
+// callback) and has not changed for stuck_ns is reported, with the
+// component:task and how long, then again every stuck_ns while it lasts.
+static void
+worker_watch_tasks(worker *w, uint64_t now)
+{
+	if (w->watch == NULL || w->stuck_ns == 0) {
+		return;
+	}
+	for (size_t i = 0; i < w->ntasks; i++) {
+		worker_watch *wt  = &w->watch[i];
+		uint64_t      seq = gale__executor_callback_seq(w->execs[i]);
+		if (seq != wt->seq || (seq & 1u) == 0) {
+			if (wt->said_ns != 0) {
+				GALE_INFO("%s:%u returned after %.1f s",
+				    gale_plan_component_id(w->plan,
+					gale_plan_task_component(
+					    w->plan, w->tasks[i])),
+				    w->tasks[i],
+				    (double) (now - wt->since_ns) / 1e9);
+			}
+			wt->seq      = seq;
+			wt->since_ns = now;
+			wt->said_ns  = 0;
+			continue;
+		}
+		if (now - wt->since_ns < w->stuck_ns
+		    || (wt->said_ns != 0 && now - wt->said_ns < w->stuck_ns)) {
+			continue;
+		}
+		wt->said_ns = now;
+		GALE_WARN("%s:%u is stuck: its callback has not returned for "
+			  "%.0f s (topology.executor.stuck.secs)",
+		    gale_plan_component_id(w->plan,
+			gale_plan_task_component(w->plan, w->tasks[i])),
+		    w->tasks[i], (double) (now - wt->since_ns) / 1e9);
+	}
+}
+
+// A 64-bit token from the run id, stamped on every batch of the run.
+static uint64_t
+worker_run_token(const char *run_id)
+{
+	if (run_id == NULL || run_id[0] == '\0') {
+		return 0;
+	}
+	uint64_t h = 0xcbf29ce484222325ull; // FNV-1a, then mixed
+	for (const char *p = run_id; *p != '\0'; p++) {
+		h = (h ^ (uint8_t) *p) * 0x100000001b3ull;
+	}
+	h = gale__mix64(h);
+	return h != 0 ? h : 1;
+}
+
 // Sends a heartbeat: the worker's tasks, their endpoints and metrics.
 static void
 worker_heartbeat(worker *w, bool finished, bool failed)
@@ -119,6 +199,7 @@ worker_heartbeat(worker *w, bool finished, bool failed)
 			gale_task_metrics_snapshot(gale__executor_metrics(e),
 			    w->tasks[i], gale_plan_component_id(w->plan, c),
 			    &snaps[i]);
+			snaps[i].c[GALE_M_STUCK_MS] = worker_stuck_ms(w, i);
 			snaps[i].finished  = gale__executor_finished(e);
 			snaps[i].exhausted = gale__executor_exhausted(e);
 			eps[i].task        = w->tasks[i];
@@ -241,9 +322,10 @@ worker_build(worker *w)
 	w->ntasks =
 	    gale_plan_worker_tasks(w->plan, w->opts->index, w->tasks, n);
 	w->execs     = calloc(w->ntasks + 1, sizeof(*w->execs));
+	w->watch     = calloc(w->ntasks + 1, sizeof(*w->watch));
 	w->endpoints = calloc(w->ntasks + 1, sizeof(*w->endpoints));
 	w->env.finished = calloc(n + 1, sizeof(*w->env.finished));
-	if (w->execs == NULL || w->endpoints == NULL ||
+	if (w->execs == NULL || w->watch == NULL || w->endpoints == NULL ||
 	    w->env.finished == NULL) {
 		goto out;
 	}
@@ -256,6 +338,14 @@ worker_build(worker *w)
 	for (size_t i = 0; i < w->ntasks; i++) {
 		gale__transport_set_local(w->transport, w->tasks[i]);
 	}
+	w->env.max_tuple_bytes = (size_t) gale_topology_config_i64(w->topo,
+	    "topology.max.tuple.bytes", GALE_DEFAULT_MAX_TUPLE_BYTES);
+	gale__transport_set_max_message(
+	    w->transport, w->env.max_tuple_bytes + WORKER_BATCH_SLACK);
+	w->stuck_ns = (uint64_t) gale_topology_config_i64(w->topo,
+	                  "topology.executor.stuck.secs",
+	                  GALE_DEFAULT_STUCK_SECS)
+	    * 1000000000u;
 	gale_worker_env *env = &w->env;
 	env->topo            = w->topo;
 	env->plan            = w->plan;
@@ -263,14 +353,15 @@ worker_build(worker *w)
 	// Later assignments replace w->asg, so the executors get a copy.
 	snprintf(w->run_id, sizeof(w->run_id), "%s",
 	    w->asg.run_id ? w->asg.run_id : "");
-	env->run_id = w->run_id;
+	env->run_id    = w->run_id;
+	env->run_token = worker_run_token(w->run_id);
 	env->batch_size      = (uint32_t) gale_topology_config_i64(
             w->topo, "topology.transfer.batch.size", 256);
 	env->flush_ns = (uint64_t) gale_topology_config_i64(w->topo,
 	                    "topology.transfer.flush.micros", 250) *
 	    1000u;
-	env->max_pending = (uint32_t) gale_topology_config_i64(
-	    w->topo, "topology.max.spout.pending", 0);
+	env->max_pending = (uint32_t) gale_topology_config_i64(w->topo,
+	    "topology.max.spout.pending", GALE_DEFAULT_MAX_PENDING);
 	env->timeout_secs = (uint32_t) gale_topology_config_i64(
 	    w->topo, "topology.message.timeout.secs", 30);
 	double rate = gale_topology_config_f64(
@@ -327,6 +418,7 @@ worker_fini(worker *w)
 	gale_topology_destroy(&w->topo);
 	gale_assignment_fini(&w->asg);
 	free(w->execs);
+	free(w->watch);
 	free(w->endpoints);
 	free(w->tasks);
 	free((void *) w->env.finished);
@@ -428,6 +520,9 @@ gale_worker_run(const gale_worker_opts *opts)
 			break;
 		}
 		uint64_t now = gale_now_ns();
+		if (w.started) {
+			worker_watch_tasks(&w, now);
+		}
 		if (now >= next_hb) {
 			worker_heartbeat(&w, false, false);
 			next_hb = now + hb_ns;

@@ -40,6 +40,7 @@ struct gale_worker_proc {
 	uint64_t          started_ms;
 	uint64_t          start_at_ms;
 	uint32_t          restarts;
+	uint32_t          quick; // deaths in a row soon after starting
 	// When retired: SIGTERM at term_at_ms, SIGKILL at kill_at_ms.
 	bool     termed;
 	bool     killed;
@@ -175,6 +176,7 @@ host_emit(gale_worker_host *h, gale_worker_proc *p, gale_worker_event_kind k,
 		.pid        = pid,
 		.code       = code,
 		.restarts   = p->restarts,
+		.quick      = p->quick,
 		.restarting = restarting,
 		.err        = err,
 	};
@@ -252,16 +254,29 @@ host_unlink(gale_worker_host *h, gale_worker_proc *p)
 	}
 }
 
-// The delay before a worker that died is started again.
-static uint64_t
-host_backoff_ms(
-    const gale_worker_host *h, const gale_worker_proc *p, uint64_t now)
+// Counts p's death: one within healthy_ms of its start extends the run of
+// quick deaths, one after a healthy run ends it.
+static void
+host_count_death(
+    const gale_worker_host *h, gale_worker_proc *p, uint64_t now)
 {
-	if (h->opts.backoff_ms == 0
-	    || now - p->started_ms > h->opts.healthy_ms) {
+	if (now - p->started_ms > h->opts.healthy_ms) {
+		p->quick = 0;
+	} else {
+		p->quick++;
+	}
+}
+
+// The delay before a worker that died is started again: none after a
+// healthy run; backoff_ms after the first quick death, doubling with each
+// further one in a row, capped at backoff_max_ms.
+static uint64_t
+host_backoff_ms(const gale_worker_host *h, const gale_worker_proc *p)
+{
+	if (h->opts.backoff_ms == 0 || p->quick == 0) {
 		return 0;
 	}
-	uint32_t shift = p->restarts < 4 ? p->restarts : 4;
+	uint32_t shift = p->quick - 1 < 20 ? p->quick - 1 : 20;
 	uint64_t delay = (uint64_t) h->opts.backoff_ms << shift;
 	return delay < h->opts.backoff_max_ms ? delay : h->opts.backoff_max_ms;
 }
@@ -288,14 +303,21 @@ host_ended(gale_worker_host *h, gale_worker_proc *p, int code, uint64_t now)
 		host_emit(h, p, GALE_WORKER_DIED, pid, code, GALE_OK, false);
 		return;
 	}
-	if (h->opts.max_restarts > 0 && p->restarts >= h->opts.max_restarts) {
+	host_count_death(h, p, now);
+	if (h->opts.max_restarts > 0 && p->quick > h->opts.max_restarts) {
 		p->state = PROC_ENDED;
 		host_emit(
 		    h, p, GALE_WORKER_GAVE_UP, pid, code, GALE_OK, false);
 		return;
 	}
-	uint64_t delay = host_backoff_ms(h, p, now);
-	GALE_WARN("%s exited (%s); restarting", p->label, how);
+	uint64_t delay = host_backoff_ms(h, p);
+	if (delay > 0) {
+		GALE_WARN("%s exited (%s), %u times in a row soon after "
+			  "starting; restarting in %.1f s",
+		    p->label, how, p->quick, (double) delay / 1000.0);
+	} else {
+		GALE_WARN("%s exited (%s); restarting", p->label, how);
+	}
 	p->restarts++;
 	p->state       = PROC_WAITING;
 	p->start_at_ms = now + delay;

@@ -11,8 +11,9 @@
 // gale_worker_host_poll reaps ended workers and restarts the ones that
 // died, by the rules of the options: a worker that exited 0 (its tasks
 // finished) or 78 (a task could not start) is never restarted; one that
-// keeps dying soon after it starts waits longer each time, and one that
-// died more than max_restarts times is given up on. What happens is told
+// keeps dying soon after it starts waits longer each time (capped
+// exponential backoff), and one that died soon after starting more than
+// max_restarts times in a row (a crash loop) is given up on. What happens is told
 // to the owner through an event callback, called only from inside
 // gale_worker_host_poll. Single-threaded: one thread calls every function.
 
@@ -32,13 +33,14 @@ typedef struct gale_worker_proc gale_worker_proc;
 
 typedef struct gale_worker_host_opts {
 	const char *bind_host; // where the workers bind their inboxes
-	// A worker that died this many times is not started again (0: no
-	// bound).
+	// A worker that died within healthy_ms of its start more than this
+	// many times in a row is not started again (0: no bound).
 	uint32_t max_restarts;
 	// A worker that dies within healthy_ms of its start waits backoff_ms
-	// before it starts again, twice as long each further time (up to 16
-	// times), at most backoff_max_ms; one that ran longer starts again at
-	// once. backoff_ms 0: always at once.
+	// before it starts again, twice as long for each further such death
+	// in a row, at most backoff_max_ms; one that ran longer starts again
+	// at once (and its run of quick deaths ends). backoff_ms 0: always at
+	// once.
 	uint32_t backoff_ms;
 	uint32_t backoff_max_ms;
 	uint32_t healthy_ms;
@@ -52,7 +54,7 @@ typedef enum gale_worker_event_kind {
 	GALE_WORKER_FINISHED, // exited 0: its tasks finished
 	GALE_WORKER_REFUSED, // exited 78: a task could not start
 	GALE_WORKER_DIED, // ended otherwise; see restarting
-	GALE_WORKER_GAVE_UP, // died more than max_restarts times
+	GALE_WORKER_GAVE_UP, // died quickly more than max_restarts times
 	GALE_WORKER_SPAWN_FAILED, // could not be started; tried again later
 	GALE_WORKER_STOPPED, // a retired worker's process ended
 } gale_worker_event_kind;
@@ -65,6 +67,7 @@ typedef struct gale_worker_event {
 	pid_t                  pid; // the process the event is about
 	int                    code; // its exit code (128 + signal)
 	uint32_t               restarts; // restarts so far
+	uint32_t               quick; // quick deaths in a row (GAVE_UP)
 	bool                   restarting; // DIED: it is started again
 	gale_err               err; // SPAWN_FAILED: why
 } gale_worker_event;

@@ -34,7 +34,7 @@ Test(metrics, names_are_the_documented_ones_and_unique)
 	static const char *const want[GALE_M_COUNT] = { "emitted",
 		"transferred", "executed", "acked", "failed", "replayed",
 		"timedout", "pending", "pending_peak", "busy_ns",
-		"queue_depth", "dropped" };
+		"queue_depth", "dropped", "unprocessed", "stuck_ms" };
 	for (int i = 0; i < GALE_M_COUNT; i++) {
 		cr_assert_str_eq(gale_metric_name((gale_metric) i), want[i]);
 		for (int j = 0; j < i; j++) {
@@ -46,11 +46,12 @@ Test(metrics, names_are_the_documented_ones_and_unique)
 	cr_assert_not_null(gale_metric_name((gale_metric) 1000));
 }
 
-Test(metrics, gauges_are_pending_pending_peak_and_queue_depth)
+Test(metrics, gauges_are_the_current_values)
 {
 	for (int i = 0; i < GALE_M_COUNT; i++) {
 		bool want = i == GALE_M_PENDING || i == GALE_M_PENDING_PEAK ||
-		    i == GALE_M_QUEUE_DEPTH;
+		    i == GALE_M_QUEUE_DEPTH || i == GALE_M_UNPROCESSED ||
+		    i == GALE_M_STUCK_MS;
 		cr_assert_eq(gale_metric_is_gauge((gale_metric) i), want,
 		    "metric %s", gale_metric_name((gale_metric) i));
 	}

@@ -228,3 +228,45 @@ static const gale_bolt_ops slow_ops = {
 };
 
 const gale_component fake_slow_bolt = { .bolt = &slow_ops };
+
+// Never returns from its first execute: a bolt stuck in a callback.
+static void
+stuck_execute(void *self, const gale_tuple *t, gale_collector *c)
+{
+	(void) self;
+	(void) t;
+	(void) c;
+	for (;;) {
+		struct timespec ts = { 1, 0 };
+		nanosleep(&ts, NULL);
+	}
+}
+
+static const gale_bolt_ops stuck_ops = {
+	.execute = stuck_execute,
+};
+
+const gale_component fake_stuck_bolt = { .bolt = &stuck_ops };
+
+// Crashes its worker in prepare, every time it starts.
+static gale_err
+crash_prepare(void *self, gale_context *ctx)
+{
+	(void) self;
+	(void) ctx;
+	abort();
+}
+
+static void
+crash_execute(void *self, const gale_tuple *t, gale_collector *c)
+{
+	(void) self;
+	gale_ack(c, t);
+}
+
+static const gale_bolt_ops crash_ops = {
+	.prepare = crash_prepare,
+	.execute = crash_execute,
+};
+
+const gale_component fake_crash_bolt = { .bolt = &crash_ops };
