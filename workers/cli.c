@@ -12,7 +12,7 @@
 static const gale_cli_command cli_commands[] = {
 	{ "local", gale_cmd_local,
 	    "FILE [--set K=V]... [--duration S] [--stats-json PATH] "
-	    "[--interval S] [--log-replays]",
+	    "[--interval S] [--log-replays] [--ui [HOST:]PORT]",
 	    "run a topology on this machine" },
 	{ "validate", gale_cmd_validate,
 	    "FILE... [--set K=V]... [--libdir DIR]", "check topology files" },
@@ -44,6 +44,11 @@ static const gale_cli_command cli_commands[] = {
 	{ "monitor", gale_cmd_monitor,
 	    "NAME [--interval S] [--count N] [--nimbus ENDPOINT]",
 	    "its stats table, redrawn every S seconds (q quits)" },
+	{ "errors", gale_cmd_errors, "NAME [--json] [--nimbus ENDPOINT]",
+	    "the recent errors of its components" },
+	{ "ui", gale_cmd_ui,
+	    "[--nimbus ENDPOINT] [--listen HOST:PORT] [--actions]",
+	    "serve the web UI, REST API and /metrics (127.0.0.1:8080)" },
 	{ NULL, NULL, NULL, NULL },
 };
 

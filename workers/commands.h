@@ -25,4 +25,8 @@ int gale_cmd_stats(int argc, char **argv);
 // The console: a live view of a topology running on a cluster.
 int gale_cmd_monitor(int argc, char **argv);
 
+// The web UI, REST API and /metrics of a cluster; a topology's errors.
+int gale_cmd_ui(int argc, char **argv);
+int gale_cmd_errors(int argc, char **argv);
+
 #endif // GALE_WORKERS_COMMANDS_H
