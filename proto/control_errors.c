@@ -48,8 +48,8 @@ gale__pb_errors_fini(gale_component_error *e, size_t n)
 }
 
 gale_err
-gale__pb_errors_to(gale_pb_pool *pl, const gale_component_error *e,
-    size_t n, Gale__ComponentError ***out, size_t *nout)
+gale__pb_errors_to(gale_pb_pool *pl, const gale_component_error *e, size_t n,
+    Gale__ComponentError ***out, size_t *nout)
 {
 	if (n == 0 || e == NULL) {
 		return GALE_OK;
@@ -141,7 +141,8 @@ gale__pb_streams_to(gale_pb_pool *pl, const gale_stream_info *s, size_t n,
 		ms[i].stream   = gale__pb_str(s[i].stream);
 		ms[i].grouping = gale__pb_str(s[i].grouping);
 		if (s[i].nfields > 0 && s[i].fields != NULL) {
-			// The strings are borrowed; protobuf-c only reads them.
+			// The strings are borrowed; protobuf-c only reads
+			// them.
 			ms[i].fields   = s[i].fields;
 			ms[i].n_fields = s[i].nfields;
 		}

@@ -270,7 +270,7 @@ gale_cmd_local(int argc, char **argv)
 		gale_ui_source src;
 		char           why[256];
 		gale_ui_local_source(&src, &ui_local, c, topo);
-		if (gale_ui_new(&ui, ui_host, ui_port, &src, true, why,
+		if (gale_ui_new(&ui, ui_host, ui_port, &src, false, why,
 		        sizeof(why)) != GALE_OK) {
 			fprintf(stderr, "gale local: --ui: %s\n", why);
 			goto done;

@@ -81,8 +81,8 @@ gale_stats_view_errors_json(const gale_topology_stats *r)
 			(json_int_t) e->time_secs, "host", e->host, "port",
 			(int) e->port, "error", e->error));
 	}
-	json_t *o = json_pack("{s:s?, s:o}", "topology", r->topology,
-	    "errors", arr);
+	json_t *o
+	    = json_pack("{s:s?, s:o}", "topology", r->topology, "errors", arr);
 	char *text = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
 	json_decref(o);
 	return text;

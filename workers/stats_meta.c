@@ -64,24 +64,25 @@ gale_err
 gale__stats_meta_describe(gale_stats_meta *m, const gale_topology *t)
 {
 	assert(m != NULL && t != NULL);
-	gale_topology_stats d = { 0 };
+	gale_topology_stats d  = { 0 };
 	bool                ok = true;
 	if (t->nstreams > 0) {
-		d.streams = calloc(t->nstreams, sizeof(*d.streams));
-		ok        = d.streams != NULL;
+		d.streams  = calloc(t->nstreams, sizeof(*d.streams));
+		ok         = d.streams != NULL;
 		d.nstreams = ok ? t->nstreams : 0;
 	}
 	for (size_t i = 0; ok && i < t->nstreams; i++) {
 		const gale_stream_def *sd = &t->streams[i];
 		gale_stream_info      *si = &d.streams[i];
-		si->from     = meta_dup(sd->from, &ok);
-		si->to       = meta_dup(sd->to, &ok);
-		si->stream   = meta_dup(
-                    sd->stream != NULL ? sd->stream : GALE_DEFAULT_STREAM, &ok);
+		si->from                  = meta_dup(sd->from, &ok);
+		si->to                    = meta_dup(sd->to, &ok);
+		si->stream                = meta_dup(
+				   sd->stream != NULL ? sd->stream : GALE_DEFAULT_STREAM,
+		    &ok);
 		si->grouping = meta_dup(gale_grouping_name(sd->grouping), &ok);
 		if (ok && sd->nfields > 0) {
-			si->fields = calloc(sd->nfields, sizeof(*si->fields));
-			ok         = si->fields != NULL;
+			si->fields  = calloc(sd->nfields, sizeof(*si->fields));
+			ok          = si->fields != NULL;
 			si->nfields = ok ? sd->nfields : 0;
 			for (size_t k = 0; ok && k < sd->nfields; k++) {
 				si->fields[k] = meta_dup(sd->fields[k], &ok);
@@ -112,7 +113,7 @@ meta_same(const gale_component_error *a, const gale_component_error *b)
 	return a->task == b->task && a->time_secs == b->time_secs
 	    && strcmp(a->component, b->component) == 0
 	    && strcmp(a->error != NULL ? a->error : "",
-	           b->error != NULL ? b->error : "")
+		   b->error != NULL ? b->error : "")
 	    == 0;
 }
 
@@ -124,7 +125,7 @@ gale__stats_meta_add_error(gale_stats_meta *m, const gale_component_error *e,
 	if (e->component == NULL || e->component[0] == '\0') {
 		return GALE_EINVAL;
 	}
-	size_t same = 0;
+	size_t same   = 0;
 	size_t oldest = m->nerrors;
 	for (size_t i = 0; i < m->nerrors; i++) {
 		if (strcmp(m->errors[i].component, e->component) != 0) {
@@ -161,8 +162,8 @@ gale__stats_meta_add_error(gale_stats_meta *m, const gale_component_error *e,
 	}
 	if (m->nerrors == m->cap) {
 		size_t                cap = m->cap ? m->cap * 2 : 16;
-		gale_component_error *n =
-		    realloc(m->errors, cap * sizeof(*m->errors));
+		gale_component_error *n
+		    = realloc(m->errors, cap * sizeof(*m->errors));
 		if (n == NULL) {
 			gale_component_error_fini(&copy);
 			return GALE_ENOMEM;
@@ -187,10 +188,10 @@ gale__stats_meta_report(const gale_stats_meta *m, gale_topology_stats *out)
 	for (size_t i = 0; ok && i < m->desc.nstreams; i++) {
 		const gale_stream_info *s = &m->desc.streams[i];
 		gale_stream_info       *d = &out->streams[i];
-		d->from     = meta_dup(s->from, &ok);
-		d->to       = meta_dup(s->to, &ok);
-		d->stream   = meta_dup(s->stream, &ok);
-		d->grouping = meta_dup(s->grouping, &ok);
+		d->from                   = meta_dup(s->from, &ok);
+		d->to                     = meta_dup(s->to, &ok);
+		d->stream                 = meta_dup(s->stream, &ok);
+		d->grouping               = meta_dup(s->grouping, &ok);
 		if (ok && s->nfields > 0) {
 			d->fields  = calloc(s->nfields, sizeof(*d->fields));
 			ok         = d->fields != NULL;
@@ -222,9 +223,11 @@ gale__stats_meta_report(const gale_stats_meta *m, gale_topology_stats *out)
 		// Whatever was filled is freed through a scratch struct, so
 		// that the caller's other fields are untouched.
 		gale_topology_stats scratch = { .streams = out->streams,
-			.nstreams = out->nstreams, .config = out->config,
-			.nconfig = out->nconfig, .errors = out->errors,
-			.nerrors = out->nerrors };
+			.nstreams                        = out->nstreams,
+			.config                          = out->config,
+			.nconfig                         = out->nconfig,
+			.errors                          = out->errors,
+			.nerrors                         = out->nerrors };
 		gale_topology_stats_fini(&scratch);
 		out->streams  = NULL;
 		out->nstreams = 0;

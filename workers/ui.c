@@ -77,9 +77,11 @@ gale_ui_parse_listen(const char *arg, char *host, size_t hostlen,
 		host[hl] = '\0';
 	}
 	struct in_addr a;
-	if (strcmp(host, "localhost") != 0 && inet_pton(AF_INET, host, &a) != 1) {
+	if (strcmp(host, "localhost") != 0
+	    && inet_pton(AF_INET, host, &a) != 1) {
 		snprintf(why, whylen,
-		    "'%s': the host must be an IPv4 address or localhost", arg);
+		    "'%s': the host must be an IPv4 address or localhost",
+		    arg);
 		return false;
 	}
 	*port = (uint16_t) v;
@@ -94,8 +96,8 @@ static enum MHD_Result
 ui_send(struct MHD_Connection *conn, unsigned status, const char *type,
     const void *data, size_t len, enum MHD_ResponseMemoryMode mode)
 {
-	struct MHD_Response *resp =
-	    MHD_create_response_from_buffer(len, (void *) data, mode);
+	struct MHD_Response *resp
+	    = MHD_create_response_from_buffer(len, (void *) data, mode);
 	if (resp == NULL) {
 		if (mode == MHD_RESPMEM_MUST_FREE) {
 			free((void *) data);
@@ -107,7 +109,8 @@ ui_send(struct MHD_Connection *conn, unsigned status, const char *type,
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
 	// The page loads its own script and style sheet and nothing else.
 	MHD_add_response_header(resp, "Content-Security-Policy",
-	    "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'");
+	    "default-src 'self'; img-src 'self' data:; frame-ancestors "
+	    "'none'");
 	if (status == MHD_HTTP_METHOD_NOT_ALLOWED) {
 		MHD_add_response_header(resp, "Allow", "GET, HEAD, POST");
 	}
@@ -239,8 +242,8 @@ ui_handle(void *cls, struct MHD_Connection *conn, const char *url,
 			if (req->len + *upload_len > UI_BODY_MAX) {
 				req->too_big = true;
 			} else {
-				memcpy(req->body + req->len, upload,
-				    *upload_len);
+				memcpy(
+				    req->body + req->len, upload, *upload_len);
 				req->len += *upload_len;
 				req->body[req->len] = '\0';
 			}
@@ -297,10 +300,9 @@ gale_ui_new(gale_ui **out, const char *host, uint16_t port,
     const gale_ui_source *src, bool actions, char *why, size_t whylen)
 {
 	assert(out != NULL && host != NULL && src != NULL);
-	struct sockaddr_in sin = { .sin_family = AF_INET,
-		.sin_port = htons(port) };
-	const char        *ip  = strcmp(host, "localhost") == 0 ? "127.0.0.1"
-	                                                        : host;
+	struct sockaddr_in sin
+	    = { .sin_family = AF_INET, .sin_port = htons(port) };
+	const char *ip = strcmp(host, "localhost") == 0 ? "127.0.0.1" : host;
 	if (inet_pton(AF_INET, ip, &sin.sin_addr) != 1) {
 		snprintf(why, whylen, "'%s' is not an IPv4 address", host);
 		return GALE_EINVAL;
@@ -325,8 +327,7 @@ gale_ui_new(gale_ui **out, const char *host, uint16_t port,
 	    ui, MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &sin,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned) UI_CONN_TIMEOUT_S,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned) UI_CONN_LIMIT,
-	    MHD_OPTION_NOTIFY_COMPLETED, ui_request_done, ui,
-	    MHD_OPTION_END);
+	    MHD_OPTION_NOTIFY_COMPLETED, ui_request_done, ui, MHD_OPTION_END);
 	if (ui->d == NULL) {
 		snprintf(why, whylen, "cannot listen on %s:%u: %s", host,
 		    (unsigned) port,
@@ -334,10 +335,10 @@ gale_ui_new(gale_ui **out, const char *host, uint16_t port,
 		free(ui);
 		return GALE_EIO;
 	}
-	const union MHD_DaemonInfo *info =
-	    MHD_get_daemon_info(ui->d, MHD_DAEMON_INFO_BIND_PORT);
-	ui->port = info != NULL ? info->port : port;
-	info     = MHD_get_daemon_info(ui->d, MHD_DAEMON_INFO_EPOLL_FD);
+	const union MHD_DaemonInfo *info
+	    = MHD_get_daemon_info(ui->d, MHD_DAEMON_INFO_BIND_PORT);
+	ui->port     = info != NULL ? info->port : port;
+	info         = MHD_get_daemon_info(ui->d, MHD_DAEMON_INFO_EPOLL_FD);
 	ui->epoll_fd = info != NULL ? info->epoll_fd : -1;
 	*out         = ui;
 	return GALE_OK;

@@ -37,8 +37,8 @@ typedef struct gale_ui_source {
 	    char *why, size_t whylen);
 	// The stats of one topology, with tasks. GALE_ENOENT for a topology
 	// of no such name. The caller calls gale_topology_stats_fini.
-	gale_err (*stats)(void *arg, const char *name, gale_topology_stats *out,
-	    char *why, size_t whylen);
+	gale_err (*stats)(void *arg, const char *name,
+	    gale_topology_stats *out, char *why, size_t whylen);
 	// Runs a command (KILL, ACTIVATE, DEACTIVATE, REBALANCE).
 	gale_err (*command)(
 	    void *arg, const gale_command *cmd, char *why, size_t whylen);

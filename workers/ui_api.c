@@ -15,10 +15,10 @@
 // The windows Storm UI reports, in its order. gale's aggregate keeps totals
 // since the topology started, so every window reports those totals (a
 // window longer than the uptime holds everything anyway).
-static const char *const api_windows[] = { "600", "10800", "86400",
-	":all-time" };
-static const char *const api_window_hints[] = { "10m 0s", "3h 0m 0s",
-	"1d 0h 0m 0s", "All time" };
+static const char *const api_windows[]
+    = { "600", "10800", "86400", ":all-time" };
+static const char *const api_window_hints[]
+    = { "10m 0s", "3h 0m 0s", "1d 0h 0m 0s", "All time" };
 #define API_NWINDOWS 4
 
 void
@@ -73,11 +73,12 @@ api_pretty(char *buf, size_t cap, uint64_t secs)
 	uint64_t d = secs / 86400, h = secs / 3600 % 24, m = secs / 60 % 60,
 		 s = secs % 60;
 	if (d > 0) {
-		snprintf(buf, cap, "%" PRIu64 "d %" PRIu64 "h %" PRIu64
-		    "m %" PRIu64 "s", d, h, m, s);
-	} else if (h > 0) {
-		snprintf(buf, cap, "%" PRIu64 "h %" PRIu64 "m %" PRIu64 "s",
+		snprintf(buf, cap,
+		    "%" PRIu64 "d %" PRIu64 "h %" PRIu64 "m %" PRIu64 "s", d,
 		    h, m, s);
+	} else if (h > 0) {
+		snprintf(buf, cap, "%" PRIu64 "h %" PRIu64 "m %" PRIu64 "s", h,
+		    m, s);
 	} else if (m > 0) {
 		snprintf(buf, cap, "%" PRIu64 "m %" PRIu64 "s", m, s);
 	} else {
@@ -107,7 +108,7 @@ static double
 api_mean_ms(const gale_hist *h)
 {
 	return h->count > 0 ? (double) h->sum_us / (double) h->count / 1000.0
-	                    : 0.0;
+			    : 0.0;
 }
 
 static double
@@ -142,8 +143,8 @@ api_window(const char *w)
 // ---------------------------------------------------------------------
 
 static bool
-api_stats(const gale_ui_source *src, const char *name,
-    gale_topology_stats *st, gale_ui_response *r)
+api_stats(const gale_ui_source *src, const char *name, gale_topology_stats *st,
+    gale_ui_response *r)
 {
 	char why[256] = "";
 	if (src->stats == NULL) {
@@ -260,7 +261,8 @@ api_set_error_fields(json_t *o, const gale_topology_stats *st, const char *id)
 
 // One component's line of the topology page: Storm's fields, then gale's.
 static json_t *
-api_component_json(const gale_topology_stats *st, const gale_component_stats *c)
+api_component_json(
+    const gale_topology_stats *st, const gale_component_stats *c)
 {
 	json_t *o = json_object();
 	json_object_set_new(
@@ -285,7 +287,8 @@ api_component_json(const gale_topology_stats *st, const gale_component_stats *c)
 		    o, "replayed", api_u64(c->c[GALE_M_REPLAYED]));
 		json_object_set_new(
 		    o, "timedout", api_u64(c->c[GALE_M_TIMEDOUT]));
-		json_object_set_new(o, "pending", api_u64(c->c[GALE_M_PENDING]));
+		json_object_set_new(
+		    o, "pending", api_u64(c->c[GALE_M_PENDING]));
 	} else {
 		// gale measures execute time only; a bolt acks as it
 		// executes, so its process latency is taken as the same.
@@ -317,8 +320,8 @@ api_workers_json(const gale_topology_stats *st)
 {
 	json_t *arr = json_array();
 	for (size_t i = 0; i < st->nworkers; i++) {
-		const gale_worker_stats *w = &st->workers[i];
-		json_t                  *o = json_object();
+		const gale_worker_stats *w   = &st->workers[i];
+		json_t                  *o   = json_object();
 		json_t                  *per = json_object();
 		for (size_t k = 0; k < w->ntasks; k++) {
 			for (size_t j = 0; j < st->ntasks; j++) {
@@ -337,7 +340,8 @@ api_workers_json(const gale_topology_stats *st)
 		json_object_set_new(o, "port", json_integer(w->port));
 		json_object_set_new(o, "pid", json_integer(w->pid));
 		json_object_set_new(o, "index", json_integer(w->index));
-		json_object_set_new(o, "topologyId", json_string(st->topology));
+		json_object_set_new(
+		    o, "topologyId", json_string(st->topology));
 		json_object_set_new(
 		    o, "topologyName", json_string(st->topology));
 		json_object_set_new(o, "executorsTotal", api_u64(w->ntasks));
@@ -380,9 +384,9 @@ api_topology_stats_json(const gale_topology_stats *st)
 			"windowPretty", api_window_hints[w], "window",
 			api_windows[w], "emitted", (json_int_t) emitted,
 			"transferred", (json_int_t) transferred,
-			"completeLatency",
-			api_fixed3(api_mean_ms(&complete)), "acked",
-			(json_int_t) acked, "failed", (json_int_t) failed));
+			"completeLatency", api_fixed3(api_mean_ms(&complete)),
+			"acked", (json_int_t) acked, "failed",
+			(json_int_t) failed));
 	}
 	return arr;
 }
@@ -412,13 +416,14 @@ api_topology(const gale_ui_source *src, const char *name, int window,
 	json_object_set_new(o, "id", json_string(st.topology));
 	json_object_set_new(o, "encodedId", json_string(st.topology));
 	json_object_set_new(o, "name", json_string(st.topology));
-	json_object_set_new(o, "status",
-	    json_string(gale_topology_status_name(st.status)));
+	json_object_set_new(
+	    o, "status", json_string(gale_topology_status_name(st.status)));
 	json_object_set_new(o, "uptime", api_pretty_json(st.uptime_secs));
 	json_object_set_new(o, "uptimeSeconds", api_u64(st.uptime_secs));
-	json_object_set_new(o, "tasksTotal", json_integer(api_tasks_total(&st)));
-	json_object_set_new(o, "executorsTotal",
-	    json_integer(api_tasks_total(&st)));
+	json_object_set_new(
+	    o, "tasksTotal", json_integer(api_tasks_total(&st)));
+	json_object_set_new(
+	    o, "executorsTotal", json_integer(api_tasks_total(&st)));
 	json_object_set_new(o, "workersTotal", api_u64(st.nworkers));
 	json_object_set_new(o, "msgTimeout",
 	    json_integer(timeout != NULL ? atoi(timeout) : 30));
@@ -435,16 +440,16 @@ api_topology(const gale_ui_source *src, const char *name, int window,
 	json_t *bolts  = json_array();
 	for (size_t i = 0; i < st.ncomponents; i++) {
 		const gale_component_stats *c = &st.components[i];
-		json_array_append_new(c->is_spout ? spouts : bolts,
-		    api_component_json(&st, c));
+		json_array_append_new(
+		    c->is_spout ? spouts : bolts, api_component_json(&st, c));
 	}
 	json_object_set_new(o, "spouts", spouts);
 	json_object_set_new(o, "bolts", bolts);
 	json_object_set_new(o, "workers", api_workers_json(&st));
 	json_t *conf = json_object();
 	for (size_t i = 0; i < st.nconfig; i++) {
-		json_object_set_new(conf, st.config[i].key,
-		    json_string(st.config[i].value));
+		json_object_set_new(
+		    conf, st.config[i].key, json_string(st.config[i].value));
 	}
 	json_object_set_new(o, "configuration", conf);
 	gale_topology_stats_fini(&st);
@@ -474,8 +479,8 @@ api_errors_json(const gale_topology_stats *st, const char *id)
 }
 
 static json_t *
-api_executor_json(const gale_topology_stats *st, const gale_task_snapshot *t,
-    bool spout)
+api_executor_json(
+    const gale_topology_stats *st, const gale_task_snapshot *t, bool spout)
 {
 	char id[32];
 	snprintf(id, sizeof(id), "[%u-%u]", t->task, t->task);
@@ -485,8 +490,8 @@ api_executor_json(const gale_topology_stats *st, const gale_task_snapshot *t,
 	json_object_set_new(o, "task", json_integer(t->task));
 	json_object_set_new(o, "host", json_string(w ? w->host : ""));
 	json_object_set_new(o, "port", json_integer(w ? w->port : 0));
-	json_object_set_new(o, "uptime",
-	    api_pretty_json(w ? w->uptime_ms / 1000 : 0));
+	json_object_set_new(
+	    o, "uptime", api_pretty_json(w ? w->uptime_ms / 1000 : 0));
 	json_object_set_new(
 	    o, "uptimeSeconds", api_u64(w ? w->uptime_ms / 1000 : 0));
 	json_object_set_new(o, "emitted", api_u64(t->c[GALE_M_EMITTED]));
@@ -499,7 +504,8 @@ api_executor_json(const gale_topology_stats *st, const gale_task_snapshot *t,
 		    api_fixed3(api_mean_ms(&t->complete)));
 		json_object_set_new(
 		    o, "replayed", api_u64(t->c[GALE_M_REPLAYED]));
-		json_object_set_new(o, "pending", api_u64(t->c[GALE_M_PENDING]));
+		json_object_set_new(
+		    o, "pending", api_u64(t->c[GALE_M_PENDING]));
 	} else {
 		double mean = api_mean_ms(&t->execute);
 		json_object_set_new(
@@ -514,11 +520,11 @@ api_executor_json(const gale_topology_stats *st, const gale_task_snapshot *t,
 // its component's; they are exact when the component has one output (or
 // one input) stream, which "exact" says.
 static void
-api_stream_stats(json_t *o, const gale_topology_stats *st,
-    const gale_component_stats *c)
+api_stream_stats(
+    json_t *o, const gale_topology_stats *st, const gale_component_stats *c)
 {
-	json_t *out = json_array();
-	json_t *in  = json_array();
+	json_t *out  = json_array();
+	json_t *in   = json_array();
 	size_t  nout = 0, nin = 0;
 	for (size_t i = 0; i < st->nstreams; i++) {
 		nout += strcmp(st->streams[i].from, c->id) == 0;
@@ -530,8 +536,9 @@ api_stream_stats(json_t *o, const gale_topology_stats *st,
 			bool seen = false;
 			for (size_t k = 0; k < json_array_size(out); k++) {
 				json_t *e = json_array_get(out, k);
-				seen |= strcmp(json_string_value(json_object_get(
-						   e, "stream")),
+				seen |= strcmp(
+					    json_string_value(
+						json_object_get(e, "stream")),
 					    s->stream)
 				    == 0;
 			}
@@ -542,7 +549,8 @@ api_stream_stats(json_t *o, const gale_topology_stats *st,
 					(json_int_t) c->c[GALE_M_EMITTED],
 					"transferred",
 					(json_int_t) c->c[GALE_M_TRANSFERRED],
-					"acked", (json_int_t) c->c[GALE_M_ACKED],
+					"acked",
+					(json_int_t) c->c[GALE_M_ACKED],
 					"failed",
 					(json_int_t) c->c[GALE_M_FAILED],
 					"exact", nout == 1));
@@ -572,8 +580,8 @@ api_stream_stats(json_t *o, const gale_topology_stats *st,
 }
 
 static void
-api_component_page(const gale_ui_source *src, const char *name,
-    const char *id, int window, gale_ui_response *r)
+api_component_page(const gale_ui_source *src, const char *name, const char *id,
+    int window, gale_ui_response *r)
 {
 	gale_topology_stats st;
 	if (!api_stats(src, name, &st, r)) {
@@ -581,8 +589,8 @@ api_component_page(const gale_ui_source *src, const char *name,
 	}
 	const gale_component_stats *c = api_component(&st, id);
 	if (c == NULL) {
-		gale__ui_error(r, 404, "topology '%s' has no component '%s'",
-		    name, id);
+		gale__ui_error(
+		    r, 404, "topology '%s' has no component '%s'", name, id);
 		gale_topology_stats_fini(&st);
 		return;
 	}
@@ -594,8 +602,8 @@ api_component_page(const gale_ui_source *src, const char *name,
 	json_object_set_new(o, "encodedTopologyId", json_string(st.topology));
 	json_object_set_new(o, "topologyStatus",
 	    json_string(gale_topology_status_name(st.status)));
-	json_object_set_new(o, "componentType",
-	    json_string(c->is_spout ? "spout" : "bolt"));
+	json_object_set_new(
+	    o, "componentType", json_string(c->is_spout ? "spout" : "bolt"));
 	json_object_set_new(o, "executors", json_integer(c->tasks));
 	json_object_set_new(o, "tasks", json_integer(c->tasks));
 	json_object_set_new(o, "window", json_string(api_windows[window]));
@@ -631,8 +639,8 @@ api_component_page(const gale_ui_source *src, const char *name,
 // stream is its only input, else the sender's emitted rate when it is the
 // sender's only output, else the receiver's share.
 static double
-api_stream_rate(const gale_topology_stats *st, const gale_stream_info *s,
-    bool *exact)
+api_stream_rate(
+    const gale_topology_stats *st, const gale_stream_info *s, bool *exact)
 {
 	size_t nin = 0, nout = 0;
 	for (size_t i = 0; i < st->nstreams; i++) {
@@ -649,7 +657,7 @@ api_stream_rate(const gale_topology_stats *st, const gale_stream_info *s,
 		return from->rate[GALE_M_EMITTED];
 	}
 	return to != NULL && nin > 0 ? to->rate[GALE_M_EXECUTED] / (double) nin
-	                             : 0.0;
+				     : 0.0;
 }
 
 static void
@@ -679,7 +687,8 @@ api_graph(const gale_ui_source *src, const char *name, gale_ui_response *r)
 		double                  rate = api_stream_rate(&st, s, &exact);
 		json_t                 *fields = json_array();
 		for (size_t k = 0; k < s->nfields; k++) {
-			json_array_append_new(fields, json_string(s->fields[k]));
+			json_array_append_new(
+			    fields, json_string(s->fields[k]));
 		}
 		json_array_append_new(streams,
 		    json_pack("{s:s, s:s, s:s, s:s, s:o, s:f, s:b}", "from",
@@ -722,8 +731,8 @@ api_replays(const gale_ui_source *src, const char *name, bool traces,
 			c->rate[GALE_M_REPLAYED]));
 	}
 	const char *rate = api_config(&st, "topology.trace.sample.rate");
-	json_t     *o    = json_pack("{s:s, s:o, s:[]}", "topologyId",
-		     st.topology, "spouts", spouts, traces ? "traces" : "replays");
+	json_t *o = json_pack("{s:s, s:o, s:[]}", "topologyId", st.topology,
+	    "spouts", spouts, traces ? "traces" : "replays");
 	json_object_set_new(
 	    o, "sampleRate", json_real(rate != NULL ? atof(rate) : 0.0));
 	gale_topology_stats_fini(&st);
@@ -758,8 +767,9 @@ api_topology_summary(const gale_ui_source *src, gale_ui_response *r)
 		json_array_append_new(arr, o);
 	}
 	gale__ui_summaries_free(t, n);
-	api_ok(r, json_pack("{s:o, s:b}", "topologies", arr,
-		      "schedulerDisplayResource", 0));
+	api_ok(r,
+	    json_pack("{s:o, s:b}", "topologies", arr,
+		"schedulerDisplayResource", 0));
 }
 
 // The hosts that run workers, with their worker counts: gale's
@@ -812,8 +822,8 @@ api_cluster(const gale_ui_source *src, const char *what, gale_ui_response *r)
 		json_decref(hosts);
 	} else if (strcmp(what, "nimbus/summary") == 0) {
 		o = json_pack("{s:[{s:s, s:s, s:s, s:s}]}", "nimbuses", "host",
-		    src->nimbus[0] ? src->nimbus : "local", "status",
-		    "Leader", "version", "gale 0.1.0", "mode", src->mode);
+		    src->nimbus[0] ? src->nimbus : "local", "status", "Leader",
+		    "version", "gale 0.1.0", "mode", src->mode);
 	} else {
 		json_t     *hosts = api_hosts(src, t, n);
 		json_t     *arr   = json_array();
@@ -823,7 +833,8 @@ api_cluster(const gale_ui_source *src, const char *what, gale_ui_response *r)
 		{
 			json_array_append_new(arr,
 			    json_pack("{s:s, s:s, s:I}", "id", h, "host", h,
-				"slotsUsed", (json_int_t) json_integer_value(v)));
+				"slotsUsed",
+				(json_int_t) json_integer_value(v)));
 		}
 		json_decref(hosts);
 		o = json_pack("{s:o, s:b}", "supervisors", arr,
@@ -901,8 +912,9 @@ gale__ui_api_get(const gale_ui_source *src, const char *path,
 			api_graph(src, seg[1], r);
 			return;
 		}
-		if (n == 3 && (strcmp(seg[2], "replays") == 0
-		                  || strcmp(seg[2], "traces") == 0)) {
+		if (n == 3
+		    && (strcmp(seg[2], "replays") == 0
+			|| strcmp(seg[2], "traces") == 0)) {
 			api_replays(src, seg[1], seg[2][0] == 't', r);
 			return;
 		}
@@ -924,8 +936,8 @@ api_num_workers(const char *body, size_t len, uint32_t *out)
 		return false;
 	}
 	json_t *opts = json_object_get(o, "rebalanceOptions");
-	json_t *n    = opts != NULL ? json_object_get(opts, "numWorkers") : NULL;
-	bool    ok   = true;
+	json_t *n  = opts != NULL ? json_object_get(opts, "numWorkers") : NULL;
+	bool    ok = true;
 	if (n != NULL) {
 		json_int_t v = json_is_integer(n) ? json_integer_value(n) : 0;
 		ok           = v > 0 && v <= 65535;
@@ -966,7 +978,8 @@ gale__ui_api_post(const gale_ui_source *src, const char *path,
 		cmd.kind = GALE_CMD_ACTIVATE;
 	} else if (n == 3 && strcmp(op, "deactivate") == 0) {
 		cmd.kind = GALE_CMD_DEACTIVATE;
-	} else if (n == 4 && strcmp(op, "kill") == 0 && api_wait(seg[3], &wait)) {
+	} else if (n == 4 && strcmp(op, "kill") == 0
+	    && api_wait(seg[3], &wait)) {
 		cmd.kind      = GALE_CMD_KILL;
 		cmd.wait_secs = wait;
 		cmd.has_wait  = true;
@@ -995,6 +1008,7 @@ gale__ui_api_post(const gale_ui_source *src, const char *path,
 		    cmd.name, why[0] ? why : gale_strerror(err));
 		return;
 	}
-	api_ok(r, json_pack("{s:s, s:s, s:s}", "topologyOperation", op,
-		      "topologyId", cmd.name, "status", "success"));
+	api_ok(r,
+	    json_pack("{s:s, s:s, s:s}", "topologyOperation", op, "topologyId",
+		cmd.name, "status", "success"));
 }

@@ -14,13 +14,13 @@
 
 typedef struct gale_ui_response {
 	unsigned    status; // the HTTP status
-	const char *type;   // the Content-Type (static)
-	char       *body;   // malloc'ed, NUL-terminated; the caller frees it
+	const char *type; // the Content-Type (static)
+	char       *body; // malloc'ed, NUL-terminated; the caller frees it
 } gale_ui_response;
 
 // Sets r to an error: {"error": why, "errorMessage": why} with status.
-void gale__ui_error(gale_ui_response *r, unsigned status, const char *fmt,
-    ...) __attribute__((format(printf, 3, 4)));
+void gale__ui_error(gale_ui_response *r, unsigned status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 // GET path (the part after /api/v1/, URL-decoded by the server, without
 // the query), with the window query parameter (may be NULL) and the CSRF

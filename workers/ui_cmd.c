@@ -26,7 +26,7 @@ ui_on_signal(int sig)
 int
 gale_cmd_ui(int argc, char **argv)
 {
-	static const char          *name  = "ui";
+	static const char         *name   = "ui";
 	static const struct option opts[] = {
 		{ "nimbus", required_argument, NULL, 'n' },
 		{ "listen", required_argument, NULL, 'l' },
@@ -66,7 +66,7 @@ gale_cmd_ui(int argc, char **argv)
 	uint16_t port;
 	char     why[256];
 	if (!gale_ui_parse_listen(
-	        listen, host, sizeof(host), &port, why, sizeof(why))) {
+		listen, host, sizeof(host), &port, why, sizeof(why))) {
 		return gale__cli_usage(name, "--listen: %s", why);
 	}
 	gale__log_init(name);

@@ -45,7 +45,7 @@ static const metrics_family metrics_task_families[] = {
 	{ "gale_task_queue_depth", "gauge",
 	    "Batches waiting in the task's inbox.", GALE_M_QUEUE_DEPTH, 0 },
 };
-#define METRICS_NTASK_FAMILIES \
+#define METRICS_NTASK_FAMILIES                                                \
 	(sizeof metrics_task_families / sizeof metrics_task_families[0])
 
 // Writes s as a label value: backslash, double quote and newline escaped.
@@ -102,15 +102,17 @@ metrics_summary(FILE *f, const char *name, const gale_topology_stats *st,
 			if (metrics_is_spout(&st[i], t->component) != spouts) {
 				continue;
 			}
-			const gale_hist *h = spouts ? &t->complete : &t->execute;
-			static const char *const qs[] = { "0.5", "0.99",
-				"0.999" };
+			const gale_hist *h
+			    = spouts ? &t->complete : &t->execute;
+			static const char *const qs[]
+			    = { "0.5", "0.99", "0.999" };
 			static const double qv[] = { 0.5, 0.99, 0.999 };
 			for (size_t q = 0; q < 3; q++) {
 				fprintf(f, "%s", name);
 				metrics_task_labels(f, st[i].topology, t);
 				fprintf(f, ",quantile=\"%s\"} %.6f\n", qs[q],
-				    (double) gale_hist_quantile(h, qv[q]) / 1e6);
+				    (double) gale_hist_quantile(h, qv[q])
+					/ 1e6);
 			}
 			fprintf(f, "%s_sum", name);
 			metrics_task_labels(f, st[i].topology, t);
@@ -138,7 +140,8 @@ metrics_write(FILE *f, const gale_topology_stats *st, size_t n)
 		for (size_t i = 0; i < n; i++) {
 			for (size_t k = 0; k < st[i].ntasks; k++) {
 				const gale_task_snapshot *t = &st[i].tasks[k];
-				bool spout = metrics_is_spout(&st[i], t->component);
+				bool                      spout
+				    = metrics_is_spout(&st[i], t->component);
 				if ((fam->only == 1 && !spout)
 				    || (fam->only == 2 && spout)) {
 					continue;
@@ -172,8 +175,8 @@ metrics_write(FILE *f, const gale_topology_stats *st, size_t n)
 	metrics_head(f, "gale_execute_latency_seconds", "summary",
 	    "Bolts: time spent in execute.");
 	metrics_summary(f, "gale_execute_latency_seconds", st, n, false);
-	static const char *const wnames[] = { "gale_worker_rss_bytes",
-		"gale_worker_uptime_seconds" };
+	static const char *const wnames[]
+	    = { "gale_worker_rss_bytes", "gale_worker_uptime_seconds" };
 	static const char *const whelp[] = { "The worker's resident memory.",
 		"How long the worker process has run." };
 	for (int m = 0; m < 2; m++) {
@@ -183,11 +186,13 @@ metrics_write(FILE *f, const gale_topology_stats *st, size_t n)
 				const gale_worker_stats *w = &st[i].workers[k];
 				fprintf(f, "%s{topology=\"", wnames[m]);
 				metrics_label(f, st[i].topology);
-				fprintf(f, "\",worker=\"%u\",host=\"", w->index);
+				fprintf(
+				    f, "\",worker=\"%u\",host=\"", w->index);
 				metrics_label(f, w->host);
 				fprintf(f, "\",port=\"%u\"} ", w->port);
 				if (m == 0) {
-					fprintf(f, "%" PRIu64 "\n", w->rss_bytes);
+					fprintf(
+					    f, "%" PRIu64 "\n", w->rss_bytes);
 				} else {
 					fprintf(f, "%.3f\n",
 					    (double) w->uptime_ms / 1e3);

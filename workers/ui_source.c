@@ -36,7 +36,7 @@ cluster_call(gale_client *c, const gale_command *cmd, gale_reply *reply,
 		snprintf(why, whylen, "%s",
 		    reply->error != NULL ? reply->error : "refused");
 		err = reply->error != NULL
-		        && strncmp(reply->error, "no topology named", 17) == 0
+			&& strncmp(reply->error, "no topology named", 17) == 0
 		    ? GALE_ENOENT
 		    : GALE_EINVAL;
 		gale_reply_fini(reply);
@@ -51,8 +51,8 @@ cluster_list(void *arg, gale_topology_summary **out, size_t *n, char *why,
 {
 	gale_command cmd = { .kind = GALE_CMD_LIST, .name = "" };
 	gale_reply   r;
-	gale_err     err = cluster_call(*(gale_client **) arg, &cmd, &r, why,
-	        whylen);
+	gale_err     err
+	    = cluster_call(*(gale_client **) arg, &cmd, &r, why, whylen);
 	if (err != GALE_OK) {
 		return err;
 	}
@@ -66,13 +66,13 @@ cluster_list(void *arg, gale_topology_summary **out, size_t *n, char *why,
 }
 
 static gale_err
-cluster_stats(void *arg, const char *name, gale_topology_stats *out,
-    char *why, size_t whylen)
+cluster_stats(void *arg, const char *name, gale_topology_stats *out, char *why,
+    size_t whylen)
 {
 	gale_command cmd = { .kind = GALE_CMD_STATS, .name = (char *) name };
 	gale_reply   r;
-	gale_err     err = cluster_call(*(gale_client **) arg, &cmd, &r, why,
-	        whylen);
+	gale_err     err
+	    = cluster_call(*(gale_client **) arg, &cmd, &r, why, whylen);
 	if (err != GALE_OK) {
 		return err;
 	}
@@ -91,8 +91,8 @@ static gale_err
 cluster_command(void *arg, const gale_command *cmd, char *why, size_t whylen)
 {
 	gale_reply r;
-	gale_err   err = cluster_call(*(gale_client **) arg, cmd, &r, why,
-	      whylen);
+	gale_err   err
+	    = cluster_call(*(gale_client **) arg, cmd, &r, why, whylen);
 	if (err == GALE_OK) {
 		gale_reply_fini(&r);
 	}
@@ -130,12 +130,12 @@ local_status(const gale_ui_local *l)
 		return GALE_STATUS_KILLED;
 	}
 	return gale_controller_running(l->c) ? GALE_STATUS_ACTIVE
-	                                     : GALE_STATUS_WAITING;
+					     : GALE_STATUS_WAITING;
 }
 
 static gale_err
-local_stats(void *arg, const char *name, gale_topology_stats *out,
-    char *why, size_t whylen)
+local_stats(void *arg, const char *name, gale_topology_stats *out, char *why,
+    size_t whylen)
 {
 	gale_ui_local *l = arg;
 	if (strcmp(name, l->topo->name) != 0) {
@@ -145,7 +145,8 @@ local_stats(void *arg, const char *name, gale_topology_stats *out,
 	gale_stats *s = gale_controller_stats(l->c);
 	gale_stats_set_status(s, gale_topology_status_name(local_status(l)),
 	    (gale_now_ns() - l->start_ns) / 1000000000u);
-	gale_err err = gale_stats_report(s, gale_now_ns() / 1000000u, true, out);
+	gale_err err
+	    = gale_stats_report(s, gale_now_ns() / 1000000u, true, out);
 	if (err != GALE_OK) {
 		snprintf(why, whylen, "%s", gale_strerror(err));
 	}
@@ -156,8 +157,8 @@ static gale_err
 local_list(void *arg, gale_topology_summary **out, size_t *n, char *why,
     size_t whylen)
 {
-	gale_ui_local         *l = arg;
-	gale_topology_stats    st;
+	gale_ui_local      *l = arg;
+	gale_topology_stats st;
 	gale_err err = local_stats(arg, l->topo->name, &st, why, whylen);
 	if (err != GALE_OK) {
 		return err;
@@ -211,8 +212,9 @@ void
 gale_ui_local_source(gale_ui_source *src, gale_ui_local *local,
     gale_controller *c, const gale_topology *topo)
 {
-	*local = (gale_ui_local) { .c = c, .topo = topo,
-		.start_ns = gale_now_ns() };
+	*local = (gale_ui_local) {
+		.c = c, .topo = topo, .start_ns = gale_now_ns()
+	};
 	(void) gale_stats_describe(gale_controller_stats(c), topo);
 	*src = (gale_ui_source) {
 		.arg     = local,

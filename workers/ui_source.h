@@ -13,8 +13,8 @@
 // Fills *src to read the nimbus that client talks to (endpoint, for the
 // nimbus summary). Each read is one request, given up on after timeout_ms.
 // client and endpoint must outlive the source.
-void gale_ui_cluster_source(gale_ui_source *src, gale_client **client,
-    const char *endpoint);
+void gale_ui_cluster_source(
+    gale_ui_source *src, gale_client **client, const char *endpoint);
 
 // A `gale local` run's source: its one topology, read from the
 // controller's aggregate; activate, deactivate and kill act on the run
@@ -28,8 +28,7 @@ typedef struct gale_ui_local {
 	bool                 killed; // a kill action was taken
 } gale_ui_local;
 
-void gale_ui_local_source(
-    gale_ui_source *src, gale_ui_local *local, gale_controller *c,
-    const gale_topology *topo);
+void gale_ui_local_source(gale_ui_source *src, gale_ui_local *local,
+    gale_controller *c, const gale_topology *topo);
 
 #endif // GALE_WORKERS_UI_SOURCE_H

@@ -112,7 +112,7 @@ function capColour(cap) {
 }
 
 function drawGraph(graph) {
-  const W = 170, H = 54, GX = 110, GY = 40;
+  const W = 170, H = 54, GX = 170, GY = 40;
   const { pos, ncols, nrows } = layout(graph);
   const width = ncols * (W + GX) + 20, height = nrows * (H + GY) + 20;
   const svg = el('svg', { id: 'graph', viewBox: `0 0 ${width} ${height}`,
