@@ -39,14 +39,15 @@ errors_line(FILE *f, const char *indent, const gale_component_error *e)
 	fputc('\n', f);
 }
 
+// Closes f, the memstream of *buf: *buf is only set by the close.
 static char *
-errors_finish(FILE *f, char *buf)
+errors_finish(FILE *f, char **buf)
 {
 	if (fclose(f) != 0) {
-		free(buf);
+		free(*buf);
 		return NULL;
 	}
-	return buf;
+	return *buf;
 }
 
 char *
@@ -65,7 +66,7 @@ gale_stats_view_errors_table(const gale_topology_stats *r)
 	for (size_t i = r->nerrors; i > 0; i--) {
 		errors_line(f, "", &r->errors[i - 1]);
 	}
-	return errors_finish(f, buf);
+	return errors_finish(f, &buf);
 }
 
 char *
@@ -113,5 +114,5 @@ gale_stats_view_last_errors(const gale_topology_stats *r)
 			break;
 		}
 	}
-	return errors_finish(f, buf);
+	return errors_finish(f, &buf);
 }
