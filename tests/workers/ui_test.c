@@ -420,7 +420,15 @@ wait_acked(
 		    = json_array_get(json_object_get(t, "spouts"), 0);
 		const char *status
 		    = json_string_value(json_object_get(t, "status"));
-		if (spout != NULL && jint(spout, "acked") == n
+		// Workers report on their own clocks: the trees are all
+		// acked when the spout says so, the bolts' totals follow
+		// with their workers' next heartbeats.
+		json_t *bolts = json_object_get(t, "bolts");
+		json_t *split = json_array_size(bolts) > 0
+		    ? json_array_get(bolts, 0)
+		    : NULL;
+		if (spout != NULL && jint(spout, "acked") == n && split != NULL
+		    && jint(split, "executed") == n
 		    && (strcmp(status, s1) == 0 || strcmp(status, s2) == 0)) {
 			return t;
 		}
