@@ -67,6 +67,27 @@ typedef struct gale_assignment {
 	char               *run_id; // names this run; kept across restarts
 } gale_assignment;
 
+// An error a component's task reported (gale.ComponentError): when, in
+// seconds since the epoch, where (host and port are "" in a heartbeat;
+// nimbus and the aggregate fill them in), and what.
+typedef struct gale_component_error {
+	char    *component;
+	uint32_t task;
+	uint64_t time_secs;
+	char    *host;
+	uint32_t port;
+	char    *error;
+} gale_component_error;
+
+// Frees what the struct owns (not the struct) and zeroes it.
+void gale_component_error_fini(gale_component_error *e);
+// Deep copy; on GALE_ENOMEM dst is left zeroed.
+gale_err gale_component_error_copy(
+    gale_component_error *dst, const gale_component_error *src);
+
+// A heartbeat carries at most this many errors; decoding rejects more.
+#define GALE_WIRE_MAX_ERRORS 64
+
 typedef struct gale_heartbeat {
 	char               *topology;
 	uint32_t            worker_index;
@@ -82,6 +103,8 @@ typedef struct gale_heartbeat {
 	size_t              nendpoints;
 	bool                failed; // a task could not start (bad options)
 	char               *error; // why, when failed
+	gale_component_error *errors; // recent errors of its tasks
+	size_t                nerrors;
 } gale_heartbeat;
 
 // Frees what the struct owns (not the struct) and zeroes it; accepts a
@@ -254,9 +277,20 @@ typedef struct gale_worker_stats {
 	size_t    ncomponents;
 } gale_worker_stats;
 
+// One stream of a topology (gale.StreamInfo), for the UI's graph.
+typedef struct gale_stream_info {
+	char  *from;
+	char  *to;
+	char  *stream;
+	char  *grouping; // "SHUFFLE", "FIELDS", ...
+	char **fields;
+	size_t nfields;
+} gale_stream_info;
+
 // A topology's stats (gale.TopologyStats): components in declaration
 // order, workers by index, and each task's totals (across the restarts of
-// its worker) by task id.
+// its worker) by task id; the topology's streams and configuration, and
+// the last errors of each component, oldest first.
 typedef struct gale_topology_stats {
 	char                 *topology;
 	gale_topology_status  status;
@@ -267,6 +301,12 @@ typedef struct gale_topology_stats {
 	size_t                ncomponents;
 	gale_task_snapshot   *tasks;
 	size_t                ntasks;
+	gale_stream_info     *streams;
+	size_t                nstreams;
+	gale_kv              *config;
+	size_t                nconfig;
+	gale_component_error *errors;
+	size_t                nerrors;
 } gale_topology_stats;
 
 // Frees what the struct owns (not the struct) and zeroes it; accepts a

@@ -263,6 +263,7 @@ gale_heartbeat_fini(gale_heartbeat *h)
 	free(h->tasks);
 	gale__pb_endpoints_fini(h->endpoints, h->nendpoints);
 	free(h->error);
+	gale__pb_errors_fini(h->errors, h->nerrors);
 	memset(h, 0, sizeof *h);
 }
 
@@ -277,6 +278,8 @@ gale_heartbeat_copy(gale_heartbeat *dst, const gale_heartbeat *src)
 	dst->endpoints  = NULL;
 	dst->nendpoints = 0;
 	dst->error      = NULL;
+	dst->errors     = NULL;
+	dst->nerrors    = 0;
 	bool ok         = gale__pb_copy_str(&dst->topology, src->topology);
 	dst->tasks      = gale__pb_dup_array(
 		 src->tasks, src->ntasks, sizeof *src->tasks, &ok);
@@ -288,6 +291,20 @@ gale_heartbeat_copy(gale_heartbeat *dst, const gale_heartbeat *src)
 		src->endpoints, src->nendpoints)
 	    || !gale__pb_copy_str(&dst->error, src->error)) {
 		goto fail;
+	}
+	if (src->nerrors > 0 && src->errors != NULL) {
+		dst->errors = calloc(src->nerrors, sizeof *dst->errors);
+		if (dst->errors == NULL) {
+			goto fail;
+		}
+		dst->nerrors = src->nerrors;
+		for (size_t i = 0; i < src->nerrors; i++) {
+			if (gale_component_error_copy(
+				&dst->errors[i], &src->errors[i])
+			    != GALE_OK) {
+				goto fail;
+			}
+		}
 	}
 	return GALE_OK;
 
@@ -313,6 +330,10 @@ heartbeat_to_pb(gale_pb_pool *pl, const gale_heartbeat *h, Gale__Heartbeat *m)
 
 	gale_err err = gale__pb_endpoints_to(
 	    pl, h->endpoints, h->nendpoints, &m->endpoints, &m->n_endpoints);
+	if (err == GALE_OK) {
+		err = gale__pb_errors_to(
+		    pl, h->errors, h->nerrors, &m->errors, &m->n_errors);
+	}
 	if (err != GALE_OK) {
 		return err;
 	}
@@ -324,7 +345,8 @@ static gale_err
 heartbeat_from_pb(gale_heartbeat *h, const Gale__Heartbeat *m)
 {
 	memset(h, 0, sizeof *h);
-	if (m->n_tasks > GALE_WIRE_MAX_TASKS) {
+	if (m->n_tasks > GALE_WIRE_MAX_TASKS
+	    || m->n_errors > GALE_WIRE_MAX_ERRORS) {
 		return GALE_EPROTO;
 	}
 	h->worker_index = m->worker_index;
@@ -343,6 +365,10 @@ heartbeat_from_pb(gale_heartbeat *h, const Gale__Heartbeat *m)
 		goto fail;
 	}
 	err = gale__pb_tasks_from(&h->tasks, &h->ntasks, m->tasks, m->n_tasks);
+	if (err == GALE_OK) {
+		err = gale__pb_errors_from(
+		    &h->errors, &h->nerrors, m->errors, m->n_errors);
+	}
 	if (err != GALE_OK) {
 		goto fail;
 	}

@@ -100,5 +100,24 @@ gale_err gale__pb_tasks_to(gale_pb_pool *pl, const gale_task_snapshot *t,
     size_t n, Gale__TaskStats ***out, size_t *nout);
 gale_err gale__pb_tasks_from(gale_task_snapshot **out, size_t *nout,
     Gale__TaskStats *const *ts, size_t n);
+// Component errors, streams and key-value lists (control_errors.c). The
+// _fini functions free the elements and the array; the _from ones leave
+// what they allocated in *dst for them on error. Decoding rejects lists
+// longer than the wire limits.
+void     gale__pb_errors_fini(gale_component_error *e, size_t n);
+gale_err gale__pb_errors_to(gale_pb_pool *pl, const gale_component_error *e,
+    size_t n, Gale__ComponentError ***out, size_t *nout);
+gale_err gale__pb_errors_from(gale_component_error **dst, size_t *ndst,
+    Gale__ComponentError *const *src, size_t n);
+void     gale__pb_streams_fini(gale_stream_info *s, size_t n);
+gale_err gale__pb_streams_to(gale_pb_pool *pl, const gale_stream_info *s,
+    size_t n, Gale__StreamInfo ***out, size_t *nout);
+gale_err gale__pb_streams_from(gale_stream_info **dst, size_t *ndst,
+    Gale__StreamInfo *const *src, size_t n);
+void     gale__pb_kvs_fini(gale_kv *kv, size_t n);
+gale_err gale__pb_kvs_to(gale_pb_pool *pl, const gale_kv *kv, size_t n,
+    Gale__KeyValue ***out, size_t *nout);
+gale_err gale__pb_kvs_from(
+    gale_kv **dst, size_t *ndst, Gale__KeyValue *const *src, size_t n);
 
 #endif // GALE_PROTO_CONTROL_PB_H

@@ -65,6 +65,9 @@ gale_topology_stats_fini(gale_topology_stats *s)
 	free(s->workers);
 	free(s->components);
 	free(s->tasks);
+	gale__pb_streams_fini(s->streams, s->nstreams);
+	gale__pb_kvs_fini(s->config, s->nconfig);
+	gale__pb_errors_fini(s->errors, s->nerrors);
 	memset(s, 0, sizeof *s);
 }
 
@@ -239,8 +242,21 @@ stats_to_pb(
 		m->components   = pp;
 		m->n_components = n;
 	}
-	return gale__pb_tasks_to(
+	gale_err err = gale__pb_tasks_to(
 	    pl, s->tasks, s->ntasks, &m->tasks, &m->n_tasks);
+	if (err == GALE_OK) {
+		err = gale__pb_streams_to(
+		    pl, s->streams, s->nstreams, &m->streams, &m->n_streams);
+	}
+	if (err == GALE_OK) {
+		err = gale__pb_kvs_to(
+		    pl, s->config, s->nconfig, &m->config, &m->n_config);
+	}
+	if (err == GALE_OK) {
+		err = gale__pb_errors_to(
+		    pl, s->errors, s->nerrors, &m->errors, &m->n_errors);
+	}
+	return err;
 }
 
 static gale_err
@@ -284,8 +300,21 @@ stats_from_pb(gale_topology_stats *s, const Gale__TopologyStats *m)
 			}
 		}
 	}
-	return gale__pb_tasks_from(
+	gale_err err = gale__pb_tasks_from(
 	    &s->tasks, &s->ntasks, m->tasks, m->n_tasks);
+	if (err == GALE_OK) {
+		err = gale__pb_streams_from(
+		    &s->streams, &s->nstreams, m->streams, m->n_streams);
+	}
+	if (err == GALE_OK) {
+		err = gale__pb_kvs_from(
+		    &s->config, &s->nconfig, m->config, m->n_config);
+	}
+	if (err == GALE_OK) {
+		err = gale__pb_errors_from(
+		    &s->errors, &s->nerrors, m->errors, m->n_errors);
+	}
+	return err;
 }
 
 // ---------------------------------------------------------------------

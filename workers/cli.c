@@ -12,7 +12,8 @@
 static const gale_cli_command cli_commands[] = {
 	{ "local", gale_cmd_local,
 	    "FILE [--set K=V]... [--filter FILE] [--duration S] "
-	    "[--stats-json PATH] [--interval S] [--log-replays]",
+	    "[--stats-json PATH] [--interval S] [--log-replays] "
+	    "[--ui [HOST:]PORT]",
 	    "run a topology on this machine" },
 	{ "validate", gale_cmd_validate,
 	    "FILE... [--set K=V]... [--libdir DIR] [--filter FILE]",
@@ -49,6 +50,11 @@ static const gale_cli_command cli_commands[] = {
 	{ "dev-kafka", gale_cmd_dev_kafka,
 	    "[--listen HOST] [--brokers N] [--topic NAME[:PARTITIONS]]...",
 	    "an in-memory Kafka cluster on loopback, for development" },
+	{ "errors", gale_cmd_errors, "NAME [--json] [--nimbus ENDPOINT]",
+	    "the recent errors of its components" },
+	{ "ui", gale_cmd_ui,
+	    "[--nimbus ENDPOINT] [--listen HOST:PORT] [--actions]",
+	    "serve the web UI, REST API and /metrics (127.0.0.1:8080)" },
 	{ NULL, NULL, NULL, NULL },
 };
 

@@ -369,3 +369,37 @@ gale_cmd_stats(int argc, char **argv)
 {
 	return client_topology_cmd(argc, argv, GALE_CMD_STATS);
 }
+
+// `gale errors NAME`: the errors nimbus keeps for the topology's
+// components (the last few of each), newest first, as `storm get-errors`.
+int
+gale_cmd_errors(int argc, char **argv)
+{
+	static const int allowed[] = { CLIENT_OPT_JSON, 0 };
+	client_args      args;
+	int              rc = client_parse(argc, argv, allowed, &args, NULL);
+	if (rc >= 0) {
+		return rc;
+	}
+	if (args.arg == NULL) {
+		return gale__cli_usage("errors", "which topology?");
+	}
+	gale_request req = { .kind = GALE_REQ_COMMAND };
+	req.u.command    = (gale_command) { .kind = GALE_CMD_STATS,
+		   .name                          = (char *) args.arg };
+	gale_reply r;
+	if (client_request("errors", args.endpoint, &req, &r) != 0) {
+		return 1;
+	}
+	if (r.stats == NULL) {
+		fprintf(stderr, "gale errors: nimbus sent no stats for %s\n",
+		    args.arg);
+		gale_reply_fini(&r);
+		return 1;
+	}
+	rc = client_print("errors",
+	    args.json ? gale_stats_view_errors_json(r.stats)
+		      : gale_stats_view_errors_table(r.stats));
+	gale_reply_fini(&r);
+	return rc;
+}

@@ -27,5 +27,8 @@ int gale_cmd_monitor(int argc, char **argv);
 
 // A Kafka mock cluster for development and tests.
 int gale_cmd_dev_kafka(int argc, char **argv);
+// The web UI, REST API and /metrics of a cluster; a topology's errors.
+int gale_cmd_ui(int argc, char **argv);
+int gale_cmd_errors(int argc, char **argv);
 
 #endif // GALE_WORKERS_COMMANDS_H

@@ -17,6 +17,8 @@
 #include "workers/commands.h"
 #include "workers/controller.h"
 #include "workers/spec.h"
+#include "workers/ui.h"
+#include "workers/ui_source.h"
 #include "workers/view.h"
 
 // How often the replay summary is printed, in seconds.
@@ -153,6 +155,7 @@ gale_cmd_local(int argc, char **argv)
 		{ "interval", required_argument, NULL, 'i' },
 		{ "stats-json", required_argument, NULL, 'j' },
 		{ "log-replays", no_argument, NULL, 'r' },
+		{ "ui", required_argument, NULL, 'u' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -161,6 +164,9 @@ gale_cmd_local(int argc, char **argv)
 	double      duration = 0;
 	double      interval = 2;
 	bool        replays  = false;
+	const char *ui_arg   = NULL;
+	char        ui_host[64];
+	uint16_t    ui_port = 0;
 	gale_spec_builder b;
 	gale_spec_builder_init(&b);
 	int rc = GALE_EXIT_USAGE;
@@ -203,6 +209,16 @@ gale_cmd_local(int argc, char **argv)
 		case 'r':
 			replays = true;
 			break;
+		case 'u': {
+			char why[256];
+			if (!gale_ui_parse_listen(optarg, ui_host,
+			        sizeof(ui_host), &ui_port, why, sizeof(why))) {
+				gale__cli_usage(name, "--ui: %s", why);
+				goto out;
+			}
+			ui_arg = optarg;
+			break;
+		}
 		case 'h':
 			gale__cli_print_usage(name, stdout);
 			rc = GALE_EXIT_OK;
@@ -232,6 +248,8 @@ gale_cmd_local(int argc, char **argv)
 		goto out;
 	}
 	gale_controller *c    = NULL;
+	gale_ui         *ui   = NULL;
+	gale_ui_local    ui_local;
 	local_live       live = { .every_ns = (uint64_t) (interval * 1e9) };
 	local_summary    sum  = { .on = gale_topology_config_bool(
 	                              topo, "topology.debug.replays", false) };
@@ -253,6 +271,19 @@ gale_cmd_local(int argc, char **argv)
 		                                  : "out of resources");
 		goto done;
 	}
+	if (ui_arg != NULL) {
+		gale_ui_source src;
+		char           why[256];
+		gale_ui_local_source(&src, &ui_local, c, topo);
+		if (gale_ui_new(&ui, ui_host, ui_port, &src, false, why,
+		        sizeof(why)) != GALE_OK) {
+			fprintf(stderr, "gale local: --ui: %s\n", why);
+			goto done;
+		}
+		fprintf(stderr, "gale local: web UI at http://%s:%u/\n",
+		    ui_host, (unsigned) gale_ui_port(ui));
+		fflush(stderr);
+	}
 	struct sigaction sa = { .sa_handler = local_on_signal };
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
@@ -266,7 +297,10 @@ gale_cmd_local(int argc, char **argv)
 	uint64_t stop_at = 0;
 	bool     printed = false;
 	for (;;) {
-		gale_controller_poll(c, 50);
+		gale_controller_poll(c, ui != NULL ? 25 : 50);
+		if (ui != NULL) {
+			gale_ui_poll(ui, 25);
+		}
 		const char *err = gale_controller_error(c);
 		if (err != NULL) {
 			fprintf(stderr, "gale local: %s\n", err);
@@ -282,16 +316,22 @@ gale_cmd_local(int argc, char **argv)
 				live.next_ns = now + live.every_ns;
 			}
 		}
+		bool     expired =
+		    duration > 0 && now - start >= (uint64_t) (duration * 1e9);
 		if (gale_controller_finished(c)) {
-			break;
+			// With --ui the final stats stay served until Ctrl-C,
+			// --duration or a kill from the UI.
+			if (ui == NULL || ui_local.killed || local_signals > 0 ||
+			    expired) {
+				break;
+			}
+			continue;
 		}
 		if (printed) {
 			gale_controller_print_restarted(c, stdout);
 			local_live_tick(&live, c, now);
 			local_summary_tick(&sum, c, now);
 		}
-		bool     expired =
-		    duration > 0 && now - start >= (uint64_t) (duration * 1e9);
 		if (stop_at == 0 && (local_signals > 0 || expired)) {
 			gale_controller_stop(c);
 			stop_at = now;
@@ -349,6 +389,7 @@ gale_cmd_local(int argc, char **argv)
 		rc = GALE_EXIT_FAIL;
 	}
 done:
+	gale_ui_destroy(&ui);
 	gale_view_destroy(&live.view);
 	free(live.workers);
 	gale_controller_destroy(&c);

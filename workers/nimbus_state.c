@@ -256,7 +256,8 @@ gale__nimbus_topo_build(
 		t->w[i].ntasks
 		    = gale_plan_worker_tasks(t->plan, i, t->w[i].tasks, k);
 	}
-	if (gale_stats_new(&t->stats, t->name) != GALE_OK) {
+	if (gale_stats_new(&t->stats, t->name) != GALE_OK
+	    || gale_stats_describe(t->stats, t->topo) != GALE_OK) {
 		goto oom;
 	}
 	for (uint32_t c = 0; c < gale_plan_ncomponents(t->plan); c++) {

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "workers/stats.h"
+#include "workers/stats_meta.h"
 #include "workers/stats_view.h"
 
 // Samples of a component's totals, for rates and capacity. Consecutive
@@ -78,6 +79,7 @@ struct gale_stats {
 	stats_worker    *workers; // sorted by index
 	size_t           nworkers;
 	size_t           workers_cap;
+	gale_stats_meta *meta; // streams, config and recent errors
 	char             err[256];
 };
 
@@ -92,7 +94,8 @@ gale_stats_new(gale_stats **out, const char *topology)
 		return GALE_ENOMEM;
 	}
 	s->topology = strdup(topology);
-	if (s->topology == NULL) {
+	if (s->topology == NULL || gale__stats_meta_new(&s->meta) != GALE_OK) {
+		free(s->topology);
 		free(s);
 		return GALE_ENOMEM;
 	}
@@ -119,6 +122,7 @@ gale_stats_destroy(gale_stats **sp)
 	free(s->workers);
 	free(s->comps);
 	free(s->topology);
+	gale__stats_meta_destroy(&s->meta);
 	free(s);
 	*sp = NULL;
 }
@@ -523,7 +527,27 @@ gale_stats_update(gale_stats *s, const gale_heartbeat *hb, const char *host,
 		s->latest_ms = now_ms;
 	}
 	s->err[0] = '\0';
+	// The counters are in; an error that cannot be kept for want of
+	// memory is only missing from the views.
+	for (size_t i = 0; i < hb->nerrors; i++) {
+		(void) gale__stats_meta_add_error(
+		    s->meta, &hb->errors[i], host, hb->port);
+	}
 	return GALE_OK;
+}
+
+gale_err
+gale_stats_describe(gale_stats *s, const gale_topology *t)
+{
+	assert(s != NULL && t != NULL);
+	return gale__stats_meta_describe(s->meta, t);
+}
+
+gale_err
+gale_stats_add_error(gale_stats *s, const gale_component_error *e)
+{
+	assert(s != NULL && e != NULL);
+	return gale__stats_meta_add_error(s->meta, e, NULL, 0);
 }
 
 // Rates and capacity of a component between its newest sample and the
@@ -722,6 +746,9 @@ gale_stats_report(const gale_stats *s, uint64_t now_ms, bool with_tasks,
 		for (size_t i = 0; i < s->ntasks; i++) {
 			stats_report_task(s, s->tasks[i], &out->tasks[i]);
 		}
+	}
+	if (gale__stats_meta_report(s->meta, out) != GALE_OK) {
+		goto fail;
 	}
 	return GALE_OK;
 

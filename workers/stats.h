@@ -21,6 +21,7 @@
 #include "base/metrics.h"
 #include "gale.h"
 #include "proto/wire.h"
+#include "topology/model.h"
 #include "workers/stats_view.h"
 
 typedef struct gale_stats gale_stats;
@@ -66,6 +67,18 @@ gale_err gale_stats_update(gale_stats *s, const gale_heartbeat *hb,
 void gale_stats_set_status(
     gale_stats *s, const char *status, uint64_t uptime_secs);
 
+// Sets the streams and configuration that reports carry, copied from the
+// topology t (for the graph and configuration of the web UI). GALE_ENOMEM
+// leaves the earlier ones.
+gale_err gale_stats_describe(gale_stats *s, const gale_topology *t);
+
+// Keeps a copy of a component error: the last GALE_STATS_ERRORS_MAX
+// (stats_meta.h) per component, each once however many heartbeats repeat
+// it. gale_stats_update does the same with a heartbeat's errors, filling
+// in the worker's host and port. GALE_EINVAL for an error with no
+// component, GALE_ENOMEM.
+gale_err gale_stats_add_error(gale_stats *s, const gale_component_error *e);
+
 // A one-line description of the last failed gale_stats_update or
 // gale_stats_add_component, or "" when none failed. Borrowed: the caller
 // must not free it; valid until the next call on s.
@@ -85,8 +98,9 @@ size_t gale_stats_components(
 // the aggregate's typed stats, rates and capacity over the 10 s before
 // now_ms and heartbeat ages at now_ms: the components in declaration order,
 // the workers by index with the indexes of the components they run, and,
-// when with_tasks, each task's totals by task id. GALE_ENOMEM leaves *out
-// zeroed.
+// when with_tasks, each task's totals by task id; the streams and config
+// of gale_stats_describe and the kept errors, oldest first. GALE_ENOMEM
+// leaves *out zeroed.
 gale_err gale_stats_report(const gale_stats *s, uint64_t now_ms,
     bool with_tasks, gale_topology_stats *out);
 

@@ -552,6 +552,11 @@ gale_stats_view_table(const gale_topology_stats *r, bool with_rates)
 		stats_buf_puts(&b, "\n");
 	}
 	free(cells);
+	char *errors = gale_stats_view_last_errors(r);
+	if (errors != NULL) {
+		stats_buf_puts(&b, errors);
+		free(errors);
+	}
 	return stats_buf_finish(&b);
 }
 

@@ -34,6 +34,17 @@ char *gale_stats_view_json(const gale_topology_stats *r);
 // characters in names show as '?'.
 char *gale_stats_view_table(const gale_topology_stats *r, bool with_rates);
 
+// The views of the errors r carries (stats_errors.c). The table: one line
+// per error, newest first, "TIME  COMPONENT[TASK]  HOST:PORT  TEXT" (time
+// in UTC), or "no errors". JSON: {"topology", "errors": [{"component",
+// "task", "time" (seconds since the epoch), "host", "port", "error"}]},
+// newest first. The last errors: "Last errors:" and one line per component
+// that has any, its newest; "" when none has. The table of
+// gale_stats_view_table ends with them.
+char *gale_stats_view_errors_table(const gale_topology_stats *r);
+char *gale_stats_view_errors_json(const gale_topology_stats *r);
+char *gale_stats_view_last_errors(const gale_topology_stats *r);
+
 // `gale list`'s views of n topology summaries. JSON: [{"name", "status",
 // "workers", "tasks", "uptime_secs"}], one line with a newline. The table:
 // "no topologies" when n is 0, else a header and one row per topology with

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <zmq.h>
 
@@ -54,6 +55,9 @@ typedef struct worker {
 	uint64_t                start_ns;
 	char                    run_id[256]; // the executors' copy
 	char                    error[512];
+	// The error of the task that could not start, sent with heartbeats
+	// (component NULL while there is none).
+	gale_component_error    task_error;
 } worker;
 
 static volatile sig_atomic_t worker_signalled;
@@ -92,11 +96,12 @@ worker_all_finished(const worker *w)
 }
 
 static const char *
-worker_failed_task(const worker *w)
+worker_failed_task(const worker *w, uint32_t *task)
 {
 	for (size_t i = 0; i < w->ntasks; i++) {
 		if (w->execs[i] != NULL && gale__executor_failed(w->execs[i])) {
 			uint32_t c = gale_plan_task_component(w->plan, w->tasks[i]);
+			*task      = w->tasks[i];
 			return gale_plan_component_id(w->plan, c);
 		}
 	}
@@ -184,6 +189,10 @@ worker_heartbeat(worker *w, bool finished, bool failed)
 		.error        = w->error[0] ? w->error : NULL,
 		.rss_bytes    = worker_rss_bytes(),
 	};
+	if (w->task_error.component != NULL) {
+		hb.errors  = &w->task_error;
+		hb.nerrors = 1;
+	}
 	gale_task_snapshot *snaps = NULL;
 	gale_task_endpoint *eps   = NULL;
 	if (w->ntasks > 0 && w->execs != NULL) {
@@ -506,10 +515,19 @@ gale_worker_run(const gale_worker_opts *opts)
 			}
 			w.started = true;
 		}
-		const char *bad = worker_failed_task(&w);
+		uint32_t    bad_task = 0;
+		const char *bad      = worker_failed_task(&w, &bad_task);
 		if (bad != NULL) {
 			snprintf(w.error, sizeof(w.error),
 			    "component '%s' could not start", bad);
+			// Borrowed by the heartbeat: the plan and w.error
+			// outlive it.
+			w.task_error = (gale_component_error) {
+				.component = (char *) bad,
+				.task      = bad_task,
+				.time_secs = (uint64_t) time(NULL),
+				.error     = w.error,
+			};
 			worker_heartbeat(&w, false, true);
 			rc = GALE_WORKER_EXIT_CONFIG;
 			goto out;

@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: MIT
+// ui_cmd.c - `gale ui`: serves the web UI, the REST API and /metrics of a
+// cluster, reading nimbus over the control plane.
+
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/log.h"
+#include "workers/cli.h"
+#include "workers/client.h"
+#include "workers/commands.h"
+#include "workers/ui.h"
+#include "workers/ui_source.h"
+
+static volatile sig_atomic_t ui_signalled;
+
+static void
+ui_on_signal(int sig)
+{
+	(void) sig;
+	ui_signalled = 1;
+}
+
+int
+gale_cmd_ui(int argc, char **argv)
+{
+	static const char         *name   = "ui";
+	static const struct option opts[] = {
+		{ "nimbus", required_argument, NULL, 'n' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "actions", no_argument, NULL, 'a' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *nimbus  = NULL;
+	const char *listen  = GALE_UI_DEFAULT_LISTEN;
+	bool        actions = false;
+	int         opt;
+	opterr = 0;
+	optind = 0;
+	while ((opt = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'n':
+			nimbus = optarg;
+			break;
+		case 'l':
+			listen = optarg;
+			break;
+		case 'a':
+			actions = true;
+			break;
+		case 'h':
+			gale__cli_print_usage(name, stdout);
+			return GALE_EXIT_OK;
+		default:
+			return gale__cli_bad_flag(name, opt, argv);
+		}
+	}
+	if (optind < argc) {
+		return gale__cli_usage(
+		    name, "unexpected argument '%s'", argv[optind]);
+	}
+	char     host[64];
+	uint16_t port;
+	char     why[256];
+	if (!gale_ui_parse_listen(
+		listen, host, sizeof(host), &port, why, sizeof(why))) {
+		return gale__cli_usage(name, "--listen: %s", why);
+	}
+	gale__log_init(name);
+	const char  *ep     = gale_client_endpoint(nimbus);
+	gale_client *client = NULL;
+	if (gale_client_new(&client, ep) != GALE_OK) {
+		fprintf(stderr, "gale ui: bad nimbus endpoint '%s'\n", ep);
+		return 1;
+	}
+	gale_ui_source src;
+	gale_ui_cluster_source(&src, &client, ep);
+	gale_ui *ui = NULL;
+	if (gale_ui_new(&ui, host, port, &src, actions, why, sizeof(why))
+	    != GALE_OK) {
+		fprintf(stderr, "gale ui: %s\n", why);
+		gale_client_destroy(&client);
+		return 1;
+	}
+	struct sigaction sa = { .sa_handler = ui_on_signal };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	fprintf(stderr, "gale ui: serving http://%s:%u/ for nimbus %s%s\n",
+	    host, (unsigned) gale_ui_port(ui), ep,
+	    actions ? ", actions on" : "");
+	fflush(stderr);
+	while (!ui_signalled) {
+		gale_ui_poll(ui, 200);
+	}
+	gale_ui_destroy(&ui);
+	gale_client_destroy(&client);
+	return 0;
+}
