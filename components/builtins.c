@@ -5,6 +5,8 @@
 #include "components/bolts.h"
 #include "components/builtins.h"
 #include "components/log.h"
+#include "components/rankings.h"
+#include "components/rolling_count.h"
 #include "components/spouts.h"
 #include "components/words.h"
 
@@ -19,5 +21,7 @@ const gale_builtin gale__builtins[] = {
 	{ "id_bolt", &gale__bolt_id },
 	{ "null_bolt", &gale__bolt_null },
 	{ "log", &gale__bolt_log },
+	{ "rolling_count", &gale__bolt_rolling_count },
+	{ "rankings", &gale__bolt_rankings },
 	{ NULL, NULL },
 };

@@ -577,7 +577,14 @@ bolt_timer(gale_executor *e, uint64_t now)
 		wait = (int64_t) ((b->next_tick_ns - now + 999999) / 1000000);
 	}
 	if (b->win != NULL) {
-		int64_t ms  = bolt_wall_ms();
+		int64_t ms = bolt_wall_ms();
+		// A topology that stops gracefully waits for its trees: the
+		// windows let go of what they hold rather than make it wait
+		// for them to expire.
+		if (atomic_load_explicit(&e->env->draining, memory_order_relaxed)
+		    && gale__window_held(b->win) > 0) {
+			gale__window_flush(b->win, ms);
+		}
 		int64_t due = gale__window_advance(b->win, ms);
 		if (due != INT64_MAX) {
 			int64_t w = due > ms ? due - ms : 0;

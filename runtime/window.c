@@ -757,6 +757,7 @@ gale__window_flush(gale_window_store *w, int64_t now)
 		window_activate(w, lo, w->n, end - w->cfg.length, end);
 	}
 	window_expire(w, w->n);
+	w->since = 0;
 	for (size_t i = 0; i < w->ngone; i++) {
 		free(w->gone[i]);
 	}
