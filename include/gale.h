@@ -295,10 +295,10 @@ GALE_EXPORT const gale_tuple *const *gale_window_new_tuples(
 // acked already.
 GALE_EXPORT const gale_tuple *const *gale_window_expired_tuples(
     const gale_window *w, size_t *n);
-// The window's bounds in milliseconds: (start, end]. In processing time
-// the wall clock's milliseconds since the epoch; in event time the
-// timestamps of the data; for count windows the arrival times of its
-// oldest and newest tuples.
+// The window's bounds in milliseconds. In event time (start, end], in the
+// timestamps of the data; in processing time [start, end), in the wall
+// clock's milliseconds since the epoch; for count windows the arrival
+// times of its oldest and newest tuples.
 GALE_EXPORT int64_t gale_window_start(const gale_window *w);
 GALE_EXPORT int64_t gale_window_end(const gale_window *w);
 

@@ -555,17 +555,21 @@ window_count_fire(gale_window_store *w)
 	window_expire(w, w->n > keep ? w->n - keep : 0);
 }
 
-// Duration windows: the window (end - length, end]; afterwards the next
-// one starts after end + slide - length at the earliest.
+// Duration windows: in event time the window (end - length, end], as
+// Storm's; in processing time [end - length, end), so that the first
+// window holds what arrived in the very millisecond it opened. Afterwards
+// the next one starts at end + slide - length at the earliest.
 static void
 window_time_fire(gale_window_store *w, int64_t end)
 {
-	size_t lo = window_upper(w, end - w->cfg.length);
-	size_t hi = window_upper(w, end);
+	int64_t open = w->cfg.ts_field != NULL ? 0 : 1;
+	size_t  lo   = window_upper(w, end - w->cfg.length - open);
+	size_t  hi   = window_upper(w, end - open);
 	if (hi > lo || w->ngone > 0) {
 		window_activate(w, lo, hi, end - w->cfg.length, end);
 	}
-	window_expire(w, window_upper(w, end + w->cfg.slide - w->cfg.length));
+	window_expire(w,
+	    window_upper(w, end + w->cfg.slide - w->cfg.length - open));
 }
 
 // The smallest multiple of the slide at or above ts.
