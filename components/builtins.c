@@ -7,6 +7,8 @@
 #include "components/log.h"
 #include "components/kafka_bolt.h"
 #include "components/kafka_spout.h"
+#include "components/rankings.h"
+#include "components/rolling_count.h"
 #include "components/spouts.h"
 #include "components/words.h"
 
@@ -23,5 +25,7 @@ const gale_builtin gale__builtins[] = {
 	{ "null_bolt", &gale__bolt_null },
 	{ "log", &gale__bolt_log },
 	{ "kafka_bolt", &gale__bolt_kafka },
+	{ "rolling_count", &gale__bolt_rolling_count },
+	{ "rankings", &gale__bolt_rankings },
 	{ NULL, NULL },
 };

@@ -148,9 +148,22 @@ GALE_EXPORT const gale_value *gale_tuple_field(
 // The stream the tuple arrived on ("default" for the default stream).
 GALE_EXPORT const char *gale_tuple_stream(const gale_tuple *t);
 
-// The id of the component and the task that emitted t.
+// The id of the component and the task that emitted t: "__system" and 0
+// for a tick tuple.
 GALE_EXPORT const char *gale_tuple_source(const gale_tuple *t);
 GALE_EXPORT uint32_t    gale_tuple_source_task(const gale_tuple *t);
+
+// True when t is a tick tuple: with topology.tick.tuple.freq.secs set (in
+// the topology's `config:` or the bolt's own), the runtime calls the
+// bolt's execute with one every that many seconds, from component
+// "__system" on stream "__tick", its one value (field "secs") the
+// frequency. Ticks are not tracked: acking, failing or anchoring to one
+// does nothing. They do not queue behind input: the task looks at its
+// timer between received batches, so a tick is late by one batch at most
+// however full its input queue is, and at most one is pending. A
+// checkpointing bolt may flush on a tick; its held acks still leave only
+// at its checkpoint.
+GALE_EXPORT bool gale_tuple_is_tick(const gale_tuple *t);
 
 // ---------------------------------------------------------------------
 // Context: who a task is and the options it was given
@@ -270,6 +283,33 @@ GALE_EXPORT void gale_ack(gale_collector *c, const gale_tuple *t);
 GALE_EXPORT void gale_fail(gale_collector *c, const gale_tuple *t);
 
 // ---------------------------------------------------------------------
+// Windows: what a windowed bolt receives
+// ---------------------------------------------------------------------
+
+// One activation of a window, as Storm's TupleWindow: the tuples in the
+// window, oldest first; those new since the last activation; those that
+// left the window since then. Borrowed, with every tuple in it: valid only
+// during the execute_window call that received it; caller must not free.
+typedef struct gale_window gale_window;
+
+// The tuples in the window; sets *n to their number.
+GALE_EXPORT const gale_tuple *const *gale_window_tuples(
+    const gale_window *w, size_t *n);
+// The tuples of the window that no earlier activation held.
+GALE_EXPORT const gale_tuple *const *gale_window_new_tuples(
+    const gale_window *w, size_t *n);
+// The tuples that earlier activations held and this one does not; they are
+// acked already.
+GALE_EXPORT const gale_tuple *const *gale_window_expired_tuples(
+    const gale_window *w, size_t *n);
+// The window's bounds in milliseconds. In event time (start, end], in the
+// timestamps of the data; in processing time [start, end), in the wall
+// clock's milliseconds since the epoch; for count windows the arrival
+// times of its oldest and newest tuples.
+GALE_EXPORT int64_t gale_window_start(const gale_window *w);
+GALE_EXPORT int64_t gale_window_end(const gale_window *w);
+
+// ---------------------------------------------------------------------
 // Components
 // ---------------------------------------------------------------------
 
@@ -335,6 +375,41 @@ typedef struct gale_bolt_ops {
 	uint32_t checkpoint_ms;
 	// The options it takes; optional (see gale_option_decl).
 	const gale_option_decl *options;
+
+	// A windowed bolt, as Storm's BaseWindowedBolt, sets execute_window:
+	// the runtime keeps its input in a window and calls it at every
+	// activation; execute, which may then be NULL, receives only ticks.
+	// The window is configured by the component's options:
+	//   window.length, window.slide  a count (`1000`: tuples) or a
+	//       duration (`30s`, `5m`), both of one kind; sliding when the
+	//       slide is shorter than the length, tumbling when they are equal
+	//       (the default slide);
+	//   window.timestamp_field  event time: the field (an integer of
+	//       milliseconds) that orders the tuples, for duration windows;
+	//       else processing time, the wall clock when a tuple arrives;
+	//   window.watermark_interval  how often the watermark moves (1s);
+	//   window.lag  how far the watermark trails the highest timestamp
+	//       seen (0): tuples out of order by up to lag are in time;
+	//   window.late_stream  true: a tuple older than the watermark is
+	//       emitted, its values as they came, on the bolt's stream
+	//       "late", which it must declare; false (default): counted
+	//       and dropped; either way it is acked;
+	//   window.max_tuples  the most tuples a window holds (100000); past
+	//       it the oldest are failed with a logged error.
+	// Input tuples are acked by the runtime once they have left every
+	// window they belong to; an emit without anchors during
+	// execute_window is anchored to every tuple in the window. Event-time
+	// windows end at multiples of the slide and activate once the
+	// watermark passes their end; empty ones are skipped. When every
+	// input has finished, the windows still holding new tuples activate a
+	// last time.
+	void (*execute_window)(
+	    void *self, const gale_window *w, gale_collector *c);
+	// The names of the options holding the window's length and slide, for
+	// a component that names them its own way; NULL: "window.length" and
+	// "window.slide".
+	const char *window_length_option;
+	const char *window_slide_option;
 } gale_bolt_ops;
 
 // What a component library exports, one per component, under the symbol

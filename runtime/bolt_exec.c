@@ -1,13 +1,24 @@
 // SPDX-License-Identifier: MIT
 // bolt_exec.c - the bolt kind of executor: executes each input tuple,
-// anchors what the bolt emits to its inputs, and acks or fails them.
+// anchors what the bolt emits to its inputs, and acks or fails them; gives
+// the bolt its ticks; and, for a windowed bolt, keeps its input in windows
+// (runtime/window.c) and hands it each activation.
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "base/clock.h"
+#include "base/log.h"
+#include "base/num.h"
 #include "runtime/ackbuf.h"
+#include "runtime/context.h"
 #include "runtime/executor_impl.h"
 #include "runtime/trace.h"
+#include "runtime/window.h"
+
+#define BOLT_TICK_KEY "topology.tick.tuple.freq.secs"
+// The least time between two log lines about late or dropped tuples.
+#define BOLT_LOG_EVERY_NS (10 * 1000000000ull)
 
 typedef struct bolt_exec {
 	const gale_bolt_ops *ops;
@@ -16,13 +27,51 @@ typedef struct bolt_exec {
 	uint32_t             until_sample; // executes left before a timed one
 	gale_anchor         *anchors; // scratch for an emitted tuple's anchors
 	size_t               anchors_cap;
+
+	// Ticks: every tick_ns (0: none), due at next_tick_ns.
+	int64_t  tick_secs;
+	uint64_t tick_ns, next_tick_ns;
+
+	// A windowed bolt's windows; NULL for a plain bolt.
+	gale_window_store *win;
+	gale_window_cfg    wcfg;
+	int64_t            now_ms;    // the wall clock, read once a batch
+	bool               in_window; // during execute_window
+	uint64_t          *edges;     // scratch: an emit's edge per picked
+	size_t             edges_cap;
+	uint64_t           late_dropped, failed_held, no_ts;
+	uint64_t           next_log_ns;
 } bolt_exec;
+
+// The tick frequency: the component's own config, else the topology's.
+static int64_t
+bolt_tick_secs(const gale_executor *e)
+{
+	for (size_t i = 0; i < e->def->nconfig; i++) {
+		int64_t v;
+		if (strcmp(e->def->config[i].key, BOLT_TICK_KEY) == 0
+		    && gale__parse_i64(e->def->config[i].value, 0, INT32_MAX,
+			   &v, NULL, 0)
+			== GALE_OK) {
+			return v;
+		}
+	}
+	return gale_topology_config_i64(e->env->topo, BOLT_TICK_KEY, 0);
+}
+
+static int64_t
+bolt_wall_ms(void)
+{
+	return (int64_t) (gale__clock_wall_us() / 1000);
+}
 
 static gale_err
 bolt_init(gale_executor *e)
 {
 	bolt_exec *b = e->priv;
 	b->ops       = e->def->bolt;
+	b->tick_secs = bolt_tick_secs(e);
+	b->tick_ns   = (uint64_t) b->tick_secs * 1000000000u;
 	return gale__ackbuf_new(&b->ackbuf);
 }
 
@@ -30,14 +79,27 @@ static void
 bolt_fini(gale_executor *e)
 {
 	bolt_exec *b = e->priv;
+	gale__window_destroy(&b->win);
 	gale__ackbuf_destroy(&b->ackbuf);
 	free(b->anchors);
+	free(b->edges);
 }
+
+static gale_err bolt_window_open(gale_executor *e);
 
 static gale_err
 bolt_open(gale_executor *e)
 {
 	bolt_exec *b = e->priv;
+	if (b->ops->execute_window != NULL) {
+		gale_err rv = bolt_window_open(e);
+		if (rv != GALE_OK) {
+			return rv;
+		}
+	}
+	if (b->tick_ns > 0) {
+		b->next_tick_ns = gale_now_ns() + b->tick_ns;
+	}
 	return b->ops->prepare != NULL ? b->ops->prepare(e->self, e->ctx)
 				       : GALE_OK;
 }
@@ -181,6 +243,45 @@ bolt_anchor(gale_executor *e, bolt_exec *b, const gale_tuple *const *inputs,
 	return GALE_OK;
 }
 
+// An emit of a window activation: anchored to every tuple of the window,
+// through the few of them that carry all its roots (see
+// gale__window_cover), one fresh edge for each of those.
+static gale_err
+bolt_window_anchor(gale_executor *e, bolt_exec *b, size_t *nout)
+{
+	gale_tuple *const      *reps;
+	const gale_window_pair *pairs;
+	size_t                  npairs;
+	size_t nreps = gale__window_cover(b->win, &reps, &pairs, &npairs);
+	*nout        = 0;
+	if (nreps > b->edges_cap) {
+		uint64_t *ed = realloc(b->edges, nreps * sizeof(*ed));
+		if (ed == NULL) {
+			return GALE_ENOMEM;
+		}
+		b->edges     = ed;
+		b->edges_cap = nreps;
+	}
+	if (bolt_anchors_reserve(b, npairs) != GALE_OK) {
+		return GALE_ENOMEM;
+	}
+	for (size_t k = 0; k < nreps; k++) {
+		b->edges[k] = gale__exec_id(e);
+		reps[k]->ack_val ^= b->edges[k];
+	}
+	size_t n = 0;
+	for (size_t i = 0; i < npairs; i++) {
+		uint64_t edge = b->edges[pairs[i].rep];
+		if (n > 0 && b->anchors[n - 1].root == pairs[i].root) {
+			b->anchors[n - 1].edge ^= edge;
+		} else {
+			b->anchors[n++] = (gale_anchor) { pairs[i].root, edge };
+		}
+	}
+	*nout = n;
+	return GALE_OK;
+}
+
 static gale_err
 bolt_emit(gale_executor *e, uint32_t direct, const char *stream,
     const gale_value *values, size_t n, const gale_tuple *const *anchors,
@@ -205,9 +306,11 @@ bolt_emit(gale_executor *e, uint32_t direct, const char *stream,
 		size_t na = 0;
 		if (nanchors > 0) {
 			rv = bolt_anchor(e, b, anchors, nanchors, &na);
-			if (rv != GALE_OK) {
-				return rv;
-			}
+		} else if (b->in_window) {
+			rv = bolt_window_anchor(e, b, &na);
+		}
+		if (rv != GALE_OK) {
+			return rv;
 		}
 		rv = gale__outbuf_add_tuple(e->outbuf, e->targets[i], e->task,
 		    name, values, n, b->anchors, na);
@@ -244,9 +347,11 @@ bolt_tuple(gale_executor *e, const gale_item *it)
 	e->ntrace_children = 0;
 	bool     timed     = b->until_sample == 0;
 	uint64_t start     = timed ? gale_now_ns() : 0;
-	gale__exec_cb_enter(e);
-	b->ops->execute(e->self, &t, &e->coll);
-	gale__exec_cb_leave(e);
+	if (b->ops->execute != NULL) {
+		gale__exec_cb_enter(e);
+		b->ops->execute(e->self, &t, &e->coll);
+		gale__exec_cb_leave(e);
+	}
 	if (!t.done) {
 		bolt_ack_tuple(e, &t);
 	}
@@ -262,18 +367,248 @@ bolt_tuple(gale_executor *e, const gale_item *it)
 	}
 }
 
+// ---------------------------------------------------------------------
+// Ticks
+// ---------------------------------------------------------------------
+
+static const char *const bolt_tick_fields[] = { "secs", NULL };
+static const gale_stream_decl bolt_tick_decl
+    = { .stream = "__tick", .fields = bolt_tick_fields };
+
+// A tick is built as done, so that acking, failing or anchoring to it does
+// nothing: it belongs to no tree.
+static void
+bolt_tick(gale_executor *e)
+{
+	bolt_exec *b = e->priv;
+	if (b->ops->execute == NULL) {
+		return;
+	}
+	gale_value v = gale_i64(b->tick_secs);
+	gale_tuple t = {
+		.plan    = e->env->plan,
+		.values  = &v,
+		.nvalues = 1,
+		.decl    = &bolt_tick_decl,
+		.done    = true,
+	};
+	e->ntrace_children = 0;
+	b->ops->execute(e->self, &t, &e->coll);
+}
+
+// ---------------------------------------------------------------------
+// Windows
+// ---------------------------------------------------------------------
+
+static void
+bolt_window_activate(void *arg, const gale_window *w)
+{
+	gale_executor *e   = arg;
+	bolt_exec     *b   = e->priv;
+	uint64_t       t0  = gale_now_ns();
+	e->ntrace_children = 0;
+	b->in_window       = true;
+	gale__exec_cb_enter(e);
+	b->ops->execute_window(e->self, w, &e->coll);
+	gale__exec_cb_leave(e);
+	b->in_window = false;
+	uint64_t took = gale_now_ns() - t0;
+	gale_metric_add(&e->metrics, GALE_M_BUSY_NS, took);
+	gale_hist_record(&e->metrics.execute, took / 1000);
+}
+
+static void
+bolt_window_ack(void *arg, gale_tuple *t)
+{
+	gale_executor *e   = arg;
+	e->ntrace_children = 0;
+	bolt_ack_tuple(e, t);
+}
+
+// Logs, at most every BOLT_LOG_EVERY_NS, what the window dropped so far.
+static void
+bolt_window_log(gale_executor *e)
+{
+	bolt_exec *b   = e->priv;
+	uint64_t   now = gale_now_ns();
+	if (now < b->next_log_ns) {
+		return;
+	}
+	b->next_log_ns = now + BOLT_LOG_EVERY_NS;
+	if (b->failed_held > 0) {
+		GALE_ERROR("window holds window.max_tuples (%zu): %llu of its "
+			   "oldest tuples failed so far",
+		    b->wcfg.max_tuples, (unsigned long long) b->failed_held);
+	}
+	if (b->no_ts > 0) {
+		GALE_ERROR("%llu tuples failed so far: no integer field '%s' "
+			   "(window.timestamp_field)",
+		    (unsigned long long) b->no_ts, b->wcfg.ts_field);
+	}
+	if (b->late_dropped > 0) {
+		GALE_WARN("%llu late tuples dropped so far (behind the "
+			  "watermark; window.late_stream: true emits them)",
+		    (unsigned long long) b->late_dropped);
+	}
+}
+
+static void
+bolt_window_fail(void *arg, gale_tuple *t)
+{
+	gale_executor *e = arg;
+	bolt_exec     *b = e->priv;
+	b->failed_held++;
+	bolt_fail_tuple(e, t);
+	bolt_window_log(e);
+}
+
+static const char *
+bolt_window_lookup(void *arg, const char *name)
+{
+	return gale_context_option(arg, name);
+}
+
+static gale_err
+bolt_window_open(gale_executor *e)
+{
+	bolt_exec *b = e->priv;
+	char       why[512];
+	if (gale__window_cfg_read(&b->wcfg, bolt_window_lookup, e->ctx,
+		b->ops->window_length_option, b->ops->window_slide_option, why,
+		sizeof(why))
+	    != GALE_OK) {
+		gale_context_error(e->ctx, "%s", why);
+		return GALE_EINVAL;
+	}
+	if (b->wcfg.late_stream
+	    && gale__router_stream(e->router, GALE_WINDOW_LATE_STREAM) < 0) {
+		gale_context_error(e->ctx,
+		    "option 'window.late_stream': the component declares no "
+		    "output stream '%s' to emit late tuples on",
+		    GALE_WINDOW_LATE_STREAM);
+		return GALE_EINVAL;
+	}
+	gale_window_hooks hooks = {
+		.arg      = e,
+		.activate = bolt_window_activate,
+		.ack      = bolt_window_ack,
+		.fail     = bolt_window_fail,
+	};
+	return gale__window_new(&b->win, &b->wcfg, &hooks);
+}
+
+// A received tuple of a windowed bolt: into the window, or, late, on the
+// late stream or dropped; acked either way.
+static void
+bolt_window_tuple(gale_executor *e, const gale_item *it)
+{
+	bolt_exec *b = e->priv;
+	gale_tuple t = {
+		.plan    = e->env->plan,
+		.values  = it->values,
+		.nvalues = it->nvalues,
+		.decl    = gale__tuple_stream_decl(
+		       e->env->plan, it->src_task, it->stream, it->stream_len),
+		.anchors  = it->anchors,
+		.nanchors = it->nanchors,
+		.src_task = it->src_task,
+	};
+	e->ntrace_children = 0;
+	gale_metric_add(&e->metrics, GALE_M_EXECUTED, 1);
+	gale_window_added added;
+	if (gale__window_add(b->win, &t, b->now_ms, &added) != GALE_OK) {
+		bolt_fail_tuple(e, &t);
+		return;
+	}
+	switch (added) {
+	case GALE_WINDOW_ADDED:
+		return;
+	case GALE_WINDOW_LATE:
+		if (b->wcfg.late_stream) {
+			const gale_tuple *in = &t;
+			if (bolt_emit(e, 0, GALE_WINDOW_LATE_STREAM, t.values,
+				t.nvalues, &in, 1)
+			    != GALE_OK) {
+				gale_metric_add(
+				    &e->metrics, GALE_M_DROPPED, 1);
+			}
+		} else {
+			b->late_dropped++;
+			bolt_window_log(e);
+		}
+		bolt_ack_tuple(e, &t);
+		return;
+	case GALE_WINDOW_NO_TIMESTAMP:
+		b->no_ts++;
+		bolt_window_log(e);
+		bolt_fail_tuple(e, &t);
+		return;
+	}
+}
+
+// ---------------------------------------------------------------------
+// The loop's hooks
+// ---------------------------------------------------------------------
+
 static void
 bolt_items(gale_executor *e)
 {
-	gale__exec_items(e, bolt_tuple, NULL, NULL);
+	bolt_exec *b = e->priv;
+	if (b->win != NULL) {
+		b->now_ms = bolt_wall_ms();
+		gale__exec_items(e, bolt_window_tuple, NULL, NULL);
+	} else {
+		gale__exec_items(e, bolt_tuple, NULL, NULL);
+	}
+}
+
+// Between batches: the tick when due (at most one, however late), and the
+// windows' activations and watermarks. Returns the milliseconds until the
+// next of them, or -1 when there is none.
+static int
+bolt_timer(gale_executor *e, uint64_t now)
+{
+	bolt_exec *b    = e->priv;
+	int64_t    wait = -1;
+	if (b->tick_ns > 0) {
+		if (now >= b->next_tick_ns) {
+			bolt_tick(e);
+			b->next_tick_ns += b->tick_ns;
+			if (b->next_tick_ns <= now) {
+				b->next_tick_ns = now + b->tick_ns;
+			}
+		}
+		wait = (int64_t) ((b->next_tick_ns - now + 999999) / 1000000);
+	}
+	if (b->win != NULL) {
+		int64_t ms = bolt_wall_ms();
+		// A topology that stops gracefully waits for its trees: the
+		// windows let go of what they hold rather than make it wait
+		// for them to expire.
+		if (atomic_load_explicit(&e->env->draining, memory_order_relaxed)
+		    && gale__window_held(b->win) > 0) {
+			gale__window_flush(b->win, ms);
+		}
+		int64_t due = gale__window_advance(b->win, ms);
+		if (due != INT64_MAX) {
+			int64_t w = due > ms ? due - ms : 0;
+			wait      = wait < 0 || w < wait ? w : wait;
+		}
+	}
+	return wait < 0 ? -1 : wait > INT32_MAX ? INT32_MAX : (int) wait;
 }
 
 // The last checkpoint, and the acks it releases, come before cleanup (as
-// gale.h promises); cleanup is skipped after a failed prepare.
+// gale.h promises); cleanup is skipped after a failed prepare. A windowed
+// bolt's windows activate once more with what is new, and let go of every
+// tuple they hold.
 static void
 bolt_finish(gale_executor *e)
 {
-	bolt_exec *b          = e->priv;
+	bolt_exec *b = e->priv;
+	if (b->win != NULL && !atomic_load(&e->failed)) {
+		gale__window_flush(b->win, bolt_wall_ms());
+	}
 	b->next_checkpoint_ns = 0;
 	bolt_drain(e);
 	if (b->ops->cleanup != NULL && !atomic_load(&e->failed)) {
@@ -291,6 +626,7 @@ const gale_exec_ops gale__bolt_exec_ops = {
 	.run        = gale__exec_input_loop,
 	.finish     = bolt_finish,
 	.items      = bolt_items,
+	.timer      = bolt_timer,
 	.drain      = bolt_drain,
 	.holding    = bolt_holding,
 	.emit       = bolt_emit,

@@ -223,6 +223,7 @@ gale__exec_rotate(gale_executor *e, uint64_t now)
 void
 gale__exec_input_loop(gale_executor *e)
 {
+	int due = -1; // the kind's timer: milliseconds until it is due
 	while (!atomic_load(&e->env->halt)) {
 		// With output waiting, only look whether more input is there:
 		// an idle task sends what it has at once, so a batch waits for
@@ -234,11 +235,19 @@ gale__exec_input_loop(gale_executor *e)
 		} else if (e->ops->holding != NULL && e->ops->holding(e)) {
 			timeout = 1;
 		}
+		if (due >= 0 && due < timeout) {
+			timeout = due;
+		}
 		gale_err rv = gale__inbox_recv(e->inbox, &e->in, timeout);
 		if (rv == GALE_OK) {
 			gale__exec_process(e, &e->in);
 		}
 		uint64_t now = gale_now_ns();
+		// Timers are looked at between batches, not queued behind
+		// them: a full inbox delays them by one batch at most.
+		if (e->ops->timer != NULL) {
+			due = e->ops->timer(e, now);
+		}
 		gale__exec_rotate(e, now);
 		// Idle, or nothing buffered (so held acks may go), or the
 		// oldest item has waited long enough.

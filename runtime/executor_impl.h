@@ -54,6 +54,12 @@ typedef struct gale_exec_ops {
 	// is gale__exec_items with its own item handlers.
 	void (*items)(gale_executor *e);
 
+	// Between received batches (and at least every idle wait), on the
+	// task's thread, with the monotonic clock: runs what is due by time
+	// (a bolt's ticks and windows) and returns the milliseconds until it
+	// is due next, or -1 when nothing is.
+	int (*timer)(gale_executor *e, uint64_t now);
+
 	// While a send waits for room downstream.
 	void (*idle)(gale_executor *e);
 	// Before every flush: moves held acks into the output buffer.

@@ -43,9 +43,19 @@ gale_tuple_stream(const gale_tuple *t)
 	    : GALE_DEFAULT_STREAM;
 }
 
+// Task ids start at 1: task 0 is the runtime itself, which sends ticks.
+bool
+gale_tuple_is_tick(const gale_tuple *t)
+{
+	return t->src_task == 0;
+}
+
 const char *
 gale_tuple_source(const gale_tuple *t)
 {
+	if (t->src_task == 0) {
+		return "__system";
+	}
 	const gale_plan *p = t->plan;
 	return gale_plan_component_id(
 	    p, gale_plan_task_component(p, t->src_task));

@@ -44,6 +44,8 @@ const gale_config_key gale__config_keys[] = {
 	    "accepted for Storm's sake; inboxes hold 8 batches per sender" },
 	{ "topology.stats.sample.rate", GALE_CONF_FLOAT, 0, 1, NULL,
 	    "fraction of tuples timed; default: chosen by the runtime" },
+	{ "topology.tick.tuple.freq.secs", GALE_CONF_INT, 0, CONF_INT_MAX,
+	    "0", "seconds between the tick tuples of each bolt; 0: none" },
 	{ NULL, 0, 0, 0, NULL, NULL },
 };
 

@@ -420,6 +420,74 @@ validate_stream(validate_ctx *v, gale_topology *t, size_t k)
 	}
 }
 
+static const gale_option *
+validate_find_option(const gale_component_def *c, const char *name)
+{
+	for (size_t i = 0; i < c->noptions; i++) {
+		if (strcmp(c->options[i].key, name) == 0) {
+			return &c->options[i];
+		}
+	}
+	return NULL;
+}
+
+// A window length or slide written as a duration, in seconds; false for
+// a count, or for what the runtime reports when the bolt prepares.
+static bool
+validate_window_secs(const gale_option *o, double *secs)
+{
+	uint64_t count;
+	return o != NULL
+	    && gale__parse_u64(o->value, UINT64_MAX, &count, NULL, 0)
+		!= GALE_OK
+	    && gale__parse_duration(o->value, 1, secs, NULL, 0) == GALE_OK;
+}
+
+// A duration window holds a tuple for up to its length plus its slide
+// before acking it: a shorter message timeout would fail every tree that
+// goes through it, as Storm says at submit.
+static void
+validate_window_timeout(validate_ctx *v, const gale_topology *t,
+    const gale_component_def *c)
+{
+	const gale_bolt_ops *ops = c->bolt;
+	if (ops == NULL || ops->execute_window == NULL
+	    || gale_topology_config_i64(t, "topology.acker.executors", 1)
+		== 0) {
+		return;
+	}
+	const char *lname = ops->window_length_option != NULL
+	    ? ops->window_length_option
+	    : "window.length";
+	const char *sname = ops->window_slide_option != NULL
+	    ? ops->window_slide_option
+	    : "window.slide";
+	const gale_option *len   = validate_find_option(c, lname);
+	const gale_option *slide = validate_find_option(c, sname);
+	double             lsecs, ssecs;
+	if (!validate_window_secs(len, &lsecs)) {
+		return;
+	}
+	if (slide == NULL) {
+		ssecs = lsecs;
+	} else if (!validate_window_secs(slide, &ssecs)) {
+		return;
+	}
+	int64_t timeout
+	    = gale_topology_config_i64(t, "topology.message.timeout.secs", 30);
+	if ((double) timeout >= lsecs + ssecs) {
+		return;
+	}
+	gale__report_error(&v->rep, &len->where,
+	    "bolt '%s': topology.message.timeout.secs (%lld) is shorter than "
+	    "the window's length plus its slide (%s + %s = %gs): its tuples "
+	    "would time out before they leave the window",
+	    c->id, (long long) timeout, gale__report_show(&v->rep, len->value),
+	    slide != NULL ? gale__report_show(&v->rep, slide->value)
+			  : gale__report_show(&v->rep, len->value),
+	    lsecs + ssecs);
+}
+
 gale_err
 gale_topology_validate(gale_topology *t, const char *libdir,
     const gale_resolver *r, gale_diag *d)
@@ -439,6 +507,9 @@ gale_topology_validate(gale_topology *t, const char *libdir,
 	}
 	for (size_t k = 0; k < t->nstreams; k++) {
 		validate_stream(&v, t, k);
+	}
+	for (size_t i = 0; i < t->ncomponents; i++) {
+		validate_window_timeout(&v, t, &t->components[i]);
 	}
 	gale__ids_destroy(&v.ids);
 	return gale__report_failed(&v.rep) ? GALE_EINVAL : GALE_OK;

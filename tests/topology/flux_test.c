@@ -129,8 +129,8 @@ Test(flux, wordcount_with_shell_components_maps_every_class)
 	// Storm keys gale does not use are warnings; null is the default.
 	expect_msg(
 	    "wordcount.yaml:8:3: warning: config: "
-	    "'topology.tick.tuple.freq.secs' is a Storm key not used by "
-	    "gale");
+	    "'topology.fall.back.on.java.serialization' is a Storm key not "
+	    "used by gale");
 	expect_msg("wordcount.yaml:9:3: warning: config: "
 		   "'topology.subprocess.timeout.secs' is a Storm key not "
 		   "used by gale");
@@ -310,8 +310,8 @@ Test(flux, component_config_is_checked_like_the_topology_config)
 	must_not_load(FLUX "component_config.yaml", NULL);
 	expect_msg(
 	    "component_config.yaml:9:7: warning: spout 'words': "
-	    "config: 'topology.tick.tuple.freq.secs' is a Storm key not "
-	    "used by gale");
+	    "config: 'topology.fall.back.on.java.serialization' is a Storm "
+	    "key not used by gale");
 	expect_msg("component_config.yaml:15:7: bolt 'count': config: unknown "
 		   "key 'topology.max.spout.pendng'; did you mean "
 		   "'topology.max.spout.pending'?");
