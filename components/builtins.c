@@ -5,6 +5,7 @@
 #include "components/bolts.h"
 #include "components/builtins.h"
 #include "components/log.h"
+#include "components/shell.h"
 #include "components/spouts.h"
 #include "components/words.h"
 
@@ -19,5 +20,6 @@ const gale_builtin gale__builtins[] = {
 	{ "id_bolt", &gale__bolt_id },
 	{ "null_bolt", &gale__bolt_null },
 	{ "log", &gale__bolt_log },
+	{ "shell", &gale__shell },
 	{ NULL, NULL },
 };

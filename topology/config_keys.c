@@ -38,6 +38,10 @@ const gale_config_key gale__config_keys[] = {
 	    "accepted for Storm's sake; inboxes hold 8 batches per sender" },
 	{ "topology.stats.sample.rate", GALE_CONF_FLOAT, 0, 1, NULL,
 	    "fraction of tuples timed; default: chosen by the runtime" },
+	{ "topology.subprocess.timeout.secs", GALE_CONF_INT, 1, CONF_INT_MAX,
+	    "30",
+	    "seconds a shell component may take to answer, or go without "
+	    "a heartbeat, before it is restarted" },
 	{ NULL, 0, 0, 0, NULL, NULL },
 };
 
