@@ -3,7 +3,7 @@
 
 DEBS     := build-essential cmake pkg-config libzmq3-dev libprotobuf-c-dev \
             protobuf-c-compiler libyaml-dev libcriterion-dev libjansson-dev \
-            python3
+            python3 nodejs
 BUILD    ?= build
 ASAN     ?= build-asan
 TSAN     ?= build-tsan

@@ -313,7 +313,7 @@ gale__shell_proc_read(
 		}
 		if (p->len - p->off > p->max_msg) {
 			*msg = p->buf + p->off;
-			*len = 200;
+			*len = 256; // enough to quote, and to say it goes on
 			return GALE_EPROTO;
 		}
 		gale_err rv = proc_fill(p);
@@ -361,7 +361,8 @@ gale__shell_proc_how(shell_proc *p, char *buf, size_t len)
 		snprintf(buf, len, "exited with status %d",
 		    WEXITSTATUS(p->status));
 	} else if (WIFSIGNALED(p->status)) {
-		snprintf(buf, len, "killed by signal %d", WTERMSIG(p->status));
+		snprintf(buf, len, "was killed by signal %d",
+		    WTERMSIG(p->status));
 	} else {
 		snprintf(buf, len, "ended (status %d)", p->status);
 	}

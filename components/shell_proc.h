@@ -53,8 +53,7 @@ gale_err gale__shell_proc_write(
 // Reads the next message: *msg (len bytes, without the `end` line) stays
 // valid until the next read or write. GALE_ETIMEDOUT past deadline_ns,
 // GALE_ECLOSED at the end of its stdout (it exited), GALE_EPROTO for a
-// message longer than max_msg (its start is then in *msg, up to 200
-// bytes).
+// message longer than max_msg (its first 256 bytes are then in *msg).
 gale_err gale__shell_proc_read(
     shell_proc *p, const char **msg, size_t *len, uint64_t deadline_ns);
 
@@ -62,7 +61,7 @@ gale_err gale__shell_proc_read(
 // one line: reads what is left to read first. Caller must not free.
 const char *gale__shell_proc_tail(shell_proc *p);
 
-// How the child ended ("exited with status 1", "killed by signal 9") once
+// How the child ended ("exited with status 1", "was killed by signal 9") once
 // stopped, or "still running". Caller must not free; static or in p.
 const char *gale__shell_proc_how(shell_proc *p, char *buf, size_t len);
 
