@@ -32,6 +32,30 @@ const gale_component gale__shell = {
 // Options
 // ---------------------------------------------------------------------
 
+// A command given as text (`--set ID.command=...`): a flow list of plain
+// words, [python3, split.py], or words separated by blanks.
+static json_t *
+shell_command_words(const char *text)
+{
+	json_t *list = json_array();
+	size_t  n    = strlen(text);
+	bool    flow = n >= 2 && text[0] == '[' && text[n - 1] == ']';
+	const char *p = text + flow, *end = text + n - flow;
+	while (list != NULL && p < end) {
+		while (p < end && (*p == ' ' || *p == '\t' || (flow && *p == ','))) {
+			p++;
+		}
+		const char *w = p;
+		while (p < end && *p != ' ' && *p != '\t' && !(flow && *p == ',')) {
+			p++;
+		}
+		if (p > w) {
+			json_array_append_new(list, json_stringn(w, (size_t) (p - w)));
+		}
+	}
+	return list;
+}
+
 // Reads option `command`, a JSON list of strings (numbers as written).
 static gale_err
 shell_command(shell_task *t, gale_context *ctx)
@@ -44,6 +68,9 @@ shell_command(shell_task *t, gale_context *ctx)
 		return GALE_EINVAL;
 	}
 	json_t *cmd = json_loads(text, JSON_DECODE_ANY, NULL);
+	if (cmd == NULL) {
+		cmd = shell_command_words(text);
+	}
 	if (cmd == NULL || !json_is_array(cmd) || json_array_size(cmd) == 0) {
 		json_decref(cmd);
 		gale_context_error(ctx,
