@@ -37,20 +37,23 @@ const gale_component gale__shell = {
 static json_t *
 shell_command_words(const char *text)
 {
-	json_t *list = json_array();
-	size_t  n    = strlen(text);
-	bool    flow = n >= 2 && text[0] == '[' && text[n - 1] == ']';
+	json_t     *list = json_array();
+	size_t      n    = strlen(text);
+	bool        flow = n >= 2 && text[0] == '[' && text[n - 1] == ']';
 	const char *p = text + flow, *end = text + n - flow;
 	while (list != NULL && p < end) {
-		while (p < end && (*p == ' ' || *p == '\t' || (flow && *p == ','))) {
+		while (p < end
+		    && (*p == ' ' || *p == '\t' || (flow && *p == ','))) {
 			p++;
 		}
 		const char *w = p;
-		while (p < end && *p != ' ' && *p != '\t' && !(flow && *p == ',')) {
+		while (p < end && *p != ' ' && *p != '\t'
+		    && !(flow && *p == ',')) {
 			p++;
 		}
 		if (p > w) {
-			json_array_append_new(list, json_stringn(w, (size_t) (p - w)));
+			json_array_append_new(
+			    list, json_stringn(w, (size_t) (p - w)));
 		}
 	}
 	return list;
@@ -87,7 +90,7 @@ shell_command(shell_task *t, gale_context *ctx)
 	}
 	size_t used = 0;
 	for (size_t i = 0; i < n; i++) {
-		json_t *a = json_array_get(cmd, i);
+		json_t *a  = json_array_get(cmd, i);
 		t->argv[i] = json_is_string(a)
 		    ? strdup(json_string_value(a))
 		    : json_dumps(a, JSON_COMPACT | JSON_ENCODE_ANY);
@@ -96,8 +99,9 @@ shell_command(shell_task *t, gale_context *ctx)
 			return GALE_ENOMEM;
 		}
 		if (used < sizeof(t->label) - 1) {
-			int w = snprintf(t->label + used, sizeof(t->label) - used,
-			    "%s%s", i > 0 ? " " : "", t->argv[i]);
+			int w = snprintf(t->label + used,
+			    sizeof(t->label) - used, "%s%s", i > 0 ? " " : "",
+			    t->argv[i]);
 			used += w > 0 ? (size_t) w : 0;
 		}
 	}
@@ -170,9 +174,9 @@ gale__shell_open(shell_task *t, gale_context *ctx, bool is_spout)
 	bool        js;
 	for (size_t i = 0; gale_context_config(ctx, i, &k, &v, &js); i++) {
 		if (strcmp(k, "topology.subprocess.timeout.secs") == 0) {
-			long long s = strtoll(v, NULL, 10);
+			long long s   = strtoll(v, NULL, 10);
 			t->timeout_ns = s > 0 ? (uint64_t) s * 1000000000ull
-			                      : t->timeout_ns;
+					      : t->timeout_ns;
 		}
 	}
 	gale_err rv = shell_command(t, ctx);
@@ -195,8 +199,8 @@ gale__shell_open(shell_task *t, gale_context *ctx, bool is_spout)
 		return GALE_ENOMEM;
 	}
 	if (!gale__shell_ensure(t)) {
-		gale_context_error(ctx, "'%s' did not start (see above)",
-		    t->label);
+		gale_context_error(
+		    ctx, "'%s' did not start (see above)", t->label);
 		return GALE_EIO;
 	}
 	return GALE_OK;
@@ -282,18 +286,18 @@ gale__shell_put(shell_task *t, const json_t *msg)
 void
 gale__shell_fail(shell_task *t, const char *what, const char *text, size_t len)
 {
-	char quote[SHELL_QUOTE + 4];
+	char   quote[SHELL_QUOTE + 4];
 	size_t q = 0;
 	for (size_t i = 0; text != NULL && i < len && q < SHELL_QUOTE; i++) {
 		unsigned char ch = (unsigned char) text[i];
-		quote[q++] = ch < 0x20 || ch == 0x7f ? '?' : (char) ch;
+		quote[q++]       = ch < 0x20 || ch == 0x7f ? '?' : (char) ch;
 	}
 	if (text != NULL && len > SHELL_QUOTE) {
 		memcpy(quote + q, "...", 3);
 		q += 3;
 	}
 	quote[q] = '\0';
-	int  pid = (int) t->proc.pid;
+	int pid  = (int) t->proc.pid;
 	gale__shell_proc_stop(&t->proc);
 	char how[64];
 	gale__shell_proc_how(&t->proc, how, sizeof(how));
@@ -320,7 +324,7 @@ gale__shell_flush(shell_task *t)
 	}
 	gale__shell_fail(t,
 	    rv == GALE_ETIMEDOUT ? "did not read its input in time"
-	                         : "closed its input",
+				 : "closed its input",
 	    NULL, 0);
 	return false;
 }
@@ -331,7 +335,7 @@ gale__shell_recv(shell_task *t, const char **cmd)
 	const char *msg;
 	size_t      len;
 	gale_err    rv = gale__shell_proc_read(
-            &t->proc, &msg, &len, gale_now_ns() + t->timeout_ns);
+	       &t->proc, &msg, &len, gale_now_ns() + t->timeout_ns);
 	if (rv == GALE_ETIMEDOUT) {
 		char what[96];
 		snprintf(what, sizeof(what),
@@ -364,9 +368,9 @@ gale__shell_recv(shell_task *t, const char **cmd)
 		char what[256];
 		snprintf(what, sizeof(what), "%s",
 		    j == NULL ? "wrote something that is not JSON"
-		    : json_is_object(j)
-		        ? "wrote a message without a string 'command'"
-		        : "wrote JSON that is not an object");
+			: json_is_object(j)
+			? "wrote a message without a string 'command'"
+			: "wrote JSON that is not an object");
 		if (j == NULL) {
 			snprintf(what, sizeof(what),
 			    "wrote something that is not a JSON message (%s)",
@@ -394,8 +398,8 @@ shell_context_json(shell_task *t)
 	json_t       *strs = json_array();
 	char          key[16];
 	const char   *id;
-	for (uint32_t k = 1; (id = gale_context_task_component(ctx, k)) != NULL;
-	     k++) {
+	for (uint32_t k = 1;
+	     (id = gale_context_task_component(ctx, k)) != NULL; k++) {
 		snprintf(key, sizeof(key), "%" PRIu32, k);
 		json_object_set_new(tc, key, json_string(id));
 	}
@@ -412,7 +416,7 @@ shell_context_json(shell_task *t)
 	const char        *stream, *target, *grouping;
 	const char *const *fields;
 	for (size_t i = 0; gale_context_subscription(
-	         ctx, i, &stream, &target, &grouping, &fields);
+		 ctx, i, &stream, &target, &grouping, &fields);
 	     i++) {
 		json_t *targets = json_object_get(sog, stream);
 		if (targets == NULL) {
@@ -420,7 +424,8 @@ shell_context_json(shell_task *t)
 			json_object_set_new(sog, stream, targets);
 		}
 		if (strcmp(grouping, "FIELDS") != 0) {
-			json_object_set_new(targets, target, json_string(grouping));
+			json_object_set_new(
+			    targets, target, json_string(grouping));
 			continue;
 		}
 		json_t *g = json_pack("{s:s}", "type", grouping);
@@ -491,11 +496,12 @@ gale__shell_ensure(shell_task *t)
 	t->running = true;
 	json_t *hs = json_pack("{s:o,s:s,s:o}", "conf", shell_conf_json(t),
 	    "pidDir", t->pid_dir, "context", shell_context_json(t));
-	bool ok = hs != NULL && gale__shell_put(t, hs);
+	bool    ok = hs != NULL && gale__shell_put(t, hs);
 	json_decref(hs);
 	if (!ok) {
 		t->wlen = 0;
-		gale__shell_fail(t, "could not be sent its handshake", NULL, 0);
+		gale__shell_fail(
+		    t, "could not be sent its handshake", NULL, 0);
 		return false;
 	}
 	if (!gale__shell_flush(t)) {
@@ -507,12 +513,13 @@ gale__shell_ensure(shell_task *t)
 	size_t      len;
 	uint64_t    wait
 	    = t->timeout_ns > SHELL_START_NS ? t->timeout_ns : SHELL_START_NS;
-	gale_err rv
-	    = gale__shell_proc_read(&t->proc, &msg, &len, gale_now_ns() + wait);
+	gale_err rv = gale__shell_proc_read(
+	    &t->proc, &msg, &len, gale_now_ns() + wait);
 	if (rv != GALE_OK) {
 		gale__shell_fail(t,
-		    rv == GALE_ETIMEDOUT ? "did not answer the handshake in time"
-		                         : "ended before it answered the handshake",
+		    rv == GALE_ETIMEDOUT
+			? "did not answer the handshake in time"
+			: "ended before it answered the handshake",
 		    rv == GALE_EPROTO ? msg : NULL, len);
 		return false;
 	}
@@ -526,8 +533,9 @@ gale__shell_ensure(shell_task *t)
 		    msg, len);
 		return false;
 	}
-	gale_log(t->ctx, GALE_LOG_DEBUG, "'%s' started, pid %" JSON_INTEGER_FORMAT,
-	    t->label, json_integer_value(pid));
+	gale_log(t->ctx, GALE_LOG_DEBUG,
+	    "'%s' started, pid %" JSON_INTEGER_FORMAT, t->label,
+	    json_integer_value(pid));
 	json_decref(ans);
 	return true;
 }
@@ -542,13 +550,13 @@ gale__shell_common(shell_task *t, const char *cmd, json_t *msg)
 	const char *text = json_string_value(json_object_get(msg, "msg"));
 	if (strcmp(cmd, "log") == 0) {
 		// Storm's levels: 0 trace, 1 debug, 2 info, 3 warn, 4 error.
-		json_t        *lv    = json_object_get(msg, "level");
-		json_int_t     level = json_is_integer(lv) ? json_integer_value(lv)
-		                                           : 2;
-		gale_log_level l     = level >= 4 ? GALE_LOG_ERROR
-		        : level == 3             ? GALE_LOG_WARN
-		        : level == 2             ? GALE_LOG_INFO
-		                                 : GALE_LOG_DEBUG;
+		json_t    *lv = json_object_get(msg, "level");
+		json_int_t level
+		    = json_is_integer(lv) ? json_integer_value(lv) : 2;
+		gale_log_level l = level >= 4 ? GALE_LOG_ERROR
+		    : level == 3              ? GALE_LOG_WARN
+		    : level == 2              ? GALE_LOG_INFO
+					      : GALE_LOG_DEBUG;
 		gale_log(t->ctx, l, "%s", text != NULL ? text : "");
 		return true;
 	}
@@ -558,9 +566,10 @@ gale__shell_common(shell_task *t, const char *cmd, json_t *msg)
 		return true;
 	}
 	if (strcmp(cmd, "metrics") == 0) {
-		const char *name = json_string_value(json_object_get(msg, "name"));
-		gale_log(t->ctx, GALE_LOG_DEBUG, "metric %s (not kept by gale)",
-		    name != NULL ? name : "?");
+		const char *name
+		    = json_string_value(json_object_get(msg, "name"));
+		gale_log(t->ctx, GALE_LOG_DEBUG,
+		    "metric %s (not kept by gale)", name != NULL ? name : "?");
 		return true;
 	}
 	return false;
@@ -688,13 +697,13 @@ bool
 gale__shell_emit(shell_task *t, json_t *msg, bool tracked, uint64_t msg_id,
     const gale_tuple *anchor)
 {
-	json_t     *tuple  = json_object_get(msg, "tuple");
-	json_t     *st     = json_object_get(msg, "stream");
-	json_t     *task   = json_object_get(msg, "task");
-	json_t     *need   = json_object_get(msg, "need_task_ids");
-	const char *stream = json_is_string(st) ? json_string_value(st)
-	                                        : "default";
-	char        what[512], declared[256];
+	json_t     *tuple = json_object_get(msg, "tuple");
+	json_t     *st    = json_object_get(msg, "stream");
+	json_t     *task  = json_object_get(msg, "task");
+	json_t     *need  = json_object_get(msg, "need_task_ids");
+	const char *stream
+	    = json_is_string(st) ? json_string_value(st) : "default";
+	char what[512], declared[256];
 	if (!json_is_array(tuple)) {
 		gale__shell_fail(t, "emitted without a 'tuple' list", NULL, 0);
 		return false;
@@ -719,7 +728,8 @@ gale__shell_emit(shell_task *t, json_t *msg, bool tracked, uint64_t msg_id,
 			    n, stream, nfields);
 		}
 		char *text = json_dumps(msg, JSON_COMPACT);
-		gale__shell_fail(t, what, text, text != NULL ? strlen(text) : 0);
+		gale__shell_fail(
+		    t, what, text, text != NULL ? strlen(text) : 0);
 		free(text);
 		return false;
 	}
@@ -736,13 +746,13 @@ gale__shell_emit(shell_task *t, json_t *msg, bool tracked, uint64_t msg_id,
 		direct = false;
 	}
 	if (t->is_spout) {
-		rv = tracked ? gale_spout_emit(t->coll, stream, t->vals, n, msg_id)
-		             : gale_spout_emit_untracked(
-		                   t->coll, stream, t->vals, n);
+		rv = tracked
+		    ? gale_spout_emit(t->coll, stream, t->vals, n, msg_id)
+		    : gale_spout_emit_untracked(t->coll, stream, t->vals, n);
 	} else if (direct) {
-		rv = gale_emit_direct(t->coll, (uint32_t) json_integer_value(task),
-		    stream, t->vals, n, anchor != NULL ? &anchor : NULL,
-		    anchor != NULL);
+		rv = gale_emit_direct(t->coll,
+		    (uint32_t) json_integer_value(task), stream, t->vals, n,
+		    anchor != NULL ? &anchor : NULL, anchor != NULL);
 	} else {
 		rv = gale_emit(t->coll, stream, t->vals, n,
 		    anchor != NULL ? &anchor : NULL, anchor != NULL);

@@ -40,10 +40,10 @@ bolt_put_tuple(shell_task *s, const gale_tuple *t, const char *id)
 		json_array_append_new(
 		    vals, gale__shell_value_json(gale_tuple_get(t, i)));
 	}
-	json_t *m = json_pack("{s:s,s:s,s:s,s:I,s:o}", "id", id, "comp",
-	    gale_tuple_source(t), "stream", gale_tuple_stream(t), "task",
-	    (json_int_t) gale_tuple_source_task(t), "tuple", vals);
-	bool ok = m != NULL && gale__shell_put(s, m);
+	json_t *m  = json_pack("{s:s,s:s,s:s,s:I,s:o}", "id", id, "comp",
+	     gale_tuple_source(t), "stream", gale_tuple_stream(t), "task",
+	     (json_int_t) gale_tuple_source_task(t), "tuple", vals);
+	bool    ok = m != NULL && gale__shell_put(s, m);
 	json_decref(m);
 	return ok;
 }
@@ -51,8 +51,8 @@ bolt_put_tuple(shell_task *s, const gale_tuple *t, const char *id)
 static bool
 bolt_put_heartbeat(shell_task *s)
 {
-	json_t *m = json_pack("{s:s,s:s,s:s,s:i,s:[]}", "id", "-1", "comp",
-	    "__system", "stream", "__heartbeat", "task", -1, "tuple");
+	json_t *m  = json_pack("{s:s,s:s,s:s,s:i,s:[]}", "id", "-1", "comp",
+	     "__system", "stream", "__heartbeat", "task", -1, "tuple");
 	bool    ok = m != NULL && gale__shell_put(s, m);
 	json_decref(m);
 	return ok;
@@ -84,7 +84,8 @@ bolt_anchored(json_t *msg, const char *id)
 	json_t *v;
 	json_array_foreach(a, i, v)
 	{
-		if (json_is_string(v) && strcmp(json_string_value(v), id) == 0) {
+		if (json_is_string(v)
+		    && strcmp(json_string_value(v), id) == 0) {
 			return true;
 		}
 	}
@@ -127,7 +128,8 @@ bolt_execute(void *self, const gale_tuple *tuple, gale_collector *c)
 		if (strcmp(cmd, "emit") == 0) {
 			ok = gale__shell_emit(s, m, false, 0,
 			    bolt_anchored(m, id) ? tuple : NULL);
-		} else if (strcmp(cmd, "ack") == 0 || strcmp(cmd, "fail") == 0) {
+		} else if (strcmp(cmd, "ack") == 0
+		    || strcmp(cmd, "fail") == 0) {
 			if (bolt_is(m, id)) {
 				done = true;
 				if (cmd[0] == 'a') {

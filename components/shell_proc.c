@@ -50,7 +50,7 @@ gale__shell_proc_start(shell_proc *p, char *const *argv, const char *cwd,
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t          attr;
 	bool                       fa_ok = false, attr_ok = false;
-	gale_err                   rv    = GALE_EIO;
+	gale_err                   rv = GALE_EIO;
 
 	p->off = p->len = p->scan = 0;
 	p->tail_len = p->line_len = 0;
@@ -58,7 +58,8 @@ gale__shell_proc_start(shell_proc *p, char *const *argv, const char *cwd,
 	p->eof                    = false;
 	if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0
 	    || pipe2(er, O_CLOEXEC) != 0) {
-		snprintf(err, errlen, "cannot make pipes: %s", strerror(errno));
+		snprintf(
+		    err, errlen, "cannot make pipes: %s", strerror(errno));
 		goto fail;
 	}
 	fa_ok   = posix_spawn_file_actions_init(&fa) == 0;
@@ -117,7 +118,8 @@ proc_stderr(shell_proc *p, const char *data, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		char ch = data[i];
 		if (p->tail_len == SHELL_TAIL) {
-			memmove(p->tail, p->tail + SHELL_TAIL / 2, SHELL_TAIL / 2);
+			memmove(
+			    p->tail, p->tail + SHELL_TAIL / 2, SHELL_TAIL / 2);
 			p->tail_len = SHELL_TAIL / 2;
 		}
 		p->tail[p->tail_len++] = ch;
@@ -169,14 +171,16 @@ proc_fill(shell_proc *p)
 		}
 		if (p->cap - p->len < PROC_READ) {
 			if (p->off > 0) {
-				memmove(p->buf, p->buf + p->off, p->len - p->off);
+				memmove(
+				    p->buf, p->buf + p->off, p->len - p->off);
 				p->len -= p->off;
 				p->scan -= p->off;
 				p->off = 0;
 			}
 			if (p->cap - p->len < PROC_READ) {
-				size_t cap = p->cap ? p->cap * 2 : 2 * PROC_READ;
-				char  *b   = realloc(p->buf, cap);
+				size_t cap
+				    = p->cap ? p->cap * 2 : 2 * PROC_READ;
+				char *b = realloc(p->buf, cap);
 				if (b == NULL) {
 					return GALE_ENOMEM;
 				}
@@ -279,8 +283,8 @@ static bool
 proc_next(shell_proc *p, const char **msg, size_t *len)
 {
 	while (p->scan < p->len) {
-		char  *at = p->buf + p->scan;
-		char  *nl = memchr(at, '\n', p->len - p->scan);
+		char *at = p->buf + p->scan;
+		char *nl = memchr(at, '\n', p->len - p->scan);
 		if (nl == NULL) {
 			return false;
 		}
@@ -345,7 +349,9 @@ gale__shell_proc_tail(shell_proc *p)
 	static _Thread_local char out[SHELL_TAIL + 1];
 	for (size_t i = 0; i < n; i++) {
 		char ch = p->tail[i];
-		out[i]  = ch == '\n' ? '|' : (unsigned char) ch < 0x20 ? '?' : ch;
+		out[i]  = ch == '\n'             ? '|'
+		     : (unsigned char) ch < 0x20 ? '?'
+						 : ch;
 	}
 	out[n] = '\0';
 	return out;
@@ -358,11 +364,11 @@ gale__shell_proc_how(shell_proc *p, char *buf, size_t len)
 		return "still running";
 	}
 	if (WIFEXITED(p->status)) {
-		snprintf(buf, len, "exited with status %d",
-		    WEXITSTATUS(p->status));
+		snprintf(
+		    buf, len, "exited with status %d", WEXITSTATUS(p->status));
 	} else if (WIFSIGNALED(p->status)) {
-		snprintf(buf, len, "was killed by signal %d",
-		    WTERMSIG(p->status));
+		snprintf(
+		    buf, len, "was killed by signal %d", WTERMSIG(p->status));
 	} else {
 		snprintf(buf, len, "ended (status %d)", p->status);
 	}
@@ -391,8 +397,8 @@ gale__shell_proc_stop(shell_proc *p)
 		}
 		if (p->status < 0) {
 			kill(p->pid, SIGKILL);
-			while (waitpid(p->pid, &status, 0) < 0 && errno == EINTR) {
-			}
+			while (waitpid(p->pid, &status, 0) < 0
+			    && errno == EINTR) { }
 			p->status = status;
 		}
 		p->pid = 0;

@@ -25,7 +25,7 @@ spout_open(void *self, gale_context *ctx)
 		return rv;
 	}
 	// Storm activates a spout when its topology starts.
-	json_t *m = json_pack("{s:s}", "command", "activate");
+	json_t *m  = json_pack("{s:s}", "command", "activate");
 	bool    ok = m != NULL && gale__shell_put(t, m);
 	json_decref(m);
 	if (!ok) {
@@ -108,7 +108,7 @@ spout_next(void *self, gale_collector *c)
 	if (!gale__shell_ensure(t)) {
 		return;
 	}
-	json_t *m = json_pack("{s:s}", "command", "next");
+	json_t *m  = json_pack("{s:s}", "command", "next");
 	bool    ok = m != NULL && gale__shell_put(t, m);
 	json_decref(m);
 	if (ok) {

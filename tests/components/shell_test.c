@@ -15,8 +15,8 @@
 
 #define SCRIPTS GALE_SOURCE_DIR "/tests/components/multilang"
 
-static char *dir;
-static char  text[65536];
+static char  *dir;
+static char   text[65536];
 static size_t text_len;
 
 // The interpreter: the system's when there is one (a version manager's
@@ -25,7 +25,7 @@ static const char *
 python(void)
 {
 	return access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3"
-	                                             : "python3";
+						     : "python3";
 }
 
 // Copies a script into the resources/ folder beside the topology file,
@@ -51,8 +51,8 @@ setup(void)
 	char res[4096];
 	snprintf(res, sizeof(res), "%s/resources", dir);
 	cr_assert_eq(mkdir(res, 0755), 0);
-	const char *names[] = { "mlang.py", "sentences.py", "split.py",
-		"split.js", "bad.py" };
+	const char *names[]
+	    = { "mlang.py", "sentences.py", "split.py", "split.js", "bad.py" };
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		copy_script(names[i]);
 	}
@@ -146,10 +146,10 @@ Test(shell, python_wordcount_counts_exactly_and_replays_a_failed_sentence)
 	    cmd("split.py", "fox"), 30, &json);
 	// split.py fails the first sentence holding "fox" once: the spout
 	// script hears of it and emits it again.
-	cr_assert_eq(test_json_component(json, "sentences", "failed"), 1,
-	    "%s", json);
-	cr_assert_eq(test_json_component(json, "sentences", "replayed"), 1,
-	    "%s", json);
+	cr_assert_eq(
+	    test_json_component(json, "sentences", "failed"), 1, "%s", json);
+	cr_assert_eq(
+	    test_json_component(json, "sentences", "replayed"), 1, "%s", json);
 	cr_assert_eq(test_json_component(json, "sentences", "emitted"), 301,
 	    "%s", json);
 	cr_assert_not_null(strstr(r.err, "split:"), "%s", r.err);
@@ -158,7 +158,7 @@ Test(shell, python_wordcount_counts_exactly_and_replays_a_failed_sentence)
 	cr_assert_not_null(strstr(r.err, "sentences:1: replay "), "%s", r.err);
 	// The handshake's context: its task id and component.
 	cr_assert(strstr(r.err, "split ready, task 2 of split") != NULL
-	        || strstr(r.err, "split ready, task 3 of split") != NULL,
+		|| strstr(r.err, "split ready, task 3 of split") != NULL,
 	    "%s", r.err);
 	free(json);
 	test_run_fini(&r);
@@ -168,11 +168,12 @@ Test(shell, node_split_bolt_counts_exactly)
 {
 	test_run r;
 	char    *json;
-	run_wordcount(&r, cmd("sentences.py", "input.txt"),
-	    "[node, split.js]", 30, &json);
-	cr_assert_eq(test_json_component(json, "sentences", "failed"), 0,
-	    "%s", json);
-	cr_assert_not_null(strstr(r.err, "split.js ready, task "), "%s", r.err);
+	run_wordcount(&r, cmd("sentences.py", "input.txt"), "[node, split.js]",
+	    30, &json);
+	cr_assert_eq(
+	    test_json_component(json, "sentences", "failed"), 0, "%s", json);
+	cr_assert_not_null(
+	    strstr(r.err, "split.js ready, task "), "%s", r.err);
 	free(json);
 	test_run_fini(&r);
 }
@@ -184,18 +185,18 @@ check_bad(const char *mode, int timeout, const char *expect)
 {
 	test_run r;
 	char    *json;
-	run_wordcount(&r, cmd("sentences.py", "input.txt"), cmd("bad.py", mode),
-	    timeout, &json);
-	cr_assert_not_null(strstr(r.err, expect), "no '%s' in:\n%s", expect,
-	    r.err);
+	run_wordcount(&r, cmd("sentences.py", "input.txt"),
+	    cmd("bad.py", mode), timeout, &json);
+	cr_assert_not_null(
+	    strstr(r.err, expect), "no '%s' in:\n%s", expect, r.err);
 	cr_assert_not_null(
 	    strstr(r.err, "stderr: bad.py: breaking the protocol"), "%s",
 	    r.err);
 	cr_assert_not_null(strstr(r.err, "restarting it"), "%s", r.err);
-	cr_assert_eq(test_json_component(json, "sentences", "failed"), 1,
-	    "%s", json);
-	cr_assert_eq(test_json_component(json, "sentences", "replayed"), 1,
-	    "%s", json);
+	cr_assert_eq(
+	    test_json_component(json, "sentences", "failed"), 1, "%s", json);
+	cr_assert_eq(
+	    test_json_component(json, "sentences", "replayed"), 1, "%s", json);
 	free(json);
 	test_run_fini(&r);
 }
@@ -251,8 +252,8 @@ Test(shell, a_command_that_does_not_exist_fails_at_start)
 	test_run_gale(&r, 60, args);
 	cr_assert(!r.timedout);
 	cr_assert_neq(r.status, 0);
-	cr_assert_not_null(strstr(r.err,
-	                       "cannot start 'no-such-program-here' in '"),
-	    "%s", r.err);
+	cr_assert_not_null(
+	    strstr(r.err, "cannot start 'no-such-program-here' in '"), "%s",
+	    r.err);
 	test_run_fini(&r);
 }
