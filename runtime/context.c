@@ -41,7 +41,8 @@ gale__context_new(gale_context **out, const gale_topology *topo,
 	if (slash == NULL) {
 		ctx->dir = strdup(".");
 	} else {
-		ctx->dir = strndup(file, slash == file ? 1 : (size_t) (slash - file));
+		size_t n = slash == file ? 1 : (size_t) (slash - file);
+		ctx->dir = strndup(file, n);
 	}
 	if (ctx->dir == NULL) {
 		free(ctx);
