@@ -415,8 +415,9 @@ shell_context_json(shell_task *t)
 	}
 	const char        *stream, *target, *grouping;
 	const char *const *fields;
+	size_t             nfields;
 	for (size_t i = 0; gale_context_subscription(
-		 ctx, i, &stream, &target, &grouping, &fields);
+		 ctx, i, &stream, &target, &grouping, &fields, &nfields);
 	     i++) {
 		json_t *targets = json_object_get(sog, stream);
 		if (targets == NULL) {
@@ -430,7 +431,7 @@ shell_context_json(shell_task *t)
 		}
 		json_t *g = json_pack("{s:s}", "type", grouping);
 		json_t *f = json_array();
-		for (size_t j = 0; fields[j] != NULL; j++) {
+		for (size_t j = 0; j < nfields; j++) {
 			json_array_append_new(f, json_string(fields[j]));
 		}
 		json_object_set_new(g, "fields", f);

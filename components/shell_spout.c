@@ -22,6 +22,8 @@ spout_open(void *self, gale_context *ctx)
 	shell_task *t  = self;
 	gale_err    rv = gale__shell_open(t, ctx, true);
 	if (rv != GALE_OK) {
+		// Idempotent: the runtime's close may follow.
+		gale__shell_close(t);
 		return rv;
 	}
 	// Storm activates a spout when its topology starts.

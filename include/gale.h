@@ -180,11 +180,10 @@ GALE_EXPORT const char *gale_context_task_component(
 // The i-th subscription to this task's component (0 up to the first that
 // yields false): the stream it reads, the subscribing component, its
 // grouping's name as written in files ("SHUFFLE", "FIELDS", ...) and, for
-// FIELDS, the grouping fields (closed by NULL; else an empty list). All
-// borrowed.
+// FIELDS, the *nfields grouping fields (else none). All borrowed.
 GALE_EXPORT bool gale_context_subscription(const gale_context *ctx,
     size_t i, const char **stream, const char **target,
-    const char **grouping, const char *const **fields);
+    const char **grouping, const char *const **fields, size_t *nfields);
 // The output streams of this task's component, closed by an entry whose
 // stream is NULL, or NULL when it emits nothing. Borrowed.
 GALE_EXPORT const gale_stream_decl *gale_context_outputs(

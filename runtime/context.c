@@ -128,11 +128,10 @@ gale_context_task_component(const gale_context *ctx, uint32_t task)
 bool
 gale_context_subscription(const gale_context *ctx, size_t i,
     const char **stream, const char **target, const char **grouping,
-    const char *const **fields)
+    const char *const **fields, size_t *nfields)
 {
-	static const char *const none[] = { NULL };
-	const char              *id     = gale_context_component(ctx);
-	const gale_topology     *t      = ctx->topo;
+	const char          *id = gale_context_component(ctx);
+	const gale_topology *t  = ctx->topo;
 	for (size_t k = 0; k < t->nstreams; k++) {
 		const gale_stream_def *s = &t->streams[k];
 		if (s->from == NULL || strcmp(s->from, id) != 0 || i-- > 0) {
@@ -141,8 +140,8 @@ gale_context_subscription(const gale_context *ctx, size_t i,
 		*stream   = s->stream != NULL ? s->stream : GALE_DEFAULT_STREAM;
 		*target   = s->to;
 		*grouping = gale_grouping_name(s->grouping);
-		*fields   = s->fields != NULL ? (const char *const *) s->fields
-		                              : none;
+		*fields   = (const char *const *) s->fields;
+		*nfields  = s->fields != NULL ? s->nfields : 0;
 		return true;
 	}
 	return false;
