@@ -9,6 +9,7 @@
 #include "components/kafka_spout.h"
 #include "components/rankings.h"
 #include "components/rolling_count.h"
+#include "components/shell.h"
 #include "components/spouts.h"
 #include "components/words.h"
 
@@ -27,5 +28,6 @@ const gale_builtin gale__builtins[] = {
 	{ "kafka_bolt", &gale__bolt_kafka },
 	{ "rolling_count", &gale__bolt_rolling_count },
 	{ "rankings", &gale__bolt_rankings },
+	{ "shell", &gale__shell },
 	{ NULL, NULL },
 };

@@ -185,6 +185,31 @@ GALE_EXPORT uint32_t gale_context_component_tasks(
 // and across worker restarts; a new submission gets a new one. Borrowed.
 GALE_EXPORT const char *gale_context_run_id(const gale_context *ctx);
 
+// The component of any task of the topology (GALE_ACKER_COMPONENT's
+// "__acker" for an acker task), or NULL when there is no such task: tasks
+// are numbered 1 up to the first that yields NULL. Borrowed.
+GALE_EXPORT const char *gale_context_task_component(
+    const gale_context *ctx, uint32_t task);
+// The i-th subscription to this task's component (0 up to the first that
+// yields false): the stream it reads, the subscribing component, its
+// grouping's name as written in files ("SHUFFLE", "FIELDS", ...) and, for
+// FIELDS, the *nfields grouping fields (else none). All borrowed.
+GALE_EXPORT bool gale_context_subscription(const gale_context *ctx,
+    size_t i, const char **stream, const char **target,
+    const char **grouping, const char *const **fields, size_t *nfields);
+// The output streams of this task's component, closed by an entry whose
+// stream is NULL, or NULL when it emits nothing. Borrowed.
+GALE_EXPORT const gale_stream_decl *gale_context_outputs(
+    const gale_context *ctx);
+// The i-th topology config entry as written (0 up to the first that yields
+// false); a list or map value is its JSON text and *json is set. Borrowed.
+GALE_EXPORT bool gale_context_config(const gale_context *ctx, size_t i,
+    const char **key, const char **value, bool *json);
+// The directory of the topology file the task runs from (where a shell
+// component's scripts are looked for), "." when it was a bare file name.
+// Borrowed.
+GALE_EXPORT const char *gale_context_topology_dir(const gale_context *ctx);
+
 // The option as written in the topology file (after --set overrides), or
 // NULL when it was not given. A scalar is its text as written; a list or
 // map option is its JSON text, on one line, each plain scalar typed as YAML
@@ -275,6 +300,13 @@ GALE_EXPORT gale_err gale_emit(gale_collector *c, const char *stream,
 GALE_EXPORT gale_err gale_emit_direct(gale_collector *c, uint32_t task,
     const char *stream, const gale_value *values, size_t n,
     const gale_tuple *const *anchors, size_t nanchors);
+
+// The task ids the last emit through c went to (what Storm's emit returns
+// to a multilang component), in routing order: writes at most cap of them
+// to out (out may be NULL when cap is 0) and returns how many there were.
+// 0 after an emit that failed or that nobody subscribes to.
+GALE_EXPORT size_t gale_emit_tasks(
+    const gale_collector *c, uint32_t *out, size_t cap);
 
 // Bolt: acks or fails an input tuple, during the execute call that received
 // it. A tuple neither acked nor failed when execute returns is acked.

@@ -3,6 +3,8 @@
 // ops of its task's kind, and is refused where the kind has none (a bolt
 // cannot emit as a spout, nor a spout ack an input).
 
+#include <string.h>
+
 #include "runtime/collector.h"
 #include "runtime/executor_impl.h"
 
@@ -78,4 +80,15 @@ gale_fail(gale_collector *c, const gale_tuple *t)
 	if (t != NULL && !t->done && ops->fail_tuple != NULL) {
 		ops->fail_tuple(c->e, (gale_tuple *) t);
 	}
+}
+
+size_t
+gale_emit_tasks(const gale_collector *c, uint32_t *out, size_t cap)
+{
+	const gale_executor *e = c->e;
+	size_t               n = e->ntargets;
+	if (out != NULL && cap > 0) {
+		memcpy(out, e->targets, (n < cap ? n : cap) * sizeof(*out));
+	}
+	return n;
 }

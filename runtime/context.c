@@ -18,6 +18,7 @@ struct gale_context {
 	uint32_t                  comp;
 	uint32_t                  task;
 	const char               *run_id;
+	char                     *dir; // of the topology file
 	char                      error[512];
 };
 
@@ -35,13 +36,28 @@ gale__context_new(gale_context **out, const gale_topology *topo,
 	ctx->comp   = gale_plan_task_component(plan, task);
 	ctx->def    = gale_plan_component_def(plan, ctx->comp);
 	ctx->run_id = run_id != NULL ? run_id : "";
-	*out        = ctx;
+	const char *file  = topo->file != NULL ? topo->file : "";
+	const char *slash = strrchr(file, '/');
+	if (slash == NULL) {
+		ctx->dir = strdup(".");
+	} else {
+		size_t n = slash == file ? 1 : (size_t) (slash - file);
+		ctx->dir = strndup(file, n);
+	}
+	if (ctx->dir == NULL) {
+		free(ctx);
+		return GALE_ENOMEM;
+	}
+	*out = ctx;
 	return GALE_OK;
 }
 
 void
 gale__context_destroy(gale_context **cp)
 {
+	if (*cp != NULL) {
+		free((*cp)->dir);
+	}
 	free(*cp);
 	*cp = NULL;
 }
@@ -99,6 +115,62 @@ const char *
 gale_context_run_id(const gale_context *ctx)
 {
 	return ctx->run_id;
+}
+
+const char *
+gale_context_task_component(const gale_context *ctx, uint32_t task)
+{
+	uint32_t c = gale_plan_task_component(ctx->plan, task);
+	return c == GALE_PLAN_NONE ? NULL
+	                           : gale_plan_component_id(ctx->plan, c);
+}
+
+bool
+gale_context_subscription(const gale_context *ctx, size_t i,
+    const char **stream, const char **target, const char **grouping,
+    const char *const **fields, size_t *nfields)
+{
+	const char          *id = gale_context_component(ctx);
+	const gale_topology *t  = ctx->topo;
+	for (size_t k = 0; k < t->nstreams; k++) {
+		const gale_stream_def *s = &t->streams[k];
+		if (s->from == NULL || strcmp(s->from, id) != 0 || i-- > 0) {
+			continue;
+		}
+		*stream   = s->stream != NULL ? s->stream : GALE_DEFAULT_STREAM;
+		*target   = s->to;
+		*grouping = gale_grouping_name(s->grouping);
+		*fields   = (const char *const *) s->fields;
+		*nfields  = s->fields != NULL ? s->nfields : 0;
+		return true;
+	}
+	return false;
+}
+
+const gale_stream_decl *
+gale_context_outputs(const gale_context *ctx)
+{
+	return ctx->def != NULL ? gale_component_outputs(ctx->def) : NULL;
+}
+
+bool
+gale_context_config(const gale_context *ctx, size_t i, const char **key,
+    const char **value, bool *json)
+{
+	if (i >= ctx->topo->nconfig) {
+		return false;
+	}
+	const gale_option *o = &ctx->topo->config[i];
+	*key                 = o->key;
+	*value               = o->value;
+	*json                = o->json;
+	return true;
+}
+
+const char *
+gale_context_topology_dir(const gale_context *ctx)
+{
+	return ctx->dir;
 }
 
 const char *

@@ -114,6 +114,7 @@ struct gale_executor {
 	gale_batch_reader reader;
 	uint32_t         *targets;
 	size_t            targets_cap;
+	size_t            ntargets; // of the last route (gale_emit_tasks)
 	uint64_t          rng;
 	uint64_t          now_ns; // the clock, read once a batch or a round
 	uint64_t          next_rotate_ns;
@@ -238,7 +239,8 @@ gale__exec_route(gale_executor *e, const char *stream,
     const gale_value *values, size_t n, uint32_t direct, int *sp,
     size_t *ntargets)
 {
-	int s = gale__router_stream(e->router, stream);
+	int s       = gale__router_stream(e->router, stream);
+	e->ntargets = 0;
 	if (s < 0 || gale__router_stream_nfields(e->router, s) != n) {
 		return GALE_EINVAL;
 	}
@@ -255,9 +257,11 @@ gale__exec_route(gale_executor *e, const char *stream,
 			return GALE_EINVAL;
 		}
 	}
-	*sp = s;
-	return gale__router_route(
+	*sp         = s;
+	gale_err rv = gale__router_route(
 	    e->router, s, values, n, direct, e->targets, ntargets);
+	e->ntargets = rv == GALE_OK ? *ntargets : 0;
+	return rv;
 }
 
 // Appends one acker operation for dest; a failure is counted as dropped.

@@ -303,14 +303,10 @@ gale__router_new(gale_router **out, const gale_plan *p, const gale_topology *t,
 	if (def == NULL) {
 		return GALE_EINVAL;
 	}
-	const gale_stream_decl *decls;
-	if (def->spout != NULL) {
-		decls = def->spout->outputs;
-	} else if (def->bolt != NULL) {
-		decls = def->bolt->outputs;
-	} else {
+	if (def->spout == NULL && def->bolt == NULL) {
 		return GALE_EINVAL;
 	}
+	const gale_stream_decl *decls = gale_component_outputs(def);
 	size_t ndecls = 0;
 	while (decls != NULL && decls[ndecls].stream != NULL) {
 		ndecls++;

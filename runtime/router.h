@@ -32,9 +32,9 @@
 typedef struct gale_router gale_router;
 
 // Builds the router of task src_task. p must have been built from t, and
-// both must outlive the router. The source component's streams are its
-// spout or bolt ops' `outputs`, so t must be resolved. Sets *out only on
-// success. GALE_EINVAL when src_task is not a spout or bolt task of p, the
+// both must outlive the router. The source component's streams are
+// gale_component_outputs(): its definition's or its resolved ops'. Sets
+// *out only on success. GALE_EINVAL when src_task is not a spout or bolt task of p, the
 // source component is not resolved, or a subscription names a stream the
 // source does not declare, a FIELDS grouping names a field the stream does
 // not declare, or a FIELDS grouping has no fields; GALE_ENOMEM when out of

@@ -44,8 +44,7 @@ gale__tuple_stream_decl(
 	if (d == NULL) {
 		return NULL;
 	}
-	const gale_stream_decl *decl
-	    = d->spout != NULL ? d->spout->outputs : d->bolt->outputs;
+	const gale_stream_decl *decl = gale_component_outputs(d);
 	if (len == 0) {
 		name = GALE_DEFAULT_STREAM;
 		len  = strlen(GALE_DEFAULT_STREAM);

@@ -46,6 +46,10 @@ const gale_config_key gale__config_keys[] = {
 	    "fraction of tuples timed; default: chosen by the runtime" },
 	{ "topology.tick.tuple.freq.secs", GALE_CONF_INT, 0, CONF_INT_MAX,
 	    "0", "seconds between the tick tuples of each bolt; 0: none" },
+	{ "topology.subprocess.timeout.secs", GALE_CONF_INT, 1, CONF_INT_MAX,
+	    "30",
+	    "seconds a shell component may take to answer, or go without "
+	    "a heartbeat, before it is restarted" },
 	{ NULL, 0, 0, 0, NULL, NULL },
 };
 

@@ -227,8 +227,9 @@ validate_resolve(validate_ctx *v, gale_topology *t, size_t i,
 		    c->id, gale__report_show(&v->rep, c->component));
 		return;
 	}
-	c->spout = found->spout;
-	c->bolt  = found->bolt;
+	// A built-in may be both (shell): the definition says which it is.
+	c->spout = c->is_spout ? found->spout : NULL;
+	c->bolt  = c->is_spout ? NULL : found->bolt;
 }
 
 // The declaration of the option named name in decls, or NULL.

@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: MIT
+// shell_test.c - the shell spout and bolt end to end: word count through
+// multilang scripts in Python and Node.js under `gale local`, acks, fails
+// and replays, and scripts that break the protocol.
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tests/support/run.h"
+#include "tests/support/words.h"
+
+#define SCRIPTS GALE_SOURCE_DIR "/tests/components/multilang"
+
+static char  *dir;
+static char   text[65536];
+static size_t text_len;
+
+// The interpreter: the system's when there is one (a version manager's
+// shim can take a second to start).
+static const char *
+python(void)
+{
+	return access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3"
+						     : "python3";
+}
+
+// Copies a script into the resources/ folder beside the topology file,
+// where shell components run.
+static void
+copy_script(const char *name)
+{
+	char from[4096], to[4096];
+	snprintf(from, sizeof(from), "%s/%s", SCRIPTS, name);
+	snprintf(to, sizeof(to), "%s/resources/%s", dir, name);
+	size_t len;
+	char  *data = test_read_file(from, &len);
+	cr_assert_not_null(data, "cannot read %s", from);
+	cr_assert(test_write_file(to, data, len));
+	free(data);
+}
+
+static void
+setup(void)
+{
+	dir = test_tmpdir();
+	cr_assert_not_null(dir);
+	char res[4096];
+	snprintf(res, sizeof(res), "%s/resources", dir);
+	cr_assert_eq(mkdir(res, 0755), 0);
+	const char *names[]
+	    = { "mlang.py", "sentences.py", "split.py", "split.js", "bad.py" };
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		copy_script(names[i]);
+	}
+	text_len = 0;
+	for (int i = 0; i < 300; i++) {
+		text_len += (size_t) snprintf(text + text_len,
+		    sizeof(text) - text_len,
+		    "%s quick brown w%d jumps over the lazy dog%d\n",
+		    i % 50 == 7 ? "fox" : "the", i % 13, i % 7);
+	}
+	char in[4096];
+	snprintf(in, sizeof(in), "%s/resources/input.txt", dir);
+	cr_assert(test_write_file(in, text, text_len));
+}
+
+static void
+teardown(void)
+{
+	test_rmtree(dir);
+	free(dir);
+}
+
+TestSuite(shell, .init = setup, .fini = teardown, .timeout = 240);
+
+// Writes the word count topology with the given spout and split
+// commands, runs it and checks the counts are exact. Returns the run (the
+// caller finishes it) and the stats JSON in *json.
+static void
+run_wordcount(test_run *r, const char *spout_cmd, const char *split_cmd,
+    int timeout_secs, char **json)
+{
+	char yaml[8192], path[4096], out[4096], stats[4096];
+	snprintf(path, sizeof(path), "%s/shell.yaml", dir);
+	snprintf(out, sizeof(out), "%s/counts.tsv", dir);
+	snprintf(stats, sizeof(stats), "%s/stats.json", dir);
+	snprintf(yaml, sizeof(yaml),
+	    "name: shell-wordcount\n"
+	    "config:\n"
+	    "  topology.workers: 2\n"
+	    "  topology.max.spout.pending: 50\n"
+	    "  topology.subprocess.timeout.secs: %d\n"
+	    "spouts:\n"
+	    "  - id: sentences\n"
+	    "    component: shell\n"
+	    "    options: {command: %s, fields: [sentence]}\n"
+	    "bolts:\n"
+	    "  - id: split\n"
+	    "    component: shell\n"
+	    "    parallelism: 2\n"
+	    "    options: {command: %s, fields: [word]}\n"
+	    "  - id: count\n"
+	    "    component: word_count\n"
+	    "    parallelism: 2\n"
+	    "    options: {output: %s}\n"
+	    "streams:\n"
+	    "  - {from: sentences, to: split, grouping: {type: SHUFFLE}}\n"
+	    "  - from: split\n"
+	    "    to: count\n"
+	    "    grouping: {type: FIELDS, args: [word]}\n",
+	    timeout_secs, spout_cmd, split_cmd, out);
+	cr_assert(test_write_file(path, yaml, strlen(yaml)));
+	const char *args[] = { "local", path, "--stats-json", stats, NULL };
+	test_run_gale(r, 120, args);
+	cr_assert(!r->timedout, "gale local did not finish:\n%s\n%s", r->out,
+	    r->err);
+	cr_assert_eq(r->status, 0, "gale local failed (%d):\n%s\n%s",
+	    r->status, r->out, r->err);
+	test_check_counts(text, text_len, out, false);
+	*json = test_read_file(stats, NULL);
+	cr_assert_not_null(*json);
+	cr_assert_eq(test_json_component(*json, "sentences", "acked"), 300,
+	    "%s", *json);
+}
+
+static char *
+cmd(const char *script, const char *arg)
+{
+	static char buf[3][512];
+	static int  k;
+	char       *b = buf[k++ % 3];
+	snprintf(b, 512, "[%s, %s%s%s]", python(), script, arg ? ", " : "",
+	    arg ? arg : "");
+	return b;
+}
+
+Test(shell, python_wordcount_counts_exactly_and_replays_a_failed_sentence)
+{
+	test_run r;
+	char    *json;
+	run_wordcount(&r, cmd("sentences.py", "input.txt"),
+	    cmd("split.py", "fox"), 30, &json);
+	// split.py fails the first sentence holding "fox" once: the spout
+	// script hears of it and emits it again.
+	cr_assert_eq(
+	    test_json_component(json, "sentences", "failed"), 1, "%s", json);
+	cr_assert_eq(
+	    test_json_component(json, "sentences", "replayed"), 1, "%s", json);
+	cr_assert_eq(test_json_component(json, "sentences", "emitted"), 301,
+	    "%s", json);
+	cr_assert_not_null(strstr(r.err, "split:"), "%s", r.err);
+	cr_assert_not_null(strstr(r.err, "failing "), "%s", r.err);
+	cr_assert_not_null(strstr(r.err, "sentences:1: failed "), "%s", r.err);
+	cr_assert_not_null(strstr(r.err, "sentences:1: replay "), "%s", r.err);
+	// The handshake's context: its task id and component.
+	cr_assert(strstr(r.err, "split ready, task 2 of split") != NULL
+		|| strstr(r.err, "split ready, task 3 of split") != NULL,
+	    "%s", r.err);
+	free(json);
+	test_run_fini(&r);
+}
+
+Test(shell, node_split_bolt_counts_exactly)
+{
+	test_run r;
+	char    *json;
+	run_wordcount(&r, cmd("sentences.py", "input.txt"), "[node, split.js]",
+	    30, &json);
+	cr_assert_eq(
+	    test_json_component(json, "sentences", "failed"), 0, "%s", json);
+	cr_assert_not_null(
+	    strstr(r.err, "split.js ready, task "), "%s", r.err);
+	free(json);
+	test_run_fini(&r);
+}
+
+// Runs bad.py in mode and checks the report names the failure, quotes the
+// stderr tail, and that the sentence it broke on replayed.
+static void
+check_bad(const char *mode, int timeout, const char *expect)
+{
+	test_run r;
+	char    *json;
+	run_wordcount(&r, cmd("sentences.py", "input.txt"),
+	    cmd("bad.py", mode), timeout, &json);
+	cr_assert_not_null(
+	    strstr(r.err, expect), "no '%s' in:\n%s", expect, r.err);
+	cr_assert_not_null(
+	    strstr(r.err, "stderr: bad.py: breaking the protocol"), "%s",
+	    r.err);
+	cr_assert_not_null(strstr(r.err, "restarting it"), "%s", r.err);
+	cr_assert_eq(
+	    test_json_component(json, "sentences", "failed"), 1, "%s", json);
+	cr_assert_eq(
+	    test_json_component(json, "sentences", "replayed"), 1, "%s", json);
+	free(json);
+	test_run_fini(&r);
+}
+
+Test(shell, a_script_that_dies_mid_tuple_is_restarted_and_its_tuple_replays)
+{
+	check_bad("die", 30, "ended its output; it exited with status 3");
+}
+
+Test(shell, a_script_that_prints_garbage_is_reported_with_the_line)
+{
+	check_bad("garbage", 30,
+	    "wrote something that is not a JSON message ('[' or '{' expected "
+	    "near 'this'): 'this is not json?'");
+}
+
+Test(shell, a_script_that_never_answers_times_out)
+{
+	check_bad("hang", 2,
+	    "did not answer within 2 s (topology.subprocess.timeout.secs)");
+}
+
+Test(shell, a_script_that_emits_to_an_undeclared_stream_is_reported)
+{
+	check_bad("undeclared", 30,
+	    "emitted on undeclared stream 'nope' (declared: default)");
+}
+
+Test(shell, a_script_that_writes_a_10_mb_line_is_cut_off)
+{
+	check_bad("huge", 30,
+	    "wrote a message longer than 1048576 bytes (max_message_bytes): "
+	    "'{\"command\": \"log\", \"msg\": \"xxxx");
+}
+
+Test(shell, a_command_that_does_not_exist_fails_at_start)
+{
+	test_run r;
+	char     yaml[2048], path[4096];
+	snprintf(path, sizeof(path), "%s/missing.yaml", dir);
+	snprintf(yaml, sizeof(yaml),
+	    "name: shell-missing\n"
+	    "spouts:\n"
+	    "  - id: s\n"
+	    "    component: shell\n"
+	    "    options: {command: [no-such-program-here], fields: [x]}\n"
+	    "bolts:\n"
+	    "  - {id: b, component: null_bolt}\n"
+	    "streams:\n"
+	    "  - {from: s, to: b, grouping: {type: SHUFFLE}}\n");
+	cr_assert(test_write_file(path, yaml, strlen(yaml)));
+	const char *args[] = { "local", path, NULL };
+	test_run_gale(&r, 60, args);
+	cr_assert(!r.timedout);
+	cr_assert_neq(r.status, 0);
+	cr_assert_not_null(
+	    strstr(r.err, "cannot start 'no-such-program-here' in '"), "%s",
+	    r.err);
+	test_run_fini(&r);
+}
