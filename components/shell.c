@@ -795,3 +795,15 @@ gale__shell_emit(shell_task *t, json_t *msg, bool tracked, uint64_t msg_id,
 	t->wlen += 6;
 	return gale__shell_flush(t);
 }
+
+const gale_option_decl gale__shell_options[] = {
+	{ "command", GALE_OPTION_LIST, NULL,
+	    "the program and its arguments, [python3, split.py] (required)" },
+	{ "fields", GALE_OPTION_LIST, NULL,
+	    "the fields of its default stream" },
+	{ "streams", GALE_OPTION_STRING, NULL,
+	    "its output streams and their fields, {NAME: [field, ...]}" },
+	{ "max_message_bytes", GALE_OPTION_INT, "1048576",
+	    "the longest message it may write" },
+	{ NULL, 0, NULL, NULL },
+};

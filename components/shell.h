@@ -95,4 +95,7 @@ json_t *gale__shell_value_json(const gale_value *v);
 gale_err gale__shell_open(shell_task *t, gale_context *ctx, bool is_spout);
 void     gale__shell_close(shell_task *t);
 
+// The options a shell component takes, spout or bolt.
+extern const gale_option_decl gale__shell_options[];
+
 #endif // GALE_COMPONENTS_SHELL_H

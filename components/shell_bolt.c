@@ -172,4 +172,5 @@ const gale_bolt_ops gale__shell_bolt_ops = {
 	.prepare = bolt_prepare,
 	.execute = bolt_execute,
 	.cleanup = bolt_cleanup,
+	.options = gale__shell_options,
 };

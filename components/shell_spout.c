@@ -167,4 +167,5 @@ const gale_spout_ops gale__shell_spout_ops = {
 	.ack        = spout_ack,
 	.fail       = spout_fail,
 	.close      = spout_close,
+	.options    = gale__shell_options,
 };
