@@ -2,7 +2,9 @@
 // files.c - directories, atomic file writes and shipped libraries.
 
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -191,6 +193,152 @@ gale_files_name_ok(const char *name)
 	return n > 0 && n <= 128 && name[0] != '.';
 }
 
+// Appends one shipped file (path taken, content taken) to spec.
+static gale_err
+files_add(gale_spec *spec, char *path, uint8_t *data, size_t len, char *err,
+    size_t errlen)
+{
+	gale_shipped_lib *l = realloc(spec->libraries,
+	    (spec->nlibraries + 1) * sizeof(*spec->libraries));
+	if (l == NULL || path == NULL) {
+		if (l != NULL) {
+			spec->libraries = l;
+		}
+		free(path);
+		free(data);
+		snprintf(err, errlen, "out of memory");
+		return GALE_ENOMEM;
+	}
+	spec->libraries = l;
+	l               = &spec->libraries[spec->nlibraries++];
+	l->path         = path;
+	l->content      = data;
+	l->len          = len;
+	return GALE_OK;
+}
+
+// Ships the regular files below root/rel (subfolders too when deep), as
+// GALE_FILES_FOLDER_MARK, prefix and their path from root.
+// A symbolic link is followed only to a regular file inside root.
+static gale_err
+files_walk(gale_spec *spec, const char *root, const char *real_root,
+    const char *prefix, const char *rel, bool deep, int depth, size_t *total, char *err,
+    size_t errlen)
+{
+	char dpath[PATH_MAX];
+	snprintf(dpath, sizeof(dpath), "%s%s%s", root, rel[0] ? "/" : "", rel);
+	DIR *d = opendir(dpath);
+	if (d == NULL) {
+		snprintf(err, errlen, "%s: cannot read the folder: %s", dpath,
+		    strerror(errno));
+		return GALE_EIO;
+	}
+	gale_err       rv = GALE_OK;
+	struct dirent *de;
+	while (rv == GALE_OK && (de = readdir(d)) != NULL) {
+		if (!gale_files_name_ok(de->d_name)) {
+			continue; // hidden files, and names no folder can hold
+		}
+		char path[PATH_MAX], sub[PATH_MAX];
+		int  a = snprintf(sub, sizeof(sub), "%s%s%s", rel,
+		     rel[0] ? "/" : "", de->d_name);
+		int  b = snprintf(path, sizeof(path), "%s/%.*s", root,
+		     (int) (sizeof(sub) - 1), sub);
+		if (a < 0 || b < 0 || (size_t) a >= sizeof(sub)
+		    || (size_t) b >= sizeof(path)) {
+			continue; // too deep a path to name
+		}
+		struct stat st;
+		if (lstat(path, &st) != 0) {
+			continue;
+		}
+		if (S_ISLNK(st.st_mode)) {
+			char   real[PATH_MAX];
+			size_t n = strlen(real_root);
+			if (realpath(path, real) == NULL
+			    || strncmp(real, real_root, n) != 0
+			    || real[n] != '/' || stat(real, &st) != 0
+			    || !S_ISREG(st.st_mode)) {
+				continue; // not followed out of the folder
+			}
+		}
+		if (S_ISDIR(st.st_mode)) {
+			if (deep && depth < 16) {
+				rv = files_walk(spec, root, real_root, prefix, sub,
+				    deep, depth + 1, total, err, errlen);
+			}
+			continue;
+		}
+		if (!S_ISREG(st.st_mode)) {
+			continue;
+		}
+		*total += (size_t) st.st_size;
+		if (*total > GALE_FILES_FOLDER_MAX_BYTES) {
+			snprintf(err, errlen,
+			    "%s: the files shipped for shell components "
+			    "pass %u MiB; keep the scripts in a resources/ "
+			    "folder beside the topology file",
+			    root, GALE_FILES_FOLDER_MAX_BYTES >> 20);
+			rv = GALE_EINVAL;
+			break;
+		}
+		uint8_t *data;
+		size_t   len;
+		rv = gale_files_read(path, &data, &len, err, errlen);
+		if (rv == GALE_OK) {
+			char *name = NULL;
+			if (asprintf(&name, "%s%s%s", GALE_FILES_FOLDER_MARK,
+				prefix, sub)
+			    < 0) {
+				name = NULL;
+			}
+			rv = files_add(spec, name, data, len, err, errlen);
+		}
+	}
+	closedir(d);
+	return rv;
+}
+
+// When t has a shell component, ships the folder its scripts run in:
+// resources/ beside the topology file (with its subfolders), else the
+// files of the topology file's own folder.
+static gale_err
+files_ship_folder(
+    gale_spec *spec, const gale_topology *t, char *err, size_t errlen)
+{
+	bool shell = false;
+	for (size_t i = 0; i < t->ncomponents && !shell; i++) {
+		const gale_component_def *c = &t->components[i];
+		shell = c->shared_lib == NULL && c->component != NULL
+		    && strcmp(c->component, "shell") == 0;
+	}
+	if (!shell) {
+		return GALE_OK;
+	}
+	const char *file  = t->file != NULL ? t->file : "";
+	const char *slash = strrchr(file, '/');
+	char        dir[PATH_MAX], res[PATH_MAX + 16], real[PATH_MAX];
+	if (slash == NULL) {
+		snprintf(dir, sizeof(dir), ".");
+	} else {
+		snprintf(dir, sizeof(dir), "%.*s",
+		    slash == file ? 1 : (int) (slash - file), file);
+	}
+	snprintf(res, sizeof(res), "%s/resources", dir);
+	struct stat st;
+	bool        deep = stat(res, &st) == 0 && S_ISDIR(st.st_mode);
+	const char *root = deep ? res : dir;
+	if (realpath(root, real) == NULL) {
+		snprintf(err, errlen, "%s: %s", root, strerror(errno));
+		return GALE_EIO;
+	}
+	// The workers' copy keeps the resources/ name, so that the shell
+	// components pick it as their working directory there too.
+	size_t total = 0;
+	return files_walk(spec, root, real, deep ? "resources/" : "", "",
+	    deep, 0, &total, err, errlen);
+}
+
 gale_err
 gale_files_ship_read(
     gale_spec *spec, const gale_topology *t, char *err, size_t errlen)
@@ -241,7 +389,7 @@ gale_files_ship_read(
 		}
 		spec->nlibraries++;
 	}
-	return GALE_OK;
+	return files_ship_folder(spec, t, err, errlen);
 }
 
 // True when path holds exactly len bytes equal to data.
@@ -313,9 +461,31 @@ gale_files_ship_write(
 	if (rv != GALE_OK) {
 		return rv;
 	}
+	// The folder's files first, so that a library of the same name wins.
+	size_t nmark = strlen(GALE_FILES_FOLDER_MARK);
+	for (size_t i = 0; i < spec->nlibraries; i++) {
+		const gale_shipped_lib *l    = &spec->libraries[i];
+		const char             *path = l->path ? l->path : "";
+		if (strncmp(path, GALE_FILES_FOLDER_MARK, nmark) != 0) {
+			continue;
+		}
+		if (!files_path_below(path + nmark)) {
+			snprintf(err, errlen,
+			    "shipped file '%s': not a path inside its folder",
+			    path + nmark);
+			return GALE_EINVAL;
+		}
+		if ((rv = files_put(dir, path + nmark, l, err, errlen))
+		    != GALE_OK) {
+			return rv;
+		}
+	}
 	for (size_t i = 0; i < spec->nlibraries; i++) {
 		const gale_shipped_lib *l     = &spec->libraries[i];
 		const char             *path  = l->path ? l->path : "";
+		if (strncmp(path, GALE_FILES_FOLDER_MARK, nmark) == 0) {
+			continue;
+		}
 		const char             *slash = strrchr(path, '/');
 		const char             *base  = slash ? slash + 1 : path;
 		if (base[0] == '\0' || strcmp(base, ".") == 0

@@ -298,6 +298,31 @@ worker_poll_control(worker *w, int timeout_ms)
 	}
 }
 
+// Names the topology file as if it were in the libdir, where the
+// supervisor wrote the files shipped with it, so that components (the
+// shell ones' working directory) find them beside their topology.
+static bool
+worker_file_in_libdir(worker *w)
+{
+	gale_spec  *spec = &w->asg.spec;
+	const char *file = spec->file_name != NULL ? spec->file_name : "";
+	if (w->opts->libdir == NULL || w->opts->libdir[0] == '\0') {
+		return true;
+	}
+	const char *slash = strrchr(file, '/');
+	const char *base  = slash != NULL ? slash + 1 : file;
+	char       *name  = NULL;
+	if (asprintf(&name, "%s/%s", w->opts->libdir,
+	        base[0] != '\0' ? base : "topology.yaml")
+	    < 0) {
+		snprintf(w->error, sizeof(w->error), "out of memory");
+		return false;
+	}
+	free(spec->file_name);
+	spec->file_name = name;
+	return true;
+}
+
 // Builds the topology, the plan and the executors of this worker's tasks.
 static int
 worker_build(worker *w)
@@ -305,6 +330,9 @@ worker_build(worker *w)
 	gale_diag d;
 	gale_diag_init(&d);
 	int rc = GALE_WORKER_EXIT_CONFIG;
+	if (!worker_file_in_libdir(w)) {
+		goto out;
+	}
 	if (gale_topology_from_spec(&w->topo, &w->asg.spec, w->opts->libdir,
 	        gale__registry_resolver(), &d) != GALE_OK) {
 		goto out;

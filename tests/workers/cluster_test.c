@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -1104,5 +1105,179 @@ Test(cluster, garbage_is_logged_at_most_once_a_second_with_a_count)
 	cr_assert_gt(n, 0);
 	zmq_close(d);
 	zmq_ctx_term(ctx);
+	stop_gracefully();
+}
+
+// ---------------------------------------------------------------------
+// Shell components: their folder travels with the topology
+// ---------------------------------------------------------------------
+
+// Storm's multilang framing, in Python, shared by both scripts below.
+#define PY_MULTILANG                                                       \
+	"import json, os, sys\n"                                           \
+	"def read():\n"                                                    \
+	"    lines = []\n"                                                 \
+	"    while True:\n"                                                \
+	"        line = sys.stdin.readline()\n"                            \
+	"        if not line:\n"                                           \
+	"            sys.exit(0)\n"                                        \
+	"        if line.rstrip('\\n') == 'end':\n"                        \
+	"            return json.loads(''.join(lines))\n"                  \
+	"        lines.append(line)\n"                                     \
+	"def send(m):\n"                                                   \
+	"    sys.stdout.write(json.dumps(m) + '\\nend\\n')\n"              \
+	"    sys.stdout.flush()\n"                                         \
+	"h = read()\n"                                                     \
+	"open(os.path.join(h['pidDir'], str(os.getpid())), 'w').close()\n" \
+	"send({'pid': os.getpid()})\n"                                     \
+	"def note(name, text):\n"                                          \
+	"    with open(name, 'a') as f:\n"                                 \
+	"        f.write(text + '\\n')\n"
+
+// Emits 50 untracked sentences, then nothing; notes in its working
+// directory every activate and deactivate it is sent.
+static const char py_spout[] = PY_MULTILANG
+    "left = 50\n"
+    "while True:\n"
+    "    m = read()\n"
+    "    c = m.get('command')\n"
+    "    if c == 'next' and left > 0:\n"
+    "        left -= 1\n"
+    "        send({'command': 'emit', 'tuple': ['a b c d e'],\n"
+    "              'need_task_ids': False})\n"
+    "    elif c in ('activate', 'deactivate'):\n"
+    "        note('commands.log', c)\n"
+    "    send({'command': 'sync'})\n";
+
+// Notes every word of every sentence in its working directory.
+static const char py_split[] = PY_MULTILANG
+    "while True:\n"
+    "    t = read()\n"
+    "    if t.get('stream') == '__heartbeat':\n"
+    "        send({'command': 'sync'})\n"
+    "        continue\n"
+    "    for w in t['tuple'][0].split():\n"
+    "        note('words.out', w)\n"
+    "    send({'command': 'ack', 'id': t['id']})\n";
+
+// The lines of the file at sup<i>/libs/shellship/resources/name, summed
+// over the supervisors, and the text of the last one found (freed by the
+// caller, NULL when none).
+static int
+shipped_lines(const char *name, char **text)
+{
+	int n = 0;
+	if (text != NULL) {
+		*text = NULL;
+	}
+	for (int i = 0; i < NSUP; i++) {
+		char path[4096];
+		snprintf(path, sizeof(path),
+		    "%s/sup%d/libs/shellship/resources/%s", dir, i, name);
+		size_t len;
+		char  *s = test_read_file(path, &len);
+		if (s == NULL) {
+			continue;
+		}
+		for (size_t k = 0; k < len; k++) {
+			n += s[k] == '\n';
+		}
+		if (text != NULL) {
+			free(*text);
+			*text = s;
+		} else {
+			free(s);
+		}
+	}
+	return n;
+}
+
+// Waits until shipped_lines(name) is want; false past timeout_s.
+static bool
+wait_shipped_lines(const char *name, int want, int timeout_s)
+{
+	long long deadline = now_ms() + timeout_s * 1000LL;
+	while (now_ms() < deadline) {
+		drain();
+		if (shipped_lines(name, NULL) == want) {
+			return true;
+		}
+		nap_ms(50);
+	}
+	return false;
+}
+
+Test(cluster, shell_scripts_ship_with_their_folder_and_hear_activation)
+{
+	start_nimbus("tcp://127.0.0.1:*", "30");
+	start_supervisor(0, "2");
+	start_supervisor(1, "2");
+	wait_joined(2);
+	char app[2048], path[4096];
+	snprintf(app, sizeof(app), "%s/app", dir);
+	cr_assert_eq(mkdir(app, 0755), 0);
+	snprintf(app, sizeof(app), "%s/app/resources", dir);
+	cr_assert_eq(mkdir(app, 0755), 0);
+	snprintf(path, sizeof(path), "%s/sentences.py", app);
+	cr_assert(test_write_file(path, py_spout, strlen(py_spout)));
+	snprintf(path, sizeof(path), "%s/split.py", app);
+	cr_assert(test_write_file(path, py_split, strlen(py_split)));
+	// A link out of the folder is not followed.
+	snprintf(path, sizeof(path), "%s/outside", app);
+	cr_assert_eq(symlink("/etc/hostname", path), 0);
+	const char yaml[] = "name: shellship\n"
+			    "config: {topology.workers: 2}\n"
+			    "spouts:\n"
+			    "  - id: sentences\n"
+			    "    component: shell\n"
+			    "    options: {command: [python3, sentences.py],\n"
+			    "              fields: [sentence]}\n"
+			    "bolts:\n"
+			    "  - id: split\n"
+			    "    component: shell\n"
+			    "    options: {command: [python3, split.py],\n"
+			    "              fields: [word]}\n"
+			    "streams:\n"
+			    "  - {from: sentences, to: split,\n"
+			    "     grouping: {type: SHUFFLE}}\n";
+	snprintf(path, sizeof(path), "%s/app/shellship.yaml", dir);
+	cr_assert(test_write_file(path, yaml, strlen(yaml)));
+
+	// The client runs elsewhere: the scripts reach the workers only
+	// through nimbus.
+	test_run r;
+	gale_cmd(&r, 10, "submit", path, NULL);
+	cr_assert_eq(r.status, 0, "%s\n%s", r.out, r.err);
+	test_run_fini(&r);
+	wait_status("shellship", "ACTIVE", 2, 20);
+	cr_assert(wait_shipped_lines("words.out", 250, 30),
+	    "%d words, not 250:\n%s\n%s", shipped_lines("words.out", NULL),
+	    sup[0].err, sup[1].err);
+	for (int i = 0; i < NSUP; i++) {
+		snprintf(path, sizeof(path),
+		    "%s/sup%d/libs/shellship/resources/outside", dir, i);
+		cr_assert_neq(access(path, F_OK), 0, "%s was shipped", path);
+	}
+
+	gale_cmd(&r, 10, "deactivate", "shellship", NULL);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	test_run_fini(&r);
+	cr_assert(wait_shipped_lines("commands.log", 2, 20),
+	    "the spout heard no deactivate");
+	gale_cmd(&r, 10, "activate", "shellship", NULL);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	test_run_fini(&r);
+	cr_assert(wait_shipped_lines("commands.log", 3, 20),
+	    "the spout heard no activate");
+	char *log;
+	shipped_lines("commands.log", &log);
+	cr_assert_str_eq(log, "activate\ndeactivate\nactivate\n");
+	free(log);
+
+	gale_cmd(&r, 10, "kill", "shellship", "--wait", "0", NULL);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	test_run_fini(&r);
+	wait_status("shellship", "KILLED", 0, 10);
+	cr_assert_eq(shipped_lines("words.out", NULL), 250);
 	stop_gracefully();
 }
