@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// shell_spout.c - the shell spout: next, ack and fail go to the task's
-// child process, which answers with emits and ends each turn with sync.
+// shell_spout.c - the shell spout: next, ack, fail, activate and
+// deactivate go to the task's child process, which answers with emits and ends each turn with sync.
 //
 // A process names its messages with any JSON value; gale's message id is a
 // 64-bit hash of that value's JSON text, so an emit that replays a failed
@@ -153,6 +153,33 @@ spout_fail(void *self, uint64_t msg_id)
 	spout_answer(self, msg_id, "fail");
 }
 
+// Tells the process that its topology was activated or deactivated.
+static void
+spout_command(shell_task *t, const char *command)
+{
+	if (!gale__shell_ensure(t)) {
+		return;
+	}
+	json_t *m  = json_pack("{s:s}", "command", command);
+	bool    ok = m != NULL && gale__shell_put(t, m);
+	json_decref(m);
+	if (ok) {
+		spout_turn(t);
+	}
+}
+
+static void
+spout_activate(void *self)
+{
+	spout_command(self, "activate");
+}
+
+static void
+spout_deactivate(void *self)
+{
+	spout_command(self, "deactivate");
+}
+
 static void
 spout_close(void *self)
 {
@@ -168,4 +195,6 @@ const gale_spout_ops gale__shell_spout_ops = {
 	.fail       = spout_fail,
 	.close      = spout_close,
 	.options    = gale__shell_options,
+	.activate   = spout_activate,
+	.deactivate = spout_deactivate,
 };

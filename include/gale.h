@@ -387,6 +387,12 @@ typedef struct gale_spout_ops {
 	void (*close)(void *self);
 	// The options it takes; optional (see gale_option_decl).
 	const gale_option_decl *options;
+	// Called on the task's thread when the topology is deactivated
+	// (`gale deactivate`: next_tuple stops being called) and when it is
+	// activated again, as Storm's ISpout. A spout starts active: neither
+	// is called for the start itself. Optional.
+	void (*activate)(void *self);
+	void (*deactivate)(void *self);
 } gale_spout_ops;
 
 typedef struct gale_bolt_ops {

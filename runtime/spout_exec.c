@@ -42,6 +42,7 @@ typedef struct spout_exec {
 	spout_answer         *answers;
 	size_t                nanswers, answers_cap;
 	bool                  in_next_tuple;
+	bool                  active; // the topology's flag, as last seen
 	bool                  failed_since_call; // a fail not yet replayed
 	// Draining: emits of new messages are refused (counted), replays go.
 	bool                  drain_progress; // the last round replayed some
@@ -505,12 +506,33 @@ spout_round(gale_executor *e, spout_exec *s, uint64_t *now)
 	return emitted;
 }
 
+// Tells the spout when the topology's active flag changed since it last
+// looked, as Storm's executor calls activate and deactivate.
+static void
+spout_note_active(gale_executor *e, spout_exec *s)
+{
+	bool active = atomic_load(&e->env->active);
+	if (active == s->active) {
+		return;
+	}
+	s->active = active;
+	void (*cb)(void *)
+	    = active ? s->ops->activate : s->ops->deactivate;
+	if (cb != NULL) {
+		gale__exec_cb_enter(e);
+		cb(e->self);
+		gale__exec_cb_leave(e);
+	}
+}
+
 static void
 spout_run(gale_executor *e)
 {
 	spout_exec *s = e->priv;
+	s->active     = true; // a spout starts active
 	while (!atomic_load(&e->env->halt)) {
 		gale__exec_receive(e, 0);
+		spout_note_active(e, s);
 		uint64_t now = gale_now_ns();
 		e->now_ns    = now;
 		gale__exec_rotate(e, now);
