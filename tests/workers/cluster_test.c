@@ -1281,3 +1281,35 @@ Test(cluster, shell_scripts_ship_with_their_folder_and_hear_activation)
 	cr_assert_eq(shipped_lines("words.out", NULL), 250);
 	stop_gracefully();
 }
+
+Test(cluster, a_shell_folder_over_64_mib_is_refused_naming_it)
+{
+	start_nimbus("tcp://127.0.0.1:*", "30");
+	char app[2048], path[4096];
+	snprintf(app, sizeof(app), "%s/big", dir);
+	cr_assert_eq(mkdir(app, 0755), 0);
+	// Sparse: its size counts, not its blocks.
+	snprintf(path, sizeof(path), "%s/data.bin", app);
+	FILE *f = fopen(path, "w");
+	cr_assert_not_null(f);
+	cr_assert_eq(ftruncate(fileno(f), (off_t) 65 << 20), 0);
+	fclose(f);
+	const char yaml[] = "name: big\n"
+			    "spouts:\n"
+			    "  - id: s\n"
+			    "    component: shell\n"
+			    "    options: {command: [python3, s.py], fields: [x]}\n"
+			    "bolts:\n"
+			    "  - {id: b, component: null_bolt}\n"
+			    "streams:\n"
+			    "  - {from: s, to: b, grouping: {type: SHUFFLE}}\n";
+	snprintf(path, sizeof(path), "%s/big.yaml", app);
+	cr_assert(test_write_file(path, yaml, strlen(yaml)));
+	test_run r;
+	gale_cmd(&r, 10, "submit", path, NULL);
+	cr_assert_eq(r.status, 1, "%s\n%s", r.out, r.err);
+	cr_assert(strstr(r.err, app) && strstr(r.err, "pass 64 MiB"), "%s",
+	    r.err);
+	test_run_fini(&r);
+	stop_gracefully();
+}
