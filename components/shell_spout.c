@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // shell_spout.c - the shell spout: next, ack, fail, activate and
-// deactivate go to the task's child process, which answers with emits and ends each turn with sync.
+// deactivate go to the task's child process, which answers with emits and
+// ends each turn with sync.
 //
 // A process names its messages with any JSON value; gale's message id is a
 // 64-bit hash of that value's JSON text, so an emit that replays a failed

@@ -222,8 +222,8 @@ files_add(gale_spec *spec, char *path, uint8_t *data, size_t len, char *err,
 // A symbolic link is followed only to a regular file inside root.
 static gale_err
 files_walk(gale_spec *spec, const char *root, const char *real_root,
-    const char *prefix, const char *rel, bool deep, int depth, size_t *total, char *err,
-    size_t errlen)
+    const char *prefix, const char *rel, bool deep, int depth, size_t *total,
+    char *err, size_t errlen)
 {
 	char dpath[PATH_MAX];
 	snprintf(dpath, sizeof(dpath), "%s%s%s", root, rel[0] ? "/" : "", rel);
@@ -241,7 +241,7 @@ files_walk(gale_spec *spec, const char *root, const char *real_root,
 		}
 		char path[PATH_MAX], sub[PATH_MAX];
 		int  a = snprintf(sub, sizeof(sub), "%s%s%s", rel,
-		     rel[0] ? "/" : "", de->d_name);
+                    rel[0] ? "/" : "", de->d_name);
 		int  b = snprintf(path, sizeof(path), "%s/%.*s", root,
 		     (int) (sizeof(sub) - 1), sub);
 		if (a < 0 || b < 0 || (size_t) a >= sizeof(sub)
@@ -264,8 +264,8 @@ files_walk(gale_spec *spec, const char *root, const char *real_root,
 		}
 		if (S_ISDIR(st.st_mode)) {
 			if (deep && depth < 16) {
-				rv = files_walk(spec, root, real_root, prefix, sub,
-				    deep, depth + 1, total, err, errlen);
+				rv = files_walk(spec, root, real_root, prefix,
+				    sub, deep, depth + 1, total, err, errlen);
 			}
 			continue;
 		}
@@ -335,8 +335,8 @@ files_ship_folder(
 	// The workers' copy keeps the resources/ name, so that the shell
 	// components pick it as their working directory there too.
 	size_t total = 0;
-	return files_walk(spec, root, real, deep ? "resources/" : "", "",
-	    deep, 0, &total, err, errlen);
+	return files_walk(spec, root, real, deep ? "resources/" : "", "", deep,
+	    0, &total, err, errlen);
 }
 
 gale_err
@@ -481,13 +481,13 @@ gale_files_ship_write(
 		}
 	}
 	for (size_t i = 0; i < spec->nlibraries; i++) {
-		const gale_shipped_lib *l     = &spec->libraries[i];
-		const char             *path  = l->path ? l->path : "";
+		const gale_shipped_lib *l    = &spec->libraries[i];
+		const char             *path = l->path ? l->path : "";
 		if (strncmp(path, GALE_FILES_FOLDER_MARK, nmark) == 0) {
 			continue;
 		}
-		const char             *slash = strrchr(path, '/');
-		const char             *base  = slash ? slash + 1 : path;
+		const char *slash = strrchr(path, '/');
+		const char *base  = slash ? slash + 1 : path;
 		if (base[0] == '\0' || strcmp(base, ".") == 0
 		    || strcmp(base, "..") == 0) {
 			snprintf(err, errlen,
