@@ -490,6 +490,13 @@ gale__executor_failed(const gale_executor *e)
 	return atomic_load(&e->failed);
 }
 
+const char *
+gale__executor_error(const gale_executor *e)
+{
+	// The thread wrote the text before it set failed.
+	return atomic_load(&e->failed) ? gale__context_error_text(e->ctx) : "";
+}
+
 bool
 gale__executor_exhausted(const gale_executor *e)
 {

@@ -57,6 +57,10 @@ uint32_t gale__executor_task(const gale_executor *e);
 bool gale__executor_finished(const gale_executor *e);
 // True when the executor stopped on an error (its open/prepare failed).
 bool gale__executor_failed(const gale_executor *e);
+// Once gale__executor_failed: the text its open/prepare left with
+// gale_context_error ("" when it left none). Borrowed: the caller must not
+// free it; it lives as long as the executor.
+const char *gale__executor_error(const gale_executor *e);
 bool gale__executor_exhausted(const gale_executor *e);
 // Odd while a component callback runs; it changes at every call. Read
 // from another thread to find a callback that does not return.

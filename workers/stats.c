@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "workers/stats.h"
 #include "workers/stats_meta.h"
@@ -366,6 +367,25 @@ stats_fold(stats_task *t, const gale_task_snapshot *ts, uint32_t pid)
 	t->exhausted = ts->exhausted;
 }
 
+// Keeps an error entry for task ts's callback that has not returned.
+static void
+stats_note_stuck(gale_stats *s, const gale_task_snapshot *ts,
+    const char *host, uint32_t port)
+{
+	char why[160];
+	snprintf(why, sizeof(why),
+	    "stuck: its callback has not returned for %.1f s "
+	    "(topology.executor.stuck.secs)",
+	    (double) ts->c[GALE_M_STUCK_MS] / 1000.0);
+	gale_component_error e = {
+		.component = (char *) ts->component,
+		.task      = ts->task,
+		.time_secs = (uint64_t) time(NULL),
+		.error     = why,
+	};
+	(void) gale__stats_meta_add_error(s->meta, &e, host, port);
+}
+
 static uint64_t
 stats_task_total(const stats_task *t, int k)
 {
@@ -486,6 +506,11 @@ gale_stats_update(gale_stats *s, const gale_heartbeat *hb, const char *host,
 			    (s->ntasks - pos) * sizeof(*s->tasks));
 			s->tasks[pos] = t;
 			s->ntasks++;
+		}
+		// A stuck callback becomes one error per episode: when the
+		// gauge turns non-zero.
+		if (ts->c[GALE_M_STUCK_MS] > 0 && t->last[GALE_M_STUCK_MS] == 0) {
+			stats_note_stuck(s, ts, host, hb->port);
 		}
 		stats_fold(t, ts, hb->pid);
 		s->comps[ci].touched = s->seq;

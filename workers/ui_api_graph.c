@@ -45,6 +45,9 @@ gale__api_graph(
 	json_t *comps = json_array();
 	for (size_t i = 0; i < st.ncomponents; i++) {
 		const gale_component_stats *c = &st.components[i];
+		if (gale__api_is_system(c->id)) {
+			continue;
+		}
 		json_array_append_new(comps,
 		    json_pack("{s:s, s:s, s:i, s:f, s:I, s:I, s:I, s:f, s:f}",
 			"id", c->id, "type", c->is_spout ? "spout" : "bolt",
@@ -58,9 +61,13 @@ gale__api_graph(
 	json_t *streams = json_array();
 	for (size_t i = 0; i < st.nstreams; i++) {
 		const gale_stream_info *s = &st.streams[i];
-		bool                    exact;
-		double                  rate = api_stream_rate(&st, s, &exact);
-		json_t                 *fields = json_array();
+		if (gale__api_is_system(s->from)
+		    || gale__api_is_system(s->to)) {
+			continue;
+		}
+		bool    exact;
+		double  rate   = api_stream_rate(&st, s, &exact);
+		json_t *fields = json_array();
 		for (size_t k = 0; k < s->nfields; k++) {
 			json_array_append_new(
 			    fields, json_string(s->fields[k]));

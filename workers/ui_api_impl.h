@@ -33,6 +33,10 @@ json_t *gale__api_u64(uint64_t v);
 // The index of window w (NULL or "" is :all-time), or -1.
 int gale__api_window(const char *w);
 
+// True for a system component (gale's __acker): the UI's tables and graph
+// leave them out, as Storm UI does; /metrics keeps them.
+bool gale__api_is_system(const char *id);
+
 // Reads a topology's stats into st (the caller finis it) or sets r to the
 // error and returns false.
 bool gale__api_stats(const gale_ui_source *src, const char *name,
@@ -45,6 +49,7 @@ bool gale__api_list(const gale_ui_source *src, gale_topology_summary **t,
 const char *gale__api_config(const gale_topology_stats *st, const char *key);
 const gale_component_stats *gale__api_component(
     const gale_topology_stats *st, const char *id);
+// The newest error of component id (of any component when id is NULL).
 const gale_component_error *gale__api_last_error(
     const gale_topology_stats *st, const char *id);
 const gale_worker_stats *gale__api_worker_of(

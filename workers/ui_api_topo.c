@@ -220,10 +220,18 @@ gale__api_topology(const gale_ui_source *src, const char *name, int window,
 	    json_real(sample != NULL ? atof(sample) * 100.0 : 0.0));
 	json_object_set_new(o, "antiForgeryToken", json_string(csrf));
 	json_object_set_new(o, "topologyStats", api_topology_stats_json(&st));
+	// The newest error of any component, and whose it is.
+	api_set_error_fields(o, &st, NULL);
+	const gale_component_error *last = gale__api_last_error(&st, NULL);
+	json_object_set_new(o, "errorComponent",
+	    last != NULL ? json_string(last->component) : json_null());
 	json_t *spouts = json_array();
 	json_t *bolts  = json_array();
 	for (size_t i = 0; i < st.ncomponents; i++) {
 		const gale_component_stats *c = &st.components[i];
+		if (gale__api_is_system(c->id)) {
+			continue;
+		}
 		json_array_append_new(
 		    c->is_spout ? spouts : bolts, api_component_json(&st, c));
 	}

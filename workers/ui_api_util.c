@@ -207,12 +207,19 @@ gale__api_component(const gale_topology_stats *st, const char *id)
 	return NULL;
 }
 
+bool
+gale__api_is_system(const char *id)
+{
+	return strncmp(id, "__", 2) == 0;
+}
+
 // The newest error of a component, or NULL (errors are oldest first).
 const gale_component_error *
 gale__api_last_error(const gale_topology_stats *st, const char *id)
 {
 	for (size_t i = st->nerrors; i > 0; i--) {
-		if (strcmp(st->errors[i - 1].component, id) == 0) {
+		if (id == NULL
+		    || strcmp(st->errors[i - 1].component, id) == 0) {
 			return &st->errors[i - 1];
 		}
 	}

@@ -96,12 +96,13 @@ worker_all_finished(const worker *w)
 }
 
 static const char *
-worker_failed_task(const worker *w, uint32_t *task)
+worker_failed_task(const worker *w, uint32_t *task, const char **why)
 {
 	for (size_t i = 0; i < w->ntasks; i++) {
 		if (w->execs[i] != NULL && gale__executor_failed(w->execs[i])) {
 			uint32_t c = gale_plan_task_component(w->plan, w->tasks[i]);
 			*task      = w->tasks[i];
+			*why       = gale__executor_error(w->execs[i]);
 			return gale_plan_component_id(w->plan, c);
 		}
 	}
@@ -516,10 +517,12 @@ gale_worker_run(const gale_worker_opts *opts)
 			w.started = true;
 		}
 		uint32_t    bad_task = 0;
-		const char *bad      = worker_failed_task(&w, &bad_task);
+		const char *why      = "";
+		const char *bad      = worker_failed_task(&w, &bad_task, &why);
 		if (bad != NULL) {
 			snprintf(w.error, sizeof(w.error),
-			    "component '%s' could not start", bad);
+			    "component '%s' could not start%s%s", bad,
+			    why[0] != '\0' ? ": " : "", why);
 			// Borrowed by the heartbeat: the plan and w.error
 			// outlive it.
 			w.task_error = (gale_component_error) {
