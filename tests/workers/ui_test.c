@@ -26,6 +26,7 @@
 #define WORDCOUNT_RANDOM GALE_SOURCE_DIR "/examples/wordcount/random.yaml"
 #define WORDCOUNT_FILE GALE_SOURCE_DIR "/examples/wordcount/file.yaml"
 #define SENTENCES 3000
+#define FAKE_LIB GALE_BUILD_DIR "/tests/workers/libgale_fake_components.so"
 
 // ---------------------------------------------------------------------
 // A small HTTP/1.0 client: one request per connection, bounded in time
@@ -839,6 +840,49 @@ Test(ui, local_ui_shows_the_error_of_a_prepare_that_failed, .timeout = 90)
 	int  st = test_proc_wait(&p, 30, &timedout);
 	cr_expect(!timedout && st == 1, "exited %d:\n%s", st, p.err);
 	cr_expect(strstr(p.err, BAD_TEXT) != NULL, "%s", p.err);
+	test_rmtree(dir);
+	free(dir);
+}
+
+Test(ui, local_ui_shows_a_worker_crash_with_its_signal, .timeout = 90)
+{
+	char *dir = test_tmpdir();
+	cr_assert(chdir(dir) == 0);
+	char yaml[8192];
+	int  n = snprintf(yaml, sizeof(yaml),
+	     "name: crash\n"
+	      "spouts:\n"
+	      "  - {id: keys, component: fake_keys_spout, library: %s,\n"
+	      "     options: {count: 10, keys: 2}}\n"
+	      "bolts:\n"
+	      "  - {id: boom, component: fake_crash_bolt, library: %s}\n"
+	      "streams:\n"
+	      "  - {from: keys, to: boom, grouping: {type: SHUFFLE}}\n",
+	     FAKE_LIB, FAKE_LIB);
+	cr_assert(test_write_file("crash.yaml", yaml, (size_t) n));
+	test_proc   p;
+	const char *args[] = { "local", "crash.yaml", "--ui", "0", NULL };
+	test_proc_start(&p, args);
+	int     port = ui_port_of(&p, "gale local: web UI at ");
+	json_t *c    = NULL;
+	for (int i = 0;; i++) {
+		c = get_json(port, "/api/v1/topology/crash/component/boom", 200);
+		if (json_array_size(json_object_get(c, "componentErrors")) > 0) {
+			break;
+		}
+		json_decref(c);
+		cr_assert(i < 300, "no error for boom");
+		nanosleep(&(struct timespec) { 0, 100000000L }, NULL);
+	}
+	const char *e = json_string_value(json_object_get(
+	    json_array_get(json_object_get(c, "componentErrors"), 0),
+	    "error"));
+	cr_assert(strstr(e, "died: signal 6") != NULL, "%s", e);
+	json_decref(c);
+	kill(p.pid, SIGTERM);
+	bool timedout;
+	int  st = test_proc_wait(&p, 30, &timedout);
+	cr_expect(!timedout && st != 0, "exited %d:\n%s", st, p.err);
 	test_rmtree(dir);
 	free(dir);
 }
