@@ -37,6 +37,9 @@ typedef struct stats_component {
 
 // One task as heard from heartbeats. Counters are the totals of earlier
 // processes (base) plus the latest snapshot of the current one (last).
+// The replay records a topology's stats keep, the newest.
+#define STATS_REPLAYS 64
+
 typedef struct stats_task {
 	uint32_t  id;
 	size_t    comp;
@@ -50,6 +53,8 @@ typedef struct stats_task {
 	gale_hist last_execute;
 	bool      finished;
 	bool      exhausted;
+	uint32_t  replay_pid; // the process whose replay records were read
+	uint64_t  replay_seq; // the newest record of it kept
 } stats_task;
 
 typedef struct stats_worker {
@@ -81,6 +86,10 @@ struct gale_stats {
 	size_t           nworkers;
 	size_t           workers_cap;
 	gale_stats_meta *meta; // streams, config and recent errors
+	// The topology's recent fails: a ring, the newest at
+	// (nreplays - 1) % STATS_REPLAYS.
+	gale_replay_record replays[STATS_REPLAYS];
+	uint64_t           nreplays;
 	char             err[256];
 };
 
@@ -367,6 +376,30 @@ stats_fold(stats_task *t, const gale_task_snapshot *ts, uint32_t pid)
 	t->exhausted = ts->exhausted;
 }
 
+// Keeps the heartbeat's replay records not kept yet: each task's records
+// newer than the last one kept of its process.
+static void
+stats_keep_replays(gale_stats *s, const gale_heartbeat *hb)
+{
+	for (size_t i = 0; i < hb->nreplays; i++) {
+		const gale_replay_record *r   = &hb->replays[i];
+		size_t                    pos = stats_task_pos(s, r->task);
+		if (pos >= s->ntasks || s->tasks[pos]->id != r->task) {
+			continue;
+		}
+		stats_task *t = s->tasks[pos];
+		if (t->replay_pid != hb->pid) {
+			t->replay_pid = hb->pid;
+			t->replay_seq = 0;
+		}
+		if (r->seq <= t->replay_seq) {
+			continue;
+		}
+		t->replay_seq = r->seq;
+		s->replays[s->nreplays++ % STATS_REPLAYS] = *r;
+	}
+}
+
 // Keeps an error entry for task ts's callback that has not returned.
 static void
 stats_note_stuck(gale_stats *s, const gale_task_snapshot *ts,
@@ -551,6 +584,7 @@ gale_stats_update(gale_stats *s, const gale_heartbeat *hb, const char *host,
 	if (now_ms > s->latest_ms) {
 		s->latest_ms = now_ms;
 	}
+	stats_keep_replays(s, hb);
 	s->err[0] = '\0';
 	// The counters are in; an error that cannot be kept for want of
 	// memory is only missing from the views.
@@ -774,6 +808,19 @@ gale_stats_report(const gale_stats *s, uint64_t now_ms, bool with_tasks,
 	}
 	if (gale__stats_meta_report(s->meta, out) != GALE_OK) {
 		goto fail;
+	}
+	size_t nr = s->nreplays < STATS_REPLAYS ? (size_t) s->nreplays
+						: STATS_REPLAYS;
+	if (nr > 0) {
+		out->replays = calloc(nr, sizeof(*out->replays));
+		if (out->replays == NULL) {
+			goto fail;
+		}
+		for (size_t i = 0; i < nr; i++) {
+			out->replays[i] = s->replays[(s->nreplays - nr + i)
+			    % STATS_REPLAYS];
+		}
+		out->nreplays = nr;
 	}
 	return GALE_OK;
 

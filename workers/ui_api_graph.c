@@ -84,9 +84,10 @@ gale__api_graph(
 	gale__api_ok(r, o);
 }
 
-// What gale keeps of failures and replays: the spouts' counters. The
-// records of single replays and the sampled trees stay in the workers'
-// logs for now.
+// What gale keeps of failures and replays: the spouts' counters and the
+// last records of single fails (time in ms since the epoch, spout task,
+// message id, reason, attempt), oldest first. The sampled trees stay in
+// the workers' logs for now.
 void
 gale__api_replays(const gale_ui_source *src, const char *name, bool traces,
     gale_ui_response *r)
@@ -113,8 +114,18 @@ gale__api_replays(const gale_ui_source *src, const char *name, bool traces,
 			c->rate[GALE_M_REPLAYED]));
 	}
 	const char *rate = gale__api_config(&st, "topology.trace.sample.rate");
-	json_t *o = json_pack("{s:s, s:o, s:[]}", "topologyId", st.topology,
-	    "spouts", spouts, traces ? "traces" : "replays");
+	json_t     *o    = json_pack(
+		   "{s:s, s:o}", "topologyId", st.topology, "spouts", spouts);
+	json_t *list = json_array();
+	for (size_t i = 0; !traces && i < st.nreplays; i++) {
+		const gale_replay_record *rr = &st.replays[i];
+		json_array_append_new(list,
+		    json_pack("{s:I, s:s, s:i, s:I, s:s, s:i}", "time",
+			(json_int_t) rr->time_ms, "spoutId", rr->spout, "task",
+			(int) rr->task, "messageId", (json_int_t) rr->msg_id,
+			"reason", rr->reason, "attempt", (int) rr->attempt));
+	}
+	json_object_set_new(o, traces ? "traces" : "replays", list);
 	json_object_set_new(
 	    o, "sampleRate", json_real(rate != NULL ? atof(rate) : 0.0));
 	gale_topology_stats_fini(&st);

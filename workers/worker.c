@@ -194,8 +194,9 @@ worker_heartbeat(worker *w, bool finished, bool failed)
 		hb.errors  = &w->task_error;
 		hb.nerrors = 1;
 	}
-	gale_task_snapshot *snaps = NULL;
-	gale_task_endpoint *eps   = NULL;
+	gale_task_snapshot *snaps   = NULL;
+	gale_task_endpoint *eps     = NULL;
+	gale_replay_record *replays = NULL;
 	if (w->ntasks > 0 && w->execs != NULL) {
 		snaps = calloc(w->ntasks, sizeof(*snaps));
 		eps   = calloc(w->ntasks, sizeof(*eps));
@@ -215,6 +216,14 @@ worker_heartbeat(worker *w, bool finished, bool failed)
 			eps[i].task        = w->tasks[i];
 			eps[i].endpoint    = w->endpoints[i];
 		}
+		size_t cap = w->ntasks * GALE_EXEC_REPLAYS;
+		cap     = cap < GALE_WIRE_MAX_REPLAYS ? cap : GALE_WIRE_MAX_REPLAYS;
+		replays = calloc(cap, sizeof(*replays));
+		for (size_t i = 0; replays != NULL && i < w->ntasks; i++) {
+			hb.nreplays += gale__executor_replays(w->execs[i],
+			    replays + hb.nreplays, cap - hb.nreplays);
+		}
+		hb.replays    = replays;
 		hb.tasks      = snaps;
 		hb.ntasks     = w->ntasks;
 		hb.endpoints  = eps;
@@ -229,6 +238,7 @@ worker_heartbeat(worker *w, bool finished, bool failed)
 out:
 	free(snaps);
 	free(eps);
+	free(replays);
 }
 
 // Takes in a new assignment: peers' endpoints, finished tasks, activity.

@@ -844,6 +844,53 @@ Test(ui, local_ui_shows_the_error_of_a_prepare_that_failed, .timeout = 90)
 	free(dir);
 }
 
+Test(ui, local_replays_lists_the_recent_fails_with_their_reasons,
+    .timeout = 90)
+{
+	char *dir = test_tmpdir();
+	cr_assert(chdir(dir) == 0);
+	test_proc   p;
+	const char *args[] = { "local", WORDCOUNT_RANDOM, "--set",
+		"sentences.count=300", "--set", "count.fail_rate=0.01", "--ui",
+		"0", NULL };
+	test_proc_start(&p, args);
+	int port = ui_port_of(&p, "gale local: web UI at ");
+	json_t *rp = NULL;
+	for (int i = 0;; i++) {
+		rp = get_json(
+		    port, "/api/v1/topology/wordcount-random/replays", 200);
+		json_t *sp = json_array_get(json_object_get(rp, "spouts"), 0);
+		if (jint(sp, "acked") == 300) {
+			break;
+		}
+		json_decref(rp);
+		cr_assert(i < 600, "the spout never acked 300");
+		nanosleep(&(struct timespec) { 0, 100000000L }, NULL);
+	}
+	json_t   *sp     = json_array_get(json_object_get(rp, "spouts"), 0);
+	long long failed = jint(sp, "failed");
+	json_t   *list   = json_object_get(rp, "replays");
+	size_t    n      = json_array_size(list);
+	cr_assert(failed > 0, "no fails at fail_rate 0.01");
+	cr_assert(n >= 1 && (long long) n <= failed && n <= 64, "%zu of %lld",
+	    n, failed);
+	for (size_t i = 0; i < n; i++) {
+		json_t *r = json_array_get(list, i);
+		cr_assert_str_eq(
+		    json_string_value(json_object_get(r, "spoutId")), "sentences");
+		cr_assert_eq(jint(r, "task"), 1);
+		const char *why = json_string_value(json_object_get(r, "reason"));
+		cr_assert(strncmp(why, "failed by count:", 16) == 0, "%s", why);
+		cr_assert(jint(r, "attempt") >= 1);
+		cr_assert(jint(r, "messageId") <= 300);
+		cr_assert(jint(r, "time") > 1600000000000LL);
+	}
+	json_decref(rp);
+	stop(&p);
+	test_rmtree(dir);
+	free(dir);
+}
+
 Test(ui, local_ui_shows_a_worker_crash_with_its_signal, .timeout = 90)
 {
 	char *dir = test_tmpdir();
