@@ -840,6 +840,7 @@ Test(ui, local_ui_shows_the_error_of_a_prepare_that_failed, .timeout = 90)
 	int  st = test_proc_wait(&p, 30, &timedout);
 	cr_expect(!timedout && st == 1, "exited %d:\n%s", st, p.err);
 	cr_expect(strstr(p.err, BAD_TEXT) != NULL, "%s", p.err);
+	test_proc_fini(&p);
 	test_rmtree(dir);
 	free(dir);
 }
@@ -930,6 +931,7 @@ Test(ui, local_ui_shows_a_worker_crash_with_its_signal, .timeout = 90)
 	bool timedout;
 	int  st = test_proc_wait(&p, 30, &timedout);
 	cr_expect(!timedout && st != 0, "exited %d:\n%s", st, p.err);
+	test_proc_fini(&p);
 	test_rmtree(dir);
 	free(dir);
 }
