@@ -88,6 +88,22 @@ gale_err gale_component_error_copy(
 // A heartbeat carries at most this many errors; decoding rejects more.
 #define GALE_WIRE_MAX_ERRORS 64
 
+// A spout's tree that failed and is replayed (gale.ReplayRecord). Plain
+// data: copy it by assignment.
+typedef struct gale_replay_record {
+	char     spout[64];
+	uint32_t task;
+	uint64_t time_ms; // since the epoch
+	uint64_t msg_id;
+	char     reason[96]; // "failed by C:T" or "timeout after N s"
+	uint32_t attempt; // 1 the first
+	uint64_t seq; // the task's running number of the record, from 1
+} gale_replay_record;
+
+// A heartbeat or a topology's stats carries at most this many replay
+// records; decoding rejects more.
+#define GALE_WIRE_MAX_REPLAYS 256
+
 typedef struct gale_heartbeat {
 	char               *topology;
 	uint32_t            worker_index;
@@ -105,6 +121,8 @@ typedef struct gale_heartbeat {
 	char               *error; // why, when failed
 	gale_component_error *errors; // recent errors of its tasks
 	size_t                nerrors;
+	gale_replay_record   *replays; // recent fails of its spout tasks
+	size_t                nreplays;
 } gale_heartbeat;
 
 // Frees what the struct owns (not the struct) and zeroes it; accepts a
@@ -307,6 +325,8 @@ typedef struct gale_topology_stats {
 	size_t                nconfig;
 	gale_component_error *errors;
 	size_t                nerrors;
+	gale_replay_record   *replays; // the last few, oldest first
+	size_t                nreplays;
 } gale_topology_stats;
 
 // Frees what the struct owns (not the struct) and zeroes it; accepts a

@@ -3,6 +3,7 @@
 // the streams and configuration that typed stats carry for the web UI.
 
 #include <assert.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -102,6 +103,66 @@ gale__pb_errors_from(gale_component_error **dst, size_t *ndst,
 			return GALE_ENOMEM;
 		}
 	}
+	return GALE_OK;
+}
+
+gale_err
+gale__pb_replays_to(gale_pb_pool *pl, const gale_replay_record *r, size_t n,
+    Gale__ReplayRecord ***out, size_t *nout)
+{
+	if (n == 0 || r == NULL) {
+		return GALE_OK;
+	}
+	Gale__ReplayRecord **pp = gale__pb_calloc(pl, n, sizeof *pp);
+	Gale__ReplayRecord  *ms = gale__pb_calloc(pl, n, sizeof *ms);
+	if (pp == NULL || ms == NULL) {
+		return GALE_ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		gale__replay_record__init(&ms[i]);
+		ms[i].spout   = (char *) r[i].spout;
+		ms[i].task    = r[i].task;
+		ms[i].time_ms = r[i].time_ms;
+		ms[i].msg_id  = r[i].msg_id;
+		ms[i].reason  = (char *) r[i].reason;
+		ms[i].attempt = r[i].attempt;
+		ms[i].seq     = r[i].seq;
+		pp[i]         = &ms[i];
+	}
+	*out  = pp;
+	*nout = n;
+	return GALE_OK;
+}
+
+gale_err
+gale__pb_replays_from(gale_replay_record **dst, size_t *ndst,
+    Gale__ReplayRecord *const *src, size_t n)
+{
+	*dst  = NULL;
+	*ndst = 0;
+	if (n > GALE_WIRE_MAX_REPLAYS) {
+		return GALE_EPROTO;
+	}
+	if (n == 0) {
+		return GALE_OK;
+	}
+	gale_replay_record *r = calloc(n, sizeof *r);
+	if (r == NULL) {
+		return GALE_ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		snprintf(r[i].spout, sizeof r[i].spout, "%s",
+		    src[i]->spout != NULL ? src[i]->spout : "");
+		snprintf(r[i].reason, sizeof r[i].reason, "%s",
+		    src[i]->reason != NULL ? src[i]->reason : "");
+		r[i].task    = src[i]->task;
+		r[i].time_ms = src[i]->time_ms;
+		r[i].msg_id  = src[i]->msg_id;
+		r[i].attempt = src[i]->attempt;
+		r[i].seq     = src[i]->seq;
+	}
+	*dst  = r;
+	*ndst = n;
 	return GALE_OK;
 }
 

@@ -264,6 +264,7 @@ gale_heartbeat_fini(gale_heartbeat *h)
 	gale__pb_endpoints_fini(h->endpoints, h->nendpoints);
 	free(h->error);
 	gale__pb_errors_fini(h->errors, h->nerrors);
+	free(h->replays);
 	memset(h, 0, sizeof *h);
 }
 
@@ -280,7 +281,12 @@ gale_heartbeat_copy(gale_heartbeat *dst, const gale_heartbeat *src)
 	dst->error      = NULL;
 	dst->errors     = NULL;
 	dst->nerrors    = 0;
+	dst->replays    = NULL;
+	dst->nreplays   = 0;
 	bool ok         = gale__pb_copy_str(&dst->topology, src->topology);
+	dst->replays    = gale__pb_dup_array(
+		src->replays, src->nreplays, sizeof *src->replays, &ok);
+	dst->nreplays = dst->replays != NULL ? src->nreplays : 0;
 	dst->tasks      = gale__pb_dup_array(
 		 src->tasks, src->ntasks, sizeof *src->tasks, &ok);
 	dst->ntasks = dst->tasks != NULL ? src->ntasks : 0;
@@ -334,6 +340,10 @@ heartbeat_to_pb(gale_pb_pool *pl, const gale_heartbeat *h, Gale__Heartbeat *m)
 		err = gale__pb_errors_to(
 		    pl, h->errors, h->nerrors, &m->errors, &m->n_errors);
 	}
+	if (err == GALE_OK) {
+		err = gale__pb_replays_to(
+		    pl, h->replays, h->nreplays, &m->replays, &m->n_replays);
+	}
 	if (err != GALE_OK) {
 		return err;
 	}
@@ -368,6 +378,10 @@ heartbeat_from_pb(gale_heartbeat *h, const Gale__Heartbeat *m)
 	if (err == GALE_OK) {
 		err = gale__pb_errors_from(
 		    &h->errors, &h->nerrors, m->errors, m->n_errors);
+	}
+	if (err == GALE_OK) {
+		err = gale__pb_replays_from(
+		    &h->replays, &h->nreplays, m->replays, m->n_replays);
 	}
 	if (err != GALE_OK) {
 		goto fail;

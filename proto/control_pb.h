@@ -109,6 +109,11 @@ gale_err gale__pb_errors_to(gale_pb_pool *pl, const gale_component_error *e,
     size_t n, Gale__ComponentError ***out, size_t *nout);
 gale_err gale__pb_errors_from(gale_component_error **dst, size_t *ndst,
     Gale__ComponentError *const *src, size_t n);
+// Replay records: plain data, freed with free().
+gale_err gale__pb_replays_to(gale_pb_pool *pl, const gale_replay_record *r,
+    size_t n, Gale__ReplayRecord ***out, size_t *nout);
+gale_err gale__pb_replays_from(gale_replay_record **dst, size_t *ndst,
+    Gale__ReplayRecord *const *src, size_t n);
 void     gale__pb_streams_fini(gale_stream_info *s, size_t n);
 gale_err gale__pb_streams_to(gale_pb_pool *pl, const gale_stream_info *s,
     size_t n, Gale__StreamInfo ***out, size_t *nout);

@@ -68,6 +68,7 @@ gale_topology_stats_fini(gale_topology_stats *s)
 	gale__pb_streams_fini(s->streams, s->nstreams);
 	gale__pb_kvs_fini(s->config, s->nconfig);
 	gale__pb_errors_fini(s->errors, s->nerrors);
+	free(s->replays);
 	memset(s, 0, sizeof *s);
 }
 
@@ -256,6 +257,10 @@ stats_to_pb(
 		err = gale__pb_errors_to(
 		    pl, s->errors, s->nerrors, &m->errors, &m->n_errors);
 	}
+	if (err == GALE_OK) {
+		err = gale__pb_replays_to(
+		    pl, s->replays, s->nreplays, &m->replays, &m->n_replays);
+	}
 	return err;
 }
 
@@ -313,6 +318,10 @@ stats_from_pb(gale_topology_stats *s, const Gale__TopologyStats *m)
 	if (err == GALE_OK) {
 		err = gale__pb_errors_from(
 		    &s->errors, &s->nerrors, m->errors, m->n_errors);
+	}
+	if (err == GALE_OK) {
+		err = gale__pb_replays_from(
+		    &s->replays, &s->nreplays, m->replays, m->n_replays);
 	}
 	return err;
 }

@@ -364,6 +364,7 @@ gale__executor_new(gale_executor **out, gale_worker_env *env, uint32_t task,
 	if (e == NULL) {
 		return GALE_ENOMEM;
 	}
+	pthread_mutex_init(&e->replay_mu, NULL);
 	uint32_t n = gale_plan_ntasks(p);
 	e->env     = env;
 	e->task    = task;
@@ -475,6 +476,7 @@ gale__executor_destroy(gale_executor **ep)
 	free(e->inputs);
 	free(e->targets);
 	free(e->trace_children);
+	pthread_mutex_destroy(&e->replay_mu);
 	free(e->priv);
 	free(e->self);
 	free(e);
@@ -497,6 +499,49 @@ bool
 gale__executor_failed(const gale_executor *e)
 {
 	return atomic_load(&e->failed);
+}
+
+void
+gale__executor_note_replay(
+    gale_executor *e, uint64_t msg_id, uint32_t attempt, const char *reason)
+{
+	gale_replay_record r = {
+		.task    = e->task,
+		.time_ms = gale__clock_wall_us() / 1000u,
+		.msg_id  = msg_id,
+		.attempt = attempt,
+	};
+	snprintf(r.spout, sizeof(r.spout), "%s",
+	    e->def != NULL ? e->def->id : "");
+	snprintf(r.reason, sizeof(r.reason), "%s", reason);
+	pthread_mutex_lock(&e->replay_mu);
+	r.seq = ++e->replay_seq;
+	e->replay_ring[(r.seq - 1) % GALE_EXEC_REPLAYS] = r;
+	pthread_mutex_unlock(&e->replay_mu);
+}
+
+size_t
+gale__executor_replays(gale_executor *e, gale_replay_record *out, size_t cap)
+{
+	pthread_mutex_lock(&e->replay_mu);
+	uint64_t n = e->replay_seq < GALE_EXEC_REPLAYS ? e->replay_seq
+						       : GALE_EXEC_REPLAYS;
+	if (n > cap) {
+		n = cap;
+	}
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t seq = e->replay_seq - n + 1 + i;
+		out[i]       = e->replay_ring[(seq - 1) % GALE_EXEC_REPLAYS];
+	}
+	pthread_mutex_unlock(&e->replay_mu);
+	return (size_t) n;
+}
+
+const char *
+gale__executor_error(const gale_executor *e)
+{
+	// The thread wrote the text before it set failed.
+	return atomic_load(&e->failed) ? gale__context_error_text(e->ctx) : "";
 }
 
 bool

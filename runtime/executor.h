@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "base/metrics.h"
+#include "proto/control.h"
 #include "runtime/transport.h"
 #include "topology/model.h"
 #include "topology/plan.h"
@@ -57,10 +58,24 @@ uint32_t gale__executor_task(const gale_executor *e);
 bool gale__executor_finished(const gale_executor *e);
 // True when the executor stopped on an error (its open/prepare failed).
 bool gale__executor_failed(const gale_executor *e);
+// Once gale__executor_failed: the text its open/prepare left with
+// gale_context_error ("" when it left none). Borrowed: the caller must not
+// free it; it lives as long as the executor.
+const char *gale__executor_error(const gale_executor *e);
 bool gale__executor_exhausted(const gale_executor *e);
 // Odd while a component callback runs; it changes at every call. Read
 // from another thread to find a callback that does not return.
 uint64_t gale__executor_callback_seq(const gale_executor *e);
+// A spout task keeps its last GALE_EXEC_REPLAYS fails.
+#define GALE_EXEC_REPLAYS 16
+// Called on the executor's thread: keeps a fail of msg_id (attempt from
+// 1) with its reason in the task's ring.
+void gale__executor_note_replay(
+    gale_executor *e, uint64_t msg_id, uint32_t attempt, const char *reason);
+// Copies up to cap of the task's recent fails, oldest first, into out;
+// returns how many. Safe from another thread.
+size_t gale__executor_replays(
+    gale_executor *e, gale_replay_record *out, size_t cap);
 // Live metrics, read by the worker's heartbeat thread.
 const gale_task_metrics *gale__executor_metrics(const gale_executor *e);
 

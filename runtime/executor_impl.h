@@ -130,6 +130,12 @@ struct gale_executor {
 	size_t    ntrace_children, trace_children_cap;
 
 	gale_task_metrics metrics;
+
+	// A spout task's recent fails, for heartbeats: a ring of
+	// GALE_EXEC_REPLAYS, the newest at (replay_seq - 1) % size.
+	pthread_mutex_t    replay_mu;
+	gale_replay_record replay_ring[GALE_EXEC_REPLAYS];
+	uint64_t           replay_seq;
 };
 
 // A fresh edge or root id: never 0, which the acker reads as "no edge".

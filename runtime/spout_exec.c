@@ -208,12 +208,14 @@ spout_exhausted(gale_executor *e)
 // Answers from the ackers
 // ---------------------------------------------------------------------
 
-// With --log-replays, one line per failed tree. It is output the user
-// asked for, in its documented format, not a log line.
+// Every failed tree goes into the task's ring of recent fails; with
+// --log-replays, also one line. It is output the user asked for, in its
+// documented format, not a log line.
 static void
 spout_log_fail(gale_executor *e, uint64_t root, uint64_t msg_id,
     uint32_t attempt, const char *reason)
 {
+	gale__executor_note_replay(e, msg_id, attempt + 1, reason);
 	if (!e->env->log_replays) {
 		return;
 	}
@@ -273,7 +275,7 @@ spout_answer_now(
 		return;
 	}
 	gale_metric_add(&e->metrics, GALE_M_FAILED, 1);
-	if (e->env->log_replays) {
+	{
 		const gale_plan *p = e->env->plan;
 		char             reason[192];
 		if (task != 0) {

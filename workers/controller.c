@@ -199,6 +199,40 @@ gale_controller_destroy(gale_controller **cp)
 	*cp = NULL;
 }
 
+// A worker's death is an error of every component it ran, on the first
+// of its tasks of that component, with how it ended.
+static void
+controller_note_death(
+    gale_controller *c, const ctl_worker *w, const gale_worker_event *ev)
+{
+	if (c->stats == NULL) {
+		return;
+	}
+	char how[32], why[160];
+	snprintf(why, sizeof(why), "worker %u (pid %d) died: %s%s", ev->index,
+	    (int) ev->pid, gale_worker_exit_str(ev->code, how, sizeof(how)),
+	    ev->restarting ? "; restarting it" : "");
+	for (size_t k = 0; k < w->ntasks; k++) {
+		uint32_t comp = gale_plan_task_component(c->plan, w->tasks[k]);
+		bool     seen = false;
+		for (size_t j = 0; j < k && !seen; j++) {
+			seen = gale_plan_task_component(c->plan, w->tasks[j])
+			    == comp;
+		}
+		if (seen) {
+			continue;
+		}
+		gale_component_error e = {
+			.component = (char *) gale_plan_component_id(c->plan, comp),
+			.task      = w->tasks[k],
+			.time_secs = (uint64_t) time(NULL),
+			.host      = (char *) "127.0.0.1",
+			.error     = why,
+		};
+		(void) gale_stats_add_error(c->stats, &e);
+	}
+}
+
 // What the worker host saw of worker ev->index.
 static void
 controller_on_event(void *arg, const gale_worker_event *ev)
@@ -229,6 +263,7 @@ controller_on_event(void *arg, const gale_worker_event *ev)
 		break;
 	case GALE_WORKER_DIED:
 		w->last_code = ev->code;
+		controller_note_death(c, w, ev);
 		if (c->stopping) {
 			controller_lost_while_stopping(c, w, i);
 		}

@@ -304,6 +304,16 @@ gale_cmd_local(int argc, char **argv)
 		const char *err = gale_controller_error(c);
 		if (err != NULL) {
 			fprintf(stderr, "gale local: %s\n", err);
+			// With --ui the error stays served until Ctrl-C,
+			// --duration or a kill from the UI.
+			while (ui != NULL && !ui_local.killed
+			    && local_signals == 0
+			    && !(duration > 0
+				&& gale_now_ns() - start
+				    >= (uint64_t) (duration * 1e9))) {
+				gale_controller_poll(c, 25);
+				gale_ui_poll(ui, 25);
+			}
 			goto done;
 		}
 		uint64_t now = gale_now_ns();

@@ -398,6 +398,11 @@ gale__nimbus_fold(gale_nimbus *n, nim_sup *sup, const gale_heartbeat *hb)
 		w->pid = hb->pid;
 	}
 	if (hb->failed) {
+		// Its counters and the errors of its tasks are kept first.
+		if (hb->ntasks > 0) {
+			(void) gale_stats_update(
+			    t->stats, hb, sup->host, gale__nimbus_mono_ms());
+		}
 		char msg[1024];
 		snprintf(msg, sizeof(msg), "worker %u: %s", idx,
 		    hb->error[0] ? hb->error : "a task could not start");

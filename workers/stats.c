@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "workers/stats.h"
 #include "workers/stats_meta.h"
@@ -36,6 +37,9 @@ typedef struct stats_component {
 
 // One task as heard from heartbeats. Counters are the totals of earlier
 // processes (base) plus the latest snapshot of the current one (last).
+// The replay records a topology's stats keep, the newest.
+#define STATS_REPLAYS 64
+
 typedef struct stats_task {
 	uint32_t  id;
 	size_t    comp;
@@ -49,6 +53,8 @@ typedef struct stats_task {
 	gale_hist last_execute;
 	bool      finished;
 	bool      exhausted;
+	uint32_t  replay_pid; // the process whose replay records were read
+	uint64_t  replay_seq; // the newest record of it kept
 } stats_task;
 
 typedef struct stats_worker {
@@ -80,6 +86,10 @@ struct gale_stats {
 	size_t           nworkers;
 	size_t           workers_cap;
 	gale_stats_meta *meta; // streams, config and recent errors
+	// The topology's recent fails: a ring, the newest at
+	// (nreplays - 1) % STATS_REPLAYS.
+	gale_replay_record replays[STATS_REPLAYS];
+	uint64_t           nreplays;
 	char             err[256];
 };
 
@@ -366,6 +376,49 @@ stats_fold(stats_task *t, const gale_task_snapshot *ts, uint32_t pid)
 	t->exhausted = ts->exhausted;
 }
 
+// Keeps the heartbeat's replay records not kept yet: each task's records
+// newer than the last one kept of its process.
+static void
+stats_keep_replays(gale_stats *s, const gale_heartbeat *hb)
+{
+	for (size_t i = 0; i < hb->nreplays; i++) {
+		const gale_replay_record *r   = &hb->replays[i];
+		size_t                    pos = stats_task_pos(s, r->task);
+		if (pos >= s->ntasks || s->tasks[pos]->id != r->task) {
+			continue;
+		}
+		stats_task *t = s->tasks[pos];
+		if (t->replay_pid != hb->pid) {
+			t->replay_pid = hb->pid;
+			t->replay_seq = 0;
+		}
+		if (r->seq <= t->replay_seq) {
+			continue;
+		}
+		t->replay_seq = r->seq;
+		s->replays[s->nreplays++ % STATS_REPLAYS] = *r;
+	}
+}
+
+// Keeps an error entry for task ts's callback that has not returned.
+static void
+stats_note_stuck(gale_stats *s, const gale_task_snapshot *ts,
+    const char *host, uint32_t port)
+{
+	char why[160];
+	snprintf(why, sizeof(why),
+	    "stuck: its callback has not returned for %.1f s "
+	    "(topology.executor.stuck.secs)",
+	    (double) ts->c[GALE_M_STUCK_MS] / 1000.0);
+	gale_component_error e = {
+		.component = (char *) ts->component,
+		.task      = ts->task,
+		.time_secs = (uint64_t) time(NULL),
+		.error     = why,
+	};
+	(void) gale__stats_meta_add_error(s->meta, &e, host, port);
+}
+
 static uint64_t
 stats_task_total(const stats_task *t, int k)
 {
@@ -487,6 +540,11 @@ gale_stats_update(gale_stats *s, const gale_heartbeat *hb, const char *host,
 			s->tasks[pos] = t;
 			s->ntasks++;
 		}
+		// A stuck callback becomes one error per episode: when the
+		// gauge turns non-zero.
+		if (ts->c[GALE_M_STUCK_MS] > 0 && t->last[GALE_M_STUCK_MS] == 0) {
+			stats_note_stuck(s, ts, host, hb->port);
+		}
 		stats_fold(t, ts, hb->pid);
 		s->comps[ci].touched = s->seq;
 		wtasks[i]            = ts->task;
@@ -526,6 +584,7 @@ gale_stats_update(gale_stats *s, const gale_heartbeat *hb, const char *host,
 	if (now_ms > s->latest_ms) {
 		s->latest_ms = now_ms;
 	}
+	stats_keep_replays(s, hb);
 	s->err[0] = '\0';
 	// The counters are in; an error that cannot be kept for want of
 	// memory is only missing from the views.
@@ -749,6 +808,19 @@ gale_stats_report(const gale_stats *s, uint64_t now_ms, bool with_tasks,
 	}
 	if (gale__stats_meta_report(s->meta, out) != GALE_OK) {
 		goto fail;
+	}
+	size_t nr = s->nreplays < STATS_REPLAYS ? (size_t) s->nreplays
+						: STATS_REPLAYS;
+	if (nr > 0) {
+		out->replays = calloc(nr, sizeof(*out->replays));
+		if (out->replays == NULL) {
+			goto fail;
+		}
+		for (size_t i = 0; i < nr; i++) {
+			out->replays[i] = s->replays[(s->nreplays - nr + i)
+			    % STATS_REPLAYS];
+		}
+		out->nreplays = nr;
 	}
 	return GALE_OK;
 

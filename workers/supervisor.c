@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <time.h>
 #include <unistd.h>
 #include <zmq.h>
 
@@ -35,6 +36,9 @@
 #define SUP_MAX_SLOTS 1024
 
 // A worker of a slot (or one being stopped), across its restarts.
+// The components a worker's death is reported for, at most.
+#define SUP_DEATHS_MAX 8
+
 typedef struct sup_worker {
 	char             *topology;
 	char             *run_id;
@@ -45,6 +49,10 @@ typedef struct sup_worker {
 	gale_heartbeat    hb; // its latest heartbeat
 	bool              have_hb;
 	bool              stop_sent; // when stopping: the stop message went
+	// Its latest death, as an error of each component it ran, sent with
+	// every report (nimbus keeps each once).
+	gale_component_error deaths[SUP_DEATHS_MAX];
+	size_t               ndeaths;
 } sup_worker;
 
 struct gale_supervisor {
@@ -88,10 +96,72 @@ worker_destroy(sup_worker **wp)
 		return;
 	}
 	gale_heartbeat_fini(&w->hb);
+	for (size_t i = 0; i < w->ndeaths; i++) {
+		gale_component_error_fini(&w->deaths[i]);
+	}
 	free(w->topology);
 	free(w->run_id);
 	free(w);
 	*wp = NULL;
+}
+
+// Keeps the death ev of w as an error of each component of its last
+// heartbeat's tasks (none when it never sent one).
+static void
+sup_note_death(gale_supervisor *s, sup_worker *w, const gale_worker_event *ev)
+{
+	for (size_t i = 0; i < w->ndeaths; i++) {
+		gale_component_error_fini(&w->deaths[i]);
+	}
+	w->ndeaths = 0;
+	char how[32], why[160];
+	snprintf(why, sizeof(why), "worker %u (pid %d) died: %s%s", w->index,
+	    (int) ev->pid, gale_worker_exit_str(ev->code, how, sizeof(how)),
+	    ev->kind == GALE_WORKER_GAVE_UP ? "; giving up" : "");
+	for (size_t k = 0; w->have_hb && k < w->hb.ntasks; k++) {
+		const gale_task_snapshot *t    = &w->hb.tasks[k];
+		bool                      seen = false;
+		for (size_t j = 0; j < w->ndeaths && !seen; j++) {
+			seen = strcmp(w->deaths[j].component, t->component) == 0;
+		}
+		if (seen || w->ndeaths == SUP_DEATHS_MAX) {
+			continue;
+		}
+		gale_component_error e = {
+			.component = (char *) t->component,
+			.task      = t->task,
+			.time_secs = (uint64_t) time(NULL),
+			.host      = s->host,
+			.port      = w->port,
+			.error     = why,
+		};
+		if (gale_component_error_copy(&w->deaths[w->ndeaths], &e)
+		    == GALE_OK) {
+			w->ndeaths++;
+		}
+	}
+}
+
+// Adds w's death errors to hb (a shallow copy of w's heartbeat); returns
+// the array to free after the send, or NULL.
+static gale_component_error *
+sup_with_deaths(gale_heartbeat *hb, const sup_worker *w)
+{
+	if (w->ndeaths == 0) {
+		return NULL;
+	}
+	gale_component_error *all
+	    = calloc(hb->nerrors + w->ndeaths, sizeof(*all));
+	if (all == NULL) {
+		return NULL;
+	}
+	if (hb->nerrors > 0) {
+		memcpy(all, hb->errors, hb->nerrors * sizeof(*all));
+	}
+	memcpy(all + hb->nerrors, w->deaths, w->ndeaths * sizeof(*all));
+	hb->errors = all;
+	hb->nerrors += w->ndeaths;
+	return all;
 }
 
 // ---------------------------------------------------------------------
@@ -273,6 +343,7 @@ sup_on_event(void *arg, const gale_worker_event *ev)
 		break;
 	case GALE_WORKER_DIED:
 	case GALE_WORKER_GAVE_UP:
+		sup_note_death(s, w, ev);
 		sup_forget_hb(w);
 		break;
 	case GALE_WORKER_STOPPED:
@@ -423,14 +494,19 @@ sup_report(gale_supervisor *s)
 	}
 	gale_heartbeat *hbs
 	    = calloc((size_t) s->nslots + nprocs + 1, sizeof(*hbs));
-	if (ports == NULL || hbs == NULL) {
+	gale_component_error **extra
+	    = calloc((size_t) s->nslots + nprocs + 1, sizeof(*extra));
+	if (ports == NULL || hbs == NULL || extra == NULL) {
 		goto out;
 	}
 	for (uint32_t i = 0; i < s->nslots; i++) {
 		ports[i] = s->port_base + i;
 		if (s->slot[i] != NULL && s->slot[i]->have_hb) {
 			// A shallow copy: the strings stay the worker's.
-			hbs[info->nworkers++] = s->slot[i]->hb;
+			hbs[info->nworkers] = s->slot[i]->hb;
+			extra[info->nworkers]
+			    = sup_with_deaths(&hbs[info->nworkers], s->slot[i]);
+			info->nworkers++;
 		}
 	}
 	for (gale_worker_proc *p = gale_worker_host_next(s->workers, NULL);
@@ -456,6 +532,10 @@ sup_report(gale_supervisor *s)
 	s->next_report_ms = s->sent_ms + SUP_REPORT_MS;
 	s->report_soon    = false;
 out:
+	for (size_t i = 0; extra != NULL && i < info->nworkers; i++) {
+		free(extra[i]);
+	}
+	free(extra);
 	free(ports);
 	free(hbs);
 }

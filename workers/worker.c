@@ -96,12 +96,13 @@ worker_all_finished(const worker *w)
 }
 
 static const char *
-worker_failed_task(const worker *w, uint32_t *task)
+worker_failed_task(const worker *w, uint32_t *task, const char **why)
 {
 	for (size_t i = 0; i < w->ntasks; i++) {
 		if (w->execs[i] != NULL && gale__executor_failed(w->execs[i])) {
 			uint32_t c = gale_plan_task_component(w->plan, w->tasks[i]);
 			*task      = w->tasks[i];
+			*why       = gale__executor_error(w->execs[i]);
 			return gale_plan_component_id(w->plan, c);
 		}
 	}
@@ -193,8 +194,9 @@ worker_heartbeat(worker *w, bool finished, bool failed)
 		hb.errors  = &w->task_error;
 		hb.nerrors = 1;
 	}
-	gale_task_snapshot *snaps = NULL;
-	gale_task_endpoint *eps   = NULL;
+	gale_task_snapshot *snaps   = NULL;
+	gale_task_endpoint *eps     = NULL;
+	gale_replay_record *replays = NULL;
 	if (w->ntasks > 0 && w->execs != NULL) {
 		snaps = calloc(w->ntasks, sizeof(*snaps));
 		eps   = calloc(w->ntasks, sizeof(*eps));
@@ -214,6 +216,14 @@ worker_heartbeat(worker *w, bool finished, bool failed)
 			eps[i].task        = w->tasks[i];
 			eps[i].endpoint    = w->endpoints[i];
 		}
+		size_t cap = w->ntasks * GALE_EXEC_REPLAYS;
+		cap     = cap < GALE_WIRE_MAX_REPLAYS ? cap : GALE_WIRE_MAX_REPLAYS;
+		replays = calloc(cap, sizeof(*replays));
+		for (size_t i = 0; replays != NULL && i < w->ntasks; i++) {
+			hb.nreplays += gale__executor_replays(w->execs[i],
+			    replays + hb.nreplays, cap - hb.nreplays);
+		}
+		hb.replays    = replays;
 		hb.tasks      = snaps;
 		hb.ntasks     = w->ntasks;
 		hb.endpoints  = eps;
@@ -228,6 +238,7 @@ worker_heartbeat(worker *w, bool finished, bool failed)
 out:
 	free(snaps);
 	free(eps);
+	free(replays);
 }
 
 // Takes in a new assignment: peers' endpoints, finished tasks, activity.
@@ -544,10 +555,12 @@ gale_worker_run(const gale_worker_opts *opts)
 			w.started = true;
 		}
 		uint32_t    bad_task = 0;
-		const char *bad      = worker_failed_task(&w, &bad_task);
+		const char *why      = "";
+		const char *bad      = worker_failed_task(&w, &bad_task, &why);
 		if (bad != NULL) {
 			snprintf(w.error, sizeof(w.error),
-			    "component '%s' could not start", bad);
+			    "component '%s' could not start%s%s", bad,
+			    why[0] != '\0' ? ": " : "", why);
 			// Borrowed by the heartbeat: the plan and w.error
 			// outlive it.
 			w.task_error = (gale_component_error) {

@@ -899,3 +899,47 @@ Test(control, topology_stats_fini_accepts_zeroed_and_null)
 	gale_topology_stats_fini(NULL);
 	cr_assert_null(s.topology);
 }
+
+Test(control, heartbeat_carries_replay_records)
+{
+	gale_heartbeat     h    = { .topology = "wc", .pid = 7 };
+	gale_replay_record r[2] = {
+		{ .spout = "words", .task = 1, .time_ms = 1700000000123ull,
+		    .msg_id = 42, .reason = "failed by count:4", .attempt = 2,
+		    .seq = 9 },
+		{ .spout = "words", .task = 2, .time_ms = 1700000000456ull,
+		    .msg_id = 7, .reason = "timeout after 30 s", .attempt = 1,
+		    .seq = 1 },
+	};
+	h.replays  = r;
+	h.nreplays = 2;
+	uint8_t *buf;
+	size_t   len;
+	cr_assert_eq(gale_heartbeat_encode(&h, &buf, &len), GALE_OK);
+	gale_heartbeat out;
+	cr_assert_eq(gale_heartbeat_decode(&out, buf, len), GALE_OK);
+	cr_assert_eq(out.nreplays, 2);
+	cr_assert_eq(memcmp(&out.replays[0], &r[0], sizeof(r[0])), 0);
+	cr_assert_eq(memcmp(&out.replays[1], &r[1], sizeof(r[1])), 0);
+	gale_heartbeat c;
+	cr_assert_eq(gale_heartbeat_copy(&c, &out), GALE_OK);
+	cr_assert_eq(c.nreplays, 2);
+	cr_assert_neq(c.replays, out.replays);
+	cr_assert_str_eq(c.replays[1].reason, "timeout after 30 s");
+	gale_heartbeat_fini(&c);
+	gale_heartbeat_fini(&out);
+	free(buf);
+
+	gale_topology_stats st  = sample_stats();
+	st.replays              = r;
+	st.nreplays             = 2;
+	gale_reply rep          = { .ok = true, .stats = &st };
+	cr_assert_eq(gale_reply_encode(&rep, &buf, &len), GALE_OK);
+	gale_reply back;
+	cr_assert_eq(gale_reply_decode(&back, buf, len), GALE_OK);
+	free(buf);
+	cr_assert_eq(back.stats->nreplays, 2);
+	cr_assert_eq(
+	    memcmp(&back.stats->replays[0], &r[0], sizeof(r[0])), 0);
+	gale_reply_fini(&back);
+}

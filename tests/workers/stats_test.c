@@ -1047,3 +1047,34 @@ Test(stats, report_carries_components_workers_and_task_totals)
 	gale_topology_stats_fini(&r);
 	gale_stats_destroy(&s);
 }
+
+Test(stats, a_stuck_callback_is_one_error_per_episode)
+{
+	gale_stats        *s = wc_new();
+	gale_task_snapshot t[1];
+	snap(&t[0], 3, "count");
+	gale_heartbeat hb = beat("wc", 0, 100, t, 1);
+	cr_assert_eq(gale_stats_update(s, &hb, "h", 1000), GALE_OK);
+	// Stuck over three heartbeats, back, then stuck again.
+	uint64_t stuck[] = { 5000, 6000, 7000, 0, 4000 };
+	for (size_t i = 0; i < 5; i++) {
+		t[0].c[GALE_M_STUCK_MS] = stuck[i];
+		cr_assert_eq(gale_stats_update(s, &hb, "h", 2000 + i * 1000),
+		    GALE_OK);
+	}
+	gale_topology_stats st;
+	cr_assert_eq(gale_stats_report(s, 8000, false, &st), GALE_OK);
+	size_t n = 0;
+	for (size_t i = 0; i < st.nerrors; i++) {
+		cr_assert_str_eq(st.errors[i].component, "count");
+		cr_assert_eq(st.errors[i].task, 3);
+		cr_assert(strstr(st.errors[i].error, "stuck") != NULL, "%s",
+		    st.errors[i].error);
+		cr_assert_str_eq(st.errors[i].host, "h");
+		cr_assert_eq(st.errors[i].port, 6700);
+		n++;
+	}
+	cr_assert_eq(n, 2, "%zu errors", n);
+	gale_topology_stats_fini(&st);
+	gale_stats_destroy(&s);
+}

@@ -26,6 +26,7 @@
 #define WORDCOUNT_RANDOM GALE_SOURCE_DIR "/examples/wordcount/random.yaml"
 #define WORDCOUNT_FILE GALE_SOURCE_DIR "/examples/wordcount/file.yaml"
 #define SENTENCES 3000
+#define FAKE_LIB GALE_BUILD_DIR "/tests/workers/libgale_fake_components.so"
 
 // ---------------------------------------------------------------------
 // A small HTTP/1.0 client: one request per connection, bounded in time
@@ -755,6 +756,187 @@ Test(ui, the_page_in_headless_chromium_shows_the_graph_and_counts,
 }
 
 // ---------------------------------------------------------------------
+// A component that fails in prepare
+// ---------------------------------------------------------------------
+
+#define BAD_OUTPUT "count.output=/nonexistent/x.tsv"
+#define BAD_TEXT "cannot create files in '/nonexistent'"
+
+// Waits for the error of count's failed prepare to reach the topology
+// document, then checks it there, on count's line and page, and that the
+// system components stay out of the tables and the graph.
+static void
+check_prepare_error(int port, const char *topo)
+{
+	char    path[256];
+	json_t *t = NULL;
+	snprintf(path, sizeof(path), "/api/v1/topology/%s", topo);
+	for (int i = 0;; i++) {
+		t = get_json(port, path, 200);
+		const char *e = json_string_value(json_object_get(t, "lastError"));
+		if (e != NULL && e[0] != '\0') {
+			break;
+		}
+		json_decref(t);
+		cr_assert(i < 300, "no lastError on %s", topo);
+		nanosleep(&(struct timespec) { 0, 100000000L }, NULL);
+	}
+	const char *last = json_string_value(json_object_get(t, "lastError"));
+	cr_assert(strstr(last, BAD_TEXT) != NULL, "%s", last);
+	cr_assert_str_eq(
+	    json_string_value(json_object_get(t, "errorComponent")), "count");
+	json_t *bolts = json_object_get(t, "bolts");
+	bool    found = false;
+	for (size_t i = 0; i < json_array_size(bolts); i++) {
+		json_t     *b  = json_array_get(bolts, i);
+		const char *id = json_string_value(json_object_get(b, "boltId"));
+		cr_assert(strncmp(id, "__", 2) != 0, "system bolt %s shown", id);
+		if (strcmp(id, "count") == 0) {
+			found = true;
+			cr_assert(strstr(json_string_value(
+					     json_object_get(b, "lastError")),
+				      BAD_TEXT)
+			    != NULL);
+		}
+	}
+	cr_assert(found, "no bolt count");
+	json_decref(t);
+	snprintf(
+	    path, sizeof(path), "/api/v1/topology/%s/component/count", topo);
+	json_t *c    = get_json(port, path, 200);
+	json_t *errs = json_object_get(c, "componentErrors");
+	cr_assert(json_array_size(errs) >= 1);
+	cr_assert(strstr(json_string_value(json_object_get(
+			     json_array_get(errs, 0), "error")),
+		      BAD_TEXT)
+	    != NULL);
+	json_decref(c);
+	snprintf(path, sizeof(path), "/api/v1/topology/%s/graph", topo);
+	json_t *g     = get_json(port, path, 200);
+	json_t *comps = json_object_get(g, "components");
+	cr_assert(json_array_size(comps) == 3, "%zu components",
+	    json_array_size(comps));
+	json_t *streams = json_object_get(g, "streams");
+	for (size_t i = 0; i < json_array_size(streams); i++) {
+		const char *to = json_string_value(
+		    json_object_get(json_array_get(streams, i), "to"));
+		cr_assert(strncmp(to, "__", 2) != 0, "stream to %s", to);
+	}
+	json_decref(g);
+}
+
+Test(ui, local_ui_shows_the_error_of_a_prepare_that_failed, .timeout = 90)
+{
+	char *dir = test_tmpdir();
+	cr_assert(chdir(dir) == 0);
+	test_proc   p;
+	const char *args[] = { "local", WORDCOUNT_RANDOM, "--set", BAD_OUTPUT,
+		"--ui", "0", NULL };
+	test_proc_start(&p, args);
+	int port = ui_port_of(&p, "gale local: web UI at ");
+	check_prepare_error(port, "wordcount-random");
+	kill(p.pid, SIGTERM);
+	bool timedout;
+	int  st = test_proc_wait(&p, 30, &timedout);
+	cr_expect(!timedout && st == 1, "exited %d:\n%s", st, p.err);
+	cr_expect(strstr(p.err, BAD_TEXT) != NULL, "%s", p.err);
+	test_proc_fini(&p);
+	test_rmtree(dir);
+	free(dir);
+}
+
+Test(ui, local_replays_lists_the_recent_fails_with_their_reasons,
+    .timeout = 90)
+{
+	char *dir = test_tmpdir();
+	cr_assert(chdir(dir) == 0);
+	test_proc   p;
+	const char *args[] = { "local", WORDCOUNT_RANDOM, "--set",
+		"sentences.count=300", "--set", "count.fail_rate=0.01", "--ui",
+		"0", NULL };
+	test_proc_start(&p, args);
+	int port = ui_port_of(&p, "gale local: web UI at ");
+	json_t *rp = NULL;
+	for (int i = 0;; i++) {
+		rp = get_json(
+		    port, "/api/v1/topology/wordcount-random/replays", 200);
+		json_t *sp = json_array_get(json_object_get(rp, "spouts"), 0);
+		if (jint(sp, "acked") == 300) {
+			break;
+		}
+		json_decref(rp);
+		cr_assert(i < 600, "the spout never acked 300");
+		nanosleep(&(struct timespec) { 0, 100000000L }, NULL);
+	}
+	json_t   *sp     = json_array_get(json_object_get(rp, "spouts"), 0);
+	long long failed = jint(sp, "failed");
+	json_t   *list   = json_object_get(rp, "replays");
+	size_t    n      = json_array_size(list);
+	cr_assert(failed > 0, "no fails at fail_rate 0.01");
+	cr_assert(n >= 1 && (long long) n <= failed && n <= 64, "%zu of %lld",
+	    n, failed);
+	for (size_t i = 0; i < n; i++) {
+		json_t *r = json_array_get(list, i);
+		cr_assert_str_eq(
+		    json_string_value(json_object_get(r, "spoutId")), "sentences");
+		cr_assert_eq(jint(r, "task"), 1);
+		const char *why = json_string_value(json_object_get(r, "reason"));
+		cr_assert(strncmp(why, "failed by count:", 16) == 0, "%s", why);
+		cr_assert(jint(r, "attempt") >= 1);
+		cr_assert(jint(r, "messageId") <= 300);
+		cr_assert(jint(r, "time") > 1600000000000LL);
+	}
+	json_decref(rp);
+	stop(&p);
+	test_rmtree(dir);
+	free(dir);
+}
+
+Test(ui, local_ui_shows_a_worker_crash_with_its_signal, .timeout = 90)
+{
+	char *dir = test_tmpdir();
+	cr_assert(chdir(dir) == 0);
+	char yaml[8192];
+	int  n = snprintf(yaml, sizeof(yaml),
+	     "name: crash\n"
+	      "spouts:\n"
+	      "  - {id: keys, component: fake_keys_spout, library: %s,\n"
+	      "     options: {count: 10, keys: 2}}\n"
+	      "bolts:\n"
+	      "  - {id: boom, component: fake_crash_bolt, library: %s}\n"
+	      "streams:\n"
+	      "  - {from: keys, to: boom, grouping: {type: SHUFFLE}}\n",
+	     FAKE_LIB, FAKE_LIB);
+	cr_assert(test_write_file("crash.yaml", yaml, (size_t) n));
+	test_proc   p;
+	const char *args[] = { "local", "crash.yaml", "--ui", "0", NULL };
+	test_proc_start(&p, args);
+	int     port = ui_port_of(&p, "gale local: web UI at ");
+	json_t *c    = NULL;
+	for (int i = 0;; i++) {
+		c = get_json(port, "/api/v1/topology/crash/component/boom", 200);
+		if (json_array_size(json_object_get(c, "componentErrors")) > 0) {
+			break;
+		}
+		json_decref(c);
+		cr_assert(i < 300, "no error for boom");
+		nanosleep(&(struct timespec) { 0, 100000000L }, NULL);
+	}
+	const char *e = json_string_value(json_object_get(
+	    json_array_get(json_object_get(c, "componentErrors"), 0),
+	    "error"));
+	cr_assert(strstr(e, "died: signal 6") != NULL, "%s", e);
+	json_decref(c);
+	kill(p.pid, SIGTERM);
+	bool timedout;
+	int  st = test_proc_wait(&p, 30, &timedout);
+	cr_expect(!timedout && st != 0, "exited %d:\n%s", st, p.err);
+	test_proc_fini(&p);
+	test_rmtree(dir);
+	free(dir);
+}
+
+// ---------------------------------------------------------------------
 // gale ui over a cluster
 // ---------------------------------------------------------------------
 
@@ -878,6 +1060,42 @@ Test(ui, cluster_rest_metrics_and_actions_behind_a_token, .timeout = 240)
 	cr_assert_eq(h.status, 200, "%s", h.body);
 	http_fini(&h);
 	json_decref(t);
+
+	// A topology whose count fails in prepare: its error text reaches
+	// gale errors, gale stats and the REST API.
+	char bad[4200];
+	snprintf(bad, sizeof(bad), "%s/bad.yaml", dir);
+	size_t ylen;
+	char  *yaml = test_read_file(WORDCOUNT_RANDOM, &ylen);
+	char  *nm   = strstr(yaml, "name: wordcount-random");
+	cr_assert(nm != NULL);
+	FILE *yf = fopen(bad, "w");
+	fprintf(yf, "%.*sname: wordcount-bad%s", (int) (nm - yaml), yaml,
+	    nm + strlen("name: wordcount-random"));
+	fclose(yf);
+	free(yaml);
+	const char *sub3[] = { "submit", bad, "--set", BAD_OUTPUT, "--nimbus",
+		ep, NULL };
+	test_run_gale(&r, 10, sub3);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	test_run_fini(&r);
+	check_prepare_error(port, "wordcount-bad");
+	const char *bargs[] = { "errors", "wordcount-bad", "--nimbus", ep,
+		NULL };
+	test_run_gale(&r, 10, bargs);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(strstr(r.out, "count") != NULL, "%s", r.out);
+	cr_assert(strstr(r.out, BAD_TEXT) != NULL, "%s", r.out);
+	test_run_fini(&r);
+	const char *targs[] = { "stats", "wordcount-bad", "--nimbus", ep,
+		NULL };
+	test_run_gale(&r, 10, targs);
+	cr_assert(strstr(r.out, BAD_TEXT) != NULL, "%s\n%s", r.out, r.err);
+	test_run_fini(&r);
+	const char *kargs[] = { "kill", "wordcount-bad", "--wait", "0",
+		"--nimbus", ep, NULL };
+	test_run_gale(&r, 10, kargs);
+	test_run_fini(&r);
 
 	// gale errors answers for the topology, or says it is unknown.
 	const char *eargs[] = { "errors", "no-such", "--nimbus", ep, NULL };

@@ -246,6 +246,11 @@ async function topologyPage(main, id) {
       { h: 'spout', l: 1, f: r => r.spoutId }, { h: 'acked', f: r => r.acked },
       { h: 'failed', f: r => r.failed }, { h: 'replayed', f: r => r.replayed },
       { h: 'timed out', f: r => r.timedout }, { h: 'pending', f: r => r.pending }], rp.spouts)),
+    card('Recent fails', rp.replays.length === 0 ? el('p', { class: 'muted' }, 'none')
+      : table([{ h: 'when', l: 1, f: r => new Date(r.time).toISOString() },
+        { h: 'spout', l: 1, f: r => `${r.spoutId}:${r.task}` }, { h: 'message', f: r => r.messageId },
+        { h: 'reason', l: 1, f: r => r.reason }, { h: 'attempt', f: r => r.attempt }],
+        rp.replays.slice(-20).reverse())),
     card('Workers', table([
       { h: 'worker', f: r => r.index }, { h: 'host', l: 1, f: r => r.host },
       { h: 'pid', f: r => r.pid }, { h: 'port', f: r => r.port },
