@@ -527,6 +527,32 @@ kspout_commit(kafka_spout *s, bool async)
 	rd_kafka_topic_partition_list_destroy(l);
 }
 
+// Publishes end offset minus commit point per partition as the task's
+// gauges "lag.<topic>.<partition>", from the end offsets librdkafka last
+// fetched (no request to the brokers).
+static void
+kspout_publish_lag(kafka_spout *s)
+{
+	for (size_t i = 0; i < s->nparts; i++) {
+		kspout_part *p = &s->parts[i];
+		int64_t      lo, hi;
+		if (rd_kafka_get_watermark_offsets(
+			s->rk, s->where.topic, p->partition, &lo, &hi)
+			!= RD_KAFKA_RESP_ERR_NO_ERROR
+		    || hi < 0) {
+			continue;
+		}
+		int64_t at = gale__kafka_track_commit_point(&p->track);
+		char    name[64];
+		int     n = snprintf(name, sizeof(name), "lag.%s.%" PRId32,
+			s->where.topic, p->partition);
+		if (n > 0 && (size_t) n < sizeof(name)) {
+			(void) gale_context_gauge(
+			    s->ctx, name, hi > at ? hi - at : 0);
+		}
+	}
+}
+
 // Logs end offset minus committed offset, per partition.
 static void
 kspout_log_lag(kafka_spout *s)
@@ -595,6 +621,7 @@ kspout_next_tuple(void *self, gale_collector *c)
 	if (now >= s->next_commit_ns) {
 		s->next_commit_ns = now + s->commit_ns;
 		kspout_commit(s, true);
+		kspout_publish_lag(s);
 	}
 	if (s->lag_ns > 0 && now >= s->next_lag_ns) {
 		s->next_lag_ns = now + s->lag_ns;
@@ -714,6 +741,7 @@ kspout_close(void *self)
 	if (s->rk != NULL) {
 		if (s->state == KSPOUT_RUNNING) {
 			kspout_commit(s, false);
+			kspout_publish_lag(s);
 		}
 		// The messages hold references into the consumer: freed
 		// before it.

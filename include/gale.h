@@ -201,6 +201,16 @@ GALE_EXPORT bool gale_context_option_bool(
 GALE_EXPORT void gale_context_error(gale_context *ctx, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+// Sets the task's gauge named name to value: a current value, such as a
+// source's lag, that `gale stats`, --stats-json, the live view of
+// `gale local` and the web UI's /metrics show (summed by name over the
+// component's tasks). Gauges named "lag.<topic>.<partition>" show as the
+// component's lag per partition. A task has at most 64 gauges, each named by
+// 1 to 63 bytes: GALE_EINVAL for a longer or empty name, or a new name past
+// the 64th. Call it from the task's own callbacks only; it takes no lock.
+GALE_EXPORT gale_err gale_context_gauge(
+    gale_context *ctx, const char *name, int64_t value);
+
 // Log levels, most severe first.
 typedef enum {
 	GALE_LOG_ERROR = 0,

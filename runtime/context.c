@@ -18,6 +18,7 @@ struct gale_context {
 	uint32_t                  comp;
 	uint32_t                  task;
 	const char               *run_id;
+	gale_task_metrics        *metrics;
 	char                      error[512];
 };
 
@@ -37,6 +38,26 @@ gale__context_new(gale_context **out, const gale_topology *topo,
 	ctx->run_id = run_id != NULL ? run_id : "";
 	*out        = ctx;
 	return GALE_OK;
+}
+
+void
+gale__context_set_metrics(gale_context *ctx, gale_task_metrics *m)
+{
+	ctx->metrics = m;
+}
+
+gale_err
+gale_context_gauge(gale_context *ctx, const char *name, int64_t value)
+{
+	if (ctx == NULL || name == NULL) {
+		return GALE_EINVAL;
+	}
+	if (ctx->metrics == NULL) {
+		return GALE_OK;
+	}
+	return gale_task_gauge_set(ctx->metrics, name, value) == 0
+	    ? GALE_OK
+	    : GALE_EINVAL;
 }
 
 void

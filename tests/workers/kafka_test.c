@@ -313,6 +313,14 @@ Test(kafka, bounded_wordcount_counts_exactly_and_commits_the_end_offsets)
 	cr_assert_eq(test_json_component(stats, "sentences", "acked"), 3000,
 	    "%s", stats);
 	cr_assert_eq(test_json_component(stats, "out", "failed"), 0);
+	// The spout's lag per partition is in the stats, and was worked
+	// off: every message was committed by the end.
+	for (int p = 0; p < 4; p++) {
+		char want[128];
+		snprintf(want, sizeof(want),
+		    "{\"topic\":\"sentences\",\"partition\":%d,\"lag\":0}", p);
+		cr_assert(strstr(stats, want) != NULL, "no %s in %s", want, stats);
+	}
 	free(stats);
 	test_run_fini(&r);
 	free(text);
