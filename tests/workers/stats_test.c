@@ -1047,3 +1047,55 @@ Test(stats, report_carries_components_workers_and_task_totals)
 	gale_topology_stats_fini(&r);
 	gale_stats_destroy(&s);
 }
+
+// ---------------------------------------------------------------------
+// Named gauges: lag per partition
+// ---------------------------------------------------------------------
+
+static void
+gauge(gale_task_snapshot *t, const char *name, int64_t v)
+{
+	gale_gauge_sample *g = &t->gauges[t->ngauges++];
+	snprintf(g->name, sizeof(g->name), "%s", name);
+	g->value = v;
+}
+
+Test(stats, lag_gauges_cross_the_wire_and_show_per_partition)
+{
+	gale_stats        *s = wc_new();
+	gale_task_snapshot t[2];
+	gauge(snap(&t[0], 1, "words"), "lag.sentences.2", 7);
+	gauge(&t[0], "lag.sentences.0", 12);
+	gauge(snap(&t[1], 2, "words"), "lag.sentences.1", 0);
+	gauge(&t[1], "queue.bytes", 5);
+	gale_heartbeat hb = beat("wc", 0, 1, t, 2);
+	uint8_t       *buf;
+	size_t         len;
+	cr_assert_eq(gale_heartbeat_encode(&hb, &buf, &len), GALE_OK);
+	gale_heartbeat got;
+	cr_assert_eq(gale_heartbeat_decode(&got, buf, len), GALE_OK);
+	free(buf);
+	cr_assert_eq(got.tasks[0].ngauges, 2);
+	cr_assert_str_eq(got.tasks[0].gauges[1].name, "lag.sentences.0");
+	cr_assert_eq(got.tasks[0].gauges[1].value, 12);
+	cr_assert_eq(gale_stats_update(s, &got, NULL, 10), GALE_OK);
+	gale_heartbeat_fini(&got);
+
+	char *table = gale_stats_table(s, 10, true);
+	cr_assert_not_null(table);
+	cr_assert(strstr(table, "\nwords lag: p0=12 p1=0 p2=7\n") != NULL,
+	    "%s", table);
+	cr_assert(strstr(table, "count lag") == NULL, "%s", table);
+	free(table);
+	char *json = gale_stats_json(s, 10);
+	cr_assert_not_null(json);
+	cr_assert(json_valid(json), "%s", json);
+	cr_assert(strstr(json,
+		      "\"lag\":[{\"topic\":\"sentences\",\"partition\":0,"
+		      "\"lag\":12},")
+		!= NULL,
+	    "%s", json);
+	cr_assert(strstr(json, "\"queue.bytes\":5") != NULL, "%s", json);
+	free(json);
+	gale_stats_destroy(&s);
+}
