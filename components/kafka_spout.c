@@ -797,6 +797,7 @@ static const gale_spout_ops kspout_ops = {
 	.fail       = kspout_fail,
 	.close      = kspout_close,
 	.options    = kspout_options,
+	.check_option = gale__kafka_check_option,
 };
 
 const gale_component gale__spout_kafka = { .spout = &kspout_ops };

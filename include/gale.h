@@ -325,6 +325,12 @@ typedef struct gale_spout_ops {
 	void (*close)(void *self);
 	// The options it takes; optional (see gale_option_decl).
 	const gale_option_decl *options;
+	// Checks the value of an option that a "prefix.*" declaration matched
+	// (name is the whole option name, such as "kafka.acks"), for
+	// `gale validate` and before a run; optional. GALE_OK, or an error
+	// with a one-line reason written to why.
+	gale_err (*check_option)(
+	    const char *name, const char *value, char *why, size_t whylen);
 } gale_spout_ops;
 
 typedef struct gale_bolt_ops {
@@ -345,6 +351,12 @@ typedef struct gale_bolt_ops {
 	uint32_t checkpoint_ms;
 	// The options it takes; optional (see gale_option_decl).
 	const gale_option_decl *options;
+	// Checks the value of an option that a "prefix.*" declaration matched
+	// (name is the whole option name, such as "kafka.acks"), for
+	// `gale validate` and before a run; optional. GALE_OK, or an error
+	// with a one-line reason written to why.
+	gale_err (*check_option)(
+	    const char *name, const char *value, char *why, size_t whylen);
 } gale_bolt_ops;
 
 // What a component library exports, one per component, under the symbol

@@ -629,3 +629,62 @@ Test(kafka, given_up_messages_go_to_the_dead_letter_topic)
 	test_run_fini(&r);
 	free(text);
 }
+
+Test(kafka, validate_rejects_kafka_properties_librdkafka_does_not_know)
+{
+	char yaml[4096];
+	path_in_dir(yaml, sizeof(yaml), "props.yaml");
+	const char *text = "name: props\n"
+			   "spouts:\n"
+			   "  - id: sentences\n"
+			   "    component: kafka_spout\n"
+			   "    options:\n"
+			   "      brokers: \"127.0.0.1:1\"\n"
+			   "      topic: t\n"
+			   "      kafka.no.such.thing: 1\n"
+			   "      kafka.fetch.wait.max.ms: 10\n"
+			   "bolts:\n"
+			   "  - id: out\n"
+			   "    component: kafka_bolt\n"
+			   "    options: {brokers: \"127.0.0.1:1\", topic: t,\n"
+			   "              kafka.acks: lots}\n"
+			   "streams:\n"
+			   "  - {from: sentences, to: out, grouping: {type: "
+			   "SHUFFLE}}\n";
+	cr_assert(test_write_file(yaml, text, strlen(text)));
+	const char *args[] = { "validate", yaml, NULL };
+	test_run    r;
+	test_run_gale(&r, 30, args);
+	cr_assert_eq(r.status, 1, "%d:\n%s", r.status, r.err);
+	char want[4200];
+	snprintf(want, sizeof(want),
+	    "%s:8:28: spout 'sentences': option 'kafka.no.such.thing': No "
+	    "such configuration property",
+	    yaml);
+	cr_assert(strstr(r.err, want) != NULL, "%s", r.err);
+	snprintf(want, sizeof(want),
+	    "%s:14:27: bolt 'out': option 'kafka.acks': Invalid value", yaml);
+	cr_assert(strstr(r.err, want) != NULL, "%s", r.err);
+	cr_assert(strstr(r.err, "fetch.wait") == NULL, "%s", r.err);
+	test_run_fini(&r);
+
+	// The same check on --set, and a good property passes.
+	const char *set[] = { "validate", KAFKA_YAML, "--set",
+		"sentences.kafka.fetch.wait.max.ms=soon", "--set",
+		"out.kafka.linger.ms=5", NULL };
+	test_run_gale(&r, 30, set);
+	cr_assert_eq(r.status, 1, "%d:\n%s", r.status, r.err);
+	cr_assert(strstr(r.err,
+		      "--set 'sentences.kafka.fetch.wait.max.ms=soon': spout "
+		      "'sentences': option 'kafka.fetch.wait.max.ms': Invalid "
+		      "value")
+		!= NULL,
+	    "%s", r.err);
+	cr_assert(strstr(r.err, "linger") == NULL, "%s", r.err);
+	test_run_fini(&r);
+	const char *good[] = { "validate", KAFKA_YAML, "--set",
+		"sentences.kafka.fetch.wait.max.ms=10", NULL };
+	test_run_gale(&r, 30, good);
+	cr_assert_eq(r.status, 0, "%d:\n%s\n%s", r.status, r.out, r.err);
+	test_run_fini(&r);
+}
