@@ -3,6 +3,7 @@
 // offsets committed only below the oldest message not yet acked.
 
 #include <inttypes.h>
+#include <jansson.h>
 #include <librdkafka/rdkafka.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +34,7 @@ static const gale_stream_decl kspout_outputs[] = {
 };
 
 typedef struct kspout_part {
+	const char      *topic; // one of kafka_spout.topics
 	int32_t          partition;
 	int64_t          end; // bounded: the end offset at start
 	int64_t          committed; // last commit sent; -1: none
@@ -63,6 +65,8 @@ typedef struct kafka_spout {
 	uint64_t         commit_ns, next_commit_ns;
 	uint64_t         lag_ns, next_lag_ns;
 	uint64_t         next_position_ns;
+	char           **topics; // the topics read, in the order given
+	size_t           ntopics;
 	kspout_part     *parts;
 	size_t           nparts;
 	size_t           ndone;
@@ -108,14 +112,132 @@ kspout_commit_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 	}
 }
 
-static gale_err
-kspout_open(void *self, gale_context *ctx)
+static void
+kspout_free_topics(kafka_spout *s)
 {
-	kafka_spout *s = self;
-	s->ctx         = ctx;
+	for (size_t i = 0; i < s->ntopics; i++) {
+		free(s->topics[i]);
+	}
+	free(s->topics);
+	s->topics  = NULL;
+	s->ntopics = 0;
+}
+
+static gale_err
+kspout_add_topic(kafka_spout *s, const char *name, size_t len)
+{
+	if (len == 0) {
+		gale_context_error(s->ctx, "option 'topic': an empty topic name");
+		return GALE_EINVAL;
+	}
+	char **nt = realloc(s->topics, (s->ntopics + 1) * sizeof(*nt));
+	if (nt == NULL) {
+		return GALE_ENOMEM;
+	}
+	s->topics = nt;
+	char *t   = strndup(name, len);
+	if (t == NULL) {
+		return GALE_ENOMEM;
+	}
+	s->topics[s->ntopics++] = t;
+	return GALE_OK;
+}
+
+// Adds the names separated by commas in text[0 .. len - 1], each trimmed of
+// spaces.
+static gale_err
+kspout_split_topics(kafka_spout *s, const char *text, size_t len)
+{
+	const char *end = text + len;
+	for (const char *p = text;;) {
+		const char *comma = memchr(p, ',', (size_t) (end - p));
+		const char *stop  = comma != NULL ? comma : end;
+		const char *b = p, *e = stop;
+		while (b < e && *b == ' ') {
+			b++;
+		}
+		while (e > b && e[-1] == ' ') {
+			e--;
+		}
+		gale_err rv = kspout_add_topic(s, b, (size_t) (e - b));
+		if (rv != GALE_OK || comma == NULL) {
+			return rv;
+		}
+		p = comma + 1;
+	}
+}
+
+// The names of a JSON list of strings.
+static gale_err
+kspout_json_topics(kafka_spout *s, json_t *arr)
+{
+	size_t  i;
+	json_t *v;
+	json_array_foreach(arr, i, v)
+	{
+		if (!json_is_string(v)) {
+			gale_context_error(s->ctx,
+			    "option 'topic': item %zu is not a topic name",
+			    i + 1);
+			return GALE_EINVAL;
+		}
+		gale_err rv = kspout_add_topic(
+		    s, json_string_value(v), json_string_length(v));
+		if (rv != GALE_OK) {
+			return rv;
+		}
+	}
+	return GALE_OK;
+}
+
+// The topics of option `topic`: one name, names separated by commas (no
+// Kafka topic name holds one), or a list: [sentences, more] in the file
+// reaches the spout as JSON text, and through --set as that text. The
+// reports then name them joined by commas.
+static gale_err
+kspout_parse_topics(kafka_spout *s)
+{
+	const char *text = s->where.topic;
+	size_t      tlen = strlen(text);
+	gale_err    rv;
+	json_t     *arr = text[0] == '[' ? json_loads(text, 0, NULL) : NULL;
+	if (arr != NULL && json_is_array(arr) && json_array_size(arr) > 0) {
+		rv = kspout_json_topics(s, arr);
+	} else if (text[0] == '[' && tlen > 2 && text[tlen - 1] == ']') {
+		rv = kspout_split_topics(s, text + 1, tlen - 2);
+	} else if (text[0] == '[') {
+		gale_context_error(s->ctx,
+		    "option 'topic': a topic name or a list of them is wanted, "
+		    "not %s",
+		    text);
+		rv = GALE_EINVAL;
+	} else {
+		rv = kspout_split_topics(s, text, tlen);
+	}
+	json_decref(arr);
+	if (rv != GALE_OK) {
+		kspout_free_topics(s);
+		return rv;
+	}
+	char   joined[sizeof(s->where.topic)];
+	size_t len = 0;
+	joined[0]  = '\0';
+	for (size_t i = 0; i < s->ntopics && len < sizeof(joined); i++) {
+		len += (size_t) snprintf(joined + len, sizeof(joined) - len,
+		    "%s%s", i > 0 ? "," : "", s->topics[i]);
+	}
+	memcpy(s->where.topic, joined, sizeof(joined));
+	return GALE_OK;
+}
+
+static gale_err
+kspout_start(kafka_spout *s, gale_context *ctx)
+{
+	s->ctx = ctx;
 	gale__u64_queue_init(&s->replays);
 	s->backoff_ns = KSPOUT_BACKOFF_MIN_NS;
-	if (gale__kafka_where_init(&s->where, ctx, "topic") != GALE_OK) {
+	if (gale__kafka_where_init(&s->where, ctx, "topic") != GALE_OK
+	    || kspout_parse_topics(s) != GALE_OK) {
 		return GALE_EINVAL;
 	}
 	const char *group = gale_context_option(ctx, "group");
@@ -177,6 +299,20 @@ kspout_open(void *self, gale_context *ctx)
 	return GALE_OK;
 }
 
+// Opens the consumer; when it cannot, frees what kspout_start took.
+static gale_err
+kspout_open(void *self, gale_context *ctx)
+{
+	kafka_spout *s  = self;
+	gale_err     rv = kspout_start(s, ctx);
+	if (rv != GALE_OK) {
+		free(s->dlt_topic);
+		s->dlt_topic = NULL;
+		kspout_free_topics(s);
+	}
+	return rv;
+}
+
 // A setup step failed: the next attempt waits, twice as long each time.
 static void
 kspout_setup_later(kafka_spout *s, int err, const char *what)
@@ -190,13 +326,13 @@ kspout_setup_later(kafka_spout *s, int err, const char *what)
 	}
 }
 
-// This task's partitions of the topic, in partition order: GALE_OK, or
-// GALE_EAGAIN after saying why they are not known yet.
+// The partition ids of one topic, ascending, into *ids (malloc'ed) and
+// *n: GALE_OK, or GALE_EAGAIN after saying why they are not known yet.
 static gale_err
-kspout_find_partitions(kafka_spout *s)
+kspout_topic_partitions(
+    kafka_spout *s, const char *topic, int32_t **ids, size_t *n)
 {
-	rd_kafka_topic_t *rkt
-	    = rd_kafka_topic_new(s->rk, s->where.topic, NULL);
+	rd_kafka_topic_t *rkt = rd_kafka_topic_new(s->rk, topic, NULL);
 	if (rkt == NULL) {
 		kspout_setup_later(s, -1, "cannot make a topic handle");
 		return GALE_EAGAIN;
@@ -214,7 +350,7 @@ kspout_find_partitions(kafka_spout *s)
 	}
 	const struct rd_kafka_metadata_topic *t = NULL;
 	for (int i = 0; i < md->topic_cnt; i++) {
-		if (strcmp(md->topics[i].topic, s->where.topic) == 0) {
+		if (strcmp(md->topics[i].topic, topic) == 0) {
 			t = &md->topics[i];
 		}
 	}
@@ -223,46 +359,78 @@ kspout_find_partitions(kafka_spout *s)
 		err = t == NULL || t->err == RD_KAFKA_RESP_ERR_NO_ERROR
 		    ? RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART
 		    : t->err;
-		char what[256];
-		snprintf(what, sizeof(what),
-		    "no such topic on the brokers: %s", rd_kafka_err2str(err));
+		char what[512];
+		if (s->ntopics > 1) {
+			snprintf(what, sizeof(what),
+			    "no such topic on the brokers: %s: %s", topic,
+			    rd_kafka_err2str(err));
+		} else {
+			snprintf(what, sizeof(what),
+			    "no such topic on the brokers: %s",
+			    rd_kafka_err2str(err));
+		}
 		rd_kafka_metadata_destroy(md);
 		kspout_setup_later(s, err, what);
 		return GALE_EAGAIN;
 	}
-	// Partition ids in order, then this task's share of them.
-	int32_t *ids = malloc((size_t) t->partition_cnt * sizeof(*ids));
-	if (ids == NULL) {
+	*ids = malloc((size_t) t->partition_cnt * sizeof(**ids));
+	if (*ids == NULL) {
 		rd_kafka_metadata_destroy(md);
 		return GALE_ENOMEM;
 	}
 	for (int i = 0; i < t->partition_cnt; i++) {
 		int32_t id = t->partitions[i].id;
 		int     j  = i;
-		for (; j > 0 && ids[j - 1] > id; j--) {
-			ids[j] = ids[j - 1];
+		for (; j > 0 && (*ids)[j - 1] > id; j--) {
+			(*ids)[j] = (*ids)[j - 1];
 		}
-		ids[j] = id;
+		(*ids)[j] = id;
+	}
+	*n = (size_t) t->partition_cnt;
+	rd_kafka_metadata_destroy(md);
+	return GALE_OK;
+}
+
+// This task's partitions of the topics: the partitions of every topic, in
+// the order the topics were given and by partition id, spread over the
+// tasks by their place in that order. GALE_OK, or GALE_EAGAIN after saying
+// why they are not known yet.
+static gale_err
+kspout_find_partitions(kafka_spout *s)
+{
+	int32_t **ids = calloc(s->ntopics, sizeof(*ids));
+	size_t   *ns  = calloc(s->ntopics, sizeof(*ns));
+	gale_err  rv  = ids != NULL && ns != NULL ? GALE_OK : GALE_ENOMEM;
+	size_t    all = 0;
+	for (size_t k = 0; rv == GALE_OK && k < s->ntopics; k++) {
+		rv = kspout_topic_partitions(s, s->topics[k], &ids[k], &ns[k]);
+		all += ns[k];
+	}
+	if (rv == GALE_OK) {
+		s->parts = calloc(all > 0 ? all : 1, sizeof(*s->parts));
+		rv       = s->parts != NULL ? GALE_OK : GALE_ENOMEM;
 	}
 	uint32_t index  = gale_context_index(s->ctx);
 	uint32_t ntasks = gale_context_ntasks(s->ctx);
-	size_t   n      = (size_t) t->partition_cnt;
-	rd_kafka_metadata_destroy(md);
-	s->parts = calloc(n, sizeof(*s->parts));
-	if (s->parts == NULL) {
-		free(ids);
-		return GALE_ENOMEM;
-	}
-	for (size_t i = 0; i < n; i++) {
-		if (gale__kafka_partition_mine((uint32_t) i, index, ntasks)) {
-			kspout_part *p = &s->parts[s->nparts++];
-			p->partition   = ids[i];
-			p->committed   = -1;
-			p->end         = -1;
+	size_t   at     = 0;
+	for (size_t k = 0; rv == GALE_OK && k < s->ntopics; k++) {
+		for (size_t i = 0; i < ns[k]; i++, at++) {
+			if (gale__kafka_partition_mine(
+				(uint32_t) at, index, ntasks)) {
+				kspout_part *p = &s->parts[s->nparts++];
+				p->topic       = s->topics[k];
+				p->partition   = ids[k][i];
+				p->committed   = -1;
+				p->end         = -1;
+			}
 		}
 	}
+	for (size_t k = 0; ids != NULL && k < s->ntopics; k++) {
+		free(ids[k]);
+	}
 	free(ids);
-	return GALE_OK;
+	free(ns);
+	return rv;
 }
 
 static rd_kafka_topic_partition_list_t *
@@ -272,7 +440,7 @@ kspout_list(kafka_spout *s)
 	    = rd_kafka_topic_partition_list_new((int) s->nparts + 1);
 	for (size_t i = 0; i < s->nparts; i++) {
 		rd_kafka_topic_partition_list_add(
-		    l, s->where.topic, s->parts[i].partition);
+		    l, s->parts[i].topic, s->parts[i].partition);
 	}
 	return l;
 }
@@ -301,13 +469,13 @@ kspout_assign(kafka_spout *s)
 	for (size_t i = 0; i < s->nparts; i++) {
 		kspout_part *p = &s->parts[i];
 		int64_t      lo, hi;
-		err = rd_kafka_query_watermark_offsets(s->rk, s->where.topic,
+		err = rd_kafka_query_watermark_offsets(s->rk, p->topic,
 		    p->partition, &lo, &hi, KSPOUT_CALL_MS);
 		if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
 			char what[256];
 			snprintf(what, sizeof(what),
-			    "cannot read the offsets of partition %d: %s",
-			    p->partition, rd_kafka_err2str(err));
+			    "cannot read the offsets of partition %s:%d: %s",
+			    p->topic, p->partition, rd_kafka_err2str(err));
 			rd_kafka_topic_partition_list_destroy(l);
 			kspout_setup_later(s, err, what);
 			return GALE_EAGAIN;
@@ -321,7 +489,7 @@ kspout_assign(kafka_spout *s)
 			    "topic %s partition %d: committed offset %" PRId64
 			    " is gone (the oldest is %" PRId64
 			    "); starting there",
-			    s->where.topic, p->partition, start, lo);
+			    p->topic, p->partition, start, lo);
 			start = lo;
 		}
 		p->committed = committed >= 0 ? committed : -1;
@@ -335,14 +503,14 @@ kspout_assign(kafka_spout *s)
 		gale_log(s->ctx, GALE_LOG_INFO,
 		    "topic %s partition %d: reading from offset %" PRId64
 		    "%s%s",
-		    s->where.topic, p->partition, start,
+		    p->topic, p->partition, start,
 		    committed >= 0 ? " (committed)" : "",
 		    s->bounded ? "" : ", unbounded");
 		if (s->bounded) {
 			gale_log(s->ctx, GALE_LOG_INFO,
 			    "topic %s partition %d: bounded, up to offset "
 			    "%" PRId64,
-			    s->where.topic, p->partition, hi);
+			    p->topic, p->partition, hi);
 		}
 	}
 	err = rd_kafka_assign(s->rk, l);
@@ -386,10 +554,13 @@ kspout_setup(kafka_spout *s)
 }
 
 static kspout_part *
-kspout_part_of(kafka_spout *s, int32_t partition, uint32_t *slot)
+kspout_part_of(
+    kafka_spout *s, const char *topic, int32_t partition, uint32_t *slot)
 {
 	for (size_t i = 0; i < s->nparts; i++) {
-		if (s->parts[i].partition == partition) {
+		if (s->parts[i].partition == partition
+		    && (s->ntopics == 1
+			|| strcmp(s->parts[i].topic, topic) == 0)) {
 			*slot = (uint32_t) i;
 			return &s->parts[i];
 		}
@@ -408,7 +579,7 @@ kspout_mark_done(kafka_spout *s, kspout_part *p)
 	// Nothing more is read from it: stop fetching.
 	rd_kafka_topic_partition_list_t *l
 	    = rd_kafka_topic_partition_list_new(1);
-	rd_kafka_topic_partition_list_add(l, s->where.topic, p->partition);
+	rd_kafka_topic_partition_list_add(l, p->topic, p->partition);
 	rd_kafka_pause_partitions(s->rk, l);
 	rd_kafka_topic_partition_list_destroy(l);
 }
@@ -446,7 +617,8 @@ kspout_consume(kafka_spout *s, gale_collector *c)
 		return;
 	}
 	uint32_t     slot;
-	kspout_part *p = kspout_part_of(s, m->partition, &slot);
+	kspout_part *p = kspout_part_of(
+	    s, rd_kafka_topic_name(m->rkt), m->partition, &slot);
 	if (p == NULL || p->done || m->offset > GALE_KAFKA_OFFSET_MAX) {
 		rd_kafka_message_destroy(m);
 		return;
@@ -508,7 +680,7 @@ kspout_commit(kafka_spout *s, bool async)
 		int64_t      at = gale__kafka_track_commit_point(&p->track);
 		if (at != p->committed) {
 			rd_kafka_topic_partition_list_add(
-			    l, s->where.topic, p->partition)
+			    l, p->topic, p->partition)
 			    ->offset
 			    = at;
 			p->committed = at;
@@ -537,7 +709,7 @@ kspout_publish_lag(kafka_spout *s)
 		kspout_part *p = &s->parts[i];
 		int64_t      lo, hi;
 		if (rd_kafka_get_watermark_offsets(
-			s->rk, s->where.topic, p->partition, &lo, &hi)
+			s->rk, p->topic, p->partition, &lo, &hi)
 			!= RD_KAFKA_RESP_ERR_NO_ERROR
 		    || hi < 0) {
 			continue;
@@ -545,7 +717,7 @@ kspout_publish_lag(kafka_spout *s)
 		int64_t at = gale__kafka_track_commit_point(&p->track);
 		char    name[64];
 		int     n = snprintf(name, sizeof(name), "lag.%s.%" PRId32,
-			s->where.topic, p->partition);
+			p->topic, p->partition);
 		if (n > 0 && (size_t) n < sizeof(name)) {
 			(void) gale_context_gauge(
 			    s->ctx, name, hi > at ? hi - at : 0);
@@ -564,16 +736,18 @@ kspout_log_lag(kafka_spout *s)
 		kspout_part *p = &s->parts[i];
 		int64_t      lo, hi;
 		if (rd_kafka_get_watermark_offsets(
-			s->rk, s->where.topic, p->partition, &lo, &hi)
+			s->rk, p->topic, p->partition, &lo, &hi)
 			!= RD_KAFKA_RESP_ERR_NO_ERROR
 		    || hi < 0) {
 			continue;
 		}
 		int64_t at = gale__kafka_track_commit_point(&p->track);
 		len += (size_t) snprintf(line + len, sizeof(line) - len,
-		    "%s%d: %" PRId64 " (end %" PRId64 ", committed %" PRId64
-		    ", pending %zu)",
-		    len > 0 ? ", " : "", p->partition, hi > at ? hi - at : 0,
+		    "%s%s%s%d: %" PRId64 " (end %" PRId64
+		    ", committed %" PRId64 ", pending %zu)",
+		    len > 0 ? ", " : "", s->ntopics > 1 ? p->topic : "",
+		    s->ntopics > 1 ? ":" : "", p->partition,
+		    hi > at ? hi - at : 0,
 		    hi, at, gale__kafka_track_size(&p->track));
 	}
 	if (len > 0) {
@@ -717,7 +891,7 @@ kspout_fail(void *self, uint64_t id)
 		gale_log(s->ctx, GALE_LOG_WARN,
 		    "topic %s partition %d offset %" PRId64 ": failed %" PRIu32
 		    " times; given up%s%s",
-		    s->where.topic, p->partition, m->offset, m->attempts,
+		    p->topic, p->partition, m->offset, m->attempts,
 		    s->dlt_topic != NULL ? ", to the dead-letter topic " : "",
 		    s->dlt_topic != NULL ? s->dlt_topic : "");
 		if (s->dlt_topic == NULL || kspout_dead_letter(s, m->msg)) {
@@ -761,6 +935,7 @@ kspout_close(void *self)
 	}
 	free(s->parts);
 	free(s->dlt_topic);
+	kspout_free_topics(s);
 	s->parts     = NULL;
 	s->dlt_topic = NULL;
 	gale__u64_queue_fini(&s->replays);
@@ -769,7 +944,8 @@ kspout_close(void *self)
 static const gale_option_decl kspout_options[] = {
 	{ "brokers", GALE_OPTION_STRING, NULL,
 	    "bootstrap servers, HOST:PORT,... (required)" },
-	{ "topic", GALE_OPTION_STRING, NULL, "the topic to read (required)" },
+	{ "topic", GALE_OPTION_STRING, NULL,
+	    "the topic to read, or a list of them (required)" },
 	{ "group", GALE_OPTION_STRING, "the topology's name",
 	    "the consumer group whose offsets are committed" },
 	{ "start", GALE_OPTION_STRING, "earliest",

@@ -688,3 +688,76 @@ Test(kafka, validate_rejects_kafka_properties_librdkafka_does_not_know)
 	cr_assert_eq(r.status, 0, "%d:\n%s\n%s", r.status, r.out, r.err);
 	test_run_fini(&r);
 }
+
+// Runs the counting topology on the topics sentences and counts, the list
+// given as topic_arg, and checks the counts of both texts together and the
+// lag of every partition of both topics.
+static void
+count_two_topics(const char *topic_arg)
+{
+	size_t la, lb;
+	char  *a = make_text(600, 80, &la);
+	char  *b = make_text(400, 80, &lb);
+	produce_lines(bootstrap, "sentences", a, la);
+	produce_lines(bootstrap, "counts", b, lb);
+	char *both = malloc(la + lb + 1);
+	cr_assert_not_null(both);
+	memcpy(both, a, la);
+	memcpy(both + la, b, lb + 1);
+	char yaml[4096], out[4096], json[4096];
+	path_in_dir(yaml, sizeof(yaml), "count.yaml");
+	path_in_dir(out, sizeof(out), "counts.tsv");
+	path_in_dir(json, sizeof(json), "stats.json");
+	write_counting_yaml(yaml, bootstrap, out, "");
+	if (topic_arg == NULL) {
+		// The list in the file: it reaches the spout as JSON text.
+		char *text = test_read_file(yaml, NULL);
+		char *at   = strstr(text, "topic: sentences,");
+		cr_assert_not_null(at);
+		char   fixed[8192];
+		size_t head = (size_t) (at - text);
+		snprintf(fixed, sizeof(fixed), "%.*stopic: [sentences, counts],%s",
+		    (int) head, text, at + strlen("topic: sentences,"));
+		cr_assert(test_write_file(yaml, fixed, strlen(fixed)));
+		free(text);
+		topic_arg = "sentences.group=" GROUP;
+	}
+	const char *args[]
+	    = { "local", yaml, "--set", topic_arg, "--stats-json", json, NULL };
+	test_run r;
+	test_run_gale(&r, 120, args);
+	cr_assert_eq(r.status, 0, "%d:\n%s", r.status, r.err);
+	test_check_counts(both, la + lb, out, false);
+	char *stats = test_read_file(json, NULL);
+	cr_assert_eq(test_json_component(stats, "sentences", "acked"), 1000,
+	    "%s", stats);
+	cr_assert(strstr(stats, "{\"topic\":\"counts\",\"partition\":1,") != NULL,
+	    "%s", stats);
+	cr_assert(strstr(stats, "{\"topic\":\"sentences\",\"partition\":3,")
+		!= NULL,
+	    "%s", stats);
+	free(stats);
+	check_committed_at_end(bootstrap);
+	test_run_fini(&r);
+	free(both);
+	free(a);
+	free(b);
+}
+
+Test(kafka, one_spout_reads_a_list_of_topics)
+{
+	start_cluster();
+	count_two_topics("sentences.topic=[sentences, counts]");
+}
+
+Test(kafka, a_list_of_topics_in_the_file_reaches_the_spout_as_json)
+{
+	start_cluster();
+	count_two_topics(NULL);
+}
+
+Test(kafka, topics_may_be_given_separated_by_commas)
+{
+	start_cluster();
+	count_two_topics("sentences.topic=sentences,counts");
+}
