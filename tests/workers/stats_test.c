@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "workers/stats.h"
+#include "workers/ui.h"
+#include "workers/ui_api.h"
 
 // ---------------------------------------------------------------------
 // A strict JSON checker (RFC 8259 grammar), enough to tell whether the
@@ -1097,5 +1099,53 @@ Test(stats, lag_gauges_cross_the_wire_and_show_per_partition)
 	    "%s", json);
 	cr_assert(strstr(json, "\"queue.bytes\":5") != NULL, "%s", json);
 	free(json);
+	gale_stats_destroy(&s);
+}
+
+static gale_err
+fake_list(void *arg, gale_topology_summary **out, size_t *n, char *why,
+    size_t whylen)
+{
+	(void) arg, (void) why, (void) whylen;
+	*out = calloc(1, sizeof(**out));
+	cr_assert_not_null(*out);
+	(*out)->name = strdup("wc");
+	*n           = 1;
+	return GALE_OK;
+}
+
+static gale_err
+fake_stats(void *arg, const char *name, gale_topology_stats *out, char *why,
+    size_t whylen)
+{
+	(void) name, (void) why, (void) whylen;
+	return gale_stats_report(arg, 10, true, out);
+}
+
+Test(stats, metrics_show_the_lag_of_each_partition_per_task)
+{
+	gale_stats        *s = wc_new();
+	gale_task_snapshot t[2];
+	gauge(snap(&t[0], 1, "words"), "lag.sentences.2", 7);
+	gauge(snap(&t[1], 2, "words"), "lag.my.topic.0", 3);
+	gale_heartbeat hb = beat("wc", 0, 1, t, 2);
+	cr_assert_eq(gale_stats_update(s, &hb, NULL, 10), GALE_OK);
+	gale_ui_source src = { .arg = s, .mode = "local", .nimbus = "",
+		.list = fake_list, .stats = fake_stats };
+	gale_ui_response r = { 0 };
+	gale__ui_metrics(&src, &r);
+	cr_assert_eq(r.status, 200);
+	cr_assert(strstr(r.body, "# TYPE gale_kafka_lag gauge\n") != NULL,
+	    "%s", r.body);
+	cr_assert(strstr(r.body,
+		      "gale_kafka_lag{topology=\"wc\",component=\"words\","
+		      "task=\"1\",topic=\"sentences\",partition=\"2\"} 7\n")
+		!= NULL,
+	    "%s", r.body);
+	cr_assert(strstr(r.body,
+		      "task=\"2\",topic=\"my.topic\",partition=\"0\"} 3\n")
+		!= NULL,
+	    "%s", r.body);
+	free(r.body);
 	gale_stats_destroy(&s);
 }
