@@ -3,7 +3,6 @@
 // offsets committed only below the oldest message not yet acked.
 
 #include <inttypes.h>
-#include <jansson.h>
 #include <librdkafka/rdkafka.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +11,7 @@
 #include "components/kafka_conf.h"
 #include "components/kafka_offsets.h"
 #include "components/kafka_spout.h"
+#include "components/kafka_topics.h"
 #include "components/lines.h"
 
 #define KSPOUT_BACKOFF_MIN_NS (500 * 1000000ull)
@@ -115,108 +115,19 @@ kspout_commit_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 static void
 kspout_free_topics(kafka_spout *s)
 {
-	for (size_t i = 0; i < s->ntopics; i++) {
-		free(s->topics[i]);
-	}
-	free(s->topics);
-	s->topics  = NULL;
-	s->ntopics = 0;
+	gale__kafka_topics_free(&s->topics, &s->ntopics);
 }
 
-static gale_err
-kspout_add_topic(kafka_spout *s, const char *name, size_t len)
-{
-	if (len == 0) {
-		gale_context_error(s->ctx, "option 'topic': an empty topic name");
-		return GALE_EINVAL;
-	}
-	char **nt = realloc(s->topics, (s->ntopics + 1) * sizeof(*nt));
-	if (nt == NULL) {
-		return GALE_ENOMEM;
-	}
-	s->topics = nt;
-	char *t   = strndup(name, len);
-	if (t == NULL) {
-		return GALE_ENOMEM;
-	}
-	s->topics[s->ntopics++] = t;
-	return GALE_OK;
-}
-
-// Adds the names separated by commas in text[0 .. len - 1], each trimmed of
-// spaces.
-static gale_err
-kspout_split_topics(kafka_spout *s, const char *text, size_t len)
-{
-	const char *end = text + len;
-	for (const char *p = text;;) {
-		const char *comma = memchr(p, ',', (size_t) (end - p));
-		const char *stop  = comma != NULL ? comma : end;
-		const char *b = p, *e = stop;
-		while (b < e && *b == ' ') {
-			b++;
-		}
-		while (e > b && e[-1] == ' ') {
-			e--;
-		}
-		gale_err rv = kspout_add_topic(s, b, (size_t) (e - b));
-		if (rv != GALE_OK || comma == NULL) {
-			return rv;
-		}
-		p = comma + 1;
-	}
-}
-
-// The names of a JSON list of strings.
-static gale_err
-kspout_json_topics(kafka_spout *s, json_t *arr)
-{
-	size_t  i;
-	json_t *v;
-	json_array_foreach(arr, i, v)
-	{
-		if (!json_is_string(v)) {
-			gale_context_error(s->ctx,
-			    "option 'topic': item %zu is not a topic name",
-			    i + 1);
-			return GALE_EINVAL;
-		}
-		gale_err rv = kspout_add_topic(
-		    s, json_string_value(v), json_string_length(v));
-		if (rv != GALE_OK) {
-			return rv;
-		}
-	}
-	return GALE_OK;
-}
-
-// The topics of option `topic`: one name, names separated by commas (no
-// Kafka topic name holds one), or a list: [sentences, more] in the file
-// reaches the spout as JSON text, and through --set as that text. The
-// reports then name them joined by commas.
+// The topics of option `topic` (gale__kafka_topics_parse); the reports then
+// name them joined by commas.
 static gale_err
 kspout_parse_topics(kafka_spout *s)
 {
-	const char *text = s->where.topic;
-	size_t      tlen = strlen(text);
-	gale_err    rv;
-	json_t     *arr = text[0] == '[' ? json_loads(text, 0, NULL) : NULL;
-	if (arr != NULL && json_is_array(arr) && json_array_size(arr) > 0) {
-		rv = kspout_json_topics(s, arr);
-	} else if (text[0] == '[' && tlen > 2 && text[tlen - 1] == ']') {
-		rv = kspout_split_topics(s, text + 1, tlen - 2);
-	} else if (text[0] == '[') {
-		gale_context_error(s->ctx,
-		    "option 'topic': a topic name or a list of them is wanted, "
-		    "not %s",
-		    text);
-		rv = GALE_EINVAL;
-	} else {
-		rv = kspout_split_topics(s, text, tlen);
-	}
-	json_decref(arr);
+	char     why[300];
+	gale_err rv = gale__kafka_topics_parse(
+	    s->where.topic, &s->topics, &s->ntopics, why, sizeof(why));
 	if (rv != GALE_OK) {
-		kspout_free_topics(s);
+		gale_context_error(s->ctx, "option 'topic': %s", why);
 		return rv;
 	}
 	char   joined[sizeof(s->where.topic)];
