@@ -291,8 +291,8 @@ static gale_err (*validate_option_hook(const gale_component_def *c))(
 }
 
 // Reports one option a component does not take, or whose value is not of
-// its type, or that the component's check_option refuses: at its place in the file, or naming the `--set` argument that
-// gave it (line 0).
+// its type, or that the component's check_option refuses: at its place in
+// the file, or naming the `--set` argument that gave it (line 0).
 static void
 validate_option(validate_ctx *v, const gale_component_def *c,
     const gale_option_decl *decls, const gale_option *o)

@@ -366,7 +366,8 @@ stats_fold(stats_task *t, const gale_task_snapshot *ts, uint32_t pid)
 	t->pid       = pid;
 	t->finished  = ts->finished;
 	t->exhausted = ts->exhausted;
-	t->ngauges = ts->ngauges < GALE_GAUGES_MAX ? ts->ngauges : GALE_GAUGES_MAX;
+	t->ngauges
+	    = ts->ngauges < GALE_GAUGES_MAX ? ts->ngauges : GALE_GAUGES_MAX;
 	memcpy(t->gauges, ts->gauges, t->ngauges * sizeof(t->gauges[0]));
 }
 

@@ -206,8 +206,10 @@ metrics_write(FILE *f, const gale_topology_stats *st, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		for (size_t k = 0; k < st[i].ntasks; k++) {
 			const gale_task_snapshot *t = &st[i].tasks[k];
-			for (uint32_t g = 0; g < t->ngauges && g < GALE_GAUGES_MAX;
-			    g++) {
+			uint32_t ng = t->ngauges < GALE_GAUGES_MAX
+			    ? t->ngauges
+			    : GALE_GAUGES_MAX;
+			for (uint32_t g = 0; g < ng; g++) {
 				char    topic[GALE_GAUGE_NAME_MAX];
 				int32_t part;
 				if (!gale__stats_lag_parse(t->gauges[g].name,
@@ -218,8 +220,9 @@ metrics_write(FILE *f, const gale_topology_stats *st, size_t n)
 				metrics_task_labels(f, st[i].topology, t);
 				fputs(",topic=\"", f);
 				metrics_label(f, topic);
-				fprintf(f, "\",partition=\"%" PRId32 "\"} %" PRId64
-				    "\n", part, t->gauges[g].value);
+				fprintf(f, "\",partition=\"%" PRId32
+				    "\"} %" PRId64 "\n",
+				    part, t->gauges[g].value);
 			}
 		}
 	}

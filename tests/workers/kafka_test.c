@@ -634,23 +634,24 @@ Test(kafka, validate_rejects_kafka_properties_librdkafka_does_not_know)
 {
 	char yaml[4096];
 	path_in_dir(yaml, sizeof(yaml), "props.yaml");
-	const char *text = "name: props\n"
-			   "spouts:\n"
-			   "  - id: sentences\n"
-			   "    component: kafka_spout\n"
-			   "    options:\n"
-			   "      brokers: \"127.0.0.1:1\"\n"
-			   "      topic: t\n"
-			   "      kafka.no.such.thing: 1\n"
-			   "      kafka.fetch.wait.max.ms: 10\n"
-			   "bolts:\n"
-			   "  - id: out\n"
-			   "    component: kafka_bolt\n"
-			   "    options: {brokers: \"127.0.0.1:1\", topic: t,\n"
-			   "              kafka.acks: lots}\n"
-			   "streams:\n"
-			   "  - {from: sentences, to: out, grouping: {type: "
-			   "SHUFFLE}}\n";
+	const char *text
+	    = "name: props\n"
+	      "spouts:\n"
+	      "  - id: sentences\n"
+	      "    component: kafka_spout\n"
+	      "    options:\n"
+	      "      brokers: \"127.0.0.1:1\"\n"
+	      "      topic: t\n"
+	      "      kafka.no.such.thing: 1\n"
+	      "      kafka.fetch.wait.max.ms: 10\n"
+	      "bolts:\n"
+	      "  - id: out\n"
+	      "    component: kafka_bolt\n"
+	      "    options: {brokers: \"127.0.0.1:1\", topic: t,\n"
+	      "              kafka.acks: lots}\n"
+	      "streams:\n"
+	      "  - {from: sentences, to: out, grouping: {type: "
+	      "SHUFFLE}}\n";
 	cr_assert(test_write_file(yaml, text, strlen(text)));
 	const char *args[] = { "validate", yaml, NULL };
 	test_run    r;
@@ -716,25 +717,27 @@ count_two_topics(const char *topic_arg)
 		cr_assert_not_null(at);
 		char   fixed[8192];
 		size_t head = (size_t) (at - text);
-		snprintf(fixed, sizeof(fixed), "%.*stopic: [sentences, counts],%s",
-		    (int) head, text, at + strlen("topic: sentences,"));
+		snprintf(fixed, sizeof(fixed),
+		    "%.*stopic: [sentences, counts],%s", (int) head, text,
+		    at + strlen("topic: sentences,"));
 		cr_assert(test_write_file(yaml, fixed, strlen(fixed)));
 		free(text);
 		topic_arg = "sentences.group=" GROUP;
 	}
-	const char *args[]
-	    = { "local", yaml, "--set", topic_arg, "--stats-json", json, NULL };
-	test_run r;
+	const char *args[] = { "local", yaml, "--set", topic_arg,
+		"--stats-json", json, NULL };
+	test_run    r;
 	test_run_gale(&r, 120, args);
 	cr_assert_eq(r.status, 0, "%d:\n%s", r.status, r.err);
 	test_check_counts(both, la + lb, out, false);
 	char *stats = test_read_file(json, NULL);
 	cr_assert_eq(test_json_component(stats, "sentences", "acked"), 1000,
 	    "%s", stats);
-	cr_assert(strstr(stats, "{\"topic\":\"counts\",\"partition\":1,") != NULL,
+	cr_assert(
+	    strstr(stats, "{\"topic\":\"counts\",\"partition\":1,") != NULL,
 	    "%s", stats);
-	cr_assert(strstr(stats, "{\"topic\":\"sentences\",\"partition\":3,")
-		!= NULL,
+	cr_assert(
+	    strstr(stats, "{\"topic\":\"sentences\",\"partition\":3,") != NULL,
 	    "%s", stats);
 	free(stats);
 	check_committed_at_end(bootstrap);
