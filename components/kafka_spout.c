@@ -614,25 +614,34 @@ kspout_commit(kafka_spout *s, bool async)
 // gauges "lag.<topic>.<partition>", from the end offsets librdkafka last
 // fetched (no request to the brokers).
 static void
+kspout_publish_part_lag(kafka_spout *s, const kspout_part *p)
+{
+	int64_t lo = -1, hi = -1;
+	if (rd_kafka_get_watermark_offsets(
+		s->rk, p->topic, p->partition, &lo, &hi)
+		!= RD_KAFKA_RESP_ERR_NO_ERROR
+	    || hi < p->end) {
+		// No fetch has told the end yet: a bounded read knows the end
+		// it reads to, from the start.
+		hi = p->end;
+	}
+	if (hi < 0) {
+		return;
+	}
+	int64_t at = gale__kafka_track_commit_point(&p->track);
+	char    name[64];
+	int     n = snprintf(
+		name, sizeof(name), "lag.%s.%" PRId32, p->topic, p->partition);
+	if (n > 0 && (size_t) n < sizeof(name)) {
+		(void) gale_context_gauge(s->ctx, name, hi > at ? hi - at : 0);
+	}
+}
+
+static void
 kspout_publish_lag(kafka_spout *s)
 {
 	for (size_t i = 0; i < s->nparts; i++) {
-		kspout_part *p = &s->parts[i];
-		int64_t      lo, hi;
-		if (rd_kafka_get_watermark_offsets(
-			s->rk, p->topic, p->partition, &lo, &hi)
-			!= RD_KAFKA_RESP_ERR_NO_ERROR
-		    || hi < 0) {
-			continue;
-		}
-		int64_t at = gale__kafka_track_commit_point(&p->track);
-		char    name[64];
-		int     n = snprintf(name, sizeof(name), "lag.%s.%" PRId32,
-			p->topic, p->partition);
-		if (n > 0 && (size_t) n < sizeof(name)) {
-			(void) gale_context_gauge(
-			    s->ctx, name, hi > at ? hi - at : 0);
-		}
+		kspout_publish_part_lag(s, &s->parts[i]);
 	}
 }
 
@@ -701,6 +710,7 @@ kspout_next_tuple(void *self, gale_collector *c)
 		    "topic %s: read to the end offsets of %zu partitions",
 		    s->where.topic, s->nparts);
 		gale_spout_exhausted(c);
+		kspout_publish_lag(s);
 	}
 	uint64_t now = gale_now_ns();
 	if (now >= s->next_commit_ns) {
@@ -722,6 +732,11 @@ kspout_ack(void *self, uint64_t id)
 	if (slot < s->nparts) {
 		gale__kafka_track_ack(
 		    &s->parts[slot].track, gale__kafka_msg_offset(id));
+		// A bounded read's last acks may finish the spout before the
+		// next commit tick: its stats then end with the lag worked off.
+		if (s->exhausted) {
+			kspout_publish_part_lag(s, &s->parts[slot]);
+		}
 	}
 }
 
