@@ -191,4 +191,40 @@ gale_task_metrics_snapshot(const gale_task_metrics *m, uint32_t task,
 	}
 	gale_hist_live_load(&m->complete, &out->complete);
 	gale_hist_live_load(&m->execute, &out->execute);
+	uint32_t n = atomic_load_explicit(
+	    (_Atomic uint32_t *) &m->ngauges, memory_order_acquire);
+	for (uint32_t i = 0; i < n && i < GALE_GAUGES_MAX; i++) {
+		memcpy(out->gauges[i].name, m->gauges[i].name,
+		    sizeof(out->gauges[i].name));
+		out->gauges[i].value = atomic_load_explicit(
+		    (_Atomic int64_t *) &m->gauges[i].value,
+		    memory_order_relaxed);
+	}
+	out->ngauges = n < GALE_GAUGES_MAX ? n : GALE_GAUGES_MAX;
+}
+
+int
+gale_task_gauge_set(gale_task_metrics *m, const char *name, int64_t v)
+{
+	assert(m != NULL);
+	size_t len = name != NULL ? strnlen(name, GALE_GAUGE_NAME_MAX) : 0;
+	if (len == 0 || len == GALE_GAUGE_NAME_MAX) {
+		return -1;
+	}
+	// Only this thread adds gauges, so it may read the count relaxed.
+	uint32_t n = atomic_load_explicit(&m->ngauges, memory_order_relaxed);
+	for (uint32_t i = 0; i < n; i++) {
+		if (strcmp(m->gauges[i].name, name) == 0) {
+			atomic_store_explicit(
+			    &m->gauges[i].value, v, memory_order_relaxed);
+			return 0;
+		}
+	}
+	if (n == GALE_GAUGES_MAX) {
+		return -1;
+	}
+	memcpy(m->gauges[n].name, name, len + 1);
+	atomic_store_explicit(&m->gauges[n].value, v, memory_order_relaxed);
+	atomic_store_explicit(&m->ngauges, n + 1, memory_order_release);
+	return 0;
 }

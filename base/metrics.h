@@ -83,12 +83,38 @@ void gale_hist_live_load(const gale_hist_live *h, gale_hist *out);
 	         : gale_hist_live_record, gale_hist *                    \
 	         : gale_hist_add)((h), (us))
 
+// A task's named gauges (gale_context_gauge): at most GALE_GAUGES_MAX, each
+// named by at most GALE_GAUGE_NAME_MAX - 1 bytes.
+#define GALE_GAUGES_MAX 64
+#define GALE_GAUGE_NAME_MAX 64
+
+// One named gauge as the task thread writes it. The name is written once,
+// before the gauge is published by the release store of ngauges, and never
+// changes after; the value is a relaxed atomic.
+typedef struct gale_gauge_live {
+	char            name[GALE_GAUGE_NAME_MAX];
+	_Atomic int64_t value;
+} gale_gauge_live;
+
 // Live metrics of one task: written by one thread, read by another.
 typedef struct gale_task_metrics {
 	_Atomic uint64_t c[GALE_M_COUNT];
 	gale_hist_live   complete; // spouts: emit to ack, microseconds
 	gale_hist_live   execute;  // bolts: execute time, microseconds
+	_Atomic uint32_t ngauges;  // gauges[0 .. ngauges - 1] are published
+	gale_gauge_live  gauges[GALE_GAUGES_MAX];
 } gale_task_metrics;
+
+// Sets the gauge named name to v, adding it when it is new. Only the task's
+// own thread may call it; readers need no lock. 0, or -1 for an empty or
+// too long name, or a new name when the table is full.
+int gale_task_gauge_set(gale_task_metrics *m, const char *name, int64_t v);
+
+// A named gauge as snapshots and heartbeats carry it.
+typedef struct gale_gauge_sample {
+	char    name[GALE_GAUGE_NAME_MAX];
+	int64_t value;
+} gale_gauge_sample;
 
 static inline void
 gale_metric_add(gale_task_metrics *m, gale_metric k, uint64_t n)
@@ -119,6 +145,8 @@ typedef struct gale_task_snapshot {
 	gale_hist execute;
 	bool      finished;  // the task has sent END_OF_STREAM downstream
 	bool      exhausted; // spouts: gale_spout_exhausted was called
+	uint32_t  ngauges;   // gauges[0 .. ngauges - 1], in the order added
+	gale_gauge_sample gauges[GALE_GAUGES_MAX];
 } gale_task_snapshot;
 
 void gale_task_metrics_snapshot(const gale_task_metrics *m, uint32_t task,

@@ -340,6 +340,7 @@ static const gale_bolt_ops kbolt_ops = {
 	.execute = kbolt_execute,
 	.cleanup = kbolt_cleanup,
 	.options = kbolt_options,
+	.check_option = gale__kafka_check_option,
 };
 
 const gale_component gale__bolt_kafka = { .bolt = &kbolt_ops };

@@ -115,6 +115,26 @@ conf_set(rd_kafka_conf_t *conf, gale_context *ctx, const char *option,
 	return GALE_EINVAL;
 }
 
+gale_err
+gale__kafka_check_option(
+    const char *name, const char *value, char *why, size_t whylen)
+{
+	size_t plen = strlen(GALE_KAFKA_PREFIX);
+	if (strncmp(name, GALE_KAFKA_PREFIX, plen) != 0) {
+		snprintf(why, whylen, "not a librdkafka property");
+		return GALE_EINVAL;
+	}
+	rd_kafka_conf_t *conf = rd_kafka_conf_new();
+	if (conf == NULL) {
+		snprintf(why, whylen, "out of memory");
+		return GALE_ENOMEM;
+	}
+	rd_kafka_conf_res_t res
+	    = rd_kafka_conf_set(conf, name + plen, value, why, whylen);
+	rd_kafka_conf_destroy(conf);
+	return res == RD_KAFKA_CONF_OK ? GALE_OK : GALE_EINVAL;
+}
+
 bool
 gale__kafka_conf_given(const gale_context *ctx, const char *name)
 {

@@ -52,6 +52,11 @@ gale_err gale__kafka_conf_new(rd_kafka_conf_t **out, gale_context *ctx,
     gale_kafka_where *w, const char *const *defaults);
 
 // Whether the options set the librdkafka property name.
+// The check_option of the Kafka components: whether librdkafka takes the
+// property name (less GALE_KAFKA_PREFIX) with value, tried on a scratch
+// configuration. GALE_EINVAL with librdkafka's reason in why otherwise.
+gale_err gale__kafka_check_option(
+    const char *name, const char *value, char *why, size_t whylen);
 bool gale__kafka_conf_given(const gale_context *ctx, const char *name);
 
 // Reports an error at level (once per GALE_KAFKA_REPORT_NS for repeats of

@@ -11,6 +11,7 @@
 #include "components/kafka_conf.h"
 #include "components/kafka_offsets.h"
 #include "components/kafka_spout.h"
+#include "components/kafka_topics.h"
 #include "components/lines.h"
 
 #define KSPOUT_BACKOFF_MIN_NS (500 * 1000000ull)
@@ -33,6 +34,7 @@ static const gale_stream_decl kspout_outputs[] = {
 };
 
 typedef struct kspout_part {
+	const char      *topic; // one of kafka_spout.topics
 	int32_t          partition;
 	int64_t          end; // bounded: the end offset at start
 	int64_t          committed; // last commit sent; -1: none
@@ -63,6 +65,8 @@ typedef struct kafka_spout {
 	uint64_t         commit_ns, next_commit_ns;
 	uint64_t         lag_ns, next_lag_ns;
 	uint64_t         next_position_ns;
+	char           **topics; // the topics read, in the order given
+	size_t           ntopics;
 	kspout_part     *parts;
 	size_t           nparts;
 	size_t           ndone;
@@ -108,14 +112,43 @@ kspout_commit_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 	}
 }
 
-static gale_err
-kspout_open(void *self, gale_context *ctx)
+static void
+kspout_free_topics(kafka_spout *s)
 {
-	kafka_spout *s = self;
-	s->ctx         = ctx;
+	gale__kafka_topics_free(&s->topics, &s->ntopics);
+}
+
+// The topics of option `topic` (gale__kafka_topics_parse); the reports then
+// name them joined by commas.
+static gale_err
+kspout_parse_topics(kafka_spout *s)
+{
+	char     why[300];
+	gale_err rv = gale__kafka_topics_parse(
+	    s->where.topic, &s->topics, &s->ntopics, why, sizeof(why));
+	if (rv != GALE_OK) {
+		gale_context_error(s->ctx, "option 'topic': %s", why);
+		return rv;
+	}
+	char   joined[sizeof(s->where.topic)];
+	size_t len = 0;
+	joined[0]  = '\0';
+	for (size_t i = 0; i < s->ntopics && len < sizeof(joined); i++) {
+		len += (size_t) snprintf(joined + len, sizeof(joined) - len,
+		    "%s%s", i > 0 ? "," : "", s->topics[i]);
+	}
+	memcpy(s->where.topic, joined, sizeof(joined));
+	return GALE_OK;
+}
+
+static gale_err
+kspout_start(kafka_spout *s, gale_context *ctx)
+{
+	s->ctx = ctx;
 	gale__u64_queue_init(&s->replays);
 	s->backoff_ns = KSPOUT_BACKOFF_MIN_NS;
-	if (gale__kafka_where_init(&s->where, ctx, "topic") != GALE_OK) {
+	if (gale__kafka_where_init(&s->where, ctx, "topic") != GALE_OK
+	    || kspout_parse_topics(s) != GALE_OK) {
 		return GALE_EINVAL;
 	}
 	const char *group = gale_context_option(ctx, "group");
@@ -177,6 +210,20 @@ kspout_open(void *self, gale_context *ctx)
 	return GALE_OK;
 }
 
+// Opens the consumer; when it cannot, frees what kspout_start took.
+static gale_err
+kspout_open(void *self, gale_context *ctx)
+{
+	kafka_spout *s  = self;
+	gale_err     rv = kspout_start(s, ctx);
+	if (rv != GALE_OK) {
+		free(s->dlt_topic);
+		s->dlt_topic = NULL;
+		kspout_free_topics(s);
+	}
+	return rv;
+}
+
 // A setup step failed: the next attempt waits, twice as long each time.
 static void
 kspout_setup_later(kafka_spout *s, int err, const char *what)
@@ -190,13 +237,13 @@ kspout_setup_later(kafka_spout *s, int err, const char *what)
 	}
 }
 
-// This task's partitions of the topic, in partition order: GALE_OK, or
-// GALE_EAGAIN after saying why they are not known yet.
+// The partition ids of one topic, ascending, into *ids (malloc'ed) and
+// *n: GALE_OK, or GALE_EAGAIN after saying why they are not known yet.
 static gale_err
-kspout_find_partitions(kafka_spout *s)
+kspout_topic_partitions(
+    kafka_spout *s, const char *topic, int32_t **ids, size_t *n)
 {
-	rd_kafka_topic_t *rkt
-	    = rd_kafka_topic_new(s->rk, s->where.topic, NULL);
+	rd_kafka_topic_t *rkt = rd_kafka_topic_new(s->rk, topic, NULL);
 	if (rkt == NULL) {
 		kspout_setup_later(s, -1, "cannot make a topic handle");
 		return GALE_EAGAIN;
@@ -214,7 +261,7 @@ kspout_find_partitions(kafka_spout *s)
 	}
 	const struct rd_kafka_metadata_topic *t = NULL;
 	for (int i = 0; i < md->topic_cnt; i++) {
-		if (strcmp(md->topics[i].topic, s->where.topic) == 0) {
+		if (strcmp(md->topics[i].topic, topic) == 0) {
 			t = &md->topics[i];
 		}
 	}
@@ -223,46 +270,78 @@ kspout_find_partitions(kafka_spout *s)
 		err = t == NULL || t->err == RD_KAFKA_RESP_ERR_NO_ERROR
 		    ? RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART
 		    : t->err;
-		char what[256];
-		snprintf(what, sizeof(what),
-		    "no such topic on the brokers: %s", rd_kafka_err2str(err));
+		char what[512];
+		if (s->ntopics > 1) {
+			snprintf(what, sizeof(what),
+			    "no such topic on the brokers: %s: %s", topic,
+			    rd_kafka_err2str(err));
+		} else {
+			snprintf(what, sizeof(what),
+			    "no such topic on the brokers: %s",
+			    rd_kafka_err2str(err));
+		}
 		rd_kafka_metadata_destroy(md);
 		kspout_setup_later(s, err, what);
 		return GALE_EAGAIN;
 	}
-	// Partition ids in order, then this task's share of them.
-	int32_t *ids = malloc((size_t) t->partition_cnt * sizeof(*ids));
-	if (ids == NULL) {
+	*ids = malloc((size_t) t->partition_cnt * sizeof(**ids));
+	if (*ids == NULL) {
 		rd_kafka_metadata_destroy(md);
 		return GALE_ENOMEM;
 	}
 	for (int i = 0; i < t->partition_cnt; i++) {
 		int32_t id = t->partitions[i].id;
 		int     j  = i;
-		for (; j > 0 && ids[j - 1] > id; j--) {
-			ids[j] = ids[j - 1];
+		for (; j > 0 && (*ids)[j - 1] > id; j--) {
+			(*ids)[j] = (*ids)[j - 1];
 		}
-		ids[j] = id;
+		(*ids)[j] = id;
+	}
+	*n = (size_t) t->partition_cnt;
+	rd_kafka_metadata_destroy(md);
+	return GALE_OK;
+}
+
+// This task's partitions of the topics: the partitions of every topic, in
+// the order the topics were given and by partition id, spread over the
+// tasks by their place in that order. GALE_OK, or GALE_EAGAIN after saying
+// why they are not known yet.
+static gale_err
+kspout_find_partitions(kafka_spout *s)
+{
+	int32_t **ids = calloc(s->ntopics, sizeof(*ids));
+	size_t   *ns  = calloc(s->ntopics, sizeof(*ns));
+	gale_err  rv  = ids != NULL && ns != NULL ? GALE_OK : GALE_ENOMEM;
+	size_t    all = 0;
+	for (size_t k = 0; rv == GALE_OK && k < s->ntopics; k++) {
+		rv = kspout_topic_partitions(s, s->topics[k], &ids[k], &ns[k]);
+		all += ns[k];
+	}
+	if (rv == GALE_OK) {
+		s->parts = calloc(all > 0 ? all : 1, sizeof(*s->parts));
+		rv       = s->parts != NULL ? GALE_OK : GALE_ENOMEM;
 	}
 	uint32_t index  = gale_context_index(s->ctx);
 	uint32_t ntasks = gale_context_ntasks(s->ctx);
-	size_t   n      = (size_t) t->partition_cnt;
-	rd_kafka_metadata_destroy(md);
-	s->parts = calloc(n, sizeof(*s->parts));
-	if (s->parts == NULL) {
-		free(ids);
-		return GALE_ENOMEM;
-	}
-	for (size_t i = 0; i < n; i++) {
-		if (gale__kafka_partition_mine((uint32_t) i, index, ntasks)) {
-			kspout_part *p = &s->parts[s->nparts++];
-			p->partition   = ids[i];
-			p->committed   = -1;
-			p->end         = -1;
+	size_t   at     = 0;
+	for (size_t k = 0; rv == GALE_OK && k < s->ntopics; k++) {
+		for (size_t i = 0; i < ns[k]; i++, at++) {
+			if (gale__kafka_partition_mine(
+				(uint32_t) at, index, ntasks)) {
+				kspout_part *p = &s->parts[s->nparts++];
+				p->topic       = s->topics[k];
+				p->partition   = ids[k][i];
+				p->committed   = -1;
+				p->end         = -1;
+			}
 		}
 	}
+	for (size_t k = 0; ids != NULL && k < s->ntopics; k++) {
+		free(ids[k]);
+	}
 	free(ids);
-	return GALE_OK;
+	free(ns);
+	return rv;
 }
 
 static rd_kafka_topic_partition_list_t *
@@ -272,7 +351,7 @@ kspout_list(kafka_spout *s)
 	    = rd_kafka_topic_partition_list_new((int) s->nparts + 1);
 	for (size_t i = 0; i < s->nparts; i++) {
 		rd_kafka_topic_partition_list_add(
-		    l, s->where.topic, s->parts[i].partition);
+		    l, s->parts[i].topic, s->parts[i].partition);
 	}
 	return l;
 }
@@ -301,13 +380,13 @@ kspout_assign(kafka_spout *s)
 	for (size_t i = 0; i < s->nparts; i++) {
 		kspout_part *p = &s->parts[i];
 		int64_t      lo, hi;
-		err = rd_kafka_query_watermark_offsets(s->rk, s->where.topic,
+		err = rd_kafka_query_watermark_offsets(s->rk, p->topic,
 		    p->partition, &lo, &hi, KSPOUT_CALL_MS);
 		if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
 			char what[256];
 			snprintf(what, sizeof(what),
-			    "cannot read the offsets of partition %d: %s",
-			    p->partition, rd_kafka_err2str(err));
+			    "cannot read the offsets of partition %s:%d: %s",
+			    p->topic, p->partition, rd_kafka_err2str(err));
 			rd_kafka_topic_partition_list_destroy(l);
 			kspout_setup_later(s, err, what);
 			return GALE_EAGAIN;
@@ -321,7 +400,7 @@ kspout_assign(kafka_spout *s)
 			    "topic %s partition %d: committed offset %" PRId64
 			    " is gone (the oldest is %" PRId64
 			    "); starting there",
-			    s->where.topic, p->partition, start, lo);
+			    p->topic, p->partition, start, lo);
 			start = lo;
 		}
 		p->committed = committed >= 0 ? committed : -1;
@@ -335,14 +414,14 @@ kspout_assign(kafka_spout *s)
 		gale_log(s->ctx, GALE_LOG_INFO,
 		    "topic %s partition %d: reading from offset %" PRId64
 		    "%s%s",
-		    s->where.topic, p->partition, start,
+		    p->topic, p->partition, start,
 		    committed >= 0 ? " (committed)" : "",
 		    s->bounded ? "" : ", unbounded");
 		if (s->bounded) {
 			gale_log(s->ctx, GALE_LOG_INFO,
 			    "topic %s partition %d: bounded, up to offset "
 			    "%" PRId64,
-			    s->where.topic, p->partition, hi);
+			    p->topic, p->partition, hi);
 		}
 	}
 	err = rd_kafka_assign(s->rk, l);
@@ -386,10 +465,13 @@ kspout_setup(kafka_spout *s)
 }
 
 static kspout_part *
-kspout_part_of(kafka_spout *s, int32_t partition, uint32_t *slot)
+kspout_part_of(
+    kafka_spout *s, const char *topic, int32_t partition, uint32_t *slot)
 {
 	for (size_t i = 0; i < s->nparts; i++) {
-		if (s->parts[i].partition == partition) {
+		if (s->parts[i].partition == partition
+		    && (s->ntopics == 1
+			|| strcmp(s->parts[i].topic, topic) == 0)) {
 			*slot = (uint32_t) i;
 			return &s->parts[i];
 		}
@@ -408,7 +490,7 @@ kspout_mark_done(kafka_spout *s, kspout_part *p)
 	// Nothing more is read from it: stop fetching.
 	rd_kafka_topic_partition_list_t *l
 	    = rd_kafka_topic_partition_list_new(1);
-	rd_kafka_topic_partition_list_add(l, s->where.topic, p->partition);
+	rd_kafka_topic_partition_list_add(l, p->topic, p->partition);
 	rd_kafka_pause_partitions(s->rk, l);
 	rd_kafka_topic_partition_list_destroy(l);
 }
@@ -446,7 +528,8 @@ kspout_consume(kafka_spout *s, gale_collector *c)
 		return;
 	}
 	uint32_t     slot;
-	kspout_part *p = kspout_part_of(s, m->partition, &slot);
+	kspout_part *p = kspout_part_of(
+	    s, rd_kafka_topic_name(m->rkt), m->partition, &slot);
 	if (p == NULL || p->done || m->offset > GALE_KAFKA_OFFSET_MAX) {
 		rd_kafka_message_destroy(m);
 		return;
@@ -508,7 +591,7 @@ kspout_commit(kafka_spout *s, bool async)
 		int64_t      at = gale__kafka_track_commit_point(&p->track);
 		if (at != p->committed) {
 			rd_kafka_topic_partition_list_add(
-			    l, s->where.topic, p->partition)
+			    l, p->topic, p->partition)
 			    ->offset
 			    = at;
 			p->committed = at;
@@ -527,6 +610,41 @@ kspout_commit(kafka_spout *s, bool async)
 	rd_kafka_topic_partition_list_destroy(l);
 }
 
+// Publishes end offset minus commit point per partition as the task's
+// gauges "lag.<topic>.<partition>", from the end offsets librdkafka last
+// fetched (no request to the brokers).
+static void
+kspout_publish_part_lag(kafka_spout *s, const kspout_part *p)
+{
+	int64_t lo = -1, hi = -1;
+	if (rd_kafka_get_watermark_offsets(
+		s->rk, p->topic, p->partition, &lo, &hi)
+		!= RD_KAFKA_RESP_ERR_NO_ERROR
+	    || hi < p->end) {
+		// No fetch has told the end yet: a bounded read knows the end
+		// it reads to, from the start.
+		hi = p->end;
+	}
+	if (hi < 0) {
+		return;
+	}
+	int64_t at = gale__kafka_track_commit_point(&p->track);
+	char    name[64];
+	int     n = snprintf(
+		name, sizeof(name), "lag.%s.%" PRId32, p->topic, p->partition);
+	if (n > 0 && (size_t) n < sizeof(name)) {
+		(void) gale_context_gauge(s->ctx, name, hi > at ? hi - at : 0);
+	}
+}
+
+static void
+kspout_publish_lag(kafka_spout *s)
+{
+	for (size_t i = 0; i < s->nparts; i++) {
+		kspout_publish_part_lag(s, &s->parts[i]);
+	}
+}
+
 // Logs end offset minus committed offset, per partition.
 static void
 kspout_log_lag(kafka_spout *s)
@@ -538,16 +656,18 @@ kspout_log_lag(kafka_spout *s)
 		kspout_part *p = &s->parts[i];
 		int64_t      lo, hi;
 		if (rd_kafka_get_watermark_offsets(
-			s->rk, s->where.topic, p->partition, &lo, &hi)
+			s->rk, p->topic, p->partition, &lo, &hi)
 			!= RD_KAFKA_RESP_ERR_NO_ERROR
 		    || hi < 0) {
 			continue;
 		}
 		int64_t at = gale__kafka_track_commit_point(&p->track);
 		len += (size_t) snprintf(line + len, sizeof(line) - len,
-		    "%s%d: %" PRId64 " (end %" PRId64 ", committed %" PRId64
-		    ", pending %zu)",
-		    len > 0 ? ", " : "", p->partition, hi > at ? hi - at : 0,
+		    "%s%s%s%d: %" PRId64 " (end %" PRId64
+		    ", committed %" PRId64 ", pending %zu)",
+		    len > 0 ? ", " : "", s->ntopics > 1 ? p->topic : "",
+		    s->ntopics > 1 ? ":" : "", p->partition,
+		    hi > at ? hi - at : 0,
 		    hi, at, gale__kafka_track_size(&p->track));
 	}
 	if (len > 0) {
@@ -590,11 +710,13 @@ kspout_next_tuple(void *self, gale_collector *c)
 		    "topic %s: read to the end offsets of %zu partitions",
 		    s->where.topic, s->nparts);
 		gale_spout_exhausted(c);
+		kspout_publish_lag(s);
 	}
 	uint64_t now = gale_now_ns();
 	if (now >= s->next_commit_ns) {
 		s->next_commit_ns = now + s->commit_ns;
 		kspout_commit(s, true);
+		kspout_publish_lag(s);
 	}
 	if (s->lag_ns > 0 && now >= s->next_lag_ns) {
 		s->next_lag_ns = now + s->lag_ns;
@@ -610,6 +732,11 @@ kspout_ack(void *self, uint64_t id)
 	if (slot < s->nparts) {
 		gale__kafka_track_ack(
 		    &s->parts[slot].track, gale__kafka_msg_offset(id));
+		// A bounded read's last acks may finish the spout before the
+		// next commit tick: its stats then end with the lag worked off.
+		if (s->exhausted) {
+			kspout_publish_part_lag(s, &s->parts[slot]);
+		}
 	}
 }
 
@@ -690,7 +817,7 @@ kspout_fail(void *self, uint64_t id)
 		gale_log(s->ctx, GALE_LOG_WARN,
 		    "topic %s partition %d offset %" PRId64 ": failed %" PRIu32
 		    " times; given up%s%s",
-		    s->where.topic, p->partition, m->offset, m->attempts,
+		    p->topic, p->partition, m->offset, m->attempts,
 		    s->dlt_topic != NULL ? ", to the dead-letter topic " : "",
 		    s->dlt_topic != NULL ? s->dlt_topic : "");
 		if (s->dlt_topic == NULL || kspout_dead_letter(s, m->msg)) {
@@ -714,6 +841,7 @@ kspout_close(void *self)
 	if (s->rk != NULL) {
 		if (s->state == KSPOUT_RUNNING) {
 			kspout_commit(s, false);
+			kspout_publish_lag(s);
 		}
 		// The messages hold references into the consumer: freed
 		// before it.
@@ -733,6 +861,7 @@ kspout_close(void *self)
 	}
 	free(s->parts);
 	free(s->dlt_topic);
+	kspout_free_topics(s);
 	s->parts     = NULL;
 	s->dlt_topic = NULL;
 	gale__u64_queue_fini(&s->replays);
@@ -741,7 +870,8 @@ kspout_close(void *self)
 static const gale_option_decl kspout_options[] = {
 	{ "brokers", GALE_OPTION_STRING, NULL,
 	    "bootstrap servers, HOST:PORT,... (required)" },
-	{ "topic", GALE_OPTION_STRING, NULL, "the topic to read (required)" },
+	{ "topic", GALE_OPTION_STRING, NULL,
+	    "the topic to read, or a list of them (required)" },
 	{ "group", GALE_OPTION_STRING, "the topology's name",
 	    "the consumer group whose offsets are committed" },
 	{ "start", GALE_OPTION_STRING, "earliest",
@@ -769,6 +899,7 @@ static const gale_spout_ops kspout_ops = {
 	.fail       = kspout_fail,
 	.close      = kspout_close,
 	.options    = kspout_options,
+	.check_option = gale__kafka_check_option,
 };
 
 const gale_component gale__spout_kafka = { .spout = &kspout_ops };

@@ -239,6 +239,16 @@ GALE_EXPORT bool gale_context_option_bool(
 GALE_EXPORT void gale_context_error(gale_context *ctx, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+// Sets the task's gauge named name to value: a current value, such as a
+// source's lag, that `gale stats`, --stats-json, the live view of
+// `gale local` and the web UI's /metrics show (summed by name over the
+// component's tasks). Gauges named "lag.<topic>.<partition>" show as the
+// component's lag per partition. A task has at most 64 gauges, each named by
+// 1 to 63 bytes: GALE_EINVAL for a longer or empty name, or a new name past
+// the 64th. Call it from the task's own callbacks only; it takes no lock.
+GALE_EXPORT gale_err gale_context_gauge(
+    gale_context *ctx, const char *name, int64_t value);
+
 // Log levels, most severe first.
 typedef enum {
 	GALE_LOG_ERROR = 0,
@@ -393,6 +403,12 @@ typedef struct gale_spout_ops {
 	// is called for the start itself. Optional.
 	void (*activate)(void *self);
 	void (*deactivate)(void *self);
+	// Checks the value of an option that a "prefix.*" declaration matched
+	// (name is the whole option name, such as "kafka.acks"), for
+	// `gale validate` and before a run; optional. GALE_OK, or an error
+	// with a one-line reason written to why.
+	gale_err (*check_option)(
+	    const char *name, const char *value, char *why, size_t whylen);
 } gale_spout_ops;
 
 typedef struct gale_bolt_ops {
@@ -448,6 +464,12 @@ typedef struct gale_bolt_ops {
 	// "window.slide".
 	const char *window_length_option;
 	const char *window_slide_option;
+	// Checks the value of an option that a "prefix.*" declaration matched
+	// (name is the whole option name, such as "kafka.acks"), for
+	// `gale validate` and before a run; optional. GALE_OK, or an error
+	// with a one-line reason written to why.
+	gale_err (*check_option)(
+	    const char *name, const char *value, char *why, size_t whylen);
 } gale_bolt_ops;
 
 // What a component library exports, one per component, under the symbol

@@ -163,6 +163,48 @@ gale__pb_hists_from(gale_hist *complete, gale_hist *execute,
 	}
 }
 
+// The task's gauges, in the order it added them.
+static gale_err
+gauges_to_pb(gale_pb_pool *pl, const gale_task_snapshot *t, Gale__TaskStats *m)
+{
+	size_t n = t->ngauges < GALE_GAUGES_MAX ? t->ngauges : GALE_GAUGES_MAX;
+	if (n == 0) {
+		return GALE_OK;
+	}
+	Gale__Gauge **pp = gale__pb_calloc(pl, n, sizeof *pp);
+	Gale__Gauge  *gs = gale__pb_calloc(pl, n, sizeof *gs);
+	if (pp == NULL || gs == NULL) {
+		return GALE_ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		gale__gauge__init(&gs[i]);
+		gs[i].name  = gale__pb_str(t->gauges[i].name);
+		gs[i].value = t->gauges[i].value;
+		pp[i]       = &gs[i];
+	}
+	m->gauges   = pp;
+	m->n_gauges = n;
+	return GALE_OK;
+}
+
+// Keeps the first GALE_GAUGES_MAX gauges whose names fit; others are
+// dropped, as unknown counters are.
+static void
+gauges_from_pb(gale_task_snapshot *t, const Gale__TaskStats *m)
+{
+	for (size_t i = 0; i < m->n_gauges && t->ngauges < GALE_GAUGES_MAX;
+	    i++) {
+		const Gale__Gauge *g   = m->gauges[i];
+		size_t             len = strlen(g->name);
+		if (len == 0 || len >= GALE_GAUGE_NAME_MAX) {
+			continue;
+		}
+		gale_gauge_sample *out = &t->gauges[t->ngauges++];
+		memcpy(out->name, g->name, len + 1);
+		out->value = g->value;
+	}
+}
+
 static gale_err
 task_to_pb(gale_pb_pool *pl, const gale_task_snapshot *t, Gale__TaskStats *m)
 {
@@ -177,6 +219,9 @@ task_to_pb(gale_pb_pool *pl, const gale_task_snapshot *t, Gale__TaskStats *m)
 	m->exhausted = t->exhausted;
 	gale_err err
 	    = gale__pb_counters_to(pl, t->c, &m->counters, &m->n_counters);
+	if (err == GALE_OK) {
+		err = gauges_to_pb(pl, t, m);
+	}
 	if (err != GALE_OK) {
 		return err;
 	}
@@ -197,6 +242,7 @@ task_from_pb(gale_task_snapshot *t, const Gale__TaskStats *m)
 	t->finished  = m->finished;
 	t->exhausted = m->exhausted;
 	gale__pb_counters_from(t->c, m->counters, m->n_counters);
+	gauges_from_pb(t, m);
 	gale__pb_hists_from(
 	    &t->complete, &t->execute, m->histograms, m->n_histograms);
 	return GALE_OK;

@@ -19,6 +19,7 @@ struct gale_context {
 	uint32_t                  task;
 	const char               *run_id;
 	char                     *dir; // of the topology file
+	gale_task_metrics        *metrics;
 	char                      error[512];
 };
 
@@ -50,6 +51,26 @@ gale__context_new(gale_context **out, const gale_topology *topo,
 	}
 	*out = ctx;
 	return GALE_OK;
+}
+
+void
+gale__context_set_metrics(gale_context *ctx, gale_task_metrics *m)
+{
+	ctx->metrics = m;
+}
+
+gale_err
+gale_context_gauge(gale_context *ctx, const char *name, int64_t value)
+{
+	if (ctx == NULL || name == NULL) {
+		return GALE_EINVAL;
+	}
+	if (ctx->metrics == NULL) {
+		return GALE_OK;
+	}
+	return gale_task_gauge_set(ctx->metrics, name, value) == 0
+	    ? GALE_OK
+	    : GALE_EINVAL;
 }
 
 void

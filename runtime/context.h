@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 
+#include "base/metrics.h"
 #include "gale.h"
 #include "topology/model.h"
 #include "topology/plan.h"
@@ -15,6 +16,9 @@
 // topo, plan and run_id are borrowed and must outlive it.
 gale_err gale__context_new(gale_context **out, const gale_topology *topo,
     const gale_plan *plan, uint32_t task, const char *run_id);
+// Gives the context the task's metrics, where gale_context_gauge writes;
+// m is borrowed and must outlive it. Without them gauges are dropped.
+void gale__context_set_metrics(gale_context *ctx, gale_task_metrics *m);
 // Accepts NULL.
 void gale__context_destroy(gale_context **cp);
 

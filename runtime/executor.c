@@ -399,6 +399,7 @@ gale__executor_new(gale_executor **out, gale_worker_env *env, uint32_t task,
 		!= GALE_OK) {
 		goto fail;
 	}
+	gale__context_set_metrics(e->ctx, &e->metrics);
 	if (e->ops->init != NULL && (rv = e->ops->init(e)) != GALE_OK) {
 		goto fail;
 	}

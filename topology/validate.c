@@ -281,9 +281,19 @@ validate_option_value(const gale_option_decl *decl, const char *value,
 	return false;
 }
 
+// The component's check of "prefix.*" options, or NULL.
+static gale_err (*validate_option_hook(const gale_component_def *c))(
+    const char *, const char *, char *, size_t)
+{
+	if (c->spout != NULL) {
+		return c->spout->check_option;
+	}
+	return c->bolt != NULL ? c->bolt->check_option : NULL;
+}
+
 // Reports one option a component does not take, or whose value is not of
-// its type: at its place in the file, or naming the `--set` argument that
-// gave it (line 0).
+// its type, or that the component's check_option refuses: at its place in
+// the file, or naming the `--set` argument that gave it (line 0).
 static void
 validate_option(validate_ctx *v, const gale_component_def *c,
     const gale_option_decl *decls, const gale_option *o)
@@ -340,6 +350,16 @@ validate_option(validate_ctx *v, const gale_component_def *c,
 		gale__report_error(&v->rep, at,
 		    "%s%s '%s': option '%s' must be %s: %s", from, kind,
 		    c->id, decl->name, type, why);
+		return;
+	}
+	size_t n = strlen(decl->name);
+	gale_err (*check)(const char *, const char *, char *, size_t)
+	    = validate_option_hook(c);
+	if (check != NULL && n >= 2 && strcmp(decl->name + n - 2, ".*") == 0
+	    && check(o->key, o->value, why, sizeof(why)) != GALE_OK) {
+		gale__report_error(&v->rep, at, "%s%s '%s': option '%s': %s",
+		    from, kind, c->id, gale__report_show(&v->rep, o->key),
+		    why[0] != '\0' ? why : "refused by the component");
 	}
 }
 

@@ -55,6 +55,8 @@ typedef struct stats_task {
 	bool      exhausted;
 	uint32_t  replay_pid; // the process whose replay records were read
 	uint64_t  replay_seq; // the newest record of it kept
+	uint32_t  ngauges; // the latest snapshot's gauges
+	gale_gauge_sample gauges[GALE_GAUGES_MAX];
 } stats_task;
 
 typedef struct stats_worker {
@@ -374,6 +376,9 @@ stats_fold(stats_task *t, const gale_task_snapshot *ts, uint32_t pid)
 	t->pid       = pid;
 	t->finished  = ts->finished;
 	t->exhausted = ts->exhausted;
+	t->ngauges
+	    = ts->ngauges < GALE_GAUGES_MAX ? ts->ngauges : GALE_GAUGES_MAX;
+	memcpy(t->gauges, ts->gauges, t->ngauges * sizeof(t->gauges[0]));
 }
 
 // Keeps the heartbeat's replay records not kept yet: each task's records
@@ -759,6 +764,8 @@ stats_report_task(
 	gale_hist_merge(&out->execute, &t->last_execute);
 	out->finished  = t->finished;
 	out->exhausted = t->exhausted;
+	out->ngauges   = t->ngauges;
+	memcpy(out->gauges, t->gauges, t->ngauges * sizeof(out->gauges[0]));
 }
 
 gale_err
@@ -838,7 +845,7 @@ gale_stats_json(const gale_stats *s, uint64_t now_ms)
 {
 	assert(s != NULL);
 	gale_topology_stats r;
-	if (gale_stats_report(s, now_ms, false, &r) != GALE_OK) {
+	if (gale_stats_report(s, now_ms, true, &r) != GALE_OK) {
 		return NULL;
 	}
 	char *text = gale_stats_view_json(&r);
@@ -851,7 +858,7 @@ gale_stats_table(const gale_stats *s, uint64_t now_ms, bool with_rates)
 {
 	assert(s != NULL);
 	gale_topology_stats r;
-	if (gale_stats_report(s, now_ms, false, &r) != GALE_OK) {
+	if (gale_stats_report(s, now_ms, true, &r) != GALE_OK) {
 		return NULL;
 	}
 	char *text = gale_stats_view_table(&r, with_rates);

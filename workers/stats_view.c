@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 
+#include "workers/stats_gauges.h"
 #include "workers/stats_view.h"
 
 // ---------------------------------------------------------------------
@@ -247,9 +248,10 @@ gale_stats_view_json(const gale_topology_stats *r)
 		    == 0;
 	}
 	for (size_t i = 0; ok && i < r->ncomponents; i++) {
-		ok = json_array_append_new(
-			 comps, stats_json_component(&r->components[i]))
-		    == 0;
+		json_t *c = stats_json_component(&r->components[i]);
+		ok        = c != NULL
+		    && gale__stats_gauges_json(c, r, r->components[i].id);
+		ok = json_array_append_new(comps, c) == 0 && ok;
 	}
 	ok = ok && stats_json_set(o, "topology", stats_json_str(r->topology))
 	    && stats_json_set(
@@ -552,6 +554,11 @@ gale_stats_view_table(const gale_topology_stats *r, bool with_rates)
 		stats_buf_puts(&b, "\n");
 	}
 	free(cells);
+	char *lags = gale__stats_lag_lines(r);
+	if (lags != NULL) {
+		stats_buf_puts(&b, lags);
+		free(lags);
+	}
 	char *errors = gale_stats_view_last_errors(r);
 	if (errors != NULL) {
 		stats_buf_puts(&b, errors);

@@ -27,11 +27,14 @@
 // second}}]}, on one line without a newline. Spouts have "replayed",
 // "pending", "pending_peak", "timedout" and "complete_latency_ms"; bolts
 // have "executed" and "execute_latency_ms". Fractions are rounded to 3
-// decimals.
+// decimals. When r carries tasks, a component whose tasks publish gauges
+// has "gauges": {name: sum over its tasks}, and "lag": [{"topic",
+// "partition", "lag"}] for its "lag.<topic>.<partition>" gauges.
 char *gale_stats_view_json(const gale_topology_stats *r);
 // A table like Storm UI's topology page: a header line, then one row per
 // component with right-aligned numbers; with_rates adds emitted/s. Control
-// characters in names show as '?'.
+// characters in names show as '?'. Under the table, a line per component
+// with lag gauges: "ID lag: p0=12 p1=0" (stats_gauges.h).
 char *gale_stats_view_table(const gale_topology_stats *r, bool with_rates);
 
 // The views of the errors r carries (stats_errors.c). The table: one line

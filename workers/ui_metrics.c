@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "workers/stats_gauges.h"
 #include "workers/ui_api.h"
 
 // One counter or gauge family over tasks.
@@ -197,6 +198,31 @@ metrics_write(FILE *f, const gale_topology_stats *st, size_t n)
 					fprintf(f, "%.3f\n",
 					    (double) w->uptime_ms / 1e3);
 				}
+			}
+		}
+	}
+	metrics_head(f, "gale_kafka_lag", "gauge",
+	    "End offset minus committed offset of a partition a task reads.");
+	for (size_t i = 0; i < n; i++) {
+		for (size_t k = 0; k < st[i].ntasks; k++) {
+			const gale_task_snapshot *t = &st[i].tasks[k];
+			uint32_t ng = t->ngauges < GALE_GAUGES_MAX
+			    ? t->ngauges
+			    : GALE_GAUGES_MAX;
+			for (uint32_t g = 0; g < ng; g++) {
+				char    topic[GALE_GAUGE_NAME_MAX];
+				int32_t part;
+				if (!gale__stats_lag_parse(t->gauges[g].name,
+				        topic, sizeof(topic), &part)) {
+					continue;
+				}
+				fputs("gale_kafka_lag", f);
+				metrics_task_labels(f, st[i].topology, t);
+				fputs(",topic=\"", f);
+				metrics_label(f, topic);
+				fprintf(f, "\",partition=\"%" PRId32
+				    "\"} %" PRId64 "\n",
+				    part, t->gauges[g].value);
 			}
 		}
 	}

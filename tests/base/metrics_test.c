@@ -4,6 +4,7 @@
 #include <criterion/criterion.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -333,4 +334,31 @@ Test(metrics, snapshots_taken_while_recording_are_never_torn)
 	cr_assert_eq(snap->complete.count, 0);
 	free(snap);
 	free(r.m);
+}
+
+Test(metrics, named_gauges_are_set_in_place_and_snapshotted)
+{
+	static gale_task_metrics m;
+	memset(&m, 0, sizeof(m));
+	cr_assert_eq(gale_task_gauge_set(&m, "lag.t.0", 5), 0);
+	cr_assert_eq(gale_task_gauge_set(&m, "lag.t.1", 6), 0);
+	cr_assert_eq(gale_task_gauge_set(&m, "lag.t.0", 9), 0);
+	cr_assert_eq(gale_task_gauge_set(&m, "", 1), -1);
+	char longname[GALE_GAUGE_NAME_MAX + 1];
+	memset(longname, 'x', GALE_GAUGE_NAME_MAX);
+	longname[GALE_GAUGE_NAME_MAX] = '\0';
+	cr_assert_eq(gale_task_gauge_set(&m, longname, 1), -1);
+	static gale_task_snapshot s;
+	gale_task_metrics_snapshot(&m, 3, "spout", &s);
+	cr_assert_eq(s.ngauges, 2);
+	cr_assert_str_eq(s.gauges[0].name, "lag.t.0");
+	cr_assert_eq(s.gauges[0].value, 9);
+	cr_assert_eq(s.gauges[1].value, 6);
+	for (int i = 2; i < GALE_GAUGES_MAX; i++) {
+		char name[16];
+		snprintf(name, sizeof(name), "g%d", i);
+		cr_assert_eq(gale_task_gauge_set(&m, name, i), 0);
+	}
+	cr_assert_eq(gale_task_gauge_set(&m, "one.more", 1), -1);
+	cr_assert_eq(gale_task_gauge_set(&m, "g5", 50), 0);
 }

@@ -301,7 +301,8 @@ Test(kafka, bounded_wordcount_counts_exactly_and_commits_the_end_offsets)
 	path_in_dir(out, sizeof(out), "counts.tsv");
 	path_in_dir(json, sizeof(json), "stats.json");
 	test_run r;
-	run_example(bootstrap, out, json, NULL, &r);
+	const char *extra[] = { "--set", "sentences.commit_ms=50", NULL };
+	run_example(bootstrap, out, json, extra, &r);
 	cr_assert_eq(r.status, 0, "gale local failed (%d):\n%s\n%s", r.status,
 	    r.out, r.err);
 	pid_t pids[4];
@@ -313,6 +314,14 @@ Test(kafka, bounded_wordcount_counts_exactly_and_commits_the_end_offsets)
 	cr_assert_eq(test_json_component(stats, "sentences", "acked"), 3000,
 	    "%s", stats);
 	cr_assert_eq(test_json_component(stats, "out", "failed"), 0);
+	// The spout's lag per partition is in the stats (published at every
+	// commit, every 50 ms here).
+	for (int p = 0; p < 4; p++) {
+		char want[128];
+		snprintf(want, sizeof(want),
+		    "{\"topic\":\"sentences\",\"partition\":%d,\"lag\":", p);
+		cr_assert(strstr(stats, want) != NULL, "no %s in %s", want, stats);
+	}
 	free(stats);
 	test_run_fini(&r);
 	free(text);
@@ -620,4 +629,139 @@ Test(kafka, given_up_messages_go_to_the_dead_letter_topic)
 	cr_assert_eq(total, 200, "%lld dead letters", (long long) total);
 	test_run_fini(&r);
 	free(text);
+}
+
+Test(kafka, validate_rejects_kafka_properties_librdkafka_does_not_know)
+{
+	char yaml[4096];
+	path_in_dir(yaml, sizeof(yaml), "props.yaml");
+	const char *text
+	    = "name: props\n"
+	      "spouts:\n"
+	      "  - id: sentences\n"
+	      "    component: kafka_spout\n"
+	      "    options:\n"
+	      "      brokers: \"127.0.0.1:1\"\n"
+	      "      topic: t\n"
+	      "      kafka.no.such.thing: 1\n"
+	      "      kafka.fetch.wait.max.ms: 10\n"
+	      "bolts:\n"
+	      "  - id: out\n"
+	      "    component: kafka_bolt\n"
+	      "    options: {brokers: \"127.0.0.1:1\", topic: t,\n"
+	      "              kafka.acks: lots}\n"
+	      "streams:\n"
+	      "  - {from: sentences, to: out, grouping: {type: "
+	      "SHUFFLE}}\n";
+	cr_assert(test_write_file(yaml, text, strlen(text)));
+	const char *args[] = { "validate", yaml, NULL };
+	test_run    r;
+	test_run_gale(&r, 30, args);
+	cr_assert_eq(r.status, 1, "%d:\n%s", r.status, r.err);
+	char want[4200];
+	snprintf(want, sizeof(want),
+	    "%s:8:28: spout 'sentences': option 'kafka.no.such.thing': No "
+	    "such configuration property",
+	    yaml);
+	cr_assert(strstr(r.err, want) != NULL, "%s", r.err);
+	snprintf(want, sizeof(want),
+	    "%s:14:27: bolt 'out': option 'kafka.acks': Invalid value", yaml);
+	cr_assert(strstr(r.err, want) != NULL, "%s", r.err);
+	cr_assert(strstr(r.err, "fetch.wait") == NULL, "%s", r.err);
+	test_run_fini(&r);
+
+	// The same check on --set, and a good property passes.
+	const char *set[] = { "validate", KAFKA_YAML, "--set",
+		"sentences.kafka.fetch.wait.max.ms=soon", "--set",
+		"out.kafka.linger.ms=5", NULL };
+	test_run_gale(&r, 30, set);
+	cr_assert_eq(r.status, 1, "%d:\n%s", r.status, r.err);
+	cr_assert(strstr(r.err,
+		      "--set 'sentences.kafka.fetch.wait.max.ms=soon': spout "
+		      "'sentences': option 'kafka.fetch.wait.max.ms': Invalid "
+		      "value")
+		!= NULL,
+	    "%s", r.err);
+	cr_assert(strstr(r.err, "linger") == NULL, "%s", r.err);
+	test_run_fini(&r);
+	const char *good[] = { "validate", KAFKA_YAML, "--set",
+		"sentences.kafka.fetch.wait.max.ms=10", NULL };
+	test_run_gale(&r, 30, good);
+	cr_assert_eq(r.status, 0, "%d:\n%s\n%s", r.status, r.out, r.err);
+	test_run_fini(&r);
+}
+
+// Runs the counting topology on the topics sentences and counts, the list
+// given as topic_arg, and checks the counts of both texts together and the
+// lag of every partition of both topics.
+static void
+count_two_topics(const char *topic_arg)
+{
+	size_t la, lb;
+	char  *a = make_text(600, 80, &la);
+	char  *b = make_text(400, 80, &lb);
+	produce_lines(bootstrap, "sentences", a, la);
+	produce_lines(bootstrap, "counts", b, lb);
+	char *both = malloc(la + lb + 1);
+	cr_assert_not_null(both);
+	memcpy(both, a, la);
+	memcpy(both + la, b, lb + 1);
+	char yaml[4096], out[4096], json[4096];
+	path_in_dir(yaml, sizeof(yaml), "count.yaml");
+	path_in_dir(out, sizeof(out), "counts.tsv");
+	path_in_dir(json, sizeof(json), "stats.json");
+	write_counting_yaml(yaml, bootstrap, out, "");
+	if (topic_arg == NULL) {
+		// The list in the file: it reaches the spout as JSON text.
+		char *text = test_read_file(yaml, NULL);
+		char *at   = strstr(text, "topic: sentences,");
+		cr_assert_not_null(at);
+		char   fixed[8192];
+		size_t head = (size_t) (at - text);
+		snprintf(fixed, sizeof(fixed),
+		    "%.*stopic: [sentences, counts],%s", (int) head, text,
+		    at + strlen("topic: sentences,"));
+		cr_assert(test_write_file(yaml, fixed, strlen(fixed)));
+		free(text);
+		topic_arg = "sentences.group=" GROUP;
+	}
+	const char *args[] = { "local", yaml, "--set", topic_arg,
+		"--stats-json", json, NULL };
+	test_run    r;
+	test_run_gale(&r, 120, args);
+	cr_assert_eq(r.status, 0, "%d:\n%s", r.status, r.err);
+	test_check_counts(both, la + lb, out, false);
+	char *stats = test_read_file(json, NULL);
+	cr_assert_eq(test_json_component(stats, "sentences", "acked"), 1000,
+	    "%s", stats);
+	cr_assert(
+	    strstr(stats, "{\"topic\":\"counts\",\"partition\":1,") != NULL,
+	    "%s", stats);
+	cr_assert(
+	    strstr(stats, "{\"topic\":\"sentences\",\"partition\":3,") != NULL,
+	    "%s", stats);
+	free(stats);
+	check_committed_at_end(bootstrap);
+	test_run_fini(&r);
+	free(both);
+	free(a);
+	free(b);
+}
+
+Test(kafka, one_spout_reads_a_list_of_topics)
+{
+	start_cluster();
+	count_two_topics("sentences.topic=[sentences, counts]");
+}
+
+Test(kafka, a_list_of_topics_in_the_file_reaches_the_spout_as_json)
+{
+	start_cluster();
+	count_two_topics(NULL);
+}
+
+Test(kafka, topics_may_be_given_separated_by_commas)
+{
+	start_cluster();
+	count_two_topics("sentences.topic=sentences,counts");
 }

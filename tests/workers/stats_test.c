@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "workers/stats.h"
+#include "workers/ui.h"
+#include "workers/ui_api.h"
 
 // ---------------------------------------------------------------------
 // A strict JSON checker (RFC 8259 grammar), enough to tell whether the
@@ -1076,5 +1078,105 @@ Test(stats, a_stuck_callback_is_one_error_per_episode)
 	}
 	cr_assert_eq(n, 2, "%zu errors", n);
 	gale_topology_stats_fini(&st);
+	gale_stats_destroy(&s);
+}
+
+// ---------------------------------------------------------------------
+// Named gauges: lag per partition
+// ---------------------------------------------------------------------
+
+static void
+gauge(gale_task_snapshot *t, const char *name, int64_t v)
+{
+	gale_gauge_sample *g = &t->gauges[t->ngauges++];
+	snprintf(g->name, sizeof(g->name), "%s", name);
+	g->value = v;
+}
+
+Test(stats, lag_gauges_cross_the_wire_and_show_per_partition)
+{
+	gale_stats        *s = wc_new();
+	gale_task_snapshot t[2];
+	gauge(snap(&t[0], 1, "words"), "lag.sentences.2", 7);
+	gauge(&t[0], "lag.sentences.0", 12);
+	gauge(snap(&t[1], 2, "words"), "lag.sentences.1", 0);
+	gauge(&t[1], "queue.bytes", 5);
+	gale_heartbeat hb = beat("wc", 0, 1, t, 2);
+	uint8_t       *buf;
+	size_t         len;
+	cr_assert_eq(gale_heartbeat_encode(&hb, &buf, &len), GALE_OK);
+	gale_heartbeat got;
+	cr_assert_eq(gale_heartbeat_decode(&got, buf, len), GALE_OK);
+	free(buf);
+	cr_assert_eq(got.tasks[0].ngauges, 2);
+	cr_assert_str_eq(got.tasks[0].gauges[1].name, "lag.sentences.0");
+	cr_assert_eq(got.tasks[0].gauges[1].value, 12);
+	cr_assert_eq(gale_stats_update(s, &got, NULL, 10), GALE_OK);
+	gale_heartbeat_fini(&got);
+
+	char *table = gale_stats_table(s, 10, true);
+	cr_assert_not_null(table);
+	cr_assert(strstr(table, "\nwords lag: p0=12 p1=0 p2=7\n") != NULL,
+	    "%s", table);
+	cr_assert(strstr(table, "count lag") == NULL, "%s", table);
+	free(table);
+	char *json = gale_stats_json(s, 10);
+	cr_assert_not_null(json);
+	cr_assert(json_valid(json), "%s", json);
+	cr_assert(strstr(json,
+		      "\"lag\":[{\"topic\":\"sentences\",\"partition\":0,"
+		      "\"lag\":12},")
+		!= NULL,
+	    "%s", json);
+	cr_assert(strstr(json, "\"queue.bytes\":5") != NULL, "%s", json);
+	free(json);
+	gale_stats_destroy(&s);
+}
+
+static gale_err
+fake_list(void *arg, gale_topology_summary **out, size_t *n, char *why,
+    size_t whylen)
+{
+	(void) arg, (void) why, (void) whylen;
+	*out = calloc(1, sizeof(**out));
+	cr_assert_not_null(*out);
+	(*out)->name = strdup("wc");
+	*n           = 1;
+	return GALE_OK;
+}
+
+static gale_err
+fake_stats(void *arg, const char *name, gale_topology_stats *out, char *why,
+    size_t whylen)
+{
+	(void) name, (void) why, (void) whylen;
+	return gale_stats_report(arg, 10, true, out);
+}
+
+Test(stats, metrics_show_the_lag_of_each_partition_per_task)
+{
+	gale_stats        *s = wc_new();
+	gale_task_snapshot t[2];
+	gauge(snap(&t[0], 1, "words"), "lag.sentences.2", 7);
+	gauge(snap(&t[1], 2, "words"), "lag.my.topic.0", 3);
+	gale_heartbeat hb = beat("wc", 0, 1, t, 2);
+	cr_assert_eq(gale_stats_update(s, &hb, NULL, 10), GALE_OK);
+	gale_ui_source src = { .arg = s, .mode = "local", .nimbus = "",
+		.list = fake_list, .stats = fake_stats };
+	gale_ui_response r = { 0 };
+	gale__ui_metrics(&src, &r);
+	cr_assert_eq(r.status, 200);
+	cr_assert(strstr(r.body, "# TYPE gale_kafka_lag gauge\n") != NULL,
+	    "%s", r.body);
+	cr_assert(strstr(r.body,
+		      "gale_kafka_lag{topology=\"wc\",component=\"words\","
+		      "task=\"1\",topic=\"sentences\",partition=\"2\"} 7\n")
+		!= NULL,
+	    "%s", r.body);
+	cr_assert(strstr(r.body,
+		      "task=\"2\",topic=\"my.topic\",partition=\"0\"} 3\n")
+		!= NULL,
+	    "%s", r.body);
+	free(r.body);
 	gale_stats_destroy(&s);
 }
