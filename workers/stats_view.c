@@ -266,6 +266,16 @@ gale_stats_view_json(const gale_topology_stats *r)
 	return stats_json_dump(o);
 }
 
+// A topology running while a worker keeps failing: `ACTIVE (errors)`.
+static bool
+list_with_errors(const gale_topology_summary *t)
+{
+	return t->error[0] != '\0'
+	    && (t->status == GALE_STATUS_ACTIVE
+		|| t->status == GALE_STATUS_INACTIVE
+		|| t->status == GALE_STATUS_WAITING);
+}
+
 char *
 gale_stats_view_list_json(const gale_topology_summary *t, size_t n)
 {
@@ -280,7 +290,11 @@ gale_stats_view_list_json(const gale_topology_summary *t, size_t n)
 			json_string(gale_topology_status_name(t[i].status)))
 		    && stats_json_u64(o, "workers", t[i].workers)
 		    && stats_json_u64(o, "tasks", t[i].tasks)
-		    && stats_json_u64(o, "uptime_secs", t[i].uptime_secs);
+		    && stats_json_u64(o, "uptime_secs", t[i].uptime_secs)
+		    && stats_json_set(o, "errors",
+			json_boolean(list_with_errors(&t[i])))
+		    && stats_json_set(o, "last_error",
+			json_string(t[i].error));
 		if (!ok) {
 			json_decref(o);
 		} else {
@@ -586,19 +600,28 @@ gale_stats_view_list_table(const gale_topology_summary *t, size_t n)
 	int wname = (int) strlen("NAME"), wstat = (int) strlen("STATUS");
 	for (size_t i = 0; i < n; i++) {
 		int a = (int) strlen(t[i].name != NULL ? t[i].name : "");
-		int c = (int) strlen(gale_topology_status_name(t[i].status));
+		int c = (int) strlen(gale_topology_status_name(t[i].status))
+		    + (list_with_errors(&t[i]) ? 9 : 0);
 		wname = a > wname ? a : wname;
 		wstat = c > wstat ? c : wstat;
 	}
-	stats_buf_printf(&b, "%-*s  %-*s  %7s  %7s  %10s\n", wname, "NAME",
-	    wstat, "STATUS", "WORKERS", "TASKS", "UPTIME");
+	bool any = false;
 	for (size_t i = 0; i < n; i++) {
-		char up[32];
+		any = any || t[i].error[0] != '\0';
+	}
+	stats_buf_printf(&b, "%-*s  %-*s  %7s  %7s  %10s%s\n", wname, "NAME",
+	    wstat, "STATUS", "WORKERS", "TASKS", "UPTIME",
+	    any ? "  LAST ERROR" : "");
+	for (size_t i = 0; i < n; i++) {
+		char up[32], status[64];
 		stats_uptime(up, sizeof(up), t[i].uptime_secs);
-		stats_buf_printf(&b, "%-*s  %-*s  %7u  %7u  %10s\n", wname,
-		    t[i].name != NULL ? t[i].name : "", wstat,
+		snprintf(status, sizeof(status), "%s%s",
 		    gale_topology_status_name(t[i].status),
-		    (unsigned) t[i].workers, (unsigned) t[i].tasks, up);
+		    list_with_errors(&t[i]) ? " (errors)" : "");
+		stats_buf_printf(&b, "%-*s  %-*s  %7u  %7u  %10s%s%s\n", wname,
+		    t[i].name != NULL ? t[i].name : "", wstat, status,
+		    (unsigned) t[i].workers, (unsigned) t[i].tasks, up,
+		    t[i].error[0] != '\0' ? "  " : "", t[i].error);
 	}
 	return stats_buf_finish(&b);
 }

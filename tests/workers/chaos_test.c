@@ -119,7 +119,8 @@ workers_gone(const chaos_workers *w, int timeout_s)
 	for (size_t i = 0; i < w->nall; i++) {
 		while (test_pid_alive(w->all[i])) {
 			cr_assert_lt(now_s(), deadline,
-			    "worker pid %d still runs %d s after its run ended",
+			    "worker pid %d still runs %d s after its run "
+			    "ended",
 			    (int) w->all[i], timeout_s);
 			struct timespec ts = { 0, 50000000 };
 			nanosleep(&ts, NULL);
@@ -153,7 +154,8 @@ chaos_drive(test_proc *p, chaos_workers *w, unsigned seed, int secs,
 			test_proc_read(p, 50);
 			workers_parse(w, p->out);
 			cr_assert(!done(p, arg),
-			    "the input was through after %.1f s, before %d s of "
+			    "the input was through after %.1f s, before %d s "
+			    "of "
 			    "kills:\n%s",
 			    now_s() - start, secs, p->err);
 		}
@@ -162,7 +164,8 @@ chaos_drive(test_proc *p, chaos_workers *w, unsigned seed, int secs,
 			victim = (int) (rand_r(&rnd) % CHAOS_WORKERS);
 		}
 		pid_t pid = w->pid[victim];
-		cr_assert_gt(pid, 0, "no pid for worker %d:\n%s", victim, p->out);
+		cr_assert_gt(
+		    pid, 0, "no pid for worker %d:\n%s", victim, p->out);
 		cr_assert_eq(kill(pid, SIGKILL), 0, "worker %d pid %d: %s",
 		    victim, (int) pid, strerror(errno));
 		spout_kills += w->spout[victim];
@@ -190,7 +193,7 @@ table_cell(const char *out, const char *id, const char *col)
 {
 	const char *head = NULL;
 	for (const char *h = strstr(out, "component "); h != NULL;
-	    h            = strstr(h + 1, "component ")) {
+	     h             = strstr(h + 1, "component ")) {
 		head = h;
 	}
 	if (head == NULL) {
@@ -202,7 +205,7 @@ table_cell(const char *out, const char *id, const char *col)
 	snprintf(line, sizeof(line), "%.*s",
 	    nl != NULL ? (int) (nl - head) : (int) strlen(head), head);
 	for (char *save, *t = strtok_r(line, " ", &save); t != NULL;
-	    t = strtok_r(NULL, " ", &save), i++) {
+	     t = strtok_r(NULL, " ", &save), i++) {
 		if (strcmp(t, col) == 0) {
 			index = i;
 		}
@@ -219,7 +222,7 @@ table_cell(const char *out, const char *id, const char *col)
 	    row + 1);
 	i = 0;
 	for (char *save, *t = strtok_r(line, " ", &save); t != NULL;
-	    t = strtok_r(NULL, " ", &save), i++) {
+	     t = strtok_r(NULL, " ", &save), i++) {
 		if (i == index) {
 			return strtoll(t, NULL, 10);
 		}
@@ -253,8 +256,8 @@ chaos_text(int lines, size_t *len)
 	cr_assert_not_null(text);
 	*len = 0;
 	for (int i = 0; i < lines; i++) {
-		*len += (size_t) sprintf(text + *len, "a%d b%d c%d d\n", i % 97,
-		    i % 13, i % 1009);
+		*len += (size_t) sprintf(
+		    text + *len, "a%d b%d c%d d\n", i % 97, i % 13, i % 1009);
 	}
 	return text;
 }
@@ -312,7 +315,7 @@ Test(chaos, file_word_count_survives_random_worker_kills)
 	unsigned      seed   = chaos_seed();
 	const char   *args[] = { "local", yaml, NULL };
 	test_proc     p;
-	chaos_workers w = { 0 };
+	chaos_workers w  = { 0 };
 	double        t0 = now_s();
 	test_proc_start(&p, args);
 	cr_assert(test_proc_wait_for(&p, "worker 2 pid", 20), "%s", p.err);
@@ -328,7 +331,7 @@ Test(chaos, file_word_count_survives_random_worker_kills)
 	workers_gone(&w, 10);
 
 	test_check_counts(text, len, out, true);
-	long long over = total_counted(out) - (long long) LINES * WORDS;
+	long long over     = total_counted(out) - (long long) LINES * WORDS;
 	long long replayed = table_cell(p.out, "sentences", "replayed");
 	printf("chaos file (seed %u): %.1f s, %d kills survived, %lld "
 	       "replays, over-count %lld words (%.2f%% of %d)\n",
@@ -492,7 +495,7 @@ Test(chaos, socket_word_count_with_wal_survives_random_worker_kills)
 	unsigned      seed   = chaos_seed();
 	const char   *args[] = { "local", path, NULL };
 	test_proc     p;
-	chaos_workers w = { 0 };
+	chaos_workers w  = { 0 };
 	double        t0 = now_s();
 	test_proc_start(&p, args);
 	struct pollfd pfd = { lfd, POLLIN, 0 };

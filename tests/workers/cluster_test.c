@@ -1106,3 +1106,71 @@ Test(cluster, garbage_is_logged_at_most_once_a_second_with_a_count)
 	zmq_ctx_term(ctx);
 	stop_gracefully();
 }
+
+// A worker that dies in prepare each time it starts: the supervisor
+// restarts it with backoff and `gale list` shows the topology as running
+// with errors, and why.
+Test(cluster, a_crash_looping_worker_shows_the_topology_with_errors)
+{
+	start_nimbus("tcp://127.0.0.1:*", "30");
+	start_supervisor(0, "2");
+	wait_joined(1);
+	char lib[4096], path[4096], yaml[8192];
+	snprintf(lib, sizeof(lib), "%s/%s", dir, FAKE_LIB_NAME);
+	size_t len;
+	char  *so = test_read_file(FAKE_LIB, &len);
+	cr_assert_not_null(so, "no %s", FAKE_LIB);
+	cr_assert(test_write_file(lib, so, len));
+	free(so);
+	snprintf(yaml, sizeof(yaml),
+	    "name: crashy\n"
+	    "config: {topology.workers: 1}\n"
+	    "spouts:\n"
+	    "  - {id: keys, component: fake_keys_spout, library: %s,\n"
+	    "     options: {count: 1000000000, keys: 40}}\n"
+	    "bolts:\n"
+	    "  - {id: crash, component: fake_crash_bolt, library: %s}\n"
+	    "streams:\n"
+	    "  - {from: keys, to: crash, grouping: {type: SHUFFLE}}\n",
+	    FAKE_LIB_NAME, FAKE_LIB_NAME);
+	snprintf(path, sizeof(path), "%s/crashy.yaml", dir);
+	cr_assert(test_write_file(path, yaml, strlen(yaml)));
+	test_run r;
+	gale_cmd(&r, 10, "submit", path, NULL);
+	cr_assert_eq(r.status, 0, "%s\n%s", r.out, r.err);
+	test_run_fini(&r);
+
+	long long deadline = now_ms() + 30000;
+	bool      shown    = false;
+	while (!shown) {
+		gale_cmd(&r, 10, "list", NULL);
+		cr_assert_eq(r.status, 0, "%s", r.err);
+		shown = strstr(r.out, "ACTIVE (errors)") != NULL
+		    && strstr(r.out, "soon after starting") != NULL;
+		if (!shown && now_ms() > deadline) {
+			cr_assert_fail("not shown with errors in 30 s:\n%s\n"
+				       "supervisor:\n%s",
+			    r.out, sup[0].err);
+		}
+		test_run_fini(&r);
+		nap_ms(250);
+	}
+	gale_cmd(&r, 10, "list", "--json", NULL);
+	cr_assert(strstr(r.out, "\"errors\":true") != NULL, "%s", r.out);
+	cr_assert(strstr(r.out, "\"last_error\":\"worker 0: exited") != NULL,
+	    "%s", r.out);
+	test_run_fini(&r);
+	// Backoff: the delays between restarts double.
+	deadline = now_ms() + 10000;
+	while (strstr(sup[0].err, "restarting in 0.4 s") == NULL
+	    && now_ms() < deadline) {
+		drain();
+		nap_ms(50);
+	}
+	cr_assert(strstr(sup[0].err, "restarting in 0.1 s") != NULL
+	        && strstr(sup[0].err, "restarting in 0.2 s") != NULL
+	        && strstr(sup[0].err, "restarting in 0.4 s") != NULL,
+	    "%s", sup[0].err);
+	gale_cmd(&r, 10, "kill", "crashy", NULL);
+	test_run_fini(&r);
+}
