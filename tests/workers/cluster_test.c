@@ -1174,3 +1174,50 @@ Test(cluster, a_crash_looping_worker_shows_the_topology_with_errors)
 	gale_cmd(&r, 10, "kill", "crashy", NULL);
 	test_run_fini(&r);
 }
+
+// With nimbus gone, a supervisor still restarts its own dead worker from
+// the assignment it kept, and the count completes once nimbus is back.
+Test(cluster, a_supervisor_restarts_its_workers_while_nimbus_is_down)
+{
+	start_nimbus("tcp://127.0.0.1:*", "30");
+	start_supervisor(0, "2");
+	wait_joined(1);
+	size_t len;
+	char  *text = make_text(30000, &len);
+	char   in[4096], out[4096];
+	snprintf(in, sizeof(in), "%s/input.txt", dir);
+	snprintf(out, sizeof(out), "%s/counts.tsv", dir);
+	cr_assert(test_write_file(in, text, len));
+	const char *extra[] = { "--set", "topology.max.spout.pending=200",
+		"--set", "topology.message.timeout.secs=3", NULL };
+	submit_wordcount(in, out, extra);
+	wait_status("wordcount-file", "ACTIVE", 2, 20);
+	pid_t     w[8];
+	long long deadline = now_ms() + 10000;
+	while (started_pids(&sup[0], w, 8) < 2 && now_ms() < deadline) {
+		drain();
+		nap_ms(50);
+	}
+	cr_assert_eq(started_pids(&sup[0], w, 8), 2, "%s", sup[0].err);
+
+	char ep[256];
+	snprintf(ep, sizeof(ep), "%s", endpoint);
+	kill_daemon(&nimbus, &nimbus_up);
+	cr_assert_eq(kill(w[0], SIGKILL), 0);
+	deadline = now_ms() + 5000;
+	while (started_pids(&sup[0], w, 8) < 3 && now_ms() < deadline) {
+		drain();
+		nap_ms(20);
+	}
+	cr_assert_eq(started_pids(&sup[0], w, 8), 3,
+	    "the killed worker was not restarted within 5 s without "
+	    "nimbus:\n%s",
+	    sup[0].err);
+	cr_assert(test_pid_alive(w[2]));
+	nap_ms(2000);
+	start_nimbus(ep, "30");
+	wait_status("wordcount-file", "FINISHED", 2, 100);
+	test_check_counts(text, len, out, true);
+	free(text);
+	stop_gracefully();
+}
