@@ -423,6 +423,7 @@ enum {
 	STATS_COL_PENDING,
 	STATS_COL_LATENCY,
 	STATS_COL_CAPACITY,
+	STATS_COL_STUCK, // only when a callback is stuck
 	STATS_COL_RATE,
 	STATS_NCOLS
 };
@@ -431,7 +432,8 @@ enum {
 
 static const char *const stats_col_names[STATS_NCOLS] = { "component", "type",
 	"tasks", "emitted", "transferred", "executed", "acked", "failed",
-	"replayed", "pending", "lat p50/p99 ms", "capacity", "emitted/s" };
+	"replayed", "pending", "lat p50/p99 ms", "capacity", "stuck_ms",
+	"emitted/s" };
 
 // Copies s into a cell, replacing control characters so that one row stays
 // on one line.
@@ -508,6 +510,11 @@ stats_table_row(char (*row)[STATS_CELL_MAX], const gale_component_stats *cs)
 	}
 	double cap = isfinite(cs->capacity) ? cs->capacity : 0.0;
 	snprintf(row[STATS_COL_CAPACITY], STATS_CELL_MAX, "%.3f", cap);
+	if (cs->c[GALE_M_STUCK_MS] > 0) {
+		stats_cell_u64(row[STATS_COL_STUCK], cs->c[GALE_M_STUCK_MS]);
+	} else {
+		stats_cell_text(row[STATS_COL_STUCK], "-");
+	}
 	double rate = cs->rate[GALE_M_EMITTED];
 	snprintf(row[STATS_COL_RATE], STATS_CELL_MAX, "%.1f",
 	    isfinite(rate) ? rate : 0.0);
@@ -517,7 +524,19 @@ char *
 gale_stats_view_table(const gale_topology_stats *r, bool with_rates)
 {
 	assert(r != NULL);
-	size_t ncols = with_rates ? STATS_NCOLS : STATS_NCOLS - 1;
+	// The columns shown: stuck_ms only while a callback is stuck, and
+	// the rate only when asked for.
+	bool stuck = false;
+	for (size_t ci = 0; ci < r->ncomponents; ci++) {
+		stuck = stuck || r->components[ci].c[GALE_M_STUCK_MS] > 0;
+	}
+	size_t cols[STATS_NCOLS], ncols = 0;
+	for (size_t j = 0; j < STATS_NCOLS; j++) {
+		if ((j != STATS_COL_STUCK || stuck)
+		    && (j != STATS_COL_RATE || with_rates)) {
+			cols[ncols++] = j;
+		}
+	}
 	size_t nrows = r->ncomponents + 1;
 	char(*cells)[STATS_NCOLS][STATS_CELL_MAX]
 	    = malloc(nrows * sizeof(*cells));
@@ -533,7 +552,8 @@ gale_stats_view_table(const gale_topology_stats *r, bool with_rates)
 
 	size_t width[STATS_NCOLS] = { 0 };
 	for (size_t i = 0; i < nrows; i++) {
-		for (size_t j = 0; j < ncols; j++) {
+		for (size_t k = 0; k < ncols; k++) {
+			size_t j = cols[k];
 			size_t w = stats_text_width(cells[i][j]);
 			width[j] = w > width[j] ? w : width[j];
 		}
@@ -547,7 +567,8 @@ gale_stats_view_table(const gale_topology_stats *r, bool with_rates)
 	stats_buf_printf(&b, "Topology %s  status %s  uptime %" PRIu64 "s\n",
 	    name, status, r->uptime_secs);
 	for (size_t i = 0; i < nrows; i++) {
-		for (size_t j = 0; j < ncols; j++) {
+		for (size_t k = 0; k < ncols; k++) {
+			size_t      j    = cols[k];
 			const char *cell = cells[i][j];
 			size_t      pad  = width[j] - stats_text_width(cell);
 			bool        left

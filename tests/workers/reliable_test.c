@@ -18,6 +18,7 @@
 
 #include "proto/batch.h"
 #include "tests/support/run.h"
+#include "workers/stats_view.h"
 #include "tests/support/words.h"
 
 #define FAKE_LIB GALE_BUILD_DIR "/tests/workers/libgale_fake_components.so"
@@ -235,6 +236,30 @@ Test(reliable, a_bolt_stuck_in_execute_is_reported)
 	bool timedout;
 	test_proc_wait(&p, 10, &timedout);
 	test_proc_fini(&p);
+}
+
+// The table of `gale stats` and of the console shows stuck_ms while a
+// callback is stuck, and no such column otherwise.
+Test(reliable, the_table_shows_stuck_ms_while_a_callback_is_stuck)
+{
+	gale_component_stats cs[2] = { { .id = "keys", .is_spout = true,
+					   .tasks = 1 },
+		{ .id = "hang", .tasks = 1 } };
+	gale_topology_stats r = { .topology = "stuck",
+		.status                     = GALE_STATUS_ACTIVE,
+		.components                 = cs,
+		.ncomponents                = 2 };
+	char *t = gale_stats_view_table(&r, true);
+	cr_assert_null(strstr(t, "stuck_ms"), "%s", t);
+	free(t);
+	cs[1].c[GALE_M_STUCK_MS] = 31250;
+	t = gale_stats_view_table(&r, true);
+	cr_assert_not_null(strstr(t, "capacity  stuck_ms  emitted/s"), "%s", t);
+	const char *row = strstr(t, "\nhang ");
+	cr_assert_not_null(row, "%s", t);
+	cr_assert_not_null(strstr(row, "   31250"), "%s", t);
+	cr_assert_not_null(strstr(strstr(t, "\nkeys "), "        -"), "%s", t);
+	free(t);
 }
 
 Test(reliable, a_bolt_crashing_in_prepare_fails_the_topology)
