@@ -19,9 +19,9 @@
 
 #include "proto/batch.h"
 #include "tests/support/run.h"
-#include "tests/support/words.h"
 #include "workers/stats_view.h"
 #include "workers/worker_host.h"
+#include "tests/support/words.h"
 
 #define FAKE_LIB GALE_BUILD_DIR "/tests/workers/libgale_fake_components.so"
 
@@ -66,9 +66,9 @@ rss_kb(pid_t pid)
 {
 	char path[64];
 	snprintf(path, sizeof(path), "/proc/%d/status", (int) pid);
-	char       *s  = test_read_file(path, NULL);
-	const char *v  = s ? strstr(s, "VmRSS:") : NULL;
-	long        kb = v ? atol(v + 6) : -1;
+	char *s = test_read_file(path, NULL);
+	const char *v = s ? strstr(s, "VmRSS:") : NULL;
+	long kb = v ? atol(v + 6) : -1;
 	free(s);
 	return kb;
 }
@@ -83,7 +83,7 @@ listen_loopback(int *port)
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 	cr_assert(fd >= 0);
 	struct sockaddr_in a = { .sin_family = AF_INET,
-		.sin_addr.s_addr             = htonl(INADDR_LOOPBACK) };
+		.sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	cr_assert_eq(bind(fd, (struct sockaddr *) &a, sizeof(a)), 0);
 	cr_assert_eq(listen(fd, 4), 0);
 	socklen_t len = sizeof(a);
@@ -116,7 +116,7 @@ Test(reliable, stop_after_a_bolt_worker_died_loses_nothing)
 	    port, out);
 	write_yaml(path, sizeof(path), yaml);
 	const char *args[] = { "local", path, "--stats-json", json, NULL };
-	test_proc   p;
+	test_proc p;
 	test_proc_start(&p, args);
 	cr_assert(test_proc_wait_for(&p, "worker 1 pid", 20), "%s", p.err);
 	struct pollfd pfd = { lfd, POLLIN, 0 };
@@ -132,8 +132,8 @@ Test(reliable, stop_after_a_bolt_worker_died_loses_nothing)
 	char  *text = malloc(cap);
 	for (int i = 0; i < 4000; i++) {
 		char line[64];
-		int  n = snprintf(
-		     line, sizeof(line), "a%d b%d c\n", i % 53, i % 7);
+		int  n = snprintf(line, sizeof(line), "a%d b%d c\n", i % 53,
+		     i % 7);
 		memcpy(text + len, line, (size_t) n);
 		len += (size_t) n;
 		cr_assert_eq(write(c, line, (size_t) n), n);
@@ -151,8 +151,8 @@ Test(reliable, stop_after_a_bolt_worker_died_loses_nothing)
 	cr_assert(!timedout, "%s", p.err);
 	if (status == 3) {
 		// Allowed only when it says what was not processed.
-		cr_assert(
-		    strstr(p.err, "not fully processed") != NULL, "%s", p.err);
+		cr_assert(strstr(p.err, "not fully processed") != NULL, "%s",
+		    p.err);
 	} else {
 		cr_assert_eq(status, 0, "%s", p.err);
 		test_check_counts(text, len, out, true);
@@ -201,8 +201,8 @@ Test(reliable, slow_bolt_with_the_default_pending_limit_has_no_timeouts)
 	cr_assert_eq(r.status, 0, "%s\n%s", r.out, r.err);
 	char *stats = test_read_file(json, NULL);
 	cr_assert_not_null(stats);
-	cr_assert_eq(
-	    test_json_component(stats, "keys", "timedout"), 0, "%s", stats);
+	cr_assert_eq(test_json_component(stats, "keys", "timedout"), 0, "%s",
+	    stats);
 	cr_assert_eq(test_json_component(stats, "keys", "acked"), 3000);
 	cr_assert_eq(test_json_component(stats, "keys", "emitted"), 3000);
 	cr_assert_eq(test_json_component(stats, "slow", "executed"), 3000);
@@ -230,10 +230,10 @@ Test(reliable, a_bolt_stuck_in_execute_is_reported)
 	    FAKE_LIB, FAKE_LIB);
 	write_yaml(path, sizeof(path), yaml);
 	const char *args[] = { "local", path, NULL };
-	test_proc   p;
+	test_proc p;
 	test_proc_start(&p, args);
-	cr_assert(
-	    test_proc_wait_for_err(&p, "hang:2 is stuck", 15), "%s", p.err);
+	cr_assert(test_proc_wait_for_err(&p, "hang:2 is stuck", 15), "%s",
+	    p.err);
 	kill(-p.pid, SIGKILL);
 	bool timedout;
 	test_proc_wait(&p, 10, &timedout);
@@ -244,20 +244,19 @@ Test(reliable, a_bolt_stuck_in_execute_is_reported)
 // callback is stuck, and no such column otherwise.
 Test(reliable, the_table_shows_stuck_ms_while_a_callback_is_stuck)
 {
-	gale_component_stats cs[2]
-	    = { { .id = "keys", .is_spout = true, .tasks = 1 },
-		      { .id = "hang", .tasks = 1 } };
+	gale_component_stats cs[2] = { { .id = "keys", .is_spout = true,
+					   .tasks = 1 },
+		{ .id = "hang", .tasks = 1 } };
 	gale_topology_stats r = { .topology = "stuck",
 		.status                     = GALE_STATUS_ACTIVE,
 		.components                 = cs,
 		.ncomponents                = 2 };
-	char               *t = gale_stats_view_table(&r, true);
+	char *t = gale_stats_view_table(&r, true);
 	cr_assert_null(strstr(t, "stuck_ms"), "%s", t);
 	free(t);
 	cs[1].c[GALE_M_STUCK_MS] = 31250;
-	t                        = gale_stats_view_table(&r, true);
-	cr_assert_not_null(
-	    strstr(t, "capacity  stuck_ms  emitted/s"), "%s", t);
+	t = gale_stats_view_table(&r, true);
+	cr_assert_not_null(strstr(t, "capacity  stuck_ms  emitted/s"), "%s", t);
 	const char *row = strstr(t, "\nhang ");
 	cr_assert_not_null(row, "%s", t);
 	cr_assert_not_null(strstr(row, "   31250"), "%s", t);
@@ -300,8 +299,8 @@ connect_loopback(int port)
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 	cr_assert(fd >= 0);
 	struct sockaddr_in a = { .sin_family = AF_INET,
-		.sin_port                    = htons((uint16_t) port),
-		.sin_addr.s_addr             = htonl(INADDR_LOOPBACK) };
+		.sin_port = htons((uint16_t) port),
+		.sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	cr_assert_eq(connect(fd, (struct sockaddr *) &a, sizeof(a)), 0);
 	return fd;
 }
@@ -312,8 +311,8 @@ connect_loopback(int port)
 static void
 send_forged(int port, uint32_t ntasks)
 {
-	void *ctx    = zmq_ctx_new();
-	void *push   = zmq_socket(ctx, ZMQ_PUSH);
+	void *ctx  = zmq_ctx_new();
+	void *push = zmq_socket(ctx, ZMQ_PUSH);
 	int   linger = 2000;
 	zmq_setsockopt(push, ZMQ_LINGER, &linger, sizeof(linger));
 	char ep[64];
@@ -362,12 +361,12 @@ Test(reliable, hostile_bytes_on_an_inbox_are_dropped_and_counts_stay_exact)
 	    FAKE_LIB, FAKE_LIB, FAKE_LIB, dir);
 	write_yaml(path, sizeof(path), yaml);
 	const char *args[] = { "local", path, NULL };
-	test_proc   p;
+	test_proc p;
 	test_proc_start(&p, args);
 	cr_assert(test_proc_wait_for(&p, "worker 1 pid", 20), "%s", p.err);
 	pid_t pids[4];
 	cr_assert_eq(test_worker_pids(p.out, pids, 4), 2);
-	long before   = rss_kb(pids[1]);
+	long before = rss_kb(pids[1]);
 	int  ports[2] = { worker_port(p.out, 0), worker_port(p.out, 1) };
 	// Idle connections, held open through the rest.
 	int idle[200];
@@ -380,15 +379,15 @@ Test(reliable, hostile_bytes_on_an_inbox_are_dropped_and_counts_stay_exact)
 		int  fd = connect_loopback(ports[k]);
 		char junk[4096];
 		for (size_t i = 0; i < sizeof(junk); i++) {
-			rng     = rng * 6364136223846793005ull + 1;
+			rng = rng * 6364136223846793005ull + 1;
 			junk[i] = (char) (rng >> 56);
 		}
 		(void) !write(fd, junk, sizeof(junk));
 		close(fd);
 		// A ZMTP greeting, then a frame claiming 2^33 bytes.
-		fd                      = connect_loopback(ports[k]);
-		unsigned char greet[64] = { 0xff, 0, 0, 0, 0, 0, 0, 0, 1, 0x7f,
-			3, 0, 'N', 'U', 'L', 'L' };
+		fd = connect_loopback(ports[k]);
+		unsigned char greet[64] = { 0xff, 0, 0, 0, 0, 0, 0, 0, 1,
+			0x7f, 3, 0, 'N', 'U', 'L', 'L' };
 		(void) !write(fd, greet, sizeof(greet));
 		unsigned char frame[9] = { 0x02, 0, 0, 0, 2, 0, 0, 0, 0 };
 		(void) !write(fd, frame, sizeof(frame));
@@ -409,11 +408,11 @@ Test(reliable, hostile_bytes_on_an_inbox_are_dropped_and_counts_stay_exact)
 	}
 	cr_assert(!timedout, "%s", p.err);
 	cr_assert_eq(status, 0, "%s", p.err);
-	cr_log_info(
-	    "hostile: worker rss %ld kB before, %ld kB after", before, after);
+	cr_log_info("hostile: worker rss %ld kB before, %ld kB after", before,
+	    after);
 #ifndef GALE_TEST_SANITIZED
-	cr_assert(
-	    after < before + 64 * 1024, "rss %ld kB -> %ld kB", before, after);
+	cr_assert(after < before + 64 * 1024, "rss %ld kB -> %ld kB", before,
+	    after);
 #endif
 	// Every key's sequence number exactly once, over both record tasks.
 	size_t total = 0;
@@ -423,19 +422,18 @@ Test(reliable, hostile_bytes_on_an_inbox_are_dropped_and_counts_stay_exact)
 		snprintf(f, sizeof(f), "%s/record-record-%d.tsv", dir, t);
 		char *s = test_read_file(f, NULL);
 		for (char *l = s; l != NULL && *l != '\0';) {
-			unsigned  src, task;
-			char      key[32];
+			unsigned src, task;
+			char     key[32];
 			long long seq;
-			cr_assert_eq(sscanf(l, "%u\t%u\t%31s\t%lld", &src,
-					 &task, key, &seq),
+			cr_assert_eq(sscanf(l, "%u\t%u\t%31s\t%lld", &src, &task,
+					 key, &seq),
 			    4, "%s", l);
-			cr_assert(
-			    seq >= 0 && seq < 20000, "forged seq %lld", seq);
+			cr_assert(seq >= 0 && seq < 20000, "forged seq %lld", seq);
 			cr_assert_eq(seen[seq], 0, "seq %lld twice", seq);
 			seen[seq] = 1;
 			total++;
 			char *nl = strchr(l, '\n');
-			l        = nl ? nl + 1 : NULL;
+			l = nl ? nl + 1 : NULL;
 		}
 		free(s);
 	}
