@@ -290,11 +290,15 @@ gale_stats_view_list_json(const gale_topology_summary *t, size_t n)
 			json_string(gale_topology_status_name(t[i].status)))
 		    && stats_json_u64(o, "workers", t[i].workers)
 		    && stats_json_u64(o, "tasks", t[i].tasks)
-		    && stats_json_u64(o, "uptime_secs", t[i].uptime_secs)
-		    && stats_json_set(o, "errors",
-			json_boolean(list_with_errors(&t[i])))
-		    && stats_json_set(o, "last_error",
-			json_string(t[i].error));
+		    && stats_json_u64(o, "uptime_secs", t[i].uptime_secs);
+		// The last error only when there is one, so that the list
+		// of healthy topologies reads as it always did.
+		if (ok && t[i].error[0] != '\0') {
+			ok = stats_json_set(o, "errors",
+				 json_boolean(list_with_errors(&t[i])))
+			    && stats_json_set(
+				o, "last_error", stats_json_str(t[i].error));
+		}
 		if (!ok) {
 			json_decref(o);
 		} else {
