@@ -7,11 +7,13 @@ DEBS     := build-essential cmake pkg-config libzmq3-dev libprotobuf-c-dev \
 BUILD    ?= build
 ASAN     ?= build-asan
 TSAN     ?= build-tsan
+FUZZ     ?= build-fuzz
+FUZZ_SECS ?= 60
 JOBS     ?= $(shell nproc)
 CMAKE    ?= cmake
 
-.PHONY: all deps build build-asan build-tsan demo test test-release test-asan \
-        test-tsan bench clean
+.PHONY: all deps build build-asan build-tsan build-fuzz demo test test-release \
+        test-asan test-tsan test-fuzz test-fuzz-if-clang bench clean
 
 all: build
 
@@ -72,11 +74,42 @@ test-tsan: build-tsan
 	  echo "ThreadSanitizer reported the races above"; exit 1; \
 	fi
 
-# The whole suite, in the release build and under the sanitizers.
-test: test-release test-asan test-tsan
+# The libFuzzer targets (clang), FUZZ_SECS each over their corpus in
+# tests/fuzz; new inputs go to $(FUZZ)/work, never into the tree. A crash,
+# a leak or a failed check fails the run; the input that found it is left
+# in $(FUZZ)/work/artifacts and belongs in the target's corpus, as a
+# regression input, once the bug is fixed.
+build-fuzz: deps
+	CC=clang $(CMAKE) -S . -B $(FUZZ) -DGALE_ENABLE_FUZZ=ON \
+	  -DGALE_ENABLE_BENCH=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	$(CMAKE) --build $(FUZZ) -j $(JOBS) \
+	  --target batch_fuzz control_fuzz topology_fuzz
+
+test-fuzz: build-fuzz
+	rm -rf $(FUZZ)/work && mkdir -p $(FUZZ)/work/artifacts
+	@for t in batch control topology; do \
+	  mkdir -p $(FUZZ)/work/$$t; \
+	  dict=""; \
+	  if [ -f tests/fuzz/$$t.dict ]; then dict=-dict=tests/fuzz/$$t.dict; fi; \
+	  echo "fuzzing $$t for $(FUZZ_SECS) s"; \
+	  $(FUZZ)/tests/fuzz/$${t}_fuzz $$dict -max_total_time=$(FUZZ_SECS) \
+	    -print_final_stats=1 -artifact_prefix=$(FUZZ)/work/artifacts/$$t- \
+	    $(FUZZ)/work/$$t tests/fuzz/$${t}_corpus >$(FUZZ)/work/$$t.log 2>&1 \
+	  || { tail -n 40 $(FUZZ)/work/$$t.log; \
+	       echo "$${t}_fuzz failed: see $(FUZZ)/work/artifacts"; exit 1; }; \
+	  grep -h "stat::number_of_executed_units" $(FUZZ)/work/$$t.log; \
+	done
+
+test-fuzz-if-clang:
+	@if command -v clang >/dev/null 2>&1; then $(MAKE) test-fuzz; \
+	else echo "clang is not installed: the fuzz targets are not run"; fi
+
+# The whole suite, in the release build and under the sanitizers, and the
+# fuzz targets when clang is installed.
+test: test-release test-asan test-tsan test-fuzz-if-clang
 
 bench: build
 	bench/run
 
 clean:
-	rm -rf $(BUILD) $(ASAN) $(TSAN)
+	rm -rf $(BUILD) $(ASAN) $(TSAN) $(FUZZ)

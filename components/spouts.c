@@ -39,6 +39,13 @@ static const gale_stream_decl spout_line_outputs[] = {
 // afresh.
 #define FILE_STATE_SYNC_MS 100
 
+// The state file is written when the mark moved and at least this long
+// has passed since the last write, or the mark advanced by a quarter of
+// the most lines the task has held in flight (a bound that follows
+// topology.max.spout.pending, which components cannot read): no write
+// per ack, and a restart repeats at most one interval's acks more.
+#define FILE_STATE_WRITE_NS 5000000u
+
 typedef struct file_spout {
 	gale_line_reader *reader;
 	char             *path;
@@ -47,6 +54,9 @@ typedef struct file_spout {
 	gale_statefile   *state;   // NULL: the position is not kept
 	char             *state_path;
 	uint64_t          kept;    // the mark last put into the state file
+	uint64_t          kept_ns; // when it was put
+	size_t            unkept;  // lines the mark advanced since then
+	size_t            peak;    // the most lines held in flight
 	uint64_t          sync_ns; // how often the state file is synced
 	uint64_t          synced_ns; // when it was last synced
 	bool              state_failed; // said once
@@ -189,9 +199,11 @@ file_open(void *self, gale_context *ctx)
 	return resume ? file_open_state(s, ctx) : GALE_OK;
 }
 
-// Keeps the low-water mark when it moved: a pwrite at each move, so that
-// a restart after the process died resumes there, and an fsync at most
-// every state_sync_ms (and with force), for a crash of the machine.
+// Keeps the low-water mark when it moved: a pwrite when
+// FILE_STATE_WRITE_NS passed since the last one or the mark advanced by a
+// quarter of the peak lines in flight (and with force), so that a restart
+// after the process died resumes there; an fsync at most every
+// state_sync_ms (and with force), for a crash of the machine.
 static void
 file_keep(file_spout *s, bool force)
 {
@@ -199,14 +211,21 @@ file_keep(file_spout *s, bool force)
 		return;
 	}
 	uint64_t low = gale__offsets_low(&s->acked);
+	uint64_t now = gale_now_ns();
 	gale_err rv  = GALE_OK;
 	if (low != s->kept) {
+		size_t quarter = s->peak / 4 > 0 ? s->peak / 4 : 1;
+		if (!force && now - s->kept_ns < FILE_STATE_WRITE_NS
+		    && s->unkept < quarter) {
+			return;
+		}
 		rv = gale__statefile_put(s->state, low);
 		if (rv == GALE_OK) {
-			s->kept = low;
+			s->kept    = low;
+			s->kept_ns = now;
+			s->unkept  = 0;
 		}
 	}
-	uint64_t now = gale_now_ns();
 	if (rv == GALE_OK && (force || now - s->synced_ns >= s->sync_ns)) {
 		rv           = gale__statefile_sync(s->state);
 		s->synced_ns = now;
@@ -247,6 +266,10 @@ file_next_line(file_spout *s, gale_collector *c, const char **line,
 		rv = gale__offsets_add(&s->acked, *off,
 		    gale__line_reader_tell(s->reader));
 		if (rv == GALE_OK) {
+			size_t held = gale__offsets_held(&s->acked);
+			if (held > s->peak) {
+				s->peak = held;
+			}
 			return GALE_OK;
 		}
 	}
@@ -301,8 +324,10 @@ spout_queue_replay(gale_u64_queue *q, const gale_context *ctx,
 static void
 file_ack(void *self, uint64_t msg_id)
 {
-	file_spout *s = self;
+	file_spout *s    = self;
+	size_t      held = gale__offsets_held(&s->acked);
 	if (gale__offsets_ack(&s->acked, msg_id)) {
+		s->unkept += held - gale__offsets_held(&s->acked);
 		file_keep(s, false);
 	}
 }

@@ -455,6 +455,17 @@ gale__wal_append(gale_wal *w, const char *line, size_t len)
 		return GALE_EINVAL;
 	}
 	wal_seg *s = wal_last(w);
+	if (w->wlen > 0 && s->bytes + w->wlen + need > w->seg_bytes) {
+		// The batch fills the segment: it is written now, so that
+		// the record starts the next one. Segments are the unit of
+		// trimming and of replay after a restart, and a batch read in
+		// one go must not make one segment of it.
+		char err[256];
+		if (gale__wal_sync(w, err, sizeof(err)) != GALE_OK) {
+			return GALE_EIO;
+		}
+		s = wal_last(w);
+	}
 	if (w->wlen == 0 && s->bytes > 0
 	    && (s->bytes + need > w->seg_bytes
 		|| (s->acked == s->count && w->total + need > w->max_bytes))) {

@@ -45,7 +45,10 @@ gale_err gale__wal_open(gale_wal **out, const char *dir, uint64_t max_bytes,
 // log; accepts NULL and sets *wp to NULL.
 void gale__wal_close(gale_wal **wp);
 
-// Appends one record, in memory until the next sync. GALE_EAGAIN when the
+// Appends one record, in memory until the next sync, which append makes
+// itself when the records appended would overflow the segment (so each
+// segment holds about segment_bytes, however much a batch holds); that
+// sync failing gives GALE_EIO, the record not appended. GALE_EAGAIN when the
 // log is full: nothing was appended, and space comes back as lines are
 // acked. GALE_EINVAL for a line larger than the whole log.
 gale_err gale__wal_append(gale_wal *w, const char *line, size_t len);

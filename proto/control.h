@@ -254,6 +254,10 @@ typedef struct gale_topology_summary {
 	uint32_t             workers;
 	uint32_t             tasks;
 	uint64_t             uptime_secs;
+	// The last error of a worker (a task that could not start, a worker
+	// dying soon after each start), "" when none: with status ACTIVE,
+	// the topology runs with errors.
+	char error[256];
 } gale_topology_summary;
 
 // The length limit of a component id, NUL included (as in snapshots).

@@ -4,6 +4,7 @@
 
 #include <assert.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "proto/control_pb.h"
@@ -381,6 +382,7 @@ reply_codec_to(gale_pb_pool *pl, const void *plain, ProtobufCMessage **pm)
 			ts[i].workers     = s->workers;
 			ts[i].tasks       = s->tasks;
 			ts[i].uptime_secs = s->uptime_secs;
+			ts[i].error       = gale__pb_str(s->error);
 			pp[i]             = &ts[i];
 		}
 		m->topologies   = pp;
@@ -436,6 +438,8 @@ reply_codec_from(void *plain, const ProtobufCMessage *pm)
 			d->workers     = s->workers;
 			d->tasks       = s->tasks;
 			d->uptime_secs = s->uptime_secs;
+			snprintf(d->error, sizeof(d->error), "%s",
+			    s->error != NULL ? s->error : "");
 			if (!gale__pb_dup_str(&d->name, s->name)) {
 				return GALE_ENOMEM;
 			}

@@ -273,6 +273,8 @@ nimbus_list(const gale_nimbus *n, gale_reply *r)
 		s->uptime_secs           = now > t->submitted_ms
 			      ? (uint64_t) (now - t->submitted_ms) / 1000u
 			      : 0;
+		snprintf(s->error, sizeof(s->error), "%s",
+		    t->error != NULL ? t->error : "");
 		if (s->name == NULL) {
 			reply_error(r, "out of memory");
 			return;

@@ -411,6 +411,16 @@ gale__nimbus_fold(gale_nimbus *n, nim_sup *sup, const gale_heartbeat *hb)
 		gale__nimbus_topo_enter(t, TOPO_FAILED);
 		return;
 	}
+	if (hb->error != NULL && hb->error[0] != '\0') {
+		// A worker that keeps dying: the topology runs with errors,
+		// and the last one is shown with it.
+		char msg[1024];
+		snprintf(msg, sizeof(msg), "worker %u: %s", idx, hb->error);
+		if (t->error == NULL || strcmp(t->error, msg) != 0) {
+			GALE_WARN("topology '%s': %s", t->name, msg);
+			gale__nimbus_topo_set_error(t, msg);
+		}
+	}
 	for (size_t i = 0; i < hb->nendpoints; i++) {
 		uint32_t    task = hb->endpoints[i].task;
 		const char *ep   = hb->endpoints[i].endpoint;

@@ -268,6 +268,16 @@ gale_stats_view_json(const gale_topology_stats *r)
 	return stats_json_dump(o);
 }
 
+// A topology running while a worker keeps failing: `ACTIVE (errors)`.
+static bool
+list_with_errors(const gale_topology_summary *t)
+{
+	return t->error[0] != '\0'
+	    && (t->status == GALE_STATUS_ACTIVE
+		|| t->status == GALE_STATUS_INACTIVE
+		|| t->status == GALE_STATUS_WAITING);
+}
+
 char *
 gale_stats_view_list_json(const gale_topology_summary *t, size_t n)
 {
@@ -283,6 +293,14 @@ gale_stats_view_list_json(const gale_topology_summary *t, size_t n)
 		    && stats_json_u64(o, "workers", t[i].workers)
 		    && stats_json_u64(o, "tasks", t[i].tasks)
 		    && stats_json_u64(o, "uptime_secs", t[i].uptime_secs);
+		// The last error only when there is one, so that the list
+		// of healthy topologies reads as it always did.
+		if (ok && t[i].error[0] != '\0') {
+			ok = stats_json_set(o, "errors",
+				 json_boolean(list_with_errors(&t[i])))
+			    && stats_json_set(
+				o, "last_error", stats_json_str(t[i].error));
+		}
 		if (!ok) {
 			json_decref(o);
 		} else {
@@ -411,6 +429,7 @@ enum {
 	STATS_COL_PENDING,
 	STATS_COL_LATENCY,
 	STATS_COL_CAPACITY,
+	STATS_COL_STUCK, // only when a callback is stuck
 	STATS_COL_RATE,
 	STATS_NCOLS
 };
@@ -419,7 +438,8 @@ enum {
 
 static const char *const stats_col_names[STATS_NCOLS] = { "component", "type",
 	"tasks", "emitted", "transferred", "executed", "acked", "failed",
-	"replayed", "pending", "lat p50/p99 ms", "capacity", "emitted/s" };
+	"replayed", "pending", "lat p50/p99 ms", "capacity", "stuck_ms",
+	"emitted/s" };
 
 // Copies s into a cell, replacing control characters so that one row stays
 // on one line.
@@ -496,6 +516,11 @@ stats_table_row(char (*row)[STATS_CELL_MAX], const gale_component_stats *cs)
 	}
 	double cap = isfinite(cs->capacity) ? cs->capacity : 0.0;
 	snprintf(row[STATS_COL_CAPACITY], STATS_CELL_MAX, "%.3f", cap);
+	if (cs->c[GALE_M_STUCK_MS] > 0) {
+		stats_cell_u64(row[STATS_COL_STUCK], cs->c[GALE_M_STUCK_MS]);
+	} else {
+		stats_cell_text(row[STATS_COL_STUCK], "-");
+	}
 	double rate = cs->rate[GALE_M_EMITTED];
 	snprintf(row[STATS_COL_RATE], STATS_CELL_MAX, "%.1f",
 	    isfinite(rate) ? rate : 0.0);
@@ -505,7 +530,19 @@ char *
 gale_stats_view_table(const gale_topology_stats *r, bool with_rates)
 {
 	assert(r != NULL);
-	size_t ncols = with_rates ? STATS_NCOLS : STATS_NCOLS - 1;
+	// The columns shown: stuck_ms only while a callback is stuck, and
+	// the rate only when asked for.
+	bool stuck = false;
+	for (size_t ci = 0; ci < r->ncomponents; ci++) {
+		stuck = stuck || r->components[ci].c[GALE_M_STUCK_MS] > 0;
+	}
+	size_t cols[STATS_NCOLS], ncols = 0;
+	for (size_t j = 0; j < STATS_NCOLS; j++) {
+		if ((j != STATS_COL_STUCK || stuck)
+		    && (j != STATS_COL_RATE || with_rates)) {
+			cols[ncols++] = j;
+		}
+	}
 	size_t nrows = r->ncomponents + 1;
 	char(*cells)[STATS_NCOLS][STATS_CELL_MAX]
 	    = malloc(nrows * sizeof(*cells));
@@ -521,7 +558,8 @@ gale_stats_view_table(const gale_topology_stats *r, bool with_rates)
 
 	size_t width[STATS_NCOLS] = { 0 };
 	for (size_t i = 0; i < nrows; i++) {
-		for (size_t j = 0; j < ncols; j++) {
+		for (size_t k = 0; k < ncols; k++) {
+			size_t j = cols[k];
 			size_t w = stats_text_width(cells[i][j]);
 			width[j] = w > width[j] ? w : width[j];
 		}
@@ -535,7 +573,8 @@ gale_stats_view_table(const gale_topology_stats *r, bool with_rates)
 	stats_buf_printf(&b, "Topology %s  status %s  uptime %" PRIu64 "s\n",
 	    name, status, r->uptime_secs);
 	for (size_t i = 0; i < nrows; i++) {
-		for (size_t j = 0; j < ncols; j++) {
+		for (size_t k = 0; k < ncols; k++) {
+			size_t      j    = cols[k];
 			const char *cell = cells[i][j];
 			size_t      pad  = width[j] - stats_text_width(cell);
 			bool        left
@@ -593,19 +632,28 @@ gale_stats_view_list_table(const gale_topology_summary *t, size_t n)
 	int wname = (int) strlen("NAME"), wstat = (int) strlen("STATUS");
 	for (size_t i = 0; i < n; i++) {
 		int a = (int) strlen(t[i].name != NULL ? t[i].name : "");
-		int c = (int) strlen(gale_topology_status_name(t[i].status));
+		int c = (int) strlen(gale_topology_status_name(t[i].status))
+		    + (list_with_errors(&t[i]) ? 9 : 0);
 		wname = a > wname ? a : wname;
 		wstat = c > wstat ? c : wstat;
 	}
-	stats_buf_printf(&b, "%-*s  %-*s  %7s  %7s  %10s\n", wname, "NAME",
-	    wstat, "STATUS", "WORKERS", "TASKS", "UPTIME");
+	bool any = false;
 	for (size_t i = 0; i < n; i++) {
-		char up[32];
+		any = any || t[i].error[0] != '\0';
+	}
+	stats_buf_printf(&b, "%-*s  %-*s  %7s  %7s  %10s%s\n", wname, "NAME",
+	    wstat, "STATUS", "WORKERS", "TASKS", "UPTIME",
+	    any ? "  LAST ERROR" : "");
+	for (size_t i = 0; i < n; i++) {
+		char up[32], status[64];
 		stats_uptime(up, sizeof(up), t[i].uptime_secs);
-		stats_buf_printf(&b, "%-*s  %-*s  %7u  %7u  %10s\n", wname,
-		    t[i].name != NULL ? t[i].name : "", wstat,
+		snprintf(status, sizeof(status), "%s%s",
 		    gale_topology_status_name(t[i].status),
-		    (unsigned) t[i].workers, (unsigned) t[i].tasks, up);
+		    list_with_errors(&t[i]) ? " (errors)" : "");
+		stats_buf_printf(&b, "%-*s  %-*s  %7u  %7u  %10s%s%s\n", wname,
+		    t[i].name != NULL ? t[i].name : "", wstat, status,
+		    (unsigned) t[i].workers, (unsigned) t[i].tasks, up,
+		    t[i].error[0] != '\0' ? "  " : "", t[i].error);
 	}
 	return stats_buf_finish(&b);
 }

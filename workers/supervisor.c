@@ -300,6 +300,19 @@ sup_note_exit(sup_worker *w, pid_t pid, bool finished, const char *error)
 	}
 }
 
+// Makes w's heartbeat carry error without failing the topology: the
+// worker died and is being started again.
+static void
+sup_note_error(sup_worker *w, pid_t pid, const char *error)
+{
+	sup_note_exit(w, pid, false, NULL);
+	char *e = w->have_hb ? strdup(error) : NULL;
+	if (e != NULL) {
+		free(w->hb.error);
+		w->hb.error = e;
+	}
+}
+
 static void
 sup_forget_hb(sup_worker *w)
 {
@@ -345,6 +358,18 @@ sup_on_event(void *arg, const gale_worker_event *ev)
 	case GALE_WORKER_GAVE_UP:
 		sup_note_death(s, w, ev);
 		sup_forget_hb(w);
+		if (ev->quick >= 2) {
+			// A crash loop: nimbus shows the topology with
+			// errors and this text until a worker says otherwise.
+			char how[32], err[256];
+			gale_worker_exit_str(ev->code, how, sizeof(how));
+			snprintf(err, sizeof(err),
+			    "exited (%s) %u times in a row soon after "
+			    "starting; restarted with backoff",
+			    how, ev->quick);
+			sup_note_error(w, ev->pid, err);
+			s->report_soon = true;
+		}
 		break;
 	case GALE_WORKER_STOPPED:
 		worker_destroy(&w);

@@ -2,6 +2,7 @@
 // worker_host.c - a set of `gale worker` processes, watched and restarted.
 
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +61,10 @@ struct gale_worker_host {
 	bool                     restarts_on;
 	gale_worker_proc        *head;
 	gale_worker_proc        *tail;
+	uint64_t                 dropped; // garbage received
+	uint64_t                 gripe_ms; // when garbage was last logged
+	uint64_t                 suppressed; // garbage not logged since
+	bool                     griped;
 };
 
 static uint64_t
@@ -384,6 +389,44 @@ gale_worker_host_poll(gale_worker_host *h)
 	}
 }
 
+// Counts a message dropped as garbage and logs why, at most one line a
+// second: a line tells how many went unlogged since the one before, so
+// that whoever can connect to the port cannot flood the log.
+static void host_garbage(gale_worker_host *h, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+host_garbage(gale_worker_host *h, const char *fmt, ...)
+{
+	h->dropped++;
+	uint64_t now = host_now_ms();
+	if (h->griped && now - h->gripe_ms < 1000) {
+		h->suppressed++;
+		return;
+	}
+	char    msg[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (h->suppressed > 0) {
+		GALE_WARN("%s (and %llu more like it in the last %llu ms)", msg,
+		    (unsigned long long) h->suppressed,
+		    (unsigned long long) (now - h->gripe_ms));
+	} else {
+		GALE_WARN("%s", msg);
+	}
+	h->griped     = true;
+	h->gripe_ms   = now;
+	h->suppressed = 0;
+}
+
+uint64_t
+gale_worker_host_dropped(const gale_worker_host *h)
+{
+	return h->dropped;
+}
+
 // Takes one message of ident: a heartbeat of one of the workers.
 static void
 host_heartbeat(gale_worker_host *h, const uint8_t *ident, size_t identlen,
@@ -391,7 +434,8 @@ host_heartbeat(gale_worker_host *h, const uint8_t *ident, size_t identlen,
 {
 	gale_heartbeat hb;
 	if (gale_heartbeat_decode(&hb, buf, len) != GALE_OK) {
-		GALE_WARN("dropped a malformed worker message");
+		host_garbage(h, "dropped a malformed worker message of %zu bytes",
+		    len);
 		return;
 	}
 	gale_worker_proc *p
@@ -429,6 +473,9 @@ gale_worker_host_receive(gale_worker_host *h)
 		    && !zmq_msg_more(&body)) {
 			host_heartbeat(h, zmq_msg_data(&id), zmq_msg_size(&id),
 			    zmq_msg_data(&body), zmq_msg_size(&body));
+		} else {
+			host_garbage(h, "dropped a worker message of more "
+					"than one frame");
 		}
 		// Drop the rest of a message not of our shape.
 		while (zmq_msg_more(&body)) {

@@ -157,4 +157,8 @@ void *gale_worker_proc_owner(const gale_worker_proc *p);
 // Writes "code N" or "signal N" for an exit code into buf.
 const char *gale_worker_exit_str(int code, char *buf, size_t len);
 
+// The messages the host dropped as garbage: malformed or not of a
+// heartbeat's shape. Each is logged, at most one line a second.
+uint64_t gale_worker_host_dropped(const gale_worker_host *h);
+
 #endif // GALE_WORKERS_WORKER_HOST_H

@@ -1313,3 +1313,118 @@ Test(cluster, a_shell_folder_over_64_mib_is_refused_naming_it)
 	test_run_fini(&r);
 	stop_gracefully();
 }
+
+// A worker that dies in prepare each time it starts: the supervisor
+// restarts it with backoff and `gale list` shows the topology as running
+// with errors, and why.
+Test(cluster, a_crash_looping_worker_shows_the_topology_with_errors)
+{
+	start_nimbus("tcp://127.0.0.1:*", "30");
+	start_supervisor(0, "2");
+	wait_joined(1);
+	char lib[4096], path[4096], yaml[8192];
+	snprintf(lib, sizeof(lib), "%s/%s", dir, FAKE_LIB_NAME);
+	size_t len;
+	char  *so = test_read_file(FAKE_LIB, &len);
+	cr_assert_not_null(so, "no %s", FAKE_LIB);
+	cr_assert(test_write_file(lib, so, len));
+	free(so);
+	snprintf(yaml, sizeof(yaml),
+	    "name: crashy\n"
+	    "config: {topology.workers: 1}\n"
+	    "spouts:\n"
+	    "  - {id: keys, component: fake_keys_spout, library: %s,\n"
+	    "     options: {count: 1000000000, keys: 40}}\n"
+	    "bolts:\n"
+	    "  - {id: crash, component: fake_crash_bolt, library: %s}\n"
+	    "streams:\n"
+	    "  - {from: keys, to: crash, grouping: {type: SHUFFLE}}\n",
+	    FAKE_LIB_NAME, FAKE_LIB_NAME);
+	snprintf(path, sizeof(path), "%s/crashy.yaml", dir);
+	cr_assert(test_write_file(path, yaml, strlen(yaml)));
+	test_run r;
+	gale_cmd(&r, 10, "submit", path, NULL);
+	cr_assert_eq(r.status, 0, "%s\n%s", r.out, r.err);
+	test_run_fini(&r);
+
+	long long deadline = now_ms() + 30000;
+	bool      shown    = false;
+	while (!shown) {
+		gale_cmd(&r, 10, "list", NULL);
+		cr_assert_eq(r.status, 0, "%s", r.err);
+		shown = strstr(r.out, "ACTIVE (errors)") != NULL
+		    && strstr(r.out, "soon after starting") != NULL;
+		if (!shown && now_ms() > deadline) {
+			cr_assert_fail("not shown with errors in 30 s:\n%s\n"
+				       "supervisor:\n%s",
+			    r.out, sup[0].err);
+		}
+		test_run_fini(&r);
+		nap_ms(250);
+	}
+	gale_cmd(&r, 10, "list", "--json", NULL);
+	cr_assert(strstr(r.out, "\"errors\":true") != NULL, "%s", r.out);
+	cr_assert(strstr(r.out, "\"last_error\":\"worker 0: exited") != NULL,
+	    "%s", r.out);
+	test_run_fini(&r);
+	// Backoff: the delays between restarts double.
+	deadline = now_ms() + 10000;
+	while (strstr(sup[0].err, "restarting in 0.4 s") == NULL
+	    && now_ms() < deadline) {
+		drain();
+		nap_ms(50);
+	}
+	cr_assert(strstr(sup[0].err, "restarting in 0.1 s") != NULL
+	        && strstr(sup[0].err, "restarting in 0.2 s") != NULL
+	        && strstr(sup[0].err, "restarting in 0.4 s") != NULL,
+	    "%s", sup[0].err);
+	gale_cmd(&r, 10, "kill", "crashy", NULL);
+	test_run_fini(&r);
+}
+
+// With nimbus gone, a supervisor still restarts its own dead worker from
+// the assignment it kept, and the count completes once nimbus is back.
+Test(cluster, a_supervisor_restarts_its_workers_while_nimbus_is_down)
+{
+	start_nimbus("tcp://127.0.0.1:*", "30");
+	start_supervisor(0, "2");
+	wait_joined(1);
+	size_t len;
+	char  *text = make_text(30000, &len);
+	char   in[4096], out[4096];
+	snprintf(in, sizeof(in), "%s/input.txt", dir);
+	snprintf(out, sizeof(out), "%s/counts.tsv", dir);
+	cr_assert(test_write_file(in, text, len));
+	const char *extra[] = { "--set", "topology.max.spout.pending=200",
+		"--set", "topology.message.timeout.secs=3", NULL };
+	submit_wordcount(in, out, extra);
+	wait_status("wordcount-file", "ACTIVE", 2, 20);
+	pid_t     w[8];
+	long long deadline = now_ms() + 10000;
+	while (started_pids(&sup[0], w, 8) < 2 && now_ms() < deadline) {
+		drain();
+		nap_ms(50);
+	}
+	cr_assert_eq(started_pids(&sup[0], w, 8), 2, "%s", sup[0].err);
+
+	char ep[256];
+	snprintf(ep, sizeof(ep), "%s", endpoint);
+	kill_daemon(&nimbus, &nimbus_up);
+	cr_assert_eq(kill(w[0], SIGKILL), 0);
+	deadline = now_ms() + 5000;
+	while (started_pids(&sup[0], w, 8) < 3 && now_ms() < deadline) {
+		drain();
+		nap_ms(20);
+	}
+	cr_assert_eq(started_pids(&sup[0], w, 8), 3,
+	    "the killed worker was not restarted within 5 s without "
+	    "nimbus:\n%s",
+	    sup[0].err);
+	cr_assert(test_pid_alive(w[2]));
+	nap_ms(2000);
+	start_nimbus(ep, "30");
+	wait_status("wordcount-file", "FINISHED", 2, 100);
+	test_check_counts(text, len, out, true);
+	free(text);
+	stop_gracefully();
+}

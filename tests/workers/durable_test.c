@@ -98,6 +98,7 @@ file_size(const char *path)
 Test(durable, killed_file_spout_resumes_at_the_acked_offset)
 {
 	enum { LINES = 40000, WORDS = 4, PENDING = 200 };
+	enum { BOUND = PENDING + PENDING / 4 };
 	size_t cap  = 2000000;
 	char  *text = malloc(cap);
 	size_t len  = 0;
@@ -145,16 +146,19 @@ Test(durable, killed_file_spout_resumes_at_the_acked_offset)
 	    "the restarted spout did not resume:\n%s", p.err);
 
 	// Every word at least its true number of times, and no more lines
-	// twice than could be pending.
+	// twice than could be pending plus those acked in one write interval
+	// of the state file (at most a quarter of the pending lines, as the
+	// README says).
 	test_check_counts(text, len, out, true);
 	long long over = total_counted(out) - (long long) LINES * WORDS;
 	printf("file spout killed: over-count %lld words (%.2f%% of %d), "
 	       "bound %d\n",
 	    over, 100.0 * (double) over / (LINES * WORDS), LINES * WORDS,
-	    PENDING * WORDS);
-	cr_assert_leq(over, PENDING * WORDS,
-	    "over-count %lld words exceeds %d pending lines of %d words", over,
-	    PENDING, WORDS);
+	    BOUND * WORDS);
+	cr_assert_leq(over, BOUND * WORDS,
+	    "over-count %lld words exceeds %d lines (%d pending and a quarter) "
+	    "of %d words",
+	    over, BOUND, PENDING, WORDS);
 	free(text);
 	test_proc_fini(&p);
 }

@@ -270,3 +270,22 @@ static const gale_bolt_ops crash_ops = {
 };
 
 const gale_component fake_crash_bolt = { .bolt = &crash_ops };
+
+// Sleeps `sleep_us` per tuple and acks it, emitting nothing: a sink that
+// paces a topology whose trees it is part of.
+static void
+pace_execute(void *self, const gale_tuple *t, gale_collector *c)
+{
+	fake_slow      *s  = self;
+	struct timespec ts = { 0, s->sleep_us * 1000 };
+	nanosleep(&ts, NULL);
+	gale_ack(c, t);
+}
+
+static const gale_bolt_ops pace_ops = {
+	.size    = sizeof(fake_slow),
+	.prepare = slow_prepare,
+	.execute = pace_execute,
+};
+
+const gale_component fake_pace_bolt = { .bolt = &pace_ops };

@@ -5,6 +5,7 @@
 
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
+#include <criterion/redirect.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -18,6 +19,8 @@
 
 #include "proto/batch.h"
 #include "tests/support/run.h"
+#include "workers/stats_view.h"
+#include "workers/worker_host.h"
 #include "tests/support/words.h"
 
 #define FAKE_LIB GALE_BUILD_DIR "/tests/workers/libgale_fake_components.so"
@@ -237,6 +240,30 @@ Test(reliable, a_bolt_stuck_in_execute_is_reported)
 	test_proc_fini(&p);
 }
 
+// The table of `gale stats` and of the console shows stuck_ms while a
+// callback is stuck, and no such column otherwise.
+Test(reliable, the_table_shows_stuck_ms_while_a_callback_is_stuck)
+{
+	gale_component_stats cs[2] = { { .id = "keys", .is_spout = true,
+					   .tasks = 1 },
+		{ .id = "hang", .tasks = 1 } };
+	gale_topology_stats r = { .topology = "stuck",
+		.status                     = GALE_STATUS_ACTIVE,
+		.components                 = cs,
+		.ncomponents                = 2 };
+	char *t = gale_stats_view_table(&r, true);
+	cr_assert_null(strstr(t, "stuck_ms"), "%s", t);
+	free(t);
+	cs[1].c[GALE_M_STUCK_MS] = 31250;
+	t = gale_stats_view_table(&r, true);
+	cr_assert_not_null(strstr(t, "capacity  stuck_ms  emitted/s"), "%s", t);
+	const char *row = strstr(t, "\nhang ");
+	cr_assert_not_null(row, "%s", t);
+	cr_assert_not_null(strstr(row, "   31250"), "%s", t);
+	cr_assert_not_null(strstr(strstr(t, "\nkeys "), "        -"), "%s", t);
+	free(t);
+}
+
 Test(reliable, a_bolt_crashing_in_prepare_fails_the_topology)
 {
 	char yaml[16384], path[4096];
@@ -413,4 +440,49 @@ Test(reliable, hostile_bytes_on_an_inbox_are_dropped_and_counts_stay_exact)
 	cr_assert_eq(total, 20000);
 	free(seen);
 	test_proc_fini(&p);
+}
+
+// The socket the supervisor and `gale local` hear their workers on drops
+// garbage, counts it and logs it at most once a second.
+Test(reliable, worker_host_counts_garbage_and_logs_it_at_most_once_a_second)
+{
+	gale_worker_host_opts opts = { .bind_host = "127.0.0.1" };
+	gale_worker_host     *h    = NULL;
+	cr_assert_eq(
+	    gale_worker_host_new(&h, &opts, NULL, NULL, NULL), GALE_OK);
+	void *zctx = zmq_ctx_new();
+	void *d    = zmq_socket(zctx, ZMQ_DEALER);
+	cr_assert_eq(zmq_connect(d, gale_worker_host_endpoint(h)), 0);
+	cr_redirect_stderr();
+	enum { N = 300 };
+	for (int i = 0; i < N; i++) {
+		unsigned char junk[16];
+		for (size_t j = 0; j < sizeof(junk); j++) {
+			junk[j] = (unsigned char) (i * 31 + j * 7 + 0x80);
+		}
+		if (i % 3 == 0) {
+			zmq_send(d, junk, sizeof(junk), ZMQ_SNDMORE);
+		}
+		zmq_send(d, junk, sizeof(junk), 0);
+	}
+	for (int tries = 0; tries < 200 && gale_worker_host_dropped(h) < N;
+	     tries++) {
+		zmq_pollitem_t it
+		    = { gale_worker_host_socket(h), 0, ZMQ_POLLIN, 0 };
+		zmq_poll(&it, 1, 50);
+		gale_worker_host_receive(h);
+	}
+	cr_assert_eq(gale_worker_host_dropped(h), N);
+	fflush(stderr);
+	zmq_close(d);
+	zmq_ctx_term(zctx);
+	gale_worker_host_destroy(&h);
+	// The drops of one burst take one line, or two across a second.
+	char  line[512];
+	FILE *f     = cr_get_redirected_stderr();
+	int   lines = 0;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		lines += strstr(line, "dropped a ") != NULL;
+	}
+	cr_assert(lines >= 1 && lines <= 3, "%d lines for %d drops", lines, N);
 }
