@@ -45,10 +45,10 @@ struct gale_wc {
 	size_t    left;
 	uint64_t  seed; // where every word's hash starts
 	// The slots changed since gale__wc_clear_changed, when tracked.
-	bool      track;
-	size_t   *changed;
-	size_t    nchanged;
-	size_t    changed_cap;
+	bool    track;
+	size_t *changed;
+	size_t  nchanged;
+	size_t  changed_cap;
 };
 
 // ---------------------------------------------------------------------
@@ -273,8 +273,8 @@ wc_slot(gale_wc *w, const char *word, size_t len, size_t *slot)
 }
 
 gale_err
-gale__wc_add(gale_wc *w, const char *word, size_t len, int64_t delta,
-    int64_t *count)
+gale__wc_add(
+    gale_wc *w, const char *word, size_t len, int64_t delta, int64_t *count)
 {
 	size_t   i;
 	gale_err rv = wc_slot(w, word, len, &i);
@@ -483,8 +483,9 @@ wc_part_names(const char *output, const char *run_id, uint32_t index,
 		snprintf(err, errlen, "'%s': path too long", output);
 		return GALE_EINVAL;
 	}
-	snprintf(header, WC_HEADER_MAX, WC_PREFIX "%s %" PRIu32 " %" PRIu32
-	    " %s\n", run_id, index, ntasks, final ? "final" : "partial");
+	snprintf(header, WC_HEADER_MAX,
+	    WC_PREFIX "%s %" PRIu32 " %" PRIu32 " %s\n", run_id, index, ntasks,
+	    final ? "final" : "partial");
 	return GALE_OK;
 }
 
@@ -494,8 +495,8 @@ gale__wc_write_part(const gale_wc *w, const char *output, const char *run_id,
 {
 	char     path[WC_PATH_MAX];
 	char     header[WC_HEADER_MAX];
-	gale_err rv = wc_part_names(output, run_id, index, ntasks, final, path,
-	    header, err, errlen);
+	gale_err rv = wc_part_names(
+	    output, run_id, index, ntasks, final, path, header, err, errlen);
 	if (rv != GALE_OK) {
 		return rv;
 	}
@@ -676,8 +677,8 @@ gale__wc_read_part(gale_wc *w, const char *path, gale_wc_header *h,
 	for (size_t line = 2; w != NULL && p < end; line++) {
 		nl = memchr(p, '\n', (size_t) (end - p));
 		if (nl == NULL && !h->final) {
-			// The torn last record of a partial part: its append was
-			// cut short, so no ack counted on it.
+			// The torn last record of a partial part: its append
+			// was cut short, so no ack counted on it.
 			break;
 		}
 		if (nl == NULL) {
@@ -708,8 +709,8 @@ gale__wc_read_part(gale_wc *w, const char *path, gale_wc_header *h,
 		const char *word;
 		size_t      wlen, cursor = 0;
 		int64_t     count;
-		while (rv == GALE_OK &&
-		    gale__wc_iter(part, &cursor, &word, &wlen, &count)) {
+		while (rv == GALE_OK
+		    && gale__wc_iter(part, &cursor, &word, &wlen, &count)) {
 			rv = gale__wc_add(w, word, wlen, count, NULL);
 		}
 		gale__wc_destroy(&part);
@@ -900,8 +901,8 @@ gale__wc_finish(const gale_wc *w, const char *output, const char *run_id,
 struct gale_wc_part {
 	char     path[WC_PATH_MAX];
 	char     header[WC_HEADER_MAX];
-	int      fd;     // appends to path; -1 until the first rewrite
-	uint64_t base;   // bytes of the last rewrite
+	int      fd; // appends to path; -1 until the first rewrite
+	uint64_t base; // bytes of the last rewrite
 	uint64_t logged; // bytes appended since
 	uint64_t rewrites;
 	char     buf[WC_BLOCK];
@@ -949,8 +950,8 @@ gale__wc_part_rewrites(const gale_wc_part *p)
 }
 
 static gale_err
-wc_write_all(gale_wc_part *p, const void *data, size_t len, char *err,
-    size_t errlen)
+wc_write_all(
+    gale_wc_part *p, const void *data, size_t len, char *err, size_t errlen)
 {
 	const char *d = data;
 	while (len > 0) {
@@ -987,8 +988,8 @@ wc_part_rewrite(gale_wc_part *p, gale_wc *w, char *err, size_t errlen)
 		p->fd = -1;
 	}
 	uint64_t bytes;
-	gale_err rv =
-	    wc_write_atomic(p->path, p->header, w, NULL, &bytes, err, errlen);
+	gale_err rv = wc_write_atomic(
+	    p->path, p->header, w, NULL, &bytes, err, errlen);
 	if (rv != GALE_OK) {
 		return rv;
 	}
@@ -1008,9 +1009,9 @@ wc_part_rewrite(gale_wc_part *p, gale_wc *w, char *err, size_t errlen)
 gale_err
 gale__wc_part_store(gale_wc_part *p, gale_wc *w, char *err, size_t errlen)
 {
-	if (p->fd < 0 ||
-	    (p->logged >= WC_COMPACT_MIN &&
-	        p->logged >= WC_COMPACT_RATIO * p->base)) {
+	if (p->fd < 0
+	    || (p->logged >= WC_COMPACT_MIN
+		&& p->logged >= WC_COMPACT_RATIO * p->base)) {
 		return wc_part_rewrite(p, w, err, errlen);
 	}
 	if (w->nchanged == 0) {

@@ -16,7 +16,7 @@ typedef struct bolt_exec {
 	const gale_bolt_ops *ops;
 	gale_ackbuf         *ackbuf;
 	uint64_t             next_checkpoint_ns;
-	uint64_t             since_drain; // tuples executed since the last drain
+	uint64_t             since_drain; // executes since the last drain
 	uint32_t             until_sample; // executes left before a timed one
 	gale_anchor         *anchors; // scratch for an emitted tuple's anchors
 	size_t               anchors_cap;

@@ -532,8 +532,8 @@ Test(wordcount, finish_merges_exactly_once_when_tasks_end_together)
 static void
 store(gale_wc_part *p, gale_wc *w)
 {
-	cr_assert_eq(gale__wc_part_store(p, w, err, sizeof(err)), GALE_OK,
-	    "%s", err);
+	cr_assert_eq(
+	    gale__wc_part_store(p, w, err, sizeof(err)), GALE_OK, "%s", err);
 }
 
 // Reads part index into a fresh table.
@@ -544,8 +544,8 @@ reread(uint32_t index, gale_wc_header *h)
 	part_path(path, index);
 	gale_wc *r;
 	cr_assert_eq(gale__wc_new(&r), GALE_OK);
-	cr_assert_eq(gale__wc_read_part(r, path, h, err, sizeof(err)),
-	    GALE_OK, "%s", err);
+	cr_assert_eq(gale__wc_read_part(r, path, h, err, sizeof(err)), GALE_OK,
+	    "%s", err);
 	return r;
 }
 
@@ -560,8 +560,8 @@ Test(wordcount, store_appends_only_the_changed_words)
 	}
 	cr_assert_eq(gale__wc_changed(w), 1000);
 	gale_wc_part *p;
-	cr_assert_eq(gale__wc_part_new(&p, output, "r", 0, 1, err,
-	                 sizeof(err)),
+	cr_assert_eq(
+	    gale__wc_part_new(&p, output, "r", 0, 1, err, sizeof(err)),
 	    GALE_OK, "%s", err);
 	store(p, w); // the first store rewrites the part whole
 	cr_assert_eq(gale__wc_part_rewrites(p), 1);
@@ -611,8 +611,8 @@ Test(wordcount, store_compacts_once_the_log_outgrows_the_part)
 	cr_assert_eq(gale__wc_new(&w), GALE_OK);
 	gale__wc_track(w);
 	gale_wc_part *p;
-	cr_assert_eq(gale__wc_part_new(&p, output, "r", 0, 1, err,
-	                 sizeof(err)),
+	cr_assert_eq(
+	    gale__wc_part_new(&p, output, "r", 0, 1, err, sizeof(err)),
 	    GALE_OK);
 	char word[32];
 	for (size_t i = 0; i < 100; i++) {
@@ -652,8 +652,8 @@ Test(wordcount, a_torn_last_record_of_a_partial_part_is_skipped)
 	cr_assert_eq(gale__wc_new(&w), GALE_OK);
 	gale__wc_track(w);
 	gale_wc_part *p;
-	cr_assert_eq(gale__wc_part_new(&p, output, "run", 0, 1, err,
-	                 sizeof(err)),
+	cr_assert_eq(
+	    gale__wc_part_new(&p, output, "run", 0, 1, err, sizeof(err)),
 	    GALE_OK);
 	add(w, "a", 1, 1);
 	add(w, "b", 1, 2);
@@ -677,8 +677,8 @@ Test(wordcount, a_torn_last_record_of_a_partial_part_is_skipped)
 		// A restarted task continues from the complete records.
 		cr_assert_eq(gale__wc_new(&w), GALE_OK);
 		bool restored = false;
-		cr_assert_eq(gale__wc_restore(w, output, "run", 0, 1, &restored,
-		                 err, sizeof(err)),
+		cr_assert_eq(gale__wc_restore(w, output, "run", 0, 1,
+				 &restored, err, sizeof(err)),
 		    GALE_OK, "case %zu: %s", k, err);
 		cr_assert(restored);
 		cr_assert_eq(gale__wc_size(w), 2, "case %zu", k);
@@ -687,8 +687,8 @@ Test(wordcount, a_torn_last_record_of_a_partial_part_is_skipped)
 		// Its first store rewrites the part without the torn piece,
 		// and later appends read back whole.
 		gale__wc_track(w);
-		cr_assert_eq(gale__wc_part_new(&p, output, "run", 0, 1, err,
-		                 sizeof(err)),
+		cr_assert_eq(gale__wc_part_new(
+				 &p, output, "run", 0, 1, err, sizeof(err)),
 		    GALE_OK);
 		add(w, "b", 1, 1);
 		store(p, w);
@@ -708,15 +708,15 @@ Test(wordcount, a_torn_last_record_of_a_partial_part_is_skipped)
 	// A final part is written whole: a cut there is an error.
 	cr_assert_eq(gale__wc_new(&w), GALE_OK);
 	add(w, "a", 1, 1);
-	cr_assert_eq(gale__wc_write_part(w, output, "run", 0, 1, true, err,
-	                 sizeof(err)),
+	cr_assert_eq(gale__wc_write_part(
+			 w, output, "run", 0, 1, true, err, sizeof(err)),
 	    GALE_OK);
 	FILE *f = fopen(path, "ab");
 	fputs("b\t7", f);
 	fclose(f);
 	gale_wc_header h;
-	cr_assert_eq(gale__wc_read_part(w, path, &h, err, sizeof(err)),
-	    GALE_EPROTO);
+	cr_assert_eq(
+	    gale__wc_read_part(w, path, &h, err, sizeof(err)), GALE_EPROTO);
 	cr_assert_not_null(strstr(err, "truncated"), "%s", err);
 	gale__wc_destroy(&w);
 }
@@ -730,8 +730,8 @@ Test(wordcount, merge_reads_logged_parts_as_their_latest_counts)
 		cr_assert_eq(gale__wc_new(&w), GALE_OK);
 		gale__wc_track(w);
 		gale_wc_part *p;
-		cr_assert_eq(gale__wc_part_new(&p, output, "m", i, 2, err,
-		                 sizeof(err)),
+		cr_assert_eq(
+		    gale__wc_part_new(&p, output, "m", i, 2, err, sizeof(err)),
 		    GALE_OK);
 		for (int round = 0; round < 3; round++) {
 			add(w, "both", 4, 1);
@@ -745,8 +745,8 @@ Test(wordcount, merge_reads_logged_parts_as_their_latest_counts)
 		cr_assert_eq(gale__wc_get(r, "both", 4), 3);
 		gale__wc_destroy(&r);
 		bool merged;
-		cr_assert_eq(gale__wc_finish(w, output, "m", i, 2, &merged, err,
-		                 sizeof(err)),
+		cr_assert_eq(gale__wc_finish(w, output, "m", i, 2, &merged,
+				 err, sizeof(err)),
 		    GALE_OK, "%s", err);
 		cr_assert_eq(merged, i == 1);
 		gale__wc_destroy(&w);
@@ -766,11 +766,11 @@ Test(wordcount, store_keeps_words_longer_than_its_buffer)
 	cr_assert_eq(gale__wc_new(&w), GALE_OK);
 	gale__wc_track(w);
 	gale_wc_part *p;
-	cr_assert_eq(gale__wc_part_new(&p, output, "r", 0, 1, err,
-	                 sizeof(err)),
+	cr_assert_eq(
+	    gale__wc_part_new(&p, output, "r", 0, 1, err, sizeof(err)),
 	    GALE_OK);
 	store(p, w); // an empty part: the header only
-	size_t len  = 200000;
+	size_t len       = 200000;
 	char  *long_word = malloc(len);
 	cr_assert_not_null(long_word);
 	memset(long_word, 'x', len);
