@@ -106,11 +106,11 @@ const gale_component gale__bolt_split_words = { .bolt = &split_ops };
 // word_count
 // ---------------------------------------------------------------------
 
-// Counts are written to the part file at most this often; the acks of the
-// inputs counted in between wait for the write.
-// How often the counts are stored when `output` is set (option
-// checkpoint_ms): acks of counted words wait for the next store.
-#define WORDCOUNT_CHECKPOINT_MS 50
+// The least time between two stores of the counts when `output` is set
+// (option checkpoint_ms). 0: a store at every checkpoint the executor asks
+// for, which it does when the input goes idle or held acks pile up (a group
+// commit); a store appends only the words changed since the last one.
+#define WORDCOUNT_CHECKPOINT_MS 0
 
 static const char *const wordcount_fields[] = { "word", "count", NULL };
 
@@ -121,6 +121,7 @@ static const gale_stream_decl wordcount_outputs[] = {
 
 typedef struct wordcount_bolt {
 	gale_wc *table;
+	gale_wc_part *part; // the part file with output, else NULL
 	bool     print;
 	double   fail_rate;
 	uint64_t rng;
@@ -142,6 +143,7 @@ static void
 wordcount_free(wordcount_bolt *b)
 {
 	gale__wc_destroy(&b->table);
+	gale__wc_part_destroy(&b->part);
 	free(b->output);
 	free(b->run_id);
 	b->output = NULL;
@@ -226,6 +228,14 @@ wordcount_prepare(void *self, gale_context *ctx)
 		wordcount_free(b);
 		return rv;
 	}
+	rv = gale__wc_part_new(&b->part, b->output, b->run_id, b->index,
+	    b->ntasks, err, sizeof(err));
+	if (rv != GALE_OK) {
+		gale_context_error(ctx, "option 'output': %s", err);
+		wordcount_free(b);
+		return rv;
+	}
+	gale__wc_track(b->table);
 	if (restored) {
 		gale_log(ctx, GALE_LOG_INFO,
 		    "continuing from the counts of %zu words in "
@@ -295,8 +305,9 @@ wordcount_execute(void *self, const gale_tuple *t, gale_collector *c)
 
 // Makes the counts durable before their inputs are acked. The ops ask to
 // be called at every chance (checkpoint_ms 0) so that without an output
-// file acks leave at once; with one, the part is written at most every
-// checkpoint_ms, and GALE_EAGAIN holds the acks until then.
+// file acks leave at once; with one, the changed counts are stored at
+// every call (or at most every checkpoint_ms of the option, GALE_EAGAIN
+// holding the acks until then).
 static gale_err
 wordcount_checkpoint(void *self)
 {
@@ -309,8 +320,7 @@ wordcount_checkpoint(void *self)
 		return GALE_EAGAIN;
 	}
 	char     err[512];
-	gale_err rv = gale__wc_write_part(b->table, b->output, b->run_id,
-	    b->index, b->ntasks, false, err, sizeof(err));
+	gale_err rv = gale__wc_part_store(b->part, b->table, err, sizeof(err));
 	b->next_write_ns = now + b->checkpoint_ns;
 	if (rv != GALE_OK) {
 		if (!b->write_failed) {
@@ -360,8 +370,9 @@ static const gale_option_decl wordcount_options[] = {
 	    "the file of word<TAB>count lines written at the end; durable "
 	    "counts" },
 	{ "print", GALE_OPTION_BOOL, "false", "print every update" },
-	{ "checkpoint_ms", GALE_OPTION_INT, "50",
-	    "how often the counts are stored with output, in ms" },
+	{ "checkpoint_ms", GALE_OPTION_INT, "0",
+	    "the least time between two stores of the counts with output, "
+	    "in ms (0: whenever the executor commits)" },
 	{ "fail_rate", GALE_OPTION_FLOAT, "0",
 	    "the share of inputs failed on purpose, 0 to 1" },
 	{ "seed", GALE_OPTION_INT, "1", "the seed of fail_rate's draws" },

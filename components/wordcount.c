@@ -23,7 +23,8 @@
 
 typedef struct wc_entry {
 	const char *word; // NULL: the slot is empty
-	size_t      len;
+	uint32_t    len;
+	uint32_t    changed; // 1 when listed in the table's changed slots
 	uint64_t    hash;
 	int64_t     count;
 } wc_entry;
@@ -43,6 +44,11 @@ struct gale_wc {
 	char     *cur;
 	size_t    left;
 	uint64_t  seed; // where every word's hash starts
+	// The slots changed since gale__wc_clear_changed, when tracked.
+	bool    track;
+	size_t *changed;
+	size_t  nchanged;
+	size_t  changed_cap;
 };
 
 // ---------------------------------------------------------------------
@@ -113,6 +119,7 @@ gale__wc_destroy(gale_wc **wp)
 		free(b);
 	}
 	free(w->slots);
+	free(w->changed);
 	free(w);
 	*wp = NULL;
 }
@@ -158,6 +165,17 @@ wc_grow(gale_wc *w)
 	free(w->slots);
 	w->slots = slots;
 	w->cap   = cap;
+	// The changed slots moved with their entries: list them again, in
+	// the new order (the list is a set).
+	if (w->nchanged > 0) {
+		size_t k = 0;
+		for (size_t i = 0; i < cap && k < w->nchanged; i++) {
+			if (slots[i].word != NULL && slots[i].changed) {
+				w->changed[k++] = i;
+			}
+		}
+		w->nchanged = k;
+	}
 	return GALE_OK;
 }
 
@@ -198,10 +216,36 @@ wc_saturating_add(int64_t a, int64_t b)
 	return r;
 }
 
-gale_err
-gale__wc_add(gale_wc *w, const char *word, size_t len, int64_t delta,
-    int64_t *count)
+// Lists slot i as changed, once. The list has room for every word, so
+// only its growth allocates.
+static gale_err
+wc_mark(gale_wc *w, size_t i)
 {
+	wc_entry *e = &w->slots[i];
+	if (!w->track || e->changed) {
+		return GALE_OK;
+	}
+	if (w->nchanged == w->changed_cap) {
+		size_t  cap = w->changed_cap ? w->changed_cap * 2 : 256;
+		size_t *c   = realloc(w->changed, cap * sizeof(*c));
+		if (c == NULL) {
+			return GALE_ENOMEM;
+		}
+		w->changed     = c;
+		w->changed_cap = cap;
+	}
+	e->changed                = 1;
+	w->changed[w->nchanged++] = i;
+	return GALE_OK;
+}
+
+// The slot of word, created (count 0) when it is new.
+static gale_err
+wc_slot(gale_wc *w, const char *word, size_t len, size_t *slot)
+{
+	if (len > UINT32_MAX) {
+		return GALE_EINVAL;
+	}
 	// Keep the load under 70%, where linear probing stays short.
 	if ((w->n + 1) * 10 > w->cap * 7) {
 		gale_err rv = wc_grow(w);
@@ -210,23 +254,75 @@ gale__wc_add(gale_wc *w, const char *word, size_t len, int64_t delta,
 		}
 	}
 	uint64_t  h = wc_hash(w, word, len);
-	wc_entry *e = &w->slots[wc_find(w, word, len, h)];
+	size_t    i = wc_find(w, word, len, h);
+	wc_entry *e = &w->slots[i];
 	if (e->word == NULL) {
 		const char *copy = wc_copy(w, word, len);
 		if (copy == NULL) {
 			return GALE_ENOMEM;
 		}
-		e->word  = copy;
-		e->len   = len;
-		e->hash  = h;
-		e->count = 0;
+		e->word    = copy;
+		e->len     = (uint32_t) len;
+		e->changed = 0;
+		e->hash    = h;
+		e->count   = 0;
 		w->n++;
 	}
-	e->count = wc_saturating_add(e->count, delta);
+	*slot = i;
+	return GALE_OK;
+}
+
+gale_err
+gale__wc_add(
+    gale_wc *w, const char *word, size_t len, int64_t delta, int64_t *count)
+{
+	size_t   i;
+	gale_err rv = wc_slot(w, word, len, &i);
+	if (rv != GALE_OK) {
+		return rv;
+	}
+	if ((rv = wc_mark(w, i)) != GALE_OK) {
+		return rv;
+	}
+	wc_entry *e = &w->slots[i];
+	e->count    = wc_saturating_add(e->count, delta);
 	if (count != NULL) {
 		*count = e->count;
 	}
 	return GALE_OK;
+}
+
+// Sets the count of word: a later record of a part replaces an earlier one.
+static gale_err
+wc_set(gale_wc *w, const char *word, size_t len, int64_t count)
+{
+	size_t   i;
+	gale_err rv = wc_slot(w, word, len, &i);
+	if (rv == GALE_OK && (rv = wc_mark(w, i)) == GALE_OK) {
+		w->slots[i].count = count;
+	}
+	return rv;
+}
+
+void
+gale__wc_track(gale_wc *w)
+{
+	w->track = true;
+}
+
+size_t
+gale__wc_changed(const gale_wc *w)
+{
+	return w->nchanged;
+}
+
+void
+gale__wc_clear_changed(gale_wc *w)
+{
+	for (size_t k = 0; k < w->nchanged; k++) {
+		w->slots[w->changed[k]].changed = 0;
+	}
+	w->nchanged = 0;
 }
 
 int64_t
@@ -287,12 +383,38 @@ wc_compare(const void *a, const void *b)
 	return (x->len > y->len) - (x->len < y->len);
 }
 
+// Writes "\tCOUNT\n" at p, at most 22 bytes; returns its length.
+static size_t
+wc_format_count(char *p, int64_t count)
+{
+	char     digits[20];
+	size_t   n   = 0;
+	uint64_t u   = count < 0 ? -(uint64_t) count : (uint64_t) count;
+	size_t   len = 0;
+	do {
+		digits[n++] = (char) ('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	p[len++] = '\t';
+	if (count < 0) {
+		p[len++] = '-';
+	}
+	while (n > 0) {
+		p[len++] = digits[--n];
+	}
+	p[len++] = '\n';
+	return len;
+}
+
+// The longest "\tCOUNT\n".
+#define WC_COUNT_MAX 22
+
 // Writes header (unless NULL) and the entries of w, in the order of order
 // (or of the table when order is NULL), to path through a temporary file
-// renamed over it.
+// renamed over it; sets *bytes (when not NULL) to the file's size.
 static gale_err
 wc_write_atomic(const char *path, const char *header, const gale_wc *w,
-    const wc_entry *const *order, char *err, size_t errlen)
+    const wc_entry *const *order, uint64_t *bytes, char *err, size_t errlen)
 {
 	char tmp[WC_PATH_MAX];
 	int  n = snprintf(tmp, sizeof(tmp), "%s.tmp", path);
@@ -307,16 +429,21 @@ wc_write_atomic(const char *path, const char *header, const gale_wc *w,
 		return GALE_EIO;
 	}
 	setvbuf(f, NULL, _IOFBF, 64 * 1024);
+	uint64_t size = 0;
 	if (header != NULL) {
 		fputs(header, f);
+		size += strlen(header);
 	}
 	for (size_t i = 0; i < (order != NULL ? w->n : w->cap); i++) {
 		const wc_entry *e = order != NULL ? order[i] : &w->slots[i];
 		if (e->word == NULL) {
 			continue;
 		}
+		char   tail[WC_COUNT_MAX];
+		size_t tlen = wc_format_count(tail, e->count);
 		fwrite(e->word, 1, e->len, f);
-		fprintf(f, "\t%" PRId64 "\n", e->count);
+		fwrite(tail, 1, tlen, f);
+		size += e->len + tlen;
 	}
 	int werr = ferror(f) ? errno : 0;
 	if (fclose(f) != 0 && werr == 0) {
@@ -334,12 +461,17 @@ wc_write_atomic(const char *path, const char *header, const gale_wc *w,
 		unlink(tmp);
 		return GALE_EIO;
 	}
+	if (bytes != NULL) {
+		*bytes = size;
+	}
 	return GALE_OK;
 }
 
-gale_err
-gale__wc_write_part(const gale_wc *w, const char *output, const char *run_id,
-    uint32_t index, uint32_t ntasks, bool final, char *err, size_t errlen)
+// Checks run_id and makes the path and header line of a part.
+static gale_err
+wc_part_names(const char *output, const char *run_id, uint32_t index,
+    uint32_t ntasks, bool final, char *path, char *header, char *err,
+    size_t errlen)
 {
 	if (strlen(run_id) > GALE_WC_RUN_ID_MAX ||
 	    strchr(run_id, '\n') != NULL) {
@@ -347,15 +479,28 @@ gale__wc_write_part(const gale_wc *w, const char *output, const char *run_id,
 		    "run id '%s' cannot be written to a part file", run_id);
 		return GALE_EINVAL;
 	}
-	char path[WC_PATH_MAX];
-	if (gale__wc_part_path(path, sizeof(path), output, index) != GALE_OK) {
+	if (gale__wc_part_path(path, WC_PATH_MAX, output, index) != GALE_OK) {
 		snprintf(err, errlen, "'%s': path too long", output);
 		return GALE_EINVAL;
 	}
-	char header[WC_HEADER_MAX];
-	snprintf(header, sizeof(header), WC_PREFIX "%s %" PRIu32 " %" PRIu32
-	    " %s\n", run_id, index, ntasks, final ? "final" : "partial");
-	return wc_write_atomic(path, header, w, NULL, err, errlen);
+	snprintf(header, WC_HEADER_MAX,
+	    WC_PREFIX "%s %" PRIu32 " %" PRIu32 " %s\n", run_id, index, ntasks,
+	    final ? "final" : "partial");
+	return GALE_OK;
+}
+
+gale_err
+gale__wc_write_part(const gale_wc *w, const char *output, const char *run_id,
+    uint32_t index, uint32_t ntasks, bool final, char *err, size_t errlen)
+{
+	char     path[WC_PATH_MAX];
+	char     header[WC_HEADER_MAX];
+	gale_err rv = wc_part_names(
+	    output, run_id, index, ntasks, final, path, header, err, errlen);
+	if (rv != GALE_OK) {
+		return rv;
+	}
+	return wc_write_atomic(path, header, w, NULL, NULL, err, errlen);
 }
 
 gale_err
@@ -375,7 +520,7 @@ gale__wc_write_sorted(
 		}
 	}
 	qsort(order, k, sizeof(*order), wc_compare);
-	gale_err rv = wc_write_atomic(path, NULL, w, order, err, errlen);
+	gale_err rv = wc_write_atomic(path, NULL, w, order, NULL, err, errlen);
 	free(order);
 	return rv;
 }
@@ -520,9 +665,22 @@ gale__wc_read_part(gale_wc *w, const char *path, gale_wc_header *h,
 		free(buf);
 		return GALE_EPROTO;
 	}
+	// A part's later record of a word replaces its earlier ones: the
+	// counts are gathered apart unless w starts empty.
+	gale_wc *part = w;
+	if (w != NULL && w->n > 0 && (rv = gale__wc_new(&part)) != GALE_OK) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		free(buf);
+		return rv;
+	}
 	const char *p = nl + 1, *end = buf + len;
 	for (size_t line = 2; w != NULL && p < end; line++) {
 		nl = memchr(p, '\n', (size_t) (end - p));
+		if (nl == NULL && !h->final) {
+			// The torn last record of a partial part: its append
+			// was cut short, so no ack counted on it.
+			break;
+		}
 		if (nl == NULL) {
 			snprintf(err, errlen, "%s:%zu: truncated line", path,
 			    line);
@@ -539,13 +697,23 @@ gale__wc_read_part(gale_wc *w, const char *path, gale_wc_header *h,
 			rv = GALE_EPROTO;
 			break;
 		}
-		rv = gale__wc_add(w, p, (size_t) (tab - p), (int64_t) count,
-		    NULL);
+		rv = wc_set(part, p, (size_t) (tab - p), (int64_t) count);
 		if (rv != GALE_OK) {
-			snprintf(err, errlen, "%s: out of memory", path);
+			snprintf(err, errlen, "%s:%zu: %s", path, line,
+			    gale_strerror(rv));
 			break;
 		}
 		p = nl + 1;
+	}
+	if (part != w) {
+		const char *word;
+		size_t      wlen, cursor = 0;
+		int64_t     count;
+		while (rv == GALE_OK
+		    && gale__wc_iter(part, &cursor, &word, &wlen, &count)) {
+			rv = gale__wc_add(w, word, wlen, count, NULL);
+		}
+		gale__wc_destroy(&part);
 	}
 	free(buf);
 	return rv;
@@ -717,4 +885,173 @@ gale__wc_finish(const gale_wc *w, const char *output, const char *run_id,
 	}
 	close(fd);
 	return rv;
+}
+
+// ---------------------------------------------------------------------
+// Incremental stores
+// ---------------------------------------------------------------------
+
+// The log is compacted (the part rewritten whole) once what was appended
+// since the last rewrite is this many times the rewritten part, and at
+// least WC_COMPACT_MIN bytes: every appended byte pays for a bounded share
+// of the next rewrite.
+#define WC_COMPACT_RATIO 3
+#define WC_COMPACT_MIN (1024 * 1024)
+
+struct gale_wc_part {
+	char     path[WC_PATH_MAX];
+	char     header[WC_HEADER_MAX];
+	int      fd; // appends to path; -1 until the first rewrite
+	uint64_t base; // bytes of the last rewrite
+	uint64_t logged; // bytes appended since
+	uint64_t rewrites;
+	char     buf[WC_BLOCK];
+	size_t   used;
+};
+
+gale_err
+gale__wc_part_new(gale_wc_part **out, const char *output, const char *run_id,
+    uint32_t index, uint32_t ntasks, char *err, size_t errlen)
+{
+	gale_wc_part *p = calloc(1, sizeof(*p));
+	if (p == NULL) {
+		snprintf(err, errlen, "'%s': out of memory", output);
+		return GALE_ENOMEM;
+	}
+	gale_err rv = wc_part_names(output, run_id, index, ntasks, false,
+	    p->path, p->header, err, errlen);
+	if (rv != GALE_OK) {
+		free(p);
+		return rv;
+	}
+	p->fd = -1;
+	*out  = p;
+	return GALE_OK;
+}
+
+void
+gale__wc_part_destroy(gale_wc_part **pp)
+{
+	gale_wc_part *p = *pp;
+	if (p == NULL) {
+		return;
+	}
+	if (p->fd >= 0) {
+		close(p->fd);
+	}
+	free(p);
+	*pp = NULL;
+}
+
+uint64_t
+gale__wc_part_rewrites(const gale_wc_part *p)
+{
+	return p->rewrites;
+}
+
+static gale_err
+wc_write_all(
+    gale_wc_part *p, const void *data, size_t len, char *err, size_t errlen)
+{
+	const char *d = data;
+	while (len > 0) {
+		ssize_t n = write(p->fd, d, len);
+		if (n < 0 && errno == EINTR) {
+			continue;
+		}
+		if (n <= 0) {
+			snprintf(err, errlen, "cannot append to '%s': %s",
+			    p->path, n < 0 ? strerror(errno) : "short write");
+			return GALE_EIO;
+		}
+		d += n;
+		len -= (size_t) n;
+	}
+	return GALE_OK;
+}
+
+static gale_err
+wc_part_flush(gale_wc_part *p, char *err, size_t errlen)
+{
+	gale_err rv = wc_write_all(p, p->buf, p->used, err, errlen);
+	p->logged += p->used;
+	p->used = 0;
+	return rv;
+}
+
+// Rewrites the part whole, then appends to the new file.
+static gale_err
+wc_part_rewrite(gale_wc_part *p, gale_wc *w, char *err, size_t errlen)
+{
+	if (p->fd >= 0) {
+		close(p->fd);
+		p->fd = -1;
+	}
+	uint64_t bytes;
+	gale_err rv = wc_write_atomic(
+	    p->path, p->header, w, NULL, &bytes, err, errlen);
+	if (rv != GALE_OK) {
+		return rv;
+	}
+	p->fd = open(p->path, O_WRONLY | O_APPEND | O_CLOEXEC);
+	if (p->fd < 0) {
+		snprintf(err, errlen, "cannot open '%s': %s", p->path,
+		    strerror(errno));
+		return GALE_EIO;
+	}
+	p->base   = bytes;
+	p->logged = 0;
+	p->rewrites++;
+	gale__wc_clear_changed(w);
+	return GALE_OK;
+}
+
+gale_err
+gale__wc_part_store(gale_wc_part *p, gale_wc *w, char *err, size_t errlen)
+{
+	if (p->fd < 0
+	    || (p->logged >= WC_COMPACT_MIN
+		&& p->logged >= WC_COMPACT_RATIO * p->base)) {
+		return wc_part_rewrite(p, w, err, errlen);
+	}
+	if (w->nchanged == 0) {
+		return GALE_OK;
+	}
+	uint64_t before = p->logged;
+	gale_err rv     = GALE_OK;
+	p->used         = 0;
+	for (size_t k = 0; k < w->nchanged && rv == GALE_OK; k++) {
+		const wc_entry *e = &w->slots[w->changed[k]];
+		if (p->used + e->len + WC_COUNT_MAX > sizeof(p->buf)) {
+			rv = wc_part_flush(p, err, errlen);
+			if (rv != GALE_OK) {
+				break;
+			}
+		}
+		if (e->len + WC_COUNT_MAX > sizeof(p->buf)) {
+			rv = wc_write_all(p, e->word, e->len, err, errlen);
+			p->logged += e->len;
+		} else {
+			memcpy(p->buf + p->used, e->word, e->len);
+			p->used += e->len;
+		}
+		p->used += wc_format_count(p->buf + p->used, e->count);
+	}
+	if (rv == GALE_OK) {
+		rv = wc_part_flush(p, err, errlen);
+	}
+	if (rv != GALE_OK) {
+		// Takes back what was appended, so that no record of this
+		// store is read before a store that succeeds; the rewrite is
+		// next if that fails too.
+		if (ftruncate(p->fd, (off_t) (p->base + before)) != 0) {
+			close(p->fd);
+			p->fd = -1;
+		}
+		p->logged = before;
+		p->used   = 0;
+		return rv;
+	}
+	gale__wc_clear_changed(w);
+	return GALE_OK;
 }

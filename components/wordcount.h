@@ -9,8 +9,13 @@
 //
 //     #gale-wordcount <run id> <index> <ntasks> partial|final
 //
-// followed by one line per word, `word<TAB>count`. When every task of a run
-// has written its final part, one of them merges the parts into PATH: lines
+// followed by lines `word<TAB>count`. A partial part is a log: a task
+// appends the records of the words it changed since its last store, so a
+// later record of a word replaces its earlier ones, and its last record may
+// be torn by a crash (a last line without its newline, which readers
+// skip: that store never completed). A final part, and a partial one just
+// compacted, hold one record per word. When every task of a run has written
+// its final part, one of them merges the parts into PATH: lines
 // `word<TAB>count` sorted bytewise by word. A table is not thread-safe.
 
 #ifndef GALE_COMPONENTS_WORDCOUNT_H
@@ -38,7 +43,7 @@ void gale__wc_destroy(gale_wc **wp);
 // Adds delta to the count of word (a new word starts at 0), saturating at
 // the limits of int64_t, and sets *count (when not NULL) to the new count.
 // The word is copied: into an arena, so that only the table's growth
-// allocates.
+// allocates. GALE_EINVAL for a word over 4 GB.
 gale_err gale__wc_add(gale_wc *w, const char *word, size_t len,
     int64_t delta, int64_t *count);
 // The count of word; 0 when it was never added.
@@ -50,6 +55,13 @@ size_t gale__wc_size(const gale_wc *w);
 // or returns false at the end.
 bool gale__wc_iter(const gale_wc *w, size_t *cursor, const char **word,
     size_t *len, int64_t *count);
+
+// From now on, remembers which words change (for gale__wc_part_store).
+void gale__wc_track(gale_wc *w);
+// The number of words changed since the last gale__wc_clear_changed.
+size_t gale__wc_changed(const gale_wc *w);
+// Forgets which words changed.
+void gale__wc_clear_changed(gale_wc *w);
 
 // ---------------------------------------------------------------------
 // Files
@@ -112,5 +124,33 @@ gale_err gale__wc_write_sorted(
 gale_err gale__wc_finish(const gale_wc *w, const char *output,
     const char *run_id, uint32_t index, uint32_t ntasks, bool *merged,
     char *err, size_t errlen);
+
+// ---------------------------------------------------------------------
+// Incremental stores of a partial part
+// ---------------------------------------------------------------------
+
+// The part file of one task while it runs. Not thread-safe.
+typedef struct gale_wc_part gale_wc_part;
+
+// Names part index of output for run_id; writes nothing yet. GALE_EINVAL
+// for a run id that cannot be written or a path that is too long.
+gale_err gale__wc_part_new(gale_wc_part **out, const char *output,
+    const char *run_id, uint32_t index, uint32_t ntasks, char *err,
+    size_t errlen);
+// Closes the part (the file stays); accepts NULL and sets *pp to NULL.
+void gale__wc_part_destroy(gale_wc_part **pp);
+
+// Makes the counts of w durable as a partial part, w being tracked (see
+// gale__wc_track): the first store, and any store once the appended log is
+// three times (and 1 MB) the part's last rewrite, rewrites the part whole
+// (atomically, as gale__wc_write_part does); every other appends the
+// records of the words changed since the last store, so that its cost
+// grows with those words and not with the table. Clears the changed words
+// on success; on failure nothing of this store is left in the file and
+// the words stay changed, for the next store. GALE_EIO names the file.
+gale_err gale__wc_part_store(
+    gale_wc_part *p, gale_wc *w, char *err, size_t errlen);
+// How many stores rewrote the part whole (for tests).
+uint64_t gale__wc_part_rewrites(const gale_wc_part *p);
 
 #endif // GALE_COMPONENTS_WORDCOUNT_H

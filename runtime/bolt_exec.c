@@ -20,10 +20,14 @@
 // The least time between two log lines about late or dropped tuples.
 #define BOLT_LOG_EVERY_NS (10 * 1000000000ull)
 
+// Held acks (of distinct roots) that make a checkpoint due at once.
+#define BOLT_COMMIT_ACKS 1024
+
 typedef struct bolt_exec {
 	const gale_bolt_ops *ops;
 	gale_ackbuf         *ackbuf;
 	uint64_t             next_checkpoint_ns;
+	uint64_t             since_drain; // executes since the last drain
 	uint32_t             until_sample; // executes left before a timed one
 	gale_anchor         *anchors; // scratch for an emitted tuple's anchors
 	size_t               anchors_cap;
@@ -117,17 +121,22 @@ bolt_ack_cb(void *arg, uint64_t root, uint64_t value)
 }
 
 // Moves the XOR-combined acks into the batches of their ackers. A bolt that
-// checkpoints lets them go only once its state is stored.
+// checkpoints lets them go only once its state is stored: a group commit,
+// due when the input went idle (nothing executed since the last drain),
+// when BOLT_COMMIT_ACKS are held, or when the timer says so.
 static void
 bolt_drain(gale_executor *e)
 {
-	bolt_exec *b = e->priv;
+	bolt_exec *b    = e->priv;
+	bool       idle = b->since_drain == 0;
+	b->since_drain  = 0;
 	if (gale__ackbuf_count(b->ackbuf) == 0) {
 		return;
 	}
 	if (b->ops->checkpoint != NULL) {
 		uint64_t now = gale_now_ns();
-		if (now < b->next_checkpoint_ns) {
+		if (now < b->next_checkpoint_ns && !idle
+		    && gale__ackbuf_count(b->ackbuf) < BOLT_COMMIT_ACKS) {
 			return;
 		}
 		b->next_checkpoint_ns
@@ -356,6 +365,12 @@ bolt_tuple(gale_executor *e, const gale_item *it)
 		bolt_ack_tuple(e, &t);
 	}
 	gale_metric_add(&e->metrics, GALE_M_EXECUTED, 1);
+	// Looked at every 64 tuples, so that a checkpoint that keeps failing
+	// is not tried after every one.
+	if ((++b->since_drain & 63) == 0 && b->ops->checkpoint != NULL
+	    && gale__ackbuf_count(b->ackbuf) >= BOLT_COMMIT_ACKS) {
+		bolt_drain(e);
+	}
 	if (timed) {
 		uint64_t took   = gale_now_ns() - start;
 		b->until_sample = e->env->sample_every - 1;

@@ -524,3 +524,268 @@ Test(wordcount, finish_merges_exactly_once_when_tasks_end_together)
 		cr_assert_eq(unlink(output), 0);
 	}
 }
+
+// ---------------------------------------------------------------------
+// Incremental stores
+// ---------------------------------------------------------------------
+
+static void
+store(gale_wc_part *p, gale_wc *w)
+{
+	cr_assert_eq(
+	    gale__wc_part_store(p, w, err, sizeof(err)), GALE_OK, "%s", err);
+}
+
+// Reads part index into a fresh table.
+static gale_wc *
+reread(uint32_t index, gale_wc_header *h)
+{
+	char path[256];
+	part_path(path, index);
+	gale_wc *r;
+	cr_assert_eq(gale__wc_new(&r), GALE_OK);
+	cr_assert_eq(gale__wc_read_part(r, path, h, err, sizeof(err)), GALE_OK,
+	    "%s", err);
+	return r;
+}
+
+Test(wordcount, store_appends_only_the_changed_words)
+{
+	gale_wc *w;
+	cr_assert_eq(gale__wc_new(&w), GALE_OK);
+	gale__wc_track(w);
+	char word[32];
+	for (size_t i = 0; i < 1000; i++) {
+		add(w, word, make_word(word, i), (int64_t) i + 1);
+	}
+	cr_assert_eq(gale__wc_changed(w), 1000);
+	gale_wc_part *p;
+	cr_assert_eq(
+	    gale__wc_part_new(&p, output, "r", 0, 1, err, sizeof(err)),
+	    GALE_OK, "%s", err);
+	store(p, w); // the first store rewrites the part whole
+	cr_assert_eq(gale__wc_part_rewrites(p), 1);
+	cr_assert_eq(gale__wc_changed(w), 0);
+	char path[256];
+	part_path(path, 0);
+	size_t len0;
+	free(slurp(path, &len0));
+
+	// Two words change: the part grows by their two records only.
+	add(w, word, make_word(word, 3), 10);
+	add(w, word, make_word(word, 3), 10);
+	add(w, "new", 3, 1);
+	cr_assert_eq(gale__wc_changed(w), 2);
+	store(p, w);
+	cr_assert_eq(gale__wc_part_rewrites(p), 1);
+	size_t len1;
+	char  *text = slurp(path, &len1);
+	char   want[64];
+	int    n = snprintf(want, sizeof(want), "%.*s\t24\nnew\t1\n",
+	       (int) make_word(word, 3), word);
+	cr_assert_eq(len1 - len0, (size_t) n);
+	cr_assert(memcmp(text + len0, want, (size_t) n) == 0);
+	free(text);
+	// Nothing changed: nothing written.
+	store(p, w);
+	size_t len2;
+	free(slurp(path, &len2));
+	cr_assert_eq(len2, len1);
+
+	// The later record of a word replaces the earlier one.
+	gale_wc_header h;
+	gale_wc       *r = reread(0, &h);
+	cr_assert_not(h.final);
+	cr_assert_eq(gale__wc_size(r), 1001);
+	cr_assert_eq(gale__wc_get(r, word, make_word(word, 3)), 24);
+	cr_assert_eq(gale__wc_get(r, word, make_word(word, 999)), 1000);
+	cr_assert_eq(gale__wc_get(r, "new", 3), 1);
+	gale__wc_destroy(&r);
+	gale__wc_part_destroy(&p);
+	gale__wc_destroy(&w);
+}
+
+Test(wordcount, store_compacts_once_the_log_outgrows_the_part)
+{
+	gale_wc *w;
+	cr_assert_eq(gale__wc_new(&w), GALE_OK);
+	gale__wc_track(w);
+	gale_wc_part *p;
+	cr_assert_eq(
+	    gale__wc_part_new(&p, output, "r", 0, 1, err, sizeof(err)),
+	    GALE_OK);
+	char word[32];
+	for (size_t i = 0; i < 100; i++) {
+		add(w, word, make_word(word, i), 1);
+	}
+	store(p, w);
+	// The same 100 words, changed in every store: the log grows while
+	// the table does not, until a rewrite folds it in.
+	char path[256];
+	part_path(path, 0);
+	size_t most = 0;
+	for (int round = 0; round < 3000; round++) {
+		for (size_t i = 0; i < 100; i++) {
+			add(w, word, make_word(word, i), 1);
+		}
+		store(p, w);
+		size_t len;
+		free(slurp(path, &len));
+		most = len > most ? len : most;
+	}
+	cr_assert_gt(gale__wc_part_rewrites(p), 1);
+	cr_assert_lt(most, 8 * 1024 * 1024, "the log reached %zu bytes", most);
+	gale_wc_header h;
+	gale_wc       *r = reread(0, &h);
+	cr_assert_eq(gale__wc_size(r), 100);
+	for (size_t i = 0; i < 100; i++) {
+		cr_assert_eq(gale__wc_get(r, word, make_word(word, i)), 3001);
+	}
+	gale__wc_destroy(&r);
+	gale__wc_part_destroy(&p);
+	gale__wc_destroy(&w);
+}
+
+Test(wordcount, a_torn_last_record_of_a_partial_part_is_skipped)
+{
+	gale_wc *w;
+	cr_assert_eq(gale__wc_new(&w), GALE_OK);
+	gale__wc_track(w);
+	gale_wc_part *p;
+	cr_assert_eq(
+	    gale__wc_part_new(&p, output, "run", 0, 1, err, sizeof(err)),
+	    GALE_OK);
+	add(w, "a", 1, 1);
+	add(w, "b", 1, 2);
+	store(p, w);
+	add(w, "a", 1, 5);
+	store(p, w);
+	gale__wc_part_destroy(&p);
+	gale__wc_destroy(&w);
+	// A crash in the middle of the next append: "b\t7\n" cut short, in
+	// the word, after the tab and in the count.
+	char path[256];
+	part_path(path, 0);
+	static const char *const torn[] = { "b", "b\t", "b\t7", "zz" };
+	for (size_t k = 0; k < sizeof(torn) / sizeof(torn[0]); k++) {
+		size_t len;
+		char  *text = slurp(path, &len);
+		FILE  *f    = fopen(path, "ab");
+		cr_assert_not_null(f);
+		fputs(torn[k], f);
+		fclose(f);
+		// A restarted task continues from the complete records.
+		cr_assert_eq(gale__wc_new(&w), GALE_OK);
+		bool restored = false;
+		cr_assert_eq(gale__wc_restore(w, output, "run", 0, 1,
+				 &restored, err, sizeof(err)),
+		    GALE_OK, "case %zu: %s", k, err);
+		cr_assert(restored);
+		cr_assert_eq(gale__wc_size(w), 2, "case %zu", k);
+		cr_assert_eq(gale__wc_get(w, "a", 1), 6);
+		cr_assert_eq(gale__wc_get(w, "b", 1), 2);
+		// Its first store rewrites the part without the torn piece,
+		// and later appends read back whole.
+		gale__wc_track(w);
+		cr_assert_eq(gale__wc_part_new(
+				 &p, output, "run", 0, 1, err, sizeof(err)),
+		    GALE_OK);
+		add(w, "b", 1, 1);
+		store(p, w);
+		add(w, "b", 1, 1);
+		store(p, w);
+		gale__wc_part_destroy(&p);
+		gale__wc_destroy(&w);
+		gale_wc_header h;
+		gale_wc       *r = reread(0, &h);
+		cr_assert_eq(gale__wc_get(r, "b", 1), 4, "case %zu", k);
+		cr_assert_eq(gale__wc_get(r, "a", 1), 6);
+		gale__wc_destroy(&r);
+		// Back to the state before this case.
+		spit(path, text, len);
+		free(text);
+	}
+	// A final part is written whole: a cut there is an error.
+	cr_assert_eq(gale__wc_new(&w), GALE_OK);
+	add(w, "a", 1, 1);
+	cr_assert_eq(gale__wc_write_part(
+			 w, output, "run", 0, 1, true, err, sizeof(err)),
+	    GALE_OK);
+	FILE *f = fopen(path, "ab");
+	fputs("b\t7", f);
+	fclose(f);
+	gale_wc_header h;
+	cr_assert_eq(
+	    gale__wc_read_part(w, path, &h, err, sizeof(err)), GALE_EPROTO);
+	cr_assert_not_null(strstr(err, "truncated"), "%s", err);
+	gale__wc_destroy(&w);
+}
+
+Test(wordcount, merge_reads_logged_parts_as_their_latest_counts)
+{
+	// Two tasks' logs, each with rewritten words, finished as final parts
+	// by gale__wc_finish: the output holds each word once, summed.
+	for (uint32_t i = 0; i < 2; i++) {
+		gale_wc *w;
+		cr_assert_eq(gale__wc_new(&w), GALE_OK);
+		gale__wc_track(w);
+		gale_wc_part *p;
+		cr_assert_eq(
+		    gale__wc_part_new(&p, output, "m", i, 2, err, sizeof(err)),
+		    GALE_OK);
+		for (int round = 0; round < 3; round++) {
+			add(w, "both", 4, 1);
+			add(w, i == 0 ? "zero" : "one", i == 0 ? 4 : 3, 2);
+			store(p, w);
+		}
+		gale__wc_part_destroy(&p);
+		// A partial part read as a log, merged as its latest counts.
+		gale_wc_header h;
+		gale_wc       *r = reread(i, &h);
+		cr_assert_eq(gale__wc_get(r, "both", 4), 3);
+		gale__wc_destroy(&r);
+		bool merged;
+		cr_assert_eq(gale__wc_finish(w, output, "m", i, 2, &merged,
+				 err, sizeof(err)),
+		    GALE_OK, "%s", err);
+		cr_assert_eq(merged, i == 1);
+		gale__wc_destroy(&w);
+	}
+	size_t len;
+	char  *text = slurp(output, &len);
+	cr_assert_not_null(text);
+	static const char want[] = "both\t6\none\t6\nzero\t6\n";
+	cr_assert_eq(len, sizeof(want) - 1);
+	cr_assert(memcmp(text, want, len) == 0);
+	free(text);
+}
+
+Test(wordcount, store_keeps_words_longer_than_its_buffer)
+{
+	gale_wc *w;
+	cr_assert_eq(gale__wc_new(&w), GALE_OK);
+	gale__wc_track(w);
+	gale_wc_part *p;
+	cr_assert_eq(
+	    gale__wc_part_new(&p, output, "r", 0, 1, err, sizeof(err)),
+	    GALE_OK);
+	store(p, w); // an empty part: the header only
+	size_t len       = 200000;
+	char  *long_word = malloc(len);
+	cr_assert_not_null(long_word);
+	memset(long_word, 'x', len);
+	add(w, "short", 5, 1);
+	add(w, long_word, len, 3);
+	add(w, "after", 5, 2);
+	store(p, w);
+	gale_wc_header h;
+	gale_wc       *r = reread(0, &h);
+	cr_assert_eq(gale__wc_size(r), 3);
+	cr_assert_eq(gale__wc_get(r, long_word, len), 3);
+	cr_assert_eq(gale__wc_get(r, "after", 5), 2);
+	cr_assert_eq(gale__wc_get(r, "short", 5), 1);
+	gale__wc_destroy(&r);
+	free(long_word);
+	gale__wc_part_destroy(&p);
+	gale__wc_destroy(&w);
+}

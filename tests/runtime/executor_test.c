@@ -525,6 +525,41 @@ Test(executor, a_checkpointing_bolt_holds_acks_until_stored)
 	world_fini(&w);
 }
 
+// A timer that never fires within a test: only the group commit lets the
+// held acks go.
+static const gale_bolt_ops fake_slow_timer_ops = {
+	.outputs       = NULL,
+	.execute       = fake_sink_execute,
+	.checkpoint    = fake_checkpoint,
+	.checkpoint_ms = 600000,
+};
+
+Test(executor, a_checkpointing_bolt_commits_when_its_input_goes_idle)
+{
+	// With 5 trees pending at most, 200 trees complete only if the acks
+	// of each group leave as soon as the bolt has nothing more to do,
+	// long before its 10-minute timer.
+	fake_world w;
+	world_init(&w);
+	w.env.max_pending = 5;
+	fake_spout.limit  = 200;
+	world_spout(&w, "src", &fake_spout_ops);
+	world_bolt(&w, "sink", &fake_slow_timer_ops);
+	world_stream(&w, "src", "sink");
+	world_start(&w, 1);
+	uint64_t deadline = gale_now_ns() + 20 * 1000000000ull;
+	while (atomic_load(&fake_spout.acked) < 200
+	    && gale_now_ns() < deadline) {
+		usleep(1000);
+	}
+	cr_expect_eq(atomic_load(&fake_spout.acked), 200,
+	    "acks wait for the checkpoint timer");
+	cr_expect(!atomic_load(&fake_spout.ack_before_checkpoint),
+	    "an ack left before a checkpoint succeeded");
+	cr_assert(world_wait_finished(&w, 20));
+	world_fini(&w);
+}
+
 Test(executor, drains_to_cleanup_at_end_of_stream)
 {
 	// src -> count -> sink: count's cleanup runs once its input has

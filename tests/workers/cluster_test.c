@@ -429,9 +429,11 @@ Test(cluster, wordcount_survives_a_killed_worker_supervisor_and_nimbus)
 	snprintf(in, sizeof(in), "%s/input.txt", dir);
 	snprintf(out, sizeof(out), "%s/counts.tsv", dir);
 	cr_assert(test_write_file(in, text, len));
-	// Few pending trees keep it running long enough to kill things in.
+	// Few pending trees, and stores at most every 50 ms, keep it running
+	// long enough to kill things in.
 	const char *extra[] = { "--set", "topology.max.spout.pending=300",
-		"--set", "topology.message.timeout.secs=3", NULL };
+		"--set", "topology.message.timeout.secs=3", "--set",
+		"count.checkpoint_ms=50", NULL };
 	submit_wordcount(in, out, extra);
 	wait_status("wordcount-file", "ACTIVE", 2, 20);
 

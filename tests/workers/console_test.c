@@ -569,8 +569,11 @@ run_failing_wordcount(test_run *r, int lines, const char *duration,
 		"--set", s_out, "--set", "count.fail_rate=0.05", "--set",
 		"topology.max.spout.pending=1", "--set",
 		"topology.message.timeout.secs=3", "--duration", duration,
-		"--stats-json", json };
-	size_t n = 16;
+		"--stats-json", json,
+		// Stores at most every 50 ms: few trees in the run's time, so
+		// that the spout has read nothing ahead when it stops.
+		"--set", "count.checkpoint_ms=50" };
+	size_t n = 18;
 	if (extra != NULL && strcmp(extra, "--log-replays") == 0) {
 		args[n++] = extra;
 	} else if (extra != NULL) {

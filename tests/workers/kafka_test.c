@@ -373,7 +373,9 @@ Test(kafka, killed_spout_worker_resumes_from_committed_offsets)
 	char yaml[4096], out[4096];
 	path_in_dir(yaml, sizeof(yaml), "count.yaml");
 	path_in_dir(out, sizeof(out), "counts.tsv");
-	write_counting_yaml(yaml, bootstrap, out, "");
+	// Stores at most every 50 ms, so that the run lasts long enough for
+	// the kill to land in its middle.
+	write_counting_yaml(yaml, bootstrap, out, ", checkpoint_ms: 50");
 	const char *args[] = { "local", yaml, NULL };
 	test_proc   p;
 	test_proc_start(&p, args);
