@@ -13,43 +13,7 @@
 
 #include "components/wordcount.h"
 
-#define WC_PREFIX "#gale-wordcount "
-#define WC_BLOCK (64 * 1024)
-#define WC_INIT_CAP 1024
-#define WC_PATH_MAX 4096
-// A header is at most this long, so that reading only a header reads
-// little of a large part.
-#define WC_HEADER_MAX (sizeof(WC_PREFIX) + GALE_WC_RUN_ID_MAX + 40)
-
-typedef struct wc_entry {
-	const char *word; // NULL: the slot is empty
-	uint32_t    len;
-	uint32_t    changed; // 1 when listed in the table's changed slots
-	uint64_t    hash;
-	int64_t     count;
-} wc_entry;
-
-// Words live in blocks that never move, so entries can point into them
-// while the slot array is rebuilt.
-typedef struct wc_block {
-	struct wc_block *next;
-	char             data[];
-} wc_block;
-
-struct gale_wc {
-	wc_entry *slots;
-	size_t    cap; // a power of two
-	size_t    n;
-	wc_block *blocks;
-	char     *cur;
-	size_t    left;
-	uint64_t  seed; // where every word's hash starts
-	// The slots changed since gale__wc_clear_changed, when tracked.
-	bool    track;
-	size_t *changed;
-	size_t  nchanged;
-	size_t  changed_cap;
-};
+#include "components/wordcount_impl.h"
 
 // ---------------------------------------------------------------------
 // Table
@@ -384,8 +348,8 @@ wc_compare(const void *a, const void *b)
 }
 
 // Writes "\tCOUNT\n" at p, at most 22 bytes; returns its length.
-static size_t
-wc_format_count(char *p, int64_t count)
+size_t
+gale__wc_format_count(char *p, int64_t count)
 {
 	char     digits[20];
 	size_t   n   = 0;
@@ -406,14 +370,12 @@ wc_format_count(char *p, int64_t count)
 	return len;
 }
 
-// The longest "\tCOUNT\n".
-#define WC_COUNT_MAX 22
 
 // Writes header (unless NULL) and the entries of w, in the order of order
 // (or of the table when order is NULL), to path through a temporary file
 // renamed over it; sets *bytes (when not NULL) to the file's size.
-static gale_err
-wc_write_atomic(const char *path, const char *header, const gale_wc *w,
+gale_err
+gale__wc_write_atomic(const char *path, const char *header, const gale_wc *w,
     const wc_entry *const *order, uint64_t *bytes, char *err, size_t errlen)
 {
 	char tmp[WC_PATH_MAX];
@@ -440,7 +402,7 @@ wc_write_atomic(const char *path, const char *header, const gale_wc *w,
 			continue;
 		}
 		char   tail[WC_COUNT_MAX];
-		size_t tlen = wc_format_count(tail, e->count);
+		size_t tlen = gale__wc_format_count(tail, e->count);
 		fwrite(e->word, 1, e->len, f);
 		fwrite(tail, 1, tlen, f);
 		size += e->len + tlen;
@@ -468,8 +430,8 @@ wc_write_atomic(const char *path, const char *header, const gale_wc *w,
 }
 
 // Checks run_id and makes the path and header line of a part.
-static gale_err
-wc_part_names(const char *output, const char *run_id, uint32_t index,
+gale_err
+gale__wc_part_names(const char *output, const char *run_id, uint32_t index,
     uint32_t ntasks, bool final, char *path, char *header, char *err,
     size_t errlen)
 {
@@ -495,12 +457,12 @@ gale__wc_write_part(const gale_wc *w, const char *output, const char *run_id,
 {
 	char     path[WC_PATH_MAX];
 	char     header[WC_HEADER_MAX];
-	gale_err rv = wc_part_names(
+	gale_err rv = gale__wc_part_names(
 	    output, run_id, index, ntasks, final, path, header, err, errlen);
 	if (rv != GALE_OK) {
 		return rv;
 	}
-	return wc_write_atomic(path, header, w, NULL, NULL, err, errlen);
+	return gale__wc_write_atomic(path, header, w, NULL, NULL, err, errlen);
 }
 
 gale_err
@@ -520,7 +482,7 @@ gale__wc_write_sorted(
 		}
 	}
 	qsort(order, k, sizeof(*order), wc_compare);
-	gale_err rv = wc_write_atomic(path, NULL, w, order, NULL, err, errlen);
+	gale_err rv = gale__wc_write_atomic(path, NULL, w, order, NULL, err, errlen);
 	free(order);
 	return rv;
 }
@@ -885,173 +847,4 @@ gale__wc_finish(const gale_wc *w, const char *output, const char *run_id,
 	}
 	close(fd);
 	return rv;
-}
-
-// ---------------------------------------------------------------------
-// Incremental stores
-// ---------------------------------------------------------------------
-
-// The log is compacted (the part rewritten whole) once what was appended
-// since the last rewrite is this many times the rewritten part, and at
-// least WC_COMPACT_MIN bytes: every appended byte pays for a bounded share
-// of the next rewrite.
-#define WC_COMPACT_RATIO 3
-#define WC_COMPACT_MIN (1024 * 1024)
-
-struct gale_wc_part {
-	char     path[WC_PATH_MAX];
-	char     header[WC_HEADER_MAX];
-	int      fd; // appends to path; -1 until the first rewrite
-	uint64_t base; // bytes of the last rewrite
-	uint64_t logged; // bytes appended since
-	uint64_t rewrites;
-	char     buf[WC_BLOCK];
-	size_t   used;
-};
-
-gale_err
-gale__wc_part_new(gale_wc_part **out, const char *output, const char *run_id,
-    uint32_t index, uint32_t ntasks, char *err, size_t errlen)
-{
-	gale_wc_part *p = calloc(1, sizeof(*p));
-	if (p == NULL) {
-		snprintf(err, errlen, "'%s': out of memory", output);
-		return GALE_ENOMEM;
-	}
-	gale_err rv = wc_part_names(output, run_id, index, ntasks, false,
-	    p->path, p->header, err, errlen);
-	if (rv != GALE_OK) {
-		free(p);
-		return rv;
-	}
-	p->fd = -1;
-	*out  = p;
-	return GALE_OK;
-}
-
-void
-gale__wc_part_destroy(gale_wc_part **pp)
-{
-	gale_wc_part *p = *pp;
-	if (p == NULL) {
-		return;
-	}
-	if (p->fd >= 0) {
-		close(p->fd);
-	}
-	free(p);
-	*pp = NULL;
-}
-
-uint64_t
-gale__wc_part_rewrites(const gale_wc_part *p)
-{
-	return p->rewrites;
-}
-
-static gale_err
-wc_write_all(
-    gale_wc_part *p, const void *data, size_t len, char *err, size_t errlen)
-{
-	const char *d = data;
-	while (len > 0) {
-		ssize_t n = write(p->fd, d, len);
-		if (n < 0 && errno == EINTR) {
-			continue;
-		}
-		if (n <= 0) {
-			snprintf(err, errlen, "cannot append to '%s': %s",
-			    p->path, n < 0 ? strerror(errno) : "short write");
-			return GALE_EIO;
-		}
-		d += n;
-		len -= (size_t) n;
-	}
-	return GALE_OK;
-}
-
-static gale_err
-wc_part_flush(gale_wc_part *p, char *err, size_t errlen)
-{
-	gale_err rv = wc_write_all(p, p->buf, p->used, err, errlen);
-	p->logged += p->used;
-	p->used = 0;
-	return rv;
-}
-
-// Rewrites the part whole, then appends to the new file.
-static gale_err
-wc_part_rewrite(gale_wc_part *p, gale_wc *w, char *err, size_t errlen)
-{
-	if (p->fd >= 0) {
-		close(p->fd);
-		p->fd = -1;
-	}
-	uint64_t bytes;
-	gale_err rv = wc_write_atomic(
-	    p->path, p->header, w, NULL, &bytes, err, errlen);
-	if (rv != GALE_OK) {
-		return rv;
-	}
-	p->fd = open(p->path, O_WRONLY | O_APPEND | O_CLOEXEC);
-	if (p->fd < 0) {
-		snprintf(err, errlen, "cannot open '%s': %s", p->path,
-		    strerror(errno));
-		return GALE_EIO;
-	}
-	p->base   = bytes;
-	p->logged = 0;
-	p->rewrites++;
-	gale__wc_clear_changed(w);
-	return GALE_OK;
-}
-
-gale_err
-gale__wc_part_store(gale_wc_part *p, gale_wc *w, char *err, size_t errlen)
-{
-	if (p->fd < 0
-	    || (p->logged >= WC_COMPACT_MIN
-		&& p->logged >= WC_COMPACT_RATIO * p->base)) {
-		return wc_part_rewrite(p, w, err, errlen);
-	}
-	if (w->nchanged == 0) {
-		return GALE_OK;
-	}
-	uint64_t before = p->logged;
-	gale_err rv     = GALE_OK;
-	p->used         = 0;
-	for (size_t k = 0; k < w->nchanged && rv == GALE_OK; k++) {
-		const wc_entry *e = &w->slots[w->changed[k]];
-		if (p->used + e->len + WC_COUNT_MAX > sizeof(p->buf)) {
-			rv = wc_part_flush(p, err, errlen);
-			if (rv != GALE_OK) {
-				break;
-			}
-		}
-		if (e->len + WC_COUNT_MAX > sizeof(p->buf)) {
-			rv = wc_write_all(p, e->word, e->len, err, errlen);
-			p->logged += e->len;
-		} else {
-			memcpy(p->buf + p->used, e->word, e->len);
-			p->used += e->len;
-		}
-		p->used += wc_format_count(p->buf + p->used, e->count);
-	}
-	if (rv == GALE_OK) {
-		rv = wc_part_flush(p, err, errlen);
-	}
-	if (rv != GALE_OK) {
-		// Takes back what was appended, so that no record of this
-		// store is read before a store that succeeds; the rewrite is
-		// next if that fails too.
-		if (ftruncate(p->fd, (off_t) (p->base + before)) != 0) {
-			close(p->fd);
-			p->fd = -1;
-		}
-		p->logged = before;
-		p->used   = 0;
-		return rv;
-	}
-	gale__wc_clear_changed(w);
-	return GALE_OK;
 }
