@@ -75,9 +75,9 @@ test-tsan: build-tsan
 	fi
 
 # The libFuzzer targets (clang), FUZZ_SECS each over their corpus in
-# tests/fuzz; new inputs go to $(FUZZ)/work, never into the tree. A crash,
+# tests/fuzz; new inputs go to $(FUZZ)/runs, never into the tree. A crash,
 # a leak or a failed check fails the run; the input that found it is left
-# in $(FUZZ)/work/artifacts and belongs in the target's corpus, as a
+# in $(FUZZ)/runs/artifacts and belongs in the target's corpus, as a
 # regression input, once the bug is fixed.
 build-fuzz: deps
 	CC=clang $(CMAKE) -S . -B $(FUZZ) -DGALE_ENABLE_FUZZ=ON \
@@ -86,18 +86,18 @@ build-fuzz: deps
 	  --target batch_fuzz control_fuzz topology_fuzz
 
 test-fuzz: build-fuzz
-	rm -rf $(FUZZ)/work && mkdir -p $(FUZZ)/work/artifacts
+	rm -rf $(FUZZ)/runs && mkdir -p $(FUZZ)/runs/artifacts
 	@for t in batch control topology; do \
-	  mkdir -p $(FUZZ)/work/$$t; \
+	  mkdir -p $(FUZZ)/runs/$$t; \
 	  dict=""; \
 	  if [ -f tests/fuzz/$$t.dict ]; then dict=-dict=tests/fuzz/$$t.dict; fi; \
 	  echo "fuzzing $$t for $(FUZZ_SECS) s"; \
 	  $(FUZZ)/tests/fuzz/$${t}_fuzz $$dict -max_total_time=$(FUZZ_SECS) \
-	    -print_final_stats=1 -artifact_prefix=$(FUZZ)/work/artifacts/$$t- \
-	    $(FUZZ)/work/$$t tests/fuzz/$${t}_corpus >$(FUZZ)/work/$$t.log 2>&1 \
-	  || { tail -n 40 $(FUZZ)/work/$$t.log; \
-	       echo "$${t}_fuzz failed: see $(FUZZ)/work/artifacts"; exit 1; }; \
-	  grep -h "stat::number_of_executed_units" $(FUZZ)/work/$$t.log; \
+	    -print_final_stats=1 -artifact_prefix=$(FUZZ)/runs/artifacts/$$t- \
+	    $(FUZZ)/runs/$$t tests/fuzz/$${t}_corpus >$(FUZZ)/runs/$$t.log 2>&1 \
+	  || { tail -n 40 $(FUZZ)/runs/$$t.log; \
+	       echo "$${t}_fuzz failed: see $(FUZZ)/runs/artifacts"; exit 1; }; \
+	  grep -h "stat::number_of_executed_units" $(FUZZ)/runs/$$t.log; \
 	done
 
 test-fuzz-if-clang:
