@@ -166,6 +166,14 @@ bolt_cleanup(void *self, gale_collector *c)
 	gale__shell_close(self);
 }
 
+// Also when the worker stops before the bolt finished: the child and
+// the buffers go either way (gale__shell_close is idempotent).
+static void
+bolt_close(void *self)
+{
+	gale__shell_close(self);
+}
+
 const gale_bolt_ops gale__shell_bolt_ops = {
 	.size    = sizeof(shell_task),
 	.outputs = NULL, // declared by the definition's options
@@ -173,4 +181,5 @@ const gale_bolt_ops gale__shell_bolt_ops = {
 	.execute = bolt_execute,
 	.cleanup = bolt_cleanup,
 	.options = gale__shell_options,
+	.close   = bolt_close,
 };

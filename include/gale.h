@@ -471,6 +471,10 @@ typedef struct gale_bolt_ops {
 	// with a one-line reason written to why.
 	gale_err (*check_option)(
 	    const char *name, const char *value, char *why, size_t whylen);
+	// Called last, on the task's thread, once prepare succeeded: also
+	// when the worker stops before the bolt finished and cleanup was not
+	// called. Releases what prepare took; cannot emit. Optional.
+	void (*close)(void *self);
 } gale_bolt_ops;
 
 // What a component library exports, one per component, under the symbol

@@ -631,6 +631,17 @@ bolt_finish(gale_executor *e)
 	}
 }
 
+// Last, once prepare succeeded, also when the worker halted and finish
+// (with cleanup) was skipped: the component releases what it took.
+static void
+bolt_close(gale_executor *e)
+{
+	bolt_exec *b = e->priv;
+	if (b->ops->close != NULL) {
+		b->ops->close(e->self);
+	}
+}
+
 const gale_exec_ops gale__bolt_exec_ops = {
 	.name       = "bolt",
 	.size       = sizeof(bolt_exec),
@@ -640,6 +651,7 @@ const gale_exec_ops gale__bolt_exec_ops = {
 	.open_name  = "prepare",
 	.run        = gale__exec_input_loop,
 	.finish     = bolt_finish,
+	.close      = bolt_close,
 	.items      = bolt_items,
 	.timer      = bolt_timer,
 	.drain      = bolt_drain,
