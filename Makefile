@@ -8,7 +8,7 @@ BUILD    ?= build
 ASAN     ?= build-asan
 TSAN     ?= build-tsan
 FUZZ     ?= build-fuzz
-FUZZ_SECS ?= 60
+FUZZ_SECS ?= 30
 JOBS     ?= $(shell nproc)
 CMAKE    ?= cmake
 
