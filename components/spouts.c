@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +11,7 @@
 
 #include "components/lines.h"
 #include "components/offsets.h"
+#include "components/pace.h"
 #include "components/spouts.h"
 #include "components/statefile.h"
 
@@ -61,6 +61,8 @@ typedef struct file_spout {
 	uint64_t          synced_ns; // when it was last synced
 	bool              state_failed; // said once
 	bool              at_end;
+	gale_pace         pace;
+	uint64_t          read; // new lines read so far
 	const gale_context *ctx; // for the log; lives as long as the task
 } file_spout;
 
@@ -72,6 +74,8 @@ static const gale_option_decl file_options[] = {
 	    "where the offset of each task is kept" },
 	{ "state_sync_ms", GALE_OPTION_INT, "100",
 	    "how often the kept offset is fsynced, in ms" },
+	{ "rate", GALE_OPTION_FLOAT, "0",
+	    "new lines per second, 0: as fast as possible" },
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -182,7 +186,10 @@ file_open(void *self, gale_context *ctx)
 		    " is negative", sync_ms);
 		return GALE_EINVAL;
 	}
-	s->sync_ns      = (uint64_t) sync_ms * 1000000u;
+	s->sync_ns = (uint64_t) sync_ms * 1000000u;
+	if (gale__pace_open(&s->pace, ctx, "lines") != GALE_OK) {
+		return GALE_EINVAL;
+	}
 	bool     resume = gale_context_option_bool(ctx, "resume", true);
 	gale_err rv     = gale__line_reader_open(&s->reader, path);
 	if (rv != GALE_OK) {
@@ -239,7 +246,8 @@ file_keep(file_spout *s, bool force)
 }
 
 // The next line to emit, a replay first: GALE_OK, or GALE_ECLOSED when
-// the file is at its end and nothing waits to be replayed.
+// nothing waits to be replayed and the file is at its end or, paced, no
+// new line is due yet.
 static gale_err
 file_next_line(file_spout *s, gale_collector *c, const char **line,
     size_t *len, uint64_t *off)
@@ -258,11 +266,12 @@ file_next_line(file_spout *s, gale_collector *c, const char **line,
 				      : gale_strerror(rv));
 		gale__offsets_ack(&s->acked, *off);
 	}
-	if (s->at_end) {
+	if (s->at_end || s->read >= gale__pace_due(&s->pace)) {
 		return GALE_ECLOSED;
 	}
 	gale_err rv = gale__line_reader_next(s->reader, line, len, off);
 	if (rv == GALE_OK) {
+		s->read++;
 		rv = gale__offsets_add(&s->acked, *off,
 		    gale__line_reader_tell(s->reader));
 		if (rv == GALE_OK) {
@@ -377,9 +386,8 @@ const gale_component gale__spout_file_lines = { .spout = &file_ops };
 typedef struct random_spout {
 	uint64_t       seed;
 	uint64_t       count; // 0: unbounded
-	double         rate;  // sentences per second; 0: no pacing
+	gale_pace      pace;
 	uint64_t       next;  // the index of the next new sentence
-	uint64_t       start_ns;
 	bool           at_end;
 	gale_u64_queue replays;
 	char           buf[GALE_SENTENCE_MAX];
@@ -392,25 +400,8 @@ random_open(void *self, gale_context *ctx)
 	random_spout *s = self;
 	gale__u64_queue_init(&s->replays);
 	s->ctx        = ctx;
-	int64_t count = gale_context_option_i64(ctx, "count", 0);
-	s->seed       = (uint64_t) gale_context_option_i64(ctx, "seed", 1);
-	s->rate       = gale_context_option_f64(ctx, "rate", 0);
-	if (count < 0) {
-		gale_context_error(ctx,
-		    "option 'count': %" PRId64
-		    " is negative (0 means unbounded)",
-		    count);
-		return GALE_EINVAL;
-	}
-	if (!(s->rate >= 0) || isinf(s->rate)) {
-		gale_context_error(ctx,
-		    "option 'rate': '%s' is not a rate (sentences per second, "
-		    "0 for as fast as possible)",
-		    gale_context_option(ctx, "rate"));
-		return GALE_EINVAL;
-	}
-	s->count = (uint64_t) count;
-	return GALE_OK;
+	return gale__generator_open(ctx, "sentences", &s->count, &s->seed,
+	    &s->pace);
 }
 
 static gale_err
@@ -437,16 +428,7 @@ random_next_tuple(void *self, gale_collector *c)
 	if (s->at_end) {
 		return;
 	}
-	uint64_t limit = UINT64_MAX; // the index not to reach yet
-	if (s->rate > 0) {
-		uint64_t now = gale_now_ns();
-		if (s->start_ns == 0) {
-			s->start_ns = now;
-		}
-		// Sentence k is due k / rate seconds after the first.
-		double due = (double) (now - s->start_ns) * s->rate / 1e9;
-		limit = due < 1e18 ? (uint64_t) due + 1 : UINT64_MAX;
-	}
+	uint64_t limit = gale__pace_due(&s->pace); // not to reach yet
 	uint64_t end = s->count > 0 ? s->count : UINT64_MAX;
 	while (n < SPOUT_BATCH && s->next < limit && s->next < end) {
 		if (random_emit(s, c, s->next) != GALE_OK) {

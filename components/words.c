@@ -3,11 +3,11 @@
 // API only.
 
 #include <inttypes.h>
-#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "components/lines.h"
+#include "components/pace.h"
 #include "components/words.h"
 
 static const char *const words_list[]
@@ -25,9 +25,8 @@ static const gale_stream_decl words_outputs[] = {
 typedef struct words_spout {
 	uint64_t       seed;
 	uint64_t       count; // 0: unbounded
-	double         rate; // words per second; 0: no pacing
+	gale_pace      pace;
 	uint64_t       next; // the index of the next new word
-	uint64_t       start_ns;
 	bool           at_end;
 	gale_u64_queue replays;
 	char           who[128];
@@ -40,25 +39,8 @@ words_open(void *self, gale_context *ctx)
 	gale__u64_queue_init(&s->replays);
 	snprintf(s->who, sizeof(s->who), "%s:%" PRIu32,
 	    gale_context_component(ctx), gale_context_task(ctx));
-	int64_t count = gale_context_option_i64(ctx, "count", 0);
-	s->seed       = (uint64_t) gale_context_option_i64(ctx, "seed", 1);
-	s->rate       = gale_context_option_f64(ctx, "rate", 0);
-	if (count < 0) {
-		gale_context_error(ctx,
-		    "option 'count': %" PRId64
-		    " is negative (0 means unbounded)",
-		    count);
-		return GALE_EINVAL;
-	}
-	if (!(s->rate >= 0) || isinf(s->rate)) {
-		gale_context_error(ctx,
-		    "option 'rate': '%s' is not a rate (words per second, 0 "
-		    "for as fast as possible)",
-		    gale_context_option(ctx, "rate"));
-		return GALE_EINVAL;
-	}
-	s->count = (uint64_t) count;
-	return GALE_OK;
+	return gale__generator_open(ctx, "words", &s->count, &s->seed,
+	    &s->pace);
 }
 
 // Word i is the same on every replay: a function of the seed and i alone.
@@ -86,16 +68,8 @@ words_next_tuple(void *self, gale_collector *c)
 	if (s->at_end) {
 		return;
 	}
-	if (s->rate > 0) {
-		uint64_t now = gale_now_ns();
-		if (s->start_ns == 0) {
-			s->start_ns = now;
-		}
-		// Word k is due k / rate seconds after the first.
-		double due = (double) (now - s->start_ns) * s->rate / 1e9;
-		if ((double) s->next > due) {
-			return;
-		}
+	if (s->next >= gale__pace_due(&s->pace)) {
+		return;
 	}
 	if (words_emit(s, c, s->next) != GALE_OK) {
 		return;
