@@ -429,11 +429,11 @@ Test(cluster, wordcount_survives_a_killed_worker_supervisor_and_nimbus)
 	snprintf(in, sizeof(in), "%s/input.txt", dir);
 	snprintf(out, sizeof(out), "%s/counts.tsv", dir);
 	cr_assert(test_write_file(in, text, len));
-	// Few pending trees, and stores at most every 50 ms, keep it running
+	// 3,000 lines a second: the run lasts 10 s however fast the machine,
 	// long enough to kill things in.
 	const char *extra[] = { "--set", "topology.max.spout.pending=300",
 		"--set", "topology.message.timeout.secs=3", "--set",
-		"count.checkpoint_ms=50", NULL };
+		"sentences.rate=3000", NULL };
 	submit_wordcount(in, out, extra);
 	wait_status("wordcount-file", "ACTIVE", 2, 20);
 
@@ -1397,8 +1397,10 @@ Test(cluster, a_supervisor_restarts_its_workers_while_nimbus_is_down)
 	snprintf(in, sizeof(in), "%s/input.txt", dir);
 	snprintf(out, sizeof(out), "%s/counts.tsv", dir);
 	cr_assert(test_write_file(in, text, len));
+	// 5,000 lines a second: the run lasts 6 s however fast the machine.
 	const char *extra[] = { "--set", "topology.max.spout.pending=200",
-		"--set", "topology.message.timeout.secs=3", NULL };
+		"--set", "topology.message.timeout.secs=3", "--set",
+		"sentences.rate=5000", NULL };
 	submit_wordcount(in, out, extra);
 	wait_status("wordcount-file", "ACTIVE", 2, 20);
 	pid_t     w[8];
