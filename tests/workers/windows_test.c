@@ -150,8 +150,9 @@ Test(windows, rolling_top_words_ranks_the_most_frequent_word_first)
 			q++;
 		}
 	}
-	// A ranking every 5 s for 20 s, the first after the first slide.
-	cr_assert_geq(lines, 3, "%s", r.out);
+	// A ranking every 5 s for 20 s, the first after the first slide:
+	// three on a quiet machine, at least two on a loaded one.
+	cr_assert_geq(lines, 2, "%s", r.out);
 	test_run_fini(&r);
 }
 
