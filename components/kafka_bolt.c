@@ -175,8 +175,8 @@ kbolt_stop(kafka_bolt *b, gale_collector *c, int flush_ms)
 		if (flush_ms > 0) {
 			rd_kafka_flush(b->rk, flush_ms);
 		}
-		rd_kafka_purge(b->rk,
-		    RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+		rd_kafka_purge(
+		    b->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
 		rd_kafka_poll(b->rk, 0);
 		b->coll = NULL;
 		rd_kafka_destroy(b->rk);

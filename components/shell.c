@@ -724,8 +724,8 @@ bool
 gale__shell_emit(shell_task *t, json_t *msg, bool tracked, uint64_t msg_id,
     const gale_tuple *anchor)
 {
-	return shell_emit(
-	    t, msg, tracked, msg_id, anchor != NULL ? &anchor : NULL, anchor != NULL);
+	return shell_emit(t, msg, tracked, msg_id,
+	    anchor != NULL ? &anchor : NULL, anchor != NULL);
 }
 
 bool

@@ -43,9 +43,10 @@ bolt_prepare(void *self, gale_context *ctx)
 		if (strcmp(k, BOLT_MAX_PENDING_KEY) == 0) {
 			char     *end;
 			long long n = strtoll(v, &end, 10);
-			if (*v == '\0' || *end != '\0' || n < 1 || n > 100000) {
+			if (*v == '\0' || *end != '\0' || n < 1
+			    || n > 100000) {
 				gale_context_error(ctx,
-				    "%s: '%s' is not a number of tuples from 1 "
+				    "%s: '%s' is not a number of tuples, 1 "
 				    "to 100000",
 				    BOLT_MAX_PENDING_KEY, v);
 				return GALE_EINVAL;
@@ -141,7 +142,7 @@ bolt_anchors(shell_task *s, json_t *msg, size_t *n)
 	*n = 0;
 	if (json_array_size(a) > s->anchors_cap) {
 		size_t             cap = json_array_size(a);
-		const gale_tuple **an  = realloc(s->anchors, cap * sizeof(*an));
+		const gale_tuple **an = realloc(s->anchors, cap * sizeof(*an));
 		if (an == NULL) {
 			return false;
 		}

@@ -86,7 +86,7 @@ bolt_init(gale_executor *e)
 	b->tick_secs = bolt_tick_secs(e);
 	b->tick_ns   = (uint64_t) b->tick_secs * 1000000000u;
 	b->poll_ns   = (uint64_t) (b->ops->poll_ms != 0 ? b->ops->poll_ms
-						     : BOLT_POLL_MS)
+							: BOLT_POLL_MS)
 	    * 1000000u;
 	if (gale__held_new(&b->held) != GALE_OK) {
 		return GALE_ENOMEM;
@@ -302,8 +302,8 @@ gale_held_count(const gale_collector *c)
 static void
 bolt_fail_held_cb(void *arg, uint64_t h, gale_tuple *t)
 {
-	gale_executor *e = arg;
-	bolt_exec     *b = e->priv;
+	gale_executor *e   = arg;
+	bolt_exec     *b   = e->priv;
 	e->ntrace_children = 0;
 	bolt_fail_tuple(e, t);
 	gale__held_release(b->held, h);

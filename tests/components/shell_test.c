@@ -51,9 +51,8 @@ setup(void)
 	char res[4096];
 	snprintf(res, sizeof(res), "%s/resources", dir);
 	cr_assert_eq(mkdir(res, 0755), 0);
-	const char *names[]
-	    = { "mlang.py", "sentences.py", "split.py", "split.js", "bad.py",
-		  "batch.py" };
+	const char *names[] = { "mlang.py", "sentences.py", "split.py",
+		"split.js", "bad.py", "batch.py" };
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		copy_script(names[i]);
 	}

@@ -430,9 +430,9 @@ Test(bolt_exec, a_held_tuple_left_unresolved_times_out_and_fails_at_cleanup)
 {
 	fake_world w;
 	world_init(&w);
-	w.env.timeout_secs  = 1;
-	spout.limit         = 5;
-	holder.keep_first   = true;
+	w.env.timeout_secs = 1;
+	spout.limit        = 5;
+	holder.keep_first  = true;
 	world_spout(&w, "s", &spout_ops);
 	world_bolt(&w, "h", &holder_ops);
 	world_bolt(&w, "sink", &sink_ops);
