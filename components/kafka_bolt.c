@@ -1,6 +1,14 @@
 // SPDX-License-Identifier: MIT
 // kafka_bolt.c - the kafka_bolt: tuples to a Kafka topic, each acked once
 // its delivery is confirmed.
+//
+// Each execute hands its message to librdkafka, which batches them (linger,
+// queue limits: kafka.<property>), and holds the tuple (gale_tuple_hold);
+// the tuple is acked when the message's delivery report says the broker
+// has it and failed when it says the delivery failed, as Storm's KafkaBolt
+// does in its producer callback. Reports are served by rd_kafka_poll on the
+// task's thread: in execute and in the bolt's poll, which the runtime calls
+// while tuples are held, so they are served when input stops too.
 
 #include <inttypes.h>
 #include <librdkafka/rdkafka.h>
@@ -16,6 +24,8 @@
 #define KBOLT_TIMEOUT_MS "10000"
 // How long cleanup waits for messages still in flight.
 #define KBOLT_FLUSH_MS 10000
+// How often the runtime polls the bolt while messages are in flight.
+#define KBOLT_POLL_MS 5
 
 typedef struct kafka_bolt {
 	gale_kafka_where    where;
@@ -27,10 +37,9 @@ typedef struct kafka_bolt {
 	char               *value_field;
 	char               *key, *value; // reused text buffers
 	size_t              key_cap, value_cap;
-	uint64_t            seq; // of the message being delivered
-	bool                reported;
-	rd_kafka_resp_err_t result;
-	uint64_t            wait_ns; // the longest a delivery report takes
+	gale_collector     *coll; // during a poll: where reports ack and fail
+	uint64_t            wait_ns; // the longest a full queue is waited on
+	bool                failed_delivery; // a report said so: check fatal
 	bool                warned_field;
 } kafka_bolt;
 
@@ -40,17 +49,38 @@ kbolt_of(void *where)
 	return (kafka_bolt *) ((char *) where - offsetof(kafka_bolt, where));
 }
 
-// Delivery reports, served by rd_kafka_poll on the task's thread. A report
-// of an older message (one given up on after wait_ns) is only counted.
+// Delivery reports, served by rd_kafka_poll on the task's thread: the
+// message's opaque is the handle of its held tuple. Without a collector
+// (the worker stopped before cleanup) the tuple is left to the runtime,
+// whose tree times out and replays.
 static void
 kbolt_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 {
 	(void) rk;
 	kafka_bolt *b = kbolt_of(opaque);
-	if ((uint64_t) (uintptr_t) m->_private == b->seq) {
-		b->reported = true;
-		b->result   = m->err;
+	gale_held   h = (gale_held) (uintptr_t) m->_private;
+	if (b->coll == NULL) {
+		return;
 	}
+	if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+		gale__kafka_report_clear(&b->where);
+		gale_ack_held(b->coll, h);
+		return;
+	}
+	gale__kafka_report(&b->where, GALE_LOG_ERROR, m->err,
+	    "delivery failed: %s: %s; the tuple is failed, to be replayed",
+	    rd_kafka_err2name(m->err), rd_kafka_err2str(m->err));
+	gale_fail_held(b->coll, h);
+	b->failed_delivery = true;
+}
+
+// Serves the delivery reports that are in, waiting up to ms for one.
+static void
+kbolt_serve(kafka_bolt *b, gale_collector *c, int ms)
+{
+	b->coll = c;
+	rd_kafka_poll(b->rk, ms);
+	b->coll = NULL;
 }
 
 static gale_err
@@ -130,24 +160,34 @@ kbolt_start(kafka_bolt *b)
 	return GALE_OK;
 }
 
+// Stops the producer: waits up to flush_ms for what is in flight, then
+// purges the rest, whose reports (served here with c, when given) fail
+// their tuples.
 static void
-kbolt_stop(kafka_bolt *b)
+kbolt_stop(kafka_bolt *b, gale_collector *c, int flush_ms)
 {
 	if (b->rkt != NULL) {
 		rd_kafka_topic_destroy(b->rkt);
 		b->rkt = NULL;
 	}
 	if (b->rk != NULL) {
-		rd_kafka_flush(b->rk, KBOLT_FLUSH_MS);
+		b->coll = c;
+		if (flush_ms > 0) {
+			rd_kafka_flush(b->rk, flush_ms);
+		}
+		rd_kafka_purge(
+		    b->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+		rd_kafka_poll(b->rk, 0);
+		b->coll = NULL;
 		rd_kafka_destroy(b->rk);
 		b->rk = NULL;
 	}
 }
 
 static void
-kbolt_free(kafka_bolt *b)
+kbolt_free(kafka_bolt *b, gale_collector *c)
 {
-	kbolt_stop(b);
+	kbolt_stop(b, c, c != NULL ? KBOLT_FLUSH_MS : 0);
 	if (b->conf != NULL) {
 		rd_kafka_conf_destroy(b->conf);
 		b->conf = NULL;
@@ -179,15 +219,15 @@ kbolt_prepare(void *self, gale_context *ctx)
 	b->value_field = value != NULL ? strdup(value) : NULL;
 	if ((key != NULL && b->key_field == NULL)
 	    || (value != NULL && b->value_field == NULL)) {
-		kbolt_free(b);
+		kbolt_free(b, NULL);
 		return GALE_ENOMEM;
 	}
 	const char *const defaults[]
 	    = { "enable.idempotence", "true", "message.timeout.ms",
-		      KBOLT_TIMEOUT_MS, "linger.ms", "0", NULL };
+		      KBOLT_TIMEOUT_MS, "linger.ms", "5", NULL };
 	gale_err rv = gale__kafka_conf_new(&b->conf, ctx, &b->where, defaults);
 	if (rv != GALE_OK) {
-		kbolt_free(b);
+		kbolt_free(b, NULL);
 		return rv;
 	}
 	rd_kafka_conf_set_dr_msg_cb(b->conf, kbolt_dr);
@@ -198,12 +238,12 @@ kbolt_prepare(void *self, gale_context *ctx)
 	    == RD_KAFKA_CONF_OK) {
 		timeout_ms = strtol(ms, NULL, 10);
 	}
-	// The report of a message comes within message.timeout.ms; a margin
-	// covers the last round trip.
+	// A full queue frees room within message.timeout.ms (messages are
+	// delivered or given up on); a margin covers the last round trip.
 	b->wait_ns = ((uint64_t) timeout_ms + 5000) * 1000000u;
 	rv         = kbolt_start(b);
 	if (rv != GALE_OK) {
-		kbolt_free(b);
+		kbolt_free(b, NULL);
 	}
 	return rv;
 }
@@ -252,10 +292,14 @@ kbolt_all_fields(kafka_bolt *b, const gale_tuple *t, size_t *len)
 }
 
 // A fatal error leaves the idempotent producer unusable: a new one takes
-// over (messages in flight were failed with it).
+// over (messages in flight are failed with it).
 static void
-kbolt_check_fatal(kafka_bolt *b)
+kbolt_check_fatal(kafka_bolt *b, gale_collector *c)
 {
+	if (!b->failed_delivery || b->rk == NULL) {
+		return;
+	}
+	b->failed_delivery = false;
 	char                why[512];
 	rd_kafka_resp_err_t err
 	    = rd_kafka_fatal_error(b->rk, why, sizeof(why));
@@ -266,7 +310,7 @@ kbolt_check_fatal(kafka_bolt *b)
 	    "kafka brokers %s, topic %s: the producer failed (%s: %s); "
 	    "starting a new one",
 	    b->where.brokers, b->where.topic, rd_kafka_err2name(err), why);
-	kbolt_stop(b);
+	kbolt_stop(b, c, 0);
 	kbolt_start(b);
 }
 
@@ -275,6 +319,13 @@ kbolt_execute(void *self, const gale_tuple *t, gale_collector *c)
 {
 	kafka_bolt *b    = self;
 	size_t      klen = 0, vlen = 0;
+	if (gale_tuple_is_tick(t)) {
+		if (b->rk != NULL) {
+			kbolt_serve(b, c, 0);
+			kbolt_check_fatal(b, c);
+		}
+		return;
+	}
 	if (b->rk == NULL && kbolt_start(b) != GALE_OK) {
 		gale_fail(c, t);
 		return;
@@ -288,37 +339,69 @@ kbolt_execute(void *self, const gale_tuple *t, gale_collector *c)
 		gale_fail(c, t);
 		return;
 	}
-	b->seq++;
-	b->reported             = false;
-	rd_kafka_resp_err_t err = rd_kafka_producev(b->rk,
-	    RD_KAFKA_V_RKT(b->rkt), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-	    RD_KAFKA_V_VALUE(b->value, vlen),
-	    RD_KAFKA_V_KEY(b->key_field != NULL ? b->key : NULL, klen),
-	    RD_KAFKA_V_OPAQUE((void *) (uintptr_t) b->seq), RD_KAFKA_V_END);
-	if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-		uint64_t deadline = gale_now_ns() + b->wait_ns;
-		while (!b->reported && gale_now_ns() < deadline) {
-			rd_kafka_poll(b->rk, 100);
-		}
-		err = b->reported ? b->result : RD_KAFKA_RESP_ERR__TIMED_OUT;
-	}
-	if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-		gale__kafka_report_clear(&b->where);
-		gale_ack(c, t);
+	gale_held h = gale_tuple_hold(c, t);
+	if (h == 0) {
+		gale_fail(c, t);
 		return;
 	}
-	gale__kafka_report(&b->where, GALE_LOG_ERROR, err,
-	    "delivery failed: %s: %s; the tuple is failed, to be replayed",
-	    rd_kafka_err2name(err), rd_kafka_err2str(err));
-	gale_fail(c, t);
-	kbolt_check_fatal(b);
+	// A full queue (queue.buffering.max.messages or .kbytes) empties as
+	// reports come: they are served until there is room, for as long as
+	// the oldest message may take.
+	uint64_t            deadline = 0;
+	rd_kafka_resp_err_t err;
+	for (;;) {
+		err = rd_kafka_producev(b->rk, RD_KAFKA_V_RKT(b->rkt),
+		    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+		    RD_KAFKA_V_VALUE(b->value, vlen),
+		    RD_KAFKA_V_KEY(b->key_field != NULL ? b->key : NULL, klen),
+		    RD_KAFKA_V_OPAQUE((void *) (uintptr_t) h), RD_KAFKA_V_END);
+		if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+			break;
+		}
+		uint64_t now = gale_now_ns();
+		if (deadline == 0) {
+			deadline = now + b->wait_ns;
+		} else if (now >= deadline) {
+			break;
+		}
+		kbolt_serve(b, c, 100);
+	}
+	if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+		gale__kafka_report(&b->where, GALE_LOG_ERROR, err,
+		    "cannot produce: %s: %s; the tuple is failed, to be "
+		    "replayed",
+		    rd_kafka_err2name(err), rd_kafka_err2str(err));
+		gale_fail_held(c, h);
+	}
+	kbolt_serve(b, c, 0);
+	kbolt_check_fatal(b, c);
 }
 
+// While tuples are held: serves the reports that came in.
+static void
+kbolt_poll(void *self, gale_collector *c)
+{
+	kafka_bolt *b = self;
+	if (b->rk != NULL) {
+		kbolt_serve(b, c, 0);
+		kbolt_check_fatal(b, c);
+	}
+}
+
+// Waits up to KBOLT_FLUSH_MS for what is in flight; what is not delivered
+// by then is failed.
 static void
 kbolt_cleanup(void *self, gale_collector *c)
 {
-	(void) c;
-	kbolt_free(self);
+	kbolt_free(self, c);
+}
+
+// When the worker stops before cleanup: the producer goes without acking
+// or failing anything; the trees of its tuples time out and replay.
+static void
+kbolt_close(void *self)
+{
+	kbolt_free(self, NULL);
 }
 
 static const gale_option_decl kbolt_options[] = {
@@ -341,6 +424,9 @@ static const gale_bolt_ops kbolt_ops = {
 	.cleanup = kbolt_cleanup,
 	.options = kbolt_options,
 	.check_option = gale__kafka_check_option,
+	.close   = kbolt_close,
+	.poll    = kbolt_poll,
+	.poll_ms = KBOLT_POLL_MS,
 };
 
 const gale_component gale__bolt_kafka = { .bolt = &kbolt_ops };

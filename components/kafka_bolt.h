@@ -10,9 +10,14 @@
 // bytes are written as they are, numbers in decimal, booleans as
 // true/false.
 //
-// Each execute produces one message and serves delivery reports until the
-// broker confirmed it (acked) or refused it (failed, so that the spout
-// replays the tree): the gale API settles a tuple within its execute call.
+// Each execute hands one message to librdkafka, which batches them
+// (kafka.linger.ms, default 5; kafka.queue.buffering.max.messages and
+// .kbytes bound what waits), and holds the tuple: it is acked when the
+// delivery report says the broker has the message and failed when it says
+// the delivery failed (after kafka.message.timeout.ms, default 10 s, of
+// retries), so that the spout replays the tree. Held tuples keep their
+// trees pending, so topology.max.spout.pending bounds what is in flight.
+// Cleanup waits up to 10 s for what is in flight and fails the rest.
 // Messages of one key keep their order.
 
 #ifndef GALE_COMPONENTS_KAFKA_BOLT_H

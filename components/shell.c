@@ -237,6 +237,8 @@ gale__shell_close(shell_task *t)
 	free(t->vals);
 	free(t->owned);
 	free(t->tasks);
+	free(t->pending);
+	free(t->anchors);
 	json_decref(t->ids);
 	memset(t, 0, sizeof(*t));
 }
@@ -329,13 +331,19 @@ gale__shell_flush(shell_task *t)
 	return false;
 }
 
-json_t *
-gale__shell_recv(shell_task *t, const char **cmd)
+// Reads one message with the deadline; NULL with *none set on a timeout
+// when quiet, else reported.
+static json_t *
+shell_recv(shell_task *t, const char **cmd, uint64_t deadline_ns, bool quiet,
+    bool *none)
 {
 	const char *msg;
 	size_t      len;
-	gale_err    rv = gale__shell_proc_read(
-	       &t->proc, &msg, &len, gale_now_ns() + t->timeout_ns);
+	gale_err rv = gale__shell_proc_read(&t->proc, &msg, &len, deadline_ns);
+	if (rv == GALE_ETIMEDOUT && quiet) {
+		*none = true;
+		return NULL;
+	}
 	if (rv == GALE_ETIMEDOUT) {
 		char what[96];
 		snprintf(what, sizeof(what),
@@ -382,6 +390,20 @@ gale__shell_recv(shell_task *t, const char **cmd)
 	}
 	*cmd = c;
 	return j;
+}
+
+json_t *
+gale__shell_recv(shell_task *t, const char **cmd)
+{
+	bool none = false;
+	return shell_recv(t, cmd, gale_now_ns() + t->timeout_ns, false, &none);
+}
+
+json_t *
+gale__shell_try_recv(shell_task *t, const char **cmd, bool *none)
+{
+	*none = false;
+	return shell_recv(t, cmd, 0, true, none);
 }
 
 // ---------------------------------------------------------------------
@@ -694,9 +716,28 @@ shell_stream(shell_task *t, const char *stream, char *declared, size_t len)
 	return NULL;
 }
 
+// The emit of a spout (tracked, msg_id) or a bolt (anchors).
+static bool shell_emit(shell_task *t, json_t *msg, bool tracked,
+    uint64_t msg_id, const gale_tuple *const *anchors, size_t nanchors);
+
 bool
 gale__shell_emit(shell_task *t, json_t *msg, bool tracked, uint64_t msg_id,
     const gale_tuple *anchor)
+{
+	return shell_emit(t, msg, tracked, msg_id,
+	    anchor != NULL ? &anchor : NULL, anchor != NULL);
+}
+
+bool
+gale__shell_emit_anchored(
+    shell_task *t, json_t *msg, const gale_tuple *const *anchors, size_t n)
+{
+	return shell_emit(t, msg, false, 0, anchors, n);
+}
+
+static bool
+shell_emit(shell_task *t, json_t *msg, bool tracked, uint64_t msg_id,
+    const gale_tuple *const *anchors, size_t nanchors)
 {
 	json_t     *tuple = json_object_get(msg, "tuple");
 	json_t     *st    = json_object_get(msg, "stream");
@@ -753,10 +794,9 @@ gale__shell_emit(shell_task *t, json_t *msg, bool tracked, uint64_t msg_id,
 	} else if (direct) {
 		rv = gale_emit_direct(t->coll,
 		    (uint32_t) json_integer_value(task), stream, t->vals, n,
-		    anchor != NULL ? &anchor : NULL, anchor != NULL);
+		    anchors, nanchors);
 	} else {
-		rv = gale_emit(t->coll, stream, t->vals, n,
-		    anchor != NULL ? &anchor : NULL, anchor != NULL);
+		rv = gale_emit(t->coll, stream, t->vals, n, anchors, nanchors);
 	}
 	for (size_t i = 0; i < t->nowned; i++) {
 		free(t->owned[i]);

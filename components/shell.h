@@ -11,8 +11,13 @@
 //
 // A process that exits, does not answer in time or writes something that
 // is not the protocol is reported (the offending line and the tail of its
-// stderr) through gale_log, killed and started again; the tuple it was
-// handling fails, so its tree replays.
+// stderr) through gale_log, killed and started again; the tuples it was
+// handling fail, so their trees replay.
+//
+// A shell bolt sends up to `topology.shellbolt.max.pending` (default 100,
+// as Storm's) tuples to its process without waiting for their acks: each
+// is held (gale_tuple_hold) and acked or failed when the process acks or
+// fails its id; emits anchored to those ids are anchored to them.
 
 #ifndef GALE_COMPONENTS_SHELL_H
 #define GALE_COMPONENTS_SHELL_H
@@ -52,6 +57,16 @@ typedef struct shell_task {
 	// Bolt: the id given to the next input, when a heartbeat went last.
 	uint64_t next_id;
 	uint64_t last_heartbeat_ns;
+	// Bolt: the inputs sent and not yet acked or failed by the process,
+	// held (gale_tuple_hold), at most topology.shellbolt.max.pending
+	// (pending_cap) of them, in slot id % pending_cap; when the process
+	// was last heard from while some were pending; the anchors of an
+	// emit.
+	struct shell_pending *pending;
+	size_t                pending_cap, npending;
+	uint64_t              heard_ns;
+	const gale_tuple    **anchors;
+	size_t                anchors_cap;
 	// Spout: message id (hex text) -> the JSON id the process gave.
 	json_t *ids;
 } shell_task;
@@ -69,6 +84,9 @@ bool gale__shell_flush(shell_task *t);
 // (its name in *cmd); NULL, the failure reported and the process stopped,
 // when it ended, timed out or wrote something else. Caller decrefs.
 json_t *gale__shell_recv(shell_task *t, const char **cmd);
+// As gale__shell_recv, without waiting: NULL with *none set when no whole
+// message is there yet (nothing is reported then).
+json_t *gale__shell_try_recv(shell_task *t, const char **cmd, bool *none);
 
 // Reports a protocol failure with the offending text and the stderr tail,
 // and stops the process (the next call restarts it).
@@ -85,6 +103,9 @@ bool gale__shell_common(shell_task *t, const char *cmd, json_t *msg);
 // false. False, reported and stopped, on failure.
 bool gale__shell_emit(shell_task *t, json_t *msg, bool tracked,
     uint64_t msg_id, const gale_tuple *anchor);
+// A bolt's emit anchored to the n tuples of anchors, as above.
+bool gale__shell_emit_anchored(
+    shell_task *t, json_t *msg, const gale_tuple *const *anchors, size_t n);
 
 // A gale value as JSON (NULL when out of memory); an empty bytes value is
 // null, other bytes a string, text that is not UTF-8 has '?' for its bad

@@ -2,26 +2,64 @@
 // shell_bolt.c - the shell bolt: each input tuple goes to the task's child
 // process, which emits, acks and fails through the multilang protocol.
 //
-// gale's bolts ack or fail a tuple within the execute call that received
-// it, so execute waits for the process to ack or fail the tuple it was
-// given (as storm.py's BasicBolt and storm.js's BasicBolt do after each
-// tuple), handling its emits and logs meanwhile.
+// Up to topology.shellbolt.max.pending tuples are sent without waiting for
+// the process, as Storm's ShellBolt sends them: each is held
+// (gale_tuple_hold) under the id it was sent with, and acked or failed when
+// the process acks or fails that id. Execute reads what the process wrote
+// meanwhile, and waits for it only when that many are pending; the bolt's
+// poll reads the rest once input stops. A process that dies, hangs or
+// writes garbage fails every tuple it holds.
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "components/shell.h"
 
 // How often a heartbeat tuple goes before an input, as Storm sends them.
 #define BOLT_HEARTBEAT_NS 1000000000ull
+// Storm's default for topology.shellbolt.max.pending.
+#define BOLT_MAX_PENDING 100
+#define BOLT_MAX_PENDING_KEY "topology.shellbolt.max.pending"
+// How often the runtime polls the bolt while tuples are pending.
+#define BOLT_POLL_MS 2
+
+// A tuple sent to the process and not yet acked or failed by it.
+typedef struct shell_pending {
+	uint64_t  id; // 0: a free slot
+	gale_held h;
+} shell_pending;
 
 static gale_err
 bolt_prepare(void *self, gale_context *ctx)
 {
-	shell_task *t = self;
-	t->next_id    = 1;
-	gale_err rv   = gale__shell_open(t, ctx, false);
+	shell_task *t   = self;
+	t->next_id      = 1;
+	int64_t     max = BOLT_MAX_PENDING;
+	const char *k, *v;
+	bool        js;
+	for (size_t i = 0; gale_context_config(ctx, i, &k, &v, &js); i++) {
+		if (strcmp(k, BOLT_MAX_PENDING_KEY) == 0) {
+			char     *end;
+			long long n = strtoll(v, &end, 10);
+			if (*v == '\0' || *end != '\0' || n < 1
+			    || n > 100000) {
+				gale_context_error(ctx,
+				    "%s: '%s' is not a number of tuples, 1 "
+				    "to 100000",
+				    BOLT_MAX_PENDING_KEY, v);
+				return GALE_EINVAL;
+			}
+			max = n;
+		}
+	}
+	t->pending_cap = (size_t) max;
+	t->pending     = calloc(t->pending_cap, sizeof(*t->pending));
+	if (t->pending == NULL) {
+		return GALE_ENOMEM;
+	}
+	gale_err rv = gale__shell_open(t, ctx, false);
 	if (rv != GALE_OK) {
 		// The runtime skips cleanup after a failed prepare.
 		gale__shell_close(t);
@@ -58,38 +96,132 @@ bolt_put_heartbeat(shell_task *s)
 	return ok;
 }
 
-// True when the message's "id" is the text id.
-static bool
-bolt_is(json_t *msg, const char *id)
+// The pending slot of the tuple the JSON id v names (a string or an
+// integer, as the process echoes it), or NULL.
+static shell_pending *
+bolt_pending(shell_task *s, json_t *v)
 {
-	json_t *v = json_object_get(msg, "id");
+	uint64_t id = 0;
 	if (json_is_string(v)) {
-		return strcmp(json_string_value(v), id) == 0;
+		char *end;
+		id = strtoull(json_string_value(v), &end, 10);
+		if (*end != '\0') {
+			return NULL;
+		}
+	} else if (json_is_integer(v) && json_integer_value(v) > 0) {
+		id = (uint64_t) json_integer_value(v);
 	}
-	char buf[32];
-	if (json_is_integer(v)) {
-		snprintf(buf, sizeof(buf), "%" JSON_INTEGER_FORMAT,
-		    json_integer_value(v));
-		return strcmp(buf, id) == 0;
+	if (id == 0) {
+		return NULL;
 	}
-	return false;
+	shell_pending *p = &s->pending[id % s->pending_cap];
+	return p->id == id ? p : NULL;
 }
 
-// Whether the emit's anchors name the input id.
+// Fails every pending tuple: the process that held them is gone.
+static void
+bolt_fail_pending(shell_task *s)
+{
+	for (size_t i = 0; i < s->pending_cap && s->npending > 0; i++) {
+		if (s->pending[i].id != 0) {
+			gale_fail_held(s->coll, s->pending[i].h);
+			s->pending[i].id = 0;
+			s->npending--;
+		}
+	}
+}
+
+// The held tuples among the emit's anchors, into s->anchors; false when
+// out of memory.
 static bool
-bolt_anchored(json_t *msg, const char *id)
+bolt_anchors(shell_task *s, json_t *msg, size_t *n)
 {
 	json_t *a = json_object_get(msg, "anchors");
 	size_t  i;
 	json_t *v;
+	*n = 0;
+	if (json_array_size(a) > s->anchors_cap) {
+		size_t             cap = json_array_size(a);
+		const gale_tuple **an = realloc(s->anchors, cap * sizeof(*an));
+		if (an == NULL) {
+			return false;
+		}
+		s->anchors     = an;
+		s->anchors_cap = cap;
+	}
 	json_array_foreach(a, i, v)
 	{
-		if (json_is_string(v)
-		    && strcmp(json_string_value(v), id) == 0) {
-			return true;
+		shell_pending    *p = bolt_pending(s, v);
+		const gale_tuple *t
+		    = p != NULL ? gale_held_tuple(s->coll, p->h) : NULL;
+		if (t != NULL) {
+			s->anchors[(*n)++] = t;
 		}
 	}
-	return false;
+	return true;
+}
+
+// Handles one message of the process; false when the process failed (it
+// is stopped and reported).
+static bool
+bolt_handle(shell_task *s, json_t *m, const char *cmd)
+{
+	bool ok = true;
+	if (strcmp(cmd, "emit") == 0) {
+		size_t n;
+		ok = bolt_anchors(s, m, &n)
+		    && gale__shell_emit_anchored(s, m, s->anchors, n);
+	} else if (strcmp(cmd, "ack") == 0 || strcmp(cmd, "fail") == 0) {
+		shell_pending *p = bolt_pending(s, json_object_get(m, "id"));
+		if (p != NULL) {
+			if (cmd[0] == 'a') {
+				gale_ack_held(s->coll, p->h);
+			} else {
+				gale_fail_held(s->coll, p->h);
+			}
+			p->id = 0;
+			s->npending--;
+			s->fails_in_row = 0;
+		}
+	} else if (strcmp(cmd, "sync") == 0) {
+		// The heartbeat's answer.
+	} else if (!gale__shell_common(s, cmd, m)) {
+		char *text = json_dumps(m, JSON_COMPACT);
+		gale__shell_fail(s, "sent an unknown command", text,
+		    text != NULL ? strlen(text) : 0);
+		free(text);
+		ok = false;
+	}
+	return ok;
+}
+
+// Handles what the process wrote: waits for a message when wait is set,
+// then takes what is there without waiting. False when the process failed,
+// its pending tuples failed with it.
+static bool
+bolt_read(shell_task *s, bool wait)
+{
+	for (;;) {
+		const char *cmd;
+		bool        none = false;
+		json_t     *m    = wait ? gale__shell_recv(s, &cmd)
+					: gale__shell_try_recv(s, &cmd, &none);
+		if (m == NULL && none) {
+			return true;
+		}
+		if (m == NULL) {
+			bolt_fail_pending(s);
+			return false;
+		}
+		s->heard_ns = gale_now_ns();
+		wait        = false;
+		bool ok     = bolt_handle(s, m, cmd);
+		json_decref(m);
+		if (!ok) {
+			bolt_fail_pending(s);
+			return false;
+		}
+	}
 }
 
 static void
@@ -101,64 +233,73 @@ bolt_execute(void *self, const gale_tuple *tuple, gale_collector *c)
 		gale_fail(c, tuple);
 		return;
 	}
-	char id[24];
-	snprintf(id, sizeof(id), "%" PRIu64, s->next_id++);
+	uint64_t       id   = s->next_id++;
+	shell_pending *slot = &s->pending[id % s->pending_cap];
+	// At most max.pending in flight: wait for the process to answer
+	// (its slot frees when the tuple sent pending_cap ids ago is done).
+	while (s->npending >= s->pending_cap || slot->id != 0) {
+		if (!bolt_read(s, true)) {
+			gale_fail(c, tuple);
+			return;
+		}
+	}
+	char text[24];
+	snprintf(text, sizeof(text), "%" PRIu64, id);
 	// The heartbeat and the tuple go in one write.
 	uint64_t now = gale_now_ns();
 	if (now - s->last_heartbeat_ns >= BOLT_HEARTBEAT_NS) {
 		s->last_heartbeat_ns = now;
 		if (!bolt_put_heartbeat(s)) {
+			s->wlen = 0;
 			gale_fail(c, tuple);
 			return;
 		}
 	}
-	if (!bolt_put_tuple(s, tuple, id) || !gale__shell_flush(s)) {
+	// A tick goes to the process too, as Storm sends it; it is in no
+	// tree, so there is nothing to hold and its ack does nothing.
+	bool      tick = gale_tuple_is_tick(tuple);
+	gale_held h    = tick ? 0 : gale_tuple_hold(c, tuple);
+	if ((h == 0 && !tick) || !bolt_put_tuple(s, tuple, text)) {
 		s->wlen = 0;
+		gale_fail_held(c, h);
 		gale_fail(c, tuple);
 		return;
 	}
-	for (;;) {
-		const char *cmd;
-		json_t     *m = gale__shell_recv(s, &cmd);
-		if (m == NULL) {
-			gale_fail(c, tuple);
-			return;
-		}
-		bool ok = true, done = false;
-		if (strcmp(cmd, "emit") == 0) {
-			ok = gale__shell_emit(s, m, false, 0,
-			    bolt_anchored(m, id) ? tuple : NULL);
-		} else if (strcmp(cmd, "ack") == 0
-		    || strcmp(cmd, "fail") == 0) {
-			if (bolt_is(m, id)) {
-				done = true;
-				if (cmd[0] == 'a') {
-					gale_ack(c, tuple);
-				} else {
-					gale_fail(c, tuple);
-				}
-			}
-		} else if (strcmp(cmd, "sync") == 0) {
-			// The heartbeat's answer.
-		} else if (!gale__shell_common(s, cmd, m)) {
-			char *text = json_dumps(m, JSON_COMPACT);
-			gale__shell_fail(s, "sent an unknown command", text,
-			    text != NULL ? strlen(text) : 0);
-			free(text);
-			ok = false;
-		}
-		json_decref(m);
-		if (!ok) {
-			gale_fail(c, tuple);
-			return;
-		}
-		if (done) {
-			s->fails_in_row = 0;
-			return;
-		}
+	if (s->npending == 0) {
+		s->heard_ns = now;
+	}
+	*slot = (shell_pending) { .id = id, .h = h };
+	s->npending++;
+	if (!gale__shell_flush(s)) {
+		bolt_fail_pending(s);
+		return;
+	}
+	bolt_read(s, false);
+}
+
+// While tuples are pending: reads what the process wrote; one that stays
+// silent past the timeout with tuples pending is stopped, and they fail.
+static void
+bolt_poll(void *self, gale_collector *c)
+{
+	shell_task *s = self;
+	s->coll       = c;
+	if (!s->running || s->npending == 0) {
+		return;
+	}
+	if (bolt_read(s, false) && s->npending > 0
+	    && gale_now_ns() - s->heard_ns > s->timeout_ns) {
+		char what[96];
+		snprintf(what, sizeof(what),
+		    "did not answer within %" PRIu64
+		    " s (topology.subprocess.timeout.secs)",
+		    (uint64_t) (s->timeout_ns / 1000000000ull));
+		gale__shell_fail(s, what, NULL, 0);
+		bolt_fail_pending(s);
 	}
 }
 
+// What is still pending is failed by the runtime after cleanup.
 static void
 bolt_cleanup(void *self, gale_collector *c)
 {
@@ -182,4 +323,6 @@ const gale_bolt_ops gale__shell_bolt_ops = {
 	.cleanup = bolt_cleanup,
 	.options = gale__shell_options,
 	.close   = bolt_close,
+	.poll    = bolt_poll,
+	.poll_ms = BOLT_POLL_MS,
 };

@@ -319,10 +319,45 @@ GALE_EXPORT size_t gale_emit_tasks(
     const gale_collector *c, uint32_t *out, size_t cap);
 
 // Bolt: acks or fails an input tuple, during the execute call that received
-// it. A tuple neither acked nor failed when execute returns is acked.
-// Acking or failing a tuple twice has no further effect.
+// it. A tuple neither acked nor failed (nor held, below) when execute
+// returns is acked. Acking or failing a tuple twice has no further effect.
 GALE_EXPORT void gale_ack(gale_collector *c, const gale_tuple *t);
 GALE_EXPORT void gale_fail(gale_collector *c, const gale_tuple *t);
+
+// A handle on a held tuple (below); 0 is no handle.
+typedef uint64_t gale_held;
+
+// Bolt: takes over the ack of t, which the running execute received, so
+// that the bolt acks or fails it later, as Storm's OutputCollector allows
+// at any time: once the result is known (a delivery report, an answer from
+// a process, a batch written). The runtime no longer acks t when execute
+// returns; gale_ack and gale_fail on t itself then do nothing, and an emit
+// anchored to t is anchored to the held tuple. Returns the handle, or 0
+// when t was acked or failed already (a tick always is) or memory ran out:
+// the tuple is then the runtime's as before.
+//
+// The handle is good from any callback of the same task (a later execute,
+// a tick, poll, checkpoint, cleanup) until gale_ack_held or gale_fail_held
+// resolves it; after that it names nothing, and resolving it again does
+// nothing. A held tuple keeps its place in its tree, not its values: they
+// are valid only during the execute that received it. Its tree stays
+// pending, so held tuples count against topology.max.spout.pending; a tree
+// that timed out meanwhile was failed at its spout, and a late ack of one
+// of its tuples does nothing. Tuples still held once cleanup returns (or
+// at shutdown) are failed, so that their trees replay. Holding allocates
+// nothing per tuple once the task's pool has grown to what it holds at
+// once.
+GALE_EXPORT gale_held gale_tuple_hold(gale_collector *c, const gale_tuple *t);
+// Bolt: acks or fails the tuple h holds; the acks of a bolt that
+// checkpoints still leave only at its next checkpoint.
+GALE_EXPORT void gale_ack_held(gale_collector *c, gale_held h);
+GALE_EXPORT void gale_fail_held(gale_collector *c, gale_held h);
+// Bolt: the held tuple as an anchor for gale_emit and gale_emit_direct, or
+// NULL when h names nothing held. It has no values (gale_tuple_size is 0)
+// but its source and stream. Borrowed: valid until h is resolved.
+GALE_EXPORT const gale_tuple *gale_held_tuple(gale_collector *c, gale_held h);
+// Bolt: the number of tuples the task holds.
+GALE_EXPORT size_t gale_held_count(const gale_collector *c);
 
 // ---------------------------------------------------------------------
 // Windows: what a windowed bolt receives
@@ -475,6 +510,14 @@ typedef struct gale_bolt_ops {
 	// when the worker stops before the bolt finished and cleanup was not
 	// called. Releases what prepare took; cannot emit. Optional.
 	void (*close)(void *self);
+
+	// For a bolt that holds tuples (gale_tuple_hold): called on the
+	// task's thread every poll_ms milliseconds (0: 10) while it holds
+	// any, between input batches and when no input comes, so that it
+	// resolves them (reads the completions it waits for) even once its
+	// input has stopped. May emit, ack and fail. Optional.
+	void (*poll)(void *self, gale_collector *c);
+	uint32_t poll_ms;
 } gale_bolt_ops;
 
 // What a component library exports, one per component, under the symbol

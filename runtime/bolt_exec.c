@@ -2,7 +2,8 @@
 // bolt_exec.c - the bolt kind of executor: executes each input tuple,
 // anchors what the bolt emits to its inputs, and acks or fails them; gives
 // the bolt its ticks; and, for a windowed bolt, keeps its input in windows
-// (runtime/window.c) and hands it each activation.
+// (runtime/window.c) and hands it each activation; keeps the tuples the
+// bolt holds to ack later (runtime/held.c).
 
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "runtime/ackbuf.h"
 #include "runtime/context.h"
 #include "runtime/executor_impl.h"
+#include "runtime/held.h"
 #include "runtime/trace.h"
 #include "runtime/window.h"
 
@@ -22,6 +24,8 @@
 
 // Held acks (of distinct roots) that make a checkpoint due at once.
 #define BOLT_COMMIT_ACKS 1024
+// How often a bolt holding tuples is polled, unless its poll_ms says.
+#define BOLT_POLL_MS 10
 
 typedef struct bolt_exec {
 	const gale_bolt_ops *ops;
@@ -31,6 +35,11 @@ typedef struct bolt_exec {
 	uint32_t             until_sample; // executes left before a timed one
 	gale_anchor         *anchors; // scratch for an emitted tuple's anchors
 	size_t               anchors_cap;
+
+	// The tuples the bolt holds (gale_tuple_hold), polled every poll_ns.
+	gale_held_pool *held;
+	uint64_t        poll_ns, next_poll_ns;
+	bool            cleaned; // cleanup has run
 
 	// Ticks: every tick_ns (0: none), due at next_tick_ns.
 	int64_t  tick_secs;
@@ -76,6 +85,12 @@ bolt_init(gale_executor *e)
 	b->ops       = e->def->bolt;
 	b->tick_secs = bolt_tick_secs(e);
 	b->tick_ns   = (uint64_t) b->tick_secs * 1000000000u;
+	b->poll_ns   = (uint64_t) (b->ops->poll_ms != 0 ? b->ops->poll_ms
+							: BOLT_POLL_MS)
+	    * 1000000u;
+	if (gale__held_new(&b->held) != GALE_OK) {
+		return GALE_ENOMEM;
+	}
 	return gale__ackbuf_new(&b->ackbuf);
 }
 
@@ -85,6 +100,7 @@ bolt_fini(gale_executor *e)
 	bolt_exec *b = e->priv;
 	gale__window_destroy(&b->win);
 	gale__ackbuf_destroy(&b->ackbuf);
+	gale__held_destroy(&b->held);
 	free(b->anchors);
 	free(b->edges);
 }
@@ -131,6 +147,13 @@ bolt_drain(gale_executor *e)
 	bool       idle = b->since_drain == 0;
 	b->since_drain  = 0;
 	if (gale__ackbuf_count(b->ackbuf) == 0) {
+		return;
+	}
+	if (b->ops->checkpoint != NULL && b->cleaned) {
+		// Acks of held tuples made in cleanup: the bolt's state is
+		// gone, no checkpoint can make them durable, so they do not
+		// leave and their trees replay at their timeout.
+		gale__ackbuf_drain(b->ackbuf, NULL, NULL);
 		return;
 	}
 	if (b->ops->checkpoint != NULL) {
@@ -191,6 +214,117 @@ bolt_fail_tuple(gale_executor *e, gale_tuple *in)
 }
 
 // ---------------------------------------------------------------------
+// Held tuples: acked or failed after the execute that received them
+// ---------------------------------------------------------------------
+
+// The bolt executor behind c, or NULL when c is another kind's.
+static gale_executor *
+bolt_of(const gale_collector *c)
+{
+	return c != NULL && c->e->ops == &gale__bolt_exec_ops ? c->e : NULL;
+}
+
+gale_held
+gale_tuple_hold(gale_collector *c, const gale_tuple *t)
+{
+	gale_executor *e = bolt_of(c);
+	if (e == NULL || t == NULL) {
+		return 0;
+	}
+	gale_tuple *in = (gale_tuple *) t;
+	if (in->held != 0) {
+		return in->held;
+	}
+	bolt_exec *b = e->priv;
+	uint64_t   h;
+	if (in->done || gale__held_put(b->held, in, &h) != GALE_OK) {
+		return 0;
+	}
+	// The original is done with: what follows goes through the copy.
+	in->held = h;
+	in->done = true;
+	return h;
+}
+
+// Acks or fails the held tuple h and frees its slot. The sampled-trace
+// children remembered belong to the input being executed, if any: they
+// are kept for it.
+static void
+bolt_resolve_held(gale_collector *c, gale_held h, bool fail)
+{
+	gale_executor *e = bolt_of(c);
+	if (e == NULL) {
+		return;
+	}
+	bolt_exec  *b = e->priv;
+	gale_tuple *t = gale__held_get(b->held, h);
+	if (t == NULL) {
+		return;
+	}
+	size_t children    = e->ntrace_children;
+	e->ntrace_children = 0;
+	if (fail) {
+		bolt_fail_tuple(e, t);
+	} else {
+		bolt_ack_tuple(e, t);
+	}
+	e->ntrace_children = children;
+	gale__held_release(b->held, h);
+}
+
+void
+gale_ack_held(gale_collector *c, gale_held h)
+{
+	bolt_resolve_held(c, h, false);
+}
+
+void
+gale_fail_held(gale_collector *c, gale_held h)
+{
+	bolt_resolve_held(c, h, true);
+}
+
+const gale_tuple *
+gale_held_tuple(gale_collector *c, gale_held h)
+{
+	gale_executor *e = bolt_of(c);
+	return e != NULL ? gale__held_get(((bolt_exec *) e->priv)->held, h)
+			 : NULL;
+}
+
+size_t
+gale_held_count(const gale_collector *c)
+{
+	gale_executor *e = bolt_of(c);
+	return e != NULL ? gale__held_count(((bolt_exec *) e->priv)->held) : 0;
+}
+
+static void
+bolt_fail_held_cb(void *arg, uint64_t h, gale_tuple *t)
+{
+	gale_executor *e   = arg;
+	bolt_exec     *b   = e->priv;
+	e->ntrace_children = 0;
+	bolt_fail_tuple(e, t);
+	gale__held_release(b->held, h);
+}
+
+// Fails every tuple still held, so that their trees replay.
+static void
+bolt_fail_all_held(gale_executor *e)
+{
+	bolt_exec *b = e->priv;
+	size_t     n = gale__held_count(b->held);
+	if (n == 0) {
+		return;
+	}
+	GALE_WARN("%zu tuples the bolt held were neither acked nor failed "
+		  "when it ended: failed, to be replayed",
+	    n);
+	gale__held_each(b->held, bolt_fail_held_cb, e);
+}
+
+// ---------------------------------------------------------------------
 // Emitting
 // ---------------------------------------------------------------------
 
@@ -222,6 +356,11 @@ bolt_anchor(gale_executor *e, bolt_exec *b, const gale_tuple *const *inputs,
 	size_t n = 0;
 	for (size_t i = 0; i < ninputs; i++) {
 		gale_tuple *in = (gale_tuple *) inputs[i];
+		// A tuple held during the execute that received it: its edges
+		// go to the held copy, which is acked later.
+		if (in != NULL && in->held != 0) {
+			in = gale__held_get(b->held, in->held);
+		}
 		if (in == NULL || in->nanchors == 0 || in->done) {
 			continue;
 		}
@@ -585,6 +724,18 @@ bolt_timer(gale_executor *e, uint64_t now)
 {
 	bolt_exec *b    = e->priv;
 	int64_t    wait = -1;
+	if (b->ops->poll != NULL && gale__held_count(b->held) > 0) {
+		if (now >= b->next_poll_ns) {
+			gale__exec_cb_enter(e);
+			b->ops->poll(e->self, &e->coll);
+			gale__exec_cb_leave(e);
+			b->next_poll_ns = now + b->poll_ns;
+		}
+		if (gale__held_count(b->held) > 0) {
+			wait = (int64_t) ((b->next_poll_ns - now + 999999)
+			    / 1000000);
+		}
+	}
 	if (b->tick_ns > 0) {
 		if (now >= b->next_tick_ns) {
 			bolt_tick(e);
@@ -593,7 +744,9 @@ bolt_timer(gale_executor *e, uint64_t now)
 				b->next_tick_ns = now + b->tick_ns;
 			}
 		}
-		wait = (int64_t) ((b->next_tick_ns - now + 999999) / 1000000);
+		int64_t w
+		    = (int64_t) ((b->next_tick_ns - now + 999999) / 1000000);
+		wait = wait < 0 || w < wait ? w : wait;
 	}
 	if (b->win != NULL) {
 		int64_t ms = bolt_wall_ms();
@@ -629,6 +782,8 @@ bolt_finish(gale_executor *e)
 	if (b->ops->cleanup != NULL && !atomic_load(&e->failed)) {
 		b->ops->cleanup(e->self, &e->coll);
 	}
+	b->cleaned = true;
+	bolt_fail_all_held(e);
 }
 
 // Last, once prepare succeeded, also when the worker halted and finish

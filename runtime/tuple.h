@@ -26,7 +26,8 @@ struct gale_tuple {
 	size_t                  nanchors;
 	uint32_t                src_task;
 	uint64_t                ack_val; // XOR of the edges anchored to it
-	bool                    done; // acked or failed
+	uint64_t                held; // the handle of its held copy, or 0
+	bool                    done; // acked or failed (or held)
 };
 
 // The declaration of the stream named name (len bytes; 0: the default

@@ -50,6 +50,9 @@ const gale_config_key gale__config_keys[] = {
 	    "30",
 	    "seconds a shell component may take to answer, or go without "
 	    "a heartbeat, before it is restarted" },
+	{ "topology.shellbolt.max.pending", GALE_CONF_INT, 1, 100000, "100",
+	    "tuples a shell bolt sends its process before it waits for "
+	    "their acks" },
 	{ NULL, 0, 0, 0, NULL, NULL },
 };
 

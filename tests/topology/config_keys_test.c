@@ -142,3 +142,28 @@ Test(config_keys, knows_topology_debug_as_a_boolean_off_by_default)
 	cr_expect(gale_topology_config_bool(t, "topology.debug", false));
 	gale_topology_destroy(&t);
 }
+
+Test(config_keys, knows_storms_shellbolt_max_pending_with_its_default)
+{
+	const gale_config_key *k
+	    = gale__config_key_find("topology.shellbolt.max.pending");
+	cr_assert_not_null(k);
+	cr_expect_eq(k->type, GALE_CONF_INT);
+	cr_expect_str_eq(k->def, "100");
+	gale_topology *t = must_parse("name: x\n" BASE_SPOUTS
+	                              "config:\n"
+	                              "  topology.shellbolt.max.pending: 7\n");
+	cr_expect_eq(gale_topology_config_i64(
+	                 t, "topology.shellbolt.max.pending", 0),
+	    7);
+	gale_topology_destroy(&t);
+}
+
+Test(config_keys, rejects_a_shellbolt_max_pending_below_one)
+{
+	must_fail("name: x\n" BASE_SPOUTS
+	          "config:\n"
+	          "  topology.shellbolt.max.pending: 0\n");
+	expect_msg("t.yaml:6:35: config: 'topology.shellbolt.max.pending' "
+	           "must be an integer from 1 to 100000, found '0'");
+}

@@ -584,6 +584,41 @@ expect_bad_option(const char *spout, const char *bolt, const char *option)
 	test_run_fini(&r);
 }
 
+Test(kafka, a_bolt_whose_brokers_are_down_fails_its_tuples_and_the_run_says_so)
+{
+	// Every delivery times out (kafka.message.timeout.ms): the held
+	// tuples fail and replay until the run stops, which then reports
+	// what was not processed and exits non-zero.
+	char yaml[4096];
+	path_in_dir(yaml, sizeof(yaml), "down.yaml");
+	const char text[]
+	    = "name: down\n"
+	      "config: {topology.workers: 1, topology.message.timeout.secs: 3}\n"
+	      "spouts:\n"
+	      "  - {id: s, component: const_spout, options: {count: 20, "
+	      "ack: true}}\n"
+	      "bolts:\n"
+	      "  - id: out\n"
+	      "    component: kafka_bolt\n"
+	      "    options: {brokers: \"127.0.0.1:1\", topic: t,\n"
+	      "              kafka.message.timeout.ms: 1000}\n"
+	      "streams:\n"
+	      "  - {from: s, to: out, grouping: {type: SHUFFLE}}\n";
+	cr_assert(test_write_file(yaml, text, strlen(text)));
+	const char *args[] = { "local", yaml, "--duration", "3", NULL };
+	test_run    r;
+	test_run_gale(&r, 90, args);
+	cr_assert(!r.timedout, "%s", r.err);
+	cr_assert_neq(r.status, 0, "%s", r.err);
+	cr_assert(strstr(r.err,
+		      "kafka brokers 127.0.0.1:1, topic t: delivery failed: "
+		      "_MSG_TIMED_OUT")
+		!= NULL,
+	    "%s", r.err);
+	cr_assert(strstr(r.err, "not fully processed") != NULL, "%s", r.err);
+	test_run_fini(&r);
+}
+
 Test(kafka, bad_kafka_properties_stop_the_run_with_their_name)
 {
 	expect_bad_option("component: kafka_spout\n"

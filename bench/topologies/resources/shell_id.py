@@ -13,7 +13,19 @@ rd = sys.stdin.readline
 out = sys.stdout
 
 
+# Tuples that came while an emit waited for its task ids (gale sends up
+# to topology.shellbolt.max.pending without waiting), handed out next, as
+# Storm's storm.py does.
+queued = []
+
+
 def read():
+    if queued:
+        return queued.pop(0)
+    return read_one()
+
+
+def read_one():
     lines = []
     while True:
         line = rd()
@@ -40,7 +52,11 @@ while True:
     emit = {"command": "emit", "tuple": t["tuple"], "anchors": [t["id"]]}
     if need:
         send(emit)
-        read()  # the task ids
+        while True:  # the task ids
+            m = read_one()
+            if isinstance(m, list):
+                break
+            queued.append(m)
     else:
         emit["need_task_ids"] = False
         out.write(json.dumps(emit) + "\nend\n")

@@ -10,8 +10,21 @@ _in = sys.stdin
 _out = sys.stdout
 
 
+# Messages that came while an emit waited for its task ids: a bolt is sent
+# several tuples without waiting (topology.shellbolt.max.pending), so they
+# may come before the answer, and are handed out next, in order, as Storm's
+# storm.py does.
+_queued = []
+
+
 def read():
     """Returns the next message, or exits when the input ends."""
+    if _queued:
+        return _queued.pop(0)
+    return _read()
+
+
+def _read():
     lines = []
     while True:
         line = _in.readline()
@@ -52,9 +65,13 @@ def emit(values, anchors=None, stream=None, need_task_ids=True):
     if not need_task_ids:
         msg["need_task_ids"] = False
     send(msg)
-    if need_task_ids:
-        return read()
-    return None
+    if not need_task_ids:
+        return None
+    while True:
+        m = _read()
+        if isinstance(m, list):
+            return m
+        _queued.append(m)
 
 
 def once(name):
