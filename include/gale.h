@@ -295,6 +295,16 @@ GALE_EXPORT gale_err gale_spout_emit(gale_collector *c, const char *stream,
 GALE_EXPORT gale_err gale_spout_emit_untracked(
     gale_collector *c, const char *stream, const gale_value *values, size_t n);
 
+// Spout: as gale_spout_emit and gale_spout_emit_untracked, to one named
+// task (see gale_context_component_tasks) of a subscriber of stream with a
+// DIRECT grouping, as Storm's emitDirect. GALE_EINVAL, with an error in the
+// worker log saying why, when the stream has no DIRECT subscriber or task
+// is not one of its tasks; gale_emit_tasks then gives 0.
+GALE_EXPORT gale_err gale_spout_emit_direct(gale_collector *c, uint32_t task,
+    const char *stream, const gale_value *values, size_t n, uint64_t msg_id);
+GALE_EXPORT gale_err gale_spout_emit_direct_untracked(gale_collector *c,
+    uint32_t task, const char *stream, const gale_value *values, size_t n);
+
 // Spout: declares that the spout will emit no more new messages (a bounded
 // source reached its end). Replays of failed messages may still follow.
 // Once the spout is exhausted and none of its trees is pending, it is done.
