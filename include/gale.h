@@ -297,9 +297,10 @@ GALE_EXPORT gale_err gale_spout_emit_untracked(
 
 // Spout: as gale_spout_emit and gale_spout_emit_untracked, to one named
 // task (see gale_context_component_tasks) of a subscriber of stream with a
-// DIRECT grouping, as Storm's emitDirect. GALE_EINVAL, with an error in the
-// worker log saying why, when the stream has no DIRECT subscriber or task
-// is not one of its tasks; gale_emit_tasks then gives 0.
+// DIRECT grouping, as Storm's emitDirect. GALE_EINVAL when the stream has
+// no DIRECT subscriber or task is not one of its tasks: the tuple counts as
+// dropped, the worker log says why (once a second at most) and
+// gale_emit_tasks gives 0.
 GALE_EXPORT gale_err gale_spout_emit_direct(gale_collector *c, uint32_t task,
     const char *stream, const gale_value *values, size_t n, uint64_t msg_id);
 GALE_EXPORT gale_err gale_spout_emit_direct_untracked(gale_collector *c,

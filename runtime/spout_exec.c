@@ -123,8 +123,8 @@ spout_ack_later(spout_exec *s, uint64_t msg_id)
 	return GALE_OK;
 }
 
-// Says (once a second at most) why a direct emit was refused, when the
-// stream and the values were right and the task was not.
+// Counts as dropped a direct emit refused for its task (the stream and the
+// values were right) and says why, once a second at most.
 static void
 spout_direct_refused(gale_executor *e, spout_exec *s, uint32_t direct,
     const char *stream, size_t n)
@@ -133,6 +133,7 @@ spout_direct_refused(gale_executor *e, spout_exec *s, uint32_t direct,
 	if (si < 0 || gale__router_stream_nfields(e->router, si) != n) {
 		return;
 	}
+	gale_metric_add(&e->metrics, GALE_M_DROPPED, 1);
 	uint64_t now = gale_now_ns();
 	if (s->direct_said_ns != 0 && now - s->direct_said_ns < 1000000000u) {
 		return;

@@ -4,6 +4,7 @@
 // and replays, and scripts that break the protocol.
 
 #include <criterion/criterion.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,7 +53,8 @@ setup(void)
 	snprintf(res, sizeof(res), "%s/resources", dir);
 	cr_assert_eq(mkdir(res, 0755), 0);
 	const char *names[]
-	    = { "mlang.py", "sentences.py", "split.py", "split.js", "bad.py" };
+	    = { "mlang.py", "sentences.py", "split.py", "split.js", "bad.py",
+		  "direct.py" };
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		copy_script(names[i]);
 	}
@@ -255,5 +257,94 @@ Test(shell, a_command_that_does_not_exist_fails_at_start)
 	cr_assert_not_null(
 	    strstr(r.err, "cannot start 'no-such-program-here' in '"), "%s",
 	    r.err);
+	test_run_fini(&r);
+}
+
+// Parses the log bolt's lines "... sink:TASK: numbers:1 default [I, TO]"
+// and checks that each number 0..count-1 reached exactly the task it was
+// sent to, the i-th sink task in turn.
+static void
+check_direct_arrivals(const char *err, uint32_t first, int count)
+{
+	int         seen[256] = { 0 };
+	const char *p         = err;
+	int         lines     = 0;
+	while ((p = strstr(p, " sink:")) != NULL) {
+		unsigned task, src, to;
+		int      i;
+		if (sscanf(p, " sink:%u: numbers:%u default [%d, %u]", &task,
+			&src, &i, &to)
+		    == 4) {
+			cr_assert(i >= 0 && i < count, "number %d", i);
+			cr_assert_eq(task, to, "%d went to %u, not %u", i, task,
+			    to);
+			cr_assert_eq(task, first + (uint32_t) i % 3,
+			    "%d went to task %u", i, task);
+			seen[i]++;
+			lines++;
+		}
+		p++;
+	}
+	for (int i = 0; i < count; i++) {
+		cr_assert_eq(seen[i], 1, "number %d arrived %d times:\n%s", i,
+		    seen[i], err);
+	}
+	cr_assert_eq(lines, count);
+}
+
+Test(shell, a_spout_emits_direct_to_the_tasks_it_names)
+{
+	char yaml[4096], path[4096], stats[4096];
+	snprintf(path, sizeof(path), "%s/direct.yaml", dir);
+	snprintf(stats, sizeof(stats), "%s/stats.json", dir);
+	snprintf(yaml, sizeof(yaml),
+	    "name: shell-direct\n"
+	    "config: {topology.workers: 2}\n"
+	    "spouts:\n"
+	    "  - id: numbers\n"
+	    "    component: shell\n"
+	    "    options:\n"
+	    "      command: [%s, direct.py, 60]\n"
+	    "      streams: {default: [n, task], plain: [n]}\n"
+	    "bolts:\n"
+	    "  - {id: sink, component: log, parallelism: 3}\n"
+	    "  - {id: plain, component: null_bolt, parallelism: 2}\n"
+	    "streams:\n"
+	    "  - {from: numbers, to: sink, grouping: {type: DIRECT}}\n"
+	    "  - from: numbers\n"
+	    "    to: plain\n"
+	    "    stream: plain\n"
+	    "    grouping: {type: SHUFFLE}\n",
+	    python());
+	cr_assert(test_write_file(path, yaml, strlen(yaml)));
+	test_run    r;
+	const char *args[] = { "local", path, "--stats-json", stats, NULL };
+	test_run_gale(&r, 120, args);
+	cr_assert(!r.timedout, "gale local did not finish:\n%s", r.err);
+	cr_assert_eq(r.status, 0, "gale local failed (%d):\n%s\n%s", r.status,
+	    r.out, r.err);
+	// Tasks: numbers 1, sink 2-4, plain 5-6 (then the ackers).
+	check_direct_arrivals(r.err, 2, 60);
+	cr_assert_not_null(strstr(r.err, "plain 50 went to task "), "%s", r.err);
+	cr_assert_not_null(
+	    strstr(r.err, "every tracked number acked"), "%s", r.err);
+	// The emit to a task of "plain" is refused, and said why.
+	cr_assert_not_null(
+	    strstr(r.err,
+		"direct emit to task 5 refused: task 5 ('plain') does not "
+		"subscribe to stream 'default' with a DIRECT grouping; the "
+		"stream goes direct to 'sink' (tasks 2-4)"),
+	    "%s", r.err);
+	char *json = test_read_file(stats, NULL);
+	cr_assert_not_null(json);
+	cr_assert_eq(test_json_component(json, "numbers", "acked"), 30,
+	    "%s", json);
+	cr_assert_eq(
+	    test_json_component(json, "numbers", "failed"), 0, "%s", json);
+	cr_assert_eq(
+	    test_json_component(json, "numbers", "dropped"), 1, "%s", json);
+	cr_assert_eq(
+	    test_json_component(json, "sink", "executed"), 60, "%s", json);
+	free(json);
 	test_run_fini(&r);
 }
