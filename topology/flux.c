@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/num.h"
 #include "topology/flux.h"
 #include "topology/overrides.h"
 #include "topology/yaml_json.h"
@@ -292,6 +293,129 @@ gale__flux_shell_options(gale_report *r, gale_component_def *c,
 	    gale__yaml_map_find(options, "streams"), label);
 }
 
+bool
+gale__flux_is_shell_class(const gale_yaml_node *v)
+{
+	return v != NULL && v->kind == GALE_YAML_SCALAR && !v->is_null
+	    && flux_is_shell(v->str);
+}
+
+// Declares stream with the fields of list v (checked) on c, in place of
+// an earlier declaration of the same name.
+static bool
+flux_redeclare(gale_component_def *c, const char *stream,
+    const gale_yaml_node *v)
+{
+	size_t n = 0, at;
+	while (c->declared != NULL && c->declared[n].stream != NULL) {
+		n++;
+	}
+	for (at = 0; at < n; at++) {
+		if (strcmp(c->declared[at].stream, stream) == 0) {
+			break;
+		}
+	}
+	if (at == n) {
+		gale_stream_decl *d
+		    = realloc(c->declared, (n + 2) * sizeof(*d));
+		if (d == NULL) {
+			return false;
+		}
+		c->declared = d;
+		memset(&d[n], 0, 2 * sizeof(*d));
+	} else {
+		// Free the old declaration's strings, keep its slot.
+		gale_stream_decl old = c->declared[at];
+		char **f = (char **) old.fields;
+		for (size_t i = 0; f != NULL && f[i] != NULL; i++) {
+			free(f[i]);
+		}
+		free(f);
+		free((char *) old.stream);
+		c->declared[at] = (gale_stream_decl) { 0 };
+	}
+	return flux_decl(&c->declared[at], stream, v);
+}
+
+bool
+gale__flux_shell_methods(gale_report *r, gale_component_def *c,
+    const gale_yaml_node *methods, const char *label)
+{
+	if (methods == NULL || methods->kind == GALE_YAML_BAD
+	    || (methods->kind == GALE_YAML_SCALAR && methods->is_null)) {
+		return true;
+	}
+	char mlabel[160];
+	snprintf(mlabel, sizeof(mlabel), "%s: configMethods", label);
+	if (methods->kind != GALE_YAML_SEQ) {
+		gale__report_error(r, &methods->at,
+		    "%s must be a list of {name, args}, found %s", mlabel,
+		    gale__yaml_kind_name(methods));
+		return true;
+	}
+	for (size_t i = 0; i < methods->n; i++) {
+		const gale_yaml_node *m = methods->kids[i];
+		if (m->kind != GALE_YAML_MAP) {
+			if (m->kind != GALE_YAML_BAD) {
+				gale__report_error(r, &m->at,
+				    "%s: each method is a mapping {name, "
+				    "args}, found %s",
+				    mlabel, gale__yaml_kind_name(m));
+			}
+			continue;
+		}
+		const gale_yaml_node *name = gale__yaml_map_find(m, "name");
+		const gale_yaml_node *args = gale__yaml_map_find(m, "args");
+		const char *n = gale__yaml_want_str(r, name, mlabel, "name");
+		if (name == NULL) {
+			gale__report_error(
+			    r, &m->at, "%s: a method needs a 'name'", mlabel);
+			continue;
+		}
+		if (n == NULL) {
+			continue;
+		}
+		bool dflt  = strcmp(n, "setDefaultStream") == 0;
+		bool named = strcmp(n, "setNamedStream") == 0;
+		if (!dflt && !named) {
+			gale__report_error(r, &name->at,
+			    "%s: '%s' is Java-only; gale reads "
+			    "setDefaultStream([field, ...]) and "
+			    "setNamedStream(name, [field, ...]) of a shell "
+			    "component, and a script gets the topology's "
+			    "'config:'",
+			    mlabel, gale__report_show(r, n));
+			continue;
+		}
+		size_t want = dflt ? 1 : 2;
+		if (args == NULL || args->kind != GALE_YAML_SEQ
+		    || args->n != want) {
+			gale__report_error(r, args != NULL ? &args->at : &m->at,
+			    "%s: '%s' takes 'args': %s", mlabel, n,
+			    dflt ? "[[field, ...]]"
+				 : "[stream, [field, ...]]");
+			continue;
+		}
+		const char *stream = GALE_DEFAULT_STREAM;
+		if (named) {
+			stream = gale__yaml_want_str(
+			    r, args->kids[0], mlabel, "the stream's name");
+			if (stream == NULL) {
+				continue;
+			}
+		}
+		const gale_yaml_node *fields = args->kids[want - 1];
+		char what[GALE_REPORT_SHOW_LEN + 32];
+		snprintf(what, sizeof(what), "the fields of stream '%s'",
+		    gale__report_show(r, stream));
+		if (flux_str_list(r, fields, mlabel, what, false)
+		    && !flux_redeclare(c, stream, fields)) {
+			return false;
+		}
+	}
+	return true;
+}
+
 void
 gale__flux_java_only(
     gale_report *r, const gale_yaml_node *k, const char *label)
@@ -313,4 +437,30 @@ gale__flux_java_only(
 	    "%s: '%s' is Java-only (it %s); gale runs shell components, "
 	    "built-ins and C libraries, configured with 'options'",
 	    label, k->str, why);
+}
+
+void
+gale__flux_resources(
+    gale_report *r, const gale_yaml_node *const *vals, const char *label)
+{
+	static const char *const keys[] = { GALE_FLUX_RESOURCE_KEYS };
+	for (size_t i = 0; i < GALE_FLUX_NRESOURCE_KEYS; i++) {
+		const gale_yaml_node *v = vals[i];
+		if (v == NULL || v->kind == GALE_YAML_BAD) {
+			continue;
+		}
+		double x;
+		if (v->kind != GALE_YAML_SCALAR || v->is_null
+		    || gale__parse_f64(v->str, &x, NULL, 0) != GALE_OK
+		    || x < 0) {
+			gale__report_error(r, &v->at,
+			    "%s: '%s' must be a number, at least 0", label,
+			    keys[i]);
+			continue;
+		}
+		gale__report_warn(r, &v->at,
+		    "%s: '%s' is not used by gale (it does not schedule by "
+		    "resources)",
+		    label, keys[i]);
+	}
 }

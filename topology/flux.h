@@ -28,6 +28,18 @@ const char *gale__flux_class_component(const char *class_name, bool spout);
 bool gale__flux_class(gale_report *r, gale_component_def *c,
     const gale_yaml_node *v, const gale_yaml_node *args, const char *label);
 
+// True when v, a `className` value (may be NULL), names one of Flux's
+// shell wrappers, FluxShellSpout or FluxShellBolt.
+bool gale__flux_is_shell_class(const gale_yaml_node *v);
+
+// Reads the `configMethods` (methods; may be NULL) of a shell wrapper c as
+// Flux calls them: setDefaultStream([field, ...]) and setNamedStream(name,
+// [field, ...]) declare output streams (a later one replaces an earlier
+// declaration of the same stream, the constructor's fields included);
+// any other method is reported. Returns false when memory ran out.
+bool gale__flux_shell_methods(gale_report *r, gale_component_def *c,
+    const gale_yaml_node *methods, const char *label);
+
 // Declares the output streams of a shell component c from its `fields`
 // and `streams` option values (either may be NULL), each a list of field
 // names. Reports what is malformed. Returns false when memory ran out.
@@ -43,6 +55,18 @@ bool gale__flux_shell_options(gale_report *r, gale_component_def *c,
 
 // Frees what gale__flux_declare allocated; accepts NULL.
 void gale__flux_declared_free(gale_stream_decl *d);
+
+// Flux's resource keys of a component, for Storm's resource-aware
+// scheduler: gale reads them and warns that it does not use them.
+#define GALE_FLUX_RESOURCE_KEYS \
+	"onHeapMemoryLoad", "offHeapMemoryLoad", "cpuLoad"
+#define GALE_FLUX_NRESOURCE_KEYS 3
+
+// Warns, at each one given, that the GALE_FLUX_NRESOURCE_KEYS values in
+// vals (those of GALE_FLUX_RESOURCE_KEYS, in order; NULL when absent) are
+// not used, after checking each is a number.
+void gale__flux_resources(gale_report *r,
+    const gale_yaml_node *const *vals, const char *label);
 
 // Reports a key that only Java can honour (Flux's `components`,
 // `configMethods`, `factory`, `topologySource`, ...), at the key k.

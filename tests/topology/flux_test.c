@@ -397,3 +397,64 @@ Test(flux, an_unknown_config_key_is_still_an_error)
 		   "you mean 'topology.workers'?");
 	expect_msg("k.yaml:5:3: config: unknown key 'my.own.key'");
 }
+
+Test(flux, shell_wrappers_declare_streams_through_config_methods)
+{
+	gale_topology *t = must_load(FLUX "shell_methods.yaml", NULL);
+	cr_assert_eq(d.n, 0, "%s", all_lines());
+	const gale_stream_decl *src = gale_component_outputs(
+	    gale_topology_component(t, "sentences"));
+	cr_assert_str_eq(src[0].stream, "default");
+	cr_assert_str_eq(src[0].fields[0], "sentence");
+	cr_assert_null(src[1].stream);
+	// The constructor's [word] is replaced by setDefaultStream's.
+	const gale_stream_decl *split
+	    = gale_component_outputs(gale_topology_component(t, "split"));
+	cr_assert_str_eq(split[0].stream, "default");
+	cr_assert_str_eq(split[0].fields[0], "token");
+	cr_assert_null(split[0].fields[1]);
+	cr_assert_str_eq(split[1].stream, "lengths");
+	cr_assert_str_eq(split[1].fields[0], "word");
+	cr_assert_str_eq(split[1].fields[1], "length");
+	cr_assert_null(split[1].fields[2]);
+	cr_assert_null(split[2].stream);
+	cr_assert_eq(validate_with_shell(t), GALE_OK, "%s", all_lines());
+	gale_topology_destroy(&t);
+}
+
+Test(flux, other_config_methods_are_errors_at_their_place)
+{
+	must_not_load(FLUX "shell_methods_bad.yaml", NULL);
+	expect_msg("shell_methods_bad.yaml:7:15: spout 'sentences': "
+		   "configMethods: 'addComponentConfig' is Java-only; gale "
+		   "reads setDefaultStream([field, ...]) and "
+		   "setNamedStream(name, [field, ...]) of a shell component, "
+		   "and a script gets the topology's 'config:'");
+	expect_msg("shell_methods_bad.yaml:10:15: spout 'sentences': "
+		   "configMethods: 'setNamedStream' takes 'args': [stream, "
+		   "[field, ...]]");
+	expect_msg("shell_methods_bad.yaml:11:9: spout 'sentences': "
+		   "configMethods: a method needs a 'name'");
+	expect_msg("shell_methods_bad.yaml:15:5: bolt 'count': "
+		   "'configMethods' is Java-only (it calls methods of a Java "
+		   "object)");
+	cr_assert_eq(d.n, 4, "%s", all_lines());
+}
+
+Test(flux, resource_keys_are_warnings_and_must_be_numbers)
+{
+	must_not_load(FLUX "resource_keys.yaml", NULL);
+	expect_msg("resource_keys.yaml:11:23: warning: spout 'words': "
+		   "'onHeapMemoryLoad' is not used by gale (it does not "
+		   "schedule by resources)");
+	expect_msg("resource_keys.yaml:12:24: warning: spout 'words': "
+		   "'offHeapMemoryLoad' is not used by gale");
+	expect_msg("resource_keys.yaml:13:14: warning: spout 'words': "
+		   "'cpuLoad' is not used by gale");
+	expect_msg("resource_keys.yaml:17:14: bolt 'count': 'cpuLoad' must "
+		   "be a number, at least 0");
+	expect_msg("resource_keys.yaml:19:7: warning: bolt 'count': config: "
+		   "'topology.tuple.compression.enable' is a Storm key not "
+		   "used by gale");
+	cr_assert_eq(d.n, 5, "%s", all_lines());
+}
