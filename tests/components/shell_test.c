@@ -54,7 +54,7 @@ setup(void)
 	cr_assert_eq(mkdir(res, 0755), 0);
 	const char *names[]
 	    = { "mlang.py", "sentences.py", "split.py", "split.js", "bad.py",
-		  "direct.py" };
+		  "direct.py", "split.rb" };
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		copy_script(names[i]);
 	}
@@ -176,6 +176,20 @@ Test(shell, node_split_bolt_counts_exactly)
 	    test_json_component(json, "sentences", "failed"), 0, "%s", json);
 	cr_assert_not_null(
 	    strstr(r.err, "split.js ready, task "), "%s", r.err);
+	free(json);
+	test_run_fini(&r);
+}
+
+Test(shell, ruby_split_bolt_counts_exactly)
+{
+	test_run r;
+	char    *json;
+	run_wordcount(&r, cmd("sentences.py", "input.txt"), "[ruby, split.rb]",
+	    30, &json);
+	cr_assert_eq(
+	    test_json_component(json, "sentences", "failed"), 0, "%s", json);
+	cr_assert_not_null(
+	    strstr(r.err, "split.rb ready, task "), "%s", r.err);
 	free(json);
 	test_run_fini(&r);
 }
