@@ -362,3 +362,103 @@ Test(shell, a_spout_emits_direct_to_the_tasks_it_names)
 	free(json);
 	test_run_fini(&r);
 }
+
+// A Flux file as a Storm user writes it, run as it is: the shell wrappers
+// with constructorArgs and configMethods, Storm's counter and logger, an
+// include, ${ENV-...} and ${key} from --filter.
+Test(shell, a_storm_flux_file_runs_as_it_is)
+{
+	char path[4096], inc[4096], props[4096], out[4096], stats[4096];
+	char yaml[4096], text_props[1024], set[4200];
+	snprintf(path, sizeof(path), "%s/flux-wordcount.yaml", dir);
+	snprintf(inc, sizeof(inc), "%s/common.yaml", dir);
+	snprintf(props, sizeof(props), "%s/dev.properties", dir);
+	snprintf(out, sizeof(out), "%s/counts.tsv", dir);
+	snprintf(stats, sizeof(stats), "%s/stats.json", dir);
+	const char common[] = "config:\n"
+			      "  topology.workers: 2\n"
+			      "  topology.subprocess.timeout.secs: 30\n";
+	cr_assert(test_write_file(inc, common, strlen(common)));
+	snprintf(text_props, sizeof(text_props),
+	    "# The values of the ${...} in flux-wordcount.yaml.\n"
+	    "topology.name: flux-local\n"
+	    "spout.command: [\"%s\", \"sentences.py\", \"input.txt\"]\n",
+	    python());
+	cr_assert(test_write_file(props, text_props, strlen(text_props)));
+	snprintf(yaml, sizeof(yaml),
+	    "# Word count with multilang components, for Flux.\n"
+	    "---\n"
+	    "name: \"${topology.name}\"\n"
+	    "includes:\n"
+	    "  - file: \"common.yaml\"\n"
+	    "config:\n"
+	    "  topology.max.spout.pending: ${ENV-GALE_SHELL_TEST_PENDING}\n"
+	    "spouts:\n"
+	    "  - id: \"sentence-spout\"\n"
+	    "    className: "
+	    "\"org.apache.storm.flux.wrappers.spouts.FluxShellSpout\"\n"
+	    "    constructorArgs:\n"
+	    "      - ${spout.command}\n"
+	    "      - [\"sentence\"]\n"
+	    "    parallelism: 1\n"
+	    "bolts:\n"
+	    "  - id: \"splitsentence\"\n"
+	    "    className: "
+	    "\"org.apache.storm.flux.wrappers.bolts.FluxShellBolt\"\n"
+	    "    constructorArgs:\n"
+	    "      - [\"%s\", \"split.py\"]\n"
+	    "    configMethods:\n"
+	    "      - name: \"setDefaultStream\"\n"
+	    "        args:\n"
+	    "          - [\"word\"]\n"
+	    "    parallelism: 2\n"
+	    "  - id: \"count\"\n"
+	    "    className: \"org.apache.storm.testing.TestWordCounter\"\n"
+	    "    parallelism: 2\n"
+	    "  - id: \"log\"\n"
+	    "    className: "
+	    "\"org.apache.storm.flux.wrappers.bolts.LogInfoBolt\"\n"
+	    "    parallelism: 1\n"
+	    "streams:\n"
+	    "  - name: \"spout --> split\"\n"
+	    "    from: \"sentence-spout\"\n"
+	    "    to: \"splitsentence\"\n"
+	    "    grouping:\n"
+	    "      type: SHUFFLE\n"
+	    "  - name: \"split --> count\"\n"
+	    "    from: \"splitsentence\"\n"
+	    "    to: \"count\"\n"
+	    "    grouping:\n"
+	    "      type: FIELDS\n"
+	    "      args: [\"word\"]\n"
+	    "  - name: \"count --> log\"\n"
+	    "    from: \"count\"\n"
+	    "    to: \"log\"\n"
+	    "    grouping:\n"
+	    "      type: shuffle\n",
+	    python());
+	cr_assert(test_write_file(path, yaml, strlen(yaml)));
+	setenv("GALE_SHELL_TEST_PENDING", "40", 1);
+	snprintf(set, sizeof(set), "count.output=%s", out);
+	test_run    r;
+	const char *args[] = { "local", path, "--filter", props, "--set", set,
+		"--stats-json", stats, NULL };
+	test_run_gale(&r, 120, args);
+	unsetenv("GALE_SHELL_TEST_PENDING");
+	cr_assert(!r.timedout, "gale local did not finish:\n%s", r.err);
+	cr_assert_eq(r.status, 0, "gale local failed (%d):\n%s\n%s", r.status,
+	    r.out, r.err);
+	test_check_counts(text, text_len, out, false);
+	char *json = test_read_file(stats, NULL);
+	cr_assert_not_null(json);
+	cr_assert_eq(test_json_component(json, "sentence-spout", "acked"), 300,
+	    "%s", json);
+	// Every word counted reached the logger, with its count.
+	cr_assert_eq(test_json_component(json, "log", "executed"),
+	    test_json_component(json, "splitsentence", "emitted"), "%s", json);
+	free(json);
+	cr_assert_not_null(strstr(r.out, "Topology flux-local "), "%s", r.out);
+	cr_assert_not_null(strstr(r.err, " log:6: count:"), "%s", r.err);
+	cr_assert_not_null(strstr(r.err, "split ready, task "), "%s", r.err);
+	test_run_fini(&r);
+}
