@@ -462,3 +462,27 @@ Test(shell, a_storm_flux_file_runs_as_it_is)
 	cr_assert_not_null(strstr(r.err, "split ready, task "), "%s", r.err);
 	test_run_fini(&r);
 }
+
+// examples/multilang runs as it is and counts its sentences exactly.
+Test(shell, the_multilang_example_counts_exactly)
+{
+	char out[4096], set[4200];
+	snprintf(out, sizeof(out), "%s/example-counts.tsv", dir);
+	snprintf(set, sizeof(set), "count.output=%s", out);
+	test_run    r;
+	const char *args[] = { "local",
+		GALE_SOURCE_DIR "/examples/multilang/wordcount.yaml", "--set",
+		set, NULL };
+	test_run_gale(&r, 120, args);
+	cr_assert(!r.timedout, "gale local did not finish:\n%s", r.err);
+	cr_assert_eq(r.status, 0, "gale local failed (%d):\n%s\n%s", r.status,
+	    r.out, r.err);
+	size_t len;
+	char  *lines = test_read_file(GALE_SOURCE_DIR
+	     "/examples/multilang/resources/sentences.txt",
+	     &len);
+	cr_assert_not_null(lines);
+	test_check_counts(lines, len, out, false);
+	free(lines);
+	test_run_fini(&r);
+}
