@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "base/num.h"
+#include "topology/config_keys.h"
 #include "topology/flux.h"
 #include "topology/overrides.h"
 #include "topology/yaml_json.h"
@@ -462,5 +463,30 @@ gale__flux_resources(
 		    "%s: '%s' is not used by gale (it does not schedule by "
 		    "resources)",
 		    label, keys[i]);
+	}
+}
+
+void
+gale__flux_component_config(gale_report *r, const gale_yaml_node *map,
+    bool spout, const char *key_label)
+{
+	if (map == NULL || map->kind != GALE_YAML_MAP) {
+		return;
+	}
+	const char *own = spout ? "topology.max.spout.pending"
+				: "topology.tick.tuple.freq.secs";
+	for (size_t i = 0; i + 1 < map->n; i += 2) {
+		const gale_yaml_node *k = map->kids[i];
+		if (k->kind != GALE_YAML_SCALAR
+		    || gale__config_key_find(k->str) == NULL
+		    || strcmp(k->str, own) == 0) {
+			continue;
+		}
+		gale__report_warn(r, &k->at,
+		    "%s: '%s' is not used in a %s's own config: gale reads it "
+		    "from the topology's 'config:' (a %s's own config takes "
+		    "'%s')",
+		    key_label, gale__report_show(r, k->str),
+		    spout ? "spout" : "bolt", spout ? "spout" : "bolt", own);
 	}
 }

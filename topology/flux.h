@@ -68,6 +68,13 @@ void gale__flux_declared_free(gale_stream_decl *d);
 void gale__flux_resources(gale_report *r,
     const gale_yaml_node *const *vals, const char *label);
 
+// Warns about each key of a component's `config:` (map; may be NULL)
+// that is gale's but is read from the topology's config only: per
+// component gale applies topology.max.spout.pending to a spout and
+// topology.tick.tuple.freq.secs to a bolt. key_label prefixes each line.
+void gale__flux_component_config(gale_report *r, const gale_yaml_node *map,
+    bool spout, const char *key_label);
+
 // Reports a key that only Java can honour (Flux's `components`,
 // `configMethods`, `factory`, `topologySource`, ...), at the key k.
 void gale__flux_java_only(

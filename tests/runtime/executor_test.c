@@ -349,6 +349,30 @@ Test(executor, respects_max_spout_pending)
 	world_fini(&w);
 }
 
+Test(executor, a_spouts_own_config_sets_its_pending_limit)
+{
+	// Storm's component config: the spout's own
+	// topology.max.spout.pending wins over the topology's.
+	static gale_option own[] = {
+		{ .key = "topology.max.spout.pending", .value = "3" },
+	};
+	fake_world w;
+	world_init(&w);
+	fake_spout.limit  = 500;
+	w.env.max_pending = 1000;
+	world_spout(&w, "src", &fake_spout_ops);
+	world_bolt(&w, "sink", &fake_sink_ops);
+	world_stream(&w, "src", "sink");
+	w.comps[0].config  = own;
+	w.comps[0].nconfig = 1;
+	world_start(&w, 1);
+	cr_assert(world_wait_finished(&w, 30));
+	cr_expect_eq(atomic_load(&fake_spout.acked), 500);
+	cr_expect_leq(atomic_load(&fake_spout.in_flight_peak), 3);
+	cr_expect_leq(world_metric(&w, "src", GALE_M_PENDING_PEAK), 3);
+	world_fini(&w);
+}
+
 Test(executor, without_a_limit_the_spout_runs_ahead)
 {
 	// The counterpart of the test above: it can fail.
