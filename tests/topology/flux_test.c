@@ -464,3 +464,25 @@ Test(flux, resource_keys_are_warnings_and_must_be_numbers)
 		   "used by gale");
 	cr_assert_eq(d.n, 5, "%s", all_lines());
 }
+
+Test(flux, included_files_are_filtered_and_name_their_own_positions)
+{
+	must_not_load(FLUX "include_filtered.yaml", FLUX "substitution.properties");
+	expect_msg("include_filtered_part.yaml:4:31: "
+		   "'${ENV-GALE_FLUX_TEST_UNSET}': the environment variable "
+		   "'GALE_FLUX_TEST_UNSET' is not set");
+	cr_assert_eq(d.n, 1, "%s", all_lines());
+	gale_diag_fini(&d);
+	gale_diag_init(&d);
+	setenv("GALE_FLUX_TEST_UNSET", "7", 1);
+	gale_topology *t = must_load(
+	    FLUX "include_filtered.yaml", FLUX "substitution.properties");
+	cr_assert_str_eq(t->name, "flux-3-workers");
+	cr_assert_eq(gale_topology_config_i64(t, "topology.workers", 0), 3);
+	cr_assert_eq(
+	    gale_topology_config_i64(t, "topology.message.timeout.secs", 0),
+	    42);
+	cr_assert_eq(
+	    gale_topology_config_i64(t, "topology.max.spout.pending", 0), 7);
+	gale_topology_destroy(&t);
+}
