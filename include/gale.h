@@ -201,8 +201,11 @@ GALE_EXPORT bool gale_context_subscription(const gale_context *ctx,
 // stream is NULL, or NULL when it emits nothing. Borrowed.
 GALE_EXPORT const gale_stream_decl *gale_context_outputs(
     const gale_context *ctx);
-// The i-th topology config entry as written (0 up to the first that yields
-// false); a list or map value is its JSON text and *json is set. Borrowed.
+// The i-th entry of the task's config as written (0 up to the first that
+// yields false): the topology's `config:`, each key the component's own
+// `config:` also sets with the component's value, then the component's own
+// other keys, as Storm merges a component's configuration. A list or map
+// value is its JSON text and *json is set. Borrowed.
 GALE_EXPORT bool gale_context_config(const gale_context *ctx, size_t i,
     const char **key, const char **value, bool *json);
 // The directory of the topology file the task runs from (where a shell

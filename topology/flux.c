@@ -13,6 +13,7 @@
 
 #define FLUX_SHELL_SPOUT "org.apache.storm.flux.wrappers.spouts.FluxShellSpout"
 #define FLUX_SHELL_BOLT "org.apache.storm.flux.wrappers.bolts.FluxShellBolt"
+#define FLUX_ADD_CONFIG "addComponentConfig"
 
 // Storm classes Flux files wire in, and the built-ins that do their job.
 static const struct {
@@ -378,13 +379,16 @@ gale__flux_shell_methods(gale_report *r, gale_component_def *c,
 		}
 		bool dflt  = strcmp(n, "setDefaultStream") == 0;
 		bool named = strcmp(n, "setNamedStream") == 0;
+		if (strcmp(n, FLUX_ADD_CONFIG) == 0) {
+			continue; // gale__flux_shell_config's
+		}
 		if (!dflt && !named) {
 			gale__report_error(r, &name->at,
 			    "%s: '%s' is Java-only; gale reads "
-			    "setDefaultStream([field, ...]) and "
-			    "setNamedStream(name, [field, ...]) of a shell "
-			    "component, and a script gets the topology's "
-			    "'config:'",
+			    "setDefaultStream([field, ...]), "
+			    "setNamedStream(name, [field, ...]) and "
+			    "addComponentConfig(key, value) of a shell "
+			    "component",
 			    mlabel, gale__report_show(r, n));
 			continue;
 		}
@@ -411,6 +415,107 @@ gale__flux_shell_methods(gale_report *r, gale_component_def *c,
 		    gale__report_show(r, stream));
 		if (flux_str_list(r, fields, mlabel, what, false)
 		    && !flux_redeclare(c, stream, fields)) {
+			return false;
+		}
+	}
+	return true;
+}
+
+// Sets key to the text (a scalar) or the JSON text (a list) of v in c's
+// own config, in place of an earlier value.
+static bool
+flux_config_put(gale_component_def *c, const char *key,
+    const gale_yaml_node *v)
+{
+	bool  json = v->kind != GALE_YAML_SCALAR;
+	char *text = json ? gale__yaml_json(v) : strdup(v->str);
+	if (text == NULL) {
+		return false;
+	}
+	for (size_t i = 0; i < c->nconfig; i++) {
+		if (strcmp(c->config[i].key, key) == 0) {
+			free(c->config[i].value);
+			c->config[i].value = text;
+			c->config[i].json  = json;
+			c->config[i].where = v->at;
+			return true;
+		}
+	}
+	gale_option *o = realloc(c->config, (c->nconfig + 1) * sizeof(*o));
+	if (o == NULL) {
+		free(text);
+		return false;
+	}
+	c->config = o;
+	o         = &c->config[c->nconfig];
+	memset(o, 0, sizeof(*o));
+	if ((o->key = strdup(key)) == NULL) {
+		free(text);
+		return false;
+	}
+	o->value = text;
+	o->json  = json;
+	o->where = v->at;
+	c->nconfig++;
+	return true;
+}
+
+bool
+gale__flux_shell_config(gale_report *r, gale_component_def *c,
+    const gale_yaml_node *methods, const char *label)
+{
+	if (methods == NULL || methods->kind != GALE_YAML_SEQ) {
+		return true; // reported by gale__flux_shell_methods
+	}
+	char mlabel[160];
+	snprintf(mlabel, sizeof(mlabel), "%s: configMethods", label);
+	for (size_t i = 0; i < methods->n; i++) {
+		const gale_yaml_node *m = methods->kids[i];
+		const gale_yaml_node *name
+		    = m->kind == GALE_YAML_MAP ? gale__yaml_map_find(m, "name")
+					       : NULL;
+		if (name == NULL || name->kind != GALE_YAML_SCALAR
+		    || strcmp(name->str, FLUX_ADD_CONFIG) != 0) {
+			continue;
+		}
+		const gale_yaml_node *args = gale__yaml_map_find(m, "args");
+		if (args == NULL || args->kind != GALE_YAML_SEQ || args->n != 2
+		    || args->kids[0]->kind != GALE_YAML_SCALAR
+		    || args->kids[0]->is_null || args->kids[0]->len == 0
+		    || args->kids[1]->kind == GALE_YAML_MAP
+		    || args->kids[1]->kind == GALE_YAML_BAD) {
+			gale__report_error(r, args != NULL ? &args->at : &m->at,
+			    "%s: '%s' takes 'args': [key, value] (a value or "
+			    "a list)",
+			    mlabel, FLUX_ADD_CONFIG);
+			continue;
+		}
+		const char           *key = args->kids[0]->str;
+		const gale_yaml_node *v   = args->kids[1];
+		const gale_config_key *k  = gale__config_key_find(key);
+		if (k != NULL && v->kind != GALE_YAML_SCALAR) {
+			gale__report_error(r, &v->at,
+			    "%s: '%s' must be a scalar, found %s", mlabel,
+			    k->name, gale__yaml_kind_name(v));
+			continue;
+		}
+		char err[256];
+		if (k != NULL && !v->is_null
+		    && !gale__config_check(k, v->str, err, sizeof(err))) {
+			gale__report_error(r, &v->at, "%s: %s", mlabel, err);
+			continue;
+		}
+		if (k == NULL && gale__storm_key_known(key)) {
+			gale__report_warn(r, &args->kids[0]->at,
+			    "%s: '%s' is a Storm key not used by gale", mlabel,
+			    key);
+			continue;
+		}
+		if (v->kind == GALE_YAML_SCALAR && v->is_null) {
+			continue; // Storm's null: the default applies.
+		}
+		// Any other key is the script's own, in its handshake's conf.
+		if (!flux_config_put(c, key, v)) {
 			return false;
 		}
 	}
@@ -468,11 +573,15 @@ gale__flux_resources(
 
 void
 gale__flux_component_config(gale_report *r, const gale_yaml_node *map,
-    bool spout, const char *key_label)
+    const gale_component_def *c, const char *key_label)
 {
-	if (map == NULL || map->kind != GALE_YAML_MAP) {
+	// A shell component's own config reaches its script, as Storm's.
+	if (map == NULL || map->kind != GALE_YAML_MAP
+	    || (c->component != NULL
+		&& strcmp(c->component, GALE_SHELL_COMPONENT) == 0)) {
 		return;
 	}
+	bool spout = c->is_spout;
 	const char *own = spout ? "topology.max.spout.pending"
 				: "topology.tick.tuple.freq.secs";
 	for (size_t i = 0; i + 1 < map->n; i += 2) {

@@ -36,7 +36,8 @@ bool gale__flux_is_shell_class(const gale_yaml_node *v);
 // Flux calls them: setDefaultStream([field, ...]) and setNamedStream(name,
 // [field, ...]) declare output streams (a later one replaces an earlier
 // declaration of the same stream, the constructor's fields included);
-// any other method is reported. Returns false when memory ran out.
+// addComponentConfig is left to gale__flux_shell_config; any other method
+// is reported. Returns false when memory ran out.
 bool gale__flux_shell_methods(gale_report *r, gale_component_def *c,
     const gale_yaml_node *methods, const char *label);
 
@@ -68,12 +69,21 @@ void gale__flux_declared_free(gale_stream_decl *d);
 void gale__flux_resources(gale_report *r,
     const gale_yaml_node *const *vals, const char *label);
 
-// Warns about each key of a component's `config:` (map; may be NULL)
+// Warns about each key of the `config:` (map; may be NULL) of component c
 // that is gale's but is read from the topology's config only: per
 // component gale applies topology.max.spout.pending to a spout and
-// topology.tick.tuple.freq.secs to a bolt. key_label prefixes each line.
+// topology.tick.tuple.freq.secs to a bolt, and a shell component's whole
+// config reaches its script. key_label prefixes each line.
 void gale__flux_component_config(gale_report *r, const gale_yaml_node *map,
-    bool spout, const char *key_label);
+    const gale_component_def *c, const char *key_label);
+
+// Reads the addComponentConfig(key, value) calls among the `configMethods`
+// of a shell wrapper c (methods; may be NULL) into c's own config, after
+// its `config:`: a gale key is checked as in `config:`, a Storm key gale
+// does not use is a warning, any other key is the script's own (it reaches
+// the handshake's conf). Returns false when memory ran out.
+bool gale__flux_shell_config(gale_report *r, gale_component_def *c,
+    const gale_yaml_node *methods, const char *label);
 
 // Reports a key that only Java can honour (Flux's `components`,
 // `configMethods`, `factory`, `topologySource`, ...), at the key k.

@@ -400,7 +400,11 @@ parse_component(parse_ctx *p, topo_full *t, const gale_yaml_node *map,
 	snprintf(clabel, sizeof(clabel), "%s: config", label);
 	parse_config_map(
 	    p, vals[CK_CONFIG], label, clabel, &c->config, &c->nconfig);
-	gale__flux_component_config(&p->r, vals[CK_CONFIG], spout, clabel);
+	gale__flux_component_config(&p->r, vals[CK_CONFIG], c, clabel);
+	if (shell_class
+	    && !gale__flux_shell_config(&p->r, c, vals[CK_JAVA_FIRST], label)) {
+		p->oom = true;
+	}
 	parse_options(p, c, vals[CK_OPTIONS], label);
 	const gale_yaml_node *opts = vals[CK_OPTIONS];
 	if (comp != NULL && strcmp(comp, GALE_SHELL_COMPONENT) == 0

@@ -411,6 +411,8 @@ Test(shell, a_storm_flux_file_runs_as_it_is)
 	    "      - name: \"setDefaultStream\"\n"
 	    "        args:\n"
 	    "          - [\"word\"]\n"
+	    "      - name: \"addComponentConfig\"\n"
+	    "        args: [\"split.greeting\", \"hello\"]\n"
 	    "    parallelism: 2\n"
 	    "  - id: \"count\"\n"
 	    "    className: \"org.apache.storm.testing.TestWordCounter\"\n"
@@ -460,6 +462,9 @@ Test(shell, a_storm_flux_file_runs_as_it_is)
 	cr_assert_not_null(strstr(r.out, "Topology flux-local "), "%s", r.out);
 	cr_assert_not_null(strstr(r.err, " log:6: count:"), "%s", r.err);
 	cr_assert_not_null(strstr(r.err, "split ready, task "), "%s", r.err);
+	// addComponentConfig reached the script's conf.
+	cr_assert_not_null(
+	    strstr(r.err, "conf split.greeting=hello"), "%s", r.err);
 	test_run_fini(&r);
 }
 

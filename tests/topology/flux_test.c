@@ -407,7 +407,22 @@ Test(flux, an_unknown_config_key_is_still_an_error)
 Test(flux, shell_wrappers_declare_streams_through_config_methods)
 {
 	gale_topology *t = must_load(FLUX "shell_methods.yaml", NULL);
-	cr_assert_eq(d.n, 0, "%s", all_lines());
+	expect_msg("shell_methods.yaml:33:16: warning: bolt 'split': "
+		   "configMethods: 'topology.fall.back.on.java.serialization' "
+		   "is a Storm key not used by gale");
+	cr_assert_eq(d.n, 1, "%s", all_lines());
+	// addComponentConfig: the script's own keys and gale's, in the
+	// component's own config.
+	const gale_component_def *sc = gale_topology_component(t, "split");
+	cr_assert_eq(sc->nconfig, 3);
+	cr_assert_str_eq(sc->config[0].key, "split.min.length");
+	cr_assert_str_eq(sc->config[0].value, "2");
+	cr_assert(!sc->config[0].json);
+	cr_assert_str_eq(sc->config[1].key, "split.stop.words");
+	cr_assert_str_eq(sc->config[1].value, "[\"a\",\"the\"]");
+	cr_assert(sc->config[1].json);
+	cr_assert_str_eq(sc->config[2].key, "topology.subprocess.timeout.secs");
+	cr_assert_str_eq(sc->config[2].value, "5");
 	const gale_stream_decl *src = gale_component_outputs(
 	    gale_topology_component(t, "sentences"));
 	cr_assert_str_eq(src[0].stream, "default");
@@ -431,20 +446,26 @@ Test(flux, shell_wrappers_declare_streams_through_config_methods)
 Test(flux, other_config_methods_are_errors_at_their_place)
 {
 	must_not_load(FLUX "shell_methods_bad.yaml", NULL);
-	expect_msg("shell_methods_bad.yaml:7:15: spout 'sentences': "
-		   "configMethods: 'addComponentConfig' is Java-only; gale "
-		   "reads setDefaultStream([field, ...]) and "
-		   "setNamedStream(name, [field, ...]) of a shell component, "
-		   "and a script gets the topology's 'config:'");
+	expect_msg("shell_methods_bad.yaml:8:15: spout 'sentences': "
+		   "configMethods: 'addComponentConfig' takes 'args': [key, "
+		   "value] (a value or a list)");
+	expect_msg("shell_methods_bad.yaml:13:50: spout 'sentences': "
+		   "configMethods: 'topology.subprocess.timeout.secs' must be "
+		   "an integer");
+	expect_msg("shell_methods_bad.yaml:14:15: spout 'sentences': "
+		   "configMethods: 'setParallelism' is Java-only; gale reads "
+		   "setDefaultStream([field, ...]), setNamedStream(name, "
+		   "[field, ...]) and addComponentConfig(key, value) of a "
+		   "shell component");
 	expect_msg("shell_methods_bad.yaml:10:15: spout 'sentences': "
 		   "configMethods: 'setNamedStream' takes 'args': [stream, "
 		   "[field, ...]]");
 	expect_msg("shell_methods_bad.yaml:11:9: spout 'sentences': "
 		   "configMethods: a method needs a 'name'");
-	expect_msg("shell_methods_bad.yaml:15:5: bolt 'count': "
+	expect_msg("shell_methods_bad.yaml:19:5: bolt 'count': "
 		   "'configMethods' is Java-only (it calls methods of a Java "
 		   "object)");
-	cr_assert_eq(d.n, 4, "%s", all_lines());
+	cr_assert_eq(d.n, 6, "%s", all_lines());
 }
 
 Test(flux, resource_keys_are_warnings_and_must_be_numbers)
