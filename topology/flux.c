@@ -403,11 +403,20 @@ gale__flux_shell_methods(gale_report *r, gale_component_def *c,
 		}
 		const char *stream = GALE_DEFAULT_STREAM;
 		if (named) {
-			stream = gale__yaml_want_str(
-			    r, args->kids[0], mlabel, "the stream's name");
-			if (stream == NULL) {
+			const gale_yaml_node *sv = args->kids[0];
+			if (sv->kind != GALE_YAML_SCALAR || sv->is_null
+			    || sv->len == 0) {
+				gale__report_error(r, &sv->at,
+				    "%s: the first argument of "
+				    "'setNamedStream' is the stream's name, "
+				    "found %s",
+				    mlabel,
+				    sv->kind == GALE_YAML_SCALAR
+					? "an empty one"
+					: gale__yaml_kind_name(sv));
 				continue;
 			}
+			stream = sv->str;
 		}
 		const gale_yaml_node *fields = args->kids[want - 1];
 		char what[GALE_REPORT_SHOW_LEN + 32];
@@ -552,8 +561,9 @@ gale__flux_resources(
 	static const char *const keys[] = { GALE_FLUX_RESOURCE_KEYS };
 	for (size_t i = 0; i < GALE_FLUX_NRESOURCE_KEYS; i++) {
 		const gale_yaml_node *v = vals[i];
-		if (v == NULL || v->kind == GALE_YAML_BAD) {
-			continue;
+		if (v == NULL || v->kind == GALE_YAML_BAD
+		    || (v->kind == GALE_YAML_SCALAR && v->is_null)) {
+			continue; // absent, reported, or Storm's null
 		}
 		double x;
 		if (v->kind != GALE_YAML_SCALAR || v->is_null

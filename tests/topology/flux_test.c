@@ -507,3 +507,40 @@ Test(flux, included_files_are_filtered_and_name_their_own_positions)
 	    gale_topology_config_i64(t, "topology.max.spout.pending", 0), 7);
 	gale_topology_destroy(&t);
 }
+
+Test(flux, malformed_config_methods_are_errors_not_crashes)
+{
+	const char *yaml
+	    = "name: m\n"
+	      "spouts:\n"
+	      "  - id: s\n"
+	      "    className: "
+	      "org.apache.storm.flux.wrappers.spouts.FluxShellSpout\n"
+	      "    constructorArgs: [[python3, s.py], [x]]\n"
+	      "    offHeapMemoryLoad: ~\n"
+	      "    configMethods:\n"
+	      "      - 5\n"
+	      "      - {name: setNamedStream, args: [[x], [y]]}\n"
+	      "      - {name: setDefaultStream, args: {a: 1}}\n"
+	      "      - {name: addComponentConfig, args: [k, {a: 1}]}\n"
+	      "      - {name: addComponentConfig, args: [topology.workers, "
+	      "[1]]}\n"
+	      "      - {name: addComponentConfig, args: [topology.workers, "
+	      "~]}\n";
+	gale_topology *t = NULL;
+	cr_assert_eq(gale_topology_parse(&t, "m.yaml", yaml, strlen(yaml), &d),
+	    GALE_EINVAL);
+	expect_msg("m.yaml:8:9: spout 's': configMethods: each method is a "
+		   "mapping {name, args}, found a scalar");
+	expect_msg("m.yaml:9:39: spout 's': configMethods: the first "
+		   "argument of 'setNamedStream' is the stream's name, found "
+		   "a list");
+	expect_msg("m.yaml:10:40: spout 's': configMethods: "
+		   "'setDefaultStream' takes 'args': [[field, ...]]");
+	expect_msg("m.yaml:11:42: spout 's': configMethods: "
+		   "'addComponentConfig' takes 'args': [key, value]");
+	expect_msg("m.yaml:12:61: spout 's': configMethods: "
+		   "'topology.workers' must be a scalar, found a list");
+	// Storm's null is the default: no word about it.
+	cr_assert_eq(d.n, 5, "%s", all_lines());
+}
