@@ -201,8 +201,11 @@ GALE_EXPORT bool gale_context_subscription(const gale_context *ctx,
 // stream is NULL, or NULL when it emits nothing. Borrowed.
 GALE_EXPORT const gale_stream_decl *gale_context_outputs(
     const gale_context *ctx);
-// The i-th topology config entry as written (0 up to the first that yields
-// false); a list or map value is its JSON text and *json is set. Borrowed.
+// The i-th entry of the task's config as written (0 up to the first that
+// yields false): the topology's `config:`, each key the component's own
+// `config:` also sets with the component's value, then the component's own
+// other keys, as Storm merges a component's configuration. A list or map
+// value is its JSON text and *json is set. Borrowed.
 GALE_EXPORT bool gale_context_config(const gale_context *ctx, size_t i,
     const char **key, const char **value, bool *json);
 // The directory of the topology file the task runs from (where a shell
@@ -294,6 +297,17 @@ GALE_EXPORT gale_err gale_spout_emit(gale_collector *c, const char *stream,
 // Spout: emits a tuple that is not tracked: no ack or fail will follow.
 GALE_EXPORT gale_err gale_spout_emit_untracked(
     gale_collector *c, const char *stream, const gale_value *values, size_t n);
+
+// Spout: as gale_spout_emit and gale_spout_emit_untracked, to one named
+// task (see gale_context_component_tasks) of a subscriber of stream with a
+// DIRECT grouping, as Storm's emitDirect. GALE_EINVAL when the stream has
+// no DIRECT subscriber or task is not one of its tasks: the tuple counts as
+// dropped, the worker log says why (once a second at most) and
+// gale_emit_tasks gives 0.
+GALE_EXPORT gale_err gale_spout_emit_direct(gale_collector *c, uint32_t task,
+    const char *stream, const gale_value *values, size_t n, uint64_t msg_id);
+GALE_EXPORT gale_err gale_spout_emit_direct_untracked(gale_collector *c,
+    uint32_t task, const char *stream, const gale_value *values, size_t n);
 
 // Spout: declares that the spout will emit no more new messages (a bounded
 // source reached its end). Replays of failed messages may still follow.

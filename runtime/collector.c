@@ -16,7 +16,7 @@ gale_spout_emit(gale_collector *c, const char *stream,
 	if (ops->spout_emit == NULL) {
 		return GALE_EINVAL;
 	}
-	return ops->spout_emit(c->e, stream, values, n, true, msg_id);
+	return ops->spout_emit(c->e, 0, stream, values, n, true, msg_id);
 }
 
 gale_err
@@ -27,7 +27,29 @@ gale_spout_emit_untracked(
 	if (ops->spout_emit == NULL) {
 		return GALE_EINVAL;
 	}
-	return ops->spout_emit(c->e, stream, values, n, false, 0);
+	return ops->spout_emit(c->e, 0, stream, values, n, false, 0);
+}
+
+gale_err
+gale_spout_emit_direct(gale_collector *c, uint32_t task, const char *stream,
+    const gale_value *values, size_t n, uint64_t msg_id)
+{
+	const gale_exec_ops *ops = c->e->ops;
+	if (task == 0 || ops->spout_emit == NULL) {
+		return GALE_EINVAL;
+	}
+	return ops->spout_emit(c->e, task, stream, values, n, true, msg_id);
+}
+
+gale_err
+gale_spout_emit_direct_untracked(gale_collector *c, uint32_t task,
+    const char *stream, const gale_value *values, size_t n)
+{
+	const gale_exec_ops *ops = c->e->ops;
+	if (task == 0 || ops->spout_emit == NULL) {
+		return GALE_EINVAL;
+	}
+	return ops->spout_emit(c->e, task, stream, values, n, false, 0);
 }
 
 void

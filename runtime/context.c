@@ -174,17 +174,55 @@ gale_context_outputs(const gale_context *ctx)
 	return ctx->def != NULL ? gale_component_outputs(ctx->def) : NULL;
 }
 
+// The entry of the component's own config named key, or NULL.
+static const gale_option *
+context_own_config(const gale_context *ctx, const char *key)
+{
+	const gale_component_def *d = ctx->def;
+	for (size_t j = 0; d != NULL && j < d->nconfig; j++) {
+		if (strcmp(d->config[j].key, key) == 0) {
+			return &d->config[j];
+		}
+	}
+	return NULL;
+}
+
+// The topology's entries first, each replaced by the component's own of
+// the same key, then the component's own other keys: Storm's component
+// config. Not on any hot path: a few entries, looked at when a task
+// starts.
 bool
 gale_context_config(const gale_context *ctx, size_t i, const char **key,
     const char **value, bool *json)
 {
-	if (i >= ctx->topo->nconfig) {
+	const gale_option *o = NULL;
+	if (i < ctx->topo->nconfig) {
+		o                      = &ctx->topo->config[i];
+		const gale_option *own = context_own_config(ctx, o->key);
+		o                      = own != NULL ? own : o;
+	} else {
+		const gale_component_def *d = ctx->def;
+		size_t                    k = i - ctx->topo->nconfig;
+		for (size_t j = 0; d != NULL && j < d->nconfig && o == NULL;
+		     j++) {
+			bool shared = false;
+			for (size_t t = 0; t < ctx->topo->nconfig && !shared;
+			     t++) {
+				shared = strcmp(ctx->topo->config[t].key,
+					     d->config[j].key)
+				    == 0;
+			}
+			if (!shared && k-- == 0) {
+				o = &d->config[j];
+			}
+		}
+	}
+	if (o == NULL) {
 		return false;
 	}
-	const gale_option *o = &ctx->topo->config[i];
-	*key                 = o->key;
-	*value               = o->value;
-	*json                = o->json;
+	*key   = o->key;
+	*value = o->value;
+	*json  = o->json;
 	return true;
 }
 

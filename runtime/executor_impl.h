@@ -71,8 +71,10 @@ typedef struct gale_exec_ops {
 
 	// The collector's calls; NULL: not for this kind (GALE_EINVAL, or
 	// nothing for those that return nothing).
-	gale_err (*spout_emit)(gale_executor *e, const char *stream,
-	    const gale_value *values, size_t n, bool tracked, uint64_t msg_id);
+	// direct: the task of a direct emit, or 0.
+	gale_err (*spout_emit)(gale_executor *e, uint32_t direct,
+	    const char *stream, const gale_value *values, size_t n,
+	    bool tracked, uint64_t msg_id);
 	void (*exhausted)(gale_executor *e);
 	gale_err (*emit)(gale_executor *e, uint32_t direct, const char *stream,
 	    const gale_value *values, size_t n,

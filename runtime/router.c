@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // router.c - groupings: which tasks a tuple emitted by one task goes to.
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -411,6 +412,55 @@ router_route_direct(
 		}
 	}
 	return GALE_EINVAL;
+}
+
+// Off the hot path: only for the log line of a refused direct emit.
+void
+gale__router_direct_why(const gale_router *r, int s, uint32_t task,
+    char *buf, size_t len)
+{
+	if (s < 0 || (size_t) s >= r->nstreams) {
+		snprintf(buf, len, "the stream is not declared");
+		return;
+	}
+	const router_stream *st   = &r->streams[s];
+	size_t               used = 0;
+	char                 tasks[256];
+	tasks[0] = '\0';
+	for (size_t i = 0; i < st->nsubs; i++) {
+		const router_sub *sub = &st->subs[i];
+		if (sub->grouping != GALE_GROUP_DIRECT || used >= sizeof(tasks)) {
+			continue;
+		}
+		const char *id = gale_plan_component_id(r->plan,
+		    gale_plan_task_component(r->plan, sub->first));
+		int w = snprintf(tasks + used, sizeof(tasks) - used,
+		    "%s'%s' (tasks %u-%u)", used > 0 ? ", " : "",
+		    id != NULL ? id : "?", sub->first,
+		    sub->first + sub->ntasks - 1);
+		used += w > 0 ? (size_t) w : 0;
+	}
+	if (used == 0) {
+		snprintf(buf, len,
+		    "stream '%s' has no subscriber with a DIRECT grouping",
+		    st->name);
+		return;
+	}
+	uint32_t    comp = gale_plan_task_component(r->plan, task);
+	const char *id   = comp != GALE_PLAN_NONE
+	      ? gale_plan_component_id(r->plan, comp)
+	      : NULL;
+	if (id == NULL) {
+		snprintf(buf, len,
+		    "task %u is not a task of the topology; stream '%s' goes "
+		    "direct to %s",
+		    task, st->name, tasks);
+		return;
+	}
+	snprintf(buf, len,
+	    "task %u ('%s') does not subscribe to stream '%s' with a DIRECT "
+	    "grouping; the stream goes direct to %s",
+	    task, id, st->name, tasks);
 }
 
 gale_err

@@ -75,6 +75,13 @@ size_t gale__router_max_targets(const gale_router *r);
 gale_err gale__router_route(gale_router *r, int s, const gale_value *values,
     size_t nvalues, uint32_t direct_task, uint32_t *out, size_t *n);
 
+// Why a direct emit to task on stream s is refused, as one sentence in buf
+// (len bytes, at least 1): s is not a declared stream, the stream has no
+// subscriber with a DIRECT grouping, or task is not one of their tasks
+// (naming the component task belongs to, and the tasks that would do).
+void gale__router_direct_why(const gale_router *r, int s, uint32_t task,
+    char *buf, size_t len);
+
 // The stable hash FIELDS uses: 64-bit FNV-1a over, for each value in order,
 // one byte holding its gale_type, then its bytes: a string's or bytes'
 // contents (without their length), an i64 as 8 little-endian bytes, an

@@ -5,9 +5,11 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/num.h"
 #include "runtime/executor_impl.h"
 #include "runtime/pending.h"
 #include "runtime/trace.h"
@@ -20,6 +22,8 @@
 // one for a tree lost downstream to time out (it expires within 1.5), the
 // rest for its replay to complete.
 #define SPOUT_DRAIN_TIMEOUTS 2
+// The config key of the pending limit, in a spout's own config too.
+#define SPOUT_PENDING_KEY "topology.max.spout.pending"
 // The pending limit grows back by max.spout.pending / SPOUT_AIMD_STEPS
 // (at least one) for each window of that many trees acked.
 #define SPOUT_AIMD_STEPS 32
@@ -51,16 +55,30 @@ typedef struct spout_exec {
 	// The effective pending limit (AIMD): halved on a rotation that saw
 	// timeouts, grown back by one step per window of acks.
 	uint32_t              limit;
+	uint32_t              max_pending; // the spout's own, else the topology's
 	uint32_t              acks_in_window;
 	uint64_t              expired_in_rotation;
+	uint64_t              direct_said_ns; // a refused direct emit, logged
 } spout_exec;
 
 static gale_err
 spout_init(gale_executor *e)
 {
 	spout_exec *s = e->priv;
-	s->ops        = e->def->spout;
-	s->limit      = e->env->max_pending;
+	s->ops         = e->def->spout;
+	s->max_pending = e->env->max_pending;
+	// A spout's own config may set its limit, as Storm's component
+	// config does (the parser checked the value).
+	for (size_t i = 0; i < e->def->nconfig; i++) {
+		int64_t n;
+		if (strcmp(e->def->config[i].key, SPOUT_PENDING_KEY) == 0
+		    && gale__parse_i64(e->def->config[i].value, 0, UINT32_MAX,
+			   &n, NULL, 0)
+			== GALE_OK) {
+			s->max_pending = (uint32_t) n;
+		}
+	}
+	s->limit = s->max_pending;
 	return gale__pending_new(
 	    &s->pending, GALE_EXEC_TIMEOUT_BUCKETS, SPOUT_MAX_PENDING);
 }
@@ -122,9 +140,30 @@ spout_ack_later(spout_exec *s, uint64_t msg_id)
 	return GALE_OK;
 }
 
+// Counts as dropped a direct emit refused for its task (the stream and the
+// values were right) and says why, once a second at most.
+static void
+spout_direct_refused(gale_executor *e, spout_exec *s, uint32_t direct,
+    const char *stream, size_t n)
+{
+	int si = gale__router_stream(e->router, stream);
+	if (si < 0 || gale__router_stream_nfields(e->router, si) != n) {
+		return;
+	}
+	gale_metric_add(&e->metrics, GALE_M_DROPPED, 1);
+	uint64_t now = gale_now_ns();
+	if (s->direct_said_ns != 0 && now - s->direct_said_ns < 1000000000u) {
+		return;
+	}
+	s->direct_said_ns = now;
+	char why[512];
+	gale__router_direct_why(e->router, si, direct, why, sizeof(why));
+	GALE_ERROR("direct emit to task %u refused: %s", direct, why);
+}
+
 static gale_err
-spout_emit(gale_executor *e, const char *stream, const gale_value *values,
-    size_t n, bool tracked, uint64_t msg_id)
+spout_emit(gale_executor *e, uint32_t direct, const char *stream,
+    const gale_value *values, size_t n, bool tracked, uint64_t msg_id)
 {
 	spout_exec *s = e->priv;
 	if (!gale__exec_may_emit(e)) {
@@ -142,8 +181,12 @@ spout_emit(gale_executor *e, const char *stream, const gale_value *values,
 	}
 	int      si;
 	size_t   nt;
-	gale_err rv = gale__exec_route(e, stream, values, n, 0, &si, &nt);
+	gale_err rv
+	    = gale__exec_route(e, stream, values, n, direct, &si, &nt);
 	if (rv != GALE_OK) {
+		if (direct != 0 && rv == GALE_EINVAL) {
+			spout_direct_refused(e, s, direct, stream, n);
+		}
 		return rv;
 	}
 	gale_metric_add(&e->metrics, GALE_M_EMITTED, 1);
@@ -241,9 +284,9 @@ spout_failed(
 // Additive increase: one step per window of acks, up to the configured
 // limit.
 static void
-spout_grow_limit(gale_executor *e, spout_exec *s)
+spout_grow_limit(spout_exec *s)
 {
-	uint32_t max = e->env->max_pending;
+	uint32_t max = s->max_pending;
 	if (max == 0 || s->limit >= max || ++s->acks_in_window < s->limit) {
 		return;
 	}
@@ -268,7 +311,7 @@ spout_answer_now(
 		gale_metric_add(&e->metrics, GALE_M_ACKED, 1);
 		uint64_t now = e->now_ns > start ? e->now_ns : start;
 		gale_hist_record(&e->metrics.complete, (now - start) / 1000);
-		spout_grow_limit(e, s);
+		spout_grow_limit(s);
 		if (s->ops->ack != NULL) {
 			s->ops->ack(e->self, msg_id);
 		}
@@ -381,11 +424,11 @@ spout_rotate(gale_executor *e)
 		return;
 	}
 	char limit[64] = "";
-	if (e->env->max_pending != 0) {
+	if (s->max_pending != 0) {
 		s->limit          = s->limit > 1 ? s->limit / 2 : 1;
 		s->acks_in_window = 0;
 		snprintf(limit, sizeof(limit), "; pending limit now %u of %u",
-		    s->limit, e->env->max_pending);
+		    s->limit, s->max_pending);
 	}
 	GALE_WARN("%" PRIu64 " trees timed out after %u s (%" PRIu64
 		  " in all)%s",
@@ -451,9 +494,9 @@ spout_done(gale_executor *e, spout_exec *s, uint64_t now)
 }
 
 static bool
-spout_full(const gale_executor *e, const spout_exec *s)
+spout_full(const spout_exec *s)
 {
-	return e->env->max_pending != 0
+	return s->max_pending != 0
 	    && gale__pending_count(s->pending) >= s->limit;
 }
 
@@ -462,7 +505,7 @@ spout_full(const gale_executor *e, const spout_exec *s)
 static bool
 spout_wanted(const gale_executor *e, const spout_exec *s)
 {
-	if (!atomic_load(&e->env->active) || spout_full(e, s)) {
+	if (!atomic_load(&e->env->active) || spout_full(s)) {
 		return false;
 	}
 	if (!atomic_load(&e->env->draining)) {
@@ -487,7 +530,7 @@ spout_round(gale_executor *e, spout_exec *s, uint64_t *now)
 		uint64_t n = gale_metric_get(&e->metrics, GALE_M_EMITTED);
 		s->ops->next_tuple(e->self, &e->coll);
 		uint64_t m = gale_metric_get(&e->metrics, GALE_M_EMITTED);
-		if ((s->exhausted && m == n) || spout_full(e, s)) {
+		if ((s->exhausted && m == n) || spout_full(s)) {
 			break;
 		}
 		if (draining

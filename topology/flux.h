@@ -28,6 +28,19 @@ const char *gale__flux_class_component(const char *class_name, bool spout);
 bool gale__flux_class(gale_report *r, gale_component_def *c,
     const gale_yaml_node *v, const gale_yaml_node *args, const char *label);
 
+// True when v, a `className` value (may be NULL), names one of Flux's
+// shell wrappers, FluxShellSpout or FluxShellBolt.
+bool gale__flux_is_shell_class(const gale_yaml_node *v);
+
+// Reads the `configMethods` (methods; may be NULL) of a shell wrapper c as
+// Flux calls them: setDefaultStream([field, ...]) and setNamedStream(name,
+// [field, ...]) declare output streams (a later one replaces an earlier
+// declaration of the same stream, the constructor's fields included);
+// addComponentConfig is left to gale__flux_shell_config; any other method
+// is reported. Returns false when memory ran out.
+bool gale__flux_shell_methods(gale_report *r, gale_component_def *c,
+    const gale_yaml_node *methods, const char *label);
+
 // Declares the output streams of a shell component c from its `fields`
 // and `streams` option values (either may be NULL), each a list of field
 // names. Reports what is malformed. Returns false when memory ran out.
@@ -43,6 +56,34 @@ bool gale__flux_shell_options(gale_report *r, gale_component_def *c,
 
 // Frees what gale__flux_declare allocated; accepts NULL.
 void gale__flux_declared_free(gale_stream_decl *d);
+
+// Flux's resource keys of a component, for Storm's resource-aware
+// scheduler: gale reads them and warns that it does not use them.
+#define GALE_FLUX_RESOURCE_KEYS \
+	"onHeapMemoryLoad", "offHeapMemoryLoad", "cpuLoad"
+#define GALE_FLUX_NRESOURCE_KEYS 3
+
+// Warns, at each one given, that the GALE_FLUX_NRESOURCE_KEYS values in
+// vals (those of GALE_FLUX_RESOURCE_KEYS, in order; NULL when absent) are
+// not used, after checking each is a number.
+void gale__flux_resources(gale_report *r,
+    const gale_yaml_node *const *vals, const char *label);
+
+// Warns about each key of the `config:` (map; may be NULL) of component c
+// that is gale's but is read from the topology's config only: per
+// component gale applies topology.max.spout.pending to a spout and
+// topology.tick.tuple.freq.secs to a bolt, and a shell component's whole
+// config reaches its script. key_label prefixes each line.
+void gale__flux_component_config(gale_report *r, const gale_yaml_node *map,
+    const gale_component_def *c, const char *key_label);
+
+// Reads the addComponentConfig(key, value) calls among the `configMethods`
+// of a shell wrapper c (methods; may be NULL) into c's own config, after
+// its `config:`: a gale key is checked as in `config:`, a Storm key gale
+// does not use is a warning, any other key is the script's own (it reaches
+// the handshake's conf). Returns false when memory ran out.
+bool gale__flux_shell_config(gale_report *r, gale_component_def *c,
+    const gale_yaml_node *methods, const char *label);
 
 // Reports a key that only Java can honour (Flux's `components`,
 // `configMethods`, `factory`, `topologySource`, ...), at the key k.

@@ -212,7 +212,8 @@ parse_options(parse_ctx *p, gale_component_def *c, const gale_yaml_node *v,
 
 static const char *const component_keys[] = { "id", "component", "library",
 	"parallelism", "options", "className", "constructorArgs", "numTasks",
-	"config", "configMethods", "factory", "factoryArgs", "properties" };
+	"config", GALE_FLUX_RESOURCE_KEYS, "configMethods", "factory",
+	"factoryArgs", "properties" };
 enum {
 	CK_ID,
 	CK_COMPONENT,
@@ -223,7 +224,8 @@ enum {
 	CK_ARGS,
 	CK_NUMTASKS,
 	CK_CONFIG,
-	CK_JAVA_FIRST, // the keys from here on are Java-only
+	CK_RESOURCES, // GALE_FLUX_NRESOURCE_KEYS of them
+	CK_JAVA_FIRST = CK_RESOURCES + GALE_FLUX_NRESOURCE_KEYS, // Java-only
 	CK_N = CK_JAVA_FIRST + 4
 };
 
@@ -332,7 +334,12 @@ parse_component(parse_ctx *p, topo_full *t, const gale_yaml_node *map,
 		}
 	}
 
-	parse_java_only(p, map, component_keys, CK_JAVA_FIRST, CK_N, label);
+	// Flux's shell wrappers take configMethods that declare streams;
+	// configMethods is the first Java-only key.
+	bool shell_class = gale__flux_is_shell_class(vals[CK_CLASS]);
+	parse_java_only(p, map, component_keys,
+	    CK_JAVA_FIRST + (shell_class ? 1 : 0), CK_N, label);
+	gale__flux_resources(&p->r, &vals[CK_RESOURCES], label);
 	if (vals[CK_COMPONENT] != NULL && vals[CK_CLASS] != NULL) {
 		gale__report_error(&p->r, &vals[CK_CLASS]->at,
 		    "%s: give either 'component' or Storm's 'className', "
@@ -341,7 +348,10 @@ parse_component(parse_ctx *p, topo_full *t, const gale_yaml_node *map,
 	} else if (vals[CK_CLASS] != NULL) {
 		m->component = vals[CK_CLASS]->at;
 		if (!gale__flux_class(
-			&p->r, c, vals[CK_CLASS], vals[CK_ARGS], label)) {
+			&p->r, c, vals[CK_CLASS], vals[CK_ARGS], label)
+		    || (shell_class
+			&& !gale__flux_shell_methods(
+			    &p->r, c, vals[CK_JAVA_FIRST], label))) {
 			p->oom = true;
 		}
 	} else if (vals[CK_COMPONENT] == NULL) {
@@ -390,6 +400,11 @@ parse_component(parse_ctx *p, topo_full *t, const gale_yaml_node *map,
 	snprintf(clabel, sizeof(clabel), "%s: config", label);
 	parse_config_map(
 	    p, vals[CK_CONFIG], label, clabel, &c->config, &c->nconfig);
+	gale__flux_component_config(&p->r, vals[CK_CONFIG], c, clabel);
+	if (shell_class
+	    && !gale__flux_shell_config(&p->r, c, vals[CK_JAVA_FIRST], label)) {
+		p->oom = true;
+	}
 	parse_options(p, c, vals[CK_OPTIONS], label);
 	const gale_yaml_node *opts = vals[CK_OPTIONS];
 	if (comp != NULL && strcmp(comp, GALE_SHELL_COMPONENT) == 0

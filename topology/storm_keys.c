@@ -125,6 +125,7 @@ static const char *const storm_keys[] = {
 	"topology.transfer.buffer.size",
 	"topology.trident.batch.emit.interval.millis",
 	"topology.trident.windowing.cache.tuple.limit",
+	"topology.tuple.compression.enable",
 	"topology.tuple.serializer",
 	"topology.users",
 	"topology.version",

@@ -4,6 +4,7 @@
 // and replays, and scripts that break the protocol.
 
 #include <criterion/criterion.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,7 +53,7 @@ setup(void)
 	snprintf(res, sizeof(res), "%s/resources", dir);
 	cr_assert_eq(mkdir(res, 0755), 0);
 	const char *names[] = { "mlang.py", "sentences.py", "split.py",
-		"split.js", "bad.py", "batch.py" };
+		"split.js", "bad.py", "batch.py", "direct.py", "split.rb" };
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		copy_script(names[i]);
 	}
@@ -194,6 +195,20 @@ Test(shell, a_bolt_gets_several_tuples_at_once_and_acks_them_out_of_order)
 	test_run_fini(&r);
 }
 
+Test(shell, ruby_split_bolt_counts_exactly)
+{
+	test_run r;
+	char    *json;
+	run_wordcount(&r, cmd("sentences.py", "input.txt"), "[ruby, split.rb]",
+	    30, &json);
+	cr_assert_eq(
+	    test_json_component(json, "sentences", "failed"), 0, "%s", json);
+	cr_assert_not_null(
+	    strstr(r.err, "split.rb ready, task "), "%s", r.err);
+	free(json);
+	test_run_fini(&r);
+}
+
 // Runs bad.py in mode and checks the report names the failure, quotes the
 // stderr tail, and that the sentence it broke on replayed.
 static void
@@ -275,5 +290,223 @@ Test(shell, a_command_that_does_not_exist_fails_at_start)
 	cr_assert_not_null(
 	    strstr(r.err, "cannot start 'no-such-program-here' in '"), "%s",
 	    r.err);
+	test_run_fini(&r);
+}
+
+// Parses the log bolt's lines "... sink:TASK: numbers:1 default [I, TO]"
+// and checks that each number 0..count-1 reached exactly the task it was
+// sent to, the i-th sink task in turn.
+static void
+check_direct_arrivals(const char *err, uint32_t first, int count)
+{
+	int         seen[256] = { 0 };
+	const char *p         = err;
+	int         lines     = 0;
+	while ((p = strstr(p, " sink:")) != NULL) {
+		unsigned task, src, to;
+		int      i;
+		if (sscanf(p, " sink:%u: numbers:%u default [%d, %u]", &task,
+			&src, &i, &to)
+		    == 4) {
+			cr_assert(i >= 0 && i < count, "number %d", i);
+			cr_assert_eq(task, to, "%d went to %u, not %u", i, task,
+			    to);
+			cr_assert_eq(task, first + (uint32_t) i % 3,
+			    "%d went to task %u", i, task);
+			seen[i]++;
+			lines++;
+		}
+		p++;
+	}
+	for (int i = 0; i < count; i++) {
+		cr_assert_eq(seen[i], 1, "number %d arrived %d times:\n%s", i,
+		    seen[i], err);
+	}
+	cr_assert_eq(lines, count);
+}
+
+Test(shell, a_spout_emits_direct_to_the_tasks_it_names)
+{
+	char yaml[4096], path[4096], stats[4096];
+	snprintf(path, sizeof(path), "%s/direct.yaml", dir);
+	snprintf(stats, sizeof(stats), "%s/stats.json", dir);
+	snprintf(yaml, sizeof(yaml),
+	    "name: shell-direct\n"
+	    "config: {topology.workers: 2}\n"
+	    "spouts:\n"
+	    "  - id: numbers\n"
+	    "    component: shell\n"
+	    "    options:\n"
+	    "      command: [%s, direct.py, 60]\n"
+	    "      streams: {default: [n, task], plain: [n]}\n"
+	    "bolts:\n"
+	    "  - {id: sink, component: log, parallelism: 3}\n"
+	    "  - {id: plain, component: null_bolt, parallelism: 2}\n"
+	    "streams:\n"
+	    "  - {from: numbers, to: sink, grouping: {type: DIRECT}}\n"
+	    "  - from: numbers\n"
+	    "    to: plain\n"
+	    "    stream: plain\n"
+	    "    grouping: {type: SHUFFLE}\n",
+	    python());
+	cr_assert(test_write_file(path, yaml, strlen(yaml)));
+	test_run    r;
+	const char *args[] = { "local", path, "--stats-json", stats, NULL };
+	test_run_gale(&r, 120, args);
+	cr_assert(!r.timedout, "gale local did not finish:\n%s", r.err);
+	cr_assert_eq(r.status, 0, "gale local failed (%d):\n%s\n%s", r.status,
+	    r.out, r.err);
+	// Tasks: numbers 1, sink 2-4, plain 5-6 (then the ackers).
+	check_direct_arrivals(r.err, 2, 60);
+	cr_assert_not_null(strstr(r.err, "plain 50 went to task "), "%s", r.err);
+	cr_assert_not_null(
+	    strstr(r.err, "every tracked number acked"), "%s", r.err);
+	// The emit to a task of "plain" is refused, and said why.
+	cr_assert_not_null(
+	    strstr(r.err,
+		"direct emit to task 5 refused: task 5 ('plain') does not "
+		"subscribe to stream 'default' with a DIRECT grouping; the "
+		"stream goes direct to 'sink' (tasks 2-4)"),
+	    "%s", r.err);
+	char *json = test_read_file(stats, NULL);
+	cr_assert_not_null(json);
+	cr_assert_eq(test_json_component(json, "numbers", "acked"), 30,
+	    "%s", json);
+	cr_assert_eq(
+	    test_json_component(json, "numbers", "failed"), 0, "%s", json);
+	cr_assert_eq(
+	    test_json_component(json, "numbers", "dropped"), 1, "%s", json);
+	cr_assert_eq(
+	    test_json_component(json, "sink", "executed"), 60, "%s", json);
+	free(json);
+	test_run_fini(&r);
+}
+
+// A Flux file as a Storm user writes it, run as it is: the shell wrappers
+// with constructorArgs and configMethods, Storm's counter and logger, an
+// include, ${ENV-...} and ${key} from --filter.
+Test(shell, a_storm_flux_file_runs_as_it_is)
+{
+	char path[4096], inc[4096], props[4096], out[4096], stats[4096];
+	char yaml[4096], text_props[1024], set[4200];
+	snprintf(path, sizeof(path), "%s/flux-wordcount.yaml", dir);
+	snprintf(inc, sizeof(inc), "%s/common.yaml", dir);
+	snprintf(props, sizeof(props), "%s/dev.properties", dir);
+	snprintf(out, sizeof(out), "%s/counts.tsv", dir);
+	snprintf(stats, sizeof(stats), "%s/stats.json", dir);
+	const char common[] = "config:\n"
+			      "  topology.workers: 2\n"
+			      "  topology.subprocess.timeout.secs: 30\n";
+	cr_assert(test_write_file(inc, common, strlen(common)));
+	snprintf(text_props, sizeof(text_props),
+	    "# The values of the ${...} in flux-wordcount.yaml.\n"
+	    "topology.name: flux-local\n"
+	    "spout.command: [\"%s\", \"sentences.py\", \"input.txt\"]\n",
+	    python());
+	cr_assert(test_write_file(props, text_props, strlen(text_props)));
+	snprintf(yaml, sizeof(yaml),
+	    "# Word count with multilang components, for Flux.\n"
+	    "---\n"
+	    "name: \"${topology.name}\"\n"
+	    "includes:\n"
+	    "  - file: \"common.yaml\"\n"
+	    "config:\n"
+	    "  topology.max.spout.pending: ${ENV-GALE_SHELL_TEST_PENDING}\n"
+	    "spouts:\n"
+	    "  - id: \"sentence-spout\"\n"
+	    "    className: "
+	    "\"org.apache.storm.flux.wrappers.spouts.FluxShellSpout\"\n"
+	    "    constructorArgs:\n"
+	    "      - ${spout.command}\n"
+	    "      - [\"sentence\"]\n"
+	    "    parallelism: 1\n"
+	    "bolts:\n"
+	    "  - id: \"splitsentence\"\n"
+	    "    className: "
+	    "\"org.apache.storm.flux.wrappers.bolts.FluxShellBolt\"\n"
+	    "    constructorArgs:\n"
+	    "      - [\"%s\", \"split.py\"]\n"
+	    "    configMethods:\n"
+	    "      - name: \"setDefaultStream\"\n"
+	    "        args:\n"
+	    "          - [\"word\"]\n"
+	    "      - name: \"addComponentConfig\"\n"
+	    "        args: [\"split.greeting\", \"hello\"]\n"
+	    "    parallelism: 2\n"
+	    "  - id: \"count\"\n"
+	    "    className: \"org.apache.storm.testing.TestWordCounter\"\n"
+	    "    parallelism: 2\n"
+	    "  - id: \"log\"\n"
+	    "    className: "
+	    "\"org.apache.storm.flux.wrappers.bolts.LogInfoBolt\"\n"
+	    "    parallelism: 1\n"
+	    "streams:\n"
+	    "  - name: \"spout --> split\"\n"
+	    "    from: \"sentence-spout\"\n"
+	    "    to: \"splitsentence\"\n"
+	    "    grouping:\n"
+	    "      type: SHUFFLE\n"
+	    "  - name: \"split --> count\"\n"
+	    "    from: \"splitsentence\"\n"
+	    "    to: \"count\"\n"
+	    "    grouping:\n"
+	    "      type: FIELDS\n"
+	    "      args: [\"word\"]\n"
+	    "  - name: \"count --> log\"\n"
+	    "    from: \"count\"\n"
+	    "    to: \"log\"\n"
+	    "    grouping:\n"
+	    "      type: shuffle\n",
+	    python());
+	cr_assert(test_write_file(path, yaml, strlen(yaml)));
+	setenv("GALE_SHELL_TEST_PENDING", "40", 1);
+	snprintf(set, sizeof(set), "count.output=%s", out);
+	test_run    r;
+	const char *args[] = { "local", path, "--filter", props, "--set", set,
+		"--stats-json", stats, NULL };
+	test_run_gale(&r, 120, args);
+	unsetenv("GALE_SHELL_TEST_PENDING");
+	cr_assert(!r.timedout, "gale local did not finish:\n%s", r.err);
+	cr_assert_eq(r.status, 0, "gale local failed (%d):\n%s\n%s", r.status,
+	    r.out, r.err);
+	test_check_counts(text, text_len, out, false);
+	char *json = test_read_file(stats, NULL);
+	cr_assert_not_null(json);
+	cr_assert_eq(test_json_component(json, "sentence-spout", "acked"), 300,
+	    "%s", json);
+	// Every word counted reached the logger, with its count.
+	cr_assert_eq(test_json_component(json, "log", "executed"),
+	    test_json_component(json, "splitsentence", "emitted"), "%s", json);
+	free(json);
+	cr_assert_not_null(strstr(r.out, "Topology flux-local "), "%s", r.out);
+	cr_assert_not_null(strstr(r.err, " log:6: count:"), "%s", r.err);
+	cr_assert_not_null(strstr(r.err, "split ready, task "), "%s", r.err);
+	// addComponentConfig reached the script's conf.
+	cr_assert_not_null(
+	    strstr(r.err, "conf split.greeting=hello"), "%s", r.err);
+	test_run_fini(&r);
+}
+
+// examples/multilang runs as it is and counts its sentences exactly.
+Test(shell, the_multilang_example_counts_exactly)
+{
+	char out[4096], set[4200];
+	snprintf(out, sizeof(out), "%s/example-counts.tsv", dir);
+	snprintf(set, sizeof(set), "count.output=%s", out);
+	test_run    r;
+	const char *args[] = { "local",
+		GALE_SOURCE_DIR "/examples/multilang/wordcount.yaml", "--set",
+		set, NULL };
+	test_run_gale(&r, 120, args);
+	cr_assert(!r.timedout, "gale local did not finish:\n%s", r.err);
+	cr_assert_eq(r.status, 0, "gale local failed (%d):\n%s\n%s", r.status,
+	    r.out, r.err);
+	size_t len;
+	char  *lines = test_read_file(GALE_SOURCE_DIR
+	     "/examples/multilang/resources/sentences.txt",
+	     &len);
+	cr_assert_not_null(lines);
+	test_check_counts(lines, len, out, false);
+	free(lines);
 	test_run_fini(&r);
 }

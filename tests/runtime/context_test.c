@@ -148,3 +148,37 @@ Test(context, records_an_error)
 	cr_expect_str_eq(gale__context_error_text(f.ctx), "bad thing 3");
 	fake_fini(&f);
 }
+
+Test(context, config_is_the_topologys_with_the_components_own_over_it)
+{
+	fake_topo f;
+	fake_init(&f);
+	static gale_option topo[] = {
+		{ .key = "topology.workers", .value = "2" },
+		{ .key = "topology.subprocess.timeout.secs", .value = "30" },
+	};
+	static gale_option own[] = {
+		{ .key = "script.words", .value = "[\"a\"]", .json = true },
+		{ .key = "topology.subprocess.timeout.secs", .value = "5" },
+	};
+	f.t.config         = topo;
+	f.t.nconfig        = 2;
+	f.comps[1].config  = own;
+	f.comps[1].nconfig = 2;
+	const char *k[4], *v[4];
+	bool        js[4];
+	size_t      n = 0;
+	while (n < 4 && gale_context_config(f.ctx, n, &k[n], &v[n], &js[n])) {
+		n++;
+	}
+	cr_assert_eq(n, 3);
+	cr_assert_str_eq(k[0], "topology.workers");
+	cr_assert_str_eq(v[0], "2");
+	cr_assert_str_eq(k[1], "topology.subprocess.timeout.secs");
+	cr_assert_str_eq(v[1], "5");
+	cr_assert(!js[1]);
+	cr_assert_str_eq(k[2], "script.words");
+	cr_assert_str_eq(v[2], "[\"a\"]");
+	cr_assert(js[2]);
+	fake_fini(&f);
+}

@@ -349,6 +349,30 @@ Test(executor, respects_max_spout_pending)
 	world_fini(&w);
 }
 
+Test(executor, a_spouts_own_config_sets_its_pending_limit)
+{
+	// Storm's component config: the spout's own
+	// topology.max.spout.pending wins over the topology's.
+	static gale_option own[] = {
+		{ .key = "topology.max.spout.pending", .value = "3" },
+	};
+	fake_world w;
+	world_init(&w);
+	fake_spout.limit  = 500;
+	w.env.max_pending = 1000;
+	world_spout(&w, "src", &fake_spout_ops);
+	world_bolt(&w, "sink", &fake_sink_ops);
+	world_stream(&w, "src", "sink");
+	w.comps[0].config  = own;
+	w.comps[0].nconfig = 1;
+	world_start(&w, 1);
+	cr_assert(world_wait_finished(&w, 30));
+	cr_expect_eq(atomic_load(&fake_spout.acked), 500);
+	cr_expect_leq(atomic_load(&fake_spout.in_flight_peak), 3);
+	cr_expect_leq(world_metric(&w, "src", GALE_M_PENDING_PEAK), 3);
+	world_fini(&w);
+}
+
 Test(executor, without_a_limit_the_spout_runs_ahead)
 {
 	// The counterpart of the test above: it can fail.
@@ -598,4 +622,122 @@ Test(executor, a_failed_prepare_stops_the_task_with_its_reason)
 			       " bad:2: prepare failed: option 'width': "
 			       "'0x10' is not a decimal integer"),
 	    "%s", text);
+}
+
+// A spout that emits number i direct to the i-th task of "sink" in turn
+// (even numbers tracked), after one refused emit to a task that is not
+// a DIRECT subscriber; and a sink that checks where each number arrived.
+static struct {
+	gale_context    *ctx;
+	uint32_t         first, ntasks;
+	uint64_t         emitted; // spout thread only
+	_Atomic uint64_t acked, wrong_task, refused_ok;
+	_Atomic uint64_t per_task[4];
+} fake_direct;
+
+static gale_err
+fake_direct_open(void *self, gale_context *ctx)
+{
+	(void) self;
+	fake_direct.ctx    = ctx;
+	fake_direct.ntasks = gale_context_component_tasks(
+	    ctx, "sink", &fake_direct.first);
+	return fake_direct.ntasks == 3 ? GALE_OK : GALE_EINVAL;
+}
+
+static void
+fake_direct_next(void *self, gale_collector *c)
+{
+	(void) self;
+	uint64_t i = fake_direct.emitted;
+	if (i == 0) {
+		// The spout's own task is not a DIRECT subscriber.
+		gale_value v  = gale_i64(-1);
+		uint32_t   me = gale_context_task(fake_direct.ctx);
+		if (gale_spout_emit_direct(c, me, NULL, &v, 1, 1000)
+			== GALE_EINVAL
+		    && gale_emit_tasks(c, NULL, 0) == 0
+		    && gale_spout_emit_direct_untracked(c, 0, NULL, &v, 1)
+			== GALE_EINVAL) {
+			atomic_fetch_add(&fake_direct.refused_ok, 1);
+		}
+	}
+	if (i >= 90) {
+		gale_spout_exhausted(c);
+		return;
+	}
+	uint32_t   to = fake_direct.first + (uint32_t) (i % 3);
+	gale_value v  = gale_i64((int64_t) i);
+	gale_err   rv = i % 2 == 0
+	      ? gale_spout_emit_direct(c, to, NULL, &v, 1, i)
+	      : gale_spout_emit_direct_untracked(c, to, NULL, &v, 1);
+	uint32_t got[4];
+	cr_assert_eq(rv, GALE_OK);
+	cr_assert_eq(gale_emit_tasks(c, got, 4), 1);
+	cr_assert_eq(got[0], to);
+	fake_direct.emitted++;
+}
+
+static void
+fake_direct_ack(void *self, uint64_t msg_id)
+{
+	(void) self;
+	cr_assert_eq(msg_id % 2, 0);
+	atomic_fetch_add(&fake_direct.acked, 1);
+}
+
+static const gale_spout_ops fake_direct_ops = {
+	.size       = 8,
+	.outputs    = fake_outputs,
+	.open       = fake_direct_open,
+	.next_tuple = fake_direct_next,
+	.ack        = fake_direct_ack,
+};
+
+static gale_err
+fake_direct_sink_prepare(void *self, gale_context *ctx)
+{
+	*(gale_context **) self = ctx;
+	return GALE_OK;
+}
+
+static void
+fake_direct_sink_execute(void *self, const gale_tuple *t, gale_collector *c)
+{
+	uint32_t me = gale_context_task(*(gale_context **) self);
+	int64_t  n  = gale_tuple_get(t, 0)->u.i64;
+	if (n < 0 || fake_direct.first + (uint32_t) (n % 3) != me) {
+		atomic_fetch_add(&fake_direct.wrong_task, 1);
+	}
+	atomic_fetch_add(&fake_direct.per_task[(me - fake_direct.first) & 3], 1);
+	gale_ack(c, t);
+}
+
+static const gale_bolt_ops fake_direct_sink_ops = {
+	.size    = sizeof(gale_context *),
+	.prepare = fake_direct_sink_prepare,
+	.execute = fake_direct_sink_execute,
+};
+
+Test(executor, a_spout_emits_direct_to_the_task_it_names)
+{
+	fake_world w;
+	world_init(&w);
+	world_spout(&w, "src", &fake_direct_ops);
+	world_bolt(&w, "sink", &fake_direct_sink_ops);
+	world_stream(&w, "src", "sink");
+	w.comps[1].parallelism = 3;
+	w.streams[0].grouping  = GALE_GROUP_DIRECT;
+	world_start(&w, 1);
+	cr_assert(world_wait_finished(&w, 30));
+	cr_expect_eq(atomic_load(&fake_direct.refused_ok), 1);
+	cr_expect_eq(atomic_load(&fake_direct.wrong_task), 0);
+	for (int k = 0; k < 3; k++) {
+		cr_expect_eq(atomic_load(&fake_direct.per_task[k]), 30,
+		    "task %d", k);
+	}
+	cr_expect_eq(atomic_load(&fake_direct.acked), 45);
+	cr_expect_eq(world_metric(&w, "src", GALE_M_DROPPED), 1);
+	cr_expect_eq(world_metric(&w, "src", GALE_M_EMITTED), 90);
+	world_fini(&w);
 }

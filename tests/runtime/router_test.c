@@ -414,6 +414,44 @@ Test(router, direct_accepts_only_tasks_of_a_direct_subscriber)
 	fake_fini(&f, &r);
 }
 
+Test(router, a_refused_direct_task_is_explained)
+{
+	fake_topo f;
+	fake_init(&f, 1);
+	fake_bolt(&f, "d", 3);
+	fake_bolt(&f, "o", 2);
+	fake_sub(&f, "d", "direct", GALE_GROUP_DIRECT);
+	fake_sub(&f, "o", "direct", GALE_GROUP_SHUFFLE);
+	fake_sub(&f, "o", "default", GALE_GROUP_SHUFFLE);
+	gale_router *r = fake_router(&f, 1, 1, 1);
+	uint32_t     d = fake_first(&f, "d");
+	uint32_t     o = fake_first(&f, "o");
+	char         why[512], want[512];
+	gale__router_direct_why(
+	    r, gale__router_stream(r, "direct"), o, why, sizeof(why));
+	snprintf(want, sizeof(want),
+	    "task %u ('o') does not subscribe to stream 'direct' with a "
+	    "DIRECT grouping; the stream goes direct to 'd' (tasks %u-%u)",
+	    o, d, d + 2);
+	cr_assert_str_eq(why, want);
+	gale__router_direct_why(
+	    r, gale__router_stream(r, "direct"), 999, why, sizeof(why));
+	snprintf(want, sizeof(want),
+	    "task 999 is not a task of the topology; stream 'direct' goes "
+	    "direct to 'd' (tasks %u-%u)",
+	    d, d + 2);
+	cr_assert_str_eq(why, want);
+	gale__router_direct_why(r, 0, d, why, sizeof(why));
+	cr_assert_str_eq(why,
+	    "stream 'default' has no subscriber with a DIRECT grouping");
+	gale__router_direct_why(r, -1, d, why, sizeof(why));
+	cr_assert_str_eq(why, "the stream is not declared");
+	// A small buffer is cut, still a string.
+	gale__router_direct_why(r, 0, d, why, 8);
+	cr_assert_str_eq(why, "stream ");
+	fake_fini(&f, &r);
+}
+
 // Four workers; "src" has tasks 1-2 (workers 0, 1) and "b" tasks 3-8
 // (workers 2, 3, 0, 1, 2, 3), so task 1 has task 5 as its one local "b"
 // task and task 2 has task 6.

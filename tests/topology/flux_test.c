@@ -316,7 +316,13 @@ Test(flux, component_config_is_checked_like_the_topology_config)
 	expect_msg("component_config.yaml:15:7: bolt 'count': config: unknown "
 		   "key 'topology.max.spout.pendng'; did you mean "
 		   "'topology.max.spout.pending'?");
-	cr_assert_eq(d.n, 2, "%s", all_lines());
+	// gale applies only the spout's pending limit and the bolt's tick
+	// per component, and says so of the rest.
+	expect_msg("component_config.yaml:14:7: warning: bolt 'count': "
+		   "config: 'topology.debug' is not used in a bolt's own "
+		   "config: gale reads it from the topology's 'config:' (a "
+		   "bolt's own config takes 'topology.tick.tuple.freq.secs')");
+	cr_assert_eq(d.n, 3, "%s", all_lines());
 }
 
 Test(flux, component_config_keeps_gale_keys)
@@ -396,4 +402,145 @@ Test(flux, an_unknown_config_key_is_still_an_error)
 	expect_msg("k.yaml:4:3: config: unknown key 'topology.wrokers'; did "
 		   "you mean 'topology.workers'?");
 	expect_msg("k.yaml:5:3: config: unknown key 'my.own.key'");
+}
+
+Test(flux, shell_wrappers_declare_streams_through_config_methods)
+{
+	gale_topology *t = must_load(FLUX "shell_methods.yaml", NULL);
+	expect_msg("shell_methods.yaml:33:16: warning: bolt 'split': "
+		   "configMethods: 'topology.fall.back.on.java.serialization' "
+		   "is a Storm key not used by gale");
+	cr_assert_eq(d.n, 1, "%s", all_lines());
+	// addComponentConfig: the script's own keys and gale's, in the
+	// component's own config.
+	const gale_component_def *sc = gale_topology_component(t, "split");
+	cr_assert_eq(sc->nconfig, 3);
+	cr_assert_str_eq(sc->config[0].key, "split.min.length");
+	cr_assert_str_eq(sc->config[0].value, "2");
+	cr_assert(!sc->config[0].json);
+	cr_assert_str_eq(sc->config[1].key, "split.stop.words");
+	cr_assert_str_eq(sc->config[1].value, "[\"a\",\"the\"]");
+	cr_assert(sc->config[1].json);
+	cr_assert_str_eq(sc->config[2].key, "topology.subprocess.timeout.secs");
+	cr_assert_str_eq(sc->config[2].value, "5");
+	const gale_stream_decl *src = gale_component_outputs(
+	    gale_topology_component(t, "sentences"));
+	cr_assert_str_eq(src[0].stream, "default");
+	cr_assert_str_eq(src[0].fields[0], "sentence");
+	cr_assert_null(src[1].stream);
+	// The constructor's [word] is replaced by setDefaultStream's.
+	const gale_stream_decl *split
+	    = gale_component_outputs(gale_topology_component(t, "split"));
+	cr_assert_str_eq(split[0].stream, "default");
+	cr_assert_str_eq(split[0].fields[0], "token");
+	cr_assert_null(split[0].fields[1]);
+	cr_assert_str_eq(split[1].stream, "lengths");
+	cr_assert_str_eq(split[1].fields[0], "word");
+	cr_assert_str_eq(split[1].fields[1], "length");
+	cr_assert_null(split[1].fields[2]);
+	cr_assert_null(split[2].stream);
+	cr_assert_eq(validate_with_shell(t), GALE_OK, "%s", all_lines());
+	gale_topology_destroy(&t);
+}
+
+Test(flux, other_config_methods_are_errors_at_their_place)
+{
+	must_not_load(FLUX "shell_methods_bad.yaml", NULL);
+	expect_msg("shell_methods_bad.yaml:8:15: spout 'sentences': "
+		   "configMethods: 'addComponentConfig' takes 'args': [key, "
+		   "value] (a value or a list)");
+	expect_msg("shell_methods_bad.yaml:13:50: spout 'sentences': "
+		   "configMethods: 'topology.subprocess.timeout.secs' must be "
+		   "an integer");
+	expect_msg("shell_methods_bad.yaml:14:15: spout 'sentences': "
+		   "configMethods: 'setParallelism' is Java-only; gale reads "
+		   "setDefaultStream([field, ...]), setNamedStream(name, "
+		   "[field, ...]) and addComponentConfig(key, value) of a "
+		   "shell component");
+	expect_msg("shell_methods_bad.yaml:10:15: spout 'sentences': "
+		   "configMethods: 'setNamedStream' takes 'args': [stream, "
+		   "[field, ...]]");
+	expect_msg("shell_methods_bad.yaml:11:9: spout 'sentences': "
+		   "configMethods: a method needs a 'name'");
+	expect_msg("shell_methods_bad.yaml:19:5: bolt 'count': "
+		   "'configMethods' is Java-only (it calls methods of a Java "
+		   "object)");
+	cr_assert_eq(d.n, 6, "%s", all_lines());
+}
+
+Test(flux, resource_keys_are_warnings_and_must_be_numbers)
+{
+	must_not_load(FLUX "resource_keys.yaml", NULL);
+	expect_msg("resource_keys.yaml:11:23: warning: spout 'words': "
+		   "'onHeapMemoryLoad' is not used by gale (it does not "
+		   "schedule by resources)");
+	expect_msg("resource_keys.yaml:12:24: warning: spout 'words': "
+		   "'offHeapMemoryLoad' is not used by gale");
+	expect_msg("resource_keys.yaml:13:14: warning: spout 'words': "
+		   "'cpuLoad' is not used by gale");
+	expect_msg("resource_keys.yaml:17:14: bolt 'count': 'cpuLoad' must "
+		   "be a number, at least 0");
+	expect_msg("resource_keys.yaml:19:7: warning: bolt 'count': config: "
+		   "'topology.tuple.compression.enable' is a Storm key not "
+		   "used by gale");
+	cr_assert_eq(d.n, 5, "%s", all_lines());
+}
+
+Test(flux, included_files_are_filtered_and_name_their_own_positions)
+{
+	must_not_load(FLUX "include_filtered.yaml", FLUX "substitution.properties");
+	expect_msg("include_filtered_part.yaml:4:31: "
+		   "'${ENV-GALE_FLUX_TEST_UNSET}': the environment variable "
+		   "'GALE_FLUX_TEST_UNSET' is not set");
+	cr_assert_eq(d.n, 1, "%s", all_lines());
+	gale_diag_fini(&d);
+	gale_diag_init(&d);
+	setenv("GALE_FLUX_TEST_UNSET", "7", 1);
+	gale_topology *t = must_load(
+	    FLUX "include_filtered.yaml", FLUX "substitution.properties");
+	cr_assert_str_eq(t->name, "flux-3-workers");
+	cr_assert_eq(gale_topology_config_i64(t, "topology.workers", 0), 3);
+	cr_assert_eq(
+	    gale_topology_config_i64(t, "topology.message.timeout.secs", 0),
+	    42);
+	cr_assert_eq(
+	    gale_topology_config_i64(t, "topology.max.spout.pending", 0), 7);
+	gale_topology_destroy(&t);
+}
+
+Test(flux, malformed_config_methods_are_errors_not_crashes)
+{
+	const char *yaml
+	    = "name: m\n"
+	      "spouts:\n"
+	      "  - id: s\n"
+	      "    className: "
+	      "org.apache.storm.flux.wrappers.spouts.FluxShellSpout\n"
+	      "    constructorArgs: [[python3, s.py], [x]]\n"
+	      "    offHeapMemoryLoad: ~\n"
+	      "    configMethods:\n"
+	      "      - 5\n"
+	      "      - {name: setNamedStream, args: [[x], [y]]}\n"
+	      "      - {name: setDefaultStream, args: {a: 1}}\n"
+	      "      - {name: addComponentConfig, args: [k, {a: 1}]}\n"
+	      "      - {name: addComponentConfig, args: [topology.workers, "
+	      "[1]]}\n"
+	      "      - {name: addComponentConfig, args: [topology.workers, "
+	      "~]}\n";
+	gale_topology *t = NULL;
+	cr_assert_eq(gale_topology_parse(&t, "m.yaml", yaml, strlen(yaml), &d),
+	    GALE_EINVAL);
+	expect_msg("m.yaml:8:9: spout 's': configMethods: each method is a "
+		   "mapping {name, args}, found a scalar");
+	expect_msg("m.yaml:9:39: spout 's': configMethods: the first "
+		   "argument of 'setNamedStream' is the stream's name, found "
+		   "a list");
+	expect_msg("m.yaml:10:40: spout 's': configMethods: "
+		   "'setDefaultStream' takes 'args': [[field, ...]]");
+	expect_msg("m.yaml:11:42: spout 's': configMethods: "
+		   "'addComponentConfig' takes 'args': [key, value]");
+	expect_msg("m.yaml:12:61: spout 's': configMethods: "
+		   "'topology.workers' must be a scalar, found a list");
+	// Storm's null is the default: no word about it.
+	cr_assert_eq(d.n, 5, "%s", all_lines());
 }

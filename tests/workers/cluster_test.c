@@ -1284,6 +1284,70 @@ Test(cluster, shell_scripts_ship_with_their_folder_and_hear_activation)
 	stop_gracefully();
 }
 
+// The same scripts wired by a Flux file as Storm users write it, with its
+// name from a properties file: `gale submit --filter` takes it as it is.
+Test(cluster, a_storm_flux_file_with_shell_components_submits_as_it_is)
+{
+	start_nimbus("tcp://127.0.0.1:*", "30");
+	start_supervisor(0, "2");
+	start_supervisor(1, "2");
+	wait_joined(2);
+	char app[2048], path[4096], props[4096];
+	snprintf(app, sizeof(app), "%s/app", dir);
+	cr_assert_eq(mkdir(app, 0755), 0);
+	snprintf(app, sizeof(app), "%s/app/resources", dir);
+	cr_assert_eq(mkdir(app, 0755), 0);
+	snprintf(path, sizeof(path), "%s/sentences.py", app);
+	cr_assert(test_write_file(path, py_spout, strlen(py_spout)));
+	snprintf(path, sizeof(path), "%s/split.py", app);
+	cr_assert(test_write_file(path, py_split, strlen(py_split)));
+	const char yaml[]
+	    = "---\n"
+	      "name: \"${topology.name}\"\n"
+	      "config:\n"
+	      "  topology.workers: 2\n"
+	      "spouts:\n"
+	      "  - id: \"sentences\"\n"
+	      "    className: "
+	      "\"org.apache.storm.flux.wrappers.spouts.FluxShellSpout\"\n"
+	      "    constructorArgs:\n"
+	      "      - [\"python3\", \"sentences.py\"]\n"
+	      "      - [\"sentence\"]\n"
+	      "bolts:\n"
+	      "  - id: \"split\"\n"
+	      "    className: "
+	      "\"org.apache.storm.flux.wrappers.bolts.FluxShellBolt\"\n"
+	      "    constructorArgs:\n"
+	      "      - [\"python3\", \"split.py\"]\n"
+	      "      - [\"word\"]\n"
+	      "streams:\n"
+	      "  - name: \"sentences --> split\"\n"
+	      "    from: \"sentences\"\n"
+	      "    to: \"split\"\n"
+	      "    grouping:\n"
+	      "      type: shuffle\n";
+	snprintf(path, sizeof(path), "%s/app/shellship.yaml", dir);
+	cr_assert(test_write_file(path, yaml, strlen(yaml)));
+	snprintf(props, sizeof(props), "%s/app/prod.properties", dir);
+	const char text[] = "topology.name=shellship\n";
+	cr_assert(test_write_file(props, text, strlen(text)));
+
+	test_run r;
+	gale_cmd(&r, 10, "submit", path, "--filter", props, NULL);
+	cr_assert_eq(r.status, 0, "%s\n%s", r.out, r.err);
+	test_run_fini(&r);
+	wait_status("shellship", "ACTIVE", 2, 20);
+	cr_assert(wait_shipped_lines("words.out", 250, 30),
+	    "%d words, not 250:\n%s\n%s", shipped_lines("words.out", NULL),
+	    sup[0].err, sup[1].err);
+	gale_cmd(&r, 10, "kill", "shellship", "--wait", "0", NULL);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	test_run_fini(&r);
+	wait_status("shellship", "KILLED", 0, 10);
+	cr_assert_eq(shipped_lines("words.out", NULL), 250);
+	stop_gracefully();
+}
+
 Test(cluster, a_shell_folder_over_64_mib_is_refused_naming_it)
 {
 	start_nimbus("tcp://127.0.0.1:*", "30");

@@ -12,6 +12,9 @@ fail_word = sys.argv[1] if len(sys.argv) > 1 else None
 conf, context = mlang.handshake()
 mlang.log("split ready, task %d of %s" % (context["taskid"],
                                           context["componentid"]))
+# A key of the component's own config, when it has one.
+if "split.greeting" in conf:
+    mlang.log("conf split.greeting=%s" % conf["split.greeting"])
 while True:
     t = mlang.read()
     if t["task"] == -1 and t["stream"] == "__heartbeat":
