@@ -8,9 +8,19 @@ require "json"
 
 $stdout.sync = true
 
-# The next message: the JSON lines up to a line "end"; exits at the end
-# of the input.
+# Messages that came while an emit waited for its task ids: gale sends a
+# bolt several tuples without waiting (topology.shellbolt.max.pending),
+# so a tuple may come before the answer; it is handed out next, in order.
+$queued = []
+
+# The next message: one queued first, else the JSON lines up to a line
+# "end"; exits at the end of the input.
 def read_msg
+  return $queued.shift unless $queued.empty?
+  read_wire
+end
+
+def read_wire
   lines = []
   loop do
     line = $stdin.gets
@@ -38,7 +48,11 @@ loop do
   end
   t["tuple"][0].split.each do |w|
     send_msg({ "command" => "emit", "anchors" => [t["id"]], "tuple" => [w] })
-    tasks = read_msg
+    tasks = read_wire
+    until tasks.is_a?(Array)
+      $queued << tasks
+      tasks = read_wire
+    end
     raise "no task ids: #{tasks.inspect}" unless tasks.is_a?(Array) && !tasks.empty?
   end
   send_msg({ "command" => "ack", "id" => t["id"] })
