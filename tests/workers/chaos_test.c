@@ -3,21 +3,17 @@
 // workers and of the `gale local` parent: every word counted, few twice,
 // nothing left running.
 
-#include <arpa/inet.h>
 #include <criterion/criterion.h>
-#include <dirent.h>
 #include <errno.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "tests/support/lines.h"
 #include "tests/support/run.h"
 #include "tests/support/words.h"
 
@@ -390,52 +386,6 @@ Test(chaos, killed_parent_leaves_nothing_and_a_new_run_counts_right)
 	free(text);
 }
 
-// A line server on an ephemeral loopback port.
-static int
-listen_loopback(int *port)
-{
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	cr_assert(fd >= 0);
-	struct sockaddr_in a = { .sin_family = AF_INET,
-		.sin_addr.s_addr             = htonl(INADDR_LOOPBACK) };
-	cr_assert_eq(bind(fd, (struct sockaddr *) &a, sizeof(a)), 0);
-	cr_assert_eq(listen(fd, 4), 0);
-	socklen_t len = sizeof(a);
-	getsockname(fd, (struct sockaddr *) &a, &len);
-	*port = ntohs(a.sin_port);
-	return fd;
-}
-
-// The bytes in the segment files under root and one level below.
-static long long
-wal_bytes(const char *root)
-{
-	long long total = 0;
-	DIR      *d     = opendir(root);
-	if (d == NULL) {
-		return 0;
-	}
-	struct dirent *e;
-	while ((e = readdir(d)) != NULL) {
-		if (e->d_name[0] == '.') {
-			continue;
-		}
-		char path[4400];
-		snprintf(path, sizeof(path), "%s/%s", root, e->d_name);
-		struct stat st;
-		if (stat(path, &st) != 0) {
-			continue;
-		}
-		if (S_ISDIR(st.st_mode)) {
-			total += wal_bytes(path);
-		} else if (strstr(e->d_name, ".wal") != NULL) {
-			total += (long long) st.st_size;
-		}
-	}
-	closedir(d);
-	return total;
-}
-
 // What the socket case watches: the words "w<i>" printed so far.
 typedef struct socket_seen {
 	bool  *seen;
@@ -466,8 +416,8 @@ Test(chaos, socket_word_count_with_wal_survives_random_worker_kills)
 {
 	// 30,000 lines at 700 us each: 21 s before any kill.
 	enum { LINES = 30000, WORDS = 2, PACE_US = 700 };
-	int  port;
-	int  lfd = listen_loopback(&port);
+	test_line_server srv;
+	test_line_server_open(&srv);
 	char yaml[16384], path[4096], wal[4096], out[4096];
 	snprintf(wal, sizeof(wal), "%s/wal", dir);
 	snprintf(out, sizeof(out), "%s/counts.tsv", dir);
@@ -489,7 +439,7 @@ Test(chaos, socket_word_count_with_wal_survives_random_worker_kills)
 	    "  - {from: sentences, to: pace, grouping: {type: SHUFFLE}}\n"
 	    "  - {from: split, to: count, grouping: {type: FIELDS, args: "
 	    "[word]}}\n",
-	    CHAOS_WORKERS, port, wal, out, FAKE_LIB, PACE_US);
+	    CHAOS_WORKERS, srv.port, wal, out, FAKE_LIB, PACE_US);
 	snprintf(path, sizeof(path), "%s/wal.yaml", dir);
 	cr_assert(test_write_file(path, yaml, strlen(yaml)));
 
@@ -499,11 +449,8 @@ Test(chaos, socket_word_count_with_wal_survives_random_worker_kills)
 	chaos_workers w  = { 0 };
 	double        t0 = now_s();
 	test_proc_start(&p, args);
-	struct pollfd pfd = { lfd, POLLIN, 0 };
-	cr_assert_eq(
-	    poll(&pfd, 1, 20000), 1, "the spout never connected:\n%s", p.err);
-	int c = accept(lfd, NULL, NULL);
-	cr_assert(c >= 0);
+	cr_assert(test_line_server_accept(&srv, 20),
+	    "the spout never connected:\n%s", p.err);
 	cr_assert(test_proc_wait_for(&p, "worker 2 pid", 20), "%s", p.err);
 	workers_parse(&w, p.out);
 
@@ -518,16 +465,12 @@ Test(chaos, socket_word_count_with_wal_survives_random_worker_kills)
 		len += (size_t) n;
 		logged += 8 + n - 1;
 	}
-	for (size_t done = 0; done < len;) {
-		ssize_t n = write(c, buf + done, len - done);
-		cr_assert_gt(n, 0);
-		done += (size_t) n;
-	}
+	test_line_server_send(&srv, buf, len);
 	free(buf);
 	double deadline = now_s() + 30;
-	while (wal_bytes(wal) < logged) {
+	while (test_wal_bytes(wal) < logged) {
 		cr_assert_lt(now_s(), deadline,
-		    "the log holds %lld of %lld bytes", wal_bytes(wal),
+		    "the log holds %lld of %lld bytes", test_wal_bytes(wal),
 		    logged);
 		test_proc_read(&p, 50);
 	}
@@ -535,7 +478,7 @@ Test(chaos, socket_word_count_with_wal_survives_random_worker_kills)
 	socket_seen s = { calloc(LINES, sizeof(bool)), LINES, 0, 0 };
 	cr_assert_not_null(s.seen);
 	int survived = chaos_drive(&p, &w, seed, CHAOS_SECS, socket_done, &s);
-	close(c);
+	test_line_server_hangup(&srv);
 
 	// Every line is counted at least once: each w<i> printed; then a
 	// stop drains what is pending and writes the counts.
@@ -575,6 +518,6 @@ Test(chaos, socket_word_count_with_wal_survives_random_worker_kills)
 	    "over-count %lld words of %d", over, LINES * WORDS);
 	free(counts);
 	free(s.seen);
-	close(lfd);
+	test_line_server_close(&srv);
 	test_proc_fini(&p);
 }

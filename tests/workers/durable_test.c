@@ -3,11 +3,7 @@
 // whose spout worker is killed resumes at the acked offset, and a socket
 // word count with a write-ahead log loses no line.
 
-#include <arpa/inet.h>
 #include <criterion/criterion.h>
-#include <dirent.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -17,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tests/support/lines.h"
 #include "tests/support/run.h"
 #include "tests/support/words.h"
 
@@ -165,52 +162,6 @@ Test(durable, killed_file_spout_resumes_at_the_acked_offset)
 	test_proc_fini(&p);
 }
 
-// A line server on an ephemeral loopback port.
-static int
-listen_loopback(int *port)
-{
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	cr_assert(fd >= 0);
-	struct sockaddr_in a = { .sin_family = AF_INET,
-		.sin_addr.s_addr             = htonl(INADDR_LOOPBACK) };
-	cr_assert_eq(bind(fd, (struct sockaddr *) &a, sizeof(a)), 0);
-	cr_assert_eq(listen(fd, 4), 0);
-	socklen_t len = sizeof(a);
-	getsockname(fd, (struct sockaddr *) &a, &len);
-	*port = ntohs(a.sin_port);
-	return fd;
-}
-
-// The bytes in the segment files under dir and one level below.
-static long long
-wal_bytes(const char *root)
-{
-	long long total = 0;
-	DIR      *d     = opendir(root);
-	if (d == NULL) {
-		return 0;
-	}
-	struct dirent *e;
-	while ((e = readdir(d)) != NULL) {
-		if (e->d_name[0] == '.') {
-			continue;
-		}
-		char path[4400];
-		snprintf(path, sizeof(path), "%s/%s", root, e->d_name);
-		struct stat st;
-		if (stat(path, &st) != 0) {
-			continue;
-		}
-		if (S_ISDIR(st.st_mode)) {
-			total += wal_bytes(path);
-		} else if (strstr(e->d_name, ".wal") != NULL) {
-			total += (long long) st.st_size;
-		}
-	}
-	closedir(d);
-	return total;
-}
-
 // Marks the words "w<i>" of the "(w<i>, n)" lines printed since *at.
 static void
 mark_printed(const char *out, size_t *at, bool *seen, int n, int *nseen)
@@ -232,8 +183,8 @@ mark_printed(const char *out, size_t *at, bool *seen, int n, int *nseen)
 Test(durable, socket_spout_with_wal_loses_nothing_when_killed)
 {
 	enum { LINES = 20000 };
-	int  port;
-	int  lfd = listen_loopback(&port);
+	test_line_server srv;
+	test_line_server_open(&srv);
 	char yaml[8192], path[4096], wal[1024];
 	snprintf(wal, sizeof(wal), "%s/wal", dir);
 	snprintf(yaml, sizeof(yaml),
@@ -251,17 +202,14 @@ Test(durable, socket_spout_with_wal_loses_nothing_when_killed)
 	    "  - {from: sentences, to: split, grouping: {type: SHUFFLE}}\n"
 	    "  - {from: split, to: count, grouping: {type: FIELDS, args: "
 	    "[word]}}\n",
-	    port, wal);
+	    srv.port, wal);
 	snprintf(path, sizeof(path), "%s/wal.yaml", dir);
 	cr_assert(test_write_file(path, yaml, strlen(yaml)));
 	const char *args[] = { "local", path, NULL };
 	test_proc   p;
 	test_proc_start(&p, args);
-	struct pollfd pfd = { lfd, POLLIN, 0 };
-	cr_assert_eq(
-	    poll(&pfd, 1, 20000), 1, "the spout never connected:\n%s", p.err);
-	int c = accept(lfd, NULL, NULL);
-	cr_assert(c >= 0);
+	cr_assert(test_line_server_accept(&srv, 20),
+	    "the spout never connected:\n%s", p.err);
 	cr_assert(test_proc_wait_for(&p, "worker 1 pid", 20), "%s", p.err);
 	pid_t spout = worker_of(p.out, "sentences");
 	cr_assert_gt(spout, 0, "no worker runs the spout:\n%s", p.out);
@@ -275,23 +223,19 @@ Test(durable, socket_spout_with_wal_loses_nothing_when_killed)
 		len += (size_t) n;
 		logged += 8 + n - 1;
 	}
-	for (size_t done = 0; done < len;) {
-		ssize_t w = write(c, buf + done, len - done);
-		cr_assert_gt(w, 0);
-		done += (size_t) w;
-	}
+	test_line_server_send(&srv, buf, len);
 	free(buf);
 	// Once the log holds every line, before the topology is through
 	// them, the spout's worker dies.
 	double deadline = now_s() + 30;
-	while (wal_bytes(wal) < logged) {
+	while (test_wal_bytes(wal) < logged) {
 		cr_assert_lt(now_s(), deadline,
-		    "the log holds %lld of %lld bytes", wal_bytes(wal),
+		    "the log holds %lld of %lld bytes", test_wal_bytes(wal),
 		    logged);
 		test_proc_read(&p, 50);
 	}
 	cr_assert_eq(kill(spout, SIGKILL), 0);
-	close(c);
+	test_line_server_hangup(&srv);
 
 	// Every line is counted at least once: each w<i> printed.
 	static bool seen[LINES];
@@ -313,6 +257,6 @@ Test(durable, socket_spout_with_wal_loses_nothing_when_killed)
 	int  status = test_proc_wait(&p, 60, &timedout);
 	cr_assert(!timedout);
 	cr_assert_eq(status, 0, "%s", p.err);
-	close(lfd);
+	test_line_server_close(&srv);
 	test_proc_fini(&p);
 }

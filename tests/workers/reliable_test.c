@@ -7,7 +7,6 @@
 #include <criterion/criterion.h>
 #include <criterion/redirect.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -19,6 +18,7 @@
 #include <zmq.h>
 
 #include "proto/batch.h"
+#include "tests/support/lines.h"
 #include "tests/support/run.h"
 #include "workers/stats_view.h"
 #include "workers/worker_host.h"
@@ -78,25 +78,10 @@ rss_kb(pid_t pid)
 // A graceful stop after a bolt worker died
 // ---------------------------------------------------------------------
 
-static int
-listen_loopback(int *port)
-{
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	cr_assert(fd >= 0);
-	struct sockaddr_in a = { .sin_family = AF_INET,
-		.sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	cr_assert_eq(bind(fd, (struct sockaddr *) &a, sizeof(a)), 0);
-	cr_assert_eq(listen(fd, 4), 0);
-	socklen_t len = sizeof(a);
-	getsockname(fd, (struct sockaddr *) &a, &len);
-	*port = ntohs(a.sin_port);
-	return fd;
-}
-
 Test(reliable, stop_after_a_bolt_worker_died_loses_nothing)
 {
-	int  port;
-	int  lfd = listen_loopback(&port);
+	test_line_server srv;
+	test_line_server_open(&srv);
 	char yaml[16384], path[4096], out[4096], json[4096];
 	snprintf(out, sizeof(out), "%s/counts.tsv", dir);
 	snprintf(json, sizeof(json), "%s/stats.json", dir);
@@ -114,16 +99,14 @@ Test(reliable, stop_after_a_bolt_worker_died_loses_nothing)
 	    "  - {from: sentences, to: split, grouping: {type: SHUFFLE}}\n"
 	    "  - {from: split, to: count, grouping: {type: FIELDS, args: "
 	    "[word]}}\n",
-	    port, out);
+	    srv.port, out);
 	write_yaml(path, sizeof(path), yaml);
 	const char *args[] = { "local", path, "--stats-json", json, NULL };
 	test_proc p;
 	test_proc_start(&p, args);
 	cr_assert(test_proc_wait_for(&p, "worker 1 pid", 20), "%s", p.err);
-	struct pollfd pfd = { lfd, POLLIN, 0 };
-	cr_assert_eq(poll(&pfd, 1, 20000), 1, "no connection:\n%s", p.err);
-	int c = accept(lfd, NULL, NULL);
-	cr_assert(c >= 0);
+	cr_assert(test_line_server_accept(&srv, 20), "no connection:\n%s",
+	    p.err);
 	pid_t pids[4];
 	cr_assert_eq(test_worker_pids(p.out, pids, 4), 2);
 	// 4,000 lines over about 2 s; worker 1 (count and split tasks, not
@@ -137,7 +120,7 @@ Test(reliable, stop_after_a_bolt_worker_died_loses_nothing)
 		     i % 7);
 		memcpy(text + len, line, (size_t) n);
 		len += (size_t) n;
-		cr_assert_eq(write(c, line, (size_t) n), n);
+		test_line_server_send(&srv, line, (size_t) n);
 		if (i == 2000) {
 			cr_assert_eq(kill(pids[1], SIGKILL), 0);
 		}
@@ -167,8 +150,7 @@ Test(reliable, stop_after_a_bolt_worker_died_loses_nothing)
 	    test_json_component(stats, "sentences", "failed"));
 	free(stats);
 	free(text);
-	close(c);
-	close(lfd);
+	test_line_server_close(&srv);
 	test_proc_fini(&p);
 }
 
