@@ -98,10 +98,8 @@ static const gale_option_decl file_options[] = {
 	{ NULL, 0, NULL, NULL },
 };
 
-// The bound on lines held: option max_read_ahead, else twice the
-// topology's pending limit. 0 on a bad option (said in the context).
-static int64_t
-file_read_ahead(gale_context *ctx)
+int64_t
+gale__spout_read_ahead(gale_context *ctx)
 {
 	int64_t n = gale_context_option_i64(ctx, "max_read_ahead", 0);
 	if (n < 0) {
@@ -235,7 +233,7 @@ file_open(void *self, gale_context *ctx)
 		return GALE_EINVAL;
 	}
 	s->sync_ns = (uint64_t) sync_ms * 1000000u;
-	int64_t ahead = file_read_ahead(ctx);
+	int64_t ahead = gale__spout_read_ahead(ctx);
 	if (ahead < 0) {
 		return GALE_EINVAL;
 	}

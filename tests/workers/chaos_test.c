@@ -258,6 +258,11 @@ chaos_text(int lines, size_t *len)
 	return text;
 }
 
+// The file and socket cases; the Kafka case is its own executable
+// (chaos_kafka_test, from this file), since librdkafka's mock cluster
+// cannot run under ThreadSanitizer.
+#ifndef GALE_CHAOS_KAFKA
+
 // Writes a file word count over in, paced by a sink that takes pace_us
 // per line, to yaml; counts go to out. word_count stores with its
 // default, a group commit.
@@ -521,3 +526,133 @@ Test(chaos, socket_word_count_with_wal_survives_random_worker_kills)
 	test_line_server_close(&srv);
 	test_proc_fini(&p);
 }
+
+#else // GALE_CHAOS_KAFKA
+
+#include <librdkafka/rdkafka.h>
+
+// How often the Kafka spout commits here. A spout's death reads again
+// what it read since its last commit, so with its default (1 s) and a
+// kill every 2 to 3 s the over-count would measure the commit interval,
+// not the recovery.
+#define CHAOS_KAFKA_COMMIT_MS 50
+
+static bool
+kafka_done(test_proc *p, void *arg)
+{
+	(void) arg;
+	return run_ended(p);
+}
+
+// ---------------------------------------------------------------------
+// Kafka: `gale dev-kafka`'s mock cluster as the source
+// ---------------------------------------------------------------------
+
+// Produces each line of text as one message without a key, spread over
+// the topic's partitions.
+static void
+kafka_produce(const char *servers, const char *topic, const char *text,
+    size_t len)
+{
+	char             why[512];
+	rd_kafka_conf_t *conf = rd_kafka_conf_new();
+	cr_assert_eq(rd_kafka_conf_set(
+			 conf, "bootstrap.servers", servers, why, sizeof(why)),
+	    RD_KAFKA_CONF_OK);
+	rd_kafka_conf_set(conf, "log_level", "2", why, sizeof(why));
+	rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, why, sizeof(why));
+	cr_assert_not_null(rk, "%s", why);
+	for (size_t at = 0; at < len;) {
+		const char *nl = memchr(text + at, '\n', len - at);
+		size_t n = nl != NULL ? (size_t) (nl - text - at) : len - at;
+		rd_kafka_resp_err_t err;
+		while ((err = rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic),
+			    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+			    RD_KAFKA_V_VALUE((void *) (text + at), n),
+			    RD_KAFKA_V_END))
+		    == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+			rd_kafka_poll(rk, 10);
+		}
+		cr_assert_eq(err, 0, "%s", rd_kafka_err2str(err));
+		at += n + 1;
+	}
+	cr_assert_eq(rd_kafka_flush(rk, 30000), 0);
+	rd_kafka_destroy(rk);
+}
+
+Test(chaos, kafka_word_count_survives_random_worker_kills)
+{
+	// 60,000 messages at 330 us each: 20 s before any kill.
+	enum { LINES = 60000, WORDS = 4, PACE_US = 330 };
+	const char *cargs[] = { "dev-kafka", "--topic", "sentences:4", NULL };
+	test_proc   cluster;
+	char        servers[256];
+	test_proc_start(&cluster, cargs);
+	cr_assert(test_proc_wait_for(&cluster, "\n", 20), "%s", cluster.err);
+	cr_assert(sscanf(cluster.out, "bootstrap.servers=%255s", servers) == 1,
+	    "first line: %s", cluster.out);
+	size_t len;
+	char  *text = chaos_text(LINES, &len);
+	kafka_produce(servers, "sentences", text, len);
+
+	char yaml[16384], path[4096], out[4096];
+	snprintf(out, sizeof(out), "%s/counts.tsv", dir);
+	snprintf(yaml, sizeof(yaml),
+	    "name: chaoskafka\n"
+	    "config: {topology.workers: %d, topology.max.spout.pending: 100,\n"
+	    "         topology.message.timeout.secs: 3}\n"
+	    "spouts:\n"
+	    "  - {id: sentences, component: kafka_spout, parallelism: 2,\n"
+	    "     options: {brokers: \"%s\", topic: sentences, bounded: true,\n"
+	    "               commit_ms: %d}}\n"
+	    "bolts:\n"
+	    "  - {id: split, component: split_words, parallelism: 2}\n"
+	    "  - {id: count, component: word_count, parallelism: 2,\n"
+	    "     options: {output: %s}}\n"
+	    "  - {id: pace, component: fake_pace_bolt, library: %s,\n"
+	    "     options: {sleep_us: %d}}\n"
+	    "streams:\n"
+	    "  - {from: sentences, to: split, grouping: {type: SHUFFLE}}\n"
+	    "  - {from: sentences, to: pace, grouping: {type: SHUFFLE}}\n"
+	    "  - {from: split, to: count, grouping: {type: FIELDS, args: "
+	    "[word]}}\n",
+	    CHAOS_WORKERS, servers, CHAOS_KAFKA_COMMIT_MS, out, FAKE_LIB,
+	    PACE_US);
+	snprintf(path, sizeof(path), "%s/kafka.yaml", dir);
+	cr_assert(test_write_file(path, yaml, strlen(yaml)));
+
+	unsigned      seed   = chaos_seed();
+	const char   *args[] = { "local", path, NULL };
+	test_proc     p;
+	chaos_workers w  = { 0 };
+	double        t0 = now_s();
+	test_proc_start(&p, args);
+	cr_assert(test_proc_wait_for(&p, "worker 2 pid", 20), "%s", p.err);
+	workers_parse(&w, p.out);
+	int survived = chaos_drive(&p, &w, seed, CHAOS_SECS, kafka_done, NULL);
+
+	bool timedout;
+	int  status = test_proc_wait(&p, 120, &timedout);
+	cr_assert(!timedout, "not finished 120 s after the kills:\n%s", p.err);
+	cr_assert_eq(status, 0, "exit %d:\n%s", status, p.err);
+	cr_assert(strstr(p.out, "status FINISHED") != NULL, "%s", p.out);
+	workers_parse(&w, p.out);
+	workers_gone(&w, 10);
+
+	test_check_counts(text, len, out, true);
+	long long over     = total_counted(out) - (long long) LINES * WORDS;
+	long long replayed = table_cell(p.out, "sentences", "replayed");
+	printf("chaos kafka (seed %u): %.1f s, %d kills survived, %lld "
+	       "replays, over-count %lld words (%.2f%% of %d)\n",
+	    seed, now_s() - t0, survived, replayed, over,
+	    100.0 * (double) over / (LINES * WORDS), LINES * WORDS);
+	cr_assert_lt((double) over, CHAOS_MAX_OVER * LINES * WORDS,
+	    "over-count %lld words of %d", over, LINES * WORDS);
+	free(text);
+	test_proc_fini(&p);
+	kill(cluster.pid, SIGTERM);
+	test_proc_wait(&cluster, 10, &timedout);
+	test_proc_fini(&cluster);
+}
+
+#endif // GALE_CHAOS_KAFKA
