@@ -18,6 +18,7 @@
 #include "tests/support/words.h"
 
 #define WORDCOUNT_YAML GALE_SOURCE_DIR "/examples/wordcount/file.yaml"
+#define FAKE_LIB GALE_BUILD_DIR "/tests/workers/libgale_fake_components.so"
 
 static char *dir;
 
@@ -159,6 +160,50 @@ Test(durable, killed_file_spout_resumes_at_the_acked_offset)
 	    "of %d words",
 	    over, BOUND, PENDING, WORDS);
 	free(text);
+	test_proc_fini(&p);
+}
+
+Test(durable, file_spout_reads_no_further_than_max_read_ahead_past_a_lost_tree)
+{
+	// The first line's tree never completes (its bolt never returns), so
+	// the acked offset stays at byte 0 while the pending limit would let
+	// the spout read on: it stops at max_read_ahead lines, and a restart
+	// would read at most those again.
+	enum { LINES = 5000, AHEAD = 40 };
+	char  *text = malloc(16 * LINES);
+	size_t len  = 0;
+	for (int i = 0; i < LINES; i++) {
+		len += (size_t) sprintf(text + len, "l%d\n", i);
+	}
+	char in[4096], state[4096], yaml[16384], path[4096];
+	snprintf(in, sizeof(in), "%s/input.txt", dir);
+	snprintf(state, sizeof(state), "%s/state", dir);
+	cr_assert(test_write_file(in, text, len));
+	free(text);
+	snprintf(yaml, sizeof(yaml),
+	    "name: ahead\n"
+	    "config: {topology.workers: 1, topology.max.spout.pending: 1000}\n"
+	    "spouts:\n"
+	    "  - {id: sentences, component: file_lines,\n"
+	    "     options: {path: %s, state_dir: %s, max_read_ahead: %d}}\n"
+	    "bolts:\n"
+	    "  - {id: stuck, component: fake_stuck_bolt, library: %s}\n"
+	    "streams:\n"
+	    "  - {from: sentences, to: stuck, grouping: {type: SHUFFLE}}\n",
+	    in, state, AHEAD, FAKE_LIB);
+	snprintf(path, sizeof(path), "%s/ahead.yaml", dir);
+	cr_assert(test_write_file(path, yaml, strlen(yaml)));
+	const char *args[] = { "local", path, NULL };
+	test_proc   p;
+	test_proc_start(&p, args);
+	char want[128];
+	snprintf(want, sizeof(want),
+	    "%d lines read past byte 0, which is not acked yet", AHEAD);
+	bool said = test_proc_wait_for_err(&p, want, 30);
+	kill(-p.pid, SIGKILL);
+	bool timedout;
+	test_proc_wait(&p, 20, &timedout);
+	cr_assert(said, "no stop at %d lines:\n%s", AHEAD, p.err);
 	test_proc_fini(&p);
 }
 
