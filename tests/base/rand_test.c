@@ -13,8 +13,8 @@ Test(rand, secrets_are_never_zero_and_differ)
 		cr_assert(gale__rand_secret(&seen[i]));
 		cr_assert_neq(seen[i], 0);
 		for (size_t k = 0; k < i; k++) {
-			cr_assert_neq(seen[i], seen[k], "secret %zu repeats %zu",
-			    i, k);
+			cr_assert_neq(
+			    seen[i], seen[k], "secret %zu repeats %zu", i, k);
 		}
 	}
 }
