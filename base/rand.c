@@ -17,7 +17,8 @@ gale__rand_secret(uint64_t *out)
 		unsigned char raw[sizeof(v)];
 		size_t        have = 0;
 		while (have < sizeof(raw)) {
-			ssize_t n = getrandom(raw + have, sizeof(raw) - have, 0);
+			ssize_t n
+			    = getrandom(raw + have, sizeof(raw) - have, 0);
 			if (n < 0 && errno == EINTR) {
 				continue;
 			}

@@ -72,7 +72,7 @@ typedef struct kafka_spout {
 	size_t           nparts;
 	size_t           ndone;
 	size_t           read_ahead; // the most messages held (see below)
-	bool             held_back;  // its partitions paused for that
+	bool             held_back; // its partitions paused for that
 	gale_u64_queue   replays; // message ids of failed messages
 } kafka_spout;
 

@@ -74,8 +74,8 @@ typedef struct file_spout {
 	uint64_t          synced_ns; // when it was last synced
 	bool              state_failed; // said once
 	size_t            read_ahead; // the most lines held; 0: no bound
-	bool              stalled;    // at read_ahead
-	uint64_t          said_ns;    // when a stall was last logged
+	bool              stalled; // at read_ahead
+	uint64_t          said_ns; // when a stall was last logged
 	bool              at_end;
 	gale_pace         pace;
 	uint64_t          read; // new lines read so far
@@ -323,7 +323,8 @@ file_next_line(file_spout *s, gale_collector *c, const char **line,
 	if (s->at_end || s->read >= gale__pace_due(&s->pace)) {
 		return GALE_ECLOSED;
 	}
-	if (s->read_ahead > 0 && gale__offsets_held(&s->acked) >= s->read_ahead) {
+	if (s->read_ahead > 0
+	    && gale__offsets_held(&s->acked) >= s->read_ahead) {
 		uint64_t now = gale_now_ns();
 		if (!s->stalled
 		    && (s->said_ns == 0 || now - s->said_ns >= FILE_SAY_NS)) {
