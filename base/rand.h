@@ -4,11 +4,13 @@
 // splitmix64 is small, fast and good from every seed, 0 included. Edge and
 // root ids, shuffle choices, generated sentences and sampling all draw
 // from it; none of them needs to be secret. Components reach it through
-// gale_random_u64 in gale.h.
+// gale_random_u64 in gale.h. What must be secret (a run's token) comes
+// from the kernel instead, through gale__rand_secret.
 
 #ifndef GALE_BASE_RAND_H
 #define GALE_BASE_RAND_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 // The golden-ratio increment of splitmix64, also Fibonacci hashing's
@@ -52,5 +54,10 @@ gale__rand_unit(uint64_t *state)
 {
 	return (double) (gale__rand_next(state) >> 11) * 0x1p-53;
 }
+
+// Sets *out to 64 bits from the kernel's generator (getrandom, blocking
+// only until it is seeded at boot), never 0. False, with errno set, when
+// the kernel gives none.
+bool gale__rand_secret(uint64_t *out);
 
 #endif // GALE_BASE_RAND_H

@@ -13,6 +13,7 @@
 #include "components/kafka_spout.h"
 #include "components/kafka_topics.h"
 #include "components/lines.h"
+#include "components/spouts.h"
 
 #define KSPOUT_BACKOFF_MIN_NS (500 * 1000000ull)
 #define KSPOUT_BACKOFF_MAX_NS (10 * 1000000000ull)
@@ -70,6 +71,8 @@ typedef struct kafka_spout {
 	kspout_part     *parts;
 	size_t           nparts;
 	size_t           ndone;
+	size_t           read_ahead; // the most messages held (see below)
+	bool             held_back; // its partitions paused for that
 	gale_u64_queue   replays; // message ids of failed messages
 } kafka_spout;
 
@@ -175,6 +178,11 @@ kspout_start(kafka_spout *s, gale_context *ctx)
 		    "'commit_ms' 1 or more");
 		return GALE_EINVAL;
 	}
+	int64_t ahead = gale__spout_read_ahead(ctx);
+	if (ahead < 0) {
+		return GALE_EINVAL;
+	}
+	s->read_ahead   = (size_t) ahead;
 	s->commit_ns    = (uint64_t) commit * 1000000u;
 	s->lag_ns       = (uint64_t) lag * 1000000u;
 	const char *dlt = gale_context_option(ctx, "dead_letter_topic");
@@ -362,7 +370,8 @@ kspout_list(kafka_spout *s)
 static gale_err
 kspout_assign(kafka_spout *s)
 {
-	s->ndone = 0;
+	s->ndone     = 0;
+	s->held_back = false; // a new assignment starts unpaused
 	for (size_t i = 0; i < s->nparts; i++) {
 		s->parts[i].done = false;
 	}
@@ -477,6 +486,42 @@ kspout_part_of(
 		}
 	}
 	return NULL;
+}
+
+// A message lost with a dead worker holds its partition's commit back
+// until its tree times out, and a spout that died meanwhile reads again
+// everything read since. As storm-kafka-client bounds its uncommitted
+// offsets, the task fetches nothing new while its partitions hold
+// read_ahead messages from their oldest not acked, acked or not: it
+// pauses them (still polling, so the consumer stays live) and resumes
+// once the commits can move. A restart then reads at most that many
+// messages again, plus what one commit_ms lets pass.
+static void
+kspout_hold_back(kafka_spout *s)
+{
+	size_t held = 0;
+	for (size_t i = 0; i < s->nparts; i++) {
+		held += s->parts[i].track.n;
+	}
+	bool hold = held >= s->read_ahead;
+	if (hold == s->held_back) {
+		return;
+	}
+	s->held_back = hold;
+	rd_kafka_topic_partition_list_t *l
+	    = rd_kafka_topic_partition_list_new((int) s->nparts + 1);
+	for (size_t i = 0; i < s->nparts; i++) {
+		if (!s->parts[i].done) {
+			rd_kafka_topic_partition_list_add(
+			    l, s->parts[i].topic, s->parts[i].partition);
+		}
+	}
+	if (hold) {
+		rd_kafka_pause_partitions(s->rk, l);
+	} else {
+		rd_kafka_resume_partitions(s->rk, l);
+	}
+	rd_kafka_topic_partition_list_destroy(l);
 }
 
 static void
@@ -698,6 +743,7 @@ kspout_next_tuple(void *self, gale_collector *c)
 			}
 		}
 	} else if (s->ndone < s->nparts || !s->bounded) {
+		kspout_hold_back(s);
 		kspout_consume(s, c);
 		kspout_check_positions(s);
 	} else {
@@ -885,6 +931,9 @@ static const gale_option_decl kspout_options[] = {
 	{ "commit_ms", GALE_OPTION_INT, "1000",
 	    "how often offsets are committed" },
 	{ "lag_log_ms", GALE_OPTION_INT, "5000", "how often the lag is logged" },
+	{ "max_read_ahead", GALE_OPTION_INT, "0",
+	    "the most messages read past the committable offsets "
+	    "(0: twice topology.max.spout.pending)" },
 	{ "kafka.*", GALE_OPTION_STRING, NULL,
 	    "a librdkafka consumer property, passed through" },
 	{ NULL, 0, NULL, NULL },

@@ -46,6 +46,19 @@ static const gale_stream_decl spout_line_outputs[] = {
 // per ack, and a restart repeats at most one interval's acks more.
 #define FILE_STATE_WRITE_NS 5000000u
 
+// The resume point trails the read position by the lines in flight and by
+// those acked behind the oldest that is not. A tree lost with a dead
+// worker stays unacked until it times out, and a spout that died in the
+// meantime would read again everything it read since: a whole timeout of
+// input. So, as Kafka spouts bound their uncommitted offsets, a file spout
+// that keeps its position reads no new line while this many lines are held
+// (option max_read_ahead); 0 takes twice topology.max.spout.pending, whose
+// default (the runtime's, which components cannot include) is below. A
+// restart then reads at most that many lines again.
+#define FILE_DEFAULT_PENDING 1000
+// The least time between two log lines about such a wait.
+#define FILE_SAY_NS (10 * 1000000000ull)
+
 typedef struct file_spout {
 	gale_line_reader *reader;
 	char             *path;
@@ -60,6 +73,9 @@ typedef struct file_spout {
 	uint64_t          sync_ns; // how often the state file is synced
 	uint64_t          synced_ns; // when it was last synced
 	bool              state_failed; // said once
+	size_t            read_ahead; // the most lines held; 0: no bound
+	bool              stalled; // at read_ahead
+	uint64_t          said_ns; // when a stall was last logged
 	bool              at_end;
 	gale_pace         pace;
 	uint64_t          read; // new lines read so far
@@ -76,8 +92,38 @@ static const gale_option_decl file_options[] = {
 	    "how often the kept offset is fsynced, in ms" },
 	{ "rate", GALE_OPTION_FLOAT, "0",
 	    "new lines per second, 0: as fast as possible" },
+	{ "max_read_ahead", GALE_OPTION_INT, "0",
+	    "the most lines read past the oldest not acked, with resume "
+	    "(0: twice topology.max.spout.pending)" },
 	{ NULL, 0, NULL, NULL },
 };
+
+int64_t
+gale__spout_read_ahead(gale_context *ctx)
+{
+	int64_t n = gale_context_option_i64(ctx, "max_read_ahead", 0);
+	if (n < 0) {
+		gale_context_error(ctx,
+		    "option 'max_read_ahead': %" PRId64 " is negative", n);
+		return -1;
+	}
+	if (n > 0) {
+		return n;
+	}
+	int64_t     pending = FILE_DEFAULT_PENDING;
+	const char *k, *v;
+	bool        json;
+	for (size_t i = 0; gale_context_config(ctx, i, &k, &v, &json); i++) {
+		if (strcmp(k, "topology.max.spout.pending") == 0 && !json) {
+			char   *end;
+			int64_t p = strtoll(v, &end, 10);
+			if (*end == '\0' && p > 0) {
+				pending = p;
+			}
+		}
+	}
+	return 2 * pending;
+}
 
 // Opens the task's state file and moves the reader to the offset it
 // keeps. A damaged file, or an offset past the end of the input, makes it
@@ -187,6 +233,10 @@ file_open(void *self, gale_context *ctx)
 		return GALE_EINVAL;
 	}
 	s->sync_ns = (uint64_t) sync_ms * 1000000u;
+	int64_t ahead = gale__spout_read_ahead(ctx);
+	if (ahead < 0) {
+		return GALE_EINVAL;
+	}
 	if (gale__pace_open(&s->pace, ctx, "lines") != GALE_OK) {
 		return GALE_EINVAL;
 	}
@@ -203,7 +253,11 @@ file_open(void *self, gale_context *ctx)
 	if (s->path == NULL) {
 		return GALE_ENOMEM;
 	}
-	return resume ? file_open_state(s, ctx) : GALE_OK;
+	if (!resume) {
+		return GALE_OK;
+	}
+	s->read_ahead = (size_t) ahead;
+	return file_open_state(s, ctx);
 }
 
 // Keeps the low-water mark when it moved: a pwrite when
@@ -269,6 +323,23 @@ file_next_line(file_spout *s, gale_collector *c, const char **line,
 	if (s->at_end || s->read >= gale__pace_due(&s->pace)) {
 		return GALE_ECLOSED;
 	}
+	if (s->read_ahead > 0
+	    && gale__offsets_held(&s->acked) >= s->read_ahead) {
+		uint64_t now = gale_now_ns();
+		if (!s->stalled
+		    && (s->said_ns == 0 || now - s->said_ns >= FILE_SAY_NS)) {
+			s->said_ns = now;
+			gale_log(s->ctx, GALE_LOG_INFO,
+			    "%zu lines read past byte %" PRIu64
+			    ", which is not acked yet: reading on once it is "
+			    "(max_read_ahead)",
+			    gale__offsets_held(&s->acked),
+			    gale__offsets_low(&s->acked));
+		}
+		s->stalled = true;
+		return GALE_ECLOSED;
+	}
+	s->stalled = false;
 	gale_err rv = gale__line_reader_next(s->reader, line, len, off);
 	if (rv == GALE_OK) {
 		s->read++;

@@ -39,4 +39,10 @@ extern const gale_component gale__spout_random_sentences;
 // (default true; false emits untracked tuples).
 extern const gale_component gale__spout_const;
 
+// The most messages a spout that commits its position (file_lines,
+// kafka_spout) holds past that position, acked or not, before it reads no
+// more: option `max_read_ahead`, else twice topology.max.spout.pending.
+// -1 when the option is negative, said in the context.
+int64_t gale__spout_read_ahead(gale_context *ctx);
+
 #endif // GALE_COMPONENTS_SPOUTS_H

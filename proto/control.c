@@ -426,6 +426,7 @@ gale_assignment_copy(gale_assignment *dst, const gale_assignment *src)
 	memset(dst, 0, sizeof *dst);
 	dst->generation = src->generation;
 	dst->active     = src->active;
+	dst->run_token  = src->run_token;
 	if (!gale__pb_copy_str(&dst->topology, src->topology)
 	    || gale_spec_copy(&dst->spec, &src->spec) != GALE_OK) {
 		goto fail;
@@ -479,6 +480,7 @@ gale__pb_assignment_to(
 	m->topology   = gale__pb_str(a->topology);
 	m->generation = a->generation;
 	m->active     = a->active;
+	m->run_token  = a->run_token;
 	m->spec       = gale__pb_calloc(pl, 1, sizeof *m->spec);
 	if (m->spec == NULL) {
 		return GALE_ENOMEM;
@@ -521,6 +523,7 @@ gale__pb_assignment_from(gale_assignment *a, const Gale__Assignment *m)
 	memset(a, 0, sizeof *a);
 	a->generation = m->generation;
 	a->active     = m->active;
+	a->run_token  = m->run_token;
 	gale_err err  = GALE_ENOMEM;
 	if (!gale__pb_dup_str(&a->topology, m->topology)) {
 		goto fail;

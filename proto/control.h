@@ -65,6 +65,7 @@ typedef struct gale_assignment {
 	gale_task_endpoint *endpoints; // where each task's inbox listens
 	size_t              nendpoints;
 	char               *run_id; // names this run; kept across restarts
+	uint64_t            run_token; // the run's secret, on every batch
 } gale_assignment;
 
 // An error a component's task reported (gale.ComponentError): when, in

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // controller.c - runs one topology's worker processes on this machine.
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 #include <zmq.h>
 
 #include "base/log.h"
+#include "base/rand.h"
 #include "workers/controller.h"
 #include "workers/worker.h"
 #include "workers/worker_host.h"
@@ -58,6 +60,7 @@ struct gale_controller {
 	uint64_t             start_ns;
 	uint32_t             restarts;
 	char                 run_id[96];
+	uint64_t             run_token; // the run's secret (base/rand.h)
 };
 
 static uint64_t
@@ -112,6 +115,13 @@ gale_controller_new(gale_controller **out, const gale_spec *spec,
 	    bind_host ? bind_host : "127.0.0.1");
 	snprintf(c->run_id, sizeof(c->run_id), "%s-%ld-%d", topo->name,
 	    (long) time(NULL), (int) getpid());
+	// The token is secret: nothing on the data plane or in ps derives
+	// it, so only processes handed the assignment can speak to inboxes.
+	if (!gale__rand_secret(&c->run_token)) {
+		GALE_ERROR("cannot draw the run's token: %s", strerror(errno));
+		rv = GALE_EIO;
+		goto fail;
+	}
 	if (gale_spec_copy(&c->spec, spec) != GALE_OK) {
 		goto fail;
 	}
@@ -345,6 +355,7 @@ controller_assign(gale_controller *c, ctl_worker *w)
 		   .spec       = c->spec,
 		   .active     = c->active,
 		   .run_id     = c->run_id,
+		   .run_token  = c->run_token,
 	};
 	gale_worker_slot   *slots = calloc(c->nworkers, sizeof(*slots));
 	gale_task_endpoint *eps   = calloc(c->ntasks + 1, sizeof(*eps));

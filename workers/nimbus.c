@@ -17,6 +17,7 @@
 #include <zmq.h>
 
 #include "base/log.h"
+#include "base/rand.h"
 #include "topology/plan.h"
 #include "topology/spec.h"
 #include "workers/files.h"
@@ -213,6 +214,12 @@ nimbus_submit(gale_nimbus *n, const gale_spec *spec, gale_reply *r)
 	    < 0) {
 		t->run_id = NULL;
 		reply_error(r, "out of memory");
+		goto fail;
+	}
+	// A new run, a new secret for its data plane.
+	if (!gale__rand_secret(&t->run_token)) {
+		reply_error(r, "cannot draw the run's token: %s",
+		    strerror(errno));
 		goto fail;
 	}
 	// Written before it is acknowledged; it replaces the old file.

@@ -285,6 +285,7 @@ gale__nimbus_topo_assignment(
 	a->spec           = t->spec;
 	a->active         = t->active;
 	a->run_id         = t->run_id;
+	a->run_token      = t->run_token;
 	a->workers        = calloc(t->nworkers + 1, sizeof(*a->workers));
 	a->endpoints      = calloc(t->ntasks + 1, sizeof(*a->endpoints));
 	a->finished_tasks = calloc(t->ntasks + 1, sizeof(uint32_t));

@@ -80,6 +80,7 @@ typedef struct nim_topo {
 	bool           active;
 	uint64_t       generation;
 	char          *run_id;
+	uint64_t       run_token; // the run's secret, stored with it
 	uint32_t       nworkers;
 	uint32_t       ntasks;
 	nim_worker    *w; // [nworkers]

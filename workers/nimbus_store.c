@@ -270,6 +270,7 @@ topo_load(const gale_nimbus *n, const char *path, nim_topo **out, char *err,
 	}
 	t->generation = a.generation;
 	t->run_id     = strdup(a.run_id);
+	t->run_token  = a.run_token;
 	if (t->run_id == NULL
 	    || gale_spec_copy(&t->spec, &a.spec) != GALE_OK) {
 		rv = GALE_ENOMEM;

@@ -10,7 +10,6 @@
 #include <zmq.h>
 
 #include "base/log.h"
-#include "base/rand.h"
 #include "proto/wire.h"
 #include "runtime/executor.h"
 #include "runtime/transport.h"
@@ -158,21 +157,6 @@ worker_watch_tasks(worker *w, uint64_t now)
 			gale_plan_task_component(w->plan, w->tasks[i])),
 		    w->tasks[i], (double) (now - wt->since_ns) / 1e9);
 	}
-}
-
-// A 64-bit token from the run id, stamped on every batch of the run.
-static uint64_t
-worker_run_token(const char *run_id)
-{
-	if (run_id == NULL || run_id[0] == '\0') {
-		return 0;
-	}
-	uint64_t h = 0xcbf29ce484222325ull; // FNV-1a, then mixed
-	for (const char *p = run_id; *p != '\0'; p++) {
-		h = (h ^ (uint8_t) *p) * 0x100000001b3ull;
-	}
-	h = gale__mix64(h);
-	return h != 0 ? h : 1;
 }
 
 // Sends a heartbeat: the worker's tasks, their endpoints and metrics.
@@ -402,7 +386,7 @@ worker_build(worker *w)
 	snprintf(w->run_id, sizeof(w->run_id), "%s",
 	    w->asg.run_id ? w->asg.run_id : "");
 	env->run_id    = w->run_id;
-	env->run_token = worker_run_token(w->run_id);
+	env->run_token = w->asg.run_token;
 	env->batch_size      = (uint32_t) gale_topology_config_i64(
             w->topo, "topology.transfer.batch.size", 256);
 	env->flush_ns = (uint64_t) gale_topology_config_i64(w->topo,

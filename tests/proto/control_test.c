@@ -72,6 +72,7 @@ sample_assignment(void)
 		.endpoints      = eps,
 		.nendpoints     = 2,
 		.run_id         = "run-20261123-1",
+		.run_token      = 0xfedcba9876543210ull,
 	};
 }
 
@@ -132,6 +133,7 @@ expect_assignment_eq(const gale_assignment *got, const gale_assignment *want)
 		    got->endpoints[i].endpoint, want->endpoints[i].endpoint);
 	}
 	cr_assert_str_eq(got->run_id, want->run_id);
+	cr_assert_eq(got->run_token, want->run_token);
 }
 
 Test(control, assignment_round_trips)

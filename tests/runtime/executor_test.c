@@ -12,7 +12,9 @@
 #include <unistd.h>
 
 #include "base/log.h"
+#include "proto/batch.h"
 #include "runtime/executor.h"
+#include "runtime/transport.h"
 #include "tests/runtime/fake_world.h"
 
 // ---------------------------------------------------------------------
@@ -370,6 +372,84 @@ Test(executor, a_spouts_own_config_sets_its_pending_limit)
 	cr_expect_eq(atomic_load(&fake_spout.acked), 500);
 	cr_expect_leq(atomic_load(&fake_spout.in_flight_peak), 3);
 	cr_expect_leq(world_metric(&w, "src", GALE_M_PENDING_PEAK), 3);
+	world_fini(&w);
+}
+
+Test(executor, end_of_stream_only_from_upstream_tasks)
+{
+	// Markers with the run's token from tasks that are not upstream of
+	// the sink (an acker, the sink itself, no task at all), queued before
+	// anything runs: dropped and counted, and the sink takes every tuple.
+	fake_world w;
+	world_init(&w);
+	fake_spout.limit = 1000;
+	w.env.run_token  = 0x5eed5eed5eedull;
+	world_spout(&w, "src", &fake_spout_ops);
+	world_bolt(&w, "sink", &fake_sink_ops);
+	world_stream(&w, "src", "sink");
+	world_build(&w, 1);
+	uint32_t sink  = gale__executor_task(world_exec(&w, "sink"));
+	uint32_t acker = gale__executor_task(world_exec(&w, "__acker"));
+	gale_outbox *o;
+	cr_assert_eq(gale__outbox_new(&o, w.transport), GALE_OK);
+	gale_batch b;
+	gale_batch_init(&b, sink);
+	cr_assert_eq(gale_batch_add_marker(&b, GALE_MARK_END_OF_STREAM, acker),
+	    GALE_OK);
+	cr_assert_eq(
+	    gale_batch_add_marker(&b, GALE_MARK_END_OF_STREAM, sink), GALE_OK);
+	cr_assert_eq(
+	    gale_batch_add_marker(&b, GALE_MARK_END_OF_STREAM, 999), GALE_OK);
+	cr_assert_eq(gale_batch_add_token(&b, w.env.run_token), GALE_OK);
+	cr_assert_eq(gale__outbox_send(o, &b, NULL, NULL, NULL), GALE_OK);
+	gale_batch_fini(&b);
+	world_go(&w);
+	cr_assert(world_wait_finished(&w, 30));
+	cr_expect_eq(atomic_load(&fake_bolt.executed), 1000);
+	cr_expect_eq(atomic_load(&fake_spout.acked), 1000);
+	cr_expect_eq(world_metric(&w, "sink", GALE_M_DROPPED), 3);
+	gale__outbox_close(&o);
+	world_fini(&w);
+}
+
+static gale_err fake_big_emit_rv = GALE_OK;
+
+static void
+fake_big_next(void *self, gale_collector *c)
+{
+	(void) self;
+	static char big[200];
+	static bool once;
+	if (!once) {
+		once = true;
+		memset(big, 'x', sizeof(big));
+		gale_value v     = gale_str(big, sizeof(big));
+		fake_big_emit_rv = gale_spout_emit(c, NULL, &v, 1, 1);
+	}
+	gale_spout_exhausted(c);
+}
+
+static const gale_spout_ops fake_big_spout_ops = {
+	.outputs    = fake_outputs,
+	.open       = fake_spout_open,
+	.next_tuple = fake_big_next,
+	.ack        = fake_spout_ack,
+	.fail       = fake_spout_fail,
+};
+
+Test(executor, a_tuple_over_max_tuple_bytes_is_refused_at_emit)
+{
+	fake_world w;
+	world_init(&w);
+	w.env.max_tuple_bytes = 100;
+	world_spout(&w, "src", &fake_big_spout_ops);
+	world_bolt(&w, "sink", &fake_sink_ops);
+	world_stream(&w, "src", "sink");
+	world_start(&w, 1);
+	cr_assert(world_wait_finished(&w, 30));
+	cr_expect_eq(fake_big_emit_rv, GALE_EINVAL);
+	cr_expect_eq(atomic_load(&fake_bolt.executed), 0);
+	cr_expect_eq(world_metric(&w, "src", GALE_M_DROPPED), 1);
 	world_fini(&w);
 }
 

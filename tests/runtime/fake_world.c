@@ -66,6 +66,13 @@ world_config(fake_world *w, const char *key, const char *value)
 void
 world_start(fake_world *w, uint32_t nackers)
 {
+	world_build(w, nackers);
+	world_go(w);
+}
+
+void
+world_build(fake_world *w, uint32_t nackers)
+{
 	cr_assert_eq(gale_plan_new(&w->plan, &w->t, 1, nackers), GALE_OK);
 	w->ntasks = gale_plan_ntasks(w->plan);
 	cr_assert_leq(w->ntasks, FAKE_MAX_TASKS);
@@ -88,6 +95,11 @@ world_start(fake_world *w, uint32_t nackers)
 		    GALE_OK);
 		cr_assert_eq(gale__executor_task(w->execs[t - 1]), t);
 	}
+}
+
+void
+world_go(fake_world *w)
+{
 	for (uint32_t t = 1; t <= w->ntasks; t++) {
 		cr_assert_eq(gale__executor_start(w->execs[t - 1]), GALE_OK);
 	}

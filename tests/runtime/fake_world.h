@@ -31,6 +31,10 @@ void world_stream(fake_world *w, const char *from, const char *to);
 void world_config(fake_world *w, const char *key, const char *value);
 // Builds the plan (one worker, nackers ackers) and starts every task.
 void world_start(fake_world *w, uint32_t nackers);
+// world_start in two steps: every task built, its inbox open (what is sent
+// to it now comes first), then every task started.
+void world_build(fake_world *w, uint32_t nackers);
+void world_go(fake_world *w);
 gale_executor *world_exec(fake_world *w, const char *id);
 // Polls until every task has finished, for at most timeout_s seconds.
 bool world_wait_finished(fake_world *w, int timeout_s);

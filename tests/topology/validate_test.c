@@ -524,7 +524,7 @@ Test(validate, rejects_an_unknown_option_at_its_place_with_a_suggestion)
 	cr_expect_eq(validate(t, NULL, &d), GALE_EINVAL);
 	expect_msg("t.yaml:3:51: spout 'f': 'file_lines' takes no option "
 	           "'pth' (it takes: path, resume, state_dir, "
-	           "state_sync_ms, rate); did you mean 'path'?");
+	           "state_sync_ms, rate, max_read_ahead); did you mean 'path'?");
 	expect_msg("t.yaml:8:15: bolt 'count': 'word_count' takes no option "
 	           "'outptu' (it takes: output, print, checkpoint_ms, "
 	           "fail_rate, seed); did you mean 'output'?");

@@ -3,21 +3,17 @@
 // workers and of the `gale local` parent: every word counted, few twice,
 // nothing left running.
 
-#include <arpa/inet.h>
 #include <criterion/criterion.h>
-#include <dirent.h>
 #include <errno.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "tests/support/lines.h"
 #include "tests/support/run.h"
 #include "tests/support/words.h"
 
@@ -262,13 +258,14 @@ chaos_text(int lines, size_t *len)
 	return text;
 }
 
+// The file and socket cases; the Kafka case is its own executable
+// (chaos_kafka_test, from this file), since librdkafka's mock cluster
+// cannot run under ThreadSanitizer.
+#ifndef GALE_CHAOS_KAFKA
+
 // Writes a file word count over in, paced by a sink that takes pace_us
-// per line, to yaml; counts go to out.
-//
-// word_count stores every 50 ms here. With its default (a store at every
-// commit the executor offers) the over-count under these kills is several
-// times larger: counts made durable just before a death are counted again
-// when their trees replay; that interaction is still open.
+// per line, to yaml; counts go to out. word_count stores with its
+// default, a group commit.
 static void
 write_file_topology(const char *yaml, const char *in, const char *out,
     const char *state, int pace_us)
@@ -284,7 +281,7 @@ write_file_topology(const char *yaml, const char *in, const char *out,
 	    "bolts:\n"
 	    "  - {id: split, component: split_words, parallelism: 2}\n"
 	    "  - {id: count, component: word_count, parallelism: 2,\n"
-	    "     options: {output: %s, checkpoint_ms: 50}}\n"
+	    "     options: {output: %s}}\n"
 	    "  - {id: pace, component: fake_pace_bolt, library: %s,\n"
 	    "     options: {sleep_us: %d}}\n"
 	    "streams:\n"
@@ -381,7 +378,8 @@ Test(chaos, killed_parent_leaves_nothing_and_a_new_run_counts_right)
 	test_proc_fini(&p);
 
 	// A new run of the same file is a new run: it reads from byte 0 and
-	// counts exactly.
+	// counts exactly (unpaced, as nothing is killed).
+	write_file_topology(yaml, in, out, state, 0);
 	test_run r;
 	test_run_gale(&r, 120, args);
 	cr_assert(!r.timedout);
@@ -392,52 +390,6 @@ Test(chaos, killed_parent_leaves_nothing_and_a_new_run_counts_right)
 	workers_gone(&w2, 10);
 	test_run_fini(&r);
 	free(text);
-}
-
-// A line server on an ephemeral loopback port.
-static int
-listen_loopback(int *port)
-{
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	cr_assert(fd >= 0);
-	struct sockaddr_in a = { .sin_family = AF_INET,
-		.sin_addr.s_addr             = htonl(INADDR_LOOPBACK) };
-	cr_assert_eq(bind(fd, (struct sockaddr *) &a, sizeof(a)), 0);
-	cr_assert_eq(listen(fd, 4), 0);
-	socklen_t len = sizeof(a);
-	getsockname(fd, (struct sockaddr *) &a, &len);
-	*port = ntohs(a.sin_port);
-	return fd;
-}
-
-// The bytes in the segment files under root and one level below.
-static long long
-wal_bytes(const char *root)
-{
-	long long total = 0;
-	DIR      *d     = opendir(root);
-	if (d == NULL) {
-		return 0;
-	}
-	struct dirent *e;
-	while ((e = readdir(d)) != NULL) {
-		if (e->d_name[0] == '.') {
-			continue;
-		}
-		char path[4400];
-		snprintf(path, sizeof(path), "%s/%s", root, e->d_name);
-		struct stat st;
-		if (stat(path, &st) != 0) {
-			continue;
-		}
-		if (S_ISDIR(st.st_mode)) {
-			total += wal_bytes(path);
-		} else if (strstr(e->d_name, ".wal") != NULL) {
-			total += (long long) st.st_size;
-		}
-	}
-	closedir(d);
-	return total;
 }
 
 // What the socket case watches: the words "w<i>" printed so far.
@@ -470,8 +422,8 @@ Test(chaos, socket_word_count_with_wal_survives_random_worker_kills)
 {
 	// 30,000 lines at 700 us each: 21 s before any kill.
 	enum { LINES = 30000, WORDS = 2, PACE_US = 700 };
-	int  port;
-	int  lfd = listen_loopback(&port);
+	test_line_server srv;
+	test_line_server_open(&srv);
 	char yaml[16384], path[4096], wal[4096], out[4096];
 	snprintf(wal, sizeof(wal), "%s/wal", dir);
 	snprintf(out, sizeof(out), "%s/counts.tsv", dir);
@@ -493,7 +445,7 @@ Test(chaos, socket_word_count_with_wal_survives_random_worker_kills)
 	    "  - {from: sentences, to: pace, grouping: {type: SHUFFLE}}\n"
 	    "  - {from: split, to: count, grouping: {type: FIELDS, args: "
 	    "[word]}}\n",
-	    CHAOS_WORKERS, port, wal, out, FAKE_LIB, PACE_US);
+	    CHAOS_WORKERS, srv.port, wal, out, FAKE_LIB, PACE_US);
 	snprintf(path, sizeof(path), "%s/wal.yaml", dir);
 	cr_assert(test_write_file(path, yaml, strlen(yaml)));
 
@@ -503,11 +455,8 @@ Test(chaos, socket_word_count_with_wal_survives_random_worker_kills)
 	chaos_workers w  = { 0 };
 	double        t0 = now_s();
 	test_proc_start(&p, args);
-	struct pollfd pfd = { lfd, POLLIN, 0 };
-	cr_assert_eq(
-	    poll(&pfd, 1, 20000), 1, "the spout never connected:\n%s", p.err);
-	int c = accept(lfd, NULL, NULL);
-	cr_assert(c >= 0);
+	cr_assert(test_line_server_accept(&srv, 20),
+	    "the spout never connected:\n%s", p.err);
 	cr_assert(test_proc_wait_for(&p, "worker 2 pid", 20), "%s", p.err);
 	workers_parse(&w, p.out);
 
@@ -522,16 +471,12 @@ Test(chaos, socket_word_count_with_wal_survives_random_worker_kills)
 		len += (size_t) n;
 		logged += 8 + n - 1;
 	}
-	for (size_t done = 0; done < len;) {
-		ssize_t n = write(c, buf + done, len - done);
-		cr_assert_gt(n, 0);
-		done += (size_t) n;
-	}
+	test_line_server_send(&srv, buf, len);
 	free(buf);
 	double deadline = now_s() + 30;
-	while (wal_bytes(wal) < logged) {
+	while (test_wal_bytes(wal) < logged) {
 		cr_assert_lt(now_s(), deadline,
-		    "the log holds %lld of %lld bytes", wal_bytes(wal),
+		    "the log holds %lld of %lld bytes", test_wal_bytes(wal),
 		    logged);
 		test_proc_read(&p, 50);
 	}
@@ -539,7 +484,7 @@ Test(chaos, socket_word_count_with_wal_survives_random_worker_kills)
 	socket_seen s = { calloc(LINES, sizeof(bool)), LINES, 0, 0 };
 	cr_assert_not_null(s.seen);
 	int survived = chaos_drive(&p, &w, seed, CHAOS_SECS, socket_done, &s);
-	close(c);
+	test_line_server_hangup(&srv);
 
 	// Every line is counted at least once: each w<i> printed; then a
 	// stop drains what is pending and writes the counts.
@@ -579,6 +524,140 @@ Test(chaos, socket_word_count_with_wal_survives_random_worker_kills)
 	    "over-count %lld words of %d", over, LINES * WORDS);
 	free(counts);
 	free(s.seen);
-	close(lfd);
+	test_line_server_close(&srv);
 	test_proc_fini(&p);
 }
+
+#else // GALE_CHAOS_KAFKA
+
+#include <librdkafka/rdkafka.h>
+
+// How often the Kafka spout commits here. A spout's death reads again
+// what it read since its last commit, so with its default (1 s) and a
+// kill every 2 to 3 s the over-count would measure the commit interval,
+// not the recovery.
+#define CHAOS_KAFKA_COMMIT_MS 50
+// Fewer kills than the other sources get, to keep the chaos short: still
+// one every 2 to 3 s, the spout's workers at least twice.
+#define CHAOS_KAFKA_SECS 12
+
+static bool
+kafka_done(test_proc *p, void *arg)
+{
+	(void) arg;
+	return run_ended(p);
+}
+
+// ---------------------------------------------------------------------
+// Kafka: `gale dev-kafka`'s mock cluster as the source
+// ---------------------------------------------------------------------
+
+// Produces each line of text as one message without a key, spread over
+// the topic's partitions.
+static void
+kafka_produce(const char *servers, const char *topic, const char *text,
+    size_t len)
+{
+	char             why[512];
+	rd_kafka_conf_t *conf = rd_kafka_conf_new();
+	cr_assert_eq(rd_kafka_conf_set(
+			 conf, "bootstrap.servers", servers, why, sizeof(why)),
+	    RD_KAFKA_CONF_OK);
+	rd_kafka_conf_set(conf, "log_level", "2", why, sizeof(why));
+	rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, why, sizeof(why));
+	cr_assert_not_null(rk, "%s", why);
+	for (size_t at = 0; at < len;) {
+		const char *nl = memchr(text + at, '\n', len - at);
+		size_t n = nl != NULL ? (size_t) (nl - text - at) : len - at;
+		rd_kafka_resp_err_t err;
+		while ((err = rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic),
+			    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+			    RD_KAFKA_V_VALUE((void *) (text + at), n),
+			    RD_KAFKA_V_END))
+		    == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+			rd_kafka_poll(rk, 10);
+		}
+		cr_assert_eq(err, 0, "%s", rd_kafka_err2str(err));
+		at += n + 1;
+	}
+	cr_assert_eq(rd_kafka_flush(rk, 30000), 0);
+	rd_kafka_destroy(rk);
+}
+
+Test(chaos, kafka_word_count_survives_random_worker_kills)
+{
+	// 60,000 messages at 330 us each: 20 s before any kill.
+	enum { LINES = 60000, WORDS = 4, PACE_US = 330 };
+	const char *cargs[] = { "dev-kafka", "--topic", "sentences:4", NULL };
+	test_proc   cluster;
+	char        servers[256];
+	test_proc_start(&cluster, cargs);
+	cr_assert(test_proc_wait_for(&cluster, "\n", 20), "%s", cluster.err);
+	cr_assert(sscanf(cluster.out, "bootstrap.servers=%255s", servers) == 1,
+	    "first line: %s", cluster.out);
+	size_t len;
+	char  *text = chaos_text(LINES, &len);
+	kafka_produce(servers, "sentences", text, len);
+
+	char yaml[16384], path[4096], out[4096];
+	snprintf(out, sizeof(out), "%s/counts.tsv", dir);
+	snprintf(yaml, sizeof(yaml),
+	    "name: chaoskafka\n"
+	    "config: {topology.workers: %d, topology.max.spout.pending: 100,\n"
+	    "         topology.message.timeout.secs: 3}\n"
+	    "spouts:\n"
+	    "  - {id: sentences, component: kafka_spout, parallelism: 2,\n"
+	    "     options: {brokers: \"%s\", topic: sentences, bounded: true,\n"
+	    "               commit_ms: %d}}\n"
+	    "bolts:\n"
+	    "  - {id: split, component: split_words, parallelism: 2}\n"
+	    "  - {id: count, component: word_count, parallelism: 2,\n"
+	    "     options: {output: %s}}\n"
+	    "  - {id: pace, component: fake_pace_bolt, library: %s,\n"
+	    "     options: {sleep_us: %d}}\n"
+	    "streams:\n"
+	    "  - {from: sentences, to: split, grouping: {type: SHUFFLE}}\n"
+	    "  - {from: sentences, to: pace, grouping: {type: SHUFFLE}}\n"
+	    "  - {from: split, to: count, grouping: {type: FIELDS, args: "
+	    "[word]}}\n",
+	    CHAOS_WORKERS, servers, CHAOS_KAFKA_COMMIT_MS, out, FAKE_LIB,
+	    PACE_US);
+	snprintf(path, sizeof(path), "%s/kafka.yaml", dir);
+	cr_assert(test_write_file(path, yaml, strlen(yaml)));
+
+	unsigned      seed   = chaos_seed();
+	const char   *args[] = { "local", path, NULL };
+	test_proc     p;
+	chaos_workers w  = { 0 };
+	double        t0 = now_s();
+	test_proc_start(&p, args);
+	cr_assert(test_proc_wait_for(&p, "worker 2 pid", 20), "%s", p.err);
+	workers_parse(&w, p.out);
+	int survived
+	    = chaos_drive(&p, &w, seed, CHAOS_KAFKA_SECS, kafka_done, NULL);
+
+	bool timedout;
+	int  status = test_proc_wait(&p, 120, &timedout);
+	cr_assert(!timedout, "not finished 120 s after the kills:\n%s", p.err);
+	cr_assert_eq(status, 0, "exit %d:\n%s", status, p.err);
+	cr_assert(strstr(p.out, "status FINISHED") != NULL, "%s", p.out);
+	workers_parse(&w, p.out);
+	workers_gone(&w, 10);
+
+	test_check_counts(text, len, out, true);
+	long long over     = total_counted(out) - (long long) LINES * WORDS;
+	long long replayed = table_cell(p.out, "sentences", "replayed");
+	printf("chaos kafka (seed %u): %.1f s, %d kills survived, %lld "
+	       "replays, over-count %lld words (%.2f%% of %d)\n",
+	    seed, now_s() - t0, survived, replayed, over,
+	    100.0 * (double) over / (LINES * WORDS), LINES * WORDS);
+	cr_assert_lt((double) over, CHAOS_MAX_OVER * LINES * WORDS,
+	    "over-count %lld words of %d", over, LINES * WORDS);
+	free(text);
+	test_proc_fini(&p);
+	kill(cluster.pid, SIGTERM);
+	test_proc_wait(&cluster, 10, &timedout);
+	test_proc_fini(&cluster);
+}
+
+#endif // GALE_CHAOS_KAFKA

@@ -3,11 +3,7 @@
 // whose spout worker is killed resumes at the acked offset, and a socket
 // word count with a write-ahead log loses no line.
 
-#include <arpa/inet.h>
 #include <criterion/criterion.h>
-#include <dirent.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -17,10 +13,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tests/support/lines.h"
 #include "tests/support/run.h"
 #include "tests/support/words.h"
 
 #define WORDCOUNT_YAML GALE_SOURCE_DIR "/examples/wordcount/file.yaml"
+#define FAKE_LIB GALE_BUILD_DIR "/tests/workers/libgale_fake_components.so"
 
 static char *dir;
 
@@ -165,50 +163,48 @@ Test(durable, killed_file_spout_resumes_at_the_acked_offset)
 	test_proc_fini(&p);
 }
 
-// A line server on an ephemeral loopback port.
-static int
-listen_loopback(int *port)
+Test(durable, file_spout_reads_no_further_than_max_read_ahead_past_a_lost_tree)
 {
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	cr_assert(fd >= 0);
-	struct sockaddr_in a = { .sin_family = AF_INET,
-		.sin_addr.s_addr             = htonl(INADDR_LOOPBACK) };
-	cr_assert_eq(bind(fd, (struct sockaddr *) &a, sizeof(a)), 0);
-	cr_assert_eq(listen(fd, 4), 0);
-	socklen_t len = sizeof(a);
-	getsockname(fd, (struct sockaddr *) &a, &len);
-	*port = ntohs(a.sin_port);
-	return fd;
-}
-
-// The bytes in the segment files under dir and one level below.
-static long long
-wal_bytes(const char *root)
-{
-	long long total = 0;
-	DIR      *d     = opendir(root);
-	if (d == NULL) {
-		return 0;
+	// The first line's tree never completes (its bolt never returns), so
+	// the acked offset stays at byte 0 while the pending limit would let
+	// the spout read on: it stops at max_read_ahead lines, and a restart
+	// would read at most those again.
+	enum { LINES = 5000, AHEAD = 40 };
+	char  *text = malloc(16 * LINES);
+	size_t len  = 0;
+	for (int i = 0; i < LINES; i++) {
+		len += (size_t) sprintf(text + len, "l%d\n", i);
 	}
-	struct dirent *e;
-	while ((e = readdir(d)) != NULL) {
-		if (e->d_name[0] == '.') {
-			continue;
-		}
-		char path[4400];
-		snprintf(path, sizeof(path), "%s/%s", root, e->d_name);
-		struct stat st;
-		if (stat(path, &st) != 0) {
-			continue;
-		}
-		if (S_ISDIR(st.st_mode)) {
-			total += wal_bytes(path);
-		} else if (strstr(e->d_name, ".wal") != NULL) {
-			total += (long long) st.st_size;
-		}
-	}
-	closedir(d);
-	return total;
+	char in[4096], state[4096], yaml[16384], path[4096];
+	snprintf(in, sizeof(in), "%s/input.txt", dir);
+	snprintf(state, sizeof(state), "%s/state", dir);
+	cr_assert(test_write_file(in, text, len));
+	free(text);
+	snprintf(yaml, sizeof(yaml),
+	    "name: ahead\n"
+	    "config: {topology.workers: 1, topology.max.spout.pending: 1000}\n"
+	    "spouts:\n"
+	    "  - {id: sentences, component: file_lines,\n"
+	    "     options: {path: %s, state_dir: %s, max_read_ahead: %d}}\n"
+	    "bolts:\n"
+	    "  - {id: stuck, component: fake_stuck_bolt, library: %s}\n"
+	    "streams:\n"
+	    "  - {from: sentences, to: stuck, grouping: {type: SHUFFLE}}\n",
+	    in, state, AHEAD, FAKE_LIB);
+	snprintf(path, sizeof(path), "%s/ahead.yaml", dir);
+	cr_assert(test_write_file(path, yaml, strlen(yaml)));
+	const char *args[] = { "local", path, NULL };
+	test_proc   p;
+	test_proc_start(&p, args);
+	char want[128];
+	snprintf(want, sizeof(want),
+	    "%d lines read past byte 0, which is not acked yet", AHEAD);
+	bool said = test_proc_wait_for_err(&p, want, 30);
+	kill(-p.pid, SIGKILL);
+	bool timedout;
+	test_proc_wait(&p, 20, &timedout);
+	cr_assert(said, "no stop at %d lines:\n%s", AHEAD, p.err);
+	test_proc_fini(&p);
 }
 
 // Marks the words "w<i>" of the "(w<i>, n)" lines printed since *at.
@@ -232,8 +228,8 @@ mark_printed(const char *out, size_t *at, bool *seen, int n, int *nseen)
 Test(durable, socket_spout_with_wal_loses_nothing_when_killed)
 {
 	enum { LINES = 20000 };
-	int  port;
-	int  lfd = listen_loopback(&port);
+	test_line_server srv;
+	test_line_server_open(&srv);
 	char yaml[8192], path[4096], wal[1024];
 	snprintf(wal, sizeof(wal), "%s/wal", dir);
 	snprintf(yaml, sizeof(yaml),
@@ -251,17 +247,14 @@ Test(durable, socket_spout_with_wal_loses_nothing_when_killed)
 	    "  - {from: sentences, to: split, grouping: {type: SHUFFLE}}\n"
 	    "  - {from: split, to: count, grouping: {type: FIELDS, args: "
 	    "[word]}}\n",
-	    port, wal);
+	    srv.port, wal);
 	snprintf(path, sizeof(path), "%s/wal.yaml", dir);
 	cr_assert(test_write_file(path, yaml, strlen(yaml)));
 	const char *args[] = { "local", path, NULL };
 	test_proc   p;
 	test_proc_start(&p, args);
-	struct pollfd pfd = { lfd, POLLIN, 0 };
-	cr_assert_eq(
-	    poll(&pfd, 1, 20000), 1, "the spout never connected:\n%s", p.err);
-	int c = accept(lfd, NULL, NULL);
-	cr_assert(c >= 0);
+	cr_assert(test_line_server_accept(&srv, 20),
+	    "the spout never connected:\n%s", p.err);
 	cr_assert(test_proc_wait_for(&p, "worker 1 pid", 20), "%s", p.err);
 	pid_t spout = worker_of(p.out, "sentences");
 	cr_assert_gt(spout, 0, "no worker runs the spout:\n%s", p.out);
@@ -275,23 +268,19 @@ Test(durable, socket_spout_with_wal_loses_nothing_when_killed)
 		len += (size_t) n;
 		logged += 8 + n - 1;
 	}
-	for (size_t done = 0; done < len;) {
-		ssize_t w = write(c, buf + done, len - done);
-		cr_assert_gt(w, 0);
-		done += (size_t) w;
-	}
+	test_line_server_send(&srv, buf, len);
 	free(buf);
 	// Once the log holds every line, before the topology is through
 	// them, the spout's worker dies.
 	double deadline = now_s() + 30;
-	while (wal_bytes(wal) < logged) {
+	while (test_wal_bytes(wal) < logged) {
 		cr_assert_lt(now_s(), deadline,
-		    "the log holds %lld of %lld bytes", wal_bytes(wal),
+		    "the log holds %lld of %lld bytes", test_wal_bytes(wal),
 		    logged);
 		test_proc_read(&p, 50);
 	}
 	cr_assert_eq(kill(spout, SIGKILL), 0);
-	close(c);
+	test_line_server_hangup(&srv);
 
 	// Every line is counted at least once: each w<i> printed.
 	static bool seen[LINES];
@@ -313,6 +302,6 @@ Test(durable, socket_spout_with_wal_loses_nothing_when_killed)
 	int  status = test_proc_wait(&p, 60, &timedout);
 	cr_assert(!timedout);
 	cr_assert_eq(status, 0, "%s", p.err);
-	close(lfd);
+	test_line_server_close(&srv);
 	test_proc_fini(&p);
 }

@@ -2,10 +2,7 @@
 // local_test.c - `gale local` end to end: word count, groupings,
 // backpressure and a worker dying, on real worker processes.
 
-#include <arpa/inet.h>
 #include <criterion/criterion.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -14,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "tests/support/lines.h"
 #include "tests/support/run.h"
 #include "tests/support/words.h"
 
@@ -608,47 +606,28 @@ Test(local, max_spout_pending_bounds_the_trees_in_flight)
 	test_run_fini(&r);
 }
 
-// A line server on an ephemeral loopback port, as `nc -lk` serves.
-static int
-listen_loopback(int *port)
-{
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	cr_assert(fd >= 0);
-	struct sockaddr_in a = { .sin_family = AF_INET,
-		.sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	cr_assert_eq(bind(fd, (struct sockaddr *) &a, sizeof(a)), 0);
-	cr_assert_eq(listen(fd, 4), 0);
-	socklen_t len = sizeof(a);
-	getsockname(fd, (struct sockaddr *) &a, &len);
-	*port = ntohs(a.sin_port);
-	return fd;
-}
-
 Test(local, socket_lines_are_counted_while_streaming_and_sigint_stops)
 {
-	int  port;
-	int  lfd = listen_loopback(&port);
+	test_line_server srv;
+	test_line_server_open(&srv);
 	char s_port[64];
-	snprintf(s_port, sizeof(s_port), "sentences.port=%d", port);
+	snprintf(s_port, sizeof(s_port), "sentences.port=%d", srv.port);
 	const char *args[] = { "local",
 		GALE_SOURCE_DIR "/examples/wordcount/socket.yaml", "--set",
 		s_port, NULL };
 	test_proc p;
 	test_proc_start(&p, args);
-	struct pollfd pfd = { lfd, POLLIN, 0 };
-	cr_assert_eq(poll(&pfd, 1, 20000), 1, "the spout never connected:\n%s",
-	    p.err);
-	int c = accept(lfd, NULL, NULL);
-	cr_assert(c >= 0);
+	cr_assert(test_line_server_accept(&srv, 20),
+	    "the spout never connected:\n%s", p.err);
 	const char *lines = "hello world\nhello gale\n";
-	cr_assert_eq(write(c, lines, strlen(lines)), (ssize_t) strlen(lines));
+	test_line_server_send(&srv, lines, strlen(lines));
 	cr_assert(test_proc_wait_for(&p, "(hello, 2)", 20),
 	    "no count printed:\n%s\n%s", p.out, p.err);
 	cr_assert(test_proc_wait_for(&p, "(world, 1)", 20), "%s", p.out);
 	cr_assert(test_proc_wait_for(&p, "(gale, 1)", 20), "%s", p.out);
 	// A second batch of lines, typed later, is counted too.
 	const char *more = "gale gale\n";
-	cr_assert_eq(write(c, more, strlen(more)), (ssize_t) strlen(more));
+	test_line_server_send(&srv, more, strlen(more));
 	cr_assert(test_proc_wait_for(&p, "(gale, 3)", 20), "%s", p.out);
 	// Ctrl-C: the terminal signals the whole process group.
 	kill(-p.pid, SIGINT);
@@ -658,8 +637,7 @@ Test(local, socket_lines_are_counted_while_streaming_and_sigint_stops)
 	cr_assert_eq(status, 0, "%s", p.err);
 	cr_assert(strstr(p.out, "sentences") != NULL, "no final table:\n%s",
 	    p.out);
-	close(c);
-	close(lfd);
+	test_line_server_close(&srv);
 	test_proc_fini(&p);
 }
 

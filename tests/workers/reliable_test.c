@@ -7,17 +7,18 @@
 #include <criterion/criterion.h>
 #include <criterion/redirect.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 #include <zmq.h>
 
 #include "proto/batch.h"
+#include "tests/support/lines.h"
 #include "tests/support/run.h"
 #include "workers/stats_view.h"
 #include "workers/worker_host.h"
@@ -77,25 +78,10 @@ rss_kb(pid_t pid)
 // A graceful stop after a bolt worker died
 // ---------------------------------------------------------------------
 
-static int
-listen_loopback(int *port)
-{
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	cr_assert(fd >= 0);
-	struct sockaddr_in a = { .sin_family = AF_INET,
-		.sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	cr_assert_eq(bind(fd, (struct sockaddr *) &a, sizeof(a)), 0);
-	cr_assert_eq(listen(fd, 4), 0);
-	socklen_t len = sizeof(a);
-	getsockname(fd, (struct sockaddr *) &a, &len);
-	*port = ntohs(a.sin_port);
-	return fd;
-}
-
 Test(reliable, stop_after_a_bolt_worker_died_loses_nothing)
 {
-	int  port;
-	int  lfd = listen_loopback(&port);
+	test_line_server srv;
+	test_line_server_open(&srv);
 	char yaml[16384], path[4096], out[4096], json[4096];
 	snprintf(out, sizeof(out), "%s/counts.tsv", dir);
 	snprintf(json, sizeof(json), "%s/stats.json", dir);
@@ -113,16 +99,14 @@ Test(reliable, stop_after_a_bolt_worker_died_loses_nothing)
 	    "  - {from: sentences, to: split, grouping: {type: SHUFFLE}}\n"
 	    "  - {from: split, to: count, grouping: {type: FIELDS, args: "
 	    "[word]}}\n",
-	    port, out);
+	    srv.port, out);
 	write_yaml(path, sizeof(path), yaml);
 	const char *args[] = { "local", path, "--stats-json", json, NULL };
 	test_proc p;
 	test_proc_start(&p, args);
 	cr_assert(test_proc_wait_for(&p, "worker 1 pid", 20), "%s", p.err);
-	struct pollfd pfd = { lfd, POLLIN, 0 };
-	cr_assert_eq(poll(&pfd, 1, 20000), 1, "no connection:\n%s", p.err);
-	int c = accept(lfd, NULL, NULL);
-	cr_assert(c >= 0);
+	cr_assert(test_line_server_accept(&srv, 20), "no connection:\n%s",
+	    p.err);
 	pid_t pids[4];
 	cr_assert_eq(test_worker_pids(p.out, pids, 4), 2);
 	// 4,000 lines over about 2 s; worker 1 (count and split tasks, not
@@ -136,7 +120,7 @@ Test(reliable, stop_after_a_bolt_worker_died_loses_nothing)
 		     i % 7);
 		memcpy(text + len, line, (size_t) n);
 		len += (size_t) n;
-		cr_assert_eq(write(c, line, (size_t) n), n);
+		test_line_server_send(&srv, line, (size_t) n);
 		if (i == 2000) {
 			cr_assert_eq(kill(pids[1], SIGKILL), 0);
 		}
@@ -166,8 +150,7 @@ Test(reliable, stop_after_a_bolt_worker_died_loses_nothing)
 	    test_json_component(stats, "sentences", "failed"));
 	free(stats);
 	free(text);
-	close(c);
-	close(lfd);
+	test_line_server_close(&srv);
 	test_proc_fini(&p);
 }
 
@@ -305,11 +288,29 @@ connect_loopback(int port)
 	return fd;
 }
 
+// A token made from a run id as anyone who knows the id could make it
+// (FNV-1a, then splitmix64's finalizer): what gale once stamped.
+static uint64_t
+token_of_run_id(const char *run_id)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (const char *p = run_id; *p != '\0'; p++) {
+		h = (h ^ (uint8_t) *p) * 0x100000001b3ull;
+	}
+	h ^= h >> 30;
+	h *= 0xBF58476D1CE4E5B9ull;
+	h ^= h >> 27;
+	h *= 0x94D049BB133111EBull;
+	h ^= h >> 31;
+	return h != 0 ? h : 1;
+}
+
 // Forged batches: end-of-stream markers from every task and a tuple,
-// without the run's token and with a wrong one; and one message over the
-// size bound.
+// without the run's token, with a wrong one and with each of ntokens
+// tokens; and one message over the size bound.
 static void
-send_forged(int port, uint32_t ntasks)
+send_forged(int port, uint32_t ntasks, const uint64_t *tokens,
+    size_t ntokens)
 {
 	void *ctx  = zmq_ctx_new();
 	void *push = zmq_socket(ctx, ZMQ_PUSH);
@@ -318,7 +319,8 @@ send_forged(int port, uint32_t ntasks)
 	char ep[64];
 	snprintf(ep, sizeof(ep), "tcp://127.0.0.1:%d", port);
 	cr_assert_eq(zmq_connect(push, ep), 0);
-	for (uint64_t token = 0; token < 2; token++) {
+	for (size_t k = 0; k < 2 + ntokens; k++) {
+		uint64_t token = k < 2 ? k * 0x1234567 : tokens[k - 2];
 		for (uint32_t dest = 1; dest <= ntasks; dest++) {
 			gale_batch b;
 			gale_batch_init(&b, dest);
@@ -328,7 +330,7 @@ send_forged(int port, uint32_t ntasks)
 			}
 			gale_value v[2] = { gale_str("k0", 2), gale_i64(-1) };
 			gale_batch_add_tuple(&b, 1, NULL, v, 2, NULL, 0);
-			gale_batch_add_token(&b, token * 0x1234567);
+			gale_batch_add_token(&b, token);
 			zmq_send(push, b.buf, b.len, 0);
 			gale_batch_fini(&b);
 		}
@@ -362,11 +364,23 @@ Test(reliable, hostile_bytes_on_an_inbox_are_dropped_and_counts_stay_exact)
 	write_yaml(path, sizeof(path), yaml);
 	const char *args[] = { "local", path, NULL };
 	test_proc p;
+	time_t    t0 = time(NULL);
 	test_proc_start(&p, args);
 	cr_assert(test_proc_wait_for(&p, "worker 1 pid", 20), "%s", p.err);
 	pid_t pids[4];
 	cr_assert_eq(test_worker_pids(p.out, pids, 4), 2);
 	long before = rss_kb(pids[1]);
+	// The run id of `gale local` is public (NAME-SECONDS-PID: it names
+	// state files and is no secret); tokens made from each id it can be
+	// must be refused like any other forgery.
+	uint64_t tokens[8];
+	size_t   ntokens = 0;
+	for (time_t t = t0 - 1; t <= time(NULL) && ntokens < 8; t++) {
+		char id[128];
+		snprintf(id, sizeof(id), "hostile-%ld-%d", (long) t,
+		    (int) p.pid);
+		tokens[ntokens++] = token_of_run_id(id);
+	}
 	int  ports[2] = { worker_port(p.out, 0), worker_port(p.out, 1) };
 	// Idle connections, held open through the rest.
 	int idle[200];
@@ -398,7 +412,7 @@ Test(reliable, hostile_bytes_on_an_inbox_are_dropped_and_counts_stay_exact)
 			}
 		}
 		close(fd);
-		send_forged(ports[k], 7);
+		send_forged(ports[k], 7, tokens, ntokens);
 	}
 	long after = rss_kb(pids[1]);
 	bool timedout;
