@@ -469,7 +469,15 @@ gale_batch_reader_begin(
 			}
 			p += 8;
 			token = t;
-		} else if (field <= 4 && type != GALE_WIRE_LEN) {
+		} else if (field <= 5 && type == GALE_WIRE_LEN) {
+			// The items: stepped over inline, as they are nearly
+			// all of the batch.
+			const uint8_t *s;
+			size_t         n;
+			if (!gale__wire_get_len(&p, end, &s, &n)) {
+				return GALE_EPROTO;
+			}
+		} else if (field <= 4) {
 			return GALE_EPROTO;
 		} else if (!gale__wire_skip(&p, end, type)) {
 			return GALE_EPROTO;
