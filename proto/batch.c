@@ -10,6 +10,9 @@
 
 #include "proto/varint.h"
 
+// gale_batch_add_tuple remembers the sizes of this many values.
+#define BATCH_KEPT_SIZES 8
+
 #define TAG_BATCH_DEST GALE_WIRE_TAG(1, GALE_WIRE_VARINT)
 #define TAG_BATCH_TUPLE GALE_WIRE_TAG(2, GALE_WIRE_LEN)
 #define TAG_BATCH_ACK GALE_WIRE_TAG(3, GALE_WIRE_LEN)
@@ -209,10 +212,15 @@ gale_batch_add_tuple(gale_batch *b, uint32_t src_task, const char *stream,
 	if (slen > 0) {
 		body += 1 + gale__wire_varint_size(slen) + slen;
 	}
+	// The sizes of the first values are kept for the writing below.
+	uint64_t sizes[BATCH_KEPT_SIZES];
 	for (size_t i = 0; i < nvalues; i++) {
 		uint64_t vs = batch_value_size(&values[i]);
 		if (vs == 0) {
 			return GALE_EINVAL;
+		}
+		if (i < BATCH_KEPT_SIZES) {
+			sizes[i] = vs;
 		}
 		body += 1 + gale__wire_varint_size(vs) + vs;
 	}
@@ -240,8 +248,11 @@ gale_batch_add_tuple(gale_batch *b, uint32_t src_task, const char *stream,
 		p    = gale__wire_put_bytes(p, stream, slen);
 	}
 	for (size_t i = 0; i < nvalues; i++) {
+		uint64_t vs = i < BATCH_KEPT_SIZES
+		    ? sizes[i]
+		    : batch_value_size(&values[i]);
 		*p++ = TAG_TUPLE_VALUE;
-		p    = gale__wire_put_varint(p, batch_value_size(&values[i]));
+		p    = gale__wire_put_varint(p, vs);
 		p    = batch_put_value(p, &values[i]);
 	}
 	for (size_t i = 0; i < nanchors; i++) {
@@ -469,7 +480,15 @@ gale_batch_reader_begin(
 			}
 			p += 8;
 			token = t;
-		} else if (field <= 4 && type != GALE_WIRE_LEN) {
+		} else if (field <= 5 && type == GALE_WIRE_LEN) {
+			// The items: stepped over inline, as they are nearly
+			// all of the batch.
+			const uint8_t *s;
+			size_t         n;
+			if (!gale__wire_get_len(&p, end, &s, &n)) {
+				return GALE_EPROTO;
+			}
+		} else if (field <= 4) {
 			return GALE_EPROTO;
 		} else if (!gale__wire_skip(&p, end, type)) {
 			return GALE_EPROTO;
@@ -643,7 +662,15 @@ reader_tuple(
 				return GALE_EPROTO;
 			}
 			err = reader_grow_values(r, nv);
-			if (err == GALE_OK) {
+			if (err == GALE_OK && len >= 2 && s[0] == TAG_VALUE_STR
+			    && s[1] < 0x80 && (size_t) s[1] + 2 == len) {
+				// A short string, the form nearly every value
+				// takes: what reader_value would make of it.
+				gale_value *v = &r->values[nv++];
+				v->type       = GALE_STR;
+				v->u.s.ptr    = (const char *) s + 2;
+				v->u.s.len    = s[1];
+			} else if (err == GALE_OK) {
 				err = reader_value(
 				    s, s + len, &r->values[nv++]);
 			}
@@ -658,7 +685,16 @@ reader_tuple(
 				return GALE_EPROTO;
 			}
 			err = reader_grow_anchors(r, na);
-			if (err == GALE_OK) {
+			if (err == GALE_OK && len == 18
+			    && s[0] == TAG_ANCHOR_ROOT
+			    && s[9] == TAG_ANCHOR_EDGE) {
+				// Root and edge, as this writer puts them.
+				gale_anchor   *a = &r->anchors[na++];
+				const uint8_t *q = s + 1;
+				gale__wire_get_fixed64(&q, s + 9, &a->root);
+				q = s + 10;
+				gale__wire_get_fixed64(&q, s + 18, &a->edge);
+			} else if (err == GALE_OK) {
 				err = reader_anchor(
 				    s, s + len, &r->anchors[na++]);
 			}

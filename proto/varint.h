@@ -58,9 +58,13 @@ gale__wire_put_varint(uint8_t *p, uint64_t v)
 static inline uint8_t *
 gale__wire_put_fixed64(uint8_t *p, uint64_t v)
 {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	memcpy(p, &v, sizeof v);
+#else
 	for (int i = 0; i < 8; i++) {
 		p[i] = (uint8_t) (v >> (8 * i));
 	}
+#endif
 	return p + 8;
 }
 
@@ -99,7 +103,13 @@ static inline bool
 gale__wire_get_varint(const uint8_t **pp, const uint8_t *end, uint64_t *out)
 {
 	const uint8_t *p = *pp;
-	uint64_t       v = 0;
+	// Most varints of a batch (tags, lengths, task ids) are one byte.
+	if (p != end && *p < 0x80) {
+		*out = *p;
+		*pp  = p + 1;
+		return true;
+	}
+	uint64_t v = 0;
 	for (unsigned shift = 0; shift < 64; shift += 7) {
 		if (p == end) {
 			return false;
@@ -123,10 +133,15 @@ gale__wire_get_fixed64(const uint8_t **pp, const uint8_t *end, uint64_t *out)
 	if (end - p < 8) {
 		return false;
 	}
-	uint64_t v = 0;
+	uint64_t v;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	memcpy(&v, p, sizeof v);
+#else
+	v = 0;
 	for (int i = 0; i < 8; i++) {
 		v |= (uint64_t) p[i] << (8 * i);
 	}
+#endif
 	*pp  = p + 8;
 	*out = v;
 	return true;
@@ -155,7 +170,14 @@ gale__wire_get_tag(
     const uint8_t **pp, const uint8_t *end, uint32_t *field, unsigned *type)
 {
 	const uint8_t *p = *pp;
-	uint64_t       v;
+	// Every tag gale writes is one byte (fields below 16).
+	if (p != end && *p < 0x80 && *p >= 8) {
+		*field = (uint32_t) (*p >> 3);
+		*type  = (unsigned) (*p & 7);
+		*pp    = p + 1;
+		return true;
+	}
+	uint64_t v;
 	if (!gale__wire_get_varint(&p, end, &v) || v > UINT32_MAX) {
 		return false;
 	}

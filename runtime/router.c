@@ -41,6 +41,7 @@ struct gale_router {
 	router_stream   *streams;
 	size_t           nstreams;
 	size_t           max_targets;
+	int              default_stream; // the index of "default", or -1
 };
 
 void
@@ -80,16 +81,14 @@ router_shuffle(router_sub *sub)
 	sub->pos = 0;
 }
 
-static const char *
-router_canonical(const char *stream)
-{
-	return stream != NULL ? stream : GALE_DEFAULT_STREAM;
-}
-
 int
 gale__router_stream(const gale_router *r, const char *stream)
 {
-	const char *name = router_canonical(stream);
+	// Most emits name no stream: no string compares for them.
+	if (stream == NULL) {
+		return r->default_stream;
+	}
+	const char *name = stream;
 	for (size_t s = 0; s < r->nstreams; s++) {
 		if (strcmp(r->streams[s].name, name) == 0) {
 			return (int) s;
@@ -330,6 +329,13 @@ gale__router_new(gale_router **out, const gale_plan *p, const gale_topology *t,
 	for (size_t s = 0; s < ndecls; s++) {
 		r->streams[s].name    = decls[s].stream;
 		r->streams[s].nfields = router_count_fields(&decls[s]);
+	}
+	r->default_stream = -1;
+	for (size_t s = 0; s < ndecls; s++) {
+		if (strcmp(decls[s].stream, GALE_DEFAULT_STREAM) == 0) {
+			r->default_stream = (int) s;
+			break;
+		}
 	}
 	rv = router_init_streams(r, t, def->id, decls, seed);
 	if (rv != GALE_OK) {

@@ -1074,3 +1074,48 @@ Test(batch, fini_accepts_zeroed_structs)
 	cr_assert_null(b.buf);
 	cr_assert_null(br.values);
 }
+
+Test(batch, short_and_long_strings_and_partial_anchors_read_back)
+{
+	// The reader takes a shortcut for strings under 128 bytes and for
+	// anchors with both ids: values on either side of those bounds read
+	// back the same.
+	static char text[300];
+	memset(text, 'w', sizeof text);
+	const size_t lens[] = { 0, 1, 126, 127, 128, 300 };
+	const size_t nlens  = sizeof lens / sizeof lens[0];
+	const gale_anchor anchors[]
+	    = { { 11, 0 }, { 0, 22 }, { 33, 44 }, { 0, 0 } };
+	gale_batch b;
+	gale_batch_init(&b, 5);
+	for (size_t i = 0; i < nlens; i++) {
+		gale_value v[2] = { gale_str(text, lens[i]), gale_i64(-7) };
+		cr_assert_eq(gale_batch_add_tuple(&b, 3, NULL, v, 2, anchors, 4),
+		    GALE_OK);
+	}
+	gale_batch_reader r;
+	gale_batch_reader_init(&r);
+	uint32_t dest = 0;
+	cr_assert_eq(
+	    gale_batch_reader_begin(&r, b.buf, b.len, &dest), GALE_OK);
+	for (size_t i = 0; i < nlens; i++) {
+		gale_item it;
+		cr_assert_eq(gale_batch_reader_next(&r, &it), GALE_OK);
+		cr_assert_eq(it.nvalues, 2);
+		cr_assert_eq(it.values[0].type, GALE_STR);
+		cr_assert_eq(it.values[0].u.s.len, lens[i]);
+		cr_assert(lens[i] == 0
+		    || memcmp(it.values[0].u.s.ptr, text, lens[i]) == 0);
+		cr_assert_eq(it.values[1].type, GALE_I64);
+		cr_assert_eq(it.values[1].u.i64, -7);
+		cr_assert_eq(it.nanchors, 4);
+		for (size_t k = 0; k < 4; k++) {
+			cr_assert_eq(it.anchors[k].root, anchors[k].root);
+			cr_assert_eq(it.anchors[k].edge, anchors[k].edge);
+		}
+	}
+	gale_item it;
+	cr_assert_eq(gale_batch_reader_next(&r, &it), GALE_ECLOSED);
+	gale_batch_reader_fini(&r);
+	gale_batch_fini(&b);
+}

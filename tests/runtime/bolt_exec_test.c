@@ -41,94 +41,6 @@ world_option(fake_world *w, const char *id, const char *key, const char *v)
 // Fake components, reporting through globals
 // ---------------------------------------------------------------------
 
-static const char *const      fake_fields[]  = { "n", NULL };
-static const gale_stream_decl fake_outputs[] = {
-	{ .stream = "default", .fields = fake_fields },
-	{ .stream = NULL },
-};
-
-static struct {
-	uint64_t         limit; // tracked messages, then exhausted; 0: none
-	bool             flood; // emit untracked as fast as possible
-	uint64_t         emitted;
-	_Atomic uint64_t emitted_total;
-	_Atomic uint64_t acked, failed;
-	_Atomic uint64_t emit_ns[64], ack_ns[64];
-	uint64_t         replay[64];
-	size_t           nreplay;
-	pthread_mutex_t  mu;
-} spout = { .mu = PTHREAD_MUTEX_INITIALIZER };
-
-static void
-spout_next(void *self, gale_collector *c)
-{
-	(void) self;
-	if (spout.flood) {
-		gale_value v = gale_i64((int64_t) spout.emitted++);
-		gale_spout_emit_untracked(c, NULL, &v, 1);
-		atomic_fetch_add(&spout.emitted_total, 1);
-		return;
-	}
-	pthread_mutex_lock(&spout.mu);
-	uint64_t id   = 0;
-	bool     have = spout.nreplay > 0;
-	if (have) {
-		id = spout.replay[--spout.nreplay];
-	}
-	pthread_mutex_unlock(&spout.mu);
-	if (!have && spout.emitted < spout.limit) {
-		id   = spout.emitted++;
-		have = true;
-	}
-	if (!have) {
-		if (spout.limit > 0) {
-			gale_spout_exhausted(c);
-		} else {
-			usleep(1000);
-		}
-		return;
-	}
-	gale_value v = gale_i64((int64_t) id);
-	atomic_store(&spout.emit_ns[id], gale_now_ns());
-	gale_spout_emit(c, NULL, &v, 1, id);
-}
-
-static void
-spout_ack(void *self, uint64_t id)
-{
-	(void) self;
-	atomic_store(&spout.ack_ns[id], gale_now_ns());
-	atomic_fetch_add(&spout.acked, 1);
-}
-
-// Failed messages are emitted again.
-static void
-spout_fail(void *self, uint64_t id)
-{
-	(void) self;
-	atomic_fetch_add(&spout.failed, 1);
-	pthread_mutex_lock(&spout.mu);
-	spout.replay[spout.nreplay++] = id;
-	pthread_mutex_unlock(&spout.mu);
-}
-
-static gale_err
-spout_open(void *self, gale_context *ctx)
-{
-	(void) self;
-	(void) ctx;
-	return GALE_OK;
-}
-
-static const gale_spout_ops spout_ops = {
-	.size       = 8,
-	.open       = spout_open,
-	.outputs    = fake_outputs,
-	.next_tuple = spout_next,
-	.ack        = spout_ack,
-	.fail       = spout_fail,
-};
-
 static struct {
 	_Atomic uint64_t ticks, executed;
 	_Atomic uint64_t tick_ns[16];
@@ -230,7 +142,7 @@ Test(bolt_exec, ticks_come_at_their_frequency_untracked)
 {
 	fake_world w;
 	world_init(&w);
-	world_spout(&w, "s", &spout_ops);
+	world_spout(&w, "s", &fake_replaying_spout_ops);
 	world_bolt(&w, "b", &ticker_ops);
 	world_stream(&w, "s", "b");
 	world_config(&w, "topology.tick.tuple.freq.secs", "1");
@@ -257,9 +169,9 @@ Test(bolt_exec, ticks_reach_a_bolt_whose_queue_is_full)
 {
 	fake_world w;
 	world_init(&w);
-	spout.flood     = true;
-	ticker.sleep_us = 100;
-	world_spout(&w, "s", &spout_ops);
+	fake_spout.untracked = true;
+	ticker.sleep_us      = 100;
+	world_spout(&w, "s", &fake_replaying_spout_ops);
 	world_bolt(&w, "b", &ticker_ops);
 	world_stream(&w, "s", "b");
 	world_config(&w, "topology.tick.tuple.freq.secs", "1");
@@ -270,7 +182,7 @@ Test(bolt_exec, ticks_reach_a_bolt_whose_queue_is_full)
 	cr_assert(took < 3.5, "3 ticks took %.3f s", took);
 	// The spout ran ahead of the slow bolt the whole time: what it
 	// emitted and the bolt has not executed waits in the bolt's queue.
-	uint64_t behind = atomic_load(&spout.emitted_total)
+	uint64_t behind = atomic_load(&fake_spout.emitted_total)
 	    - atomic_load(&ticker.executed);
 	cr_assert_gt(behind, 1000, "only %llu tuples queued",
 	    (unsigned long long) behind);
@@ -285,27 +197,27 @@ Test(bolt_exec, window_inputs_are_acked_once_they_leave_the_window)
 {
 	fake_world w;
 	world_init(&w);
-	spout.limit = 20;
-	world_spout(&w, "s", &spout_ops);
+	fake_spout.limit = 20;
+	world_spout(&w, "s", &fake_replaying_spout_ops);
 	world_bolt(&w, "win", &win_ops);
 	world_bolt(&w, "sink", &sink_ops);
 	world_stream(&w, "s", "win");
 	world_stream(&w, "win", "sink");
 	world_option(&w, "win", "window.length", "1s");
 	world_start(&w, 1);
-	cr_assert(wait_until(&spout.acked, 20, 10));
+	cr_assert(wait_until(&fake_spout.acked, 20, 10));
 	cr_assert(world_wait_finished(&w, 10));
 	for (int i = 0; i < 20; i++) {
-		uint64_t held = atomic_load(&spout.ack_ns[i])
-		    - atomic_load(&spout.emit_ns[i]);
+		uint64_t held = atomic_load(&fake_spout.ack_ns[i])
+		    - atomic_load(&fake_spout.emit_ns[i]);
 		// Emitted at once, all held by the first tumbling window of
 		// a second (the window opened when the bolt started).
 		cr_assert_gt(held, 100 * 1000000ull,
 		    "message %d acked after %.3f s", i, (double) held / 1e9);
 		cr_assert_geq(
-		    atomic_load(&spout.ack_ns[i]), atomic_load(&win.first_ns));
+		    atomic_load(&fake_spout.ack_ns[i]), atomic_load(&win.first_ns));
 	}
-	cr_assert_eq(atomic_load(&spout.failed), 0);
+	cr_assert_eq(atomic_load(&fake_spout.failed), 0);
 	cr_assert_geq(atomic_load(&win.activations), 1);
 	cr_assert_geq(atomic_load(&sink.seen), 1);
 	world_fini(&w);
@@ -315,9 +227,9 @@ Test(bolt_exec, window_inputs_replay_when_downstream_fails)
 {
 	fake_world w;
 	world_init(&w);
-	spout.limit     = 10;
-	sink.fail_first = 1;
-	world_spout(&w, "s", &spout_ops);
+	fake_spout.limit = 10;
+	sink.fail_first  = 1;
+	world_spout(&w, "s", &fake_replaying_spout_ops);
 	world_bolt(&w, "win", &win_ops);
 	world_bolt(&w, "sink", &sink_ops);
 	world_stream(&w, "s", "win");
@@ -326,10 +238,10 @@ Test(bolt_exec, window_inputs_replay_when_downstream_fails)
 	world_start(&w, 1);
 	// The first window's sum is failed downstream: every tuple of that
 	// window fails at its spout and comes again.
-	cr_assert(wait_until(&spout.failed, 10, 10));
-	cr_assert(wait_until(&spout.acked, 10, 10));
+	cr_assert(wait_until(&fake_spout.failed, 10, 10));
+	cr_assert(wait_until(&fake_spout.acked, 10, 10));
 	cr_assert(world_wait_finished(&w, 10));
-	cr_assert_eq(atomic_load(&spout.failed), 10);
+	cr_assert_eq(atomic_load(&fake_spout.failed), 10);
 	cr_assert_geq(atomic_load(&win.activations), 2);
 	world_fini(&w);
 }
@@ -403,20 +315,20 @@ Test(bolt_exec, held_tuples_are_acked_later_and_anchor_their_emits)
 {
 	fake_world w;
 	world_init(&w);
-	spout.limit     = 30;
+	fake_spout.limit     = 30;
 	sink.fail_first = 1;
-	world_spout(&w, "s", &spout_ops);
+	world_spout(&w, "s", &fake_replaying_spout_ops);
 	world_bolt(&w, "h", &holder_ops);
 	world_bolt(&w, "sink", &sink_ops);
 	world_stream(&w, "s", "h");
 	world_stream(&w, "h", "sink");
 	world_start(&w, 1);
-	cr_assert(wait_until(&spout.acked, 30, 10));
+	cr_assert(wait_until(&fake_spout.acked, 30, 10));
 	cr_assert(world_wait_finished(&w, 10));
 	// The one emit the sink failed was anchored to a held tuple: its
 	// message failed and came again, and every message was acked once.
-	cr_assert_eq(atomic_load(&spout.failed), 1);
-	cr_assert_eq(atomic_load(&spout.acked), 30);
+	cr_assert_eq(atomic_load(&fake_spout.failed), 1);
+	cr_assert_eq(atomic_load(&fake_spout.acked), 30);
 	cr_assert_eq(atomic_load(&holder.executed), 31);
 	cr_assert_eq(atomic_load(&holder.acked_late), 31);
 	cr_assert_eq(atomic_load(&holder.stale_ok), 31);
@@ -431,9 +343,9 @@ Test(bolt_exec, a_held_tuple_left_unresolved_times_out_and_fails_at_cleanup)
 	fake_world w;
 	world_init(&w);
 	w.env.timeout_secs = 1;
-	spout.limit        = 5;
+	fake_spout.limit        = 5;
 	holder.keep_first  = true;
-	world_spout(&w, "s", &spout_ops);
+	world_spout(&w, "s", &fake_replaying_spout_ops);
 	world_bolt(&w, "h", &holder_ops);
 	world_bolt(&w, "sink", &sink_ops);
 	world_stream(&w, "s", "h");
@@ -441,14 +353,14 @@ Test(bolt_exec, a_held_tuple_left_unresolved_times_out_and_fails_at_cleanup)
 	world_start(&w, 1);
 	// Message 0's tree stays pending while its tuple is held: it times
 	// out at the spout and is replayed, and the replay is acked.
-	cr_assert(wait_until(&spout.acked, 5, 15));
+	cr_assert(wait_until(&fake_spout.acked, 5, 15));
 	cr_assert(world_wait_finished(&w, 10));
-	cr_assert_eq(atomic_load(&spout.failed), 1);
+	cr_assert_eq(atomic_load(&fake_spout.failed), 1);
 	cr_assert_eq(atomic_load(&holder.executed), 6);
 	// The first delivery, still held at cleanup, was failed then; its
 	// tree was gone, so the spout heard nothing more.
 	cr_assert_eq(world_metric(&w, "h", GALE_M_FAILED), 1);
-	cr_assert_eq(atomic_load(&spout.failed), 1);
-	cr_assert_eq(atomic_load(&spout.acked), 5);
+	cr_assert_eq(atomic_load(&fake_spout.failed), 1);
+	cr_assert_eq(atomic_load(&fake_spout.acked), 5);
 	world_fini(&w);
 }

@@ -40,103 +40,13 @@ wait_count(_Atomic uint64_t *counter, uint64_t want, int timeout_s)
 // through globals; the executors' threads write them, the test reads.
 // ---------------------------------------------------------------------
 
-static const char *const fake_fields[] = { "n", NULL };
-
-static const gale_stream_decl fake_outputs[] = {
-	{ .stream = "default", .fields = fake_fields },
-	{ .stream = NULL },
-};
-
-static struct {
-	uint64_t         limit; // messages the spout emits, then exhausted
-	bool             untracked; // emit untracked
-	uint64_t         spin_ns; // busy time per next_tuple call
-	uint64_t         emitted; // spout thread only
-	_Atomic uint64_t acked, failed, in_flight_peak;
-	_Atomic uint64_t first_emit_ns;
-	_Atomic bool     acked_id[1024];
-	_Atomic bool     failed_id[1024];
-	_Atomic bool     ack_before_checkpoint;
-} fake_spout;
-
-static void
-fake_spout_next(void *self, gale_collector *c)
-{
-	(void) self;
-	if (fake_spout.spin_ns > 0) {
-		uint64_t until = gale_now_ns() + fake_spout.spin_ns;
-		while (gale_now_ns() < until) { }
-	}
-	if (fake_spout.emitted >= fake_spout.limit) {
-		gale_spout_exhausted(c);
-		return;
-	}
-	uint64_t in_flight = fake_spout.emitted
-	    - atomic_load(&fake_spout.acked) - atomic_load(&fake_spout.failed);
-	if (in_flight + 1 > atomic_load(&fake_spout.in_flight_peak)) {
-		atomic_store(&fake_spout.in_flight_peak, in_flight + 1);
-	}
-	uint64_t   id = fake_spout.emitted;
-	gale_value v  = gale_i64((int64_t) id);
-	if (id == 0) {
-		atomic_store(&fake_spout.first_emit_ns, gale_now_ns());
-	}
-	gale_err rv = fake_spout.untracked
-	    ? gale_spout_emit_untracked(c, NULL, &v, 1)
-	    : gale_spout_emit(c, NULL, &v, 1, id);
-	// Emits fail only once the worker halts.
-	cr_assert(rv == GALE_OK || rv == GALE_ECLOSED, "emit: %s",
-	    gale_strerror(rv));
-	fake_spout.emitted++;
-}
-
 static struct {
 	_Atomic uint64_t executed, cleanups, received_total;
 	_Atomic uint64_t first_exec_ns;
 	_Atomic uint64_t checkpoints, checkpoint_fails;
 	uint64_t         fail_every; // fail values n with n % fail_every == 1
 	uint64_t         checkpoint_refusals; // checkpoints that fail first
-	_Atomic bool     checkpointed;
 } fake_bolt;
-
-static void
-fake_spout_ack(void *self, uint64_t msg_id)
-{
-	(void) self;
-	if (!atomic_load(&fake_bolt.checkpointed)) {
-		atomic_store(&fake_spout.ack_before_checkpoint, true);
-	}
-	cr_assert_lt(msg_id, 1024);
-	cr_assert(!atomic_exchange(&fake_spout.acked_id[msg_id], true),
-	    "message %llu acked twice", (unsigned long long) msg_id);
-	atomic_fetch_add(&fake_spout.acked, 1);
-}
-
-static void
-fake_spout_fail(void *self, uint64_t msg_id)
-{
-	(void) self;
-	cr_assert_lt(msg_id, 1024);
-	atomic_store(&fake_spout.failed_id[msg_id], true);
-	atomic_fetch_add(&fake_spout.failed, 1);
-}
-
-static gale_err
-fake_spout_open(void *self, gale_context *ctx)
-{
-	(void) self;
-	(void) ctx;
-	return GALE_OK;
-}
-
-static const gale_spout_ops fake_spout_ops = {
-	.size       = 8,
-	.outputs    = fake_outputs,
-	.open       = fake_spout_open,
-	.next_tuple = fake_spout_next,
-	.ack        = fake_spout_ack,
-	.fail       = fake_spout_fail,
-};
 
 // Acks, or fails every fail_every-th value.
 static void
@@ -225,7 +135,7 @@ fake_checkpoint(void *self)
 		atomic_fetch_add(&fake_bolt.checkpoint_fails, 1);
 		return GALE_EIO;
 	}
-	atomic_store(&fake_bolt.checkpointed, true);
+	atomic_store(&fake_spout.checkpointed, true);
 	return GALE_OK;
 }
 

@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: MIT
-// fake_world - a worker built by hand for the executor tests.
+// fake_world - a worker built by hand for the executor tests, and the fake
+// spout they drive.
 
 #include <criterion/criterion.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "base/clock.h"
 #include "tests/runtime/fake_world.h"
 
 void
@@ -150,3 +153,136 @@ world_fini(fake_world *w)
 	gale_plan_destroy(&w->plan);
 	free((void *) w->env.finished);
 }
+
+// ---------------------------------------------------------------------
+// The fake spout
+// ---------------------------------------------------------------------
+
+static const char *const fake_fields[] = { "n", NULL };
+
+const gale_stream_decl fake_outputs[] = {
+	{ .stream = "default", .fields = fake_fields },
+	{ .stream = NULL },
+};
+
+fake_spout_state fake_spout = { .mu = PTHREAD_MUTEX_INITIALIZER };
+
+// The next message: a failed one to replay first, else a new one while
+// the limit allows. False when there is none.
+static bool
+fake_spout_pick(uint64_t *id)
+{
+	pthread_mutex_lock(&fake_spout.mu);
+	bool have = fake_spout.nreplay > 0;
+	if (have) {
+		*id = fake_spout.replay[--fake_spout.nreplay];
+	}
+	pthread_mutex_unlock(&fake_spout.mu);
+	if (have) {
+		return true;
+	}
+	bool more = fake_spout.limit > 0
+	    ? fake_spout.emitted < fake_spout.limit
+	    : fake_spout.untracked;
+	if (more) {
+		*id = fake_spout.emitted++;
+	}
+	return more;
+}
+
+static void
+fake_spout_next(void *self, gale_collector *c)
+{
+	(void) self;
+	if (fake_spout.spin_ns > 0) {
+		uint64_t until = gale_now_ns() + fake_spout.spin_ns;
+		while (gale_now_ns() < until) { }
+	}
+	uint64_t id;
+	if (!fake_spout_pick(&id)) {
+		if (fake_spout.limit > 0) {
+			gale_spout_exhausted(c);
+		} else {
+			usleep(1000);
+		}
+		return;
+	}
+	uint64_t in_flight = atomic_load(&fake_spout.emitted_total)
+	    - atomic_load(&fake_spout.acked) - atomic_load(&fake_spout.failed);
+	if (in_flight + 1 > atomic_load(&fake_spout.in_flight_peak)) {
+		atomic_store(&fake_spout.in_flight_peak, in_flight + 1);
+	}
+	if (id == 0) {
+		atomic_store(&fake_spout.first_emit_ns, gale_now_ns());
+	}
+	if (id < FAKE_SPOUT_IDS) {
+		atomic_store(&fake_spout.emit_ns[id], gale_now_ns());
+	}
+	gale_value v  = gale_i64((int64_t) id);
+	gale_err   rv = fake_spout.untracked
+	      ? gale_spout_emit_untracked(c, NULL, &v, 1)
+	      : gale_spout_emit(c, NULL, &v, 1, id);
+	// Emits fail only once the worker halts.
+	cr_assert(rv == GALE_OK || rv == GALE_ECLOSED, "emit: %s",
+	    gale_strerror(rv));
+	atomic_fetch_add(&fake_spout.emitted_total, 1);
+}
+
+void
+fake_spout_ack(void *self, uint64_t msg_id)
+{
+	(void) self;
+	if (!atomic_load(&fake_spout.checkpointed)) {
+		atomic_store(&fake_spout.ack_before_checkpoint, true);
+	}
+	cr_assert_lt(msg_id, FAKE_SPOUT_IDS);
+	atomic_store(&fake_spout.ack_ns[msg_id], gale_now_ns());
+	cr_assert(!atomic_exchange(&fake_spout.acked_id[msg_id], true),
+	    "message %llu acked twice", (unsigned long long) msg_id);
+	atomic_fetch_add(&fake_spout.acked, 1);
+}
+
+void
+fake_spout_fail(void *self, uint64_t msg_id)
+{
+	(void) self;
+	cr_assert_lt(msg_id, FAKE_SPOUT_IDS);
+	atomic_store(&fake_spout.failed_id[msg_id], true);
+	atomic_fetch_add(&fake_spout.failed, 1);
+}
+
+static void
+fake_spout_fail_replay(void *self, uint64_t msg_id)
+{
+	fake_spout_fail(self, msg_id);
+	pthread_mutex_lock(&fake_spout.mu);
+	cr_assert_lt(fake_spout.nreplay, 64);
+	fake_spout.replay[fake_spout.nreplay++] = msg_id;
+	pthread_mutex_unlock(&fake_spout.mu);
+}
+
+gale_err
+fake_spout_open(void *self, gale_context *ctx)
+{
+	(void) self;
+	(void) ctx;
+	return GALE_OK;
+}
+
+const gale_spout_ops fake_spout_ops = {
+	.size       = 8,
+	.outputs    = fake_outputs,
+	.open       = fake_spout_open,
+	.next_tuple = fake_spout_next,
+	.ack        = fake_spout_ack,
+	.fail       = fake_spout_fail,
+};
+
+const gale_spout_ops fake_replaying_spout_ops = {
+	.size       = 8,
+	.outputs    = fake_outputs,
+	.open       = fake_spout_open,
+	.next_tuple = fake_spout_next,
+	.ack        = fake_spout_ack,
+	.fail       = fake_spout_fail_replay,
+};
