@@ -887,7 +887,7 @@ gale_stats_report(const gale_stats *s, uint64_t now_ms, bool with_tasks,
 	}
 	stats_window_counts(out->components, out->ncomponents, wc);
 	gale_err rv = gale__stats_recent_report(
-	    s->recent, now_ms, wc, out->ncomponents, out);
+	    s->recent, now_ms, s->latest_ms, wc, out->ncomponents, out);
 	free(wc);
 	if (rv != GALE_OK) {
 		goto fail;

@@ -204,8 +204,9 @@ recent_sub(uint64_t a, uint64_t b)
 }
 
 static gale_err
-recent_window(const gale_stats_recent *r, uint64_t now_ms, uint32_t secs,
-    const gale_window_counts *totals, size_t n, gale_window_stats *w)
+recent_window(const gale_stats_recent *r, uint64_t now_ms, uint64_t latest_ms,
+    uint32_t secs, const gale_window_counts *totals, size_t n,
+    gale_window_stats *w)
 {
 	w->secs       = secs;
 	w->components = calloc(n ? n : 1, sizeof(*w->components));
@@ -223,10 +224,21 @@ recent_window(const gale_stats_recent *r, uint64_t now_ms, uint32_t secs,
 		uint64_t ce = c ? c->start_ms + r->coarse.width_ms : 0;
 		base        = f != NULL && fe >= ce ? f : c;
 	}
+	// The totals now are those at the end of the latest update's
+	// bucket: when that ended the window ago, nothing is in the window.
+	uint64_t latest_end
+	    = (latest_ms / r->fine.width_ms + 1) * r->fine.width_ms;
+	bool idle = latest_ms > 0 && latest_end <= until;
 	for (size_t i = 0; i < n; i++) {
 		gale_window_counts       *o = &w->components[i];
 		const gale_window_counts *t = &totals[i];
 		*o                          = *t;
+		if (idle) {
+			o->emitted = o->transferred = o->executed = 0;
+			o->acked = o->failed = 0;
+			o->complete_sum_us = o->complete_count = 0;
+			continue;
+		}
 		if (base == NULL) {
 			continue;
 		}
@@ -246,7 +258,8 @@ recent_window(const gale_stats_recent *r, uint64_t now_ms, uint32_t secs,
 
 gale_err
 gale__stats_recent_report(const gale_stats_recent *r, uint64_t now_ms,
-    const gale_window_counts *totals, size_t n, gale_topology_stats *out)
+    uint64_t latest_ms, const gale_window_counts *totals, size_t n,
+    gale_topology_stats *out)
 {
 	size_t nt = r->ntraces < GALE_STATS_TRACES ? (size_t) r->ntraces
 						   : GALE_STATS_TRACES;
@@ -267,8 +280,8 @@ gale__stats_recent_report(const gale_stats_recent *r, uint64_t now_ms,
 	}
 	out->nwindows = GALE_STATS_NWINDOWS;
 	for (size_t k = 0; k < GALE_STATS_NWINDOWS; k++) {
-		if (recent_window(r, now_ms, gale__stats_windows[k], totals, n,
-			&out->windows[k])
+		if (recent_window(r, now_ms, latest_ms, gale__stats_windows[k],
+			totals, n, &out->windows[k])
 		    != GALE_OK) {
 			goto fail;
 		}

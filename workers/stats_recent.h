@@ -49,8 +49,10 @@ gale_err gale__stats_recent_close(gale_stats_recent *r, uint64_t latest_ms,
     const gale_window_counts *totals, size_t n);
 
 // Fills out's traces (oldest first) and windows at now_ms from the current
-// totals[0 .. n - 1]. GALE_ENOMEM leaves out's traces and windows empty.
-gale_err gale__stats_recent_report(const gale_stats_recent *r, uint64_t now_ms,
-    const gale_window_counts *totals, size_t n, gale_topology_stats *out);
+// totals[0 .. n - 1], as they are since the latest update (at latest_ms,
+// 0: none yet). GALE_ENOMEM leaves out's traces and windows empty.
+gale_err gale__stats_recent_report(const gale_stats_recent *r,
+    uint64_t now_ms, uint64_t latest_ms, const gale_window_counts *totals,
+    size_t n, gale_topology_stats *out);
 
 #endif // GALE_WORKERS_STATS_RECENT_H

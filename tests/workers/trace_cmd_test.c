@@ -331,3 +331,94 @@ Test(trace_cmd, gale_local_ui_serves_the_sampled_trees, .timeout = 120)
 	test_rmtree(dir);
 	free(dir);
 }
+
+// The acked count of the spout over a window, from GET topology/ID.
+static json_int_t
+spout_acked(int port, const char *window)
+{
+	char path[256];
+	snprintf(path, sizeof(path), "/api/v1/topology/wordcount-random%s%s",
+	    window ? "?window=" : "", window ? window : "");
+	json_t    *t  = get_json(port, path, 200);
+	json_t    *sp = json_array_get(json_object_get(t, "spouts"), 0);
+	json_int_t n  = jint(sp, "acked");
+	json_decref(t);
+	return n;
+}
+
+static json_int_t
+topology_acked(json_t *t, const char *window)
+{
+	json_t *ws = json_object_get(t, "topologyStats");
+	for (size_t i = 0; i < json_array_size(ws); i++) {
+		json_t *w = json_array_get(ws, i);
+		if (strcmp(json_string_value(json_object_get(w, "window")),
+			window)
+		    == 0) {
+			return jint(w, "acked");
+		}
+	}
+	cr_assert_fail("no window %s", window);
+	return -1;
+}
+
+Test(trace_cmd, stats_windows_let_old_counts_go, .timeout = 120)
+{
+	char *dir = test_tmpdir();
+	cr_assert(chdir(dir) == 0);
+	// A minute of 100 ms: the 600 s window is 1 s long, a day 144 s.
+	setenv("GALE_STATS_MINUTE_MS", "100", 1);
+	test_proc   local;
+	const char *args[]
+	    = { "local", WORDCOUNT_RANDOM, "--set", "sentences.count=2000",
+		      "--set", "count.output=counts.tsv", "--ui", "0", NULL };
+	test_proc_start(&local, args);
+	unsetenv("GALE_STATS_MINUTE_MS");
+	int port = ui_port_of(&local, "gale local: web UI at ");
+	for (int i = 0;; i++) {
+		json_t *t
+		    = get_json(port, "/api/v1/topology/wordcount-random", 200);
+		bool done
+		    = strcmp(json_string_value(json_object_get(t, "status")),
+			  "FINISHED")
+		    == 0;
+		json_decref(t);
+		if (done && spout_acked(port, NULL) == 2000) {
+			break;
+		}
+		cr_assert(i < 600, "the local run never finished");
+		test_proc_read(&local, 100);
+	}
+	// Nothing is counted any more: the short window empties, the day
+	// and all time keep everything.
+	for (int i = 0;; i++) {
+		json_t *t
+		    = get_json(port, "/api/v1/topology/wordcount-random", 200);
+		json_int_t ten = topology_acked(t, "600");
+		cr_assert_eq(topology_acked(t, ":all-time"), 2000);
+		cr_assert_eq(topology_acked(t, "86400"), 2000);
+		json_decref(t);
+		if (ten == 0) {
+			break;
+		}
+		cr_assert(i < 300, "the 600 window still holds %lld",
+		    (long long) ten);
+		test_proc_read(&local, 100);
+	}
+	cr_assert_eq(spout_acked(port, "600"), 0);
+	cr_assert_eq(spout_acked(port, "86400"), 2000);
+	cr_assert_eq(spout_acked(port, ":all-time"), 2000);
+	json_t *c  = get_json(port,
+	     "/api/v1/topology/wordcount-random/component/count?window=600",
+	     200);
+	json_t *in = json_array_get(json_object_get(c, "inputStats"), 0);
+	cr_assert_eq(jint(in, "executed"), 0);
+	json_t *bs = json_object_get(c, "boltStats");
+	cr_assert_eq(json_array_size(bs), 4);
+	cr_assert(jint(json_array_get(bs, 3), "executed") > 0);
+	cr_assert_eq(jint(json_array_get(bs, 0), "executed"), 0);
+	json_decref(c);
+	stop(&local);
+	test_rmtree(dir);
+	free(dir);
+}
