@@ -6,6 +6,7 @@
 
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -14,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -95,6 +97,66 @@ stop(test_proc *p)
 		cr_expect(strstr(p->err, "Sanitizer") == NULL, "%s", p->err);
 	}
 	test_proc_fini(p);
+}
+
+// The DOM of url after headless Chromium ran its scripts (malloc'ed), or
+// NULL when there is no Chromium.
+static char *
+chromium_dom(const char *url)
+{
+	if (access("/usr/bin/chromium", X_OK) != 0) {
+		return NULL;
+	}
+	char *profile = test_tmpdir();
+	char  udd[4200];
+	snprintf(udd, sizeof(udd), "--user-data-dir=%s", profile);
+	int out[2];
+	cr_assert(pipe(out) == 0);
+	pid_t pid = fork();
+	cr_assert(pid >= 0);
+	if (pid == 0) {
+		setpgid(0, 0);
+		dup2(out[1], 1);
+		int dn = open("/dev/null", O_WRONLY);
+		dup2(dn, 2);
+		close(out[0]);
+		execl("/usr/bin/chromium", "chromium", "--headless",
+		    "--no-sandbox", "--disable-gpu",
+		    "--disable-background-networking",
+		    "--disable-component-update", "--disable-sync",
+		    "--no-first-run", udd, "--window-size=1400,1600",
+		    "--virtual-time-budget=4000", "--dump-dom", url,
+		    (char *) NULL);
+		_exit(127);
+	}
+	close(out[1]);
+	size_t cap = 1 << 16, len = 0;
+	char  *buf    = malloc(cap);
+	int    waited = 0;
+	for (;;) {
+		struct pollfd p = { .fd = out[0], .events = POLLIN };
+		if (poll(&p, 1, 1000) == 0) {
+			cr_assert(++waited < 90, "chromium hangs");
+			continue;
+		}
+		if (len + 4096 > cap) {
+			cap *= 2;
+			buf = realloc(buf, cap);
+		}
+		ssize_t n = read(out[0], buf + len, cap - len - 1);
+		if (n <= 0) {
+			break;
+		}
+		len += (size_t) n;
+	}
+	buf[len] = '\0';
+	close(out[0]);
+	kill(-pid, SIGKILL);
+	int st;
+	waitpid(pid, &st, 0);
+	test_rmtree(profile);
+	free(profile);
+	return buf;
 }
 
 static void
@@ -327,6 +389,27 @@ Test(trace_cmd, gale_local_ui_serves_the_sampled_trees, .timeout = 120)
 		check_tree(json_array_get(list, i));
 	}
 	json_decref(list);
+	// The topology page draws the last trees: one SVG each, every step
+	// with its component, task and time.
+	char url[256];
+	snprintf(url, sizeof(url),
+	    "http://127.0.0.1:%d/topology.html?id=wordcount-random", port);
+	char *dom = chromium_dom(url);
+	if (dom != NULL) {
+		size_t      svgs = 0;
+		const char *p    = dom;
+		while ((p = strstr(p, "<svg class=\"trace\"")) != NULL) {
+			svgs++;
+			p++;
+		}
+		cr_assert_eq(svgs, 5, "%s", dom);
+		cr_assert(
+		    strstr(dom, "sentences:1 emitted, anchored 1") != NULL,
+		    "%s", dom);
+		cr_assert(strstr(dom, "complete after") != NULL, "%s", dom);
+		cr_assert(strstr(dom, ">count:") != NULL, "%s", dom);
+		free(dom);
+	}
 	stop(&local);
 	test_rmtree(dir);
 	free(dir);
