@@ -440,6 +440,8 @@ worker_build(worker *w)
 	w->trace_conf = gale_topology_config_f64(
 	    w->topo, "topology.trace.sample.rate", 0);
 	if (gale__trace_ring_new(&env->traces, WORKER_TRACES) != GALE_OK) {
+		snprintf(w->error, sizeof(w->error), "out of memory");
+		rc = GALE_WORKER_EXIT_ERROR;
 		goto out;
 	}
 	env->log_replays =

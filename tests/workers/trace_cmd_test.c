@@ -343,10 +343,34 @@ Test(trace_cmd, gale_trace_samples_a_running_cluster_topology, .timeout = 240)
 		      "topology 'wordcount-random': tracing ends", 20),
 	    "%s", nimbus.err);
 
-	const char *kargs[] = { "kill", "wordcount-random", "--wait", "0",
+	// Deactivated first, so that its workers drain rather than halt.
+	const char *dargs[]
+	    = { "deactivate", "wordcount-random", "--nimbus", ep, NULL };
+	test_run_gale(&r, 10, dargs);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	test_run_fini(&r);
+	const char *kargs[] = { "kill", "wordcount-random", "--wait", "2",
 		"--nimbus", ep, NULL };
 	test_run_gale(&r, 10, kargs);
 	test_run_fini(&r);
+	// Its workers exit (after their drain) before the supervisor stops:
+	// a supervisor stopped meanwhile would halt them.
+	test_proc_read(&sup, 0);
+	pid_t  pids[8];
+	size_t np = test_worker_pids(sup.err, pids, 8);
+	cr_assert(np >= 2, "%s", sup.err);
+	for (int i = 0;; i++) {
+		bool alive = false;
+		for (size_t k = 0; k < np; k++) {
+			alive |= test_pid_alive(pids[k]);
+		}
+		if (!alive) {
+			break;
+		}
+		cr_assert(
+		    i < 600, "the workers of the killed topology live on");
+		test_proc_read(&sup, 100);
+	}
 	stop(&ui);
 	stop(&sup);
 	stop(&nimbus);
@@ -472,8 +496,9 @@ Test(trace_cmd, stats_windows_let_old_counts_go, .timeout = 120)
 		cr_assert(i < 600, "the local run never finished");
 		test_proc_read(&local, 100);
 	}
-	// Nothing is counted any more: the short window empties, the day
-	// and all time keep everything.
+	// Nothing is counted any more (the last heartbeats of the bolts may
+	// still come): the short window empties, the day and all time keep
+	// everything.
 	for (int i = 0;; i++) {
 		json_t *t
 		    = get_json(port, "/api/v1/topology/wordcount-random", 200);
@@ -481,11 +506,19 @@ Test(trace_cmd, stats_windows_let_old_counts_go, .timeout = 120)
 		cr_assert_eq(topology_acked(t, ":all-time"), 2000);
 		cr_assert_eq(topology_acked(t, "86400"), 2000);
 		json_decref(t);
-		if (ten == 0) {
+		json_t    *c = get_json(port,
+		       "/api/v1/topology/wordcount-random/component/count"
+			  "?window=600",
+		       200);
+		json_int_t exec
+		    = jint(json_array_get(json_object_get(c, "inputStats"), 0),
+			"executed");
+		json_decref(c);
+		if (ten == 0 && exec == 0) {
 			break;
 		}
-		cr_assert(i < 300, "the 600 window still holds %lld",
-		    (long long) ten);
+		cr_assert(i < 300, "the 600 window still holds %lld, %lld",
+		    (long long) ten, (long long) exec);
 		test_proc_read(&local, 100);
 	}
 	cr_assert_eq(spout_acked(port, "600"), 0);
