@@ -368,15 +368,19 @@ gale__trace_ring_put(gale_trace_ring *g, const gale_trace_record *r)
 }
 
 size_t
-gale__trace_ring_copy(
-    gale_trace_ring *g, gale_trace_record *out, size_t cap)
+gale__trace_ring_copy(gale_trace_ring *g, uint64_t since_ms,
+    gale_trace_record *out, size_t cap)
 {
 	pthread_mutex_lock(&g->mu);
 	size_t have = g->n < g->cap ? (size_t) g->n : g->cap;
 	size_t k    = have < cap ? have : cap;
+	size_t n    = 0;
 	for (size_t i = 0; i < k; i++) {
-		out[i] = g->r[(g->n - k + i) % g->cap];
+		const gale_trace_record *r = &g->r[(g->n - k + i) % g->cap];
+		if (r->time_ms >= since_ms) {
+			out[n++] = *r;
+		}
 	}
 	pthread_mutex_unlock(&g->mu);
-	return k;
+	return n;
 }

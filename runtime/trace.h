@@ -56,8 +56,9 @@ gale_err gale__trace_ring_new(gale_trace_ring **out, size_t cap);
 void     gale__trace_ring_destroy(gale_trace_ring **gp);
 // Keeps a copy of *r, numbered with the ring's next seq (from 1).
 void gale__trace_ring_put(gale_trace_ring *g, const gale_trace_record *r);
-// Copies up to cap of the newest records into out, oldest first.
-size_t gale__trace_ring_copy(
-    gale_trace_ring *g, gale_trace_record *out, size_t cap);
+// Copies up to cap of the newest records that ended at or after since_ms
+// (wall clock, ms since the epoch) into out, oldest first.
+size_t gale__trace_ring_copy(gale_trace_ring *g, uint64_t since_ms,
+    gale_trace_record *out, size_t cap);
 
 #endif // GALE_RUNTIME_TRACE_H

@@ -26,6 +26,8 @@
 #define WORKER_EP_MAX 128
 // Finished sampled trees a worker keeps for its heartbeats.
 #define WORKER_TRACES 16
+// How long heartbeats carry a finished tree.
+#define WORKER_TRACE_KEEP_MS 30000
 // A batch holds up to this much besides its largest tuple.
 #define WORKER_BATCH_SLACK (512 * 1024)
 
@@ -233,8 +235,11 @@ worker_heartbeat(worker *w, bool finished, bool failed)
 			traces = calloc(WORKER_TRACES, sizeof(*traces));
 		}
 		if (traces != NULL) {
-			hb.ntraces = gale__trace_ring_copy(
-			    w->env.traces, traces, WORKER_TRACES);
+			// Heartbeats repeat each tree for a while, in case
+			// one is lost, not forever.
+			uint64_t now_ms = gale__trace_now_us() / 1000u;
+			hb.ntraces      = gale__trace_ring_copy(w->env.traces,
+			         now_ms - WORKER_TRACE_KEEP_MS, traces, WORKER_TRACES);
 			hb.traces = traces;
 		}
 		hb.tasks      = snaps;
