@@ -358,7 +358,7 @@ nimbus_command(gale_nimbus *n, const gale_command *c, gale_reply *r)
 		break;
 	}
 	case GALE_CMD_TRACE:
-		if (!gale__nimbus_topo_live(t)) {
+		if (no != NULL) {
 			reply_error(r, "%s", no);
 			return;
 		}
@@ -426,7 +426,9 @@ nimbus_tick(gale_nimbus *n)
 		nim_topo *t = n->t[i];
 		if (t->trace_set && wall >= t->trace_until_ms) {
 			t->trace_set = false;
-			gale__nimbus_topo_bump(t);
+			if (gale__nimbus_topo_live(t)) {
+				gale__nimbus_topo_bump(t);
+			}
 			GALE_INFO("topology '%s': tracing ends", t->name);
 		}
 		switch (t->state) {
