@@ -337,8 +337,8 @@ gale_heartbeat_copy(gale_heartbeat *dst, const gale_heartbeat *src)
 		src->replays, src->nreplays, sizeof *src->replays, &ok);
 	dst->nreplays = dst->replays != NULL ? src->nreplays : 0;
 	dst->traces   = gale__pb_dup_array(
-		  src->traces, src->ntraces, sizeof *src->traces, &ok);
-	dst->ntraces = dst->traces != NULL ? src->ntraces : 0;
+	      src->traces, src->ntraces, sizeof *src->traces, &ok);
+	dst->ntraces    = dst->traces != NULL ? src->ntraces : 0;
 	dst->tasks      = gale__pb_dup_array(
 		 src->tasks, src->ntasks, sizeof *src->tasks, &ok);
 	dst->ntasks = dst->tasks != NULL ? src->ntasks : 0;

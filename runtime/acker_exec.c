@@ -73,16 +73,17 @@ acker_exec_ack(gale_executor *e, const gale_item *it)
 		if (gale__trace_take(a->trace, it->root,
 			st == GALE_TREE_FAILED, e->env->plan, &a->record)) {
 			a->record.acker = e->task;
-			char *text      = atomic_load_explicit(&e->env->trace_log,
-				   memory_order_relaxed)
-			         ? gale__trace_format(&a->record)
-			         : NULL;
+			char *text = atomic_load_explicit(&e->env->trace_log,
+					 memory_order_relaxed)
+			    ? gale__trace_format(&a->record)
+			    : NULL;
 			if (text != NULL) {
 				fputs(text, stderr);
 				free(text);
 			}
 			if (e->env->traces != NULL) {
-				gale__trace_ring_put(e->env->traces, &a->record);
+				gale__trace_ring_put(
+				    e->env->traces, &a->record);
 			}
 		}
 	}

@@ -169,8 +169,8 @@ trace_component(const gale_plan *plan, uint32_t task)
 
 static void
 trace_step(gale_trace_record *r, const gale_plan *plan, uint32_t task,
-    int64_t offset_us, uint32_t depth, uint32_t anchored,
-    gale_trace_kind kind, uint64_t edge)
+    int64_t offset_us, uint32_t depth, uint32_t anchored, gale_trace_kind kind,
+    uint64_t edge)
 {
 	if (r->nsteps >= GALE_TRACE_MAX_STEPS) {
 		r->truncated++;
@@ -192,11 +192,11 @@ static void
 trace_walk(gale_trace_record *r, const trace_tree *tree, const trace_edge *e,
     uint64_t t0, const gale_plan *plan, uint32_t depth)
 {
-	trace_step(r, plan, e->task, (int64_t) e->time_us - (int64_t) t0, depth,
-	    (uint32_t) e->nchildren,
-	    e->edge == 0  ? GALE_TRACE_EMITTED
-	        : e->failed ? GALE_TRACE_FAILED
-	                    : GALE_TRACE_ACKED,
+	trace_step(r, plan, e->task, (int64_t) e->time_us - (int64_t) t0,
+	    depth, (uint32_t) e->nchildren,
+	    e->edge == 0    ? GALE_TRACE_EMITTED
+		: e->failed ? GALE_TRACE_FAILED
+			    : GALE_TRACE_ACKED,
 	    e->edge);
 	if (depth >= TRACE_MAX_DEPTH) {
 		return;
@@ -275,15 +275,17 @@ gale__trace_format(const gale_trace_record *r)
 		    (double) r->duration_us / 1000.0);
 	}
 	for (uint32_t i = 0; i < r->nsteps && i < GALE_TRACE_MAX_STEPS; i++) {
-		const gale_trace_step *s     = &r->steps[i];
-		int                    ind   = 2 * (int) s->depth;
+		const gale_trace_step *s   = &r->steps[i];
+		int                    ind = 2 * (int) s->depth;
 		if (s->kind == GALE_TRACE_MISSING) {
-			fprintf(f, "  %9s    %*sedge %016" PRIx64 " not acked\n",
-			    "", ind - 2 > 0 ? ind - 2 : 0, "", s->edge);
+			fprintf(f,
+			    "  %9s    %*sedge %016" PRIx64 " not acked\n", "",
+			    ind - 2 > 0 ? ind - 2 : 0, "", s->edge);
 			continue;
 		}
-		fprintf(f, "  %+9.3f ms %*s%s:%u %s", (double) s->offset_us / 1000.0,
-		    ind, "", s->component, s->task,
+		fprintf(f, "  %+9.3f ms %*s%s:%u %s",
+		    (double) s->offset_us / 1000.0, ind, "", s->component,
+		    s->task,
 		    s->kind == GALE_TRACE_EMITTED      ? "emitted"
 			: s->kind == GALE_TRACE_FAILED ? "FAILED"
 						       : "acked");
@@ -368,8 +370,8 @@ gale__trace_ring_put(gale_trace_ring *g, const gale_trace_record *r)
 }
 
 size_t
-gale__trace_ring_copy(gale_trace_ring *g, uint64_t since_ms,
-    gale_trace_record *out, size_t cap)
+gale__trace_ring_copy(
+    gale_trace_ring *g, uint64_t since_ms, gale_trace_record *out, size_t cap)
 {
 	pthread_mutex_lock(&g->mu);
 	size_t have = g->n < g->cap ? (size_t) g->n : g->cap;

@@ -58,7 +58,7 @@ void     gale__trace_ring_destroy(gale_trace_ring **gp);
 void gale__trace_ring_put(gale_trace_ring *g, const gale_trace_record *r);
 // Copies up to cap of the newest records that ended at or after since_ms
 // (wall clock, ms since the epoch) into out, oldest first.
-size_t gale__trace_ring_copy(gale_trace_ring *g, uint64_t since_ms,
-    gale_trace_record *out, size_t cap);
+size_t gale__trace_ring_copy(
+    gale_trace_ring *g, uint64_t since_ms, gale_trace_record *out, size_t cap);
 
 #endif // GALE_RUNTIME_TRACE_H

@@ -363,11 +363,13 @@ nimbus_command(gale_nimbus *n, const gale_command *c, gale_reply *r)
 			return;
 		}
 		if (!(c->sample_rate > 0 && c->sample_rate <= 1)
-		    || c->for_secs < 1 || c->for_secs > NIMBUS_TRACE_MAX_SECS) {
+		    || c->for_secs < 1
+		    || c->for_secs > NIMBUS_TRACE_MAX_SECS) {
 			reply_error(r,
 			    "trace takes a rate in (0, 1] and 1 to %d s, not "
 			    "%g for %u s",
-			    NIMBUS_TRACE_MAX_SECS, c->sample_rate, c->for_secs);
+			    NIMBUS_TRACE_MAX_SECS, c->sample_rate,
+			    c->for_secs);
 			return;
 		}
 		t->trace_set      = true;

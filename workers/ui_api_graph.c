@@ -90,8 +90,8 @@ gale__api_graph(
 static json_t *
 api_trace(const gale_trace_record *t)
 {
-	static const char *const kinds[] = { "emitted", "acked", "failed",
-		"missing" };
+	static const char *const kinds[]
+	    = { "emitted", "acked", "failed", "missing" };
 	char root[24];
 	snprintf(root, sizeof(root), "%016" PRIx64, t->root);
 	json_t *steps = json_array();

@@ -36,8 +36,7 @@ api_set_error_fields(json_t *o, const gale_topology_stats *st, const char *id)
 
 // The counters of c over window w: its totals for :all-time.
 static gale_window_counts
-api_counts(const gale_topology_stats *st, const gale_component_stats *c,
-    int w)
+api_counts(const gale_topology_stats *st, const gale_component_stats *c, int w)
 {
 	const gale_window_counts *wc = gale__api_window_counts(st, w, c->id);
 	if (wc != NULL) {
@@ -261,8 +260,7 @@ gale__api_topology(const gale_ui_source *src, const char *name, int window,
 		if (gale__api_is_system(c->id)) {
 			continue;
 		}
-		json_array_append_new(
-		    c->is_spout ? spouts : bolts,
+		json_array_append_new(c->is_spout ? spouts : bolts,
 		    api_component_json(&st, c, window));
 	}
 	json_object_set_new(o, "spouts", spouts);
@@ -348,6 +346,7 @@ api_stream_stats(json_t *o, const gale_topology_stats *st,
     const gale_component_stats *c, int window)
 {
 	gale_window_counts k = api_counts(st, c, window);
+
 	json_t *out  = json_array();
 	json_t *in   = json_array();
 	size_t  nout = 0, nin = 0;
@@ -374,8 +373,8 @@ api_stream_stats(json_t *o, const gale_topology_stats *st,
 					(json_int_t) k.emitted, "transferred",
 					(json_int_t) k.transferred, "acked",
 					(json_int_t) k.acked, "failed",
-					(json_int_t) k.failed,
-					"exact", nout == 1));
+					(json_int_t) k.failed, "exact",
+					nout == 1));
 			}
 		}
 		if (strcmp(s->to, c->id) == 0) {
@@ -387,10 +386,10 @@ api_stream_stats(json_t *o, const gale_topology_stats *st,
 				s->from, "stream", s->stream, "executed",
 				(json_int_t) k.executed, "acked",
 				(json_int_t) k.acked, "failed",
-				(json_int_t) k.failed,
-				"executeLatency", gale__api_fixed3(mean),
-				"processLatency", gale__api_fixed3(mean),
-				"grouping", s->grouping, "exact", nin == 1));
+				(json_int_t) k.failed, "executeLatency",
+				gale__api_fixed3(mean), "processLatency",
+				gale__api_fixed3(mean), "grouping",
+				s->grouping, "exact", nin == 1));
 		}
 	}
 	json_object_set_new(o, "outputStats", out);

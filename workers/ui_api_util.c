@@ -245,8 +245,8 @@ gale__api_worker_of(const gale_topology_stats *st, uint32_t task)
 const gale_window_counts *
 gale__api_window_counts(const gale_topology_stats *st, int w, const char *id)
 {
-	static const uint32_t secs[GALE_API_NWINDOWS - 1] = { 600, 10800,
-		86400 };
+	static const uint32_t secs[GALE_API_NWINDOWS - 1]
+	    = { 600, 10800, 86400 };
 	if (w < 0 || w >= GALE_API_NWINDOWS - 1) {
 		return NULL;
 	}
