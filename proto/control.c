@@ -427,6 +427,8 @@ gale_assignment_copy(gale_assignment *dst, const gale_assignment *src)
 	dst->generation = src->generation;
 	dst->active     = src->active;
 	dst->run_token  = src->run_token;
+	dst->trace_rate = src->trace_rate;
+	dst->trace_set  = src->trace_set;
 	if (!gale__pb_copy_str(&dst->topology, src->topology)
 	    || gale_spec_copy(&dst->spec, &src->spec) != GALE_OK) {
 		goto fail;
@@ -513,6 +515,8 @@ gale__pb_assignment_to(
 	m->finished_tasks   = a->finished_tasks;
 	m->n_finished_tasks = a->finished_tasks != NULL ? a->nfinished : 0;
 	m->run_id           = gale__pb_str(a->run_id);
+	m->trace_rate       = a->trace_rate;
+	m->trace_set        = a->trace_set;
 	return gale__pb_endpoints_to(
 	    pl, a->endpoints, a->nendpoints, &m->endpoints, &m->n_endpoints);
 }
@@ -524,6 +528,8 @@ gale__pb_assignment_from(gale_assignment *a, const Gale__Assignment *m)
 	a->generation = m->generation;
 	a->active     = m->active;
 	a->run_token  = m->run_token;
+	a->trace_rate = m->trace_rate;
+	a->trace_set  = m->trace_set;
 	gale_err err  = GALE_ENOMEM;
 	if (!gale__pb_dup_str(&a->topology, m->topology)) {
 		goto fail;

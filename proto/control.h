@@ -66,6 +66,10 @@ typedef struct gale_assignment {
 	size_t              nendpoints;
 	char               *run_id; // names this run; kept across restarts
 	uint64_t            run_token; // the run's secret, on every batch
+	// Set while `gale trace` samples: the share of spout tuples traced,
+	// instead of the topology's topology.trace.sample.rate.
+	double              trace_rate;
+	bool                trace_set;
 } gale_assignment;
 
 // An error a component's task reported (gale.ComponentError): when, in
@@ -105,6 +109,48 @@ typedef struct gale_replay_record {
 // records; decoding rejects more.
 #define GALE_WIRE_MAX_REPLAYS 256
 
+// One step of a sampled tree (gale.TraceStep), in depth-first order.
+typedef enum {
+	GALE_TRACE_EMITTED = 0, // the spout's emit, the top
+	GALE_TRACE_ACKED   = 1,
+	GALE_TRACE_FAILED  = 2,
+	GALE_TRACE_MISSING = 3, // anchored, but never acked
+} gale_trace_kind;
+
+typedef struct gale_trace_step {
+	char            component[64];
+	uint32_t        task;
+	int64_t         offset_us; // after the spout's emit
+	uint32_t        depth; // 0: the top
+	uint32_t        anchored; // edges it anchored
+	gale_trace_kind kind;
+	uint64_t        edge; // its edge id (0: the spout's emit)
+} gale_trace_step;
+
+// A trace keeps at most this many steps; the rest are counted.
+#define GALE_TRACE_MAX_STEPS 64
+
+// A sampled tuple tree that completed or failed (gale.TraceRecord). Plain
+// data: copy it by assignment.
+typedef struct gale_trace_record {
+	uint64_t        seq; // its running number in its worker, from 1
+	uint32_t        acker; // the acker task that rendered it
+	uint64_t        time_ms; // when it ended, since the epoch
+	uint64_t        root;
+	char            spout[64];
+	uint32_t        task; // the spout task
+	uint64_t        msg_id;
+	bool            failed;
+	uint64_t        duration_us;
+	uint32_t        nsteps;
+	uint32_t        truncated; // steps left out beyond the limit
+	gale_trace_step steps[GALE_TRACE_MAX_STEPS];
+} gale_trace_record;
+
+// A heartbeat or a topology's stats carries at most this many traces;
+// decoding rejects more.
+#define GALE_WIRE_MAX_TRACES 64
+
 typedef struct gale_heartbeat {
 	char               *topology;
 	uint32_t            worker_index;
@@ -124,6 +170,8 @@ typedef struct gale_heartbeat {
 	size_t                nerrors;
 	gale_replay_record   *replays; // recent fails of its spout tasks
 	size_t                nreplays;
+	gale_trace_record    *traces; // recent sampled trees of its ackers
+	size_t                ntraces;
 } gale_heartbeat;
 
 // Frees what the struct owns (not the struct) and zeroes it; accepts a
@@ -188,6 +236,7 @@ typedef enum {
 	GALE_CMD_REBALANCE  = 3,
 	GALE_CMD_LIST       = 4,
 	GALE_CMD_STATS      = 5,
+	GALE_CMD_TRACE      = 6,
 } gale_command_kind;
 
 // A command on a topology by name (LIST and STATS may leave it empty).
@@ -197,6 +246,8 @@ typedef struct gale_command {
 	uint32_t          workers; // REBALANCE
 	uint32_t          wait_secs; // KILL, when has_wait
 	bool              has_wait;
+	double            sample_rate; // TRACE: 0 to 1
+	uint32_t          for_secs; // TRACE: then the configured rate again
 } gale_command;
 
 // A supervisor's heartbeat: its free ports and the heartbeats of the
@@ -310,6 +361,28 @@ typedef struct gale_stream_info {
 	size_t nfields;
 } gale_stream_info;
 
+// A component's counters over a recent window (gale.WindowCounters).
+typedef struct gale_window_counts {
+	char     id[GALE_WIRE_ID_MAX];
+	uint64_t emitted;
+	uint64_t transferred;
+	uint64_t executed;
+	uint64_t acked;
+	uint64_t failed;
+	uint64_t complete_sum_us; // of the trees completed in the window
+	uint64_t complete_count;
+} gale_window_counts;
+
+// The counters of every component over the last secs (gale.WindowStats).
+typedef struct gale_window_stats {
+	uint32_t            secs;
+	gale_window_counts *components;
+	size_t              ncomponents;
+} gale_window_stats;
+
+// A topology's stats carries at most this many windows.
+#define GALE_WIRE_MAX_WINDOWS 8
+
 // A topology's stats (gale.TopologyStats): components in declaration
 // order, workers by index, and each task's totals (across the restarts of
 // its worker) by task id; the topology's streams and configuration, and
@@ -332,6 +405,10 @@ typedef struct gale_topology_stats {
 	size_t                nerrors;
 	gale_replay_record   *replays; // the last few, oldest first
 	size_t                nreplays;
+	gale_trace_record    *traces; // the last few sampled trees, oldest first
+	size_t                ntraces;
+	gale_window_stats    *windows; // counters over recent windows
+	size_t                nwindows;
 } gale_topology_stats;
 
 // Frees what the struct owns (not the struct) and zeroes it; accepts a

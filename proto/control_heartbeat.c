@@ -311,6 +311,7 @@ gale_heartbeat_fini(gale_heartbeat *h)
 	free(h->error);
 	gale__pb_errors_fini(h->errors, h->nerrors);
 	free(h->replays);
+	free(h->traces);
 	memset(h, 0, sizeof *h);
 }
 
@@ -329,10 +330,15 @@ gale_heartbeat_copy(gale_heartbeat *dst, const gale_heartbeat *src)
 	dst->nerrors    = 0;
 	dst->replays    = NULL;
 	dst->nreplays   = 0;
+	dst->traces     = NULL;
+	dst->ntraces    = 0;
 	bool ok         = gale__pb_copy_str(&dst->topology, src->topology);
 	dst->replays    = gale__pb_dup_array(
 		src->replays, src->nreplays, sizeof *src->replays, &ok);
 	dst->nreplays = dst->replays != NULL ? src->nreplays : 0;
+	dst->traces   = gale__pb_dup_array(
+	      src->traces, src->ntraces, sizeof *src->traces, &ok);
+	dst->ntraces    = dst->traces != NULL ? src->ntraces : 0;
 	dst->tasks      = gale__pb_dup_array(
 		 src->tasks, src->ntasks, sizeof *src->tasks, &ok);
 	dst->ntasks = dst->tasks != NULL ? src->ntasks : 0;
@@ -390,6 +396,10 @@ heartbeat_to_pb(gale_pb_pool *pl, const gale_heartbeat *h, Gale__Heartbeat *m)
 		err = gale__pb_replays_to(
 		    pl, h->replays, h->nreplays, &m->replays, &m->n_replays);
 	}
+	if (err == GALE_OK) {
+		err = gale__pb_traces_to(
+		    pl, h->traces, h->ntraces, &m->traces, &m->n_traces);
+	}
 	if (err != GALE_OK) {
 		return err;
 	}
@@ -428,6 +438,10 @@ heartbeat_from_pb(gale_heartbeat *h, const Gale__Heartbeat *m)
 	if (err == GALE_OK) {
 		err = gale__pb_replays_from(
 		    &h->replays, &h->nreplays, m->replays, m->n_replays);
+	}
+	if (err == GALE_OK) {
+		err = gale__pb_traces_from(
+		    &h->traces, &h->ntraces, m->traces, m->n_traces);
 	}
 	if (err != GALE_OK) {
 		goto fail;
@@ -625,7 +639,7 @@ request_codec_to(gale_pb_pool *pl, const void *plain, ProtobufCMessage **pm)
 		return gale__pb_spec_to(pl, &r->u.submit, spec);
 	}
 	case GALE_REQ_COMMAND: {
-		if ((unsigned) r->u.command.kind > GALE_CMD_STATS) {
+		if ((unsigned) r->u.command.kind > GALE_CMD_TRACE) {
 			return GALE_EINVAL;
 		}
 		Gale__TopologyCommand *cmd
@@ -639,6 +653,8 @@ request_codec_to(gale_pb_pool *pl, const void *plain, ProtobufCMessage **pm)
 		cmd->workers = r->u.command.workers;
 		cmd->wait_secs = r->u.command.wait_secs;
 		cmd->has_wait  = r->u.command.has_wait;
+		cmd->sample_rate = r->u.command.sample_rate;
+		cmd->for_secs    = r->u.command.for_secs;
 		m->body_case   = GALE__REQUEST__BODY_COMMAND;
 		m->command     = cmd;
 		return GALE_OK;
@@ -680,7 +696,7 @@ request_codec_from(void *plain, const ProtobufCMessage *pm)
 		return gale__pb_spec_from(&r->u.submit, m->submit->spec);
 	case GALE__REQUEST__BODY_COMMAND:
 		c = m->command;
-		if ((unsigned) c->kind > GALE_CMD_STATS) {
+		if ((unsigned) c->kind > GALE_CMD_TRACE) {
 			return GALE_EPROTO;
 		}
 		if (!gale__pb_dup_str(&r->u.command.name, c->name)) {
@@ -691,6 +707,8 @@ request_codec_from(void *plain, const ProtobufCMessage *pm)
 		r->u.command.workers   = c->workers;
 		r->u.command.wait_secs = c->wait_secs;
 		r->u.command.has_wait  = c->has_wait;
+		r->u.command.sample_rate = c->sample_rate;
+		r->u.command.for_secs    = c->for_secs;
 		return GALE_OK;
 	case GALE__REQUEST__BODY_SUPERVISOR_HEARTBEAT:
 		err = supervisor_from_pb(

@@ -114,6 +114,18 @@ gale_err gale__pb_replays_to(gale_pb_pool *pl, const gale_replay_record *r,
     size_t n, Gale__ReplayRecord ***out, size_t *nout);
 gale_err gale__pb_replays_from(gale_replay_record **dst, size_t *ndst,
     Gale__ReplayRecord *const *src, size_t n);
+// Trace records: plain data, freed with free().
+gale_err gale__pb_traces_to(gale_pb_pool *pl, const gale_trace_record *r,
+    size_t n, Gale__TraceRecord ***out, size_t *nout);
+gale_err gale__pb_traces_from(gale_trace_record **dst, size_t *ndst,
+    Gale__TraceRecord *const *src, size_t n);
+// Windows: each owns its components; gale__pb_windows_fini frees the
+// array too. On error the _from function leaves what it allocated in *dst.
+void     gale__pb_windows_fini(gale_window_stats *w, size_t n);
+gale_err gale__pb_windows_to(gale_pb_pool *pl, const gale_window_stats *w,
+    size_t n, Gale__WindowStats ***out, size_t *nout);
+gale_err gale__pb_windows_from(gale_window_stats **dst, size_t *ndst,
+    Gale__WindowStats *const *src, size_t n);
 void     gale__pb_streams_fini(gale_stream_info *s, size_t n);
 gale_err gale__pb_streams_to(gale_pb_pool *pl, const gale_stream_info *s,
     size_t n, Gale__StreamInfo ***out, size_t *nout);

@@ -70,6 +70,8 @@ gale_topology_stats_fini(gale_topology_stats *s)
 	gale__pb_kvs_fini(s->config, s->nconfig);
 	gale__pb_errors_fini(s->errors, s->nerrors);
 	free(s->replays);
+	free(s->traces);
+	gale__pb_windows_fini(s->windows, s->nwindows);
 	memset(s, 0, sizeof *s);
 }
 
@@ -262,6 +264,14 @@ stats_to_pb(
 		err = gale__pb_replays_to(
 		    pl, s->replays, s->nreplays, &m->replays, &m->n_replays);
 	}
+	if (err == GALE_OK) {
+		err = gale__pb_traces_to(
+		    pl, s->traces, s->ntraces, &m->traces, &m->n_traces);
+	}
+	if (err == GALE_OK) {
+		err = gale__pb_windows_to(
+		    pl, s->windows, s->nwindows, &m->windows, &m->n_windows);
+	}
 	return err;
 }
 
@@ -323,6 +333,14 @@ stats_from_pb(gale_topology_stats *s, const Gale__TopologyStats *m)
 	if (err == GALE_OK) {
 		err = gale__pb_replays_from(
 		    &s->replays, &s->nreplays, m->replays, m->n_replays);
+	}
+	if (err == GALE_OK) {
+		err = gale__pb_traces_from(
+		    &s->traces, &s->ntraces, m->traces, m->n_traces);
+	}
+	if (err == GALE_OK) {
+		err = gale__pb_windows_from(
+		    &s->windows, &s->nwindows, m->windows, m->n_windows);
 	}
 	return err;
 }

@@ -16,6 +16,7 @@
 typedef struct acker_exec {
 	gale_acker *acker;
 	gale_trace *trace;
+	gale_trace_record record; // the tree being finished
 } acker_exec;
 
 static gale_err
@@ -66,11 +67,24 @@ acker_exec_ack(gale_executor *e, const gale_item *it)
 	if (st != GALE_TREE_PENDING && gale__trace_sampled(it->root)) {
 		// The rendered tree is output the user asked for (trace
 		// sampling), several lines in its documented format.
-		char *text = gale__trace_finish(
-		    a->trace, it->root, st == GALE_TREE_FAILED, e->env->plan);
-		if (text != NULL) {
-			fputs(text, stderr);
-			free(text);
+		// It also goes to the worker's ring, which heartbeats carry to
+		// `gale trace` and the UI; only trees sampled by the
+		// topology's configuration are printed to the log.
+		if (gale__trace_take(a->trace, it->root,
+			st == GALE_TREE_FAILED, e->env->plan, &a->record)) {
+			a->record.acker = e->task;
+			char *text = atomic_load_explicit(&e->env->trace_log,
+					 memory_order_relaxed)
+			    ? gale__trace_format(&a->record)
+			    : NULL;
+			if (text != NULL) {
+				fputs(text, stderr);
+				free(text);
+			}
+			if (e->env->traces != NULL) {
+				gale__trace_ring_put(
+				    e->env->traces, &a->record);
+			}
 		}
 	}
 	if (st == GALE_TREE_COMPLETE) {

@@ -32,7 +32,11 @@ typedef struct gale_worker_env {
 	uint32_t             timeout_secs;
 	bool                 log_replays;
 	uint32_t             sample_every; // time one execute in this many
-	uint64_t             trace_threshold; // sample a tree when rand < it
+	// Sample a tree when its root id <= it (0: none); the worker's
+	// control thread changes it when `gale trace` asks.
+	_Atomic uint64_t     trace_threshold;
+	struct gale_trace_ring *traces; // the ackers' finished trees, or NULL
+	_Atomic bool         trace_log; // ackers also print them to stderr
 	_Atomic bool         active;   // spouts may be asked for tuples
 	_Atomic bool         draining; // spouts finish: no new messages
 	_Atomic bool         halt;     // stop at once, without draining

@@ -204,8 +204,9 @@ spout_emit(gale_executor *e, uint32_t direct, const char *stream,
 		}
 		return tracked ? spout_ack_later(s, msg_id) : GALE_OK;
 	}
-	bool sampled = e->env->trace_threshold != 0
-	    && gale__exec_id(e) <= e->env->trace_threshold;
+	uint64_t thr = atomic_load_explicit(
+	    &e->env->trace_threshold, memory_order_relaxed);
+	bool sampled = thr != 0 && gale__exec_id(e) <= thr;
 	uint64_t root      = gale__trace_mark(gale__exec_id(e), sampled);
 	uint64_t xor       = 0;
 	e->ntrace_children = 0;

@@ -2,6 +2,7 @@
 // trace.c - sampled tuple trees, recorded at their acker and printed whole.
 
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -157,34 +158,46 @@ gale__trace_add(gale_trace *t, const gale_item *it)
 	tree->n++;
 }
 
-typedef struct trace_out {
-	char  *buf;
-	size_t len;
-	FILE  *f;
-} trace_out;
-
 static const char *
-trace_who(const gale_plan *plan, uint32_t task, char *buf, size_t len)
+trace_component(const gale_plan *plan, uint32_t task)
 {
 	const char *id = plan != NULL
 	    ? gale_plan_component_id(plan, gale_plan_task_component(plan, task))
 	    : "task";
-	snprintf(buf, len, "%s:%u", id ? id : "?", task);
-	return buf;
+	return id != NULL ? id : "?";
 }
 
 static void
-trace_render(FILE *f, const trace_tree *tree, const trace_edge *e,
-    uint64_t t0, const gale_plan *plan, int depth)
+trace_step(gale_trace_record *r, const gale_plan *plan, uint32_t task,
+    int64_t offset_us, uint32_t depth, uint32_t anchored, gale_trace_kind kind,
+    uint64_t edge)
 {
-	char who[160];
-	fprintf(f, "  %+9.3f ms %*s%s %s", ((double) e->time_us - (double) t0) / 1000.0,
-	    2 * depth, "", trace_who(plan, e->task, who, sizeof(who)),
-	    e->edge == 0 ? "emitted" : e->failed ? "FAILED" : "acked");
-	if (e->nchildren > 0) {
-		fprintf(f, ", anchored %zu", e->nchildren);
+	if (r->nsteps >= GALE_TRACE_MAX_STEPS) {
+		r->truncated++;
+		return;
 	}
-	fputc('\n', f);
+	gale_trace_step *s = &r->steps[r->nsteps++];
+	snprintf(s->component, sizeof(s->component), "%s",
+	    kind == GALE_TRACE_MISSING ? "" : trace_component(plan, task));
+	s->task      = kind == GALE_TRACE_MISSING ? 0 : task;
+	s->offset_us = offset_us;
+	s->depth     = depth;
+	s->anchored  = anchored;
+	s->kind      = kind;
+	s->edge      = edge;
+}
+
+// Depth first: each edge, then the edges it anchored, in their order.
+static void
+trace_walk(gale_trace_record *r, const trace_tree *tree, const trace_edge *e,
+    uint64_t t0, const gale_plan *plan, uint32_t depth)
+{
+	trace_step(r, plan, e->task, (int64_t) e->time_us - (int64_t) t0,
+	    depth, (uint32_t) e->nchildren,
+	    e->edge == 0    ? GALE_TRACE_EMITTED
+		: e->failed ? GALE_TRACE_FAILED
+			    : GALE_TRACE_ACKED,
+	    e->edge);
 	if (depth >= TRACE_MAX_DEPTH) {
 		return;
 	}
@@ -197,21 +210,21 @@ trace_render(FILE *f, const trace_tree *tree, const trace_edge *e,
 			}
 		}
 		if (child == NULL) {
-			fprintf(f, "  %9s    %*sedge %016" PRIx64 " not acked\n",
-			    "", 2 * depth, "", e->children[c]);
+			trace_step(r, plan, 0, 0, depth + 1, 0,
+			    GALE_TRACE_MISSING, e->children[c]);
 		} else {
-			trace_render(f, tree, child, t0, plan, depth + 1);
+			trace_walk(r, tree, child, t0, plan, depth + 1);
 		}
 	}
 }
 
-char *
-gale__trace_finish(
-    gale_trace *t, uint64_t root, bool failed, const gale_plan *plan)
+bool
+gale__trace_take(gale_trace *t, uint64_t root, bool failed,
+    const gale_plan *plan, gale_trace_record *out)
 {
 	trace_tree *tree = trace_find(t, root, false);
 	if (tree == NULL) {
-		return NULL;
+		return false;
 	}
 	const trace_edge *top = NULL;
 	uint64_t          end = 0;
@@ -223,28 +236,153 @@ gale__trace_finish(
 			end = tree->edges[i].time_us;
 		}
 	}
+	memset(out, 0, sizeof(*out));
+	out->root    = root;
+	out->failed  = failed;
+	out->time_ms = gale__trace_now_us() / 1000u;
+	if (top != NULL) {
+		snprintf(out->spout, sizeof(out->spout), "%s",
+		    trace_component(plan, top->task));
+		out->task        = top->task;
+		out->msg_id      = top->msg_id;
+		out->duration_us = end > top->time_us ? end - top->time_us : 0;
+		trace_walk(out, tree, top, top->time_us, plan, 0);
+	}
+	trace_tree_clear(tree);
+	return true;
+}
+
+char *
+gale__trace_format(const gale_trace_record *r)
+{
 	char  *buf = NULL;
 	size_t len = 0;
 	FILE  *f   = open_memstream(&buf, &len);
 	if (f == NULL) {
-		trace_tree_clear(tree);
 		return NULL;
 	}
-	char who[160];
-	if (top == NULL) {
-		fprintf(f, "trace root=%016" PRIx64 " %s (its spout edge was "
-		           "not recorded)\n",
-		    root, failed ? "failed" : "complete");
+	if (r->nsteps == 0) {
+		fprintf(f,
+		    "trace root=%016" PRIx64 " %s (its spout edge was "
+		    "not recorded)\n",
+		    r->root, r->failed ? "failed" : "complete");
 	} else {
 		fprintf(f,
-		    "trace root=%016" PRIx64 " spout=%s msg=%" PRIu64
+		    "trace root=%016" PRIx64 " spout=%s:%u msg=%" PRIu64
 		    " %s after %.3f ms\n",
-		    root, trace_who(plan, top->task, who, sizeof(who)),
-		    top->msg_id, failed ? "FAILED" : "complete",
-		    ((double) end - (double) top->time_us) / 1000.0);
-		trace_render(f, tree, top, top->time_us, plan, 0);
+		    r->root, r->spout, r->task, r->msg_id,
+		    r->failed ? "FAILED" : "complete",
+		    (double) r->duration_us / 1000.0);
+	}
+	for (uint32_t i = 0; i < r->nsteps && i < GALE_TRACE_MAX_STEPS; i++) {
+		const gale_trace_step *s   = &r->steps[i];
+		int                    ind = 2 * (int) s->depth;
+		if (s->kind == GALE_TRACE_MISSING) {
+			fprintf(f,
+			    "  %9s    %*sedge %016" PRIx64 " not acked\n", "",
+			    ind - 2 > 0 ? ind - 2 : 0, "", s->edge);
+			continue;
+		}
+		fprintf(f, "  %+9.3f ms %*s%s:%u %s",
+		    (double) s->offset_us / 1000.0, ind, "", s->component,
+		    s->task,
+		    s->kind == GALE_TRACE_EMITTED      ? "emitted"
+			: s->kind == GALE_TRACE_FAILED ? "FAILED"
+						       : "acked");
+		if (s->anchored > 0) {
+			fprintf(f, ", anchored %u", s->anchored);
+		}
+		fputc('\n', f);
+	}
+	if (r->truncated > 0) {
+		fprintf(f, "  ... %u more edges\n", r->truncated);
 	}
 	fclose(f);
-	trace_tree_clear(tree);
 	return buf;
+}
+
+char *
+gale__trace_finish(
+    gale_trace *t, uint64_t root, bool failed, const gale_plan *plan)
+{
+	gale_trace_record *r = malloc(sizeof(*r));
+	if (r == NULL) {
+		return NULL;
+	}
+	char *text = NULL;
+	if (gale__trace_take(t, root, failed, plan, r)) {
+		text = gale__trace_format(r);
+	}
+	free(r);
+	return text;
+}
+
+// ---------------------------------------------------------------------
+// The ring of finished trees that heartbeats carry
+// ---------------------------------------------------------------------
+
+struct gale_trace_ring {
+	pthread_mutex_t    mu;
+	gale_trace_record *r;
+	size_t             cap;
+	uint64_t           n; // records put so far; the newest is seq n
+};
+
+gale_err
+gale__trace_ring_new(gale_trace_ring **out, size_t cap)
+{
+	gale_trace_ring *g = calloc(1, sizeof(*g));
+	if (g == NULL) {
+		return GALE_ENOMEM;
+	}
+	g->cap = cap ? cap : 1;
+	g->r   = calloc(g->cap, sizeof(*g->r));
+	if (g->r == NULL || pthread_mutex_init(&g->mu, NULL) != 0) {
+		free(g->r);
+		free(g);
+		return GALE_ENOMEM;
+	}
+	*out = g;
+	return GALE_OK;
+}
+
+void
+gale__trace_ring_destroy(gale_trace_ring **gp)
+{
+	gale_trace_ring *g = *gp;
+	if (g == NULL) {
+		return;
+	}
+	pthread_mutex_destroy(&g->mu);
+	free(g->r);
+	free(g);
+	*gp = NULL;
+}
+
+void
+gale__trace_ring_put(gale_trace_ring *g, const gale_trace_record *r)
+{
+	pthread_mutex_lock(&g->mu);
+	gale_trace_record *slot = &g->r[g->n % g->cap];
+	*slot                   = *r;
+	slot->seq               = ++g->n;
+	pthread_mutex_unlock(&g->mu);
+}
+
+size_t
+gale__trace_ring_copy(
+    gale_trace_ring *g, uint64_t since_ms, gale_trace_record *out, size_t cap)
+{
+	pthread_mutex_lock(&g->mu);
+	size_t have = g->n < g->cap ? (size_t) g->n : g->cap;
+	size_t k    = have < cap ? have : cap;
+	size_t n    = 0;
+	for (size_t i = 0; i < k; i++) {
+		const gale_trace_record *r = &g->r[(g->n - k + i) % g->cap];
+		if (r->time_ms >= since_ms) {
+			out[n++] = *r;
+		}
+	}
+	pthread_mutex_unlock(&g->mu);
+	return n;
 }

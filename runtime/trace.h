@@ -39,5 +39,26 @@ void gale__trace_add(gale_trace *t, const gale_item *it);
 // root was recorded.
 char *gale__trace_finish(
     gale_trace *t, uint64_t root, bool failed, const gale_plan *plan);
+// As gale__trace_finish, but fills *out (seq 0, time now) instead of
+// rendering; false, and *out untouched, when nothing of root was recorded.
+bool gale__trace_take(gale_trace *t, uint64_t root, bool failed,
+    const gale_plan *plan, gale_trace_record *out);
+// The text of a tree, in the format gale__trace_finish renders: a
+// malloc'ed string the caller frees, or NULL when out of memory.
+char *gale__trace_format(const gale_trace_record *r);
+
+// The last few finished trees of a worker, which its heartbeats carry.
+// Thread-safe: ackers put, the heartbeat thread copies (a lock per sampled
+// tree, never per tuple).
+typedef struct gale_trace_ring gale_trace_ring;
+
+gale_err gale__trace_ring_new(gale_trace_ring **out, size_t cap);
+void     gale__trace_ring_destroy(gale_trace_ring **gp);
+// Keeps a copy of *r, numbered with the ring's next seq (from 1).
+void gale__trace_ring_put(gale_trace_ring *g, const gale_trace_record *r);
+// Copies up to cap of the newest records that ended at or after since_ms
+// (wall clock, ms since the epoch) into out, oldest first.
+size_t gale__trace_ring_copy(
+    gale_trace_ring *g, uint64_t since_ms, gale_trace_record *out, size_t cap);
 
 #endif // GALE_RUNTIME_TRACE_H

@@ -364,6 +364,28 @@ nimbus_command(gale_nimbus *n, const gale_command *c, gale_reply *r)
 		}
 		break;
 	}
+	case GALE_CMD_TRACE:
+		if (no != NULL) {
+			reply_error(r, "%s", no);
+			return;
+		}
+		if (!(c->sample_rate > 0 && c->sample_rate <= 1)
+		    || c->for_secs < 1
+		    || c->for_secs > NIMBUS_TRACE_MAX_SECS) {
+			reply_error(r,
+			    "trace takes a rate in (0, 1] and 1 to %d s, not "
+			    "%g for %u s",
+			    NIMBUS_TRACE_MAX_SECS, c->sample_rate,
+			    c->for_secs);
+			return;
+		}
+		t->trace_set      = true;
+		t->trace_rate     = c->sample_rate;
+		t->trace_until_ms = now + (int64_t) c->for_secs * 1000;
+		gale__nimbus_topo_bump(t);
+		GALE_INFO("topology '%s': tracing %g of its trees for %u s",
+		    t->name, c->sample_rate, c->for_secs);
+		break;
 	case GALE_CMD_REBALANCE:
 		if (no != NULL) {
 			reply_error(r, "%s", no);
@@ -411,6 +433,13 @@ nimbus_tick(gale_nimbus *n)
 	}
 	for (size_t i = 0; i < n->nt; i++) {
 		nim_topo *t = n->t[i];
+		if (t->trace_set && wall >= t->trace_until_ms) {
+			t->trace_set = false;
+			if (gale__nimbus_topo_live(t)) {
+				gale__nimbus_topo_bump(t);
+			}
+			GALE_INFO("topology '%s': tracing ends", t->name);
+		}
 		switch (t->state) {
 		case TOPO_KILLING:
 			if (wall >= t->deadline_ms) {

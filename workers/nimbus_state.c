@@ -286,6 +286,8 @@ gale__nimbus_topo_assignment(
 	a->active         = t->active;
 	a->run_id         = t->run_id;
 	a->run_token      = t->run_token;
+	a->trace_set      = t->trace_set;
+	a->trace_rate     = t->trace_rate;
 	a->workers        = calloc(t->nworkers + 1, sizeof(*a->workers));
 	a->endpoints      = calloc(t->ntasks + 1, sizeof(*a->endpoints));
 	a->finished_tasks = calloc(t->ntasks + 1, sizeof(uint32_t));

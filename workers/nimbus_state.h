@@ -35,6 +35,8 @@
 #define NIMBUS_FRAMES_MAX 8
 #define NIMBUS_MSG_MAX (512 << 20)
 #define NIMBUS_MAX_WORKERS 4096
+// The longest `gale trace` may sample for.
+#define NIMBUS_TRACE_MAX_SECS 86400
 // A rebalance waits at least this long after deactivating, so that the
 // spouts' pending counts it looks at come from heartbeats sent after.
 #define NIMBUS_DRAIN_MIN_MS 2500
@@ -94,6 +96,12 @@ typedef struct nim_topo {
 	char          *error;
 	bool           save; // must be written to disk
 	bool           stats_warned;
+	// `gale trace`: the sampling rate its workers use until trace_until_ms
+	// (wall clock), instead of the configured one. Not saved: a nimbus
+	// that restarts forgets it.
+	bool           trace_set;
+	double         trace_rate;
+	int64_t        trace_until_ms;
 } nim_topo;
 
 typedef struct nim_sup {

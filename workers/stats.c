@@ -12,6 +12,7 @@
 
 #include "workers/stats.h"
 #include "workers/stats_meta.h"
+#include "workers/stats_recent.h"
 #include "workers/stats_view.h"
 
 // Samples of a component's totals, for rates and capacity. Consecutive
@@ -92,6 +93,7 @@ struct gale_stats {
 	// (nreplays - 1) % STATS_REPLAYS.
 	gale_replay_record replays[STATS_REPLAYS];
 	uint64_t           nreplays;
+	gale_stats_recent *recent; // recent traces and window buckets
 	char             err[256];
 };
 
@@ -106,7 +108,9 @@ gale_stats_new(gale_stats **out, const char *topology)
 		return GALE_ENOMEM;
 	}
 	s->topology = strdup(topology);
-	if (s->topology == NULL || gale__stats_meta_new(&s->meta) != GALE_OK) {
+	if (s->topology == NULL || gale__stats_meta_new(&s->meta) != GALE_OK
+	    || gale__stats_recent_new(&s->recent) != GALE_OK) {
+		gale__stats_meta_destroy(&s->meta);
 		free(s->topology);
 		free(s);
 		return GALE_ENOMEM;
@@ -135,6 +139,7 @@ gale_stats_destroy(gale_stats **sp)
 	free(s->comps);
 	free(s->topology);
 	gale__stats_meta_destroy(&s->meta);
+	gale__stats_recent_destroy(&s->recent);
 	free(s);
 	*sp = NULL;
 }
@@ -481,6 +486,46 @@ stats_sample_push(gale_stats *s, size_t ci, uint64_t now_ms)
 	c->ring[c->newest] = smp;
 }
 
+// The window counters of components c[0 .. n - 1], into out.
+static void
+stats_window_counts(
+    const gale_component_stats *c, size_t n, gale_window_counts *out)
+{
+	for (size_t i = 0; i < n; i++) {
+		memcpy(out[i].id, c[i].id, sizeof(out[i].id));
+		out[i].emitted         = c[i].c[GALE_M_EMITTED];
+		out[i].transferred     = c[i].c[GALE_M_TRANSFERRED];
+		out[i].executed        = c[i].c[GALE_M_EXECUTED];
+		out[i].acked           = c[i].c[GALE_M_ACKED];
+		out[i].failed          = c[i].c[GALE_M_FAILED];
+		out[i].complete_sum_us = c[i].complete.sum_us;
+		out[i].complete_count  = c[i].complete.count;
+	}
+}
+
+static void stats_fill(const gale_stats *s, size_t ci, uint64_t now_ms,
+    gale_component_stats *out);
+
+// Records the current totals as the end of the bucket of s->latest_ms.
+static gale_err
+stats_close_bucket(gale_stats *s)
+{
+	size_t                n  = s->ncomps;
+	gale_component_stats *cs = calloc(n ? n : 1, sizeof(*cs));
+	gale_window_counts   *wc = calloc(n ? n : 1, sizeof(*wc));
+	gale_err              rv = GALE_ENOMEM;
+	if (cs != NULL && wc != NULL) {
+		for (size_t ci = 0; ci < n; ci++) {
+			stats_fill(s, ci, s->latest_ms, &cs[ci]);
+		}
+		stats_window_counts(cs, n, wc);
+		rv = gale__stats_recent_close(s->recent, s->latest_ms, wc, n);
+	}
+	free(cs);
+	free(wc);
+	return rv;
+}
+
 gale_err
 gale_stats_update(gale_stats *s, const gale_heartbeat *hb, const char *host,
     uint64_t now_ms)
@@ -526,6 +571,11 @@ gale_stats_update(gale_stats *s, const gale_heartbeat *hb, const char *host,
 		    (unsigned) hb->worker_index);
 	}
 
+	if (gale__stats_recent_due(s->recent, s->latest_ms, now_ms)) {
+		// The totals before this heartbeat end the latest bucket; a
+		// bucket lost for want of memory only blurs the windows.
+		(void) stats_close_bucket(s);
+	}
 	s->seq++;
 	size_t used = 0;
 	for (size_t i = 0; i < hb->ntasks; i++) {
@@ -590,6 +640,7 @@ gale_stats_update(gale_stats *s, const gale_heartbeat *hb, const char *host,
 		s->latest_ms = now_ms;
 	}
 	stats_keep_replays(s, hb);
+	gale__stats_recent_traces(s->recent, hb);
 	s->err[0] = '\0';
 	// The counters are in; an error that cannot be kept for want of
 	// memory is only missing from the views.
@@ -828,6 +879,18 @@ gale_stats_report(const gale_stats *s, uint64_t now_ms, bool with_tasks,
 			    % STATS_REPLAYS];
 		}
 		out->nreplays = nr;
+	}
+	gale_window_counts *wc
+	    = calloc(s->ncomps ? s->ncomps : 1, sizeof(*wc));
+	if (wc == NULL) {
+		goto fail;
+	}
+	stats_window_counts(out->components, out->ncomponents, wc);
+	gale_err rv = gale__stats_recent_report(
+	    s->recent, now_ms, s->latest_ms, wc, out->ncomponents, out);
+	free(wc);
+	if (rv != GALE_OK) {
+		goto fail;
 	}
 	return GALE_OK;
 

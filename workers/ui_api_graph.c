@@ -84,10 +84,38 @@ gale__api_graph(
 	gale__api_ok(r, o);
 }
 
+// One sampled tree: when it ended (ms since the epoch), its spout task and
+// message, its status and duration, and its steps depth first, each with
+// its time after the emit.
+static json_t *
+api_trace(const gale_trace_record *t)
+{
+	static const char *const kinds[]
+	    = { "emitted", "acked", "failed", "missing" };
+	char root[24];
+	snprintf(root, sizeof(root), "%016" PRIx64, t->root);
+	json_t *steps = json_array();
+	for (uint32_t i = 0; i < t->nsteps && i < GALE_TRACE_MAX_STEPS; i++) {
+		const gale_trace_step *s = &t->steps[i];
+		json_array_append_new(steps,
+		    json_pack("{s:s, s:i, s:f, s:i, s:i, s:s}", "component",
+			s->component, "task", (int) s->task, "offsetMs",
+			(double) s->offset_us / 1000.0, "depth",
+			(int) s->depth, "anchored", (int) s->anchored, "kind",
+			kinds[s->kind <= GALE_TRACE_MISSING ? s->kind : 3]));
+	}
+	return json_pack("{s:I, s:s, s:s, s:i, s:I, s:s, s:f, s:i, s:i, s:o}",
+	    "time", (json_int_t) t->time_ms, "root", root, "spoutId", t->spout,
+	    "task", (int) t->task, "messageId", (json_int_t) t->msg_id,
+	    "status", t->failed ? "failed" : "complete", "completeMs",
+	    (double) t->duration_us / 1000.0, "acker", (int) t->acker,
+	    "truncated", (int) t->truncated, "steps", steps);
+}
+
 // What gale keeps of failures and replays: the spouts' counters and the
 // last records of single fails (time in ms since the epoch, spout task,
-// message id, reason, attempt), oldest first. The sampled trees stay in
-// the workers' logs for now.
+// message id, reason, attempt), oldest first; or the last sampled trees,
+// oldest first.
 void
 gale__api_replays(const gale_ui_source *src, const char *name, bool traces,
     gale_ui_response *r)
@@ -124,6 +152,9 @@ gale__api_replays(const gale_ui_source *src, const char *name, bool traces,
 			(json_int_t) rr->time_ms, "spoutId", rr->spout, "task",
 			(int) rr->task, "messageId", (json_int_t) rr->msg_id,
 			"reason", rr->reason, "attempt", (int) rr->attempt));
+	}
+	for (size_t i = 0; traces && i < st.ntraces; i++) {
+		json_array_append_new(list, api_trace(&st.traces[i]));
 	}
 	json_object_set_new(o, traces ? "traces" : "replays", list);
 	json_object_set_new(

@@ -52,6 +52,10 @@ const gale_component_stats *gale__api_component(
 // The newest error of component id (of any component when id is NULL).
 const gale_component_error *gale__api_last_error(
     const gale_topology_stats *st, const char *id);
+// The counters of component id over window index w (0..2), or NULL for
+// :all-time or when the stats carry no such window.
+const gale_window_counts *gale__api_window_counts(
+    const gale_topology_stats *st, int w, const char *id);
 const gale_worker_stats *gale__api_worker_of(
     const gale_topology_stats *st, uint32_t task);
 

@@ -34,26 +34,54 @@ api_set_error_fields(json_t *o, const gale_topology_stats *st, const char *id)
 	    gale__api_u64(now > e->time_secs ? now - e->time_secs : 0));
 }
 
-// One component's line of the topology page: Storm's fields, then gale's.
+// The counters of c over window w: its totals for :all-time.
+static gale_window_counts
+api_counts(const gale_topology_stats *st, const gale_component_stats *c, int w)
+{
+	const gale_window_counts *wc = gale__api_window_counts(st, w, c->id);
+	if (wc != NULL) {
+		return *wc;
+	}
+	return (gale_window_counts) { .emitted = c->c[GALE_M_EMITTED],
+		.transferred                   = c->c[GALE_M_TRANSFERRED],
+		.executed                      = c->c[GALE_M_EXECUTED],
+		.acked                         = c->c[GALE_M_ACKED],
+		.failed                        = c->c[GALE_M_FAILED],
+		.complete_sum_us               = c->complete.sum_us,
+		.complete_count                = c->complete.count };
+}
+
+static double
+api_complete_ms(const gale_window_counts *k)
+{
+	return k->complete_count > 0
+	    ? (double) k->complete_sum_us / (double) k->complete_count / 1000.0
+	    : 0.0;
+}
+
+// One component's line of the topology page over window w: Storm's
+// fields, then gale's. Counters and the mean complete latency are the
+// window's; quantiles, latencies of bolts, capacity and rates are not
+// windowed (all time, and the last 10 s).
 static json_t *
 api_component_json(
-    const gale_topology_stats *st, const gale_component_stats *c)
+    const gale_topology_stats *st, const gale_component_stats *c, int w)
 {
-	json_t *o = json_object();
+	gale_window_counts k = api_counts(st, c, w);
+	json_t            *o = json_object();
 	json_object_set_new(
 	    o, c->is_spout ? "spoutId" : "boltId", json_string(c->id));
 	json_object_set_new(o, "encodedId", json_string(c->id));
 	json_object_set_new(o, "executors", json_integer(c->tasks));
 	json_object_set_new(o, "tasks", json_integer(c->tasks));
-	json_object_set_new(o, "emitted", gale__api_u64(c->c[GALE_M_EMITTED]));
-	json_object_set_new(
-	    o, "transferred", gale__api_u64(c->c[GALE_M_TRANSFERRED]));
-	json_object_set_new(o, "acked", gale__api_u64(c->c[GALE_M_ACKED]));
-	json_object_set_new(o, "failed", gale__api_u64(c->c[GALE_M_FAILED]));
+	json_object_set_new(o, "emitted", gale__api_u64(k.emitted));
+	json_object_set_new(o, "transferred", gale__api_u64(k.transferred));
+	json_object_set_new(o, "acked", gale__api_u64(k.acked));
+	json_object_set_new(o, "failed", gale__api_u64(k.failed));
 	json_object_set_new(o, "capacity", gale__api_fixed3(c->capacity));
 	if (c->is_spout) {
 		json_object_set_new(o, "completeLatency",
-		    gale__api_fixed3(gale__api_mean_ms(&c->complete)));
+		    gale__api_fixed3(api_complete_ms(&k)));
 		json_object_set_new(o, "completeLatencyP50",
 		    gale__api_fixed3(gale__api_q_ms(&c->complete, 0.5)));
 		json_object_set_new(o, "completeLatencyP99",
@@ -68,8 +96,7 @@ api_component_json(
 		// gale measures execute time only; a bolt acks as it
 		// executes, so its process latency is taken as the same.
 		double mean = gale__api_mean_ms(&c->execute);
-		json_object_set_new(
-		    o, "executed", gale__api_u64(c->c[GALE_M_EXECUTED]));
+		json_object_set_new(o, "executed", gale__api_u64(k.executed));
 		json_object_set_new(
 		    o, "executeLatency", gale__api_fixed3(mean));
 		json_object_set_new(
@@ -138,35 +165,36 @@ api_workers_json(const gale_topology_stats *st)
 	return arr;
 }
 
-// The topology's totals: the spouts' emitted, acked, failed and complete
-// latency, and every component's transferred, as Storm sums them.
+// The topology's counters over each window: every component's emitted
+// and transferred, the spouts' acked, failed and complete latency, as
+// Storm sums them.
 static json_t *
 api_topology_stats_json(const gale_topology_stats *st)
 {
-	uint64_t  emitted = 0, transferred = 0, acked = 0, failed = 0;
-	gale_hist complete;
-	memset(&complete, 0, sizeof(complete));
-	for (size_t i = 0; i < st->ncomponents; i++) {
-		const gale_component_stats *c = &st->components[i];
-		emitted += c->c[GALE_M_EMITTED];
-		transferred += c->c[GALE_M_TRANSFERRED];
-		if (c->is_spout) {
-			acked += c->c[GALE_M_ACKED];
-			failed += c->c[GALE_M_FAILED];
-			gale_hist_merge(&complete, &c->complete);
-		}
-	}
 	json_t *arr = json_array();
 	for (int w = 0; w < GALE_API_NWINDOWS; w++) {
+		gale_window_counts sum = { 0 };
+		for (size_t i = 0; i < st->ncomponents; i++) {
+			const gale_component_stats *c = &st->components[i];
+			gale_window_counts          k = api_counts(st, c, w);
+			sum.emitted += k.emitted;
+			sum.transferred += k.transferred;
+			if (c->is_spout) {
+				sum.acked += k.acked;
+				sum.failed += k.failed;
+				sum.complete_sum_us += k.complete_sum_us;
+				sum.complete_count += k.complete_count;
+			}
+		}
 		json_array_append_new(arr,
 		    json_pack("{s:s, s:s, s:I, s:I, s:o, s:I, s:I}",
 			"windowPretty", gale__api_window_hints[w], "window",
-			gale__api_windows[w], "emitted", (json_int_t) emitted,
-			"transferred", (json_int_t) transferred,
-			"completeLatency",
-			gale__api_fixed3(gale__api_mean_ms(&complete)),
-			"acked", (json_int_t) acked, "failed",
-			(json_int_t) failed));
+			gale__api_windows[w], "emitted",
+			(json_int_t) sum.emitted, "transferred",
+			(json_int_t) sum.transferred, "completeLatency",
+			gale__api_fixed3(api_complete_ms(&sum)), "acked",
+			(json_int_t) sum.acked, "failed",
+			(json_int_t) sum.failed));
 	}
 	return arr;
 }
@@ -232,8 +260,8 @@ gale__api_topology(const gale_ui_source *src, const char *name, int window,
 		if (gale__api_is_system(c->id)) {
 			continue;
 		}
-		json_array_append_new(
-		    c->is_spout ? spouts : bolts, api_component_json(&st, c));
+		json_array_append_new(c->is_spout ? spouts : bolts,
+		    api_component_json(&st, c, window));
 	}
 	json_object_set_new(o, "spouts", spouts);
 	json_object_set_new(o, "bolts", bolts);
@@ -314,9 +342,11 @@ api_executor_json(
 // its component's; they are exact when the component has one output (or
 // one input) stream, which "exact" says.
 static void
-api_stream_stats(
-    json_t *o, const gale_topology_stats *st, const gale_component_stats *c)
+api_stream_stats(json_t *o, const gale_topology_stats *st,
+    const gale_component_stats *c, int window)
 {
+	gale_window_counts k = api_counts(st, c, window);
+
 	json_t *out  = json_array();
 	json_t *in   = json_array();
 	size_t  nout = 0, nin = 0;
@@ -340,14 +370,11 @@ api_stream_stats(
 				json_array_append_new(out,
 				    json_pack("{s:s, s:I, s:I, s:I, s:I, s:b}",
 					"stream", s->stream, "emitted",
-					(json_int_t) c->c[GALE_M_EMITTED],
-					"transferred",
-					(json_int_t) c->c[GALE_M_TRANSFERRED],
-					"acked",
-					(json_int_t) c->c[GALE_M_ACKED],
-					"failed",
-					(json_int_t) c->c[GALE_M_FAILED],
-					"exact", nout == 1));
+					(json_int_t) k.emitted, "transferred",
+					(json_int_t) k.transferred, "acked",
+					(json_int_t) k.acked, "failed",
+					(json_int_t) k.failed, "exact",
+					nout == 1));
 			}
 		}
 		if (strcmp(s->to, c->id) == 0) {
@@ -357,12 +384,12 @@ api_stream_stats(
 				      "s:o, s:s, s:b}",
 				"component", s->from, "encodedComponentId",
 				s->from, "stream", s->stream, "executed",
-				(json_int_t) c->c[GALE_M_EXECUTED], "acked",
-				(json_int_t) c->c[GALE_M_ACKED], "failed",
-				(json_int_t) c->c[GALE_M_FAILED],
-				"executeLatency", gale__api_fixed3(mean),
-				"processLatency", gale__api_fixed3(mean),
-				"grouping", s->grouping, "exact", nin == 1));
+				(json_int_t) k.executed, "acked",
+				(json_int_t) k.acked, "failed",
+				(json_int_t) k.failed, "executeLatency",
+				gale__api_fixed3(mean), "processLatency",
+				gale__api_fixed3(mean), "grouping",
+				s->grouping, "exact", nin == 1));
 		}
 	}
 	json_object_set_new(o, "outputStats", out);
@@ -406,19 +433,17 @@ gale__api_component_page(const gale_ui_source *src, const char *name,
 	    o, "windowHint", json_string(gale__api_window_hints[window]));
 	json_object_set_new(o, "componentErrors", api_errors_json(&st, c->id));
 	json_t *summary = json_array();
-	json_t *line    = api_component_json(&st, c);
 	for (int w = 0; w < GALE_API_NWINDOWS; w++) {
-		json_t *e = json_deep_copy(line);
+		json_t *e = api_component_json(&st, c, w);
 		json_object_set_new(
 		    e, "windowPretty", json_string(gale__api_window_hints[w]));
 		json_object_set_new(
 		    e, "window", json_string(gale__api_windows[w]));
 		json_array_append_new(summary, e);
 	}
-	json_decref(line);
 	json_object_set_new(
 	    o, c->is_spout ? "spoutSummary" : "boltStats", summary);
-	api_stream_stats(o, &st, c);
+	api_stream_stats(o, &st, c, window);
 	json_t *execs = json_array();
 	for (size_t i = 0; i < st.ntasks; i++) {
 		if (strcmp(st.tasks[i].component, c->id) == 0) {

@@ -12,9 +12,8 @@
 
 #include "workers/ui_api_impl.h"
 
-// The windows Storm UI reports, in its order. gale's aggregate keeps totals
-// since the topology started, so every window reports those totals (a
-// window longer than the uptime holds everything anyway).
+// The windows Storm UI reports, in its order. The aggregate keeps rolling
+// buckets of the counters for the first three (workers/stats_recent.h).
 const char *const gale__api_windows[GALE_API_NWINDOWS]
     = { "600", "10800", "86400", ":all-time" };
 const char *const gale__api_window_hints[GALE_API_NWINDOWS]
@@ -242,3 +241,24 @@ gale__api_worker_of(const gale_topology_stats *st, uint32_t task)
 
 // ---------------------------------------------------------------------
 // Documents
+
+const gale_window_counts *
+gale__api_window_counts(const gale_topology_stats *st, int w, const char *id)
+{
+	static const uint32_t secs[GALE_API_NWINDOWS - 1]
+	    = { 600, 10800, 86400 };
+	if (w < 0 || w >= GALE_API_NWINDOWS - 1) {
+		return NULL;
+	}
+	for (size_t i = 0; i < st->nwindows; i++) {
+		if (st->windows[i].secs != secs[w]) {
+			continue;
+		}
+		for (size_t k = 0; k < st->windows[i].ncomponents; k++) {
+			if (strcmp(st->windows[i].components[k].id, id) == 0) {
+				return &st->windows[i].components[k];
+			}
+		}
+	}
+	return NULL;
+}

@@ -12,6 +12,7 @@
 #include "base/log.h"
 #include "proto/wire.h"
 #include "runtime/executor.h"
+#include "runtime/trace.h"
 #include "runtime/transport.h"
 #include "topology/config_keys.h"
 #include "topology/model.h"
@@ -22,6 +23,10 @@
 
 #define WORKER_FIRST_ASSIGNMENT_MS 15000
 #define WORKER_EP_MAX 128
+// Finished sampled trees a worker keeps for its heartbeats.
+#define WORKER_TRACES 16
+// How long heartbeats carry a finished tree.
+#define WORKER_TRACE_KEEP_MS 30000
 // A batch holds up to this much besides its largest tuple.
 #define WORKER_BATCH_SLACK (512 * 1024)
 
@@ -57,6 +62,7 @@ typedef struct worker {
 	// The error of the task that could not start, sent with heartbeats
 	// (component NULL while there is none).
 	gale_component_error    task_error;
+	double                  trace_conf; // topology.trace.sample.rate
 } worker;
 
 static volatile sig_atomic_t worker_signalled;
@@ -181,6 +187,7 @@ worker_heartbeat(worker *w, bool finished, bool failed)
 	gale_task_snapshot *snaps   = NULL;
 	gale_task_endpoint *eps     = NULL;
 	gale_replay_record *replays = NULL;
+	gale_trace_record  *traces  = NULL;
 	if (w->ntasks > 0 && w->execs != NULL) {
 		snaps = calloc(w->ntasks, sizeof(*snaps));
 		eps   = calloc(w->ntasks, sizeof(*eps));
@@ -208,6 +215,17 @@ worker_heartbeat(worker *w, bool finished, bool failed)
 			    replays + hb.nreplays, cap - hb.nreplays);
 		}
 		hb.replays    = replays;
+		if (w->env.traces != NULL) {
+			traces = calloc(WORKER_TRACES, sizeof(*traces));
+		}
+		if (traces != NULL) {
+			// Heartbeats repeat each tree for a while, in case
+			// one is lost, not forever.
+			uint64_t now_ms = gale__trace_now_us() / 1000u;
+			hb.ntraces      = gale__trace_ring_copy(w->env.traces,
+			         now_ms - WORKER_TRACE_KEEP_MS, traces, WORKER_TRACES);
+			hb.traces = traces;
+		}
 		hb.tasks      = snaps;
 		hb.ntasks     = w->ntasks;
 		hb.endpoints  = eps;
@@ -223,6 +241,7 @@ out:
 	free(snaps);
 	free(eps);
 	free(replays);
+	free(traces);
 }
 
 // Takes in a new assignment: peers' endpoints, finished tasks, activity.
@@ -249,6 +268,13 @@ worker_apply(worker *w)
 	}
 	atomic_fetch_add(&w->env.finished_gen, 1);
 	atomic_store(&w->env.active, w->asg.active);
+	// `gale trace` sets a rate for a while; then the configured one.
+	double rate = w->asg.trace_set ? w->asg.trace_rate : w->trace_conf;
+	atomic_store(&w->env.trace_log, !w->asg.trace_set);
+	atomic_store(&w->env.trace_threshold,
+	    rate <= 0       ? 0
+		: rate >= 1 ? UINT64_MAX
+			    : (uint64_t) (rate * 18446744073709551615.0));
 }
 
 // Reads control messages for up to timeout_ms. Returns false when the
@@ -400,11 +426,13 @@ worker_build(worker *w)
 	    w->topo, "topology.stats.sample.rate", 0.05);
 	env->sample_every = rate > 0 && rate < 1 ? (uint32_t) (1.0 / rate + 0.5)
 	                                         : 1;
-	double trace = gale_topology_config_f64(
+	w->trace_conf = gale_topology_config_f64(
 	    w->topo, "topology.trace.sample.rate", 0);
-	env->trace_threshold = trace <= 0 ? 0
-	    : trace >= 1                 ? UINT64_MAX
-	                                 : (uint64_t) (trace * 18446744073709551615.0);
+	if (gale__trace_ring_new(&env->traces, WORKER_TRACES) != GALE_OK) {
+		snprintf(w->error, sizeof(w->error), "out of memory");
+		rc = GALE_WORKER_EXIT_ERROR;
+		goto out;
+	}
 	env->log_replays =
 	    gale_topology_config_bool(w->topo, "topology.debug.replays", false);
 	worker_apply(w);
@@ -446,6 +474,7 @@ worker_fini(worker *w)
 		}
 	}
 	gale__transport_destroy(&w->transport);
+	gale__trace_ring_destroy(&w->env.traces);
 	gale_plan_destroy(&w->plan);
 	gale_topology_destroy(&w->topo);
 	gale_assignment_fini(&w->asg);

@@ -538,7 +538,7 @@ Test(control, request_without_body_or_with_unknown_command_is_refused)
 	r.kind = (gale_request_kind) 17;
 	cr_assert_eq(gale_request_encode(&r, &buf, &len), GALE_EINVAL);
 	r = (gale_request) { .kind = GALE_REQ_COMMAND,
-		.u.command.kind    = (gale_command_kind) 6 };
+		.u.command.kind    = (gale_command_kind) 7 };
 	cr_assert_eq(gale_request_encode(&r, &buf, &len), GALE_EINVAL);
 
 	gale_request out;

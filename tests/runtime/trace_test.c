@@ -97,3 +97,63 @@ Test(trace, keeps_at_most_max_trees_dropping_the_oldest)
 	free(c);
 	gale__trace_destroy(&t);
 }
+
+Test(trace, a_taken_tree_lists_its_steps_depth_first)
+{
+	gale_trace *t;
+	cr_assert_eq(gale__trace_new(&t, 4), GALE_OK);
+	uint64_t  root    = gale__trace_mark(4242, true);
+	uint64_t  top[]   = { 100 };
+	uint64_t  mid[]   = { 200, 300 };
+	gale_item items[] = {
+		edge_item(root, 0, 1, 1000000, top, 1, false),
+		edge_item(root, 100, 2, 1000500, mid, 2, false),
+		edge_item(root, 300, 3, 1002000, NULL, 0, true),
+	};
+	for (size_t i = 0; i < 3; i++) {
+		gale__trace_add(t, &items[i]);
+	}
+	gale_trace_record r;
+	cr_assert(gale__trace_take(t, root, true, NULL, &r));
+	cr_assert_eq(r.root, root);
+	cr_assert(r.failed);
+	cr_assert_eq(r.msg_id, 77);
+	cr_assert_eq(r.task, 1);
+	cr_assert_eq(r.duration_us, 2000);
+	cr_assert_eq(r.nsteps, 4);
+	cr_assert_eq(r.steps[0].kind, GALE_TRACE_EMITTED);
+	cr_assert_eq(r.steps[0].depth, 0);
+	cr_assert_eq(r.steps[0].anchored, 1);
+	cr_assert_eq(r.steps[1].task, 2);
+	cr_assert_eq(r.steps[1].depth, 1);
+	cr_assert_eq(r.steps[1].offset_us, 500);
+	cr_assert_eq(r.steps[2].kind, GALE_TRACE_MISSING);
+	cr_assert_eq(r.steps[2].edge, 200);
+	cr_assert_eq(r.steps[2].depth, 2);
+	cr_assert_eq(r.steps[3].kind, GALE_TRACE_FAILED);
+	cr_assert_eq(r.steps[3].offset_us, 2000);
+	cr_assert(!gale__trace_take(t, root, true, NULL, &r));
+	gale__trace_destroy(&t);
+}
+
+Test(trace, the_ring_keeps_the_newest_numbered_and_skips_old_ones)
+{
+	gale_trace_ring *g;
+	cr_assert_eq(gale__trace_ring_new(&g, 16), GALE_OK);
+	for (uint64_t i = 1; i <= 20; i++) {
+		gale_trace_record r = { .root = i, .time_ms = 1000 * i };
+		gale__trace_ring_put(g, &r);
+	}
+	gale_trace_record out[16];
+	cr_assert_eq(gale__trace_ring_copy(g, 0, out, 16), 16);
+	for (size_t i = 0; i < 16; i++) {
+		cr_assert_eq(out[i].root, 5 + i);
+		cr_assert_eq(out[i].seq, 5 + i);
+	}
+	cr_assert_eq(gale__trace_ring_copy(g, 18000, out, 16), 3);
+	cr_assert_eq(out[0].root, 18);
+	cr_assert_eq(gale__trace_ring_copy(g, 0, out, 4), 4);
+	cr_assert_eq(out[3].root, 20);
+	gale__trace_ring_destroy(&g);
+	cr_assert_null(g);
+}

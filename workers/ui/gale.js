@@ -10,7 +10,7 @@ let token = '';
 
 function el(tag, attrs, ...kids) {
   const ns = ['svg', 'g', 'rect', 'text', 'path', 'polyline', 'line',
-    'marker', 'defs', 'title'].includes(tag);
+    'marker', 'defs', 'title', 'circle'].includes(tag);
   const e = ns ? document.createElementNS('http://www.w3.org/2000/svg', tag)
     : document.createElement(tag);
   for (const [k, v] of Object.entries(attrs || {})) {
@@ -213,10 +213,52 @@ const componentCols = (id, spout) => [
   { h: 'capacity', f: r => r.capacity },
   { h: 'last error', l: 1, f: r => el('span', { class: 'err' }, r.lastError || '') }];
 
+// One sampled tree: a row per step, indented by its depth, with a dot on a
+// time axis from the spout's emit to the tree's end, joined to its parent.
+function drawTrace(tr) {
+  const ROW = 18, LABEL = 300, W = 900, top = 24;
+  const span = Math.max(tr.completeMs, 0.001);
+  const x = ms => LABEL + 10 + (W - LABEL - 130) * Math.max(ms, 0) / span;
+  const kids = [el('text', { x: 4, y: 14, class: 'head' },
+    `${tr.spoutId}:${tr.task} msg ${tr.messageId} ${tr.status} after ` +
+    `${tr.completeMs.toFixed(3)} ms (root ${tr.root})`)];
+  kids.push(el('line', { x1: x(0), y1: top - 4, x2: x(span), y2: top - 4, class: 'axis' }));
+  const parents = [];
+  tr.steps.forEach((s, i) => {
+    const y = top + ROW * i + 12;
+    const missing = s.kind === 'missing';
+    parents[s.depth] = { x: missing ? null : x(s.offsetMs), y };
+    const up = s.depth > 0 ? parents[s.depth - 1] : null;
+    const label = missing ? 'edge not acked'
+      : `${s.component}:${s.task} ${s.kind}${s.anchored ? `, anchored ${s.anchored}` : ''}`;
+    kids.push(el('text', { x: 4 + 14 * s.depth, y: y + 4, class: 'step ' + s.kind }, label));
+    if (!missing) {
+      if (up && up.x !== null) {
+        kids.push(el('path', { d: `M${up.x},${up.y} L${x(s.offsetMs)},${y}`, class: 'link' }));
+      }
+      kids.push(el('circle', { cx: x(s.offsetMs), cy: y, r: 4, class: 'dot ' + s.kind },
+        el('title', {}, `+${s.offsetMs.toFixed(3)} ms`)));
+      kids.push(el('text', { x: W - 4, y: y + 4, class: 'at' }, `+${s.offsetMs.toFixed(3)} ms`));
+    }
+  });
+  if (tr.truncated) {
+    kids.push(el('text', { x: 4, y: top + ROW * tr.steps.length + 12 }, `… ${tr.truncated} more edges`));
+  }
+  const h = top + ROW * (tr.steps.length + (tr.truncated ? 1 : 0)) + 8;
+  return el('svg', { class: 'trace', viewBox: `0 0 ${W} ${h}`, width: W, height: h }, ...kids);
+}
+
+function tracesCard(tc) {
+  const list = tc.traces.slice(-5).reverse();
+  return card('Sampled traces', list.length === 0
+    ? el('p', { class: 'muted' }, 'none: run gale trace NAME, or set topology.trace.sample.rate')
+    : el('div', { class: 'traces' }, ...list.map(drawTrace)));
+}
+
 async function topologyPage(main, id) {
   const enc = encodeURIComponent(id);
-  const [t, g, rp] = await Promise.all([api('topology/' + enc), api(`topology/${enc}/graph`),
-    api(`topology/${enc}/replays`)]);
+  const [t, g, rp, tc] = await Promise.all([api('topology/' + enc), api(`topology/${enc}/graph`),
+    api(`topology/${enc}/replays`), api(`topology/${enc}/traces`)]);
   token = t.antiForgeryToken;
   remember(t);
   crumbs(link('/index.html', 'cluster'), link('/topology.html?id=' + enc, t.name));
@@ -251,6 +293,7 @@ async function topologyPage(main, id) {
         { h: 'spout', l: 1, f: r => `${r.spoutId}:${r.task}` }, { h: 'message', f: r => r.messageId },
         { h: 'reason', l: 1, f: r => r.reason }, { h: 'attempt', f: r => r.attempt }],
         rp.replays.slice(-20).reverse())),
+    tracesCard(tc),
     card('Workers', table([
       { h: 'worker', f: r => r.index }, { h: 'host', l: 1, f: r => r.host },
       { h: 'pid', f: r => r.pid }, { h: 'port', f: r => r.port },
