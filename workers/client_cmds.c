@@ -17,6 +17,9 @@
 // Every command gives up on nimbus within 5 s, connecting included.
 #define CLIENT_TIMEOUT_MS 4500
 
+// --keys of the command being run: one command runs per process.
+static const char *client_keys;
+
 // Sends req to nimbus and waits for the reply. Returns 0 with *reply
 // filled when nimbus accepted the request; otherwise prints one line (or
 // nimbus's error lines) to stderr and returns 1.
@@ -26,10 +29,11 @@ client_request(const char *cmd, const char *endpoint, const gale_request *req,
 {
 	gale_client *c  = NULL;
 	const char  *ep = gale_client_endpoint(endpoint);
+	char         err[1024];
 	memset(reply, 0, sizeof(*reply));
-	if (gale_client_new(&c, ep) != GALE_OK) {
-		fprintf(
-		    stderr, "gale %s: bad nimbus endpoint '%s'\n", cmd, ep);
+	if (gale_client_open(&c, ep, client_keys, err, sizeof(err))
+	    != GALE_OK) {
+		fprintf(stderr, "gale %s: %s\n", cmd, err);
 		return 1;
 	}
 	gale_err rv = gale_client_call(c, req, reply, CLIENT_TIMEOUT_MS);
@@ -78,6 +82,7 @@ enum {
 	CLIENT_OPT_JSON,
 	CLIENT_OPT_WAIT,
 	CLIENT_OPT_WORKERS,
+	CLIENT_OPT_KEYS,
 };
 
 // The flags of every client command; each takes --nimbus and the ones
@@ -89,6 +94,7 @@ static const struct option client_options[] = {
 	{ "json", no_argument, NULL, CLIENT_OPT_JSON },
 	{ "wait", required_argument, NULL, CLIENT_OPT_WAIT },
 	{ "workers", required_argument, NULL, CLIENT_OPT_WORKERS },
+	{ "keys", required_argument, NULL, CLIENT_OPT_KEYS },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -100,7 +106,7 @@ client_allows(const int *allowed, int opt)
 			return true;
 		}
 	}
-	return opt == CLIENT_OPT_NIMBUS;
+	return opt == CLIENT_OPT_NIMBUS || opt == CLIENT_OPT_KEYS;
 }
 
 // Parses argv (argv[0] is the command's name) with getopt_long: flags may
@@ -129,6 +135,9 @@ client_parse(int argc, char **argv, const int *allowed, client_args *a,
 		switch (opt) {
 		case CLIENT_OPT_NIMBUS:
 			a->endpoint = optarg;
+			break;
+		case CLIENT_OPT_KEYS:
+			client_keys = optarg;
 			break;
 		case CLIENT_OPT_SET:
 			if (gale_spec_builder_set(b, optarg) != GALE_OK) {

@@ -30,5 +30,7 @@ int gale_cmd_dev_kafka(int argc, char **argv);
 // The web UI, REST API and /metrics of a cluster; a topology's errors.
 int gale_cmd_ui(int argc, char **argv);
 int gale_cmd_errors(int argc, char **argv);
+// The cluster's keys.
+int gale_cmd_keygen(int argc, char **argv);
 
 #endif // GALE_WORKERS_COMMANDS_H

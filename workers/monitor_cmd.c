@@ -220,13 +220,15 @@ monitor_signals(void)
 int
 gale_cmd_monitor(int argc, char **argv)
 {
-	enum { OPT_INTERVAL = 256, OPT_COUNT, OPT_NIMBUS };
+	enum { OPT_INTERVAL = 256, OPT_COUNT, OPT_NIMBUS, OPT_KEYS };
 	static const struct option opts[] = {
 		{ "interval", required_argument, NULL, OPT_INTERVAL },
 		{ "count", required_argument, NULL, OPT_COUNT },
 		{ "nimbus", required_argument, NULL, OPT_NIMBUS },
+		{ "keys", required_argument, NULL, OPT_KEYS },
 		{ NULL, 0, NULL, 0 },
 	};
+	const char *keys = NULL;
 	monitor  m        = { 0 };
 	double   interval = 2;
 	uint32_t count    = 0;
@@ -255,6 +257,9 @@ gale_cmd_monitor(int argc, char **argv)
 		case OPT_NIMBUS:
 			m.endpoint = optarg;
 			break;
+		case OPT_KEYS:
+			keys = optarg;
+			break;
 		case ':':
 			return gale__cli_usage(
 			    "monitor", "%s needs a value", argv[optind - 1]);
@@ -269,9 +274,10 @@ gale_cmd_monitor(int argc, char **argv)
 	}
 	m.name = argv[optind];
 	m.endpoint = gale_client_endpoint(m.endpoint);
-	if (gale_client_new(&m.client, m.endpoint) != GALE_OK) {
-		fprintf(stderr, "gale monitor: bad nimbus endpoint '%s'\n",
-		    m.endpoint);
+	char err[1024];
+	if (gale_client_open(&m.client, m.endpoint, keys, err, sizeof(err))
+	    != GALE_OK) {
+		fprintf(stderr, "gale monitor: %s\n", err);
 		return 1;
 	}
 	gale_view_mode mode = gale_view_mode_for(STDOUT_FILENO);

@@ -20,6 +20,7 @@
 #include "topology/plan.h"
 #include "topology/spec.h"
 #include "workers/files.h"
+#include "workers/keys.h"
 #include "workers/registry.h"
 #include "workers/nimbus_sched.h"
 #include "workers/nimbus_state.h"
@@ -567,6 +568,15 @@ gale_nimbus_new(
 		    "1 second");
 		return GALE_EINVAL;
 	}
+	if (opts->keys_dir == NULL && !opts->insecure
+	    && !gale__endpoint_is_loopback(listen)) {
+		snprintf(err, errlen,
+		    "refusing to listen on '%s' without keys: whoever reaches "
+		    "it could run code on every supervisor; give --keys DIR "
+		    "(made with gale keygen), or --insecure to accept that",
+		    listen);
+		return GALE_EINVAL;
+	}
 	gale_nimbus *n = calloc(1, sizeof(*n));
 	if (n == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -600,12 +610,32 @@ gale_nimbus_new(
 	if ((rv = gale__nimbus_load(n, err, errlen)) != GALE_OK) {
 		goto fail;
 	}
+	if (opts->keys_dir != NULL
+	    && (rv = gale__keys_load(&n->keys, opts->keys_dir, "nimbus", err,
+	            errlen))
+	        != GALE_OK) {
+		goto fail;
+	}
 	rv        = GALE_EIO;
 	n->zctx   = zmq_ctx_new();
 	n->router = n->zctx ? zmq_socket(n->zctx, ZMQ_ROUTER) : NULL;
 	if (n->router == NULL) {
 		snprintf(err, errlen, "cannot create a socket");
 		goto fail;
+	}
+	if (n->keys != NULL) {
+		// The handler is bound before the socket, so that no peer is
+		// ever let in unchecked.
+		if (gale__zap_start(&n->zap, n->zctx, n->keys) != GALE_OK
+		    || gale__keys_serve(n->keys, n->router) != GALE_OK) {
+			snprintf(err, errlen,
+			    "cannot set up CURVE on the listening socket: %s",
+			    zmq_strerror(zmq_errno()));
+			goto fail;
+		}
+		GALE_INFO("CURVE on: nimbus key %s, %zu trusted keys in %s",
+		    gale__keys_fingerprint(n->keys),
+		    gale__keys_ntrusted(n->keys), opts->keys_dir);
 	}
 	int     linger = 0;
 	int64_t max    = NIMBUS_MSG_MAX;
@@ -638,12 +668,14 @@ gale_nimbus_destroy(gale_nimbus **np)
 	if (n == NULL) {
 		return;
 	}
+	gale__zap_stop(&n->zap);
 	if (n->router != NULL) {
 		zmq_close(n->router);
 	}
 	if (n->zctx != NULL) {
 		zmq_ctx_term(n->zctx);
 	}
+	gale__keys_destroy(&n->keys);
 	for (size_t i = 0; i < n->nt; i++) {
 		gale__nimbus_topo_destroy(&n->t[i]);
 	}

@@ -13,6 +13,7 @@
 #ifndef GALE_WORKERS_NIMBUS_H
 #define GALE_WORKERS_NIMBUS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -26,10 +27,17 @@ typedef struct gale_nimbus_opts {
 	// A supervisor not heard from for this long is dead and its workers
 	// are placed elsewhere.
 	uint32_t supervisor_timeout_secs;
+	// A keys directory (see workers/keys.h): nimbus.key and the trusted
+	// public keys. NULL: no security, which only a loopback listen
+	// endpoint allows, unless insecure is set.
+	const char *keys_dir;
+	bool        insecure;
 } gale_nimbus_opts;
 
 // Opens the data directory (locked against a second nimbus), reloads the
-// topologies kept there and binds. On failure writes a one-line reason
+// topologies kept there and binds: with keys, as a CURVE server that lets
+// only trusted keys in. Refuses (GALE_EINVAL) a listen endpoint beyond
+// loopback without keys unless opts->insecure. On failure writes a one-line reason
 // into err and returns GALE_EINVAL (bad option), GALE_EIO (directory,
 // lock or bind) or GALE_ENOMEM. A topology file that cannot be read back is
 // reported on stderr and left out.

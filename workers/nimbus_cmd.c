@@ -24,11 +24,19 @@ nimbus_on_signal(int sig)
 int
 gale_cmd_nimbus(int argc, char **argv)
 {
-	enum { OPT_LISTEN = 256, OPT_DATA_DIR, OPT_TIMEOUT };
+	enum {
+		OPT_LISTEN = 256,
+		OPT_DATA_DIR,
+		OPT_TIMEOUT,
+		OPT_KEYS,
+		OPT_INSECURE
+	};
 	static const struct option opts[] = {
 		{ "listen", required_argument, NULL, OPT_LISTEN },
 		{ "data-dir", required_argument, NULL, OPT_DATA_DIR },
 		{ "supervisor-timeout", required_argument, NULL, OPT_TIMEOUT },
+		{ "keys", required_argument, NULL, OPT_KEYS },
+		{ "insecure", no_argument, NULL, OPT_INSECURE },
 		{ NULL, 0, NULL, 0 },
 	};
 	gale_nimbus_opts o = {
@@ -47,6 +55,12 @@ gale_cmd_nimbus(int argc, char **argv)
 		case OPT_DATA_DIR:
 			o.data_dir = optarg;
 			break;
+		case OPT_KEYS:
+			o.keys_dir = optarg;
+			break;
+		case OPT_INSECURE:
+			o.insecure = true;
+			break;
 		case OPT_TIMEOUT:
 			if (!gale__cli_u32("nimbus", "--supervisor-timeout",
 			        optarg, 1, 86400, &o.supervisor_timeout_secs)) {
@@ -64,6 +78,10 @@ gale_cmd_nimbus(int argc, char **argv)
 	if (optind < argc) {
 		return gale__cli_usage(
 		    "nimbus", "unexpected argument '%s'", argv[optind]);
+	}
+	if (o.keys_dir != NULL && o.insecure) {
+		return gale__cli_usage(
+		    "nimbus", "--keys and --insecure exclude each other");
 	}
 	gale__log_init("nimbus");
 	struct sigaction sa = { .sa_handler = nimbus_on_signal };

@@ -131,6 +131,8 @@ struct gale_nimbus {
 	int        lock_fd;
 	void      *zctx;
 	void      *router;
+	struct gale_keys *keys; // NULL: plain ZeroMQ, loopback only
+	struct gale_zap  *zap;
 	nim_topo **t;
 	size_t     nt;
 	nim_sup  **s;

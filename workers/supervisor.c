@@ -14,6 +14,7 @@
 #include "base/log.h"
 #include "workers/client.h"
 #include "workers/files.h"
+#include "workers/keys.h"
 #include "workers/supervisor.h"
 #include "workers/worker_host.h"
 
@@ -585,6 +586,13 @@ sup_nimbus(gale_supervisor *s)
 			gale_reply_fini(&r);
 		} else if (rv == GALE_EPROTO) {
 			GALE_WARN("%s", gale_client_error(s->client));
+		} else if (rv == GALE_EUNREACH) {
+			// Refused keys: said once, not on every report.
+			if (!s->nimbus_down) {
+				GALE_WARN("%s; keeping the last assignments",
+				    gale_client_error(s->client));
+			}
+			s->nimbus_down = true;
 		} else if (sup_now_ms() - s->sent_ms > SUP_REPLY_TIMEOUT_MS) {
 			if (!s->nimbus_down) {
 				GALE_WARN("nimbus does not answer; keeping "
@@ -682,6 +690,15 @@ gale_supervisor_new(gale_supervisor **out, const gale_supervisor_opts *opts,
 		    "bytes");
 		return GALE_EINVAL;
 	}
+	if (opts->keys_dir == NULL && !opts->insecure
+	    && !gale__host_is_loopback(opts->host)) {
+		snprintf(err, errlen,
+		    "refusing to bind workers on '%s' without keys: whoever "
+		    "reaches them could feed their tasks; give --keys DIR "
+		    "(made with gale keygen), or --insecure to accept that",
+		    opts->host);
+		return GALE_EINVAL;
+	}
 	gale_supervisor *s = calloc(1, sizeof(*s));
 	if (s == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -723,6 +740,13 @@ gale_supervisor_new(gale_supervisor **out, const gale_supervisor_opts *opts,
 	if ((rv = gale_client_new(&s->client, opts->nimbus)) != GALE_OK) {
 		snprintf(err, errlen, "bad nimbus endpoint '%s'",
 		    opts->nimbus ? opts->nimbus : "");
+		goto fail;
+	}
+	if (opts->keys_dir != NULL
+	    && (rv = gale_client_use_keys(
+	            s->client, opts->keys_dir, "supervisor"))
+	        != GALE_OK) {
+		snprintf(err, errlen, "%s", gale_client_error(s->client));
 		goto fail;
 	}
 	// A worker that dies is started again, however often: the next one

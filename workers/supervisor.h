@@ -18,6 +18,7 @@
 #ifndef GALE_WORKERS_SUPERVISOR_H
 #define GALE_WORKERS_SUPERVISOR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -31,6 +32,11 @@ typedef struct gale_supervisor_opts {
 	const char *data_dir; // created when missing
 	uint32_t    slots; // 1 to 1024
 	uint32_t    port_base; // slots are port_base .. port_base + slots - 1
+	// A keys directory (see workers/keys.h) with supervisor.key and
+	// nimbus.pub: nimbus is then reached over CURVE. NULL: plain, which
+	// only a loopback host allows, unless insecure is set.
+	const char *keys_dir;
+	bool        insecure;
 } gale_supervisor_opts;
 
 // Opens the data directory (locked against a second supervisor), takes

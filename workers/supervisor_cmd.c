@@ -32,6 +32,8 @@ gale_cmd_supervisor(int argc, char **argv)
 		{ "port-base", required_argument, NULL, 'p' },
 		{ "host", required_argument, NULL, 'H' },
 		{ "data-dir", required_argument, NULL, 'd' },
+		{ "keys", required_argument, NULL, 'k' },
+		{ "insecure", no_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -68,6 +70,12 @@ gale_cmd_supervisor(int argc, char **argv)
 		case 'd':
 			o.data_dir = optarg;
 			break;
+		case 'k':
+			o.keys_dir = optarg;
+			break;
+		case 'i':
+			o.insecure = true;
+			break;
 		case 'h':
 			gale__cli_print_usage(name, stdout);
 			printf("  defaults: $GALE_NIMBUS or %s, 4 slots, 6700, "
@@ -81,6 +89,10 @@ gale_cmd_supervisor(int argc, char **argv)
 	if (optind < argc) {
 		return gale__cli_usage(
 		    name, "unexpected argument '%s'", argv[optind]);
+	}
+	if (o.keys_dir != NULL && o.insecure) {
+		return gale__cli_usage(
+		    name, "--keys and --insecure exclude each other");
 	}
 	gale__log_init(name);
 	o.nimbus = gale_client_endpoint(nimbus);

@@ -31,10 +31,12 @@ gale_cmd_ui(int argc, char **argv)
 		{ "nimbus", required_argument, NULL, 'n' },
 		{ "listen", required_argument, NULL, 'l' },
 		{ "actions", no_argument, NULL, 'a' },
+		{ "keys", required_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *nimbus  = NULL;
+	const char *keys    = NULL;
 	const char *listen  = GALE_UI_DEFAULT_LISTEN;
 	bool        actions = false;
 	int         opt;
@@ -50,6 +52,9 @@ gale_cmd_ui(int argc, char **argv)
 			break;
 		case 'a':
 			actions = true;
+			break;
+		case 'k':
+			keys = optarg;
 			break;
 		case 'h':
 			gale__cli_print_usage(name, stdout);
@@ -72,8 +77,8 @@ gale_cmd_ui(int argc, char **argv)
 	gale__log_init(name);
 	const char  *ep     = gale_client_endpoint(nimbus);
 	gale_client *client = NULL;
-	if (gale_client_new(&client, ep) != GALE_OK) {
-		fprintf(stderr, "gale ui: bad nimbus endpoint '%s'\n", ep);
+	if (gale_client_open(&client, ep, keys, why, sizeof(why)) != GALE_OK) {
+		fprintf(stderr, "gale ui: %s\n", why);
 		return 1;
 	}
 	gale_ui_source src;
