@@ -65,6 +65,7 @@ typedef struct gale_assignment {
 	gale_task_endpoint *endpoints; // where each task's inbox listens
 	size_t              nendpoints;
 	char               *run_id; // names this run; kept across restarts
+	char *data_key; // the data sockets' CURVE secret (Z85), or NULL
 } gale_assignment;
 
 // An error a component's task reported (gale.ComponentError): when, in

@@ -216,6 +216,18 @@ nimbus_submit(gale_nimbus *n, const gale_spec *spec, gale_reply *r)
 		reply_error(r, "out of memory");
 		goto fail;
 	}
+	// With keys, the workers of this run share a CURVE pair of their own
+	// for their data sockets: nobody else can send into their inboxes.
+	if (n->keys != NULL) {
+		char pub[41], sec[41];
+		if (zmq_curve_keypair(pub, sec) != 0
+		    || (t->data_key = strdup(sec)) == NULL) {
+			memset(sec, 0, sizeof(sec));
+			reply_error(r, "cannot make the topology's data key");
+			goto fail;
+		}
+		memset(sec, 0, sizeof(sec));
+	}
 	// Written before it is acknowledged; it replaces the old file.
 	if (gale__nimbus_topo_save(n, t, err, sizeof(err)) != GALE_OK) {
 		reply_error(r, "%s", err);

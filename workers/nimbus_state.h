@@ -80,6 +80,7 @@ typedef struct nim_topo {
 	bool           active;
 	uint64_t       generation;
 	char          *run_id;
+	char          *data_key; // CURVE secret of its data sockets, or NULL
 	uint32_t       nworkers;
 	uint32_t       ntasks;
 	nim_worker    *w; // [nworkers]

@@ -270,7 +270,8 @@ topo_load(const gale_nimbus *n, const char *path, nim_topo **out, char *err,
 	}
 	t->generation = a.generation;
 	t->run_id     = strdup(a.run_id);
-	if (t->run_id == NULL
+	t->data_key   = a.data_key != NULL ? strdup(a.data_key) : NULL;
+	if (t->run_id == NULL || (a.data_key != NULL && t->data_key == NULL)
 	    || gale_spec_copy(&t->spec, &a.spec) != GALE_OK) {
 		rv = GALE_ENOMEM;
 		snprintf(err, errlen, "%s: out of memory", path);

@@ -452,6 +452,10 @@ Test(cluster_keys, a_keyed_cluster_counts_and_refuses_strangers)
 
 	wait_status("wordcount-file", "FINISHED", 60);
 	test_check_counts(text, tlen, out, false);
+	// Its two workers spoke to each other over CURVE.
+	test_proc_read(&sup, 200);
+	cr_assert_eq(count_of(sup.err, "data sockets over CURVE"), 2, "%s",
+	    sup.err);
 
 	// Replaying the recorded connection submits nothing: nimbus drops
 	// it during the handshake.
