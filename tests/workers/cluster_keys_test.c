@@ -454,8 +454,8 @@ Test(cluster_keys, a_keyed_cluster_counts_and_refuses_strangers)
 	test_check_counts(text, tlen, out, false);
 	// Its two workers spoke to each other over CURVE.
 	test_proc_read(&sup, 200);
-	cr_assert_eq(count_of(sup.err, "data sockets over CURVE"), 2, "%s",
-	    sup.err);
+	cr_assert_eq(
+	    count_of(sup.err, "data sockets over CURVE"), 2, "%s", sup.err);
 
 	// Replaying the recorded connection submits nothing: nimbus drops
 	// it during the handshake.
@@ -479,4 +479,71 @@ Test(cluster_keys, a_keyed_cluster_counts_and_refuses_strangers)
 	    test_proc_wait(&nimbus, 10, &timedout), 0, "%s", nimbus.err);
 	nimbus_up = false;
 	cr_assert_null(strstr(nimbus.err, "Sanitizer"), "%s", nimbus.err);
+}
+
+Test(cluster_keys, one_config_file_sets_up_daemons_and_clients)
+{
+	keygen(keys, "nimbus");
+	keygen(keys, "supervisor");
+	keygen(keys, "client");
+	char conf[4200], yaml[8192];
+	snprintf(conf, sizeof(conf), "%s/nimbus.yaml", dir);
+	// Relative paths are read from the file's folder.
+	snprintf(yaml, sizeof(yaml),
+	    "nimbus.listen: \"tcp://127.0.0.1:*\"\n"
+	    "storm.local.dir: state\n"
+	    "security.keys: keys\n");
+	cr_assert(test_write_file(conf, yaml, strlen(yaml)));
+	const char *nargs[] = { "nimbus", "--config", conf, NULL };
+	test_proc_start(&nimbus, nargs);
+	nimbus_up = true;
+	cr_assert(test_proc_wait_for(&nimbus, "nimbus listening on ", 10),
+	    "%s", nimbus.err);
+	char *line = strstr(nimbus.out, "nimbus listening on ");
+	cr_assert(sscanf(line, "nimbus listening on %255s", endpoint) == 1);
+	cr_assert(strstr(nimbus.err, "CURVE on"), "%s", nimbus.err);
+	char path[4300];
+	snprintf(path, sizeof(path), "%s/state/nimbus/nimbus.lock", dir);
+	cr_assert_eq(access(path, F_OK), 0, "no %s", path);
+
+	// Clients and the supervisor: a first seed where nobody listens,
+	// then nimbus; the client moves on to the second in time.
+	snprintf(conf, sizeof(conf), "%s/gale.yaml", dir);
+	snprintf(yaml, sizeof(yaml),
+	    "nimbus.seeds: [\"tcp://127.0.0.1:1\", \"%s\"]\n"
+	    "storm.local.dir: state\n"
+	    "supervisor.slots.ports: [7100, 7101]\n"
+	    "security.keys: keys\n",
+	    endpoint);
+	cr_assert(test_write_file(conf, yaml, strlen(yaml)));
+	test_run r;
+	gale(&r, "list", "--config", conf, NULL);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(strstr(r.out, "no topologies"), "%s", r.out);
+	test_run_fini(&r);
+
+	// The supervisor takes one nimbus: the file names it alone.
+	snprintf(yaml, sizeof(yaml),
+	    "nimbus.seeds: [\"%s\"]\n"
+	    "storm.local.dir: state\n"
+	    "supervisor.slots.ports: [7100, 7101]\n"
+	    "security.keys: keys\n",
+	    endpoint);
+	snprintf(conf, sizeof(conf), "%s/sup.yaml", dir);
+	cr_assert(test_write_file(conf, yaml, strlen(yaml)));
+	const char *sargs[] = { "supervisor", "--config", conf, NULL };
+	test_proc_start(&sup, sargs);
+	sup_up = true;
+	cr_assert(test_proc_wait_for(&sup, "slots 7100-7101", 10), "%s\n%s",
+	    sup.out, sup.err);
+	cr_assert(test_proc_wait_for_err(&nimbus, ") joined with 2 slots", 10),
+	    "%s\n%s", nimbus.err, sup.err);
+
+	// Flags win over the file: a bad file named by a flag is an error.
+	snprintf(conf, sizeof(conf), "%s/bad.yaml", dir);
+	cr_assert(test_write_file(conf, "nimbus.seed: [x]\n", 17));
+	gale(&r, "list", "--config", conf, NULL);
+	cr_assert_eq(r.status, 1);
+	cr_assert(strstr(r.err, "did you mean 'nimbus.seeds'"), "%s", r.err);
+	test_run_fini(&r);
 }
