@@ -459,3 +459,21 @@ gale__cluster_conf_keys(const gale_cluster_conf *c, const char *flag)
 	}
 	return c->keys;
 }
+
+gale_err
+gale__cluster_conf_one(const char *config, const char *nimbus,
+    const char *keys, char ep[512], char keys_dir[4096], char *err,
+    size_t errlen)
+{
+	gale_cluster_conf c;
+	gale_err          rv = gale__cluster_conf_load(&c, config, err, errlen);
+	if (rv != GALE_OK) {
+		return rv;
+	}
+	const char *eps = gale__cluster_conf_nimbus(&c, nimbus);
+	const char *k   = gale__cluster_conf_keys(&c, keys);
+	snprintf(ep, 512, "%.*s", (int) strcspn(eps, ","), eps);
+	snprintf(keys_dir, 4096, "%s", k != NULL ? k : "");
+	gale__cluster_conf_fini(&c);
+	return GALE_OK;
+}

@@ -70,4 +70,12 @@ const char *gale__cluster_conf_nimbus(
 const char *gale__cluster_conf_keys(
     const gale_cluster_conf *c, const char *flag);
 
+// For a command that talks to one nimbus (the console, the UI): reads the
+// file (config, else the default places) and writes the first endpoint of
+// gale__cluster_conf_nimbus and the keys directory ("" for none) into the
+// buffers. On failure writes the reason into err.
+gale_err gale__cluster_conf_one(const char *config, const char *nimbus,
+    const char *keys, char ep[512], char keys_dir[4096], char *err,
+    size_t errlen);
+
 #endif // GALE_WORKERS_CLUSTER_CONF_H

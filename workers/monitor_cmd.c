@@ -15,6 +15,7 @@
 
 #include "workers/cli.h"
 #include "workers/client.h"
+#include "workers/cluster_conf.h"
 #include "workers/commands.h"
 #include "workers/stats_view.h"
 #include "workers/view.h"
@@ -273,9 +274,16 @@ gale_cmd_monitor(int argc, char **argv)
 		    optind >= argc ? "which topology?" : "one topology only");
 	}
 	m.name = argv[optind];
-	m.endpoint = gale_client_endpoint(m.endpoint);
-	char err[1024];
-	if (gale_client_open(&m.client, m.endpoint, keys, err, sizeof(err))
+	char err[4096], ep[512], kd[4096];
+	if (gale__cluster_conf_one(
+	        NULL, m.endpoint, keys, ep, kd, err, sizeof(err))
+	    != GALE_OK) {
+		fprintf(stderr, "gale monitor: %s\n", err);
+		return GALE_EXIT_USAGE;
+	}
+	m.endpoint = ep;
+	if (gale_client_open(&m.client, m.endpoint, kd[0] ? kd : NULL, err,
+	        sizeof(err))
 	    != GALE_OK) {
 		fprintf(stderr, "gale monitor: %s\n", err);
 		return 1;

@@ -10,6 +10,7 @@
 #include "base/log.h"
 #include "workers/cli.h"
 #include "workers/client.h"
+#include "workers/cluster_conf.h"
 #include "workers/commands.h"
 #include "workers/ui.h"
 #include "workers/ui_source.h"
@@ -75,9 +76,16 @@ gale_cmd_ui(int argc, char **argv)
 		return gale__cli_usage(name, "--listen: %s", why);
 	}
 	gale__log_init(name);
-	const char  *ep     = gale_client_endpoint(nimbus);
+	static char ep[512], kd[4096];
+	char        err[4096];
+	if (gale__cluster_conf_one(NULL, nimbus, keys, ep, kd, err, sizeof(err))
+	    != GALE_OK) {
+		fprintf(stderr, "gale ui: %s\n", err);
+		return GALE_EXIT_USAGE;
+	}
 	gale_client *client = NULL;
-	if (gale_client_open(&client, ep, keys, why, sizeof(why)) != GALE_OK) {
+	if (gale_client_open(&client, ep, kd[0] ? kd : NULL, why, sizeof(why))
+	    != GALE_OK) {
 		fprintf(stderr, "gale ui: %s\n", why);
 		return 1;
 	}
