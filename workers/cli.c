@@ -24,7 +24,8 @@ static const gale_cli_command cli_commands[] = {
 	    "(started by gale local or a supervisor)" },
 	{ "nimbus", gale_cmd_nimbus,
 	    "[--listen ENDPOINT] [--data-dir DIR] [--supervisor-timeout SECS] "
-	    "[--keys DIR | --insecure] [--config FILE]",
+	    "[--keys DIR | --insecure] [--config FILE] "
+	    "[--zookeeper HOST:PORT[,...]]",
 	    "run the master of a cluster" },
 	{ "supervisor", gale_cmd_supervisor,
 	    "[--nimbus ENDPOINT] [--slots N] [--port-base P] [--host NAME] "
@@ -69,6 +70,9 @@ static const gale_cli_command cli_commands[] = {
 	    "serve the web UI, REST API and /metrics (127.0.0.1:8080)" },
 	{ "keygen", gale_cmd_keygen, "--out DIR --name NAME",
 	    "write a CURVE key pair: NAME.key (secret) and NAME.pub" },
+	{ "dev-zookeeper", gale_cmd_dev_zookeeper,
+	    "[--port P] [--data-dir DIR]",
+	    "a single-node ZooKeeper on loopback, for development" },
 	{ NULL, NULL, NULL, NULL },
 };
 

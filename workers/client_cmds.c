@@ -74,6 +74,14 @@ client_request(const char *cmd, const char *endpoint, const gale_request *req,
 		p += *p == ',';
 		rv = client_call_one(cmd, ep, keys, req, reply,
 		    CLIENT_TIMEOUT_MS / (int) n);
+		// A standby names the leader; the next endpoint may be it.
+		if (rv == GALE_OK && !reply->ok && i + 1 < n
+		    && reply->error != NULL
+		    && strstr(reply->error, " is a standby; ") != NULL) {
+			gale_reply_fini(reply);
+			memset(reply, 0, sizeof(*reply));
+			rv = GALE_ETIMEDOUT;
+		}
 	}
 	if (rv == GALE_ETIMEDOUT) {
 		fprintf(stderr,

@@ -32,6 +32,11 @@ typedef struct gale_nimbus_opts {
 	// endpoint allows, unless insecure is set.
 	const char *keys_dir;
 	bool        insecure;
+	// ZooKeeper servers ("host:port,..."): topologies live under
+	// zk_root (default /gale) instead of the data directory, and the
+	// nimbus processes of one ZooKeeper elect a leader. NULL: files.
+	const char *zookeeper;
+	const char *zk_root;
 } gale_nimbus_opts;
 
 // Opens the data directory (locked against a second nimbus), reloads the
@@ -53,6 +58,14 @@ const char *gale_nimbus_endpoint(const gale_nimbus *n);
 // silent supervisors dead, places waiting workers, ends kill waits and
 // moves rebalances on.
 void gale_nimbus_poll(gale_nimbus *n, int timeout_ms);
+
+// True while this nimbus leads (always, without ZooKeeper). A standby
+// refuses every request with the leader's endpoint.
+bool gale_nimbus_leader(const gale_nimbus *n);
+
+// True once a leader's ZooKeeper session expired: another nimbus may lead
+// now, so this one must stop (its process exits and is started again).
+bool gale_nimbus_lost(const gale_nimbus *n);
 
 // Messages dropped or refused because they were malformed or unexpected.
 uint64_t gale_nimbus_dropped(const gale_nimbus *n);

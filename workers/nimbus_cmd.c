@@ -31,7 +31,8 @@ gale_cmd_nimbus(int argc, char **argv)
 		OPT_TIMEOUT,
 		OPT_KEYS,
 		OPT_INSECURE,
-		OPT_CONFIG
+		OPT_CONFIG,
+		OPT_ZOOKEEPER
 	};
 	static const struct option opts[] = {
 		{ "listen", required_argument, NULL, OPT_LISTEN },
@@ -40,6 +41,7 @@ gale_cmd_nimbus(int argc, char **argv)
 		{ "keys", required_argument, NULL, OPT_KEYS },
 		{ "insecure", no_argument, NULL, OPT_INSECURE },
 		{ "config", required_argument, NULL, OPT_CONFIG },
+		{ "zookeeper", required_argument, NULL, OPT_ZOOKEEPER },
 		{ NULL, 0, NULL, 0 },
 	};
 	gale_nimbus_opts o           = { 0 };
@@ -58,6 +60,9 @@ gale_cmd_nimbus(int argc, char **argv)
 			break;
 		case OPT_CONFIG:
 			config = optarg;
+			break;
+		case OPT_ZOOKEEPER:
+			o.zookeeper = optarg;
 			break;
 		case OPT_KEYS:
 			o.keys_dir = optarg;
@@ -113,6 +118,10 @@ gale_cmd_nimbus(int argc, char **argv)
 		    ? conf.supervisor_timeout_secs
 		    : 30;
 	}
+	if (o.zookeeper == NULL) {
+		o.zookeeper = conf.zookeeper;
+	}
+	o.zk_root = conf.zk_root;
 	if (o.keys_dir == NULL && !o.insecure) {
 		o.keys_dir = conf.keys;
 		o.insecure = conf.has_insecure && conf.insecure;
@@ -140,11 +149,12 @@ gale_cmd_nimbus(int argc, char **argv)
 	}
 	printf("nimbus listening on %s\n", gale_nimbus_endpoint(n));
 	fflush(stdout);
-	while (!nimbus_signalled) {
+	while (!nimbus_signalled && !gale_nimbus_lost(n)) {
 		gale_nimbus_poll(n, 100);
 	}
+	int rc = gale_nimbus_lost(n) ? 1 : 0;
 	GALE_INFO("stopping");
 	gale_nimbus_destroy(&n);
 	gale__cluster_conf_fini(&conf);
-	return 0;
+	return rc;
 }

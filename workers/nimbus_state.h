@@ -134,6 +134,14 @@ struct gale_nimbus {
 	void      *router;
 	struct gale_keys *keys; // NULL: plain ZeroMQ, loopback only
 	struct gale_zap  *zap;
+	// With ZooKeeper: the session, this nimbus's candidate node under
+	// nimbus/, and whether it leads. Without, it always leads.
+	struct gale_zk *zk;
+	char            candidate[128];
+	bool            leader;
+	char            leader_endpoint[256]; // as the leader's node says
+	uint64_t        elect_ms; // when to look at the election again
+	bool            lost;     // led, and its session expired
 	nim_topo **t;
 	size_t     nt;
 	nim_sup  **s;

@@ -64,6 +64,11 @@ struct gale_supervisor {
 	uint32_t         port_base;
 	int              lock_fd;
 	gale_client     *client;
+	// nimbus's endpoints, comma-separated: the one in use is the next
+	// after the one that stopped answering or stood by.
+	char            *nimbus_eps;
+	size_t           nimbus_i;
+	char            *keys_dir;
 	uint64_t         next_report_ms;
 	uint64_t         sent_ms;
 	bool             report_soon;
@@ -566,6 +571,39 @@ out:
 	free(hbs);
 }
 
+// Moves on to the next nimbus of the list, when there is more than one.
+static void
+sup_next_nimbus(gale_supervisor *s)
+{
+	size_t n = 1;
+	for (const char *p = s->nimbus_eps; *p != '\0'; p++) {
+		n += *p == ',';
+	}
+	if (n < 2) {
+		return;
+	}
+	s->nimbus_i     = (s->nimbus_i + 1) % n;
+	const char *p   = s->nimbus_eps;
+	for (size_t i = 0; i < s->nimbus_i; i++) {
+		p += strcspn(p, ",") + 1;
+	}
+	char ep[512];
+	snprintf(ep, sizeof(ep), "%.*s", (int) strcspn(p, ","), p);
+	gale_client *c = NULL;
+	if (gale_client_new(&c, ep) != GALE_OK
+	    || (s->keys_dir != NULL
+	        && gale_client_use_keys(c, s->keys_dir, "supervisor")
+	            != GALE_OK)) {
+		gale_client_destroy(&c);
+		return;
+	}
+	gale_client_destroy(&s->client);
+	free(s->nimbus_eps);
+	free(s->keys_dir);
+	s->client = c;
+	GALE_INFO("trying nimbus at %s", ep);
+}
+
 static void
 sup_nimbus(gale_supervisor *s)
 {
@@ -579,6 +617,10 @@ sup_nimbus(gale_supervisor *s)
 			s->nimbus_down = false;
 			if (r.ok) {
 				sup_apply(s, &r);
+			} else if (r.error != NULL
+			    && strstr(r.error, " is a standby; ") != NULL) {
+				sup_next_nimbus(s);
+				s->report_soon = true;
 			} else {
 				GALE_WARN("nimbus refused the report: %s",
 				    r.error);
@@ -600,6 +642,7 @@ sup_nimbus(gale_supervisor *s)
 			}
 			s->nimbus_down = true;
 			gale_client_reset(s->client);
+			sup_next_nimbus(s);
 		}
 	}
 	if (!gale_client_busy(s->client)
@@ -737,7 +780,17 @@ gale_supervisor_new(gale_supervisor **out, const gale_supervisor_opts *opts,
 	if ((rv = sup_load_id(s, err, errlen)) != GALE_OK) {
 		goto fail;
 	}
-	if ((rv = gale_client_new(&s->client, opts->nimbus)) != GALE_OK) {
+	s->nimbus_eps = strdup(opts->nimbus != NULL ? opts->nimbus : "");
+	s->keys_dir   = opts->keys_dir ? strdup(opts->keys_dir) : NULL;
+	if (s->nimbus_eps == NULL || (opts->keys_dir && s->keys_dir == NULL)) {
+		snprintf(err, errlen, "out of memory");
+		rv = GALE_ENOMEM;
+		goto fail;
+	}
+	char first[512];
+	snprintf(first, sizeof(first), "%.*s",
+	    (int) strcspn(s->nimbus_eps, ","), s->nimbus_eps);
+	if ((rv = gale_client_new(&s->client, first)) != GALE_OK) {
 		snprintf(err, errlen, "bad nimbus endpoint '%s'",
 		    opts->nimbus ? opts->nimbus : "");
 		goto fail;

@@ -27,7 +27,7 @@
 typedef struct gale_supervisor gale_supervisor;
 
 typedef struct gale_supervisor_opts {
-	const char *nimbus; // nimbus's endpoint
+	const char *nimbus; // nimbus's endpoints, comma-separated
 	const char *host; // where workers bind; the host nimbus is told
 	const char *data_dir; // created when missing
 	uint32_t    slots; // 1 to 1024

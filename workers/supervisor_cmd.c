@@ -128,12 +128,9 @@ gale_cmd_supervisor(int argc, char **argv)
 		o.insecure = conf.has_insecure && conf.insecure;
 	}
 	gale__log_init(name);
+	// Several endpoints are tried in turn, moving on from one that does
+	// not answer or stands by.
 	o.nimbus = gale__cluster_conf_nimbus(&conf, nimbus);
-	// One nimbus for now: the first of the seeds.
-	char first[512];
-	snprintf(first, sizeof(first), "%.*s", (int) strcspn(o.nimbus, ","),
-	    o.nimbus);
-	o.nimbus = first;
 
 	struct sigaction sa = { .sa_handler = supervisor_on_signal };
 	sigemptyset(&sa.sa_mask);
