@@ -598,8 +598,6 @@ sup_next_nimbus(gale_supervisor *s)
 		return;
 	}
 	gale_client_destroy(&s->client);
-	free(s->nimbus_eps);
-	free(s->keys_dir);
 	s->client = c;
 	GALE_INFO("trying nimbus at %s", ep);
 }
@@ -854,6 +852,8 @@ gale_supervisor_destroy(gale_supervisor **sp)
 	}
 	free(s->asg);
 	gale_client_destroy(&s->client);
+	free(s->nimbus_eps);
+	free(s->keys_dir);
 	if (s->lock_fd >= 0) {
 		close(s->lock_fd);
 	}
