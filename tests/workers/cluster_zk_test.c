@@ -263,6 +263,20 @@ Test(cluster_zk, a_standby_takes_over_when_the_leader_is_killed)
 	// The supervisor never restarted a worker: the same two ran it.
 	cr_assert_eq(test_worker_pids(sup.err, pids, 8), 2, "%s", sup.err);
 
+	// The new leader takes writes: a new run of the same name, and its
+	// kill.
+	gale(&r, "submit", WORDCOUNT_YAML, "--set", s_in, "--set", s_out,
+	    "--set", "topology.workers=2", "--set", "sentences.rate=100",
+	    "--nimbus", both, NULL);
+	cr_assert_eq(r.status, 0, "%s\n%s", r.out, r.err);
+	test_run_fini(&r);
+	wait_status(nim_ep[1], "wordcount-file", "ACTIVE", 30);
+	gale(&r, "kill", "wordcount-file", "--wait", "0", "--nimbus", both,
+	    NULL);
+	cr_assert_eq(r.status, 0, "%s\n%s", r.out, r.err);
+	test_run_fini(&r);
+	wait_status(nim_ep[1], "wordcount-file", "KILLED", 30);
+
 	bool timedout;
 	kill(sup.pid, SIGTERM);
 	cr_assert_eq(test_proc_wait(&sup, 15, &timedout), 0, "%s", sup.err);
