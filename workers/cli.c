@@ -29,7 +29,8 @@ static const gale_cli_command cli_commands[] = {
 	    "run the master of a cluster" },
 	{ "supervisor", gale_cmd_supervisor,
 	    "[--nimbus ENDPOINT] [--slots N] [--port-base P] [--host NAME] "
-	    "[--data-dir DIR] [--keys DIR | --insecure] [--config FILE]",
+	    "[--data-dir DIR] [--keys DIR | --insecure] [--config FILE] "
+	    "[--zookeeper HOST:PORT[,...]]",
 	    "run the workers nimbus assigns to this machine" },
 	{ "submit", gale_cmd_submit,
 	    "FILE [--set K=V]... [--filter FILE] [--nimbus ENDPOINT] "

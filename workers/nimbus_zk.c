@@ -29,42 +29,43 @@ gale__nimbus_zk_join(gale_nimbus *n, const char *servers, const char *root,
 }
 
 bool
-gale__nimbus_zk_leads(gale_nimbus *n)
+gale__zk_find_leader(gale_zk *zk, const char *self, char *ep, size_t eplen)
 {
 	char **names = NULL;
 	size_t nn    = 0;
 	char   err[512];
-	if (gale__zk_children(n->zk, "nimbus", &names, &nn, err, sizeof(err))
+	bool   leads = false;
+	if (gale__zk_children(zk, "nimbus", &names, &nn, err, sizeof(err))
 	    != GALE_OK) {
 		GALE_WARN("%s", err);
 		return false;
 	}
 	// Sequence numbers have the same width, so names sort as numbers.
-	bool leads = false;
 	for (size_t i = 0; i < nn; i++) {
 		if (strncmp(names[i], "n-", 2) != 0) {
 			continue;
-		}
-		leads = strcmp(names[i], n->candidate) == 0;
-		if (leads) {
-			snprintf(n->leader_endpoint,
-			    sizeof(n->leader_endpoint), "%s", n->endpoint);
-			break;
 		}
 		char     rel[256];
 		uint8_t *data = NULL;
 		size_t   len  = 0;
 		snprintf(rel, sizeof(rel), "nimbus/%s", names[i]);
-		if (gale__zk_get(n->zk, rel, &data, &len, err, sizeof(err))
+		if (gale__zk_get(zk, rel, &data, &len, err, sizeof(err))
 		    == GALE_OK) {
-			snprintf(n->leader_endpoint,
-			    sizeof(n->leader_endpoint), "%.*s", (int) len,
-			    (const char *) data);
+			snprintf(
+			    ep, eplen, "%.*s", (int) len, (const char *) data);
 			free(data);
+			leads = self != NULL && strcmp(names[i], self) == 0;
 			break;
 		}
 		// Gone in between: the next one is the leader.
 	}
 	gale__zk_names_free(names, nn);
 	return leads;
+}
+
+bool
+gale__nimbus_zk_leads(gale_nimbus *n)
+{
+	return gale__zk_find_leader(n->zk, n->candidate, n->leader_endpoint,
+	    sizeof(n->leader_endpoint));
 }

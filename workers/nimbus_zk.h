@@ -18,6 +18,12 @@
 // n->endpoint. On failure writes the reason into err.
 gale_err gale__nimbus_zk_join(gale_nimbus *n, const char *servers,
     const char *root, char *err, size_t errlen);
+// Reads the candidates of zk: writes the leader's endpoint into ep ("" is
+// left alone when there is none) and returns true when the leader is the
+// candidate node named self (NULL: none of ours).
+struct gale_zk;
+bool gale__zk_find_leader(
+    struct gale_zk *zk, const char *self, char *ep, size_t eplen);
 // Reads the candidates: sets n->leader_endpoint to the leader's endpoint
 // and returns true when this nimbus leads.
 bool gale__nimbus_zk_leads(gale_nimbus *n);

@@ -16,6 +16,7 @@
 #include "workers/files.h"
 #include "workers/keys.h"
 #include "workers/supervisor.h"
+#include "workers/supervisor_zk.h"
 #include "workers/worker_host.h"
 
 #define SUP_REPORT_MS 500
@@ -69,6 +70,7 @@ struct gale_supervisor {
 	char            *nimbus_eps;
 	size_t           nimbus_i;
 	char            *keys_dir;
+	struct gale_supervisor_zk *zk; // NULL without ZooKeeper
 	uint64_t         next_report_ms;
 	uint64_t         sent_ms;
 	bool             report_soon;
@@ -571,24 +573,10 @@ out:
 	free(hbs);
 }
 
-// Moves on to the next nimbus of the list, when there is more than one.
+// Talks to the nimbus at ep from now on.
 static void
-sup_next_nimbus(gale_supervisor *s)
+sup_use_nimbus(gale_supervisor *s, const char *ep)
 {
-	size_t n = 1;
-	for (const char *p = s->nimbus_eps; *p != '\0'; p++) {
-		n += *p == ',';
-	}
-	if (n < 2) {
-		return;
-	}
-	s->nimbus_i     = (s->nimbus_i + 1) % n;
-	const char *p   = s->nimbus_eps;
-	for (size_t i = 0; i < s->nimbus_i; i++) {
-		p += strcspn(p, ",") + 1;
-	}
-	char ep[512];
-	snprintf(ep, sizeof(ep), "%.*s", (int) strcspn(p, ","), p);
 	gale_client *c = NULL;
 	if (gale_client_new(&c, ep) != GALE_OK
 	    || (s->keys_dir != NULL
@@ -600,6 +588,32 @@ sup_next_nimbus(gale_supervisor *s)
 	gale_client_destroy(&s->client);
 	s->client = c;
 	GALE_INFO("trying nimbus at %s", ep);
+}
+
+// Moves on to the leader that ZooKeeper names, else to the next nimbus
+// of the list when there is more than one.
+static void
+sup_next_nimbus(gale_supervisor *s)
+{
+	char ep[512];
+	if (s->zk != NULL && gale__supervisor_zk_leader(s->zk, ep, sizeof(ep))) {
+		sup_use_nimbus(s, ep);
+		return;
+	}
+	size_t n = 1;
+	for (const char *p = s->nimbus_eps; *p != '\0'; p++) {
+		n += *p == ',';
+	}
+	if (n < 2) {
+		return;
+	}
+	s->nimbus_i   = (s->nimbus_i + 1) % n;
+	const char *p = s->nimbus_eps;
+	for (size_t i = 0; i < s->nimbus_i; i++) {
+		p += strcspn(p, ",") + 1;
+	}
+	snprintf(ep, sizeof(ep), "%.*s", (int) strcspn(p, ","), p);
+	sup_use_nimbus(s, ep);
 }
 
 static void
@@ -664,6 +678,9 @@ gale_supervisor_poll(gale_supervisor *s, int timeout_ms)
 		uint64_t now    = sup_now_ms();
 		long     wait   = deadline > now ? (long) (deadline - now) : 0;
 		zmq_poll(items, nitems, wait < 50 ? wait : 50);
+		if (s->zk != NULL) {
+			gale__supervisor_zk_tick(s->zk);
+		}
 		gale_worker_host_receive(s->workers);
 		gale_worker_host_poll(s->workers);
 		sup_nimbus(s);
@@ -785,9 +802,21 @@ gale_supervisor_new(gale_supervisor **out, const gale_supervisor_opts *opts,
 		rv = GALE_ENOMEM;
 		goto fail;
 	}
+	if (opts->zookeeper != NULL
+	    && (rv = gale__supervisor_zk_open(&s->zk, opts->zookeeper,
+	            opts->zk_root, s->id, s->host, err, errlen))
+	        != GALE_OK) {
+		goto fail;
+	}
 	char first[512];
 	snprintf(first, sizeof(first), "%.*s",
 	    (int) strcspn(s->nimbus_eps, ","), s->nimbus_eps);
+	// Without endpoints, the leader ZooKeeper names, or the default.
+	if (first[0] == '\0'
+	    && (s->zk == NULL
+	        || !gale__supervisor_zk_leader(s->zk, first, sizeof(first)))) {
+		snprintf(first, sizeof(first), "%s", GALE_NIMBUS_DEFAULT);
+	}
 	if ((rv = gale_client_new(&s->client, first)) != GALE_OK) {
 		snprintf(err, errlen, "bad nimbus endpoint '%s'",
 		    opts->nimbus ? opts->nimbus : "");
@@ -854,6 +883,7 @@ gale_supervisor_destroy(gale_supervisor **sp)
 	gale_client_destroy(&s->client);
 	free(s->nimbus_eps);
 	free(s->keys_dir);
+	gale__supervisor_zk_close(&s->zk);
 	if (s->lock_fd >= 0) {
 		close(s->lock_fd);
 	}

@@ -37,6 +37,11 @@ typedef struct gale_supervisor_opts {
 	// only a loopback host allows, unless insecure is set.
 	const char *keys_dir;
 	bool        insecure;
+	// ZooKeeper servers: the supervisor registers as the ephemeral node
+	// ROOT/supervisors/ID and, without nimbus endpoints, talks to the
+	// leader ZooKeeper names. NULL: no ZooKeeper.
+	const char *zookeeper;
+	const char *zk_root;
 } gale_supervisor_opts;
 
 // Opens the data directory (locked against a second supervisor), takes

@@ -36,6 +36,7 @@ gale_cmd_supervisor(int argc, char **argv)
 		{ "keys", required_argument, NULL, 'k' },
 		{ "insecure", no_argument, NULL, 'i' },
 		{ "config", required_argument, NULL, 'c' },
+		{ "zookeeper", required_argument, NULL, 'z' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -73,6 +74,9 @@ gale_cmd_supervisor(int argc, char **argv)
 			break;
 		case 'c':
 			config = optarg;
+			break;
+		case 'z':
+			o.zookeeper = optarg;
 			break;
 		case 'k':
 			o.keys_dir = optarg;
@@ -131,6 +135,16 @@ gale_cmd_supervisor(int argc, char **argv)
 	// Several endpoints are tried in turn, moving on from one that does
 	// not answer or stands by.
 	o.nimbus = gale__cluster_conf_nimbus(&conf, nimbus);
+	if (o.zookeeper == NULL) {
+		o.zookeeper = conf.zookeeper;
+	}
+	o.zk_root = conf.zk_root;
+	// With ZooKeeper and no endpoint given anywhere, the leader it names.
+	const char *env = getenv("GALE_NIMBUS");
+	if (o.zookeeper != NULL && nimbus == NULL && conf.nimbus_seeds == NULL
+	    && (env == NULL || env[0] == '\0')) {
+		o.nimbus = NULL;
+	}
 
 	struct sigaction sa = { .sa_handler = supervisor_on_signal };
 	sigemptyset(&sa.sa_mask);
@@ -147,7 +161,8 @@ gale_cmd_supervisor(int argc, char **argv)
 	printf("supervisor %s: slots %u-%u on %s, workers report to %s, "
 	       "nimbus %s\n",
 	    gale_supervisor_id(s), o.port_base, o.port_base + o.slots - 1,
-	    o.host, gale_supervisor_endpoint(s), o.nimbus);
+	    o.host, gale_supervisor_endpoint(s),
+	    o.nimbus != NULL ? o.nimbus : "from ZooKeeper");
 	fflush(stdout);
 	while (!supervisor_signalled) {
 		gale_supervisor_poll(s, 100);

@@ -16,6 +16,7 @@
 
 #include "tests/support/run.h"
 #include "tests/support/words.h"
+#include "workers/zk.h"
 
 #define WORDCOUNT_YAML GALE_SOURCE_DIR "/examples/wordcount/file.yaml"
 
@@ -195,12 +196,31 @@ Test(cluster_zk, a_standby_takes_over_when_the_leader_is_killed)
 	snprintf(both, sizeof(both), "%s,%s", nim_ep[0], nim_ep[1]);
 	char data[4200];
 	snprintf(data, sizeof(data), "%s/sup", dir);
-	const char *sargs[] = { "supervisor", "--nimbus", both, "--slots", "2",
-		"--data-dir", data, NULL };
+	// The supervisor finds the leader through ZooKeeper, and registers
+	// there as an ephemeral node.
+	const char *sargs[] = { "supervisor", "--zookeeper", zk_servers,
+		"--slots", "2", "--data-dir", data, NULL };
 	test_proc_start(&sup, sargs);
 	sup_up = true;
 	cr_assert(test_proc_wait_for_err(&nim[0], ") joined with ", 10),
 	    "%s\n%s", nim[0].err, sup.err);
+	gale_zk *z = NULL;
+	char     err[1024];
+	cr_assert_eq(
+	    gale__zk_open(&z, zk_servers, "/gale", 10000, err, sizeof(err)),
+	    GALE_OK, "%s", err);
+	char **names = NULL;
+	size_t nn    = 0;
+	cr_assert_eq(
+	    gale__zk_children(z, "supervisors", &names, &nn, err, sizeof(err)),
+	    GALE_OK, "%s", err);
+	cr_assert_eq(nn, 1);
+	gale__zk_names_free(names, nn);
+	cr_assert_eq(
+	    gale__zk_children(z, "topologies", &names, &nn, err, sizeof(err)),
+	    GALE_OK, "%s", err);
+	cr_assert_eq(nn, 0);
+	gale__zk_names_free(names, nn);
 
 	// A paced input: 40,000 lines at 2,000 a second outlast the
 	// takeover on any machine; the count must still be exact.
@@ -225,6 +245,14 @@ Test(cluster_zk, a_standby_takes_over_when_the_leader_is_killed)
 	cr_assert_eq(r.status, 0, "%s\n%s", r.out, r.err);
 	test_run_fini(&r);
 	wait_status(nim_ep[0], "wordcount-file", "ACTIVE", 30);
+	// Kept in ZooKeeper, where the standby reads it.
+	uint8_t *rec = NULL;
+	size_t   rlen;
+	cr_assert_eq(gale__zk_get(z, "topologies/wordcount-file", &rec, &rlen,
+			 err, sizeof(err)),
+	    GALE_OK, "%s", err);
+	cr_assert(rlen > 100 && strstr((char *) rec, "name wordcount-file"));
+	free(rec);
 	// Both workers started and run.
 	long long deadline = now_ms() + 20000;
 	pid_t     pids[8];
@@ -281,6 +309,13 @@ Test(cluster_zk, a_standby_takes_over_when_the_leader_is_killed)
 	kill(sup.pid, SIGTERM);
 	cr_assert_eq(test_proc_wait(&sup, 15, &timedout), 0, "%s", sup.err);
 	sup_up = false;
+	// Its node went with its session.
+	cr_assert_eq(
+	    gale__zk_children(z, "supervisors", &names, &nn, err, sizeof(err)),
+	    GALE_OK, "%s", err);
+	cr_assert_eq(nn, 0);
+	gale__zk_names_free(names, nn);
+	gale__zk_close(&z);
 	kill(nim[1].pid, SIGTERM);
 	cr_assert_eq(
 	    test_proc_wait(&nim[1], 10, &timedout), 0, "%s", nim[1].err);
