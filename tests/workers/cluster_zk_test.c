@@ -19,6 +19,8 @@
 #include "workers/zk.h"
 
 #define WORDCOUNT_YAML GALE_SOURCE_DIR "/examples/wordcount/file.yaml"
+#define FAKE_LIB GALE_BUILD_DIR "/tests/workers/libgale_fake_components.so"
+#define FAKE_LIB_NAME "libgale_fake_components.so"
 
 static char     *dir;
 static test_proc zk;
@@ -291,19 +293,36 @@ Test(cluster_zk, a_standby_takes_over_when_the_leader_is_killed)
 	// The supervisor never restarted a worker: the same two ran it.
 	cr_assert_eq(test_worker_pids(sup.err, pids, 8), 2, "%s", sup.err);
 
-	// The new leader takes writes: a new run of the same name, and its
-	// kill.
-	gale(&r, "submit", WORDCOUNT_YAML, "--set", s_in, "--set", s_out,
-	    "--set", "topology.workers=2", "--set", "sentences.rate=100",
-	    "--nimbus", both, NULL);
+	// The new leader takes writes: a topology of slow fake components,
+	// and its kill.
+	char lib[4300], yaml_path[4300], yaml[4096];
+	snprintf(lib, sizeof(lib), "%s/" FAKE_LIB_NAME, dir);
+	char *so = test_read_file(FAKE_LIB, &len);
+	cr_assert_not_null(so, "no %s", FAKE_LIB);
+	cr_assert(test_write_file(lib, so, len));
+	free(so);
+	snprintf(yaml, sizeof(yaml),
+	    "name: slow\n"
+	    "config: {topology.workers: 2, topology.message.timeout.secs: 5}\n"
+	    "spouts:\n"
+	    "  - {id: keys, component: fake_keys_spout, library: %s,\n"
+	    "     options: {count: 100000000, keys: 40}}\n"
+	    "bolts:\n"
+	    "  - {id: slow, component: fake_slow_bolt, library: %s,\n"
+	    "     options: {sleep_us: 1000}}\n"
+	    "streams:\n"
+	    "  - {from: keys, to: slow, grouping: {type: SHUFFLE}}\n",
+	    FAKE_LIB_NAME, FAKE_LIB_NAME);
+	snprintf(yaml_path, sizeof(yaml_path), "%s/slow.yaml", dir);
+	cr_assert(test_write_file(yaml_path, yaml, strlen(yaml)));
+	gale(&r, "submit", yaml_path, "--nimbus", both, NULL);
 	cr_assert_eq(r.status, 0, "%s\n%s", r.out, r.err);
 	test_run_fini(&r);
-	wait_status(nim_ep[1], "wordcount-file", "ACTIVE", 30);
-	gale(&r, "kill", "wordcount-file", "--wait", "0", "--nimbus", both,
-	    NULL);
+	wait_status(nim_ep[1], "slow", "ACTIVE", 30);
+	gale(&r, "kill", "slow", "--wait", "1", "--nimbus", both, NULL);
 	cr_assert_eq(r.status, 0, "%s\n%s", r.out, r.err);
 	test_run_fini(&r);
-	wait_status(nim_ep[1], "wordcount-file", "KILLED", 30);
+	wait_status(nim_ep[1], "slow", "KILLED", 30);
 
 	bool timedout;
 	kill(sup.pid, SIGTERM);
