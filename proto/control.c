@@ -416,6 +416,10 @@ gale_assignment_fini(gale_assignment *a)
 	free(a->finished_tasks);
 	gale__pb_endpoints_fini(a->endpoints, a->nendpoints);
 	free(a->run_id);
+	if (a->data_key != NULL) {
+		memset(a->data_key, 0, strlen(a->data_key));
+	}
+	free(a->data_key);
 	memset(a, 0, sizeof *a);
 }
 
@@ -464,7 +468,9 @@ gale_assignment_copy(gale_assignment *dst, const gale_assignment *src)
 	}
 	if (!gale__pb_endpoints_copy(&dst->endpoints, &dst->nendpoints,
 		src->endpoints, src->nendpoints)
-	    || !gale__pb_copy_str(&dst->run_id, src->run_id)) {
+	    || !gale__pb_copy_str(&dst->run_id, src->run_id)
+	    || (src->data_key != NULL
+	        && !gale__pb_copy_str(&dst->data_key, src->data_key))) {
 		goto fail;
 	}
 	return GALE_OK;
@@ -517,6 +523,7 @@ gale__pb_assignment_to(
 	m->run_id           = gale__pb_str(a->run_id);
 	m->trace_rate       = a->trace_rate;
 	m->trace_set        = a->trace_set;
+	m->data_key         = gale__pb_str(a->data_key);
 	return gale__pb_endpoints_to(
 	    pl, a->endpoints, a->nendpoints, &m->endpoints, &m->n_endpoints);
 }
@@ -570,6 +577,10 @@ gale__pb_assignment_from(gale_assignment *a, const Gale__Assignment *m)
 	if (!gale__pb_endpoints_from(
 		&a->endpoints, &a->nendpoints, m->endpoints, m->n_endpoints)
 	    || !gale__pb_dup_str(&a->run_id, m->run_id)) {
+		goto fail;
+	}
+	if (m->data_key != NULL && m->data_key[0] != '\0'
+	    && !gale__pb_dup_str(&a->data_key, m->data_key)) {
 		goto fail;
 	}
 	return GALE_OK;

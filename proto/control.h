@@ -70,6 +70,7 @@ typedef struct gale_assignment {
 	// instead of the topology's topology.trace.sample.rate.
 	double              trace_rate;
 	bool                trace_set;
+	char *data_key; // the data sockets' CURVE secret (Z85), or NULL
 } gale_assignment;
 
 // An error a component's task reported (gale.ComponentError): when, in

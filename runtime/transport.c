@@ -26,6 +26,8 @@ struct gale_transport {
 	pthread_mutex_t  lock;     // guards endpoints
 	char           (*endpoints)[TRANSPORT_EP_MAX];
 	_Atomic uint32_t *version; // [ntasks + 1], bumped on every change
+	char curve_secret[41]; // the topology's CURVE pair (Z85); "": none
+	char curve_public[41];
 };
 
 struct gale_inbox {
@@ -107,6 +109,37 @@ gale__transport_destroy(gale_transport **tp)
 	*tp = NULL;
 }
 
+gale_err
+gale__transport_set_curve(gale_transport *t, const char *secret)
+{
+	if (secret == NULL || strlen(secret) != 40
+	    || zmq_curve_public(t->curve_public, secret) != 0) {
+		return GALE_EINVAL;
+	}
+	memcpy(t->curve_secret, secret, sizeof(t->curve_secret));
+	return GALE_OK;
+}
+
+// With a topology key, a tcp inbox is a CURVE server of that key, and a
+// sender is its client with the same pair: only a peer that holds the
+// topology's secret completes the handshake. Inproc pipes have no
+// handshake and stay as they are.
+static void
+transport_curve(const gale_transport *t, void *sock, bool server)
+{
+	if (t->curve_secret[0] == '\0') {
+		return;
+	}
+	int on = 1;
+	if (server) {
+		zmq_setsockopt(sock, ZMQ_CURVE_SERVER, &on, sizeof(on));
+	} else {
+		zmq_setsockopt(sock, ZMQ_CURVE_SERVERKEY, t->curve_public, 40);
+		zmq_setsockopt(sock, ZMQ_CURVE_PUBLICKEY, t->curve_public, 40);
+	}
+	zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, t->curve_secret, 40);
+}
+
 void
 gale__transport_set_local(gale_transport *t, uint32_t task)
 {
@@ -179,6 +212,7 @@ gale__inbox_open(gale_inbox **out, gale_transport *t, uint32_t task, char *ep,
 		zmq_setsockopt(
 		    in->sock, ZMQ_MAXMSGSIZE, &t->max_msg, sizeof(t->max_msg));
 	}
+	transport_curve(t, in->sock, true);
 	transport_inproc_name(name, sizeof(name), task);
 	if (zmq_bind(in->sock, name) != 0) {
 		goto fail;
@@ -334,6 +368,9 @@ outbox_peer_socket(gale_outbox *o, uint32_t task)
 	zmq_setsockopt(s, ZMQ_SNDBUF, &sockbuf, sizeof(sockbuf));
 	zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof(linger));
 	zmq_setsockopt(s, ZMQ_RECONNECT_IVL, &ivl, sizeof(ivl));
+	if (!t->local[task]) {
+		transport_curve(t, s, false);
+	}
 	if (zmq_connect(s, ep) != 0) {
 		zmq_close(s);
 		return NULL;

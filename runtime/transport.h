@@ -39,6 +39,11 @@ gale_err gale__transport_new(
 // (ZMQ_MAXMSGSIZE: the peer is disconnected before the message is
 // buffered). 0: no bound, the default.
 void gale__transport_set_max_message(gale_transport *t, size_t bytes);
+// A cluster with keys: inboxes opened from now on take only tcp peers
+// that hold the topology's CURVE secret (40 characters of Z85), and
+// outboxes connect with it; all traffic between workers is encrypted.
+// GALE_EINVAL for a malformed key. Call before any inbox or outbox opens.
+gale_err gale__transport_set_curve(gale_transport *t, const char *secret);
 // Closes the context; every inbox and outbox must be closed first.
 void gale__transport_destroy(gale_transport **tp);
 

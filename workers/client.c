@@ -7,16 +7,19 @@
 #include <zmq.h>
 
 #include "workers/client.h"
+#include "workers/keys.h"
 
 #define CLIENT_ENDPOINT_MAX 512
 
 struct gale_client {
-	void    *zctx;
-	void    *sock;
-	char     endpoint[CLIENT_ENDPOINT_MAX];
-	uint64_t seq;
-	bool     busy;
-	char     error[CLIENT_ENDPOINT_MAX + 256];
+	void      *zctx;
+	void      *sock;
+	void      *mon; // the socket's handshake failures, a PAIR
+	gale_keys *keys; // NULL: plain ZeroMQ
+	char       endpoint[CLIENT_ENDPOINT_MAX];
+	uint64_t   seq;
+	bool       busy;
+	char       error[CLIENT_ENDPOINT_MAX + 256];
 };
 
 const char *
@@ -27,6 +30,16 @@ gale_client_endpoint(const char *given)
 	}
 	const char *env = getenv("GALE_NIMBUS");
 	return env != NULL && env[0] != '\0' ? env : GALE_NIMBUS_DEFAULT;
+}
+
+const char *
+gale_client_keys_dir(const char *given)
+{
+	if (given != NULL) {
+		return given;
+	}
+	const char *env = getenv("GALE_KEYS");
+	return env != NULL && env[0] != '\0' ? env : NULL;
 }
 
 gale_err
@@ -53,10 +66,52 @@ gale_client_new(gale_client **out, const char *endpoint)
 	return GALE_OK;
 }
 
+gale_err
+gale_client_use_keys(gale_client *c, const char *dir, const char *self)
+{
+	gale_keys *k = NULL;
+	gale_err   rv
+	    = gale__keys_load(&k, dir, self, c->error, sizeof(c->error));
+	if (rv != GALE_OK) {
+		return rv;
+	}
+	gale__keys_destroy(&c->keys);
+	c->keys = k;
+	gale_client_reset(c);
+	return GALE_OK;
+}
+
+gale_err
+gale_client_open(gale_client **out, const char *endpoint, const char *keys_dir,
+    char *err, size_t errlen)
+{
+	gale_client *c  = NULL;
+	gale_err     rv = gale_client_new(&c, endpoint);
+	if (rv != GALE_OK) {
+		snprintf(err, errlen, "bad nimbus endpoint '%s'",
+		    endpoint != NULL ? endpoint : "");
+		return rv;
+	}
+	const char *dir = gale_client_keys_dir(keys_dir);
+	if (dir != NULL
+	    && (rv = gale_client_use_keys(c, dir, "client")) != GALE_OK) {
+		snprintf(err, errlen, "%s", gale_client_error(c));
+		gale_client_destroy(&c);
+		return rv;
+	}
+	*out = c;
+	return GALE_OK;
+}
+
 void
 gale_client_reset(gale_client *c)
 {
+	if (c->mon != NULL) {
+		zmq_close(c->mon);
+		c->mon = NULL;
+	}
 	if (c->sock != NULL) {
+		zmq_socket_monitor(c->sock, NULL, 0);
 		zmq_close(c->sock);
 		c->sock = NULL;
 	}
@@ -72,8 +127,88 @@ gale_client_destroy(gale_client **cp)
 	}
 	gale_client_reset(c);
 	zmq_ctx_term(c->zctx);
+	gale__keys_destroy(&c->keys);
 	free(c);
 	*cp = NULL;
+}
+
+// Watches the socket's handshakes, so that a nimbus refusing them is told
+// apart from one that is not there. Without a monitor the client only
+// times out, which is what it does when this fails.
+static void
+client_monitor(gale_client *c)
+{
+	// A new name for every socket: the inproc name of a closed monitor
+	// may not be free again at once.
+	char name[128];
+	snprintf(name, sizeof(name), "inproc://gale-client-monitor-%p-%llu",
+	    (void *) c, (unsigned long long) c->seq);
+	if (zmq_socket_monitor(c->sock, name,
+		ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL
+		    | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
+		    | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
+	    != 0) {
+		return;
+	}
+	c->mon     = zmq_socket(c->zctx, ZMQ_PAIR);
+	int linger = 0;
+	if (c->mon != NULL) {
+		zmq_setsockopt(c->mon, ZMQ_LINGER, &linger, sizeof(linger));
+	}
+	if (c->mon == NULL || zmq_connect(c->mon, name) != 0) {
+		if (c->mon != NULL) {
+			zmq_close(c->mon);
+		}
+		c->mon = NULL;
+		zmq_socket_monitor(c->sock, NULL, 0);
+	}
+}
+
+// Reads one monitor event: true with the reason in c->error when it is a
+// failed handshake.
+static bool
+client_handshake_failed(gale_client *c)
+{
+	zmq_msg_t ev, addr;
+	zmq_msg_init(&ev);
+	zmq_msg_init(&addr);
+	bool failed = false;
+	if (zmq_msg_recv(&ev, c->mon, ZMQ_DONTWAIT) >= 0 && zmq_msg_more(&ev)
+	    && zmq_msg_recv(&addr, c->mon, ZMQ_DONTWAIT) >= 0
+	    && zmq_msg_size(&ev) >= 6) {
+		uint16_t event;
+		uint32_t value;
+		memcpy(&event, zmq_msg_data(&ev), 2);
+		memcpy(&value, (const uint8_t *) zmq_msg_data(&ev) + 2, 4);
+		failed = true;
+		if (c->keys == NULL) {
+			// A plain handshake fails only against security.
+			snprintf(c->error, sizeof(c->error),
+			    "nimbus at '%s' refused a client without keys: it "
+			    "takes only clients with the cluster's keys "
+			    "(--keys DIR or $GALE_KEYS)",
+			    c->endpoint);
+		} else if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) {
+			snprintf(c->error, sizeof(c->error),
+			    "nimbus at '%s' refused our key %s: its keys "
+			    "directory must hold our .pub",
+			    c->endpoint, gale__keys_fingerprint(c->keys));
+		} else if (event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
+		    && value == ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH) {
+			snprintf(c->error, sizeof(c->error),
+			    "nimbus at '%s' runs without keys and refused a "
+			    "client with them: drop --keys and $GALE_KEYS",
+			    c->endpoint);
+		} else {
+			snprintf(c->error, sizeof(c->error),
+			    "the security handshake with nimbus at '%s' "
+			    "failed: is %s/nimbus.pub that nimbus's key?",
+			    c->endpoint, gale__keys_dir(c->keys));
+		}
+	}
+	zmq_msg_close(&ev);
+	zmq_msg_close(&addr);
+	return failed;
 }
 
 static gale_err
@@ -92,6 +227,15 @@ client_open(gale_client *c)
 	zmq_setsockopt(c->sock, ZMQ_LINGER, &linger, sizeof(linger));
 	int64_t max = 512 << 20;
 	zmq_setsockopt(c->sock, ZMQ_MAXMSGSIZE, &max, sizeof(max));
+	if (c->keys != NULL
+	    && gale__keys_connect(c->keys, c->sock) != GALE_OK) {
+		snprintf(c->error, sizeof(c->error), "cannot set up CURVE: %s",
+		    zmq_strerror(zmq_errno()));
+		zmq_close(c->sock);
+		c->sock = NULL;
+		return GALE_EIO;
+	}
+	client_monitor(c);
 	if (zmq_connect(c->sock, c->endpoint) != 0) {
 		snprintf(c->error, sizeof(c->error),
 		    "cannot connect to '%s': %s", c->endpoint,
@@ -175,16 +319,29 @@ gale_client_recv(gale_client *c, gale_reply *reply, int timeout_ms)
 	}
 	uint64_t deadline = gale_now_ns() + (uint64_t) timeout_ms * 1000000u;
 	for (;;) {
-		uint64_t       now  = gale_now_ns();
-		int            wait = now >= deadline
-			       ? 0
-			       : (int) ((deadline - now + 999999u) / 1000000u);
-		zmq_pollitem_t item
-		    = { .socket = c->sock, .events = ZMQ_POLLIN };
-		if (zmq_poll(&item, 1, wait) <= 0) {
+		uint64_t       now      = gale_now_ns();
+		int            wait     = now >= deadline
+				   ? 0
+				   : (int) ((deadline - now + 999999u) / 1000000u);
+		zmq_pollitem_t items[2] = {
+			{ .socket = c->sock, .events = ZMQ_POLLIN },
+			{ .socket = c->mon, .events = ZMQ_POLLIN },
+		};
+		if (zmq_poll(items, c->mon != NULL ? 2 : 1, wait) <= 0) {
 			snprintf(c->error, sizeof(c->error),
 			    "no reply from nimbus at '%s'", c->endpoint);
 			return GALE_EAGAIN;
+		}
+		if ((items[1].revents & ZMQ_POLLIN) != 0
+		    && client_handshake_failed(c)) {
+			char why[sizeof(c->error)];
+			snprintf(why, sizeof(why), "%s", c->error);
+			gale_client_reset(c);
+			snprintf(c->error, sizeof(c->error), "%s", why);
+			return GALE_EUNREACH;
+		}
+		if ((items[0].revents & ZMQ_POLLIN) == 0) {
+			continue;
 		}
 		zmq_msg_t frames[3];
 		int       n = client_read(c->sock, frames, 3);

@@ -9,6 +9,7 @@
 
 #include "workers/cli.h"
 #include "workers/client.h"
+#include "workers/cluster_conf.h"
 #include "workers/commands.h"
 #include "workers/files.h"
 #include "workers/spec.h"
@@ -17,30 +18,77 @@
 // Every command gives up on nimbus within 5 s, connecting included.
 #define CLIENT_TIMEOUT_MS 4500
 
-// Sends req to nimbus and waits for the reply. Returns 0 with *reply
+// --keys and --config of the command being run: one command runs per
+// process.
+static const char *client_keys;
+static const char *client_config;
+
+// Sends req to the nimbus at ep and waits for the reply, up to timeout_ms.
+static gale_err
+client_call_one(const char *cmd, const char *ep, const char *keys,
+    const gale_request *req, gale_reply *reply, int timeout_ms)
+{
+	gale_client *c = NULL;
+	char         err[1024];
+	if (gale_client_open(&c, ep, keys, err, sizeof(err)) != GALE_OK) {
+		fprintf(stderr, "gale %s: %s\n", cmd, err);
+		return GALE_EINVAL;
+	}
+	gale_err rv = gale_client_call(c, req, reply, timeout_ms);
+	if (rv != GALE_OK && rv != GALE_ETIMEDOUT) {
+		fprintf(stderr, "gale %s: %s\n", cmd, gale_client_error(c));
+	}
+	gale_client_destroy(&c);
+	return rv;
+}
+
+// Sends req to nimbus and waits for the reply. With several endpoints
+// (comma-separated: --nimbus, $GALE_NIMBUS or nimbus.seeds), each gets
+// its share of the time in turn until one answers. Returns 0 with *reply
 // filled when nimbus accepted the request; otherwise prints one line (or
 // nimbus's error lines) to stderr and returns 1.
 static int
 client_request(const char *cmd, const char *endpoint, const gale_request *req,
     gale_reply *reply)
 {
-	gale_client *c  = NULL;
-	const char  *ep = gale_client_endpoint(endpoint);
+	gale_cluster_conf conf;
+	char              err[4096];
 	memset(reply, 0, sizeof(*reply));
-	if (gale_client_new(&c, ep) != GALE_OK) {
-		fprintf(
-		    stderr, "gale %s: bad nimbus endpoint '%s'\n", cmd, ep);
+	if (gale__cluster_conf_load(&conf, client_config, err, sizeof(err))
+	    != GALE_OK) {
+		fprintf(stderr, "gale %s: %s\n", cmd, err);
 		return 1;
 	}
-	gale_err rv = gale_client_call(c, req, reply, CLIENT_TIMEOUT_MS);
+	const char *eps  = gale__cluster_conf_nimbus(&conf, endpoint);
+	const char *keys = gale__cluster_conf_keys(&conf, client_keys);
+	size_t      n    = 1;
+	for (const char *p = eps; *p != '\0'; p++) {
+		n += *p == ',';
+	}
+	gale_err    rv = GALE_ETIMEDOUT;
+	const char *p  = eps;
+	for (size_t i = 0; i < n && rv == GALE_ETIMEDOUT; i++) {
+		char ep[512];
+		snprintf(ep, sizeof(ep), "%.*s", (int) strcspn(p, ","), p);
+		p += strcspn(p, ",");
+		p += *p == ',';
+		rv = client_call_one(cmd, ep, keys, req, reply,
+		    CLIENT_TIMEOUT_MS / (int) n);
+		// A standby names the leader; the next endpoint may be it.
+		if (rv == GALE_OK && !reply->ok && i + 1 < n
+		    && reply->error != NULL
+		    && strstr(reply->error, " is a standby; ") != NULL) {
+			gale_reply_fini(reply);
+			memset(reply, 0, sizeof(*reply));
+			rv = GALE_ETIMEDOUT;
+		}
+	}
 	if (rv == GALE_ETIMEDOUT) {
 		fprintf(stderr,
 		    "gale %s: nimbus at %s did not answer within 5 s\n", cmd,
-		    ep);
-	} else if (rv != GALE_OK) {
-		fprintf(stderr, "gale %s: %s\n", cmd, gale_client_error(c));
+		    eps);
 	}
-	gale_client_destroy(&c);
+	gale__cluster_conf_fini(&conf);
 	if (rv != GALE_OK) {
 		return 1;
 	}
@@ -78,6 +126,8 @@ enum {
 	CLIENT_OPT_JSON,
 	CLIENT_OPT_WAIT,
 	CLIENT_OPT_WORKERS,
+	CLIENT_OPT_KEYS,
+	CLIENT_OPT_CONFIG,
 };
 
 // The flags of every client command; each takes --nimbus and the ones
@@ -89,6 +139,8 @@ static const struct option client_options[] = {
 	{ "json", no_argument, NULL, CLIENT_OPT_JSON },
 	{ "wait", required_argument, NULL, CLIENT_OPT_WAIT },
 	{ "workers", required_argument, NULL, CLIENT_OPT_WORKERS },
+	{ "keys", required_argument, NULL, CLIENT_OPT_KEYS },
+	{ "config", required_argument, NULL, CLIENT_OPT_CONFIG },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -100,7 +152,8 @@ client_allows(const int *allowed, int opt)
 			return true;
 		}
 	}
-	return opt == CLIENT_OPT_NIMBUS;
+	return opt == CLIENT_OPT_NIMBUS || opt == CLIENT_OPT_KEYS
+	    || opt == CLIENT_OPT_CONFIG;
 }
 
 // Parses argv (argv[0] is the command's name) with getopt_long: flags may
@@ -129,6 +182,12 @@ client_parse(int argc, char **argv, const int *allowed, client_args *a,
 		switch (opt) {
 		case CLIENT_OPT_NIMBUS:
 			a->endpoint = optarg;
+			break;
+		case CLIENT_OPT_KEYS:
+			client_keys = optarg;
+			break;
+		case CLIENT_OPT_CONFIG:
+			client_config = optarg;
 			break;
 		case CLIENT_OPT_SET:
 			if (gale_spec_builder_set(b, optarg) != GALE_OK) {

@@ -32,5 +32,9 @@ int gale_cmd_ui(int argc, char **argv);
 int gale_cmd_errors(int argc, char **argv);
 // Samples a cluster topology's tuple trees for a while and prints them.
 int gale_cmd_trace(int argc, char **argv);
+// The cluster's keys.
+int gale_cmd_keygen(int argc, char **argv);
+// A single-node ZooKeeper on loopback for development and tests.
+int gale_cmd_dev_zookeeper(int argc, char **argv);
 
 #endif // GALE_WORKERS_COMMANDS_H

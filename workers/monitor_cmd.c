@@ -15,6 +15,7 @@
 
 #include "workers/cli.h"
 #include "workers/client.h"
+#include "workers/cluster_conf.h"
 #include "workers/commands.h"
 #include "workers/stats_view.h"
 #include "workers/view.h"
@@ -220,13 +221,15 @@ monitor_signals(void)
 int
 gale_cmd_monitor(int argc, char **argv)
 {
-	enum { OPT_INTERVAL = 256, OPT_COUNT, OPT_NIMBUS };
+	enum { OPT_INTERVAL = 256, OPT_COUNT, OPT_NIMBUS, OPT_KEYS };
 	static const struct option opts[] = {
 		{ "interval", required_argument, NULL, OPT_INTERVAL },
 		{ "count", required_argument, NULL, OPT_COUNT },
 		{ "nimbus", required_argument, NULL, OPT_NIMBUS },
+		{ "keys", required_argument, NULL, OPT_KEYS },
 		{ NULL, 0, NULL, 0 },
 	};
+	const char *keys = NULL;
 	monitor  m        = { 0 };
 	double   interval = 2;
 	uint32_t count    = 0;
@@ -255,6 +258,9 @@ gale_cmd_monitor(int argc, char **argv)
 		case OPT_NIMBUS:
 			m.endpoint = optarg;
 			break;
+		case OPT_KEYS:
+			keys = optarg;
+			break;
 		case ':':
 			return gale__cli_usage(
 			    "monitor", "%s needs a value", argv[optind - 1]);
@@ -268,10 +274,18 @@ gale_cmd_monitor(int argc, char **argv)
 		    optind >= argc ? "which topology?" : "one topology only");
 	}
 	m.name = argv[optind];
-	m.endpoint = gale_client_endpoint(m.endpoint);
-	if (gale_client_new(&m.client, m.endpoint) != GALE_OK) {
-		fprintf(stderr, "gale monitor: bad nimbus endpoint '%s'\n",
-		    m.endpoint);
+	char err[4096], ep[512], kd[4096];
+	if (gale__cluster_conf_one(
+	        NULL, m.endpoint, keys, ep, kd, err, sizeof(err))
+	    != GALE_OK) {
+		fprintf(stderr, "gale monitor: %s\n", err);
+		return GALE_EXIT_USAGE;
+	}
+	m.endpoint = ep;
+	if (gale_client_open(&m.client, m.endpoint, kd[0] ? kd : NULL, err,
+	        sizeof(err))
+	    != GALE_OK) {
+		fprintf(stderr, "gale monitor: %s\n", err);
 		return 1;
 	}
 	gale_view_mode mode = gale_view_mode_for(STDOUT_FILENO);

@@ -21,10 +21,13 @@
 #include "topology/plan.h"
 #include "topology/spec.h"
 #include "workers/files.h"
+#include "workers/keys.h"
 #include "workers/registry.h"
 #include "workers/nimbus_sched.h"
 #include "workers/nimbus_state.h"
 #include "workers/nimbus_store.h"
+#include "workers/nimbus_zk.h"
+#include "workers/zk.h"
 #include "workers/stats.h"
 
 // Counts a message dropped as garbage and logs why, at most one line a
@@ -222,6 +225,18 @@ nimbus_submit(gale_nimbus *n, const gale_spec *spec, gale_reply *r)
 		    strerror(errno));
 		goto fail;
 	}
+	// With keys, the workers of this run share a CURVE pair of their own
+	// for their data sockets: nobody else can send into their inboxes.
+	if (n->keys != NULL) {
+		char pub[41], sec[41];
+		if (zmq_curve_keypair(pub, sec) != 0
+		    || (t->data_key = strdup(sec)) == NULL) {
+			memset(sec, 0, sizeof(sec));
+			reply_error(r, "cannot make the topology's data key");
+			goto fail;
+		}
+		memset(sec, 0, sizeof(sec));
+	}
 	// Written before it is acknowledged; it replaces the old file.
 	if (gale__nimbus_topo_save(n, t, err, sizeof(err)) != GALE_OK) {
 		reply_error(r, "%s", err);
@@ -253,7 +268,11 @@ fail:
 		// Nothing of a refused topology stays on disk.
 		char path[4096];
 		gale__nimbus_topo_path(n, t->name, path, sizeof(path));
-		if (access(path, F_OK) == 0 && gale__nimbus_find(n, name) == NULL) {
+		if (n->zk != NULL && gale__nimbus_find(n, name) == NULL) {
+			snprintf(path, sizeof(path), "topologies/%s", t->name);
+			gale__zk_delete(n->zk, path, err, sizeof(err));
+		} else if (access(path, F_OK) == 0
+		    && gale__nimbus_find(n, name) == NULL) {
 			unlink(path);
 		}
 	}
@@ -572,8 +591,19 @@ nimbus_receive(gale_nimbus *n, int timeout_ms)
 			    "dropped a message of %d frames", total);
 		} else {
 			gale_reply r = { 0 };
-			nimbus_handle(n, zmq_msg_data(&frames[nf - 1]),
-			    zmq_msg_size(&frames[nf - 1]), &r);
+			if (n->leader) {
+				nimbus_handle(n, zmq_msg_data(&frames[nf - 1]),
+				    zmq_msg_size(&frames[nf - 1]), &r);
+			} else {
+				// Clients and supervisors move on to the
+				// leader.
+				reply_error(&r,
+				    "nimbus at %s is a standby; the leader is "
+				    "at %s",
+				    n->endpoint,
+				    n->leader_endpoint[0] ? n->leader_endpoint
+				                          : "(none yet)");
+			}
 			nimbus_reply(n, frames, nf - 1, &r);
 			gale_reply_fini(&r);
 		}
@@ -583,11 +613,60 @@ nimbus_receive(gale_nimbus *n, int timeout_ms)
 	}
 }
 
+// A standby looks at the election about five times a second; when it
+// leads, it reads the topologies from ZooKeeper and takes over.
+static void
+nimbus_elect(gale_nimbus *n)
+{
+	uint64_t now = gale__nimbus_mono_ms();
+	if (n->zk == NULL || n->leader || now < n->elect_ms) {
+		return;
+	}
+	n->elect_ms = now + 200;
+	char before[256];
+	snprintf(before, sizeof(before), "%s", n->leader_endpoint);
+	if (!gale__nimbus_zk_leads(n)) {
+		if (strcmp(before, n->leader_endpoint) != 0) {
+			GALE_INFO("standby: the leader is %s",
+			    n->leader_endpoint);
+		}
+		return;
+	}
+	char err[1024];
+	if (gale__nimbus_load(n, err, sizeof(err)) != GALE_OK) {
+		GALE_ERROR("cannot read the topologies: %s", err);
+		return;
+	}
+	n->leader = true;
+	GALE_INFO("became leader at %s (%zu topologies)", n->endpoint, n->nt);
+}
+
 void
 gale_nimbus_poll(gale_nimbus *n, int timeout_ms)
 {
+	nimbus_elect(n);
+	if (n->leader && n->zk != NULL && !gale__zk_alive(n->zk)) {
+		GALE_ERROR("the ZooKeeper session expired: no longer the "
+		           "leader");
+		n->leader = false;
+		n->lost   = true;
+	}
 	nimbus_receive(n, timeout_ms);
-	nimbus_tick(n);
+	if (n->leader) {
+		nimbus_tick(n);
+	}
+}
+
+bool
+gale_nimbus_leader(const gale_nimbus *n)
+{
+	return n->leader;
+}
+
+bool
+gale_nimbus_lost(const gale_nimbus *n)
+{
+	return n->lost;
 }
 
 gale_err
@@ -601,6 +680,15 @@ gale_nimbus_new(
 		snprintf(err, errlen,
 		    "the supervisor timeout must be at least "
 		    "1 second");
+		return GALE_EINVAL;
+	}
+	if (opts->keys_dir == NULL && !opts->insecure
+	    && !gale__endpoint_is_loopback(listen)) {
+		snprintf(err, errlen,
+		    "refusing to listen on '%s' without keys: whoever reaches "
+		    "it could run code on every supervisor; give --keys DIR "
+		    "(made with gale keygen), or --insecure to accept that",
+		    listen);
 		return GALE_EINVAL;
 	}
 	gale_nimbus *n = calloc(1, sizeof(*n));
@@ -633,7 +721,16 @@ gale_nimbus_new(
 		rv = GALE_EIO;
 		goto fail;
 	}
-	if ((rv = gale__nimbus_load(n, err, errlen)) != GALE_OK) {
+	// With ZooKeeper, the topologies are read once this nimbus leads.
+	if (opts->zookeeper == NULL
+	    && (rv = gale__nimbus_load(n, err, errlen)) != GALE_OK) {
+		goto fail;
+	}
+	n->leader = opts->zookeeper == NULL;
+	if (opts->keys_dir != NULL
+	    && (rv = gale__keys_load(&n->keys, opts->keys_dir, "nimbus", err,
+	            errlen))
+	        != GALE_OK) {
 		goto fail;
 	}
 	rv        = GALE_EIO;
@@ -642,6 +739,20 @@ gale_nimbus_new(
 	if (n->router == NULL) {
 		snprintf(err, errlen, "cannot create a socket");
 		goto fail;
+	}
+	if (n->keys != NULL) {
+		// The handler is bound before the socket, so that no peer is
+		// ever let in unchecked.
+		if (gale__zap_start(&n->zap, n->zctx, n->keys) != GALE_OK
+		    || gale__keys_serve(n->keys, n->router) != GALE_OK) {
+			snprintf(err, errlen,
+			    "cannot set up CURVE on the listening socket: %s",
+			    zmq_strerror(zmq_errno()));
+			goto fail;
+		}
+		GALE_INFO("CURVE on: nimbus key %s, %zu trusted keys in %s",
+		    gale__keys_fingerprint(n->keys),
+		    gale__keys_ntrusted(n->keys), opts->keys_dir);
 	}
 	int     linger = 0;
 	int64_t max    = NIMBUS_MSG_MAX;
@@ -658,8 +769,21 @@ gale_nimbus_new(
 	    != 0) {
 		snprintf(n->endpoint, sizeof(n->endpoint), "%s", listen);
 	}
+	if (opts->zookeeper != NULL) {
+		if ((rv = gale__nimbus_zk_join(n, opts->zookeeper,
+		         opts->zk_root, err, errlen))
+		    != GALE_OK) {
+			goto fail;
+		}
+		nimbus_elect(n);
+		if (!n->leader && n->leader_endpoint[0] == '\0') {
+			GALE_INFO("standby: no leader yet");
+		}
+	}
 	// What was reloaded may be due for something (a kill wait ended).
-	nimbus_tick(n);
+	if (n->leader) {
+		nimbus_tick(n);
+	}
 	*out = n;
 	return GALE_OK;
 fail:
@@ -674,12 +798,15 @@ gale_nimbus_destroy(gale_nimbus **np)
 	if (n == NULL) {
 		return;
 	}
+	gale__zap_stop(&n->zap);
 	if (n->router != NULL) {
 		zmq_close(n->router);
 	}
 	if (n->zctx != NULL) {
 		zmq_ctx_term(n->zctx);
 	}
+	gale__keys_destroy(&n->keys);
+	gale__zk_close(&n->zk);
 	for (size_t i = 0; i < n->nt; i++) {
 		gale__nimbus_topo_destroy(&n->t[i]);
 	}

@@ -13,6 +13,7 @@
 #ifndef GALE_WORKERS_NIMBUS_H
 #define GALE_WORKERS_NIMBUS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -26,10 +27,22 @@ typedef struct gale_nimbus_opts {
 	// A supervisor not heard from for this long is dead and its workers
 	// are placed elsewhere.
 	uint32_t supervisor_timeout_secs;
+	// A keys directory (see workers/keys.h): nimbus.key and the trusted
+	// public keys. NULL: no security, which only a loopback listen
+	// endpoint allows, unless insecure is set.
+	const char *keys_dir;
+	bool        insecure;
+	// ZooKeeper servers ("host:port,..."): topologies live under
+	// zk_root (default /gale) instead of the data directory, and the
+	// nimbus processes of one ZooKeeper elect a leader. NULL: files.
+	const char *zookeeper;
+	const char *zk_root;
 } gale_nimbus_opts;
 
 // Opens the data directory (locked against a second nimbus), reloads the
-// topologies kept there and binds. On failure writes a one-line reason
+// topologies kept there and binds: with keys, as a CURVE server that lets
+// only trusted keys in. Refuses (GALE_EINVAL) a listen endpoint beyond
+// loopback without keys unless opts->insecure. On failure writes a one-line reason
 // into err and returns GALE_EINVAL (bad option), GALE_EIO (directory,
 // lock or bind) or GALE_ENOMEM. A topology file that cannot be read back is
 // reported on stderr and left out.
@@ -45,6 +58,14 @@ const char *gale_nimbus_endpoint(const gale_nimbus *n);
 // silent supervisors dead, places waiting workers, ends kill waits and
 // moves rebalances on.
 void gale_nimbus_poll(gale_nimbus *n, int timeout_ms);
+
+// True while this nimbus leads (always, without ZooKeeper). A standby
+// refuses every request with the leader's endpoint.
+bool gale_nimbus_leader(const gale_nimbus *n);
+
+// True once a leader's ZooKeeper session expired: another nimbus may lead
+// now, so this one must stop (its process exits and is started again).
+bool gale_nimbus_lost(const gale_nimbus *n);
 
 // Messages dropped or refused because they were malformed or unexpected.
 uint64_t gale_nimbus_dropped(const gale_nimbus *n);

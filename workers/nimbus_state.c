@@ -91,6 +91,10 @@ gale__nimbus_topo_destroy(nim_topo **tp)
 	gale_spec_fini(&t->spec);
 	free(t->name);
 	free(t->run_id);
+	if (t->data_key != NULL) {
+		memset(t->data_key, 0, strlen(t->data_key));
+	}
+	free(t->data_key);
 	free(t->error);
 	free(t);
 	*tp = NULL;
@@ -288,6 +292,7 @@ gale__nimbus_topo_assignment(
 	a->run_token      = t->run_token;
 	a->trace_set      = t->trace_set;
 	a->trace_rate     = t->trace_rate;
+	a->data_key       = t->data_key;
 	a->workers        = calloc(t->nworkers + 1, sizeof(*a->workers));
 	a->endpoints      = calloc(t->ntasks + 1, sizeof(*a->endpoints));
 	a->finished_tasks = calloc(t->ntasks + 1, sizeof(uint32_t));

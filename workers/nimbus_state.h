@@ -83,6 +83,7 @@ typedef struct nim_topo {
 	uint64_t       generation;
 	char          *run_id;
 	uint64_t       run_token; // the run's secret, stored with it
+	char          *data_key; // CURVE secret of its data sockets, or NULL
 	uint32_t       nworkers;
 	uint32_t       ntasks;
 	nim_worker    *w; // [nworkers]
@@ -140,6 +141,16 @@ struct gale_nimbus {
 	int        lock_fd;
 	void      *zctx;
 	void      *router;
+	struct gale_keys *keys; // NULL: plain ZeroMQ, loopback only
+	struct gale_zap  *zap;
+	// With ZooKeeper: the session, this nimbus's candidate node under
+	// nimbus/, and whether it leads. Without, it always leads.
+	struct gale_zk *zk;
+	char            candidate[128];
+	bool            leader;
+	char            leader_endpoint[256]; // as the leader's node says
+	uint64_t        elect_ms; // when to look at the election again
+	bool            lost;     // led, and its session expired
 	nim_topo **t;
 	size_t     nt;
 	nim_sup  **s;

@@ -23,6 +23,7 @@
 #include "workers/nimbus_store.h"
 #include "workers/registry.h"
 #include "workers/stats.h"
+#include "workers/zk.h"
 
 static const char *const topo_state_names[TOPO_NSTATES] = {
 	"RUN",
@@ -97,8 +98,13 @@ gale__nimbus_topo_save(
 		return GALE_ENOMEM;
 	}
 	char path[4096];
-	gale__nimbus_topo_path(n, t->name, path, sizeof(path));
-	rv = gale_files_write_atomic(path, text, tlen, err, errlen);
+	if (n->zk != NULL) {
+		snprintf(path, sizeof(path), "topologies/%s", t->name);
+		rv = gale__zk_put(n->zk, path, text, tlen, err, errlen);
+	} else {
+		gale__nimbus_topo_path(n, t->name, path, sizeof(path));
+		rv = gale_files_write_atomic(path, text, tlen, err, errlen);
+	}
 	free(text);
 	if (rv == GALE_OK) {
 		t->save = false;
@@ -185,7 +191,9 @@ topo_load(const gale_nimbus *n, const char *path, nim_topo **out, char *err,
 {
 	uint8_t *data;
 	size_t   len;
-	gale_err rv = gale_files_read(path, &data, &len, err, errlen);
+	gale_err rv = n->zk != NULL
+	    ? gale__zk_get(n->zk, path, &data, &len, err, errlen)
+	    : gale_files_read(path, &data, &len, err, errlen);
 	if (rv != GALE_OK) {
 		return rv;
 	}
@@ -271,13 +279,24 @@ topo_load(const gale_nimbus *n, const char *path, nim_topo **out, char *err,
 	t->generation = a.generation;
 	t->run_id     = strdup(a.run_id);
 	t->run_token  = a.run_token;
-	if (t->run_id == NULL
+	t->data_key   = a.data_key != NULL ? strdup(a.data_key) : NULL;
+	if (t->run_id == NULL || (a.data_key != NULL && t->data_key == NULL)
 	    || gale_spec_copy(&t->spec, &a.spec) != GALE_OK) {
 		rv = GALE_ENOMEM;
 		snprintf(err, errlen, "%s: out of memory", path);
 		goto out;
 	}
 	char why[1024];
+	// From ZooKeeper, a nimbus may not have the libraries on disk yet.
+	if (n->zk != NULL) {
+		char libdir[4096];
+		snprintf(libdir, sizeof(libdir), "%s/libs/%s", n->data_dir,
+		    t->name);
+		if (gale_files_ship_write(&t->spec, libdir, why, sizeof(why))
+		    != GALE_OK) {
+			GALE_ERROR("%s: %s", path, why);
+		}
+	}
 	bool built
 	    = gale__nimbus_topo_build(n, t, why, sizeof(why)) == GALE_OK;
 	if (!built || t->nworkers != nw || t->ntasks != nts
@@ -363,9 +382,84 @@ topo_cmp(const void *a, const void *b)
 
 // Reloads every DATA/NAME.topology, and makes the supervisors they name
 // known (alive until they stay silent past the timeout).
+// Makes the supervisors t places workers on known (alive until they stay
+// silent past the timeout).
+static void
+load_sups(gale_nimbus *n, nim_topo *t)
+{
+	for (uint32_t i = 0; gale__nimbus_topo_running(t) && i < t->nworkers;
+	     i++) {
+		nim_worker *w = &t->w[i];
+		if (w->supervisor == NULL) {
+			continue;
+		}
+		nim_sup *sup = gale__nimbus_find_sup(n, w->supervisor);
+		if (sup == NULL) {
+			sup = gale__nimbus_add_sup(n, w->supervisor, w->host);
+		}
+		if (sup != NULL && !gale__nimbus_sup_has_port(sup, w->port)) {
+			uint32_t *p
+			    = realloc(sup->ports, (sup->nports + 1) * sizeof(*p));
+			if (p != NULL) {
+				sup->ports                = p;
+				sup->ports[sup->nports++] = w->port;
+			}
+		}
+	}
+}
+
+// Reloads every topology kept under topologies/ in ZooKeeper.
+static gale_err
+load_zk(gale_nimbus *n, char *err, size_t errlen)
+{
+	char   **names = NULL;
+	size_t   nn    = 0;
+	gale_err rv
+	    = gale__zk_children(n->zk, "topologies", &names, &nn, err, errlen);
+	if (rv != GALE_OK) {
+		return rv;
+	}
+	for (size_t i = 0; i < nn; i++) {
+		char      rel[512], why[4400];
+		nim_topo *t = NULL;
+		snprintf(rel, sizeof(rel), "topologies/%s", names[i]);
+		if (topo_load(n, rel, &t, why, sizeof(why)) != GALE_OK) {
+			GALE_ERROR("left out %s", why);
+			continue;
+		}
+		if (strcmp(names[i], t->name) != 0
+		    || gale__nimbus_find(n, t->name) != NULL) {
+			GALE_ERROR("left out %s: it holds topology '%s'", rel,
+			    t->name);
+			gale__nimbus_topo_destroy(&t);
+			continue;
+		}
+		nim_topo **arr = realloc(n->t, (n->nt + 1) * sizeof(*arr));
+		if (arr == NULL) {
+			gale__nimbus_topo_destroy(&t);
+			snprintf(err, errlen, "out of memory");
+			rv = GALE_ENOMEM;
+			break;
+		}
+		n->t          = arr;
+		n->t[n->nt++] = t;
+		load_sups(n, t);
+		GALE_INFO("reloaded topology '%s' (%s) from ZooKeeper", t->name,
+		    gale__nimbus_topo_status(t));
+	}
+	gale__zk_names_free(names, nn);
+	if (n->nt > 1) {
+		qsort(n->t, n->nt, sizeof(*n->t), topo_cmp);
+	}
+	return rv;
+}
+
 gale_err
 gale__nimbus_load(gale_nimbus *n, char *err, size_t errlen)
 {
+	if (n->zk != NULL) {
+		return load_zk(n, err, errlen);
+	}
 	DIR *d = opendir(n->data_dir);
 	if (d == NULL) {
 		snprintf(err, errlen, "%s: cannot read: %s", n->data_dir,
@@ -404,27 +498,7 @@ gale__nimbus_load(gale_nimbus *n, char *err, size_t errlen)
 		}
 		n->t          = arr;
 		n->t[n->nt++] = t;
-		for (uint32_t i = 0;
-		     gale__nimbus_topo_running(t) && i < t->nworkers; i++) {
-			nim_worker *w = &t->w[i];
-			if (w->supervisor == NULL) {
-				continue;
-			}
-			nim_sup *sup = gale__nimbus_find_sup(n, w->supervisor);
-			if (sup == NULL) {
-				sup = gale__nimbus_add_sup(
-				    n, w->supervisor, w->host);
-			}
-			if (sup != NULL
-			    && !gale__nimbus_sup_has_port(sup, w->port)) {
-				uint32_t *p = realloc(sup->ports,
-				    (sup->nports + 1) * sizeof(*p));
-				if (p != NULL) {
-					sup->ports                = p;
-					sup->ports[sup->nports++] = w->port;
-				}
-			}
-		}
+		load_sups(n, t);
 		GALE_INFO("reloaded topology '%s' (%s)", t->name,
 		    gale__nimbus_topo_status(t));
 	}

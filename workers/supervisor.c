@@ -14,7 +14,9 @@
 #include "base/log.h"
 #include "workers/client.h"
 #include "workers/files.h"
+#include "workers/keys.h"
 #include "workers/supervisor.h"
+#include "workers/supervisor_zk.h"
 #include "workers/worker_host.h"
 
 #define SUP_REPORT_MS 500
@@ -63,6 +65,12 @@ struct gale_supervisor {
 	uint32_t         port_base;
 	int              lock_fd;
 	gale_client     *client;
+	// nimbus's endpoints, comma-separated: the one in use is the next
+	// after the one that stopped answering or stood by.
+	char            *nimbus_eps;
+	size_t           nimbus_i;
+	char            *keys_dir;
+	struct gale_supervisor_zk *zk; // NULL without ZooKeeper
 	uint64_t         next_report_ms;
 	uint64_t         sent_ms;
 	bool             report_soon;
@@ -565,6 +573,49 @@ out:
 	free(hbs);
 }
 
+// Talks to the nimbus at ep from now on.
+static void
+sup_use_nimbus(gale_supervisor *s, const char *ep)
+{
+	gale_client *c = NULL;
+	if (gale_client_new(&c, ep) != GALE_OK
+	    || (s->keys_dir != NULL
+	        && gale_client_use_keys(c, s->keys_dir, "supervisor")
+	            != GALE_OK)) {
+		gale_client_destroy(&c);
+		return;
+	}
+	gale_client_destroy(&s->client);
+	s->client = c;
+	GALE_INFO("trying nimbus at %s", ep);
+}
+
+// Moves on to the leader that ZooKeeper names, else to the next nimbus
+// of the list when there is more than one.
+static void
+sup_next_nimbus(gale_supervisor *s)
+{
+	char ep[512];
+	if (s->zk != NULL && gale__supervisor_zk_leader(s->zk, ep, sizeof(ep))) {
+		sup_use_nimbus(s, ep);
+		return;
+	}
+	size_t n = 1;
+	for (const char *p = s->nimbus_eps; *p != '\0'; p++) {
+		n += *p == ',';
+	}
+	if (n < 2) {
+		return;
+	}
+	s->nimbus_i   = (s->nimbus_i + 1) % n;
+	const char *p = s->nimbus_eps;
+	for (size_t i = 0; i < s->nimbus_i; i++) {
+		p += strcspn(p, ",") + 1;
+	}
+	snprintf(ep, sizeof(ep), "%.*s", (int) strcspn(p, ","), p);
+	sup_use_nimbus(s, ep);
+}
+
 static void
 sup_nimbus(gale_supervisor *s)
 {
@@ -578,6 +629,10 @@ sup_nimbus(gale_supervisor *s)
 			s->nimbus_down = false;
 			if (r.ok) {
 				sup_apply(s, &r);
+			} else if (r.error != NULL
+			    && strstr(r.error, " is a standby; ") != NULL) {
+				sup_next_nimbus(s);
+				s->report_soon = true;
 			} else {
 				GALE_WARN("nimbus refused the report: %s",
 				    r.error);
@@ -585,6 +640,13 @@ sup_nimbus(gale_supervisor *s)
 			gale_reply_fini(&r);
 		} else if (rv == GALE_EPROTO) {
 			GALE_WARN("%s", gale_client_error(s->client));
+		} else if (rv == GALE_EUNREACH) {
+			// Refused keys: said once, not on every report.
+			if (!s->nimbus_down) {
+				GALE_WARN("%s; keeping the last assignments",
+				    gale_client_error(s->client));
+			}
+			s->nimbus_down = true;
 		} else if (sup_now_ms() - s->sent_ms > SUP_REPLY_TIMEOUT_MS) {
 			if (!s->nimbus_down) {
 				GALE_WARN("nimbus does not answer; keeping "
@@ -592,6 +654,7 @@ sup_nimbus(gale_supervisor *s)
 			}
 			s->nimbus_down = true;
 			gale_client_reset(s->client);
+			sup_next_nimbus(s);
 		}
 	}
 	if (!gale_client_busy(s->client)
@@ -615,6 +678,9 @@ gale_supervisor_poll(gale_supervisor *s, int timeout_ms)
 		uint64_t now    = sup_now_ms();
 		long     wait   = deadline > now ? (long) (deadline - now) : 0;
 		zmq_poll(items, nitems, wait < 50 ? wait : 50);
+		if (s->zk != NULL) {
+			gale__supervisor_zk_tick(s->zk);
+		}
 		gale_worker_host_receive(s->workers);
 		gale_worker_host_poll(s->workers);
 		sup_nimbus(s);
@@ -682,6 +748,15 @@ gale_supervisor_new(gale_supervisor **out, const gale_supervisor_opts *opts,
 		    "bytes");
 		return GALE_EINVAL;
 	}
+	if (opts->keys_dir == NULL && !opts->insecure
+	    && !gale__host_is_loopback(opts->host)) {
+		snprintf(err, errlen,
+		    "refusing to bind workers on '%s' without keys: whoever "
+		    "reaches them could feed their tasks; give --keys DIR "
+		    "(made with gale keygen), or --insecure to accept that",
+		    opts->host);
+		return GALE_EINVAL;
+	}
 	gale_supervisor *s = calloc(1, sizeof(*s));
 	if (s == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -720,9 +795,38 @@ gale_supervisor_new(gale_supervisor **out, const gale_supervisor_opts *opts,
 	if ((rv = sup_load_id(s, err, errlen)) != GALE_OK) {
 		goto fail;
 	}
-	if ((rv = gale_client_new(&s->client, opts->nimbus)) != GALE_OK) {
+	s->nimbus_eps = strdup(opts->nimbus != NULL ? opts->nimbus : "");
+	s->keys_dir   = opts->keys_dir ? strdup(opts->keys_dir) : NULL;
+	if (s->nimbus_eps == NULL || (opts->keys_dir && s->keys_dir == NULL)) {
+		snprintf(err, errlen, "out of memory");
+		rv = GALE_ENOMEM;
+		goto fail;
+	}
+	if (opts->zookeeper != NULL
+	    && (rv = gale__supervisor_zk_open(&s->zk, opts->zookeeper,
+	            opts->zk_root, s->id, s->host, err, errlen))
+	        != GALE_OK) {
+		goto fail;
+	}
+	char first[512];
+	snprintf(first, sizeof(first), "%.*s",
+	    (int) strcspn(s->nimbus_eps, ","), s->nimbus_eps);
+	// Without endpoints, the leader ZooKeeper names, or the default.
+	if (first[0] == '\0'
+	    && (s->zk == NULL
+	        || !gale__supervisor_zk_leader(s->zk, first, sizeof(first)))) {
+		snprintf(first, sizeof(first), "%s", GALE_NIMBUS_DEFAULT);
+	}
+	if ((rv = gale_client_new(&s->client, first)) != GALE_OK) {
 		snprintf(err, errlen, "bad nimbus endpoint '%s'",
 		    opts->nimbus ? opts->nimbus : "");
+		goto fail;
+	}
+	if (opts->keys_dir != NULL
+	    && (rv = gale_client_use_keys(
+	            s->client, opts->keys_dir, "supervisor"))
+	        != GALE_OK) {
+		snprintf(err, errlen, "%s", gale_client_error(s->client));
 		goto fail;
 	}
 	// A worker that dies is started again, however often: the next one
@@ -777,6 +881,9 @@ gale_supervisor_destroy(gale_supervisor **sp)
 	}
 	free(s->asg);
 	gale_client_destroy(&s->client);
+	free(s->nimbus_eps);
+	free(s->keys_dir);
+	gale__supervisor_zk_close(&s->zk);
 	if (s->lock_fd >= 0) {
 		close(s->lock_fd);
 	}

@@ -18,6 +18,7 @@
 #ifndef GALE_WORKERS_SUPERVISOR_H
 #define GALE_WORKERS_SUPERVISOR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -26,11 +27,21 @@
 typedef struct gale_supervisor gale_supervisor;
 
 typedef struct gale_supervisor_opts {
-	const char *nimbus; // nimbus's endpoint
+	const char *nimbus; // nimbus's endpoints, comma-separated
 	const char *host; // where workers bind; the host nimbus is told
 	const char *data_dir; // created when missing
 	uint32_t    slots; // 1 to 1024
 	uint32_t    port_base; // slots are port_base .. port_base + slots - 1
+	// A keys directory (see workers/keys.h) with supervisor.key and
+	// nimbus.pub: nimbus is then reached over CURVE. NULL: plain, which
+	// only a loopback host allows, unless insecure is set.
+	const char *keys_dir;
+	bool        insecure;
+	// ZooKeeper servers: the supervisor registers as the ephemeral node
+	// ROOT/supervisors/ID and, without nimbus endpoints, talks to the
+	// leader ZooKeeper names. NULL: no ZooKeeper.
+	const char *zookeeper;
+	const char *zk_root;
 } gale_supervisor_opts;
 
 // Opens the data directory (locked against a second supervisor), takes

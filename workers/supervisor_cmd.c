@@ -10,6 +10,7 @@
 #include "base/log.h"
 #include "workers/cli.h"
 #include "workers/client.h"
+#include "workers/cluster_conf.h"
 #include "workers/commands.h"
 #include "workers/supervisor.h"
 
@@ -32,16 +33,17 @@ gale_cmd_supervisor(int argc, char **argv)
 		{ "port-base", required_argument, NULL, 'p' },
 		{ "host", required_argument, NULL, 'H' },
 		{ "data-dir", required_argument, NULL, 'd' },
+		{ "keys", required_argument, NULL, 'k' },
+		{ "insecure", no_argument, NULL, 'i' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "zookeeper", required_argument, NULL, 'z' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	gale_supervisor_opts o = {
-		.host      = "127.0.0.1",
-		.data_dir  = "gale-supervisor-data",
-		.slots     = 4,
-		.port_base = 6700,
-	};
-	const char *nimbus = NULL;
+	gale_supervisor_opts o         = { 0 };
+	const char          *nimbus    = NULL;
+	const char          *config    = NULL;
+	bool                 has_slots = false, has_base = false;
 	int         c;
 	opterr = 0;
 	optind = 0;
@@ -55,18 +57,32 @@ gale_cmd_supervisor(int argc, char **argv)
 			        name, "--slots", optarg, 1, 1024, &o.slots)) {
 				return GALE_EXIT_USAGE;
 			}
+			has_slots = true;
 			break;
 		case 'p':
 			if (!gale__cli_u32(name, "--port-base", optarg, 1, 65535,
 			        &o.port_base)) {
 				return GALE_EXIT_USAGE;
 			}
+			has_base = true;
 			break;
 		case 'H':
 			o.host = optarg;
 			break;
 		case 'd':
 			o.data_dir = optarg;
+			break;
+		case 'c':
+			config = optarg;
+			break;
+		case 'z':
+			o.zookeeper = optarg;
+			break;
+		case 'k':
+			o.keys_dir = optarg;
+			break;
+		case 'i':
+			o.insecure = true;
 			break;
 		case 'h':
 			gale__cli_print_usage(name, stdout);
@@ -82,8 +98,53 @@ gale_cmd_supervisor(int argc, char **argv)
 		return gale__cli_usage(
 		    name, "unexpected argument '%s'", argv[optind]);
 	}
+	if (o.keys_dir != NULL && o.insecure) {
+		return gale__cli_usage(
+		    name, "--keys and --insecure exclude each other");
+	}
+	// The config file fills in what no flag said.
+	gale_cluster_conf conf;
+	char              err[4096];
+	if (gale__cluster_conf_load(&conf, config, err, sizeof(err))
+	    != GALE_OK) {
+		fprintf(stderr, "gale supervisor: %s\n", err);
+		return GALE_EXIT_USAGE;
+	}
+	char data_dir[4096];
+	if (o.data_dir == NULL && conf.local_dir != NULL) {
+		snprintf(data_dir, sizeof(data_dir), "%s/supervisor",
+		    conf.local_dir);
+		o.data_dir = data_dir;
+	} else if (o.data_dir == NULL) {
+		o.data_dir = "gale-supervisor-data";
+	}
+	if (o.host == NULL) {
+		o.host = conf.hostname != NULL ? conf.hostname : "127.0.0.1";
+	}
+	if (!has_slots) {
+		o.slots = conf.has_ports ? conf.slots : 4;
+	}
+	if (!has_base) {
+		o.port_base = conf.has_ports ? conf.port_base : 6700;
+	}
+	if (o.keys_dir == NULL && !o.insecure) {
+		o.keys_dir = conf.keys;
+		o.insecure = conf.has_insecure && conf.insecure;
+	}
 	gale__log_init(name);
-	o.nimbus = gale_client_endpoint(nimbus);
+	// Several endpoints are tried in turn, moving on from one that does
+	// not answer or stands by.
+	o.nimbus = gale__cluster_conf_nimbus(&conf, nimbus);
+	if (o.zookeeper == NULL) {
+		o.zookeeper = conf.zookeeper;
+	}
+	o.zk_root = conf.zk_root;
+	// With ZooKeeper and no endpoint given anywhere, the leader it names.
+	const char *env = getenv("GALE_NIMBUS");
+	if (o.zookeeper != NULL && nimbus == NULL && conf.nimbus_seeds == NULL
+	    && (env == NULL || env[0] == '\0')) {
+		o.nimbus = NULL;
+	}
 
 	struct sigaction sa = { .sa_handler = supervisor_on_signal };
 	sigemptyset(&sa.sa_mask);
@@ -92,15 +153,16 @@ gale_cmd_supervisor(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	gale_supervisor *s = NULL;
-	char             err[1024];
 	if (gale_supervisor_new(&s, &o, err, sizeof(err)) != GALE_OK) {
 		fprintf(stderr, "gale supervisor: %s\n", err);
+		gale__cluster_conf_fini(&conf);
 		return 1;
 	}
 	printf("supervisor %s: slots %u-%u on %s, workers report to %s, "
 	       "nimbus %s\n",
 	    gale_supervisor_id(s), o.port_base, o.port_base + o.slots - 1,
-	    o.host, gale_supervisor_endpoint(s), o.nimbus);
+	    o.host, gale_supervisor_endpoint(s),
+	    o.nimbus != NULL ? o.nimbus : "from ZooKeeper");
 	fflush(stdout);
 	while (!supervisor_signalled) {
 		gale_supervisor_poll(s, 100);
@@ -108,5 +170,6 @@ gale_cmd_supervisor(int argc, char **argv)
 	printf("supervisor: stopping its workers\n");
 	fflush(stdout);
 	gale_supervisor_destroy(&s);
+	gale__cluster_conf_fini(&conf);
 	return 0;
 }

@@ -10,6 +10,7 @@
 #include "base/log.h"
 #include "workers/cli.h"
 #include "workers/client.h"
+#include "workers/cluster_conf.h"
 #include "workers/commands.h"
 #include "workers/ui.h"
 #include "workers/ui_source.h"
@@ -31,10 +32,12 @@ gale_cmd_ui(int argc, char **argv)
 		{ "nimbus", required_argument, NULL, 'n' },
 		{ "listen", required_argument, NULL, 'l' },
 		{ "actions", no_argument, NULL, 'a' },
+		{ "keys", required_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *nimbus  = NULL;
+	const char *keys    = NULL;
 	const char *listen  = GALE_UI_DEFAULT_LISTEN;
 	bool        actions = false;
 	int         opt;
@@ -50,6 +53,9 @@ gale_cmd_ui(int argc, char **argv)
 			break;
 		case 'a':
 			actions = true;
+			break;
+		case 'k':
+			keys = optarg;
 			break;
 		case 'h':
 			gale__cli_print_usage(name, stdout);
@@ -70,10 +76,17 @@ gale_cmd_ui(int argc, char **argv)
 		return gale__cli_usage(name, "--listen: %s", why);
 	}
 	gale__log_init(name);
-	const char  *ep     = gale_client_endpoint(nimbus);
+	static char ep[512], kd[4096];
+	char        err[4096];
+	if (gale__cluster_conf_one(NULL, nimbus, keys, ep, kd, err, sizeof(err))
+	    != GALE_OK) {
+		fprintf(stderr, "gale ui: %s\n", err);
+		return GALE_EXIT_USAGE;
+	}
 	gale_client *client = NULL;
-	if (gale_client_new(&client, ep) != GALE_OK) {
-		fprintf(stderr, "gale ui: bad nimbus endpoint '%s'\n", ep);
+	if (gale_client_open(&client, ep, kd[0] ? kd : NULL, why, sizeof(why))
+	    != GALE_OK) {
+		fprintf(stderr, "gale ui: %s\n", why);
 		return 1;
 	}
 	gale_ui_source src;

@@ -396,6 +396,18 @@ worker_build(worker *w)
 	for (size_t i = 0; i < w->ntasks; i++) {
 		gale__transport_set_local(w->transport, w->tasks[i]);
 	}
+	if (w->asg.data_key != NULL
+	    && gale__transport_set_curve(w->transport, w->asg.data_key)
+	        != GALE_OK) {
+		snprintf(w->error, sizeof(w->error),
+		    "the assignment's data key is malformed");
+		rc = GALE_WORKER_EXIT_ERROR;
+		goto out;
+	}
+	if (w->asg.data_key != NULL) {
+		GALE_INFO("data sockets over CURVE, open only to this "
+		          "topology's workers");
+	}
 	w->env.max_tuple_bytes = (size_t) gale_topology_config_i64(w->topo,
 	    "topology.max.tuple.bytes", GALE_DEFAULT_MAX_TUPLE_BYTES);
 	gale__transport_set_max_message(

@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: MIT
+// cluster_conf.h - the cluster config file, gale.yaml: where nimbus and
+// ZooKeeper are, the data directory, the slots and the keys, in Storm's
+// key names, read by every daemon and client command.
+//
+// The file is the one --config names, else $GALE_CONF, else
+// ~/.gale/gale.yaml, else /etc/gale/gale.yaml; a default location that
+// does not exist is no error. Flags override the file, and for clients
+// $GALE_NIMBUS and $GALE_KEYS do too. Relative paths in the file are
+// relative to its folder. Keys (all optional):
+//
+//   storm.zookeeper.servers: [zk1, zk2:2182]   # or "zk1,zk2"
+//   storm.zookeeper.port: 2181                 # for servers without one
+//   storm.zookeeper.root: /gale
+//   nimbus.seeds: [tcp://n1:6627, n2]          # clients try them in turn
+//   nimbus.listen: tcp://0.0.0.0:6627          # what nimbus binds
+//   nimbus.supervisor.timeout.secs: 30
+//   storm.local.dir: /var/lib/gale            # DIR/nimbus, DIR/supervisor
+//   storm.local.hostname: host1                # the supervisor's --host
+//   supervisor.slots.ports: [6700, 6701]       # consecutive ports
+//   security.keys: /etc/gale/keys
+//   security.insecure: false
+//
+// An unknown key or a value of the wrong kind is an error naming its line,
+// with "did you mean" for a misspelt key.
+
+#ifndef GALE_WORKERS_CLUSTER_CONF_H
+#define GALE_WORKERS_CLUSTER_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gale.h"
+
+typedef struct gale_cluster_conf {
+	char    *path; // the file read, NULL when there was none
+	char    *zookeeper; // "host:port,host:port", NULL when not set
+	char    *zk_root; // NULL when not set
+	char    *nimbus_seeds; // "tcp://h:p,tcp://h:p", NULL when not set
+	char    *nimbus_listen;
+	char    *local_dir;
+	char    *hostname;
+	char    *keys;
+	bool     has_insecure, insecure;
+	bool     has_ports;
+	uint32_t slots, port_base;
+	bool     has_timeout;
+	uint32_t supervisor_timeout_secs;
+} gale_cluster_conf;
+
+// Finds the file (given, else $GALE_CONF, else the default locations) and
+// reads it into c (zeroed first). A given or $GALE_CONF file that cannot
+// be read is an error; no file at the default locations leaves c empty.
+// On failure writes the diagnostics, one per line, into err and returns
+// GALE_EINVAL (bad content), GALE_ENOENT or GALE_EIO; c is then empty.
+gale_err gale__cluster_conf_load(
+    gale_cluster_conf *c, const char *given, char *err, size_t errlen);
+// Reads text (len bytes) as if it were the file named file.
+gale_err gale__cluster_conf_parse(gale_cluster_conf *c, const char *file,
+    const char *text, size_t len, char *err, size_t errlen);
+// Frees what c holds; c is empty afterwards.
+void gale__cluster_conf_fini(gale_cluster_conf *c);
+
+// What a client command uses: flag when not NULL, else $GALE_NIMBUS (or
+// $GALE_KEYS) when set, else the file's value, else the default
+// (tcp://127.0.0.1:6627; no keys). Borrowed.
+const char *gale__cluster_conf_nimbus(
+    const gale_cluster_conf *c, const char *flag);
+const char *gale__cluster_conf_keys(
+    const gale_cluster_conf *c, const char *flag);
+
+// For a command that talks to one nimbus (the console, the UI): reads the
+// file (config, else the default places) and writes the first endpoint of
+// gale__cluster_conf_nimbus and the keys directory ("" for none) into the
+// buffers. On failure writes the reason into err.
+gale_err gale__cluster_conf_one(const char *config, const char *nimbus,
+    const char *keys, char ep[512], char keys_dir[4096], char *err,
+    size_t errlen);
+
+#endif // GALE_WORKERS_CLUSTER_CONF_H

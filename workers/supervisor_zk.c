@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: MIT
+// supervisor_zk.c - a supervisor on ZooKeeper: registered as an ephemeral
+// node, and finding the leading nimbus there.
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/log.h"
+#include "workers/nimbus_zk.h"
+#include "workers/supervisor_zk.h"
+#include "workers/zk.h"
+
+#define SUP_ZK_SESSION_MS 4000
+#define SUP_ZK_RETRY_MS 1000
+
+struct gale_supervisor_zk {
+	gale_zk *zk;
+	char     servers[1024];
+	char     root[256];
+	char     id[300];
+	char     host[256];
+	bool     registered;
+	uint64_t retry_ms;
+};
+
+static uint64_t
+sup_zk_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t) ts.tv_sec * 1000u + (uint64_t) ts.tv_nsec / 1000000u;
+}
+
+static gale_err
+sup_zk_register(gale_supervisor_zk *z, char *err, size_t errlen)
+{
+	if (z->zk == NULL) {
+		gale_err rv = gale__zk_open(&z->zk, z->servers, z->root,
+		    SUP_ZK_SESSION_MS, err, errlen);
+		if (rv != GALE_OK) {
+			return rv;
+		}
+	}
+	char rel[400];
+	snprintf(rel, sizeof(rel), "supervisors/%s", z->id);
+	gale_err rv = gale__zk_ephemeral(
+	    z->zk, rel, z->host, strlen(z->host), false, NULL, 0, err, errlen);
+	// The node of a session that has not expired yet (this supervisor
+	// restarted at once) goes with it; until then it says the same.
+	if (rv == GALE_OK || rv == GALE_EEXIST) {
+		z->registered = rv == GALE_OK;
+		return GALE_OK;
+	}
+	return rv;
+}
+
+gale_err
+gale__supervisor_zk_open(gale_supervisor_zk **out, const char *servers,
+    const char *root, const char *id, const char *host, char *err,
+    size_t errlen)
+{
+	gale_supervisor_zk *z = calloc(1, sizeof(*z));
+	if (z == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return GALE_ENOMEM;
+	}
+	snprintf(z->servers, sizeof(z->servers), "%s", servers);
+	snprintf(z->root, sizeof(z->root), "%s", root ? root : GALE_ZK_ROOT);
+	snprintf(z->id, sizeof(z->id), "%s", id);
+	snprintf(z->host, sizeof(z->host), "%s", host);
+	gale_err rv = sup_zk_register(z, err, errlen);
+	if (rv != GALE_OK) {
+		gale__supervisor_zk_close(&z);
+		return rv;
+	}
+	GALE_INFO("registered in ZooKeeper at %s%s/supervisors/%s", servers,
+	    gale__zk_root(z->zk), id);
+	*out = z;
+	return GALE_OK;
+}
+
+void
+gale__supervisor_zk_close(gale_supervisor_zk **zp)
+{
+	gale_supervisor_zk *z = *zp;
+	if (z == NULL) {
+		return;
+	}
+	gale__zk_close(&z->zk);
+	free(z);
+	*zp = NULL;
+}
+
+void
+gale__supervisor_zk_tick(gale_supervisor_zk *z)
+{
+	uint64_t now = sup_zk_now_ms();
+	if (now < z->retry_ms) {
+		return;
+	}
+	bool alive = z->zk != NULL && gale__zk_alive(z->zk);
+	if (alive && z->registered) {
+		return;
+	}
+	z->retry_ms = now + SUP_ZK_RETRY_MS;
+	if (!alive) {
+		GALE_WARN("the ZooKeeper session expired; registering again");
+		gale__zk_close(&z->zk);
+		z->registered = false;
+	}
+	char err[512];
+	if (sup_zk_register(z, err, sizeof(err)) != GALE_OK) {
+		GALE_WARN("%s", err);
+	}
+}
+
+bool
+gale__supervisor_zk_leader(gale_supervisor_zk *z, char *ep, size_t eplen)
+{
+	if (z->zk == NULL) {
+		return false;
+	}
+	ep[0] = '\0';
+	gale__zk_find_leader(z->zk, NULL, ep, eplen);
+	return ep[0] != '\0';
+}

@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: MIT
+// supervisor_zk.h - a supervisor on ZooKeeper: registered as an ephemeral
+// node, and finding the leading nimbus there.
+//
+// The node ROOT/supervisors/ID holds the supervisor's host; it lasts as
+// long as the supervisor's session, so it is gone a few seconds after the
+// supervisor dies. When the session expires (the supervisor was cut off),
+// a new one is opened and the node made again.
+
+#ifndef GALE_WORKERS_SUPERVISOR_ZK_H
+#define GALE_WORKERS_SUPERVISOR_ZK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gale.h"
+
+typedef struct gale_supervisor_zk gale_supervisor_zk;
+
+// Opens a session with servers under root (NULL: /gale) and registers id
+// with host. On failure writes the reason into err.
+gale_err gale__supervisor_zk_open(gale_supervisor_zk **out,
+    const char *servers, const char *root, const char *id, const char *host,
+    char *err, size_t errlen);
+void     gale__supervisor_zk_close(gale_supervisor_zk **zp);
+// Opens a new session and registers again when the last one expired.
+// Cheap: call it often.
+void gale__supervisor_zk_tick(gale_supervisor_zk *z);
+// Writes the leading nimbus's endpoint into ep; false when none leads.
+bool gale__supervisor_zk_leader(gale_supervisor_zk *z, char *ep, size_t eplen);
+
+#endif // GALE_WORKERS_SUPERVISOR_ZK_H
