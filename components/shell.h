@@ -54,16 +54,17 @@ typedef struct shell_task {
 	size_t      nowned, vcap;
 	uint32_t   *tasks;
 	size_t      tasks_cap;
-	// Bolt: the id given to the next input, when a heartbeat went last.
-	uint64_t next_id;
+	// Bolt: the sequence number of the next input (its id is made of it
+	// and its slot), when a heartbeat went last.
+	uint64_t next_seq;
 	uint64_t last_heartbeat_ns;
 	// Bolt: the inputs sent and not yet acked or failed by the process,
 	// held (gale_tuple_hold), at most topology.shellbolt.max.pending
-	// (pending_cap) of them, in slot id % pending_cap; when the process
-	// was last heard from while some were pending; the anchors of an
-	// emit.
+	// (pending_cap) of them, each in any free slot (pending_free: index +
+	// 1 of the first free one, 0 when none); when the process was last
+	// heard from while some were pending; the anchors of an emit.
 	struct shell_pending *pending;
-	size_t                pending_cap, npending;
+	size_t                pending_cap, npending, pending_free;
 	uint64_t              heard_ns;
 	const gale_tuple    **anchors;
 	size_t                anchors_cap;
