@@ -14,10 +14,11 @@
 // stderr) through gale_log, killed and started again; the tuples it was
 // handling fail, so their trees replay.
 //
-// A shell bolt sends up to `topology.shellbolt.max.pending` (default 100,
-// as Storm's) tuples to its process without waiting for their acks: each
-// is held (gale_tuple_hold) and acked or failed when the process acks or
-// fails its id; emits anchored to those ids are anchored to them.
+// A shell bolt sends up to `topology.shellbolt.max.pending` (the bolt's own
+// `config:` or the topology's; default 100, as Storm's) tuples to its
+// process without waiting for their acks: each is held (gale_tuple_hold)
+// and acked or failed when the process acks or fails its id; emits
+// anchored to those ids are anchored to them.
 
 #ifndef GALE_COMPONENTS_SHELL_H
 #define GALE_COMPONENTS_SHELL_H

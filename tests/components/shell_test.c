@@ -250,6 +250,21 @@ Test(shell, a_tuple_kept_unacked_leaves_the_other_slots_to_new_input)
 	test_run_fini(&r);
 }
 
+Test(shell, a_bolt_takes_max_pending_from_its_own_config)
+{
+	test_run r;
+	char    *json;
+	// The topology allows 100; the split bolt's own config says 3, and
+	// holdfirst.py reports any tuple sent past 3.
+	run_wordcount_conf(&r, cmd("sentences.py", "input.txt"),
+	    cmd("holdfirst.py", "3"), 30,
+	    "  topology.shellbolt.max.pending: 100\n",
+	    "topology.shellbolt.max.pending: 3", &json);
+	check_holdfirst(&r, json);
+	free(json);
+	test_run_fini(&r);
+}
+
 // Runs bad.py in mode and checks the report names the failure, quotes the
 // stderr tail, and that the sentence it broke on replayed.
 static void
