@@ -148,7 +148,8 @@ fwd_move(fwd_conn *c, int k, short rev_in, short rev_out)
 	fwd_dir *d   = &c->dir[k];
 	int      in  = c->fd[k];
 	int      out = c->fd[1 - k];
-	if ((rev_in & (POLLIN | POLLHUP | POLLERR)) && !d->eof) {
+	if ((rev_in & (POLLIN | POLLHUP)) && !d->eof
+	    && d->len - d->off < FWD_BUF) {
 		if (d->off > 0) {
 			memmove(d->buf, d->buf + d->off, d->len - d->off);
 			d->len -= d->off;
@@ -234,16 +235,18 @@ fwd_main(void *arg)
 			fwd_conn *c  = &f->conns[i];
 			short     r0 = pfd[2 + 2 * i].revents;
 			short     r1 = pfd[2 + 2 * i + 1].revents;
-			// An error, or a side gone both ways while it has
-			// nothing more to send or receive, ends the pair.
+			// An error ends the pair; so does a side gone both
+			// ways once all it sent was passed on (what goes to it
+			// can no longer arrive).
 			bool gone = ((r0 | r1) & (POLLERR | POLLNVAL))
-			    || ((r0 & POLLHUP) && c->dir[0].eof
-				&& c->dir[1].off == c->dir[1].len)
-			    || ((r1 & POLLHUP) && c->dir[1].eof
-				&& c->dir[0].off == c->dir[0].len);
-			if (gone || !fwd_move(c, 0, r0, r1)
-			    || !fwd_move(c, 1, r1, r0)
-			    || (c->dir[0].shut && c->dir[1].shut)) {
+			    || !fwd_move(c, 0, r0, r1)
+			    || !fwd_move(c, 1, r1, r0);
+			for (int k = 0; k < 2 && !gone; k++) {
+				short r = k == 0 ? r0 : r1;
+				gone    = (r & POLLHUP) && c->dir[k].eof
+				    && c->dir[k].off == c->dir[k].len;
+			}
+			if (gone || (c->dir[0].shut && c->dir[1].shut)) {
 				fwd_conn_close(f, i);
 			}
 		}
