@@ -14,10 +14,11 @@
 // stderr) through gale_log, killed and started again; the tuples it was
 // handling fail, so their trees replay.
 //
-// A shell bolt sends up to `topology.shellbolt.max.pending` (default 100,
-// as Storm's) tuples to its process without waiting for their acks: each
-// is held (gale_tuple_hold) and acked or failed when the process acks or
-// fails its id; emits anchored to those ids are anchored to them.
+// A shell bolt sends up to `topology.shellbolt.max.pending` (the bolt's own
+// `config:` or the topology's; default 100, as Storm's) tuples to its
+// process without waiting for their acks: each is held (gale_tuple_hold)
+// and acked or failed when the process acks or fails its id; emits
+// anchored to those ids are anchored to them.
 
 #ifndef GALE_COMPONENTS_SHELL_H
 #define GALE_COMPONENTS_SHELL_H
@@ -54,16 +55,17 @@ typedef struct shell_task {
 	size_t      nowned, vcap;
 	uint32_t   *tasks;
 	size_t      tasks_cap;
-	// Bolt: the id given to the next input, when a heartbeat went last.
-	uint64_t next_id;
+	// Bolt: the sequence number of the next input (its id is made of it
+	// and its slot), when a heartbeat went last.
+	uint64_t next_seq;
 	uint64_t last_heartbeat_ns;
 	// Bolt: the inputs sent and not yet acked or failed by the process,
 	// held (gale_tuple_hold), at most topology.shellbolt.max.pending
-	// (pending_cap) of them, in slot id % pending_cap; when the process
-	// was last heard from while some were pending; the anchors of an
-	// emit.
+	// (pending_cap) of them, each in any free slot (pending_free: index +
+	// 1 of the first free one, 0 when none); when the process was last
+	// heard from while some were pending; the anchors of an emit.
 	struct shell_pending *pending;
-	size_t                pending_cap, npending;
+	size_t                pending_cap, npending, pending_free;
 	uint64_t              heard_ns;
 	const gale_tuple    **anchors;
 	size_t                anchors_cap;

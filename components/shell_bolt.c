@@ -25,17 +25,30 @@
 // How often the runtime polls the bolt while tuples are pending.
 #define BOLT_POLL_MS 2
 
-// A tuple sent to the process and not yet acked or failed by it.
+// A tuple sent to the process and not yet acked or failed by it. The id
+// sent names its slot, (id - 1) % pending_cap, and is never sent twice, so
+// a stale or repeated ack finds a slot whose id differs and does nothing.
 typedef struct shell_pending {
 	uint64_t  id; // 0: a free slot
 	gale_held h;
+	size_t    next_free; // index + 1 of the next free slot; 0: none
 } shell_pending;
+
+// Puts slot i on the free list; any free slot takes the next tuple.
+static void
+bolt_slot_free(shell_task *s, size_t i)
+{
+	s->pending[i].id        = 0;
+	s->pending[i].next_free = s->pending_free;
+	s->pending_free         = i + 1;
+	s->npending--;
+}
 
 static gale_err
 bolt_prepare(void *self, gale_context *ctx)
 {
 	shell_task *t   = self;
-	t->next_id      = 1;
+	t->next_seq     = 0;
 	int64_t     max = BOLT_MAX_PENDING;
 	const char *k, *v;
 	bool        js;
@@ -59,7 +72,11 @@ bolt_prepare(void *self, gale_context *ctx)
 	if (t->pending == NULL) {
 		return GALE_ENOMEM;
 	}
-	gale_err rv = gale__shell_open(t, ctx, false);
+	for (size_t i = 0; i < t->pending_cap; i++) {
+		t->pending[i].next_free = i + 2 <= t->pending_cap ? i + 2 : 0;
+	}
+	t->pending_free = 1;
+	gale_err rv     = gale__shell_open(t, ctx, false);
 	if (rv != GALE_OK) {
 		// The runtime skips cleanup after a failed prepare.
 		gale__shell_close(t);
@@ -114,7 +131,7 @@ bolt_pending(shell_task *s, json_t *v)
 	if (id == 0) {
 		return NULL;
 	}
-	shell_pending *p = &s->pending[id % s->pending_cap];
+	shell_pending *p = &s->pending[(id - 1) % s->pending_cap];
 	return p->id == id ? p : NULL;
 }
 
@@ -125,8 +142,7 @@ bolt_fail_pending(shell_task *s)
 	for (size_t i = 0; i < s->pending_cap && s->npending > 0; i++) {
 		if (s->pending[i].id != 0) {
 			gale_fail_held(s->coll, s->pending[i].h);
-			s->pending[i].id = 0;
-			s->npending--;
+			bolt_slot_free(s, i);
 		}
 	}
 }
@@ -179,8 +195,7 @@ bolt_handle(shell_task *s, json_t *m, const char *cmd)
 			} else {
 				gale_fail_held(s->coll, p->h);
 			}
-			p->id = 0;
-			s->npending--;
+			bolt_slot_free(s, (size_t) (p - s->pending));
 			s->fails_in_row = 0;
 		}
 	} else if (strcmp(cmd, "sync") == 0) {
@@ -233,17 +248,18 @@ bolt_execute(void *self, const gale_tuple *tuple, gale_collector *c)
 		gale_fail(c, tuple);
 		return;
 	}
-	uint64_t       id   = s->next_id++;
-	shell_pending *slot = &s->pending[id % s->pending_cap];
-	// At most max.pending in flight: wait for the process to answer
-	// (its slot frees when the tuple sent pending_cap ids ago is done).
-	while (s->npending >= s->pending_cap || slot->id != 0) {
+	// Fewer than max.pending in flight: else wait for the process to
+	// ack or fail any of them, which frees its slot.
+	while (s->npending >= s->pending_cap) {
 		if (!bolt_read(s, true)) {
 			gale_fail(c, tuple);
 			return;
 		}
 	}
-	char text[24];
+	size_t         i    = s->pending_free - 1;
+	shell_pending *slot = &s->pending[i];
+	uint64_t       id   = s->next_seq++ * s->pending_cap + i + 1;
+	char           text[24];
 	snprintf(text, sizeof(text), "%" PRIu64, id);
 	// The heartbeat and the tuple go in one write.
 	uint64_t now = gale_now_ns();
@@ -268,7 +284,8 @@ bolt_execute(void *self, const gale_tuple *tuple, gale_collector *c)
 	if (s->npending == 0) {
 		s->heard_ns = now;
 	}
-	*slot = (shell_pending) { .id = id, .h = h };
+	s->pending_free = slot->next_free;
+	*slot           = (shell_pending) { .id = id, .h = h };
 	s->npending++;
 	if (!gale__shell_flush(s)) {
 		bolt_fail_pending(s);

@@ -60,7 +60,8 @@ static const gale_cli_command cli_commands[] = {
 	    "NAME [--interval S] [--count N] [--nimbus ENDPOINT] [--keys DIR]",
 	    "its stats table, redrawn every S seconds (q quits)" },
 	{ "dev-kafka", gale_cmd_dev_kafka,
-	    "[--listen HOST] [--brokers N] [--topic NAME[:PARTITIONS]]...",
+	    "[--listen HOST:PORT] [--brokers N] [--topic "
+	    "NAME[:PARTITIONS]]...",
 	    "an in-memory Kafka cluster on loopback, for development" },
 	{ "errors", gale_cmd_errors,
 	    "NAME [--json] [--nimbus ENDPOINT] [--keys DIR] [--config FILE]",

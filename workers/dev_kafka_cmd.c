@@ -13,6 +13,7 @@
 
 #include "workers/cli.h"
 #include "workers/commands.h"
+#include "workers/tcp_forward.h"
 
 #define DEVK_MAX_TOPICS 64
 
@@ -52,28 +53,29 @@ devk_parse_topic(const char *arg, devk_topic *t)
 	return t->name != NULL;
 }
 
-// The mock cluster listens on 127.0.0.1 at ports it picks itself (each
-// broker its own): a --listen naming anything else cannot be honoured.
+// The mock cluster's brokers listen on 127.0.0.1 at ports they pick and
+// advertise 127.0.0.1: a --listen HOST must be loopback. HOST, HOST: or
+// HOST:0 leaves the port to the cluster (*port 0); another port is
+// served by a forwarder to the first broker. The host as given goes into
+// host (what bootstrap.servers= then names).
 static bool
-devk_check_listen(const char *arg)
+devk_check_listen(const char *arg, char *host, size_t hostlen, uint32_t *port)
 {
-	char host[256];
-	snprintf(host, sizeof(host), "%s", arg);
+	snprintf(host, hostlen, "%s", arg);
+	*port       = 0;
 	char *colon = strrchr(host, ':');
 	if (colon != NULL) {
 		*colon = '\0';
-		if (strcmp(colon + 1, "0") != 0 && colon[1] != '\0') {
-			gale__cli_usage("dev-kafka",
-			    "--listen: librdkafka's mock cluster picks free "
-			    "ports itself; give HOST or HOST:0, not '%s'",
-			    arg);
+		if (colon[1] != '\0'
+		    && !gale__cli_u32("dev-kafka", "--listen PORT", colon + 1,
+			0, 65535, port)) {
 			return false;
 		}
 	}
 	if (strcmp(host, "127.0.0.1") != 0 && strcmp(host, "localhost") != 0) {
 		gale__cli_usage("dev-kafka",
 		    "--listen: librdkafka's mock cluster listens on 127.0.0.1 "
-		    "only, not '%s'",
+		    "only (its brokers advertise that address), not '%s'",
 		    arg);
 		return false;
 	}
@@ -90,15 +92,18 @@ gale_cmd_dev_kafka(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	devk_topic topics[DEVK_MAX_TOPICS];
-	size_t     ntopics  = 0;
-	uint32_t   nbrokers = 1;
-	int        rc       = GALE_EXIT_USAGE;
+	size_t     ntopics   = 0;
+	uint32_t   nbrokers  = 1;
+	char       host[256] = "";
+	uint32_t   port      = 0;
+	int        rc        = GALE_EXIT_USAGE;
 	int        c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'l':
-			if (!devk_check_listen(optarg)) {
+			if (!devk_check_listen(
+				optarg, host, sizeof(host), &port)) {
 				goto out;
 			}
 			break;
@@ -160,11 +165,34 @@ gale_cmd_dev_kafka(int argc, char **argv)
 			goto out;
 		}
 	}
+	// A fixed port: clients bootstrap through it and then reach each
+	// broker at the 127.0.0.1 address the metadata advertises.
+	gale_forward *fwd = NULL;
+	if (port != 0) {
+		char        first[128];
+		const char *all = rd_kafka_mock_cluster_bootstraps(mc);
+		snprintf(first, sizeof(first), "%.*s", (int) strcspn(all, ","),
+		    all);
+		if (gale__forward_open(
+			&fwd, (uint16_t) port, first, why, sizeof(why))
+		    != GALE_OK) {
+			fprintf(stderr, "gale dev-kafka: --listen %s:%u: %s\n",
+			    host, (unsigned) port, why);
+			rd_kafka_mock_cluster_destroy(mc);
+			rd_kafka_destroy(rk);
+			goto out;
+		}
+	}
 	struct sigaction sa = { .sa_handler = devk_on_signal };
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	printf("bootstrap.servers=%s\n", rd_kafka_mock_cluster_bootstraps(mc));
+	if (fwd != NULL) {
+		printf("bootstrap.servers=%s:%u\n", host, (unsigned) port);
+	} else {
+		printf("bootstrap.servers=%s\n",
+		    rd_kafka_mock_cluster_bootstraps(mc));
+	}
 	fflush(stdout);
 	fprintf(stderr,
 	    "gale dev-kafka: a mock Kafka cluster of %u broker%s, in memory "
@@ -181,6 +209,7 @@ gale_cmd_dev_kafka(int argc, char **argv)
 		pause();
 	}
 	fprintf(stderr, "gale dev-kafka: stopping\n");
+	gale__forward_close(&fwd);
 	rd_kafka_mock_cluster_destroy(mc);
 	rd_kafka_destroy(rk);
 	rc = GALE_EXIT_OK;

@@ -53,7 +53,8 @@ setup(void)
 	snprintf(res, sizeof(res), "%s/resources", dir);
 	cr_assert_eq(mkdir(res, 0755), 0);
 	const char *names[] = { "mlang.py", "sentences.py", "split.py",
-		"split.js", "bad.py", "batch.py", "direct.py", "split.rb" };
+		"split.js", "bad.py", "batch.py", "direct.py", "split.rb",
+		"holdfirst.py" };
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		copy_script(names[i]);
 	}
@@ -79,11 +80,12 @@ teardown(void)
 TestSuite(shell, .init = setup, .fini = teardown, .timeout = 240);
 
 // Writes the word count topology with the given spout and split
-// commands, runs it and checks the counts are exact. Returns the run (the
-// caller finishes it) and the stats JSON in *json.
+// commands, more topology config lines (conf) and the split's own config
+// map (split_conf, "" for none), runs it and checks the counts are exact.
+// Returns the run (the caller finishes it) and the stats JSON in *json.
 static void
-run_wordcount(test_run *r, const char *spout_cmd, const char *split_cmd,
-    int timeout_secs, char **json)
+run_wordcount_conf(test_run *r, const char *spout_cmd, const char *split_cmd,
+    int timeout_secs, const char *conf, const char *split_conf, char **json)
 {
 	char yaml[8192], path[4096], out[4096], stats[4096];
 	snprintf(path, sizeof(path), "%s/shell.yaml", dir);
@@ -95,6 +97,7 @@ run_wordcount(test_run *r, const char *spout_cmd, const char *split_cmd,
 	    "  topology.workers: 2\n"
 	    "  topology.max.spout.pending: 50\n"
 	    "  topology.subprocess.timeout.secs: %d\n"
+	    "%s"
 	    "spouts:\n"
 	    "  - id: sentences\n"
 	    "    component: shell\n"
@@ -104,6 +107,7 @@ run_wordcount(test_run *r, const char *spout_cmd, const char *split_cmd,
 	    "    component: shell\n"
 	    "    parallelism: 2\n"
 	    "    options: {command: %s, fields: [word]}\n"
+	    "%s%s%s"
 	    "  - id: count\n"
 	    "    component: word_count\n"
 	    "    parallelism: 2\n"
@@ -113,7 +117,9 @@ run_wordcount(test_run *r, const char *spout_cmd, const char *split_cmd,
 	    "  - from: split\n"
 	    "    to: count\n"
 	    "    grouping: {type: FIELDS, args: [word]}\n",
-	    timeout_secs, spout_cmd, split_cmd, out);
+	    timeout_secs, conf, spout_cmd, split_cmd,
+	    split_conf[0] != '\0' ? "    config: {" : "", split_conf,
+	    split_conf[0] != '\0' ? "}\n" : "", out);
 	cr_assert(test_write_file(path, yaml, strlen(yaml)));
 	const char *args[] = { "local", path, "--stats-json", stats, NULL };
 	test_run_gale(r, 120, args);
@@ -126,6 +132,14 @@ run_wordcount(test_run *r, const char *spout_cmd, const char *split_cmd,
 	cr_assert_not_null(*json);
 	cr_assert_eq(test_json_component(*json, "sentences", "acked"), 300,
 	    "%s", *json);
+}
+
+static void
+run_wordcount(test_run *r, const char *spout_cmd, const char *split_cmd,
+    int timeout_secs, char **json)
+{
+	run_wordcount_conf(
+	    r, spout_cmd, split_cmd, timeout_secs, "", "", json);
 }
 
 static char *
@@ -205,6 +219,48 @@ Test(shell, ruby_split_bolt_counts_exactly)
 	    test_json_component(json, "sentences", "failed"), 0, "%s", json);
 	cr_assert_not_null(
 	    strstr(r.err, "split.rb ready, task "), "%s", r.err);
+	free(json);
+	test_run_fini(&r);
+}
+
+// Checks a run of holdfirst.py with a limit of 3: the tuples after the one
+// it kept unacked went to the other slots, and never more than 3 were
+// unacked at once.
+static void
+check_holdfirst(const test_run *r, const char *json)
+{
+	cr_assert_eq(
+	    test_json_component(json, "sentences", "failed"), 0, "%s", json);
+	cr_assert_not_null(
+	    strstr(r->err, "got 6 more while holding the first"), "%s",
+	    r->err);
+	cr_assert_not_null(strstr(r->err, "holding 3 unacked"), "%s", r->err);
+	cr_assert_null(strstr(r->err, "more than 3"), "%s", r->err);
+}
+
+Test(shell, a_tuple_kept_unacked_leaves_the_other_slots_to_new_input)
+{
+	test_run r;
+	char    *json;
+	run_wordcount_conf(&r, cmd("sentences.py", "input.txt"),
+	    cmd("holdfirst.py", "3"), 30,
+	    "  topology.shellbolt.max.pending: 3\n", "", &json);
+	check_holdfirst(&r, json);
+	free(json);
+	test_run_fini(&r);
+}
+
+Test(shell, a_bolt_takes_max_pending_from_its_own_config)
+{
+	test_run r;
+	char    *json;
+	// The topology allows 100; the split bolt's own config says 3, and
+	// holdfirst.py reports any tuple sent past 3.
+	run_wordcount_conf(&r, cmd("sentences.py", "input.txt"),
+	    cmd("holdfirst.py", "3"), 30,
+	    "  topology.shellbolt.max.pending: 100\n",
+	    "topology.shellbolt.max.pending: 3", &json);
+	check_holdfirst(&r, json);
 	free(json);
 	test_run_fini(&r);
 }
