@@ -584,8 +584,8 @@ gale__shell_common(shell_task *t, const char *cmd, json_t *msg)
 		return true;
 	}
 	if (strcmp(cmd, "error") == 0) {
-		gale_log(t->ctx, GALE_LOG_ERROR, "error: %s",
-		    text != NULL ? text : "");
+		// Storm's reportError: kept for `gale errors` and the UI.
+		gale_report_error(t->ctx, "%s", text != NULL ? text : "");
 		return true;
 	}
 	if (strcmp(cmd, "metrics") == 0) {

@@ -242,6 +242,15 @@ GALE_EXPORT bool gale_context_option_bool(
 GALE_EXPORT void gale_context_error(gale_context *ctx, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+// Reports an error while the task runs (Storm's reportError): it is logged
+// with the component:task prefix and kept with its time and task, and it
+// reaches `gale errors`, the last error of `gale stats` and the web UI's
+// lastError. The task keeps its last 4; at most 4 a second are kept and
+// logged, and the next kept one says how many were not. The task goes on.
+// Call it from the task's own callbacks (it takes a lock, no allocation).
+GALE_EXPORT void gale_report_error(gale_context *ctx, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 // Sets the task's gauge named name to value: a current value, such as a
 // source's lag, that `gale stats`, --stats-json, the live view of
 // `gale local` and the web UI's /metrics show (summed by name over the

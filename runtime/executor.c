@@ -538,6 +538,14 @@ gale__executor_replays(gale_executor *e, gale_replay_record *out, size_t cap)
 	return (size_t) n;
 }
 
+size_t
+gale__executor_errors(gale_executor *e, uint64_t *after,
+    gale_component_error *out, char (*text)[GALE_CONTEXT_ERROR_BYTES],
+    size_t cap)
+{
+	return gale__context_errors(e->ctx, after, out, text, cap);
+}
+
 const char *
 gale__executor_error(const gale_executor *e)
 {

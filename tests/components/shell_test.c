@@ -165,6 +165,30 @@ Test(shell, python_wordcount_counts_exactly_and_replays_a_failed_sentence)
 	test_run_fini(&r);
 }
 
+Test(shell, an_error_a_script_reports_reaches_the_stats_table)
+{
+	test_run r;
+	char    *json;
+	// split.py reports an error for each of the 6 sentences holding
+	// "fox" and goes on: the final table's last errors show its text
+	// with the component and task.
+	run_wordcount(&r, cmd("sentences.py", "input.txt"),
+	    cmd("split.py", "error:fox"), 30, &json);
+	cr_assert_eq(
+	    test_json_component(json, "sentences", "failed"), 0, "%s", json);
+	const char *last = strstr(r.out, "Last errors:");
+	cr_assert_not_null(last, "%s\n%s", r.out, r.err);
+	cr_assert(strstr(last, "split[2]") != NULL
+		|| strstr(last, "split[3]") != NULL,
+	    "%s", last);
+	cr_assert_not_null(
+	    strstr(last, "split.py saw fox in a sentence"), "%s", last);
+	cr_assert_not_null(
+	    strstr(r.err, "split.py saw fox in a sentence"), "%s", r.err);
+	free(json);
+	test_run_fini(&r);
+}
+
 Test(shell, node_split_bolt_counts_exactly)
 {
 	test_run r;
