@@ -538,6 +538,25 @@ gale__executor_replays(gale_executor *e, gale_replay_record *out, size_t cap)
 	return (size_t) n;
 }
 
+void
+gale__exec_direct_refused(
+    gale_executor *e, uint32_t direct, const char *stream, size_t n)
+{
+	int si = gale__router_stream(e->router, stream);
+	if (si < 0 || gale__router_stream_nfields(e->router, si) != n) {
+		return;
+	}
+	gale_metric_add(&e->metrics, GALE_M_DROPPED, 1);
+	uint64_t now = gale_now_ns();
+	if (e->direct_said_ns != 0 && now - e->direct_said_ns < 1000000000u) {
+		return;
+	}
+	e->direct_said_ns = now;
+	char why[512];
+	gale__router_direct_why(e->router, si, direct, why, sizeof(why));
+	GALE_ERROR("direct emit to task %u refused: %s", direct, why);
+}
+
 size_t
 gale__executor_errors(gale_executor *e, uint64_t *after,
     gale_component_error *out, char (*text)[GALE_CONTEXT_ERROR_BYTES],
