@@ -15,6 +15,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/num.h"
 #include "runtime/context.h"
 #include "runtime/executor_impl.h"
 #include "runtime/trace.h"
@@ -375,6 +376,15 @@ gale__executor_new(gale_executor **out, gale_worker_env *env, uint32_t task,
 	    ^ ((uint64_t) getpid() << 32);
 	e->debug
 	    = gale_topology_config_bool(env->topo, "topology.debug", false);
+	// A component's own `config:` sets it for its tasks alone, as Storm's.
+	for (size_t i = 0; e->def != NULL && i < e->def->nconfig; i++) {
+		bool own;
+		if (strcmp(e->def->config[i].key, "topology.debug") == 0
+		    && gale__parse_bool(e->def->config[i].value, &own, NULL, 0)
+			== GALE_OK) {
+			e->debug = own;
+		}
+	}
 	if (gale_plan_component_is_acker(p, e->comp)) {
 		e->ops = &gale__acker_exec_ops;
 	} else if (e->def->spout != NULL) {

@@ -803,3 +803,36 @@ Test(executor, a_bolt_direct_emit_refused_logs_why_and_is_counted)
 	    me, me);
 	cr_expect_not_null(strstr(text, want), "%s", text);
 }
+
+Test(executor, a_components_own_topology_debug_logs_its_emits_alone)
+{
+	FILE *f = tmpfile();
+	cr_assert_not_null(f);
+	int saved = dup(STDERR_FILENO);
+	cr_assert_geq(dup2(fileno(f), STDERR_FILENO), 0);
+	fake_world  w;
+	gale_option own = { .key = "topology.debug", .value = "true" };
+	world_init(&w);
+	fake_spout.limit = 5;
+	world_spout(&w, "src", &fake_spout_ops);
+	world_bolt(&w, "mid", &fake_split_ops);
+	world_bolt(&w, "sink", &fake_sink_ops);
+	world_stream(&w, "src", "mid");
+	world_stream(&w, "mid", "sink");
+	w.comps[1].config  = &own;
+	w.comps[1].nconfig = 1;
+	world_start(&w, 1);
+	bool done = world_wait_finished(&w, 30);
+	world_fini(&w);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	cr_assert(done);
+	char text[65536] = "";
+	rewind(f);
+	size_t n = fread(text, 1, sizeof(text) - 1, f);
+	text[n]  = '\0';
+	fclose(f);
+	cr_expect_not_null(strstr(text, " mid:2: emit stream=default"), "%s",
+	    text);
+	cr_expect_null(strstr(text, " src:1: emit "), "%s", text);
+}
