@@ -410,6 +410,23 @@ gale__shell_try_recv(shell_task *t, const char **cmd, bool *none)
 // Starting and the handshake
 // ---------------------------------------------------------------------
 
+// A grouping as Storm's context gives it: {"type": NAME}, with "fields"
+// for FIELDS.
+static json_t *
+shell_grouping_json(
+    const char *grouping, const char *const *fields, size_t nfields)
+{
+	json_t *g = json_pack("{s:s}", "type", grouping);
+	if (g != NULL && strcmp(grouping, "FIELDS") == 0) {
+		json_t *f = json_array();
+		for (size_t j = 0; j < nfields; j++) {
+			json_array_append_new(f, json_string(fields[j]));
+		}
+		json_object_set_new(g, "fields", f);
+	}
+	return g;
+}
+
 static json_t *
 shell_context_json(shell_task *t)
 {
@@ -446,23 +463,40 @@ shell_context_json(shell_task *t)
 			targets = json_object();
 			json_object_set_new(sog, stream, targets);
 		}
-		if (strcmp(grouping, "FIELDS") != 0) {
-			json_object_set_new(
-			    targets, target, json_string(grouping));
-			continue;
-		}
-		json_t *g = json_pack("{s:s}", "type", grouping);
-		json_t *f = json_array();
-		for (size_t j = 0; j < nfields; j++) {
-			json_array_append_new(f, json_string(fields[j]));
-		}
-		json_object_set_new(g, "fields", f);
-		json_object_set_new(targets, target, g);
+		json_object_set_new(
+		    targets, target, shell_grouping_json(grouping, fields, nfields));
 	}
-	return json_pack("{s:o,s:I,s:s,s:o,s:o,s:o}", "task->component", tc,
-	    "taskid", (json_int_t) gale_context_task(ctx), "componentid",
+	// Its inputs, as Storm's: source -> stream -> grouping, and the
+	// fields each source stream declares.
+	json_t            *ssg = json_object();
+	json_t            *ssf = json_object();
+	const char        *source;
+	const char *const *sfields;
+	for (size_t i = 0; gale_context_input(ctx, i, &source, &stream,
+		 &grouping, &fields, &nfields, &sfields);
+	     i++) {
+		json_t *g = json_object_get(ssg, source);
+		json_t *f = json_object_get(ssf, source);
+		if (g == NULL) {
+			g = json_object();
+			f = json_object();
+			json_object_set_new(ssg, source, g);
+			json_object_set_new(ssf, source, f);
+		}
+		json_object_set_new(
+		    g, stream, shell_grouping_json(grouping, fields, nfields));
+		json_t *names = json_array();
+		for (size_t j = 0; sfields != NULL && sfields[j] != NULL; j++) {
+			json_array_append_new(names, json_string(sfields[j]));
+		}
+		json_object_set_new(f, stream, names);
+	}
+	return json_pack("{s:o,s:I,s:s,s:o,s:o,s:o,s:o,s:o}",
+	    "task->component", tc, "taskid",
+	    (json_int_t) gale_context_task(ctx), "componentid",
 	    gale_context_component(ctx), "streams", strs,
-	    "stream->outputfields", outs, "stream->target->grouping", sog);
+	    "stream->outputfields", outs, "stream->target->grouping", sog,
+	    "source->stream->grouping", ssg, "source->stream->fields", ssf);
 }
 
 static json_t *

@@ -197,6 +197,15 @@ GALE_EXPORT const char *gale_context_task_component(
 GALE_EXPORT bool gale_context_subscription(const gale_context *ctx,
     size_t i, const char **stream, const char **target,
     const char **grouping, const char *const **fields, size_t *nfields);
+// The i-th input of this task's component (0 up to the first that yields
+// false): the component it reads from, the stream, the grouping's name as
+// in gale_context_subscription with its *nfields FIELDS grouping fields,
+// and the fields the stream declares (closed by NULL; NULL when the
+// source declares none). All borrowed.
+GALE_EXPORT bool gale_context_input(const gale_context *ctx, size_t i,
+    const char **source, const char **stream, const char **grouping,
+    const char *const **fields, size_t *nfields,
+    const char *const **stream_fields);
 // The output streams of this task's component, closed by an entry whose
 // stream is NULL, or NULL when it emits nothing. Borrowed.
 GALE_EXPORT const gale_stream_decl *gale_context_outputs(

@@ -185,6 +185,40 @@ gale_context_subscription(const gale_context *ctx, size_t i,
 	return false;
 }
 
+bool
+gale_context_input(const gale_context *ctx, size_t i, const char **source,
+    const char **stream, const char **grouping, const char *const **fields,
+    size_t *nfields, const char *const **stream_fields)
+{
+	const char          *id = gale_context_component(ctx);
+	const gale_topology *t  = ctx->topo;
+	for (size_t k = 0; k < t->nstreams; k++) {
+		const gale_stream_def *s = &t->streams[k];
+		if (s->to == NULL || strcmp(s->to, id) != 0 || i-- > 0) {
+			continue;
+		}
+		*source   = s->from;
+		*stream   = s->stream != NULL ? s->stream : GALE_DEFAULT_STREAM;
+		*grouping = gale_grouping_name(s->grouping);
+		*fields   = (const char *const *) s->fields;
+		*nfields  = s->fields != NULL ? s->nfields : 0;
+		*stream_fields = NULL;
+		const gale_component_def *from
+		    = s->from != NULL ? gale_topology_component(t, s->from)
+				      : NULL;
+		const gale_stream_decl *d
+		    = from != NULL ? gale_component_outputs(from) : NULL;
+		for (; d != NULL && d->stream != NULL; d++) {
+			if (strcmp(d->stream, *stream) == 0) {
+				*stream_fields = d->fields;
+				break;
+			}
+		}
+		return true;
+	}
+	return false;
+}
+
 const gale_stream_decl *
 gale_context_outputs(const gale_context *ctx)
 {

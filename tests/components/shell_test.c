@@ -161,6 +161,16 @@ Test(shell, python_wordcount_counts_exactly_and_replays_a_failed_sentence)
 	cr_assert(strstr(r.err, "split ready, task 2 of split") != NULL
 		|| strstr(r.err, "split ready, task 3 of split") != NULL,
 	    "%s", r.err);
+	// Its inputs and outputs, as Storm's context names them.
+	cr_assert_not_null(strstr(r.err,
+			       "context {\"source->stream->fields\":{"
+			       "\"sentences\":{\"default\":[\"sentence\"]}},"
+			       "\"source->stream->grouping\":{\"sentences\":{"
+			       "\"default\":{\"type\":\"SHUFFLE\"}}},"
+			       "\"stream->target->grouping\":{\"default\":{"
+			       "\"count\":{\"fields\":[\"word\"],"
+			       "\"type\":\"FIELDS\"}}}}"),
+	    "%s", r.err);
 	free(json);
 	test_run_fini(&r);
 }

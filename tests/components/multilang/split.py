@@ -6,6 +6,7 @@
 # holding WORD and splits it as any other.
 # Usage: python3 split.py [WORD | error:WORD]
 
+import json
 import sys
 
 import mlang
@@ -17,6 +18,12 @@ if fail_word is not None and fail_word.startswith("error:"):
 conf, context = mlang.handshake()
 mlang.log("split ready, task %d of %s" % (context["taskid"],
                                           context["componentid"]))
+# Its place in the topology, as the handshake's context gives it.
+mlang.log("context " + json.dumps(
+    {k: context[k] for k in ("source->stream->grouping",
+                             "source->stream->fields",
+                             "stream->target->grouping")},
+    sort_keys=True, separators=(",", ":")))
 # A key of the component's own config, when it has one.
 if "split.greeting" in conf:
     mlang.log("conf split.greeting=%s" % conf["split.greeting"])
