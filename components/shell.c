@@ -809,26 +809,37 @@ shell_emit(shell_task *t, json_t *msg, bool tracked, uint64_t msg_id,
 		free(text);
 		return false;
 	}
+	// A direct emit names a task; it is not answered with task ids (as
+	// Storm's emitDirect), and a refused one is logged by the runtime.
+	bool       direct = json_is_integer(task);
+	json_int_t to     = direct ? json_integer_value(task) : 0;
+	if (direct && (to <= 0 || to > UINT32_MAX)) {
+		snprintf(what, sizeof(what),
+		    "emitted direct to task %" JSON_INTEGER_FORMAT
+		    ", which is not a task id",
+		    to);
+		char *text = json_dumps(msg, JSON_COMPACT);
+		gale__shell_fail(
+		    t, what, text, text != NULL ? strlen(text) : 0);
+		free(text);
+		return false;
+	}
 	if (!shell_values(t, tuple, n)) {
 		return false;
 	}
 	gale_err rv;
-	bool     direct = json_is_integer(task);
 	if (t->is_spout && direct) {
-		gale_log(t->ctx, GALE_LOG_ERROR,
-		    "'%s': a direct emit from a spout is not supported; "
-		    "emitted to all subscribers instead",
-		    t->label);
-		direct = false;
-	}
-	if (t->is_spout) {
+		rv = tracked ? gale_spout_emit_direct(t->coll, (uint32_t) to,
+				   stream, t->vals, n, msg_id)
+			     : gale_spout_emit_direct_untracked(
+				   t->coll, (uint32_t) to, stream, t->vals, n);
+	} else if (t->is_spout) {
 		rv = tracked
 		    ? gale_spout_emit(t->coll, stream, t->vals, n, msg_id)
 		    : gale_spout_emit_untracked(t->coll, stream, t->vals, n);
 	} else if (direct) {
-		rv = gale_emit_direct(t->coll,
-		    (uint32_t) json_integer_value(task), stream, t->vals, n,
-		    anchors, nanchors);
+		rv = gale_emit_direct(t->coll, (uint32_t) to, stream, t->vals,
+		    n, anchors, nanchors);
 	} else {
 		rv = gale_emit(t->coll, stream, t->vals, n, anchors, nanchors);
 	}
@@ -836,10 +847,16 @@ shell_emit(shell_task *t, json_t *msg, bool tracked, uint64_t msg_id,
 		free(t->owned[i]);
 	}
 	t->nowned = 0;
-	if (rv != GALE_OK && rv != GALE_ECLOSED) {
-		snprintf(what, sizeof(what), "emit refused: %s%s",
-		    gale_strerror(rv),
-		    direct ? " (is the task a DIRECT subscriber?)" : "");
+	if (rv != GALE_OK && t->is_spout && tracked) {
+		// No ack or fail will come for a message that did not go.
+		char key[20];
+		snprintf(key, sizeof(key), "%016" PRIx64, msg_id);
+		json_object_del(t->ids, key);
+	}
+	if (rv != GALE_OK && rv != GALE_ECLOSED
+	    && !(direct && rv == GALE_EINVAL)) {
+		snprintf(what, sizeof(what), "emit refused: %s",
+		    gale_strerror(rv));
 		gale_log(t->ctx, GALE_LOG_ERROR, "'%s': %s", t->label, what);
 	}
 	if (direct || json_is_false(need)) {

@@ -296,6 +296,13 @@ Test(shell, a_script_that_emits_to_an_undeclared_stream_is_reported)
 	    "emitted on undeclared stream 'nope' (declared: default)");
 }
 
+Test(shell, a_bolt_that_emits_direct_to_no_task_id_is_reported)
+{
+	check_bad("baddirect", 30,
+	    "emitted direct to task -3, which is not a task id: "
+	    "'{\"command\":\"emit\",\"task\":-3,");
+}
+
 Test(shell, a_script_that_writes_a_10_mb_line_is_cut_off)
 {
 	check_bad("huge", 30,
