@@ -463,8 +463,8 @@ shell_context_json(shell_task *t)
 			targets = json_object();
 			json_object_set_new(sog, stream, targets);
 		}
-		json_object_set_new(
-		    targets, target, shell_grouping_json(grouping, fields, nfields));
+		json_object_set_new(targets, target,
+		    shell_grouping_json(grouping, fields, nfields));
 	}
 	// Its inputs, as Storm's: source -> stream -> grouping, and the
 	// fields each source stream declares.
@@ -486,7 +486,8 @@ shell_context_json(shell_task *t)
 		json_object_set_new(
 		    g, stream, shell_grouping_json(grouping, fields, nfields));
 		json_t *names = json_array();
-		for (size_t j = 0; sfields != NULL && sfields[j] != NULL; j++) {
+		for (size_t j = 0; sfields != NULL && sfields[j] != NULL;
+		     j++) {
 			json_array_append_new(names, json_string(sfields[j]));
 		}
 		json_object_set_new(f, stream, names);
@@ -829,10 +830,10 @@ shell_emit(shell_task *t, json_t *msg, bool tracked, uint64_t msg_id,
 	}
 	gale_err rv;
 	if (t->is_spout && direct) {
-		rv = tracked ? gale_spout_emit_direct(t->coll, (uint32_t) to,
-				   stream, t->vals, n, msg_id)
+		rv = tracked ? gale_spout_emit_direct(
+			 t->coll, (uint32_t) to, stream, t->vals, n, msg_id)
 			     : gale_spout_emit_direct_untracked(
-				   t->coll, (uint32_t) to, stream, t->vals, n);
+				 t->coll, (uint32_t) to, stream, t->vals, n);
 	} else if (t->is_spout) {
 		rv = tracked
 		    ? gale_spout_emit(t->coll, stream, t->vals, n, msg_id)
@@ -855,8 +856,8 @@ shell_emit(shell_task *t, json_t *msg, bool tracked, uint64_t msg_id,
 	}
 	if (rv != GALE_OK && rv != GALE_ECLOSED
 	    && !(direct && rv == GALE_EINVAL)) {
-		snprintf(what, sizeof(what), "emit refused: %s",
-		    gale_strerror(rv));
+		snprintf(
+		    what, sizeof(what), "emit refused: %s", gale_strerror(rv));
 		gale_log(t->ctx, GALE_LOG_ERROR, "'%s': %s", t->label, what);
 	}
 	if (direct || json_is_false(need)) {

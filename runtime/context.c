@@ -197,16 +197,16 @@ gale_context_input(const gale_context *ctx, size_t i, const char **source,
 		if (s->to == NULL || strcmp(s->to, id) != 0 || i-- > 0) {
 			continue;
 		}
-		*source   = s->from;
-		*stream   = s->stream != NULL ? s->stream : GALE_DEFAULT_STREAM;
-		*grouping = gale_grouping_name(s->grouping);
-		*fields   = (const char *const *) s->fields;
-		*nfields  = s->fields != NULL ? s->nfields : 0;
+		*source = s->from;
+		*stream = s->stream != NULL ? s->stream : GALE_DEFAULT_STREAM;
+		*grouping      = gale_grouping_name(s->grouping);
+		*fields        = (const char *const *) s->fields;
+		*nfields       = s->fields != NULL ? s->nfields : 0;
 		*stream_fields = NULL;
-		const gale_component_def *from
-		    = s->from != NULL ? gale_topology_component(t, s->from)
-				      : NULL;
-		const gale_stream_decl *d
+		const gale_component_def *from = s->from != NULL
+		    ? gale_topology_component(t, s->from)
+		    : NULL;
+		const gale_stream_decl   *d
 		    = from != NULL ? gale_component_outputs(from) : NULL;
 		for (; d != NULL && d->stream != NULL; d++) {
 			if (strcmp(d->stream, *stream) == 0) {
@@ -363,7 +363,7 @@ gale_report_error(gale_context *ctx, const char *fmt, ...)
 size_t
 gale__context_errors(gale_context *ctx, uint64_t *after,
     gale_component_error *out, char (*text)[GALE_CONTEXT_ERROR_BYTES],
-    size_t cap)
+    size_t                cap)
 {
 	pthread_mutex_lock(&ctx->err_mu);
 	uint64_t first = ctx->err_seq > GALE_CONTEXT_ERRORS

@@ -8,8 +8,8 @@
 #include <stdint.h>
 
 #include "base/metrics.h"
-#include "proto/control.h"
 #include "gale.h"
+#include "proto/control.h"
 #include "topology/model.h"
 #include "topology/plan.h"
 
@@ -39,6 +39,6 @@ const char *gale__context_error_text(const gale_context *ctx);
 // number of the last one given. Thread-safe against gale_report_error.
 size_t gale__context_errors(gale_context *ctx, uint64_t *after,
     gale_component_error *out, char (*text)[GALE_CONTEXT_ERROR_BYTES],
-    size_t cap);
+    size_t                cap);
 
 #endif // GALE_RUNTIME_CONTEXT_H

@@ -570,7 +570,7 @@ gale__exec_direct_refused(
 size_t
 gale__executor_errors(gale_executor *e, uint64_t *after,
     gale_component_error *out, char (*text)[GALE_CONTEXT_ERROR_BYTES],
-    size_t cap)
+    size_t                cap)
 {
 	return gale__context_errors(e->ctx, after, out, text, cap);
 }

@@ -81,7 +81,7 @@ size_t gale__executor_replays(
 // *after, as gale__context_errors. Safe from another thread.
 size_t gale__executor_errors(gale_executor *e, uint64_t *after,
     gale_component_error *out, char (*text)[GALE_CONTEXT_ERROR_BYTES],
-    size_t cap);
+    size_t                cap);
 // Live metrics, read by the worker's heartbeat thread.
 const gale_task_metrics *gale__executor_metrics(const gale_executor *e);
 

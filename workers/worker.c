@@ -175,11 +175,11 @@ worker_heartbeat(worker *w, bool finished, bool failed)
 		.error        = w->error[0] ? w->error : NULL,
 		.rss_bytes    = worker_rss_bytes(),
 	};
-	gale_task_snapshot   *snaps   = NULL;
-	gale_task_endpoint   *eps     = NULL;
-	gale_replay_record   *replays = NULL;
-	gale_component_error *errors  = NULL;
-	char (*texts)[GALE_CONTEXT_ERROR_BYTES] = NULL;
+	gale_task_snapshot   *snaps            = NULL;
+	gale_task_endpoint   *eps              = NULL;
+	gale_replay_record   *replays          = NULL;
+	gale_component_error *errors           = NULL;
+	char(*texts)[GALE_CONTEXT_ERROR_BYTES] = NULL;
 	// The start-up error first, then what the tasks reported since the
 	// last heartbeat: each is sent once, as many as a heartbeat carries
 	// (the rest go with the next one).
@@ -191,8 +191,8 @@ worker_heartbeat(worker *w, bool finished, bool failed)
 	if (w->task_error.component != NULL) {
 		errors[hb.nerrors++] = w->task_error;
 	}
-	for (size_t i = 0; w->execs != NULL && w->watch != NULL && i < w->ntasks;
-	     i++) {
+	for (size_t i = 0;
+	     w->execs != NULL && w->watch != NULL && i < w->ntasks; i++) {
 		if (w->execs[i] == NULL) {
 			continue;
 		}

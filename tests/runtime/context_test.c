@@ -161,8 +161,7 @@ Test(context, keeps_the_last_errors_reported_and_drops_a_flood)
 	// A second starts: the first GALE_CONTEXT_ERRORS_PER_SEC of it are
 	// kept, the rest counted.
 	time_t start = time(NULL);
-	while (time(NULL) == start) {
-	}
+	while (time(NULL) == start) { }
 	for (int i = 0; i < 10; i++) {
 		gale_report_error(f.ctx, "oops %d", i);
 	}
@@ -178,14 +177,16 @@ Test(context, keeps_the_last_errors_reported_and_drops_a_flood)
 		}
 		cr_expect_eq(after, 4);
 		// Each is given once.
-		cr_expect_eq(gale__context_errors(f.ctx, &after, out, text, 8), 0);
+		cr_expect_eq(
+		    gale__context_errors(f.ctx, &after, out, text, 8), 0);
 		// The next second's first says how many were not kept.
 		time_t now = time(NULL);
-		while (time(NULL) == now) {
-		}
+		while (time(NULL) == now) { }
 		gale_report_error(f.ctx, "again");
-		cr_assert_eq(gale__context_errors(f.ctx, &after, out, text, 8), 1);
-		cr_expect_str_eq(out[0].error, "again (and 6 earlier errors not kept)");
+		cr_assert_eq(
+		    gale__context_errors(f.ctx, &after, out, text, 8), 1);
+		cr_expect_str_eq(
+		    out[0].error, "again (and 6 earlier errors not kept)");
 	} else {
 		// The second turned during the loop (a very slow machine): the
 		// ring still holds at most its last few.

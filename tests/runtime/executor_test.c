@@ -832,7 +832,7 @@ Test(executor, a_components_own_topology_debug_logs_its_emits_alone)
 	size_t n = fread(text, 1, sizeof(text) - 1, f);
 	text[n]  = '\0';
 	fclose(f);
-	cr_expect_not_null(strstr(text, " mid:2: emit stream=default"), "%s",
-	    text);
+	cr_expect_not_null(
+	    strstr(text, " mid:2: emit stream=default"), "%s", text);
 	cr_expect_null(strstr(text, " src:1: emit "), "%s", text);
 }
