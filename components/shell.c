@@ -410,6 +410,23 @@ gale__shell_try_recv(shell_task *t, const char **cmd, bool *none)
 // Starting and the handshake
 // ---------------------------------------------------------------------
 
+// A grouping as Storm's context gives it: {"type": NAME}, with "fields"
+// for FIELDS.
+static json_t *
+shell_grouping_json(
+    const char *grouping, const char *const *fields, size_t nfields)
+{
+	json_t *g = json_pack("{s:s}", "type", grouping);
+	if (g != NULL && strcmp(grouping, "FIELDS") == 0) {
+		json_t *f = json_array();
+		for (size_t j = 0; j < nfields; j++) {
+			json_array_append_new(f, json_string(fields[j]));
+		}
+		json_object_set_new(g, "fields", f);
+	}
+	return g;
+}
+
 static json_t *
 shell_context_json(shell_task *t)
 {
@@ -446,23 +463,41 @@ shell_context_json(shell_task *t)
 			targets = json_object();
 			json_object_set_new(sog, stream, targets);
 		}
-		if (strcmp(grouping, "FIELDS") != 0) {
-			json_object_set_new(
-			    targets, target, json_string(grouping));
-			continue;
-		}
-		json_t *g = json_pack("{s:s}", "type", grouping);
-		json_t *f = json_array();
-		for (size_t j = 0; j < nfields; j++) {
-			json_array_append_new(f, json_string(fields[j]));
-		}
-		json_object_set_new(g, "fields", f);
-		json_object_set_new(targets, target, g);
+		json_object_set_new(targets, target,
+		    shell_grouping_json(grouping, fields, nfields));
 	}
-	return json_pack("{s:o,s:I,s:s,s:o,s:o,s:o}", "task->component", tc,
-	    "taskid", (json_int_t) gale_context_task(ctx), "componentid",
+	// Its inputs, as Storm's: source -> stream -> grouping, and the
+	// fields each source stream declares.
+	json_t            *ssg = json_object();
+	json_t            *ssf = json_object();
+	const char        *source;
+	const char *const *sfields;
+	for (size_t i = 0; gale_context_input(ctx, i, &source, &stream,
+		 &grouping, &fields, &nfields, &sfields);
+	     i++) {
+		json_t *g = json_object_get(ssg, source);
+		json_t *f = json_object_get(ssf, source);
+		if (g == NULL) {
+			g = json_object();
+			f = json_object();
+			json_object_set_new(ssg, source, g);
+			json_object_set_new(ssf, source, f);
+		}
+		json_object_set_new(
+		    g, stream, shell_grouping_json(grouping, fields, nfields));
+		json_t *names = json_array();
+		for (size_t j = 0; sfields != NULL && sfields[j] != NULL;
+		     j++) {
+			json_array_append_new(names, json_string(sfields[j]));
+		}
+		json_object_set_new(f, stream, names);
+	}
+	return json_pack("{s:o,s:I,s:s,s:o,s:o,s:o,s:o,s:o}",
+	    "task->component", tc, "taskid",
+	    (json_int_t) gale_context_task(ctx), "componentid",
 	    gale_context_component(ctx), "streams", strs,
-	    "stream->outputfields", outs, "stream->target->grouping", sog);
+	    "stream->outputfields", outs, "stream->target->grouping", sog,
+	    "source->stream->grouping", ssg, "source->stream->fields", ssf);
 }
 
 static json_t *
@@ -584,8 +619,8 @@ gale__shell_common(shell_task *t, const char *cmd, json_t *msg)
 		return true;
 	}
 	if (strcmp(cmd, "error") == 0) {
-		gale_log(t->ctx, GALE_LOG_ERROR, "error: %s",
-		    text != NULL ? text : "");
+		// Storm's reportError: kept for `gale errors` and the UI.
+		gale_report_error(t->ctx, "%s", text != NULL ? text : "");
 		return true;
 	}
 	if (strcmp(cmd, "metrics") == 0) {
@@ -775,26 +810,37 @@ shell_emit(shell_task *t, json_t *msg, bool tracked, uint64_t msg_id,
 		free(text);
 		return false;
 	}
+	// A direct emit names a task; it is not answered with task ids (as
+	// Storm's emitDirect), and a refused one is logged by the runtime.
+	bool       direct = json_is_integer(task);
+	json_int_t to     = direct ? json_integer_value(task) : 0;
+	if (direct && (to <= 0 || to > UINT32_MAX)) {
+		snprintf(what, sizeof(what),
+		    "emitted direct to task %" JSON_INTEGER_FORMAT
+		    ", which is not a task id",
+		    to);
+		char *text = json_dumps(msg, JSON_COMPACT);
+		gale__shell_fail(
+		    t, what, text, text != NULL ? strlen(text) : 0);
+		free(text);
+		return false;
+	}
 	if (!shell_values(t, tuple, n)) {
 		return false;
 	}
 	gale_err rv;
-	bool     direct = json_is_integer(task);
 	if (t->is_spout && direct) {
-		gale_log(t->ctx, GALE_LOG_ERROR,
-		    "'%s': a direct emit from a spout is not supported; "
-		    "emitted to all subscribers instead",
-		    t->label);
-		direct = false;
-	}
-	if (t->is_spout) {
+		rv = tracked ? gale_spout_emit_direct(
+			 t->coll, (uint32_t) to, stream, t->vals, n, msg_id)
+			     : gale_spout_emit_direct_untracked(
+				 t->coll, (uint32_t) to, stream, t->vals, n);
+	} else if (t->is_spout) {
 		rv = tracked
 		    ? gale_spout_emit(t->coll, stream, t->vals, n, msg_id)
 		    : gale_spout_emit_untracked(t->coll, stream, t->vals, n);
 	} else if (direct) {
-		rv = gale_emit_direct(t->coll,
-		    (uint32_t) json_integer_value(task), stream, t->vals, n,
-		    anchors, nanchors);
+		rv = gale_emit_direct(t->coll, (uint32_t) to, stream, t->vals,
+		    n, anchors, nanchors);
 	} else {
 		rv = gale_emit(t->coll, stream, t->vals, n, anchors, nanchors);
 	}
@@ -802,10 +848,16 @@ shell_emit(shell_task *t, json_t *msg, bool tracked, uint64_t msg_id,
 		free(t->owned[i]);
 	}
 	t->nowned = 0;
-	if (rv != GALE_OK && rv != GALE_ECLOSED) {
-		snprintf(what, sizeof(what), "emit refused: %s%s",
-		    gale_strerror(rv),
-		    direct ? " (is the task a DIRECT subscriber?)" : "");
+	if (rv != GALE_OK && t->is_spout && tracked) {
+		// No ack or fail will come for a message that did not go.
+		char key[20];
+		snprintf(key, sizeof(key), "%016" PRIx64, msg_id);
+		json_object_del(t->ids, key);
+	}
+	if (rv != GALE_OK && rv != GALE_ECLOSED
+	    && !(direct && rv == GALE_EINVAL)) {
+		snprintf(
+		    what, sizeof(what), "emit refused: %s", gale_strerror(rv));
 		gale_log(t->ctx, GALE_LOG_ERROR, "'%s': %s", t->label, what);
 	}
 	if (direct || json_is_false(need)) {

@@ -99,10 +99,12 @@ void gale__shell_fail(
 bool gale__shell_common(shell_task *t, const char *cmd, json_t *msg);
 
 // Emits msg's "tuple" on its "stream" (checked against the declared
-// streams): through gale_spout_emit(_untracked) with msg_id for a spout
-// (tracked when tracked), gale_emit(_direct) with anchor for a bolt; then
-// answers the task ids unless the emit was direct or need_task_ids is
-// false. False, reported and stopped, on failure.
+// streams), to its "task" alone when it names one: through
+// gale_spout_emit(_direct)(_untracked) with msg_id for a spout (tracked
+// when tracked; a refused message's id is forgotten), gale_emit(_direct)
+// with anchor for a bolt; then answers the task ids unless the emit was
+// direct or need_task_ids is false. False, reported and stopped, on
+// failure.
 bool gale__shell_emit(shell_task *t, json_t *msg, bool tracked,
     uint64_t msg_id, const gale_tuple *anchor);
 // A bolt's emit anchored to the n tuples of anchors, as above.

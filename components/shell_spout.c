@@ -51,133 +51,6 @@ spout_msg_id(const char *text)
 	return h != 0 ? h : 1;
 }
 
-// The values of a direct emit's tuple list in t->vals (list and map
-// values as their JSON text in t->owned), as the shell's other emits take
-// them; false when out of memory.
-static bool
-spout_values(shell_task *t, json_t *list, size_t n)
-{
-	if (n > t->vcap) {
-		size_t      cap = n > 16 ? n : 16;
-		gale_value *v   = realloc(t->vals, cap * sizeof(*v));
-		if (v == NULL) {
-			return false;
-		}
-		t->vals   = v;
-		char **ow = realloc(t->owned, cap * sizeof(*ow));
-		if (ow == NULL) {
-			return false;
-		}
-		t->owned = ow;
-		t->vcap  = cap;
-	}
-	t->nowned = 0;
-	for (size_t i = 0; i < n; i++) {
-		json_t *j = json_array_get(list, i);
-		if (json_is_string(j)) {
-			t->vals[i] = gale_str(
-			    json_string_value(j), json_string_length(j));
-		} else if (json_is_integer(j)) {
-			t->vals[i] = gale_i64(json_integer_value(j));
-		} else if (json_is_real(j)) {
-			t->vals[i] = gale_f64(json_real_value(j));
-		} else if (json_is_boolean(j)) {
-			t->vals[i] = gale_bool(json_is_true(j));
-		} else if (json_is_null(j)) {
-			t->vals[i] = gale_bytes("", 0);
-		} else {
-			char *text = json_dumps(j, JSON_COMPACT);
-			if (text == NULL) {
-				return false;
-			}
-			t->owned[t->nowned++] = text;
-			t->vals[i]            = gale_cstr(text);
-		}
-	}
-	return true;
-}
-
-// The number of fields of the declared stream, or -1 when it is not.
-static long
-spout_nfields(shell_task *t, const char *stream)
-{
-	for (const gale_stream_decl *d = gale_context_outputs(t->ctx);
-	     d != NULL && d->stream != NULL; d++) {
-		if (strcmp(d->stream, stream) == 0) {
-			long n = 0;
-			while (d->fields != NULL && d->fields[n] != NULL) {
-				n++;
-			}
-			return n;
-		}
-	}
-	return -1;
-}
-
-// An emit with a "task": to that task alone, as Storm's emitDirect, with
-// no answer (Storm sends task ids only after other emits). A wrong stream
-// or number of values breaks the protocol, as in every emit; a task that
-// is not a DIRECT subscriber of the stream is refused by the runtime,
-// which logs why, and its message is not tracked.
-static bool
-spout_emit_direct(
-    shell_task *t, json_t *m, json_t *task, bool tracked, uint64_t mid)
-{
-	json_t     *tuple  = json_object_get(m, "tuple");
-	json_t     *st     = json_object_get(m, "stream");
-	const char *stream = json_is_string(st) ? json_string_value(st)
-						: "default";
-	json_int_t  to     = json_integer_value(task);
-	if (!json_is_array(tuple)) {
-		gale__shell_fail(t, "emitted without a 'tuple' list", NULL, 0);
-		return false;
-	}
-	long   nfields = spout_nfields(t, stream);
-	size_t n       = json_array_size(tuple);
-	if (nfields < 0 || (size_t) nfields != n || to <= 0
-	    || to > UINT32_MAX) {
-		char what[256];
-		if (nfields < 0) {
-			snprintf(what, sizeof(what),
-			    "emitted direct on undeclared stream '%.100s'",
-			    stream);
-		} else if ((size_t) nfields != n) {
-			snprintf(what, sizeof(what),
-			    "emitted %zu values on stream '%.100s', which "
-			    "declares %ld fields",
-			    n, stream, nfields);
-		} else {
-			snprintf(what, sizeof(what),
-			    "emitted direct to task %" JSON_INTEGER_FORMAT
-			    ", which is not a task id",
-			    to);
-		}
-		char *text = json_dumps(m, JSON_COMPACT);
-		gale__shell_fail(
-		    t, what, text, text != NULL ? strlen(text) : 0);
-		free(text);
-		return false;
-	}
-	if (!spout_values(t, tuple, n)) {
-		return false;
-	}
-	gale_err rv = tracked
-	    ? gale_spout_emit_direct(
-		  t->coll, (uint32_t) to, stream, t->vals, n, mid)
-	    : gale_spout_emit_direct_untracked(
-		  t->coll, (uint32_t) to, stream, t->vals, n);
-	for (size_t i = 0; i < t->nowned; i++) {
-		free(t->owned[i]);
-	}
-	t->nowned = 0;
-	if (rv != GALE_OK && tracked) {
-		char key[20];
-		snprintf(key, sizeof(key), "%016" PRIx64, mid);
-		json_object_del(t->ids, key);
-	}
-	return true;
-}
-
 // Sends what is in the buffer and answers the process until its sync;
 // false when the process failed (reported and stopped).
 static bool
@@ -211,14 +84,8 @@ spout_turn(shell_task *t)
 				snprintf(key, sizeof(key), "%016" PRIx64, mid);
 				json_object_set(t->ids, key, id);
 			}
-			json_t *task = json_object_get(m, "task");
-			if (t->coll == NULL) {
-				ok = true;
-			} else if (json_is_integer(task)) {
-				ok = spout_emit_direct(t, m, task, tracked, mid);
-			} else {
-				ok = gale__shell_emit(t, m, tracked, mid, NULL);
-			}
+			ok = t->coll == NULL
+			    || gale__shell_emit(t, m, tracked, mid, NULL);
 		} else if (strcmp(cmd, "exhausted") == 0) {
 			if (t->coll != NULL) {
 				gale_spout_exhausted(t->coll);

@@ -197,6 +197,15 @@ GALE_EXPORT const char *gale_context_task_component(
 GALE_EXPORT bool gale_context_subscription(const gale_context *ctx,
     size_t i, const char **stream, const char **target,
     const char **grouping, const char *const **fields, size_t *nfields);
+// The i-th input of this task's component (0 up to the first that yields
+// false): the component it reads from, the stream, the grouping's name as
+// in gale_context_subscription with its *nfields FIELDS grouping fields,
+// and the fields the stream declares (closed by NULL; NULL when the
+// source declares none). All borrowed.
+GALE_EXPORT bool gale_context_input(const gale_context *ctx, size_t i,
+    const char **source, const char **stream, const char **grouping,
+    const char *const **fields, size_t *nfields,
+    const char *const **stream_fields);
 // The output streams of this task's component, closed by an entry whose
 // stream is NULL, or NULL when it emits nothing. Borrowed.
 GALE_EXPORT const gale_stream_decl *gale_context_outputs(
@@ -240,6 +249,15 @@ GALE_EXPORT bool gale_context_option_bool(
 // Records an error message for the task. open/prepare returning an error
 // make the runtime print it, prefixed with the component and task.
 GALE_EXPORT void gale_context_error(gale_context *ctx, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+// Reports an error while the task runs (Storm's reportError): it is logged
+// with the component:task prefix and kept with its time and task, and it
+// reaches `gale errors`, the last error of `gale stats` and the web UI's
+// lastError. The task keeps its last 4; at most 4 a second are kept and
+// logged, and the next kept one says how many were not. The task goes on.
+// Call it from the task's own callbacks (it takes a lock, no allocation).
+GALE_EXPORT void gale_report_error(gale_context *ctx, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 // Sets the task's gauge named name to value: a current value, such as a

@@ -443,6 +443,9 @@ bolt_emit(gale_executor *e, uint32_t direct, const char *stream,
 	size_t   nt;
 	gale_err rv = gale__exec_route(e, stream, values, n, direct, &s, &nt);
 	if (rv != GALE_OK) {
+		if (direct != 0 && rv == GALE_EINVAL) {
+			gale__exec_direct_refused(e, direct, stream, n);
+		}
 		return rv;
 	}
 	gale_metric_add(&e->metrics, GALE_M_EMITTED, 1);

@@ -2,10 +2,13 @@
 // context.c - what a component may ask about its task, and the public
 // functions that answer.
 
+#include <inttypes.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/log.h"
 #include "base/num.h"
@@ -21,6 +24,18 @@ struct gale_context {
 	char                     *dir; // of the topology file
 	gale_task_metrics        *metrics;
 	char                      error[512];
+	// The errors reported while the task runs (gale_report_error): the
+	// last GALE_CONTEXT_ERRORS, the newest at (err_seq - 1) % size, and
+	// how many came in the current second and were not kept.
+	pthread_mutex_t err_mu;
+	struct {
+		uint64_t time_secs;
+		char     text[GALE_CONTEXT_ERROR_BYTES];
+	} err_ring[GALE_CONTEXT_ERRORS];
+	uint64_t err_seq;
+	uint64_t err_second;
+	uint32_t err_in_second;
+	uint64_t err_dropped;
 };
 
 gale_err
@@ -49,6 +64,7 @@ gale__context_new(gale_context **out, const gale_topology *topo,
 		free(ctx);
 		return GALE_ENOMEM;
 	}
+	pthread_mutex_init(&ctx->err_mu, NULL);
 	*out = ctx;
 	return GALE_OK;
 }
@@ -78,6 +94,7 @@ gale__context_destroy(gale_context **cp)
 {
 	if (*cp != NULL) {
 		free((*cp)->dir);
+		pthread_mutex_destroy(&(*cp)->err_mu);
 	}
 	free(*cp);
 	*cp = NULL;
@@ -163,6 +180,40 @@ gale_context_subscription(const gale_context *ctx, size_t i,
 		*grouping = gale_grouping_name(s->grouping);
 		*fields   = (const char *const *) s->fields;
 		*nfields  = s->fields != NULL ? s->nfields : 0;
+		return true;
+	}
+	return false;
+}
+
+bool
+gale_context_input(const gale_context *ctx, size_t i, const char **source,
+    const char **stream, const char **grouping, const char *const **fields,
+    size_t *nfields, const char *const **stream_fields)
+{
+	const char          *id = gale_context_component(ctx);
+	const gale_topology *t  = ctx->topo;
+	for (size_t k = 0; k < t->nstreams; k++) {
+		const gale_stream_def *s = &t->streams[k];
+		if (s->to == NULL || strcmp(s->to, id) != 0 || i-- > 0) {
+			continue;
+		}
+		*source = s->from;
+		*stream = s->stream != NULL ? s->stream : GALE_DEFAULT_STREAM;
+		*grouping      = gale_grouping_name(s->grouping);
+		*fields        = (const char *const *) s->fields;
+		*nfields       = s->fields != NULL ? s->nfields : 0;
+		*stream_fields = NULL;
+		const gale_component_def *from = s->from != NULL
+		    ? gale_topology_component(t, s->from)
+		    : NULL;
+		const gale_stream_decl   *d
+		    = from != NULL ? gale_component_outputs(from) : NULL;
+		for (; d != NULL && d->stream != NULL; d++) {
+			if (strcmp(d->stream, *stream) == 0) {
+				*stream_fields = d->fields;
+				break;
+			}
+		}
 		return true;
 	}
 	return false;
@@ -267,6 +318,76 @@ gale_context_error(gale_context *ctx, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(ctx->error, sizeof(ctx->error), fmt, ap);
 	va_end(ap);
+}
+
+void
+gale_report_error(gale_context *ctx, const char *fmt, ...)
+{
+	char    text[GALE_CONTEXT_ERROR_BYTES];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	uint64_t now = (uint64_t) time(NULL);
+	pthread_mutex_lock(&ctx->err_mu);
+	if (now != ctx->err_second) {
+		ctx->err_second    = now;
+		ctx->err_in_second = 0;
+	}
+	// A flood keeps the first few of each second: the ring and the
+	// heartbeats stay small, and the log is not drowned.
+	bool     keep    = ctx->err_in_second++ < GALE_CONTEXT_ERRORS_PER_SEC;
+	uint64_t dropped = ctx->err_dropped;
+	if (keep) {
+		uint64_t seq = ++ctx->err_seq;
+		size_t   at  = (size_t) ((seq - 1) % GALE_CONTEXT_ERRORS);
+		ctx->err_ring[at].time_secs = now;
+		if (dropped > 0) {
+			snprintf(ctx->err_ring[at].text,
+			    sizeof(ctx->err_ring[at].text),
+			    "%.200s (and %" PRIu64 " earlier errors not kept)",
+			    text, dropped);
+		} else {
+			memcpy(ctx->err_ring[at].text, text, sizeof(text));
+		}
+		ctx->err_dropped = 0;
+	} else {
+		ctx->err_dropped++;
+	}
+	pthread_mutex_unlock(&ctx->err_mu);
+	if (keep) {
+		gale_log(ctx, GALE_LOG_ERROR, "%s", text);
+	}
+}
+
+size_t
+gale__context_errors(gale_context *ctx, uint64_t *after,
+    gale_component_error *out, char (*text)[GALE_CONTEXT_ERROR_BYTES],
+    size_t                cap)
+{
+	pthread_mutex_lock(&ctx->err_mu);
+	uint64_t first = ctx->err_seq > GALE_CONTEXT_ERRORS
+	    ? ctx->err_seq - GALE_CONTEXT_ERRORS + 1
+	    : 1;
+	if (first <= *after) {
+		first = *after + 1;
+	}
+	size_t n = 0;
+	for (uint64_t seq = first; seq <= ctx->err_seq && n < cap; seq++) {
+		size_t at = (size_t) ((seq - 1) % GALE_CONTEXT_ERRORS);
+		memcpy(text[n], ctx->err_ring[at].text, sizeof(text[n]));
+		out[n] = (gale_component_error) {
+			.component = (char *) gale_context_component(ctx),
+			.task      = ctx->task,
+			.time_secs = ctx->err_ring[at].time_secs,
+			.host      = (char *) "",
+			.error     = text[n],
+		};
+		n++;
+		*after = seq;
+	}
+	pthread_mutex_unlock(&ctx->err_mu);
+	return n;
 }
 
 void

@@ -9,6 +9,7 @@
 
 #include "base/metrics.h"
 #include "gale.h"
+#include "proto/control.h"
 #include "topology/model.h"
 #include "topology/plan.h"
 
@@ -25,5 +26,19 @@ void gale__context_destroy(gale_context **cp);
 // The last message recorded by gale_context_error (or by an option that
 // did not parse), or "" when there is none. Caller must not free.
 const char *gale__context_error_text(const gale_context *ctx);
+
+// The errors a task keeps (gale_report_error), the most it keeps in a
+// second, and the longest text of one, with its NUL.
+#define GALE_CONTEXT_ERRORS 4
+#define GALE_CONTEXT_ERRORS_PER_SEC 4
+#define GALE_CONTEXT_ERROR_BYTES 256
+
+// Up to cap of the errors the task reported after number *after (0 before
+// the first), oldest first, into out (their text copied into text, which
+// out points to; component borrowed from the plan); *after becomes the
+// number of the last one given. Thread-safe against gale_report_error.
+size_t gale__context_errors(gale_context *ctx, uint64_t *after,
+    gale_component_error *out, char (*text)[GALE_CONTEXT_ERROR_BYTES],
+    size_t                cap);
 
 #endif // GALE_RUNTIME_CONTEXT_H

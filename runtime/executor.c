@@ -15,6 +15,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/num.h"
 #include "runtime/context.h"
 #include "runtime/executor_impl.h"
 #include "runtime/trace.h"
@@ -375,6 +376,15 @@ gale__executor_new(gale_executor **out, gale_worker_env *env, uint32_t task,
 	    ^ ((uint64_t) getpid() << 32);
 	e->debug
 	    = gale_topology_config_bool(env->topo, "topology.debug", false);
+	// A component's own `config:` sets it for its tasks alone, as Storm's.
+	for (size_t i = 0; e->def != NULL && i < e->def->nconfig; i++) {
+		bool own;
+		if (strcmp(e->def->config[i].key, "topology.debug") == 0
+		    && gale__parse_bool(e->def->config[i].value, &own, NULL, 0)
+			== GALE_OK) {
+			e->debug = own;
+		}
+	}
 	if (gale_plan_component_is_acker(p, e->comp)) {
 		e->ops = &gale__acker_exec_ops;
 	} else if (e->def->spout != NULL) {
@@ -536,6 +546,33 @@ gale__executor_replays(gale_executor *e, gale_replay_record *out, size_t cap)
 	}
 	pthread_mutex_unlock(&e->replay_mu);
 	return (size_t) n;
+}
+
+void
+gale__exec_direct_refused(
+    gale_executor *e, uint32_t direct, const char *stream, size_t n)
+{
+	int si = gale__router_stream(e->router, stream);
+	if (si < 0 || gale__router_stream_nfields(e->router, si) != n) {
+		return;
+	}
+	gale_metric_add(&e->metrics, GALE_M_DROPPED, 1);
+	uint64_t now = gale_now_ns();
+	if (e->direct_said_ns != 0 && now - e->direct_said_ns < 1000000000u) {
+		return;
+	}
+	e->direct_said_ns = now;
+	char why[512];
+	gale__router_direct_why(e->router, si, direct, why, sizeof(why));
+	GALE_ERROR("direct emit to task %u refused: %s", direct, why);
+}
+
+size_t
+gale__executor_errors(gale_executor *e, uint64_t *after,
+    gale_component_error *out, char (*text)[GALE_CONTEXT_ERROR_BYTES],
+    size_t                cap)
+{
+	return gale__context_errors(e->ctx, after, out, text, cap);
 }
 
 const char *

@@ -10,6 +10,7 @@
 
 #include "base/metrics.h"
 #include "proto/control.h"
+#include "runtime/context.h"
 #include "runtime/transport.h"
 #include "topology/model.h"
 #include "topology/plan.h"
@@ -80,6 +81,11 @@ void gale__executor_note_replay(
 // returns how many. Safe from another thread.
 size_t gale__executor_replays(
     gale_executor *e, gale_replay_record *out, size_t cap);
+// Up to cap of the errors the task reported while it ran after number
+// *after, as gale__context_errors. Safe from another thread.
+size_t gale__executor_errors(gale_executor *e, uint64_t *after,
+    gale_component_error *out, char (*text)[GALE_CONTEXT_ERROR_BYTES],
+    size_t                cap);
 // Live metrics, read by the worker's heartbeat thread.
 const gale_task_metrics *gale__executor_metrics(const gale_executor *e);
 

@@ -101,6 +101,7 @@ struct gale_executor {
 	bool                      started;
 	bool                      joined;
 	bool                      debug; // topology.debug: log every emit
+	uint64_t                  direct_said_ns; // a refused direct emit
 	_Atomic bool              finished;
 	_Atomic bool              failed;
 	_Atomic bool              exhausted;
@@ -238,6 +239,13 @@ void gale__exec_input_loop(gale_executor *e);
 
 // Logs (once a second at most) and counts an emit refused for its size.
 void gale__exec_too_large(gale_executor *e, size_t bytes);
+
+// After gale__exec_route refused a direct emit to task direct with
+// GALE_EINVAL: when the stream and the number of values were right, counts
+// it as dropped and logs why (gale__router_direct_why), once a second at
+// most. Off the hot path.
+void gale__exec_direct_refused(
+    gale_executor *e, uint32_t direct, const char *stream, size_t n);
 
 // Routes values on stream (direct: the task of a direct emit, or 0) into
 // e->targets; sets *sp to the stream's index and *ntargets. Inline, as the

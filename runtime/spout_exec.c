@@ -58,7 +58,6 @@ typedef struct spout_exec {
 	uint32_t              max_pending; // the spout's own, else the topology's
 	uint32_t              acks_in_window;
 	uint64_t              expired_in_rotation;
-	uint64_t              direct_said_ns; // a refused direct emit, logged
 } spout_exec;
 
 static gale_err
@@ -140,27 +139,6 @@ spout_ack_later(spout_exec *s, uint64_t msg_id)
 	return GALE_OK;
 }
 
-// Counts as dropped a direct emit refused for its task (the stream and the
-// values were right) and says why, once a second at most.
-static void
-spout_direct_refused(gale_executor *e, spout_exec *s, uint32_t direct,
-    const char *stream, size_t n)
-{
-	int si = gale__router_stream(e->router, stream);
-	if (si < 0 || gale__router_stream_nfields(e->router, si) != n) {
-		return;
-	}
-	gale_metric_add(&e->metrics, GALE_M_DROPPED, 1);
-	uint64_t now = gale_now_ns();
-	if (s->direct_said_ns != 0 && now - s->direct_said_ns < 1000000000u) {
-		return;
-	}
-	s->direct_said_ns = now;
-	char why[512];
-	gale__router_direct_why(e->router, si, direct, why, sizeof(why));
-	GALE_ERROR("direct emit to task %u refused: %s", direct, why);
-}
-
 static gale_err
 spout_emit(gale_executor *e, uint32_t direct, const char *stream,
     const gale_value *values, size_t n, bool tracked, uint64_t msg_id)
@@ -185,7 +163,7 @@ spout_emit(gale_executor *e, uint32_t direct, const char *stream,
 	    = gale__exec_route(e, stream, values, n, direct, &si, &nt);
 	if (rv != GALE_OK) {
 		if (direct != 0 && rv == GALE_EINVAL) {
-			spout_direct_refused(e, s, direct, stream, n);
+			gale__exec_direct_refused(e, direct, stream, n);
 		}
 		return rv;
 	}

@@ -598,13 +598,14 @@ gale__flux_component_config(gale_report *r, const gale_yaml_node *map,
 		const gale_yaml_node *k = map->kids[i];
 		if (k->kind != GALE_YAML_SCALAR
 		    || gale__config_key_find(k->str) == NULL
-		    || strcmp(k->str, own) == 0) {
+		    || strcmp(k->str, own) == 0
+		    || strcmp(k->str, "topology.debug") == 0) {
 			continue;
 		}
 		gale__report_warn(r, &k->at,
 		    "%s: '%s' is not used in a %s's own config: gale reads it "
 		    "from the topology's 'config:' (a %s's own config takes "
-		    "'%s')",
+		    "'%s' and 'topology.debug')",
 		    key_label, gale__report_show(r, k->str),
 		    spout ? "spout" : "bolt", spout ? "spout" : "bolt", own);
 	}

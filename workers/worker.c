@@ -36,6 +36,7 @@ typedef struct worker_watch {
 	uint64_t seq;
 	uint64_t since_ns;
 	uint64_t said_ns; // when it was last reported stuck, 0: not stuck
+	uint64_t errors_sent; // the number of its last error in a heartbeat
 } worker_watch;
 
 typedef struct worker {
@@ -180,14 +181,33 @@ worker_heartbeat(worker *w, bool finished, bool failed)
 		.error        = w->error[0] ? w->error : NULL,
 		.rss_bytes    = worker_rss_bytes(),
 	};
-	if (w->task_error.component != NULL) {
-		hb.errors  = &w->task_error;
-		hb.nerrors = 1;
+	gale_task_snapshot   *snaps            = NULL;
+	gale_task_endpoint   *eps              = NULL;
+	gale_replay_record   *replays          = NULL;
+	gale_component_error *errors           = NULL;
+	char(*texts)[GALE_CONTEXT_ERROR_BYTES] = NULL;
+	gale_trace_record    *traces           = NULL;
+	// The start-up error first, then what the tasks reported since the
+	// last heartbeat: each is sent once, as many as a heartbeat carries
+	// (the rest go with the next one).
+	errors = calloc(GALE_WIRE_MAX_ERRORS, sizeof(*errors));
+	texts  = calloc(GALE_WIRE_MAX_ERRORS, sizeof(*texts));
+	if (errors == NULL || texts == NULL) {
+		goto out;
 	}
-	gale_task_snapshot *snaps   = NULL;
-	gale_task_endpoint *eps     = NULL;
-	gale_replay_record *replays = NULL;
-	gale_trace_record  *traces  = NULL;
+	if (w->task_error.component != NULL) {
+		errors[hb.nerrors++] = w->task_error;
+	}
+	for (size_t i = 0;
+	     w->execs != NULL && w->watch != NULL && i < w->ntasks; i++) {
+		if (w->execs[i] == NULL) {
+			continue;
+		}
+		hb.nerrors += gale__executor_errors(w->execs[i],
+		    &w->watch[i].errors_sent, errors + hb.nerrors,
+		    texts + hb.nerrors, GALE_WIRE_MAX_ERRORS - hb.nerrors);
+	}
+	hb.errors = errors;
 	if (w->ntasks > 0 && w->execs != NULL) {
 		snaps = calloc(w->ntasks, sizeof(*snaps));
 		eps   = calloc(w->ntasks, sizeof(*eps));
@@ -242,6 +262,8 @@ out:
 	free(eps);
 	free(replays);
 	free(traces);
+	free(errors);
+	free(texts);
 }
 
 // Takes in a new assignment: peers' endpoints, finished tasks, activity.

@@ -175,6 +175,40 @@ Test(shell, python_wordcount_counts_exactly_and_replays_a_failed_sentence)
 	cr_assert(strstr(r.err, "split ready, task 2 of split") != NULL
 		|| strstr(r.err, "split ready, task 3 of split") != NULL,
 	    "%s", r.err);
+	// Its inputs and outputs, as Storm's context names them.
+	cr_assert_not_null(strstr(r.err,
+			       "context {\"source->stream->fields\":{"
+			       "\"sentences\":{\"default\":[\"sentence\"]}},"
+			       "\"source->stream->grouping\":{\"sentences\":{"
+			       "\"default\":{\"type\":\"SHUFFLE\"}}},"
+			       "\"stream->target->grouping\":{\"default\":{"
+			       "\"count\":{\"fields\":[\"word\"],"
+			       "\"type\":\"FIELDS\"}}}}"),
+	    "%s", r.err);
+	free(json);
+	test_run_fini(&r);
+}
+
+Test(shell, an_error_a_script_reports_reaches_the_stats_table)
+{
+	test_run r;
+	char    *json;
+	// split.py reports an error for each of the 6 sentences holding
+	// "fox" and goes on: the final table's last errors show its text
+	// with the component and task.
+	run_wordcount(&r, cmd("sentences.py", "input.txt"),
+	    cmd("split.py", "error:fox"), 30, &json);
+	cr_assert_eq(
+	    test_json_component(json, "sentences", "failed"), 0, "%s", json);
+	const char *last = strstr(r.out, "Last errors:");
+	cr_assert_not_null(last, "%s\n%s", r.out, r.err);
+	cr_assert(strstr(last, "split[2]") != NULL
+		|| strstr(last, "split[3]") != NULL,
+	    "%s", last);
+	cr_assert_not_null(
+	    strstr(last, "split.py saw fox in a sentence"), "%s", last);
+	cr_assert_not_null(
+	    strstr(r.err, "split.py saw fox in a sentence"), "%s", r.err);
 	free(json);
 	test_run_fini(&r);
 }
@@ -316,6 +350,13 @@ Test(shell, a_script_that_emits_to_an_undeclared_stream_is_reported)
 {
 	check_bad("undeclared", 30,
 	    "emitted on undeclared stream 'nope' (declared: default)");
+}
+
+Test(shell, a_bolt_that_emits_direct_to_no_task_id_is_reported)
+{
+	check_bad("baddirect", 30,
+	    "emitted direct to task -3, which is not a task id: "
+	    "'{\"command\":\"emit\",\"task\":-3,");
 }
 
 Test(shell, a_script_that_writes_a_10_mb_line_is_cut_off)

@@ -3,7 +3,9 @@
 // and its options, parsed as every number in gale is (decimal only).
 
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "runtime/context.h"
 
@@ -146,6 +148,50 @@ Test(context, records_an_error)
 	fake_init(&f);
 	gale_context_error(f.ctx, "bad %s %d", "thing", 3);
 	cr_expect_str_eq(gale__context_error_text(f.ctx), "bad thing 3");
+	fake_fini(&f);
+}
+
+Test(context, keeps_the_last_errors_reported_and_drops_a_flood)
+{
+	fake_topo f;
+	fake_init(&f);
+	gale_component_error out[8];
+	char                 text[8][GALE_CONTEXT_ERROR_BYTES];
+	uint64_t             after = 0;
+	// A second starts: the first GALE_CONTEXT_ERRORS_PER_SEC of it are
+	// kept, the rest counted.
+	time_t start = time(NULL);
+	while (time(NULL) == start) { }
+	for (int i = 0; i < 10; i++) {
+		gale_report_error(f.ctx, "oops %d", i);
+	}
+	size_t n = gale__context_errors(f.ctx, &after, out, text, 8);
+	if (n == GALE_CONTEXT_ERRORS_PER_SEC) {
+		for (size_t i = 0; i < n; i++) {
+			char want[32];
+			snprintf(want, sizeof(want), "oops %zu", i);
+			cr_expect_str_eq(out[i].error, want);
+			cr_expect_str_eq(out[i].component, "work");
+			cr_expect_eq(out[i].task, gale_context_task(f.ctx));
+			cr_expect_geq(out[i].time_secs, (uint64_t) start);
+		}
+		cr_expect_eq(after, 4);
+		// Each is given once.
+		cr_expect_eq(
+		    gale__context_errors(f.ctx, &after, out, text, 8), 0);
+		// The next second's first says how many were not kept.
+		time_t now = time(NULL);
+		while (time(NULL) == now) { }
+		gale_report_error(f.ctx, "again");
+		cr_assert_eq(
+		    gale__context_errors(f.ctx, &after, out, text, 8), 1);
+		cr_expect_str_eq(
+		    out[0].error, "again (and 6 earlier errors not kept)");
+	} else {
+		// The second turned during the loop (a very slow machine): the
+		// ring still holds at most its last few.
+		cr_expect_leq(n, GALE_CONTEXT_ERRORS);
+	}
 	fake_fini(&f);
 }
 

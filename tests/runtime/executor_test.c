@@ -731,3 +731,108 @@ Test(executor, a_spout_emits_direct_to_the_task_it_names)
 	cr_expect_eq(world_metric(&w, "src", GALE_M_EMITTED), 90);
 	world_fini(&w);
 }
+
+// A bolt that emits each input direct to its own task, which does not
+// subscribe to its output, then acks the input.
+static struct {
+	gale_context    *ctx;
+	_Atomic uint64_t refused;
+} fake_bolt_direct;
+
+static gale_err
+fake_bolt_direct_prepare(void *self, gale_context *ctx)
+{
+	(void) self;
+	fake_bolt_direct.ctx = ctx;
+	return GALE_OK;
+}
+
+static void
+fake_bolt_direct_execute(void *self, const gale_tuple *t, gale_collector *c)
+{
+	(void) self;
+	const gale_tuple *in[] = { t };
+	uint32_t          me   = gale_context_task(fake_bolt_direct.ctx);
+	if (gale_emit_direct(c, me, NULL, gale_tuple_get(t, 0), 1, in, 1)
+	    == GALE_EINVAL) {
+		atomic_fetch_add(&fake_bolt_direct.refused, 1);
+	}
+	gale_ack(c, t);
+}
+
+static const gale_bolt_ops fake_bolt_direct_ops = {
+	.outputs = fake_outputs,
+	.prepare = fake_bolt_direct_prepare,
+	.execute = fake_bolt_direct_execute,
+};
+
+Test(executor, a_bolt_direct_emit_refused_logs_why_and_is_counted)
+{
+	FILE *f = tmpfile();
+	cr_assert_not_null(f);
+	int saved = dup(STDERR_FILENO);
+	cr_assert_geq(dup2(fileno(f), STDERR_FILENO), 0);
+	fake_world w;
+	world_init(&w);
+	fake_spout.limit = 20;
+	world_spout(&w, "src", &fake_spout_ops);
+	world_bolt(&w, "mid", &fake_bolt_direct_ops);
+	world_bolt(&w, "sink", &fake_sink_ops);
+	world_stream(&w, "src", "mid");
+	world_stream(&w, "mid", "sink");
+	w.streams[1].grouping = GALE_GROUP_DIRECT;
+	world_start(&w, 1);
+	bool     done    = world_wait_finished(&w, 30);
+	uint64_t dropped = world_metric(&w, "mid", GALE_M_DROPPED);
+	uint32_t me      = gale_context_task(fake_bolt_direct.ctx);
+	world_fini(&w);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	cr_assert(done);
+	char text[8192] = "";
+	rewind(f);
+	size_t n = fread(text, 1, sizeof(text) - 1, f);
+	text[n]  = '\0';
+	fclose(f);
+	cr_expect_eq(atomic_load(&fake_bolt_direct.refused), 20);
+	cr_expect_eq(dropped, 20);
+	char want[256];
+	snprintf(want, sizeof(want),
+	    "direct emit to task %u refused: task %u ('mid') does not "
+	    "subscribe to stream 'default' with a DIRECT grouping",
+	    me, me);
+	cr_expect_not_null(strstr(text, want), "%s", text);
+}
+
+Test(executor, a_components_own_topology_debug_logs_its_emits_alone)
+{
+	FILE *f = tmpfile();
+	cr_assert_not_null(f);
+	int saved = dup(STDERR_FILENO);
+	cr_assert_geq(dup2(fileno(f), STDERR_FILENO), 0);
+	fake_world  w;
+	gale_option own = { .key = "topology.debug", .value = "true" };
+	world_init(&w);
+	fake_spout.limit = 5;
+	world_spout(&w, "src", &fake_spout_ops);
+	world_bolt(&w, "mid", &fake_split_ops);
+	world_bolt(&w, "sink", &fake_sink_ops);
+	world_stream(&w, "src", "mid");
+	world_stream(&w, "mid", "sink");
+	w.comps[1].config  = &own;
+	w.comps[1].nconfig = 1;
+	world_start(&w, 1);
+	bool done = world_wait_finished(&w, 30);
+	world_fini(&w);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	cr_assert(done);
+	char text[65536] = "";
+	rewind(f);
+	size_t n = fread(text, 1, sizeof(text) - 1, f);
+	text[n]  = '\0';
+	fclose(f);
+	cr_expect_not_null(
+	    strstr(text, " mid:2: emit stream=default"), "%s", text);
+	cr_expect_null(strstr(text, " src:1: emit "), "%s", text);
+}

@@ -3,7 +3,7 @@
 # first sentence it is given in its directory, in the way MODE says, and
 # behaves as split.py afterwards (and in the process started after it).
 # Usage: python3 bad.py MODE, MODE one of die, garbage, hang, undeclared,
-# huge.
+# huge, baddirect (an emit direct to task -3).
 
 import sys
 import time
@@ -29,6 +29,9 @@ while True:
             time.sleep(3600)
         elif mode == "undeclared":
             mlang.emit(["x"], anchors=[t["id"]], stream="nope")
+        elif mode == "baddirect":
+            mlang.send({"command": "emit", "task": -3, "tuple": ["x"],
+                        "anchors": [t["id"]]})
         elif mode == "huge":
             sys.stdout.write("{\"command\": \"log\", \"msg\": \"")
             sys.stdout.write("x" * (10 * 1024 * 1024))
