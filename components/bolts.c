@@ -365,6 +365,15 @@ wordcount_cleanup(void *self, gale_collector *c)
 	wordcount_free(b);
 }
 
+// Last, also when the worker stopped before cleanup ran: the table and the
+// part file are released (wordcount_free is a no-op after cleanup); the
+// part file stays as the last store left it.
+static void
+wordcount_close(void *self)
+{
+	wordcount_free(self);
+}
+
 static const gale_option_decl wordcount_options[] = {
 	{ "output", GALE_OPTION_STRING, NULL,
 	    "the file of word<TAB>count lines written at the end; durable "
@@ -385,6 +394,7 @@ static const gale_bolt_ops wordcount_ops = {
 	.prepare       = wordcount_prepare,
 	.execute       = wordcount_execute,
 	.cleanup       = wordcount_cleanup,
+	.close         = wordcount_close,
 	.checkpoint    = wordcount_checkpoint,
 	.checkpoint_ms = 0,
 	.options       = wordcount_options,

@@ -721,6 +721,74 @@ Test(wordcount, a_torn_last_record_of_a_partial_part_is_skipped)
 	gale__wc_destroy(&w);
 }
 
+// A kill can cut an append of several buffers anywhere: a restarted task
+// reads every word at least at the count of the last whole store (whose
+// acks may have left), and at most at the count of the cut one.
+Test(wordcount, a_store_cut_at_any_byte_restores_no_count_below_the_last)
+{
+	enum { NWORDS = 9000 };
+	gale_wc *w;
+	cr_assert_eq(gale__wc_new(&w), GALE_OK);
+	gale__wc_track(w);
+	gale_wc_part *p;
+	cr_assert_eq(
+	    gale__wc_part_new(&p, output, "run", 0, 1, err, sizeof(err)),
+	    GALE_OK);
+	char word[32];
+	for (int i = 0; i < NWORDS; i++) {
+		int n = snprintf(word, sizeof(word), "word-%05d", i);
+		add(w, word, (size_t) n, 1);
+	}
+	store(p, w); // the first store: a rewrite
+	for (int i = 0; i < NWORDS; i++) {
+		int n = snprintf(word, sizeof(word), "word-%05d", i);
+		add(w, word, (size_t) n, 1);
+	}
+	store(p, w); // every word appended: more than one buffer
+	char path[256];
+	part_path(path, 0);
+	size_t whole;
+	char  *before = slurp(path, &whole);
+	for (int i = 0; i < NWORDS; i++) {
+		int n = snprintf(word, sizeof(word), "word-%05d", i);
+		add(w, word, (size_t) n, 1);
+	}
+	store(p, w); // the store the kill cuts
+	gale__wc_part_destroy(&p);
+	gale__wc_destroy(&w);
+	size_t len;
+	char  *after = slurp(path, &len);
+	cr_assert_gt(len - whole, 64 * 1024, "the append fits one buffer");
+	cr_assert_eq(memcmp(before, after, whole), 0);
+	// Cuts at every buffer boundary and around it, and at a spread of
+	// other bytes.
+	for (size_t cut = whole; cut <= len; cut += 1) {
+		size_t off = cut - whole;
+		bool   near_block = off % (64 * 1024) <= 2
+		    || off % (64 * 1024) >= 64 * 1024 - 2;
+		if (!near_block && off % 1009 != 0 && cut != len) {
+			continue;
+		}
+		spit(path, after, cut);
+		cr_assert_eq(gale__wc_new(&w), GALE_OK);
+		bool restored = false;
+		cr_assert_eq(gale__wc_restore(w, output, "run", 0, 1,
+				 &restored, err, sizeof(err)),
+		    GALE_OK, "cut at %zu: %s", cut, err);
+		cr_assert(restored);
+		cr_assert_eq(gale__wc_size(w), NWORDS, "cut at %zu", cut);
+		for (int i = 0; i < NWORDS; i++) {
+			int     n = snprintf(word, sizeof(word), "word-%05d", i);
+			int64_t c = gale__wc_get(w, word, (size_t) n);
+			cr_assert(c == 2 || c == 3, "cut at %zu: %s counted %ld",
+			    cut, word, (long) c);
+		}
+		gale__wc_destroy(&w);
+	}
+	free(before);
+	free(after);
+}
+
 Test(wordcount, merge_reads_logged_parts_as_their_latest_counts)
 {
 	// Two tasks' logs, each with rewritten words, finished as final parts
