@@ -410,7 +410,7 @@ load_sups(gale_nimbus *n, nim_topo *t)
 
 // Reloads every topology kept under topologies/ in ZooKeeper.
 static gale_err
-load_zk(gale_nimbus *n, char *err, size_t errlen)
+load_zk(gale_nimbus *n, bool loud, char *err, size_t errlen)
 {
 	char   **names = NULL;
 	size_t   nn    = 0;
@@ -444,8 +444,10 @@ load_zk(gale_nimbus *n, char *err, size_t errlen)
 		n->t          = arr;
 		n->t[n->nt++] = t;
 		load_sups(n, t);
-		GALE_INFO("reloaded topology '%s' (%s) from ZooKeeper", t->name,
-		    gale__nimbus_topo_status(t));
+		if (loud) {
+			GALE_INFO("reloaded topology '%s' (%s) from ZooKeeper",
+			    t->name, gale__nimbus_topo_status(t));
+		}
 	}
 	gale__zk_names_free(names, nn);
 	if (n->nt > 1) {
@@ -458,7 +460,7 @@ gale_err
 gale__nimbus_load(gale_nimbus *n, char *err, size_t errlen)
 {
 	if (n->zk != NULL) {
-		return load_zk(n, err, errlen);
+		return load_zk(n, true, err, errlen);
 	}
 	DIR *d = opendir(n->data_dir);
 	if (d == NULL) {
@@ -507,4 +509,13 @@ gale__nimbus_load(gale_nimbus *n, char *err, size_t errlen)
 		qsort(n->t, n->nt, sizeof(*n->t), topo_cmp);
 	}
 	return GALE_OK;
+}
+
+gale_err
+gale__nimbus_load_quiet(gale_nimbus *n, char *err, size_t errlen)
+{
+	if (n->zk == NULL) {
+		return gale__nimbus_load(n, err, errlen);
+	}
+	return load_zk(n, false, err, errlen);
 }
