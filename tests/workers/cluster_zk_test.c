@@ -328,6 +328,17 @@ Test(cluster_zk, a_standby_takes_over_when_the_leader_is_killed)
 	cr_assert_eq(r.status, 0, "%s\n%s", r.out, r.err);
 	test_run_fini(&r);
 	wait_status(nim_ep[1], "slow", "ACTIVE", 30);
+	// A rebalance through the new leader: drained, stopped, and placed
+	// again on one worker, back to ACTIVE.
+	gale(&r, "rebalance", "slow", "--workers", "1", "--nimbus", both,
+	    NULL);
+	cr_assert_eq(r.status, 0, "%s\n%s", r.out, r.err);
+	test_run_fini(&r);
+	cr_assert(strstr(nim[1].err, "rebalancing to 1 workers") != NULL
+		|| test_proc_wait_for_err(
+		    &nim[1], "rebalancing to 1 workers", 10),
+	    "%s", nim[1].err);
+	wait_status(nim_ep[1], "slow", "ACTIVE", 60);
 	gale(&r, "kill", "slow", "--wait", "1", "--nimbus", both, NULL);
 	cr_assert_eq(r.status, 0, "%s\n%s", r.out, r.err);
 	test_run_fini(&r);
