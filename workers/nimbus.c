@@ -196,6 +196,8 @@ nimbus_submit(gale_nimbus *n, const gale_spec *spec, gale_reply *r)
 		reply_error(r, "out of memory");
 		goto fail;
 	}
+	// What runs is checked against what was submitted.
+	gale_spec_digest_stamp(&t->spec);
 	if (gale__nimbus_topo_build(n, t, err, sizeof(err)) != GALE_OK) {
 		reply_error(r, "%s", err);
 		goto fail;

@@ -287,6 +287,10 @@ topo_load(const gale_nimbus *n, const char *path, nim_topo **out, char *err,
 		goto out;
 	}
 	char why[1024];
+	if (gale_spec_digest_check(&t->spec, why, sizeof(why)) != GALE_OK) {
+		snprintf(err, errlen, "%s: %s", path, why);
+		goto out;
+	}
 	// From ZooKeeper, a nimbus may not have the libraries on disk yet.
 	if (n->zk != NULL) {
 		char libdir[4096];
