@@ -4,7 +4,7 @@
 DEBS     := build-essential cmake pkg-config libzmq3-dev libprotobuf-c-dev \
             protobuf-c-compiler libyaml-dev libcriterion-dev libjansson-dev \
             librdkafka-dev kcat libmicrohttpd-dev python3 nodejs ruby \
-            libzookeeper-mt-dev zookeeper
+            libzookeeper-mt-dev zookeeper libsodium-dev
 BUILD    ?= build
 ASAN     ?= build-asan
 TSAN     ?= build-tsan

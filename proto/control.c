@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "proto/control_pb.h"
 
 // ---------------------------------------------------------------------
@@ -194,6 +196,8 @@ gale_spec_copy(gale_spec *dst, const gale_spec *src)
 			d->content
 			    = gale__pb_dup_array(l->content, l->len, 1, &ok);
 			d->len = d->content != NULL ? l->len : 0;
+			memcpy(d->sha256, l->sha256, sizeof(d->sha256));
+			d->has_sha256 = l->has_sha256;
 			if (!ok) {
 				goto fail;
 			}
@@ -242,6 +246,10 @@ gale__pb_spec_to(gale_pb_pool *pl, const gale_spec *s, Gale__TopologySpec *m)
 			sl[i].path         = gale__pb_str(l->path);
 			sl[i].content.data = l->content;
 			sl[i].content.len  = l->content != NULL ? l->len : 0;
+			if (l->has_sha256) {
+				sl[i].sha256.data = (uint8_t *) l->sha256;
+				sl[i].sha256.len  = sizeof(l->sha256);
+			}
 			pp[i]              = &sl[i];
 		}
 		m->libraries   = pp;
@@ -292,6 +300,13 @@ gale__pb_spec_from(gale_spec *s, const Gale__TopologySpec *m)
 			d->content = gale__pb_dup_array(
 			    l->content.data, l->content.len, 1, &ok);
 			d->len = d->content != NULL ? l->content.len : 0;
+			if (l->sha256.len == sizeof(d->sha256)) {
+				memcpy(d->sha256, l->sha256.data,
+				    sizeof(d->sha256));
+				d->has_sha256 = true;
+			} else if (l->sha256.len != 0) {
+				ok = false;
+			}
 			if (!ok) {
 				goto fail;
 			}
@@ -714,4 +729,43 @@ gale_worker_control_decode(
     gale_worker_control *out, const void *buf, size_t len)
 {
 	return gale__pb_decode(&worker_control_codec, out, buf, len);
+}
+
+// The SHA-256 of len bytes at data, into out.
+static void
+spec_sha256(const uint8_t *data, size_t len, uint8_t out[32])
+{
+	static const uint8_t none = 0;
+	crypto_hash_sha256(out, data != NULL ? data : &none, len);
+}
+
+void
+gale_spec_digest_stamp(gale_spec *s)
+{
+	for (size_t i = 0; i < s->nlibraries; i++) {
+		gale_shipped_lib *l = &s->libraries[i];
+		spec_sha256(l->content, l->len, l->sha256);
+		l->has_sha256 = true;
+	}
+}
+
+gale_err
+gale_spec_digest_check(const gale_spec *s, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < s->nlibraries; i++) {
+		const gale_shipped_lib *l = &s->libraries[i];
+		uint8_t                 got[32];
+		if (!l->has_sha256) {
+			continue;
+		}
+		spec_sha256(l->content, l->len, got);
+		if (sodium_memcmp(got, l->sha256, sizeof(got)) != 0) {
+			snprintf(err, errlen,
+			    "shipped file '%s' of topology '%s' does not match "
+			    "the SHA-256 recorded at submit: refusing to run it",
+			    l->path ? l->path : "", s->name ? s->name : "");
+			return GALE_EINVAL;
+		}
+	}
+	return GALE_OK;
 }

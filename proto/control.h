@@ -25,6 +25,9 @@ typedef struct gale_shipped_lib {
 	char    *path;
 	uint8_t *content;
 	size_t   len;
+	// SHA-256 of content recorded at submit, when has_sha256.
+	uint8_t sha256[32];
+	bool    has_sha256;
 } gale_shipped_lib;
 
 // A topology as submitted. All strings are owned (heap) by the struct.
@@ -178,6 +181,11 @@ typedef struct gale_heartbeat {
 // Frees what the struct owns (not the struct) and zeroes it; accepts a
 // zeroed or partly filled struct.
 void gale_spec_fini(gale_spec *s);
+// Records the SHA-256 of every shipped file of s.
+void gale_spec_digest_stamp(gale_spec *s);
+// GALE_OK when every shipped file with a recorded digest still matches it;
+// otherwise GALE_EINVAL with an error naming the file.
+gale_err gale_spec_digest_check(const gale_spec *s, char *err, size_t errlen);
 void gale_assignment_fini(gale_assignment *a);
 void gale_heartbeat_fini(gale_heartbeat *h);
 

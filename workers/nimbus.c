@@ -196,6 +196,8 @@ nimbus_submit(gale_nimbus *n, const gale_spec *spec, gale_reply *r)
 		reply_error(r, "out of memory");
 		goto fail;
 	}
+	// What runs is checked against what was submitted.
+	gale_spec_digest_stamp(&t->spec);
 	if (gale__nimbus_topo_build(n, t, err, sizeof(err)) != GALE_OK) {
 		reply_error(r, "%s", err);
 		goto fail;
@@ -524,6 +526,60 @@ nimbus_handle(gale_nimbus *n, const void *buf, size_t len, gale_reply *r)
 	gale__nimbus_flush(n);
 }
 
+// Drops every topology and supervisor this nimbus knows, before they are
+// read again from ZooKeeper.
+static void
+nimbus_forget(gale_nimbus *n)
+{
+	for (size_t i = 0; i < n->nt; i++) {
+		gale__nimbus_topo_destroy(&n->t[i]);
+	}
+	free(n->t);
+	n->t  = NULL;
+	n->nt = 0;
+	for (size_t i = 0; i < n->ns; i++) {
+		gale__nimbus_sup_destroy(n->s[i]);
+	}
+	free(n->s);
+	n->s  = NULL;
+	n->ns = 0;
+}
+
+// A standby answers reads (list, stats) from what ZooKeeper holds at the
+// time of the request, and refuses every write with the leader's address,
+// where clients and supervisors move on to.
+static void
+nimbus_standby(gale_nimbus *n, const void *buf, size_t len, gale_reply *r)
+{
+	gale_request req;
+	if (gale_request_decode(&req, buf, len) != GALE_OK) {
+		nimbus_garbage(n, NIM_GARBAGE_MALFORMED,
+		    "dropped a malformed request of %zu bytes", len);
+		reply_error(r, "malformed request (%zu bytes)", len);
+		return;
+	}
+	bool read = req.kind == GALE_REQ_COMMAND
+	    && (req.u.command.kind == GALE_CMD_LIST
+	        || req.u.command.kind == GALE_CMD_STATS);
+	if (!read) {
+		reply_error(r, "nimbus at %s is a standby; the leader is at %s",
+		    n->endpoint,
+		    n->leader_endpoint[0] ? n->leader_endpoint : "(none yet)");
+	} else {
+		char err[1024];
+		nimbus_forget(n);
+		if (gale__nimbus_load_quiet(n, err, sizeof(err)) != GALE_OK) {
+			reply_error(r,
+			    "nimbus at %s is a standby and cannot read the "
+			    "topologies from ZooKeeper: %s",
+			    n->endpoint, err);
+		} else {
+			nimbus_command(n, &req.u.command, r);
+		}
+	}
+	gale_request_fini(&req);
+}
+
 // Encodes r and sends it behind the envelope frames[0 .. nenv - 1].
 static void
 nimbus_reply(gale_nimbus *n, zmq_msg_t *frames, int nenv, gale_reply *r)
@@ -595,14 +651,8 @@ nimbus_receive(gale_nimbus *n, int timeout_ms)
 				nimbus_handle(n, zmq_msg_data(&frames[nf - 1]),
 				    zmq_msg_size(&frames[nf - 1]), &r);
 			} else {
-				// Clients and supervisors move on to the
-				// leader.
-				reply_error(&r,
-				    "nimbus at %s is a standby; the leader is "
-				    "at %s",
-				    n->endpoint,
-				    n->leader_endpoint[0] ? n->leader_endpoint
-				                          : "(none yet)");
+				nimbus_standby(n, zmq_msg_data(&frames[nf - 1]),
+				    zmq_msg_size(&frames[nf - 1]), &r);
 			}
 			nimbus_reply(n, frames, nf - 1, &r);
 			gale_reply_fini(&r);
@@ -633,6 +683,9 @@ nimbus_elect(gale_nimbus *n)
 		return;
 	}
 	char err[1024];
+	// What a standby read for its answers is dropped: the leader starts
+	// from ZooKeeper's state as it is now.
+	nimbus_forget(n);
 	if (gale__nimbus_load(n, err, sizeof(err)) != GALE_OK) {
 		GALE_ERROR("cannot read the topologies: %s", err);
 		return;
@@ -807,14 +860,7 @@ gale_nimbus_destroy(gale_nimbus **np)
 	}
 	gale__keys_destroy(&n->keys);
 	gale__zk_close(&n->zk);
-	for (size_t i = 0; i < n->nt; i++) {
-		gale__nimbus_topo_destroy(&n->t[i]);
-	}
-	free(n->t);
-	for (size_t i = 0; i < n->ns; i++) {
-		gale__nimbus_sup_destroy(n->s[i]);
-	}
-	free(n->s);
+	nimbus_forget(n);
 	if (n->lock_fd >= 0) {
 		close(n->lock_fd);
 	}

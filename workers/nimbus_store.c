@@ -287,6 +287,10 @@ topo_load(const gale_nimbus *n, const char *path, nim_topo **out, char *err,
 		goto out;
 	}
 	char why[1024];
+	if (gale_spec_digest_check(&t->spec, why, sizeof(why)) != GALE_OK) {
+		snprintf(err, errlen, "%s: %s", path, why);
+		goto out;
+	}
 	// From ZooKeeper, a nimbus may not have the libraries on disk yet.
 	if (n->zk != NULL) {
 		char libdir[4096];
@@ -410,7 +414,7 @@ load_sups(gale_nimbus *n, nim_topo *t)
 
 // Reloads every topology kept under topologies/ in ZooKeeper.
 static gale_err
-load_zk(gale_nimbus *n, char *err, size_t errlen)
+load_zk(gale_nimbus *n, bool loud, char *err, size_t errlen)
 {
 	char   **names = NULL;
 	size_t   nn    = 0;
@@ -444,8 +448,10 @@ load_zk(gale_nimbus *n, char *err, size_t errlen)
 		n->t          = arr;
 		n->t[n->nt++] = t;
 		load_sups(n, t);
-		GALE_INFO("reloaded topology '%s' (%s) from ZooKeeper", t->name,
-		    gale__nimbus_topo_status(t));
+		if (loud) {
+			GALE_INFO("reloaded topology '%s' (%s) from ZooKeeper",
+			    t->name, gale__nimbus_topo_status(t));
+		}
 	}
 	gale__zk_names_free(names, nn);
 	if (n->nt > 1) {
@@ -458,7 +464,7 @@ gale_err
 gale__nimbus_load(gale_nimbus *n, char *err, size_t errlen)
 {
 	if (n->zk != NULL) {
-		return load_zk(n, err, errlen);
+		return load_zk(n, true, err, errlen);
 	}
 	DIR *d = opendir(n->data_dir);
 	if (d == NULL) {
@@ -507,4 +513,13 @@ gale__nimbus_load(gale_nimbus *n, char *err, size_t errlen)
 		qsort(n->t, n->nt, sizeof(*n->t), topo_cmp);
 	}
 	return GALE_OK;
+}
+
+gale_err
+gale__nimbus_load_quiet(gale_nimbus *n, char *err, size_t errlen)
+{
+	if (n->zk == NULL) {
+		return gale__nimbus_load(n, err, errlen);
+	}
+	return load_zk(n, false, err, errlen);
 }

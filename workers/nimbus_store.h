@@ -19,5 +19,8 @@ void gale__nimbus_flush(gale_nimbus *n);
 // Reloads every DATA/NAME.topology, and makes the supervisors they name
 // known (alive until they stay silent past the timeout).
 gale_err gale__nimbus_load(gale_nimbus *n, char *err, size_t errlen);
+// The same, without a log line per topology: a standby reads them for
+// each read request it answers.
+gale_err gale__nimbus_load_quiet(gale_nimbus *n, char *err, size_t errlen);
 
 #endif // GALE_WORKERS_NIMBUS_STORE_H

@@ -414,6 +414,10 @@ sup_launch(
 	}
 	snprintf(
 	    libdir, sizeof(libdir), "%s/libs/%s", s->data_dir, a->topology);
+	// A file that is not what was submitted is never run.
+	if (gale_spec_digest_check(&a->spec, err, sizeof(err)) != GALE_OK) {
+		goto fail;
+	}
 	if (gale_files_ship_write(&a->spec, libdir, err, sizeof(err))
 	    != GALE_OK) {
 		goto fail;

@@ -185,9 +185,12 @@ Test(cluster_zk, a_standby_takes_over_when_the_leader_is_killed)
 	    test_proc_wait_for_err(&nim[1], "standby", 10), "%s", nim[1].err);
 	cr_assert_null(strstr(nim[1].err, "became leader"), "%s", nim[1].err);
 
-	// A standby refuses, naming the leader.
+	// A standby answers reads, and refuses writes naming the leader.
 	test_run r;
 	gale(&r, "list", "--nimbus", nim_ep[1], NULL);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	test_run_fini(&r);
+	gale(&r, "kill", "nothing", "--nimbus", nim_ep[1], NULL);
 	cr_assert_eq(r.status, 1, "%s", r.out);
 	cr_assert(strstr(r.err, "is a standby; the leader is at") != NULL
 		&& strstr(r.err, nim_ep[0]) != NULL,
@@ -255,6 +258,13 @@ Test(cluster_zk, a_standby_takes_over_when_the_leader_is_killed)
 	    GALE_OK, "%s", err);
 	cr_assert(rlen > 100 && strstr((char *) rec, "name wordcount-file"));
 	free(rec);
+	// The standby lists it, read from ZooKeeper.
+	char got[64];
+	list_status(nim_ep[1], "wordcount-file", got, sizeof(got));
+	cr_assert_str_eq(got, "ACTIVE", "%s", nim[1].err);
+	gale(&r, "stats", "wordcount-file", "--nimbus", nim_ep[1], NULL);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	test_run_fini(&r);
 	// Both workers started and run.
 	long long deadline = now_ms() + 20000;
 	pid_t     pids[8];
@@ -280,7 +290,6 @@ Test(cluster_zk, a_standby_takes_over_when_the_leader_is_killed)
 	for (size_t i = 0; i < np; i++) {
 		cr_assert(test_pid_alive(pids[i]), "worker %d died", pids[i]);
 	}
-	char got[64];
 	list_status(nim_ep[1], "wordcount-file", got, sizeof(got));
 	cr_assert(strcmp(got, "ACTIVE") == 0 || strcmp(got, "FINISHED") == 0,
 	    "%s", got);
@@ -319,6 +328,17 @@ Test(cluster_zk, a_standby_takes_over_when_the_leader_is_killed)
 	cr_assert_eq(r.status, 0, "%s\n%s", r.out, r.err);
 	test_run_fini(&r);
 	wait_status(nim_ep[1], "slow", "ACTIVE", 30);
+	// A rebalance through the new leader: drained, stopped, and placed
+	// again on one worker, back to ACTIVE.
+	gale(&r, "rebalance", "slow", "--workers", "1", "--nimbus", both,
+	    NULL);
+	cr_assert_eq(r.status, 0, "%s\n%s", r.out, r.err);
+	test_run_fini(&r);
+	cr_assert(strstr(nim[1].err, "rebalancing to 1 workers") != NULL
+		|| test_proc_wait_for_err(
+		    &nim[1], "rebalancing to 1 workers", 10),
+	    "%s", nim[1].err);
+	wait_status(nim_ep[1], "slow", "ACTIVE", 60);
 	gale(&r, "kill", "slow", "--wait", "1", "--nimbus", both, NULL);
 	cr_assert_eq(r.status, 0, "%s\n%s", r.out, r.err);
 	test_run_fini(&r);
