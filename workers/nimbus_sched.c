@@ -72,6 +72,7 @@ gale__nimbus_sup_destroy(nim_sup *sup)
 		free(sup->reported[i]);
 	}
 	free(sup->reported);
+	free(sup->zk_asg);
 	free(sup->ports);
 	free(sup->id);
 	free(sup->host);

@@ -115,6 +115,10 @@ typedef struct nim_sup {
 	int64_t   report_ms; // wall clock of the latest report
 	char    **reported; // topologies with a worker in that report
 	size_t    nreported;
+	// With ZooKeeper: its assignments as last written to
+	// assignments/ID (an encoded reply), so that only changes are.
+	uint8_t  *zk_asg;
+	size_t    zk_asg_len;
 } nim_sup;
 
 // Kinds of garbage nimbus receives, each logged at most once a second.

@@ -112,11 +112,68 @@ gale__nimbus_topo_save(
 	return rv;
 }
 
+// Writes the assignments of sup (what its heartbeat's reply carries) to
+// assignments/ID when they changed, so that it finds them while no
+// nimbus is up.
+static void
+nimbus_zk_sup_assignments(gale_nimbus *n, nim_sup *sup)
+{
+	gale_reply r  = { .ok = true };
+	r.assignments = calloc(n->nt + 1, sizeof(*r.assignments));
+	if (r.assignments == NULL) {
+		return;
+	}
+	for (size_t i = 0; i < n->nt; i++) {
+		const nim_topo *t    = n->t[i];
+		bool            mine = false;
+		for (uint32_t k = 0; gale__nimbus_topo_running(t) && k < t->nworkers;
+		     k++) {
+			mine = mine
+			    || (!t->w[k].done && t->w[k].supervisor != NULL
+				&& strcmp(t->w[k].supervisor, sup->id) == 0);
+		}
+		if (mine
+		    && gale__nimbus_topo_assignment(
+			   t, &r.assignments[r.nassignments], true)
+			== GALE_OK) {
+			r.nassignments++;
+		}
+	}
+	uint8_t *buf = NULL;
+	size_t   len = 0;
+	gale_err rv  = gale_reply_encode(&r, &buf, &len);
+	for (size_t i = 0; i < r.nassignments; i++) {
+		gale__nimbus_assignment_release(&r.assignments[i]);
+	}
+	free(r.assignments);
+	if (rv != GALE_OK) {
+		return;
+	}
+	if (sup->zk_asg != NULL && sup->zk_asg_len == len
+	    && memcmp(sup->zk_asg, buf, len) == 0) {
+		free(buf);
+		return;
+	}
+	char path[512], err[512];
+	snprintf(path, sizeof(path), "assignments/%s", sup->id);
+	if (gale__zk_put(n->zk, path, buf, len, err, sizeof(err)) != GALE_OK) {
+		GALE_ERROR("%s", err);
+		free(buf);
+		return;
+	}
+	free(sup->zk_asg);
+	sup->zk_asg     = buf;
+	sup->zk_asg_len = len;
+}
+
 // Writes every topology that changed. A failure is reported and retried
 // on the next call.
 void
 gale__nimbus_flush(gale_nimbus *n)
 {
+	for (size_t i = 0; n->zk != NULL && n->leader && i < n->ns; i++) {
+		nimbus_zk_sup_assignments(n, n->s[i]);
+	}
 	for (size_t i = 0; i < n->nt; i++) {
 		char err[512];
 		if (n->t[i]->save

@@ -667,6 +667,29 @@ sup_nimbus(gale_supervisor *s)
 	}
 }
 
+// Takes the assignments the leader keeps in ZooKeeper when they changed:
+// the same as its last reply, so that they hold while no nimbus is up
+// (this supervisor restarted meanwhile, or the leader moved workers).
+static void
+sup_zk_assignments(gale_supervisor *s)
+{
+	uint8_t *data = NULL;
+	size_t   len  = 0;
+	if (!gale__supervisor_zk_assignments(s->zk, &data, &len)) {
+		return;
+	}
+	gale_reply r = { 0 };
+	if (gale_reply_decode(&r, data, len) == GALE_OK && r.ok) {
+		GALE_INFO("took %zu assignment(s) from ZooKeeper",
+		    r.nassignments);
+		sup_apply(s, &r);
+	} else {
+		GALE_WARN("the assignments in ZooKeeper are malformed");
+	}
+	gale_reply_fini(&r);
+	free(data);
+}
+
 void
 gale_supervisor_poll(gale_supervisor *s, int timeout_ms)
 {
@@ -684,6 +707,7 @@ gale_supervisor_poll(gale_supervisor *s, int timeout_ms)
 		zmq_poll(items, nitems, wait < 50 ? wait : 50);
 		if (s->zk != NULL) {
 			gale__supervisor_zk_tick(s->zk);
+			sup_zk_assignments(s);
 		}
 		gale_worker_host_receive(s->workers);
 		gale_worker_host_poll(s->workers);

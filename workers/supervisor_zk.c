@@ -14,6 +14,7 @@
 
 #define SUP_ZK_SESSION_MS 4000
 #define SUP_ZK_RETRY_MS 1000
+#define SUP_ZK_READ_MS 1000
 
 struct gale_supervisor_zk {
 	gale_zk *zk;
@@ -23,6 +24,9 @@ struct gale_supervisor_zk {
 	char     host[256];
 	bool     registered;
 	uint64_t retry_ms;
+	uint64_t read_ms;  // when to read the assignments again
+	uint8_t *asg;      // the assignments as last read
+	size_t   asg_len;
 };
 
 static uint64_t
@@ -89,6 +93,7 @@ gale__supervisor_zk_close(gale_supervisor_zk **zp)
 		return;
 	}
 	gale__zk_close(&z->zk);
+	free(z->asg);
 	free(z);
 	*zp = NULL;
 }
@@ -125,4 +130,38 @@ gale__supervisor_zk_leader(gale_supervisor_zk *z, char *ep, size_t eplen)
 	ep[0] = '\0';
 	gale__zk_find_leader(z->zk, NULL, ep, eplen);
 	return ep[0] != '\0';
+}
+
+bool
+gale__supervisor_zk_assignments(
+    gale_supervisor_zk *z, uint8_t **data, size_t *len)
+{
+	uint64_t now = sup_zk_now_ms();
+	if (z->zk == NULL || !gale__zk_alive(z->zk) || now < z->read_ms) {
+		return false;
+	}
+	z->read_ms = now + SUP_ZK_READ_MS;
+	char rel[400], err[512];
+	snprintf(rel, sizeof(rel), "assignments/%s", z->id);
+	uint8_t *d = NULL;
+	size_t   n = 0;
+	if (gale__zk_get(z->zk, rel, &d, &n, err, sizeof(err)) != GALE_OK) {
+		return false; // none yet, or ZooKeeper is away: try later
+	}
+	if (z->asg != NULL && z->asg_len == n && memcmp(z->asg, d, n) == 0) {
+		free(d);
+		return false;
+	}
+	uint8_t *copy = malloc(n + 1);
+	if (copy == NULL) {
+		free(d);
+		return false;
+	}
+	memcpy(copy, d, n);
+	free(z->asg);
+	z->asg     = copy;
+	z->asg_len = n;
+	*data      = d;
+	*len       = n;
+	return true;
 }

@@ -29,5 +29,11 @@ void     gale__supervisor_zk_close(gale_supervisor_zk **zp);
 void gale__supervisor_zk_tick(gale_supervisor_zk *z);
 // Writes the leading nimbus's endpoint into ep; false when none leads.
 bool gale__supervisor_zk_leader(gale_supervisor_zk *z, char *ep, size_t eplen);
+// Reads assignments/ID, which the leading nimbus keeps (an encoded
+// reply to this supervisor's heartbeat), at most once a second: true with
+// the data in *data (malloc'ed, the caller frees) and *len when it
+// changed since the last true.
+bool gale__supervisor_zk_assignments(
+    gale_supervisor_zk *z, uint8_t **data, size_t *len);
 
 #endif // GALE_WORKERS_SUPERVISOR_ZK_H

@@ -130,7 +130,7 @@ gale__zk_open(gale_zk **out, const char *servers, const char *root,
 		return GALE_ETIMEDOUT;
 	}
 	static const char *const folders[]
-	    = { "", "topologies", "supervisors", "nimbus" };
+	    = { "", "topologies", "supervisors", "nimbus", "assignments" };
 	for (size_t i = 0; i < sizeof(folders) / sizeof(*folders); i++) {
 		char path[ZK_PATH_MAX];
 		zk_path(z, folders[i], path, sizeof(path));

@@ -25,8 +25,8 @@
 typedef struct gale_zk gale_zk;
 
 // Connects to servers ("host:port,host:port") and waits up to timeout_ms
-// for the session; creates root and its folders topologies/, supervisors/
-// and nimbus/ when missing. On failure writes the reason into err and
+// for the session; creates root and its folders topologies/, supervisors/,
+// nimbus/ and assignments/ when missing. On failure writes the reason into err and
 // returns GALE_EINVAL (bad servers or root), GALE_ETIMEDOUT or GALE_EIO.
 gale_err gale__zk_open(gale_zk **out, const char *servers, const char *root,
     int timeout_ms, char *err, size_t errlen);

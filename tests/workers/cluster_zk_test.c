@@ -430,3 +430,85 @@ Test(cluster_zk, a_worker_killed_while_nimbus_is_down_comes_back)
 	test_check_counts(text, len, out, true);
 	free(text);
 }
+
+// Starts the supervisor on dir/sup (the same id every time).
+static void
+start_supervisor(void)
+{
+	char data[4200];
+	snprintf(data, sizeof(data), "%s/sup", dir);
+	const char *sargs[] = { "supervisor", "--zookeeper", zk_servers,
+		"--slots", "2", "--data-dir", data, NULL };
+	test_proc_start(&sup, sargs);
+	sup_up = true;
+}
+
+Test(cluster_zk, a_supervisor_restarted_while_nimbus_is_down_runs_its_workers)
+{
+	start_zookeeper();
+	start_nimbus(0);
+	cr_assert(test_proc_wait_for_err(&nim[0], "became leader at ", 10),
+	    "%s", nim[0].err);
+	start_supervisor();
+	cr_assert(test_proc_wait_for_err(&nim[0], ") joined with ", 10),
+	    "%s\n%s", nim[0].err, sup.err);
+
+	// Paced, so that the run outlasts nimbus's absence on any machine.
+	size_t cap = 30000 * 24, len = 0;
+	char  *text = malloc(cap);
+	for (int l = 0; l < 30000; l++) {
+		len += (size_t) snprintf(
+		    text + len, cap - len, "w%d x%d y\n", l % 300, l % 7);
+	}
+	char in[4200], out[4200], s_in[4300], s_out[4300];
+	snprintf(in, sizeof(in), "%s/input.txt", dir);
+	snprintf(out, sizeof(out), "%s/counts.tsv", dir);
+	cr_assert(test_write_file(in, text, len));
+	snprintf(s_in, sizeof(s_in), "sentences.path=%s", in);
+	snprintf(s_out, sizeof(s_out), "count.output=%s", out);
+	test_run r;
+	gale(&r, "submit", WORDCOUNT_YAML, "--set", s_in, "--set", s_out,
+	    "--set", "topology.workers=2", "--set", "sentences.rate=2000",
+	    "--nimbus", nim_ep[0], NULL);
+	cr_assert_eq(r.status, 0, "%s\n%s", r.out, r.err);
+	test_run_fini(&r);
+	wait_status(nim_ep[0], "wordcount-file", "ACTIVE", 30);
+	long long deadline = now_ms() + 20000;
+	pid_t     pids[8];
+	while (test_worker_pids(sup.err, pids, 8) < 2) {
+		cr_assert(now_ms() < deadline, "%s", sup.err);
+		test_proc_read(&sup, 100);
+	}
+
+	// Nimbus goes; then the supervisor stops (with its workers) and
+	// starts again: it knows nothing but what ZooKeeper keeps.
+	kill(nim[0].pid, SIGKILL);
+	waitpid(nim[0].pid, NULL, 0);
+	nim[0].pid = 0;
+	test_proc_fini(&nim[0]);
+	nim_up[0] = false;
+	kill(sup.pid, SIGTERM);
+	bool timedout = false;
+	test_proc_wait(&sup, 20, &timedout);
+	cr_assert(!timedout, "the supervisor did not stop:\n%s", sup.err);
+	test_proc_fini(&sup);
+	sup_up = false;
+	start_supervisor();
+	cr_assert(test_proc_wait_for_err(
+		      &sup, "took 1 assignment(s) from ZooKeeper", 20),
+	    "%s", sup.err);
+	deadline = now_ms() + 20000;
+	while (test_worker_pids(sup.err, pids, 8) < 2) {
+		cr_assert(now_ms() < deadline, "no workers:\n%s", sup.err);
+		test_proc_read(&sup, 100);
+	}
+
+	// A nimbus comes back, and the count completes.
+	start_nimbus(1);
+	cr_assert(test_proc_wait_for_err(&nim[1], "became leader at ", 15),
+	    "%s", nim[1].err);
+	wait_status(nim_ep[1], "wordcount-file", "FINISHED", 90);
+	// Restarted workers may replay trees: every word at least its count.
+	test_check_counts(text, len, out, true);
+	free(text);
+}
