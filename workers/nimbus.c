@@ -136,26 +136,9 @@ nimbus_supervisor(
 	gale__nimbus_schedule(n);
 
 	// Its assignments: every running topology with a worker on it.
-	r->ok          = true;
-	r->assignments = calloc(n->nt + 1, sizeof(*r->assignments));
-	if (r->assignments == NULL) {
+	r->ok = true;
+	if (gale__nimbus_sup_assignments(n, sup, r) != GALE_OK) {
 		reply_error(r, "out of memory");
-		return;
-	}
-	for (size_t i = 0; i < n->nt; i++) {
-		const nim_topo *t    = n->t[i];
-		bool            mine = false;
-		for (uint32_t k = 0; gale__nimbus_topo_running(t) && k < t->nworkers; k++) {
-			mine = mine
-			    || (!t->w[k].done && t->w[k].supervisor != NULL
-				&& strcmp(t->w[k].supervisor, sup->id) == 0);
-		}
-		if (mine
-		    && gale__nimbus_topo_assignment(
-			   t, &r->assignments[r->nassignments], true)
-			== GALE_OK) {
-			r->nassignments++;
-		}
 	}
 }
 

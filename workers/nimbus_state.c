@@ -494,3 +494,30 @@ gale__nimbus_topo_refusal(const nim_topo *t, char *buf, size_t cap)
 	}
 	return NULL;
 }
+
+gale_err
+gale__nimbus_sup_assignments(
+    const gale_nimbus *n, const nim_sup *sup, gale_reply *r)
+{
+	r->assignments = calloc(n->nt + 1, sizeof(*r->assignments));
+	if (r->assignments == NULL) {
+		return GALE_ENOMEM;
+	}
+	for (size_t i = 0; i < n->nt; i++) {
+		const nim_topo *t    = n->t[i];
+		bool            mine = false;
+		for (uint32_t k = 0; gale__nimbus_topo_running(t) && k < t->nworkers;
+		     k++) {
+			mine = mine
+			    || (!t->w[k].done && t->w[k].supervisor != NULL
+				&& strcmp(t->w[k].supervisor, sup->id) == 0);
+		}
+		if (mine
+		    && gale__nimbus_topo_assignment(
+			   t, &r->assignments[r->nassignments], true)
+			== GALE_OK) {
+			r->nassignments++;
+		}
+	}
+	return GALE_OK;
+}

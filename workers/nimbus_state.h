@@ -200,6 +200,11 @@ gale_err gale__nimbus_topo_assignment(
     const nim_topo *t, gale_assignment *a, bool for_supervisors);
 // Frees the arrays of an assignment from gale__nimbus_topo_assignment.
 void gale__nimbus_assignment_release(gale_assignment *a);
+// The assignments of sup, as its heartbeat's reply carries them: every
+// running topology with a worker on it, into r->assignments (owned by r;
+// each released with gale__nimbus_assignment_release). GALE_ENOMEM.
+gale_err gale__nimbus_sup_assignments(
+    const gale_nimbus *n, const nim_sup *sup, gale_reply *r);
 // The topology named name, or NULL. Borrowed.
 nim_topo *gale__nimbus_find(const gale_nimbus *n, const char *name);
 // After heartbeats: a new generation when endpoints or finished tasks

@@ -118,26 +118,10 @@ gale__nimbus_topo_save(
 static void
 nimbus_zk_sup_assignments(gale_nimbus *n, nim_sup *sup)
 {
-	gale_reply r  = { .ok = true };
-	r.assignments = calloc(n->nt + 1, sizeof(*r.assignments));
-	if (r.assignments == NULL) {
+	gale_reply r = { .ok = true };
+	if (gale__nimbus_sup_assignments(n, sup, &r) != GALE_OK) {
+		free(r.assignments);
 		return;
-	}
-	for (size_t i = 0; i < n->nt; i++) {
-		const nim_topo *t    = n->t[i];
-		bool            mine = false;
-		for (uint32_t k = 0; gale__nimbus_topo_running(t) && k < t->nworkers;
-		     k++) {
-			mine = mine
-			    || (!t->w[k].done && t->w[k].supervisor != NULL
-				&& strcmp(t->w[k].supervisor, sup->id) == 0);
-		}
-		if (mine
-		    && gale__nimbus_topo_assignment(
-			   t, &r.assignments[r.nassignments], true)
-			== GALE_OK) {
-			r.nassignments++;
-		}
 	}
 	uint8_t *buf = NULL;
 	size_t   len = 0;
