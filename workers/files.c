@@ -211,6 +211,7 @@ files_add(gale_spec *spec, char *path, uint8_t *data, size_t len, char *err,
 	}
 	spec->libraries = l;
 	l               = &spec->libraries[spec->nlibraries++];
+	memset(l, 0, sizeof(*l));
 	l->path         = path;
 	l->content      = data;
 	l->len          = len;
@@ -379,6 +380,7 @@ gale_files_ship_read(
 		}
 		spec->libraries = l;
 		l               = &spec->libraries[spec->nlibraries];
+		memset(l, 0, sizeof(*l));
 		l->path         = strdup(lib);
 		l->content      = data;
 		l->len          = len;

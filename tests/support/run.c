@@ -25,6 +25,12 @@ run_now_ms(void)
 	return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+double
+test_now_s(void)
+{
+	return (double) run_now_ms() / 1000.0;
+}
+
 // The process groups started and not yet waited for. A failed assertion
 // ends a test without reaching its clean-up, so whatever is still here when
 // the test process exits is killed then.

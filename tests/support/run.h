@@ -46,6 +46,8 @@ void test_proc_fini(test_proc *p);
 
 // True when a process with this pid exists.
 bool test_pid_alive(pid_t pid);
+// Seconds on the monotonic clock, for deadlines.
+double test_now_s(void);
 // The pids of the `worker N pid PID ...` lines in out; returns the count.
 size_t test_worker_pids(const char *out, pid_t *pids, size_t cap);
 
