@@ -39,6 +39,13 @@ gale_diag_add(gale_diag *d, const char *file, const gale_where *where,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	// One diagnostic is one line: a value quoted from the file may hold
+	// line breaks or other control characters; each shows as a space.
+	for (char *c = msg; *c != '\0'; c++) {
+		if ((unsigned char) *c < 0x20 || *c == 0x7f) {
+			*c = ' ';
+		}
+	}
 
 	char *line = NULL;
 	int   rc;

@@ -602,3 +602,25 @@ Test(validate, names_the_set_argument_of_a_misspelt_option)
 	cr_expect_eq(d.n, 3, "%s", all_lines());
 	gale_topology_destroy(&t);
 }
+
+Test(validate, a_value_quoted_in_an_error_keeps_the_error_on_one_line)
+{
+	// A quoted value spanning lines, echoed back by the boolean check.
+	gale_topology *t = parse(
+	    "name: x\n"
+	    "spouts:\n"
+	    "  - {id: s, component: const_spout, options: {count: 3, ack: \"false f\n"
+	    "s:\n"
+	    "\n"
+	    "config: {t\"}}\n"
+	    "bolts:\n"
+	    "  - {id: b, component: null_bolt}\n"
+	    "streams:\n"
+	    "  - {from: s, to: b, grouping: {type: SHUFFLE}}\n");
+	cr_assert_eq(validate(t, NULL, &d), GALE_EINVAL);
+	cr_assert_gt(d.n, 0);
+	for (size_t i = 0; i < d.n; i++) {
+		cr_expect_null(strchr(d.lines[i], '\n'), "%s", d.lines[i]);
+	}
+	gale_topology_destroy(&t);
+}
