@@ -12,13 +12,14 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <stdarg.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "tests/support/run.h"
 
-static long long
-run_now_ms(void)
+long long
+test_now_ms(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -28,7 +29,9 @@ run_now_ms(void)
 double
 test_now_s(void)
 {
-	return (double) run_now_ms() / 1000.0;
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
 }
 
 // The process groups started and not yet waited for. A failed assertion
@@ -148,13 +151,13 @@ test_proc_read(test_proc *p, int wait_ms)
 static bool
 run_wait_for(test_proc *p, char **text, const char *needle, int timeout_s)
 {
-	long long deadline = run_now_ms() + timeout_s * 1000LL;
+	long long deadline = test_now_ms() + timeout_s * 1000LL;
 	for (;;) {
 		test_proc_read(p, 50);
 		if (*text != NULL && strstr(*text, needle) != NULL) {
 			return true;
 		}
-		if (run_now_ms() > deadline) {
+		if (test_now_ms() > deadline) {
 			return false;
 		}
 	}
@@ -175,7 +178,7 @@ test_proc_wait_for_err(test_proc *p, const char *needle, int timeout_s)
 int
 test_proc_wait(test_proc *p, int timeout_s, bool *timedout)
 {
-	long long deadline = run_now_ms() + timeout_s * 1000LL;
+	long long deadline = test_now_ms() + timeout_s * 1000LL;
 	int       status   = 0;
 	*timedout          = false;
 	for (;;) {
@@ -184,7 +187,7 @@ test_proc_wait(test_proc *p, int timeout_s, bool *timedout)
 		if (r == p->pid) {
 			break;
 		}
-		if (run_now_ms() > deadline) {
+		if (test_now_ms() > deadline) {
 			*timedout = true;
 			kill(-p->pid, SIGKILL);
 			waitpid(p->pid, &status, 0);
@@ -366,4 +369,32 @@ test_json_component(const char *json, const char *id, const char *field)
 		return -1;
 	}
 	return strtod(f + strlen(key), NULL);
+}
+
+bool
+test_list_status(const char *list_json, const char *name, char *buf, size_t cap)
+{
+	char key[300];
+	snprintf(key, sizeof(key), "{\"name\":\"%s\",\"status\":\"", name);
+	const char *p = list_json != NULL ? strstr(list_json, key) : NULL;
+	buf[0]        = '\0';
+	if (p == NULL) {
+		return false;
+	}
+	p += strlen(key);
+	snprintf(buf, cap, "%.*s", (int) strcspn(p, "\""), p);
+	return true;
+}
+
+void
+test_run_gale_vargs(test_run *r, int timeout_s, va_list ap)
+{
+	const char *args[32];
+	size_t      n = 0;
+	const char *a;
+	while ((a = va_arg(ap, const char *)) != NULL && n < 31) {
+		args[n++] = a;
+	}
+	args[n] = NULL;
+	test_run_gale(r, timeout_s, args);
 }

@@ -5,6 +5,7 @@
 #ifndef GALE_TESTS_SUPPORT_RUN_H
 #define GALE_TESTS_SUPPORT_RUN_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
@@ -20,6 +21,8 @@ typedef struct test_run {
 // process group, for at most timeout_s seconds; then kills the whole group.
 void test_run_gale(test_run *r, int timeout_s, const char *const *args);
 void test_run_fini(test_run *r);
+// test_run_gale with the arguments as a NULL-terminated va_list.
+void test_run_gale_vargs(test_run *r, int timeout_s, va_list ap);
 
 // A background gale process, for tests that act on it while it runs.
 typedef struct test_proc {
@@ -46,8 +49,9 @@ void test_proc_fini(test_proc *p);
 
 // True when a process with this pid exists.
 bool test_pid_alive(pid_t pid);
-// Seconds on the monotonic clock, for deadlines.
-double test_now_s(void);
+// The monotonic clock, for deadlines: seconds, and milliseconds.
+double    test_now_s(void);
+long long test_now_ms(void);
 // The pids of the `worker N pid PID ...` lines in out; returns the count.
 size_t test_worker_pids(const char *out, pid_t *pids, size_t cap);
 
@@ -62,5 +66,8 @@ char *test_read_file(const char *path, size_t *len);
 // The number in field of the component id in a stats JSON document (as
 // `gale local --stats-json` writes it), or -1 when either is absent.
 double test_json_component(const char *json, const char *id, const char *field);
+// The status of topology name in `gale list --json` output, into buf
+// (empty, and false, when it is not listed).
+bool test_list_status(const char *list_json, const char *name, char *buf, size_t cap);
 
 #endif // GALE_TESTS_SUPPORT_RUN_H

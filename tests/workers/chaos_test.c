@@ -45,14 +45,6 @@ teardown(void)
 
 TestSuite(chaos, .init = setup, .fini = teardown, .timeout = 240);
 
-static double
-now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
-}
-
 static unsigned
 chaos_seed(void)
 {
@@ -111,10 +103,10 @@ workers_spout(const chaos_workers *w)
 static void
 workers_gone(const chaos_workers *w, int timeout_s)
 {
-	double deadline = now_s() + timeout_s;
+	double deadline = test_now_s() + timeout_s;
 	for (size_t i = 0; i < w->nall; i++) {
 		while (test_pid_alive(w->all[i])) {
-			cr_assert_lt(now_s(), deadline,
+			cr_assert_lt(test_now_s(), deadline,
 			    "worker pid %d still runs %d s after its run "
 			    "ended",
 			    (int) w->all[i], timeout_s);
@@ -142,18 +134,18 @@ chaos_drive(test_proc *p, chaos_workers *w, unsigned seed, int secs,
     bool (*done)(test_proc *, void *), void *arg)
 {
 	unsigned rnd      = seed;
-	double   start    = now_s();
+	double   start    = test_now_s();
 	double   next     = start + 2;
 	int      survived = 0, spout_kills = 0;
-	for (int k = 0; now_s() - start < secs || spout_kills < 2; k++) {
-		while (now_s() < next) {
+	for (int k = 0; test_now_s() - start < secs || spout_kills < 2; k++) {
+		while (test_now_s() < next) {
 			test_proc_read(p, 50);
 			workers_parse(w, p->out);
 			cr_assert(!done(p, arg),
 			    "the input was through after %.1f s, before %d s "
 			    "of "
 			    "kills:\n%s",
-			    now_s() - start, secs, p->err);
+			    test_now_s() - start, secs, p->err);
 		}
 		int victim = workers_spout(w);
 		if (victim < 0 || (k != 0 && k != 2)) {
@@ -165,18 +157,18 @@ chaos_drive(test_proc *p, chaos_workers *w, unsigned seed, int secs,
 		cr_assert_eq(kill(pid, SIGKILL), 0, "worker %d pid %d: %s",
 		    victim, (int) pid, strerror(errno));
 		spout_kills += w->spout[victim];
-		next = now_s() + 2 + (double) (rand_r(&rnd) % 1000) / 1000;
-		double deadline = now_s() + 20;
+		next = test_now_s() + 2 + (double) (rand_r(&rnd) % 1000) / 1000;
+		double deadline = test_now_s() + 20;
 		while (w->pid[victim] == pid) {
-			cr_assert_lt(now_s(), deadline,
+			cr_assert_lt(test_now_s(), deadline,
 			    "worker %d not restarted 20 s after its kill:\n%s",
 			    victim, p->err);
 			test_proc_read(p, 50);
 			workers_parse(w, p->out);
 		}
 		survived++;
-		if (now_s() > next) {
-			next = now_s();
+		if (test_now_s() > next) {
+			next = test_now_s();
 		}
 	}
 	return survived;
@@ -318,7 +310,7 @@ Test(chaos, file_word_count_survives_random_worker_kills)
 	const char   *args[] = { "local", yaml, NULL };
 	test_proc     p;
 	chaos_workers w  = { 0 };
-	double        t0 = now_s();
+	double        t0 = test_now_s();
 	test_proc_start(&p, args);
 	cr_assert(test_proc_wait_for(&p, "worker 2 pid", 20), "%s", p.err);
 	workers_parse(&w, p.out);
@@ -337,7 +329,7 @@ Test(chaos, file_word_count_survives_random_worker_kills)
 	long long replayed = table_cell(p.out, "sentences", "replayed");
 	printf("chaos file (seed %u): %.1f s, %d kills survived, %lld "
 	       "replays, over-count %lld words (%.2f%% of %d)\n",
-	    seed, now_s() - t0, survived, replayed, over,
+	    seed, test_now_s() - t0, survived, replayed, over,
 	    100.0 * (double) over / (LINES * WORDS), LINES * WORDS);
 	cr_assert_lt((double) over, CHAOS_MAX_OVER * LINES * WORDS,
 	    "over-count %lld words of %d", over, LINES * WORDS);
@@ -453,7 +445,7 @@ Test(chaos, socket_word_count_with_wal_survives_random_worker_kills)
 	const char   *args[] = { "local", path, NULL };
 	test_proc     p;
 	chaos_workers w  = { 0 };
-	double        t0 = now_s();
+	double        t0 = test_now_s();
 	test_proc_start(&p, args);
 	cr_assert(test_line_server_accept(&srv, 20),
 	    "the spout never connected:\n%s", p.err);
@@ -473,9 +465,9 @@ Test(chaos, socket_word_count_with_wal_survives_random_worker_kills)
 	}
 	test_line_server_send(&srv, buf, len);
 	free(buf);
-	double deadline = now_s() + 30;
+	double deadline = test_now_s() + 30;
 	while (test_wal_bytes(wal) < logged) {
-		cr_assert_lt(now_s(), deadline,
+		cr_assert_lt(test_now_s(), deadline,
 		    "the log holds %lld of %lld bytes", test_wal_bytes(wal),
 		    logged);
 		test_proc_read(&p, 50);
@@ -488,9 +480,9 @@ Test(chaos, socket_word_count_with_wal_survives_random_worker_kills)
 
 	// Every line is counted at least once: each w<i> printed; then a
 	// stop drains what is pending and writes the counts.
-	deadline = now_s() + 120;
+	deadline = test_now_s() + 120;
 	while (!socket_done(&p, &s)) {
-		cr_assert_lt(now_s(), deadline,
+		cr_assert_lt(test_now_s(), deadline,
 		    "%d of %d lines counted 120 s after the kills:\n%s",
 		    s.nseen, LINES, p.err);
 		test_proc_read(&p, 100);
@@ -517,7 +509,7 @@ Test(chaos, socket_word_count_with_wal_survives_random_worker_kills)
 	long long replayed = table_cell(p.out, "sentences", "replayed");
 	printf("chaos socket+wal (seed %u): %.1f s, %d kills survived, %lld "
 	       "replays, over-count %lld words (%.2f%% of %d)\n",
-	    seed, now_s() - t0, survived, replayed, over,
+	    seed, test_now_s() - t0, survived, replayed, over,
 	    100.0 * (double) over / (LINES * WORDS), LINES * WORDS);
 	cr_assert_geq(over, 0);
 	cr_assert_lt((double) over, CHAOS_MAX_OVER * LINES * WORDS,
@@ -629,7 +621,7 @@ Test(chaos, kafka_word_count_survives_random_worker_kills)
 	const char   *args[] = { "local", path, NULL };
 	test_proc     p;
 	chaos_workers w  = { 0 };
-	double        t0 = now_s();
+	double        t0 = test_now_s();
 	test_proc_start(&p, args);
 	cr_assert(test_proc_wait_for(&p, "worker 2 pid", 20), "%s", p.err);
 	workers_parse(&w, p.out);
@@ -649,7 +641,7 @@ Test(chaos, kafka_word_count_survives_random_worker_kills)
 	long long replayed = table_cell(p.out, "sentences", "replayed");
 	printf("chaos kafka (seed %u): %.1f s, %d kills survived, %lld "
 	       "replays, over-count %lld words (%.2f%% of %d)\n",
-	    seed, now_s() - t0, survived, replayed, over,
+	    seed, test_now_s() - t0, survived, replayed, over,
 	    100.0 * (double) over / (LINES * WORDS), LINES * WORDS);
 	cr_assert_lt((double) over, CHAOS_MAX_OVER * LINES * WORDS,
 	    "over-count %lld words of %d", over, LINES * WORDS);

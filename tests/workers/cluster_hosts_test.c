@@ -39,14 +39,6 @@ static bool      nimbus_up;
 static test_proc sup[NHOSTS];
 static bool      sup_up[NHOSTS];
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 // Runs a shell command quietly; true when it exits 0.
 static bool
 sh(const char *fmt, ...)
@@ -191,14 +183,7 @@ list_status(const char *name, char *buf, size_t cap)
 	test_run_gale(&r, 10, args);
 	enter(NULL);
 	cr_assert_eq(r.status, 0, "gale list failed:\n%s", r.err);
-	char key[300];
-	snprintf(key, sizeof(key), "{\"name\":\"%s\",\"status\":\"", name);
-	const char *p = strstr(r.out, key);
-	buf[0]        = '\0';
-	if (p != NULL) {
-		p += strlen(key);
-		snprintf(buf, cap, "%.*s", (int) strcspn(p, "\""), p);
-	}
+	test_list_status(r.out, name, buf, cap);
 	test_run_fini(&r);
 }
 
@@ -233,7 +218,7 @@ Test(cluster_hosts, a_word_count_spans_two_hosts)
 		enter(NULL);
 		sup_up[i] = true;
 	}
-	long long deadline = now_ms() + 15000;
+	long long deadline = test_now_ms() + 15000;
 	for (;;) {
 		test_proc_read(&nimbus, 100);
 		int         k = 0;
@@ -246,7 +231,7 @@ Test(cluster_hosts, a_word_count_spans_two_hosts)
 			break;
 		}
 		drain();
-		cr_assert(now_ms() < deadline, "%d of %d joined:\n%s\n%s\n%s",
+		cr_assert(test_now_ms() < deadline, "%d of %d joined:\n%s\n%s\n%s",
 		    k, NHOSTS, nimbus.err, sup[0].err, sup[1].err);
 	}
 	cr_assert(strstr(nimbus.err, "(10.217.0.2) joined")
@@ -276,9 +261,9 @@ Test(cluster_hosts, a_word_count_spans_two_hosts)
 	test_run_fini(&r);
 
 	char got[64] = "";
-	deadline     = now_ms() + 90000;
+	deadline     = test_now_ms() + 90000;
 	while (strcmp(got, "FINISHED") != 0) {
-		cr_assert(now_ms() < deadline && strcmp(got, "FAILED") != 0,
+		cr_assert(test_now_ms() < deadline && strcmp(got, "FAILED") != 0,
 		    "'%s':\n%s\n%s\n%s", got, nimbus.err, sup[0].err,
 		    sup[1].err);
 		nanosleep(&(struct timespec) { 0, 250000000L }, NULL);

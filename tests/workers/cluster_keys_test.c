@@ -32,14 +32,6 @@ static bool      nimbus_up;
 static test_proc sup;
 static bool      sup_up;
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void
 setup(void)
 {
@@ -69,23 +61,16 @@ TestSuite(cluster_keys, .init = setup, .fini = teardown, .timeout = 120);
 static void
 gale(test_run *r, ...)
 {
-	const char *args[32];
-	size_t      n = 0;
-	va_list     ap;
-	va_start(ap, r);
-	const char *a;
-	while ((a = va_arg(ap, const char *)) != NULL && n < 31) {
-		args[n++] = a;
-	}
-	va_end(ap);
-	args[n] = NULL;
 	if (nimbus_up) {
 		test_proc_read(&nimbus, 0);
 	}
 	if (sup_up) {
 		test_proc_read(&sup, 0);
 	}
-	test_run_gale(r, 15, args);
+	va_list ap;
+	va_start(ap, r);
+	test_run_gale_vargs(r, 15, ap);
+	va_end(ap);
 }
 
 static void
@@ -150,9 +135,9 @@ connect_to(int port)
 static bool
 wait_closed(int fd, int timeout_ms)
 {
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = test_now_ms() + timeout_ms;
 	char      buf[4096];
-	while (now_ms() < deadline) {
+	while (test_now_ms() < deadline) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
 		if (poll(&p, 1, 100) > 0) {
 			ssize_t n = read(fd, buf, sizeof(buf));
@@ -171,23 +156,16 @@ list_status(const char *name, char *buf, size_t cap)
 	test_run r;
 	gale(&r, "list", "--json", "--nimbus", endpoint, "--keys", keys, NULL);
 	cr_assert_eq(r.status, 0, "gale list failed:\n%s", r.err);
-	char key[300];
-	snprintf(key, sizeof(key), "{\"name\":\"%s\",\"status\":\"", name);
-	const char *p = strstr(r.out, key);
-	buf[0]        = '\0';
-	if (p != NULL) {
-		p += strlen(key);
-		snprintf(buf, cap, "%.*s", (int) strcspn(p, "\""), p);
-	}
+	test_list_status(r.out, name, buf, cap);
 	test_run_fini(&r);
 }
 
 static void
 wait_status(const char *name, const char *status, int timeout_s)
 {
-	long long deadline = now_ms() + timeout_s * 1000LL;
+	long long deadline = test_now_ms() + timeout_s * 1000LL;
 	char      got[64]  = "";
-	while (now_ms() < deadline) {
+	while (test_now_ms() < deadline) {
 		list_status(name, got, sizeof(got));
 		if (strcmp(got, status) == 0) {
 			return;
@@ -359,11 +337,11 @@ Test(cluster_keys, a_keyed_cluster_counts_and_refuses_strangers)
 
 	// No keys: refused at once with a reason, not a timeout.
 	test_run  r;
-	long long t0 = now_ms();
+	long long t0 = test_now_ms();
 	gale(&r, "list", "--nimbus", endpoint, NULL);
 	cr_assert_eq(r.status, 1, "%s", r.out);
 	cr_assert(strstr(r.err, "refused a client without keys"), "%s", r.err);
-	cr_assert_lt(now_ms() - t0, 4000);
+	cr_assert_lt(test_now_ms() - t0, 4000);
 	test_run_fini(&r);
 
 	// An untrusted key: refused, and logged once with its fingerprint.

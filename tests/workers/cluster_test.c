@@ -38,14 +38,6 @@ static bool      nimbus_up;
 static test_proc sup[NSUP];
 static bool      sup_up[NSUP];
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void
 nap_ms(int ms)
 {
@@ -87,7 +79,7 @@ start_nimbus(const char *listen, const char *timeout_secs)
 static void
 wait_joined(int n)
 {
-	long long deadline = now_ms() + 10000;
+	long long deadline = test_now_ms() + 10000;
 	for (;;) {
 		test_proc_read(&nimbus, 50);
 		int         k = 0;
@@ -100,7 +92,7 @@ wait_joined(int n)
 		if (k >= n) {
 			return;
 		}
-		cr_assert(now_ms() < deadline, "%d supervisors joined, not %d",
+		cr_assert(test_now_ms() < deadline, "%d supervisors joined, not %d",
 		    k, n);
 	}
 }
@@ -237,7 +229,7 @@ static void
 wait_status(
     const char *name, const char *status, unsigned workers, int timeout_s)
 {
-	long long deadline = now_ms() + timeout_s * 1000LL;
+	long long deadline = test_now_ms() + timeout_s * 1000LL;
 	char      got[64]  = "";
 	unsigned  nw       = 0;
 	for (;;) {
@@ -246,7 +238,7 @@ wait_status(
 		    && (workers == 0 || nw == workers)) {
 			return;
 		}
-		if (now_ms() > deadline) {
+		if (test_now_ms() > deadline) {
 			break;
 		}
 		nap_ms(250);
@@ -282,7 +274,7 @@ started_pids(const test_proc *p, pid_t *pids, size_t cap)
 static bool
 all_gone(const pid_t *pids, size_t n, int timeout_s)
 {
-	long long deadline = now_ms() + timeout_s * 1000LL;
+	long long deadline = test_now_ms() + timeout_s * 1000LL;
 	for (;;) {
 		bool left = false;
 		for (size_t i = 0; i < n; i++) {
@@ -291,7 +283,7 @@ all_gone(const pid_t *pids, size_t n, int timeout_s)
 		if (!left) {
 			return true;
 		}
-		if (now_ms() > deadline) {
+		if (test_now_ms() > deadline) {
 			return false;
 		}
 		drain();
@@ -439,16 +431,16 @@ Test(cluster, wordcount_survives_a_killed_worker_supervisor_and_nimbus)
 
 	// A worker of supervisor 0: its supervisor starts it again.
 	pid_t     w0[8];
-	long long deadline = now_ms() + 10000;
-	while (started_pids(&sup[0], w0, 8) == 0 && now_ms() < deadline) {
+	long long deadline = test_now_ms() + 10000;
+	while (started_pids(&sup[0], w0, 8) == 0 && test_now_ms() < deadline) {
 		drain();
 		nap_ms(50);
 	}
 	cr_assert_eq(started_pids(&sup[0], w0, 8), 1, "%s", sup[0].err);
 	nap_ms(1000);
 	cr_assert_eq(kill(w0[0], SIGKILL), 0);
-	deadline = now_ms() + 2500;
-	while (started_pids(&sup[0], w0, 8) < 2 && now_ms() < deadline) {
+	deadline = test_now_ms() + 2500;
+	while (started_pids(&sup[0], w0, 8) < 2 && test_now_ms() < deadline) {
 		drain();
 		nap_ms(20);
 	}
@@ -494,7 +486,7 @@ Test(cluster, wordcount_survives_a_killed_worker_supervisor_and_nimbus)
 static double
 wait_emitted_still(const char *name, int timeout_s)
 {
-	long long deadline = now_ms() + timeout_s * 1000LL;
+	long long deadline = test_now_ms() + timeout_s * 1000LL;
 	double    prev     = spout_emitted(name, "keys");
 	for (;;) {
 		nap_ms(2000);
@@ -502,7 +494,7 @@ wait_emitted_still(const char *name, int timeout_s)
 		if (cur == prev) {
 			return cur;
 		}
-		cr_assert(now_ms() < deadline,
+		cr_assert(test_now_ms() < deadline,
 		    "the spout kept emitting (%.0f, then %.0f)", prev, cur);
 		prev = cur;
 	}
@@ -511,10 +503,10 @@ wait_emitted_still(const char *name, int timeout_s)
 static void
 wait_emitted_above(const char *name, double above, int timeout_s)
 {
-	long long deadline = now_ms() + timeout_s * 1000LL;
+	long long deadline = test_now_ms() + timeout_s * 1000LL;
 	double    cur;
 	while ((cur = spout_emitted(name, "keys")) <= above) {
-		cr_assert(now_ms() < deadline,
+		cr_assert(test_now_ms() < deadline,
 		    "the spout emitted %.0f, not more than %.0f", cur, above);
 		nap_ms(200);
 	}
@@ -583,8 +575,8 @@ Test(cluster, deactivate_activate_rebalance_and_kill_do_what_they_say)
 	// The supervisors start the new workers at their next report.
 	pid_t     after[16];
 	size_t    nafter   = 0;
-	long long deadline = now_ms() + 5000;
-	while (nafter != 5 && now_ms() < deadline) {
+	long long deadline = test_now_ms() + 5000;
+	while (nafter != 5 && test_now_ms() < deadline) {
 		drain();
 		nafter = started_pids(&sup[0], after, 8);
 		nafter += started_pids(&sup[1], after + nafter, 8);
@@ -695,7 +687,7 @@ Test(cluster, every_client_command_fails_within_5_s_without_nimbus)
 	};
 	enum { N = sizeof(cmds) / sizeof(cmds[0]) };
 	test_proc p[N];
-	long long start = now_ms();
+	long long start = test_now_ms();
 	for (int i = 0; i < N; i++) {
 		const char *args[8];
 		int         k = 0;
@@ -719,7 +711,7 @@ Test(cluster, every_client_command_fails_within_5_s_without_nimbus)
 		    p[i].err);
 		test_proc_fini(&p[i]);
 	}
-	cr_assert_lt(now_ms() - start, 5600, "took %lld ms", now_ms() - start);
+	cr_assert_lt(test_now_ms() - start, 5600, "took %lld ms", test_now_ms() - start);
 }
 
 // ---------------------------------------------------------------------
@@ -851,7 +843,7 @@ Test(cluster,
 
 	// sup-b goes silent; sup-c joins. After the timeout, what sat on
 	// sup-b moves, and the waiting topology gets its slots.
-	long long deadline = now_ms() + 10000;
+	long long deadline = test_now_ms() + 10000;
 	for (;;) {
 		fake_supervisor("sup-a", 7000, 2, NULL, 0, &ra);
 		fake_supervisor("sup-c", 7100, 4, NULL, 0, &rc);
@@ -869,7 +861,7 @@ Test(cluster,
 		}
 		gale_reply_fini(&ra);
 		gale_reply_fini(&rc);
-		cr_assert(now_ms() < deadline,
+		cr_assert(test_now_ms() < deadline,
 		    "nothing moved off the silent supervisor:\n%s",
 		    nimbus.out);
 		drain();
@@ -1062,9 +1054,9 @@ Test(cluster, garbage_is_logged_at_most_once_a_second_with_a_count)
 	cr_assert_eq(zmq_connect(d, endpoint), 0);
 
 	const char *line = "dropped a malformed request";
-	long long   t0   = now_ms();
+	long long   t0   = test_now_ms();
 	send_garbage(d, 200);
-	long long took = now_ms() - t0;
+	long long took = test_now_ms() - t0;
 	test_proc_read(&nimbus, 100);
 	size_t lines = 0;
 	for (const char *p = nimbus.err; (p = strstr(p, line)) != NULL; p++) {
@@ -1078,8 +1070,8 @@ Test(cluster, garbage_is_logged_at_most_once_a_second_with_a_count)
 	// After a quiet second, the next one says how many went unlogged.
 	nap_ms(1100);
 	send_garbage(d, 1);
-	long long deadline = now_ms() + 5000;
-	while (strstr(nimbus.err, "more like it") == NULL && now_ms() < deadline) {
+	long long deadline = test_now_ms() + 5000;
+	while (strstr(nimbus.err, "more like it") == NULL && test_now_ms() < deadline) {
 		test_proc_read(&nimbus, 50);
 	}
 	const char *more = strstr(nimbus.err, "more like it");
@@ -1198,8 +1190,8 @@ shipped_lines(const char *name, char **text)
 static bool
 wait_shipped_lines(const char *name, int want, int timeout_s)
 {
-	long long deadline = now_ms() + timeout_s * 1000LL;
-	while (now_ms() < deadline) {
+	long long deadline = test_now_ms() + timeout_s * 1000LL;
+	while (test_now_ms() < deadline) {
 		drain();
 		if (shipped_lines(name, NULL) == want) {
 			return true;
@@ -1413,14 +1405,14 @@ Test(cluster, a_crash_looping_worker_shows_the_topology_with_errors)
 	cr_assert_eq(r.status, 0, "%s\n%s", r.out, r.err);
 	test_run_fini(&r);
 
-	long long deadline = now_ms() + 30000;
+	long long deadline = test_now_ms() + 30000;
 	bool      shown    = false;
 	while (!shown) {
 		gale_cmd(&r, 10, "list", NULL);
 		cr_assert_eq(r.status, 0, "%s", r.err);
 		shown = strstr(r.out, "ACTIVE (errors)") != NULL
 		    && strstr(r.out, "soon after starting") != NULL;
-		if (!shown && now_ms() > deadline) {
+		if (!shown && test_now_ms() > deadline) {
 			cr_assert_fail("not shown with errors in 30 s:\n%s\n"
 				       "supervisor:\n%s",
 			    r.out, sup[0].err);
@@ -1434,9 +1426,9 @@ Test(cluster, a_crash_looping_worker_shows_the_topology_with_errors)
 	    "%s", r.out);
 	test_run_fini(&r);
 	// Backoff: the delays between restarts double.
-	deadline = now_ms() + 10000;
+	deadline = test_now_ms() + 10000;
 	while (strstr(sup[0].err, "restarting in 0.4 s") == NULL
-	    && now_ms() < deadline) {
+	    && test_now_ms() < deadline) {
 		drain();
 		nap_ms(50);
 	}
@@ -1468,8 +1460,8 @@ Test(cluster, a_supervisor_restarts_its_workers_while_nimbus_is_down)
 	submit_wordcount(in, out, extra);
 	wait_status("wordcount-file", "ACTIVE", 2, 20);
 	pid_t     w[8];
-	long long deadline = now_ms() + 10000;
-	while (started_pids(&sup[0], w, 8) < 2 && now_ms() < deadline) {
+	long long deadline = test_now_ms() + 10000;
+	while (started_pids(&sup[0], w, 8) < 2 && test_now_ms() < deadline) {
 		drain();
 		nap_ms(50);
 	}
@@ -1479,8 +1471,8 @@ Test(cluster, a_supervisor_restarts_its_workers_while_nimbus_is_down)
 	snprintf(ep, sizeof(ep), "%s", endpoint);
 	kill_daemon(&nimbus, &nimbus_up);
 	cr_assert_eq(kill(w[0], SIGKILL), 0);
-	deadline = now_ms() + 5000;
-	while (started_pids(&sup[0], w, 8) < 3 && now_ms() < deadline) {
+	deadline = test_now_ms() + 5000;
+	while (started_pids(&sup[0], w, 8) < 3 && test_now_ms() < deadline) {
 		drain();
 		nap_ms(20);
 	}

@@ -32,14 +32,6 @@ static char      nim_ep[2][256];
 static test_proc sup;
 static bool      sup_up;
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void
 setup(void)
 {
@@ -122,19 +114,12 @@ drain(void)
 static void
 gale(test_run *r, ...)
 {
-	const char *args[32];
-	size_t      n = 0;
-	va_list     ap;
+	va_list ap;
 	va_start(ap, r);
-	const char *a;
-	while ((a = va_arg(ap, const char *)) != NULL && n < 31) {
-		args[n++] = a;
-	}
+	drain();
+	test_run_gale_vargs(r, 15, ap);
+	drain();
 	va_end(ap);
-	args[n] = NULL;
-	drain();
-	test_run_gale(r, 15, args);
-	drain();
 }
 
 // The status of name in `gale list --json` through nimbus, into buf.
@@ -144,14 +129,7 @@ list_status(const char *nimbus, const char *name, char *buf, size_t cap)
 	test_run r;
 	gale(&r, "list", "--json", "--nimbus", nimbus, NULL);
 	cr_assert_eq(r.status, 0, "gale list failed:\n%s", r.err);
-	char key[300];
-	snprintf(key, sizeof(key), "{\"name\":\"%s\",\"status\":\"", name);
-	const char *p = strstr(r.out, key);
-	buf[0]        = '\0';
-	if (p != NULL) {
-		p += strlen(key);
-		snprintf(buf, cap, "%.*s", (int) strcspn(p, "\""), p);
-	}
+	test_list_status(r.out, name, buf, cap);
 	test_run_fini(&r);
 }
 
@@ -159,9 +137,9 @@ static void
 wait_status(
     const char *nimbus, const char *name, const char *status, int timeout_s)
 {
-	long long deadline = now_ms() + timeout_s * 1000LL;
+	long long deadline = test_now_ms() + timeout_s * 1000LL;
 	char      got[64]  = "";
-	while (now_ms() < deadline) {
+	while (test_now_ms() < deadline) {
 		list_status(nimbus, name, got, sizeof(got));
 		if (strcmp(got, status) == 0) {
 			return;
@@ -266,17 +244,17 @@ Test(cluster_zk, a_standby_takes_over_when_the_leader_is_killed)
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	test_run_fini(&r);
 	// Both workers started and run.
-	long long deadline = now_ms() + 20000;
+	long long deadline = test_now_ms() + 20000;
 	pid_t     pids[8];
 	size_t    np = 0;
 	while ((np = test_worker_pids(sup.err, pids, 8)) < 2) {
-		cr_assert(now_ms() < deadline, "%s", sup.err);
+		cr_assert(test_now_ms() < deadline, "%s", sup.err);
 		test_proc_read(&sup, 100);
 	}
 
 	// SIGKILL the leader: the standby leads within a few seconds, with
 	// the topology, and the workers never stopped.
-	long long t0 = now_ms();
+	long long t0 = test_now_ms();
 	kill(nim[0].pid, SIGKILL);
 	waitpid(nim[0].pid, NULL, 0);
 	nim[0].pid = 0;
@@ -284,7 +262,7 @@ Test(cluster_zk, a_standby_takes_over_when_the_leader_is_killed)
 	nim_up[0] = false;
 	cr_assert(test_proc_wait_for_err(&nim[1], "became leader at ", 15),
 	    "%s", nim[1].err);
-	long long took = now_ms() - t0;
+	long long took = test_now_ms() - t0;
 	cr_assert(strstr(nim[1].err, "reloaded topology 'wordcount-file'"),
 	    "%s", nim[1].err);
 	for (size_t i = 0; i < np; i++) {
@@ -396,11 +374,11 @@ Test(cluster_zk, a_worker_killed_while_nimbus_is_down_comes_back)
 	cr_assert_eq(r.status, 0, "%s\n%s", r.out, r.err);
 	test_run_fini(&r);
 	wait_status(nim_ep[0], "wordcount-file", "ACTIVE", 30);
-	long long deadline = now_ms() + 20000;
+	long long deadline = test_now_ms() + 20000;
 	pid_t     pids[8];
 	size_t    np;
 	while ((np = test_worker_pids(sup.err, pids, 8)) < 2) {
-		cr_assert(now_ms() < deadline, "%s", sup.err);
+		cr_assert(test_now_ms() < deadline, "%s", sup.err);
 		test_proc_read(&sup, 100);
 	}
 
@@ -412,9 +390,9 @@ Test(cluster_zk, a_worker_killed_while_nimbus_is_down_comes_back)
 	test_proc_fini(&nim[0]);
 	nim_up[0] = false;
 	cr_assert_eq(kill(pids[1], SIGKILL), 0);
-	deadline = now_ms() + 20000;
+	deadline = test_now_ms() + 20000;
 	while (test_worker_pids(sup.err, pids, 8) < 3) {
-		cr_assert(now_ms() < deadline, "no restart:\n%s", sup.err);
+		cr_assert(test_now_ms() < deadline, "no restart:\n%s", sup.err);
 		test_proc_read(&sup, 100);
 	}
 
@@ -473,10 +451,10 @@ Test(cluster_zk, a_supervisor_restarted_while_nimbus_is_down_runs_its_workers)
 	cr_assert_eq(r.status, 0, "%s\n%s", r.out, r.err);
 	test_run_fini(&r);
 	wait_status(nim_ep[0], "wordcount-file", "ACTIVE", 30);
-	long long deadline = now_ms() + 20000;
+	long long deadline = test_now_ms() + 20000;
 	pid_t     pids[8];
 	while (test_worker_pids(sup.err, pids, 8) < 2) {
-		cr_assert(now_ms() < deadline, "%s", sup.err);
+		cr_assert(test_now_ms() < deadline, "%s", sup.err);
 		test_proc_read(&sup, 100);
 	}
 
@@ -497,9 +475,9 @@ Test(cluster_zk, a_supervisor_restarted_while_nimbus_is_down_runs_its_workers)
 	cr_assert(test_proc_wait_for_err(
 		      &sup, "took 1 assignment(s) from ZooKeeper", 20),
 	    "%s", sup.err);
-	deadline = now_ms() + 20000;
+	deadline = test_now_ms() + 20000;
 	while (test_worker_pids(sup.err, pids, 8) < 2) {
-		cr_assert(now_ms() < deadline, "no workers:\n%s", sup.err);
+		cr_assert(test_now_ms() < deadline, "no workers:\n%s", sup.err);
 		test_proc_read(&sup, 100);
 	}
 

@@ -45,14 +45,6 @@ teardown(void)
 	free(dir);
 }
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static size_t
 count_of(const char *hay, const char *needle)
 {
@@ -390,7 +382,7 @@ pty_read(pty_proc *p, int wait_ms)
 static int
 pty_wait(pty_proc *p, int timeout_s, bool *timedout)
 {
-	long long deadline = now_ms() + timeout_s * 1000LL;
+	long long deadline = test_now_ms() + timeout_s * 1000LL;
 	int       status   = 0;
 	*timedout          = false;
 	for (;;) {
@@ -398,7 +390,7 @@ pty_wait(pty_proc *p, int timeout_s, bool *timedout)
 		if (waitpid(p->pid, &status, WNOHANG) == p->pid) {
 			break;
 		}
-		if (now_ms() > deadline) {
+		if (test_now_ms() > deadline) {
 			*timedout = true;
 			kill(-p->pid, SIGKILL);
 			waitpid(p->pid, &status, 0);
@@ -770,9 +762,9 @@ start_cluster(void)
 	test_proc_start(&super, sargs);
 	super_up = true;
 	// Nimbus logs to stderr.
-	long long deadline = now_ms() + 10000;
+	long long deadline = test_now_ms() + 10000;
 	while (nimbus.err == NULL || strstr(nimbus.err, ") joined with ") == NULL) {
-		cr_assert(now_ms() < deadline,
+		cr_assert(test_now_ms() < deadline,
 		    "the supervisor did not join:\n%s\n%s", nimbus.err,
 		    super.err);
 		test_proc_read(&nimbus, 50);
@@ -795,10 +787,10 @@ Test(monitor, unreachable_nimbus_fails_within_5_s_with_one_line)
 {
 	dead_endpoint();
 	const char *args[] = { "monitor", "keys", "--nimbus", endpoint, NULL };
-	long long   start  = now_ms();
+	long long   start  = test_now_ms();
 	test_run    r;
 	test_run_gale(&r, 20, args);
-	long long took = now_ms() - start;
+	long long took = test_now_ms() - start;
 	cr_assert_eq(r.status, 1, "%d: %s", r.status, r.err);
 	cr_assert_lt(took, 5000, "took %lld ms", took);
 	cr_assert(strstr(r.err, "did not answer within 5 s"), "%s", r.err);
@@ -892,9 +884,9 @@ monitor_quits_on(const char *keys)
 	pty_start(&p, args);
 	struct termios before;
 	cr_assert_eq(tcgetattr(p.slave, &before), 0);
-	long long deadline = now_ms() + 15000;
+	long long deadline = test_now_ms() + 15000;
 	while (count_of(p.out, "\033[Hgale monitor keys: every 0.3 s") < 2) {
-		cr_assert_lt(now_ms(), deadline, "no frames:\n%s", p.out);
+		cr_assert_lt(test_now_ms(), deadline, "no frames:\n%s", p.out);
 		pty_read(&p, 50);
 	}
 	// The terminal is in character mode without echo while it runs.
@@ -904,11 +896,11 @@ monitor_quits_on(const char *keys)
 	cr_assert(strstr(p.out, "Topology keys"), "%s", p.out);
 	ssize_t len = (ssize_t) strlen(keys);
 	cr_assert_eq(write(p.master, keys, (size_t) len), len);
-	long long start = now_ms();
+	long long start = test_now_ms();
 	bool      timedout;
 	int       status = pty_wait(&p, 10, &timedout);
 	cr_assert(!timedout, "it did not quit:\n%s", p.out);
-	cr_assert_lt(now_ms() - start, 3000);
+	cr_assert_lt(test_now_ms() - start, 3000);
 	cr_assert_eq(status, 0, "%d:\n%s", status, p.out);
 	struct termios after;
 	cr_assert_eq(tcgetattr(p.slave, &after), 0);

@@ -78,14 +78,6 @@ total_counted(const char *path)
 	return sum;
 }
 
-static double
-now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
-}
-
 static long long
 file_size(const char *path)
 {
@@ -129,10 +121,10 @@ Test(durable, killed_file_spout_resumes_at_the_acked_offset)
 	pid_t spout = worker_of(p.out, "sentences");
 	cr_assert_gt(spout, 0, "no worker runs the spout:\n%s", p.out);
 	// Mid-run: once the spout has kept an offset.
-	double deadline = now_s() + 20;
+	double deadline = test_now_s() + 20;
 	while (file_size(offset) <= 0) {
 		cr_assert_lt(
-		    now_s(), deadline, "no offset kept in 20 s:\n%s", p.err);
+		    test_now_s(), deadline, "no offset kept in 20 s:\n%s", p.err);
 		test_proc_read(&p, 100);
 	}
 	test_proc_read(&p, 300);
@@ -272,9 +264,9 @@ Test(durable, socket_spout_with_wal_loses_nothing_when_killed)
 	free(buf);
 	// Once the log holds every line, before the topology is through
 	// them, the spout's worker dies.
-	double deadline = now_s() + 30;
+	double deadline = test_now_s() + 30;
 	while (test_wal_bytes(wal) < logged) {
-		cr_assert_lt(now_s(), deadline,
+		cr_assert_lt(test_now_s(), deadline,
 		    "the log holds %lld of %lld bytes", test_wal_bytes(wal),
 		    logged);
 		test_proc_read(&p, 50);
@@ -286,9 +278,9 @@ Test(durable, socket_spout_with_wal_loses_nothing_when_killed)
 	static bool seen[LINES];
 	int         nseen = 0;
 	size_t      at    = 0;
-	deadline          = now_s() + 120;
+	deadline          = test_now_s() + 120;
 	while (nseen < LINES) {
-		cr_assert_lt(now_s(), deadline,
+		cr_assert_lt(test_now_s(), deadline,
 		    "%d of %d lines counted in 120 s:\n%s", nseen, LINES,
 		    p.err);
 		test_proc_read(&p, 100);

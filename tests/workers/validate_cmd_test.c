@@ -16,6 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tests/support/run.h"
+
 extern char **environ;
 
 #define EXAMPLES_LIB GALE_BUILD_DIR "/libgale_examples.so"
@@ -60,14 +62,6 @@ append(char **buf, size_t *len, const char *data, size_t n)
 	*buf    = b;
 }
 
-static double
-now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
-}
-
 // Runs `gale validate ARGS...` for at most timeout_s seconds.
 static void
 run_validate(run *r, int timeout_s, const char *const *args)
@@ -99,11 +93,11 @@ run_validate(run *r, int timeout_s, const char *const *args)
 	close(err[1]);
 	cr_assert_eq(rc, 0, "cannot run %s: %s", GALE_BINARY, strerror(rc));
 
-	double        deadline = now_s() + timeout_s;
+	double        deadline = test_now_s() + timeout_s;
 	struct pollfd fds[2]   = { { out[0], POLLIN, 0 }, { err[0], POLLIN, 0 } };
 	int           open     = 2;
 	while (open > 0) {
-		double left = deadline - now_s();
+		double left = deadline - test_now_s();
 		if (left <= 0) {
 			r->timedout = true;
 			kill(pid, SIGKILL);
