@@ -246,21 +246,12 @@ gale_tuple_hold(gale_collector *c, const gale_tuple *t)
 	return h;
 }
 
-// Acks or fails the held tuple h and frees its slot. The sampled-trace
+// Acks or fails t, held as h, and frees its slot. The sampled-trace
 // children remembered belong to the input being executed, if any: they
 // are kept for it.
 static void
-bolt_resolve_held(gale_collector *c, gale_held h, bool fail)
+bolt_resolve(gale_executor *e, uint64_t h, gale_tuple *t, bool fail)
 {
-	gale_executor *e = bolt_of(c);
-	if (e == NULL) {
-		return;
-	}
-	bolt_exec  *b = e->priv;
-	gale_tuple *t = gale__held_get(b->held, h);
-	if (t == NULL) {
-		return;
-	}
 	size_t children    = e->ntrace_children;
 	e->ntrace_children = 0;
 	if (fail) {
@@ -269,7 +260,21 @@ bolt_resolve_held(gale_collector *c, gale_held h, bool fail)
 		bolt_ack_tuple(e, t);
 	}
 	e->ntrace_children = children;
-	gale__held_release(b->held, h);
+	gale__held_release(((bolt_exec *) e->priv)->held, h);
+}
+
+// Acks or fails the held tuple h, when it names one.
+static void
+bolt_resolve_held(gale_collector *c, gale_held h, bool fail)
+{
+	gale_executor *e = bolt_of(c);
+	if (e == NULL) {
+		return;
+	}
+	gale_tuple *t = gale__held_get(((bolt_exec *) e->priv)->held, h);
+	if (t != NULL) {
+		bolt_resolve(e, h, t, fail);
+	}
 }
 
 void
@@ -302,11 +307,7 @@ gale_held_count(const gale_collector *c)
 static void
 bolt_fail_held_cb(void *arg, uint64_t h, gale_tuple *t)
 {
-	gale_executor *e   = arg;
-	bolt_exec     *b   = e->priv;
-	e->ntrace_children = 0;
-	bolt_fail_tuple(e, t);
-	gale__held_release(b->held, h);
+	bolt_resolve(arg, h, t, true);
 }
 
 // Fails every tuple still held, so that their trees replay.
