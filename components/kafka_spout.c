@@ -503,7 +503,7 @@ kspout_hold_back(kafka_spout *s)
 	for (size_t i = 0; i < s->nparts; i++) {
 		held += s->parts[i].track.n;
 	}
-	bool hold = held >= s->read_ahead;
+	bool hold = s->read_ahead > 0 && held >= s->read_ahead;
 	if (hold == s->held_back) {
 		return;
 	}

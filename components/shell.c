@@ -169,16 +169,9 @@ gale__shell_open(shell_task *t, gale_context *ctx, bool is_spout)
 		return GALE_EINVAL;
 	}
 	gale__shell_proc_init(&t->proc, ctx, (size_t) max);
-	t->timeout_ns = 30ull * 1000000000ull;
-	const char *k, *v;
-	bool        js;
-	for (size_t i = 0; gale_context_config(ctx, i, &k, &v, &js); i++) {
-		if (strcmp(k, "topology.subprocess.timeout.secs") == 0) {
-			long long s   = strtoll(v, NULL, 10);
-			t->timeout_ns = s > 0 ? (uint64_t) s * 1000000000ull
-					      : t->timeout_ns;
-		}
-	}
+	int64_t secs = gale_context_config_i64(
+	    ctx, "topology.subprocess.timeout.secs");
+	t->timeout_ns = (uint64_t) (secs > 0 ? secs : 30) * 1000000000ull;
 	gale_err rv = shell_command(t, ctx);
 	if (rv == GALE_OK) {
 		rv = shell_cwd(t, ctx);

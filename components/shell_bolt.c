@@ -49,23 +49,10 @@ bolt_prepare(void *self, gale_context *ctx)
 {
 	shell_task *t   = self;
 	t->next_seq     = 0;
-	int64_t     max = BOLT_MAX_PENDING;
-	const char *k, *v;
-	bool        js;
-	for (size_t i = 0; gale_context_config(ctx, i, &k, &v, &js); i++) {
-		if (strcmp(k, BOLT_MAX_PENDING_KEY) == 0) {
-			char     *end;
-			long long n = strtoll(v, &end, 10);
-			if (*v == '\0' || *end != '\0' || n < 1
-			    || n > 100000) {
-				gale_context_error(ctx,
-				    "%s: '%s' is not a number of tuples, 1 "
-				    "to 100000",
-				    BOLT_MAX_PENDING_KEY, v);
-				return GALE_EINVAL;
-			}
-			max = n;
-		}
+	// Checked by the parser (1 to 100000); its default is Storm's, 100.
+	int64_t max = gale_context_config_i64(ctx, BOLT_MAX_PENDING_KEY);
+	if (max < 1) {
+		max = BOLT_MAX_PENDING;
 	}
 	t->pending_cap = (size_t) max;
 	t->pending     = calloc(t->pending_cap, sizeof(*t->pending));

@@ -52,10 +52,8 @@ static const gale_stream_decl spout_line_outputs[] = {
 // meantime would read again everything it read since: a whole timeout of
 // input. So, as Kafka spouts bound their uncommitted offsets, a file spout
 // that keeps its position reads no new line while this many lines are held
-// (option max_read_ahead); 0 takes twice topology.max.spout.pending, whose
-// default (the runtime's, which components cannot include) is below. A
+// (option max_read_ahead); 0 takes twice topology.max.spout.pending. A
 // restart then reads at most that many lines again.
-#define FILE_DEFAULT_PENDING 1000
 // The least time between two log lines about such a wait.
 #define FILE_SAY_NS (10 * 1000000000ull)
 
@@ -110,19 +108,8 @@ gale__spout_read_ahead(gale_context *ctx)
 	if (n > 0) {
 		return n;
 	}
-	int64_t     pending = FILE_DEFAULT_PENDING;
-	const char *k, *v;
-	bool        json;
-	for (size_t i = 0; gale_context_config(ctx, i, &k, &v, &json); i++) {
-		if (strcmp(k, "topology.max.spout.pending") == 0 && !json) {
-			char   *end;
-			int64_t p = strtoll(v, &end, 10);
-			if (*end == '\0' && p > 0) {
-				pending = p;
-			}
-		}
-	}
-	return 2 * pending;
+	// With no limit on pending trees (0), none here either.
+	return 2 * gale_context_config_i64(ctx, "topology.max.spout.pending");
 }
 
 // Opens the task's state file and moves the reader to the offset it

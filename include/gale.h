@@ -217,6 +217,12 @@ GALE_EXPORT const gale_stream_decl *gale_context_outputs(
 // value is its JSON text and *json is set. Borrowed.
 GALE_EXPORT bool gale_context_config(const gale_context *ctx, size_t i,
     const char **key, const char **value, bool *json);
+// The integer the task runs with for config key (such as
+// "topology.max.spout.pending"): the component's own value, else the
+// topology's, else gale's default for the key; 0 for a key that is not
+// set and has no default, or whose value is not an integer.
+GALE_EXPORT int64_t gale_context_config_i64(
+    const gale_context *ctx, const char *key);
 // The directory of the topology file the task runs from (where a shell
 // component's scripts are looked for), "." when it was a bare file name.
 // Borrowed.

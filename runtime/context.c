@@ -13,6 +13,7 @@
 #include "base/log.h"
 #include "base/num.h"
 #include "runtime/context.h"
+#include "topology/config_keys.h"
 
 struct gale_context {
 	const gale_topology      *topo;
@@ -409,6 +410,31 @@ context_option_error(
     const gale_context *ctx, const char *name, const char *why)
 {
 	gale_context_error((gale_context *) ctx, "option '%s': %s", name, why);
+}
+
+int64_t
+gale_context_config_i64(const gale_context *ctx, const char *key)
+{
+	const char *k, *v = NULL, *cv;
+	bool        json;
+	for (size_t i = 0; gale_context_config(ctx, i, &k, &cv, &json); i++) {
+		if (strcmp(k, key) == 0 && !json) {
+			v = cv;
+			break;
+		}
+	}
+	if (v == NULL) {
+		const gale_config_key *d = gale__config_key_find(key);
+		v = d != NULL && d->type == GALE_CONF_INT ? d->def : NULL;
+	}
+	int64_t x;
+	if (v == NULL
+	    || gale__parse_i64(v, INT64_MIN, INT64_MAX, &x, NULL, 0) != GALE_OK) {
+		// Not set, not known, or not an integer (the parser checked
+		// the values of known keys).
+		return 0;
+	}
+	return x;
 }
 
 int64_t

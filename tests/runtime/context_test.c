@@ -228,3 +228,33 @@ Test(context, config_is_the_topologys_with_the_components_own_over_it)
 	cr_assert(js[2]);
 	fake_fini(&f);
 }
+
+Test(context, an_integer_config_key_is_the_components_else_the_topologys_else_its_default)
+{
+	fake_topo f;
+	fake_init(&f);
+	static gale_option topo[] = {
+		{ .key = "topology.workers", .value = "2" },
+		{ .key = "topology.subprocess.timeout.secs", .value = "30" },
+	};
+	static gale_option own[] = {
+		{ .key = "topology.subprocess.timeout.secs", .value = "5" },
+		{ .key = "script.words", .value = "[1]", .json = true },
+	};
+	f.t.config         = topo;
+	f.t.nconfig        = 2;
+	f.comps[1].config  = own;
+	f.comps[1].nconfig = 2;
+	cr_expect_eq(gale_context_config_i64(f.ctx, "topology.workers"), 2);
+	cr_expect_eq(gale_context_config_i64(
+			 f.ctx, "topology.subprocess.timeout.secs"),
+	    5);
+	// Not set: the key's default from gale's table.
+	cr_expect_eq(gale_context_config_i64(
+			 f.ctx, "topology.shellbolt.max.pending"),
+	    100);
+	// Unknown, or not an integer: 0.
+	cr_expect_eq(gale_context_config_i64(f.ctx, "no.such.key"), 0);
+	cr_expect_eq(gale_context_config_i64(f.ctx, "script.words"), 0);
+	fake_fini(&f);
+}
