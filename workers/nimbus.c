@@ -111,6 +111,7 @@ nimbus_supervisor(
 	}
 	sup->alive   = true;
 	sup->seen_ms = gale__nimbus_mono_ms();
+	sup->beat_ms = sup->seen_ms;
 	if (strcmp(sup->host, host) != 0) {
 		char *h = strdup(host);
 		if (h != NULL) {
@@ -425,13 +426,24 @@ nimbus_command(gale_nimbus *n, const gale_command *c, gale_reply *r)
 static void
 nimbus_tick(gale_nimbus *n)
 {
+	gale__nimbus_zk_watch_sups(n);
 	uint64_t mono = gale__nimbus_mono_ms();
 	int64_t  wall = gale__nimbus_wall_ms();
 	for (size_t i = 0; i < n->ns; i++) {
 		nim_sup *sup = n->s[i];
 		if (sup->alive && mono - sup->seen_ms > n->sup_timeout_ms) {
 			sup->alive = false;
-			GALE_INFO("supervisor %s timed out", sup->id);
+			if (sup->node_ms != 0 && sup->node_ms >= sup->beat_ms) {
+				GALE_INFO("supervisor %s is lost: its ZooKeeper "
+					  "node went away %.1f s ago and it has "
+					  "not heartbeated since; moving its "
+					  "workers",
+				    sup->id, (double) (mono - sup->node_ms) / 1e3);
+			} else {
+				GALE_INFO("supervisor %s is lost: no heartbeat "
+					  "for %.1f s; moving its workers",
+				    sup->id, (double) (mono - sup->beat_ms) / 1e3);
+			}
 			gale__nimbus_unplace_sup(n, sup, false);
 		}
 	}

@@ -110,7 +110,9 @@ typedef struct nim_sup {
 	char     *host;
 	uint32_t *ports;
 	size_t    nports;
-	uint64_t  seen_ms; // monotonic
+	uint64_t  seen_ms; // monotonic: last heartbeat, or its node seen
+	uint64_t  beat_ms; // monotonic: last heartbeat
+	uint64_t  node_ms; // monotonic: its ZooKeeper node last seen, or 0
 	bool      alive;
 	int64_t   report_ms; // wall clock of the latest report
 	char    **reported; // topologies with a worker in that report
@@ -155,6 +157,7 @@ struct gale_nimbus {
 	char            leader_endpoint[256]; // as the leader's node says
 	uint64_t        elect_ms; // when to look at the election again
 	bool            lost;     // led, and its session expired
+	uint64_t        sups_ms;  // when to read supervisors/ again
 	nim_topo **t;
 	size_t     nt;
 	nim_sup  **s;

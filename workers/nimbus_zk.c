@@ -69,3 +69,33 @@ gale__nimbus_zk_leads(gale_nimbus *n)
 	return gale__zk_find_leader(n->zk, n->candidate, n->leader_endpoint,
 	    sizeof(n->leader_endpoint));
 }
+
+void
+gale__nimbus_zk_watch_sups(gale_nimbus *n)
+{
+	uint64_t now = gale__nimbus_mono_ms();
+	if (n->zk == NULL || now < n->sups_ms) {
+		return;
+	}
+	n->sups_ms   = now + 1000;
+	char **names = NULL;
+	size_t nn    = 0;
+	char   err[512];
+	if (gale__zk_children(n->zk, "supervisors", &names, &nn, err,
+		sizeof(err))
+	    != GALE_OK) {
+		GALE_WARN("%s", err);
+		return;
+	}
+	for (size_t i = 0; i < n->ns; i++) {
+		nim_sup *sup = n->s[i];
+		for (size_t j = 0; j < nn; j++) {
+			if (strcmp(names[j], sup->id) == 0) {
+				sup->node_ms = now;
+				sup->seen_ms = now;
+				break;
+			}
+		}
+	}
+	gale__zk_names_free(names, nn);
+}

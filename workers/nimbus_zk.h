@@ -28,4 +28,10 @@ bool gale__zk_find_leader(
 // and returns true when this nimbus leads.
 bool gale__nimbus_zk_leads(gale_nimbus *n);
 
+// The leader reads supervisors/ at most once a second: a supervisor
+// whose node is there counts as seen now (so it stays alive while its
+// session lasts, as in Storm); one whose node went and that has not
+// heartbeated since times out counted from when it was last seen.
+void gale__nimbus_zk_watch_sups(gale_nimbus *n);
+
 #endif // GALE_WORKERS_NIMBUS_ZK_H
