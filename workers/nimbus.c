@@ -110,8 +110,7 @@ nimbus_supervisor(
 		GALE_INFO("supervisor %s is back", sup->id);
 	}
 	sup->alive   = true;
-	sup->seen_ms = gale__nimbus_mono_ms();
-	sup->beat_ms = sup->seen_ms;
+	sup->beat_ms = gale__nimbus_mono_ms();
 	if (strcmp(sup->host, host) != 0) {
 		char *h = strdup(host);
 		if (h != NULL) {
@@ -431,19 +430,17 @@ nimbus_tick(gale_nimbus *n)
 	int64_t  wall = gale__nimbus_wall_ms();
 	for (size_t i = 0; i < n->ns; i++) {
 		nim_sup *sup = n->s[i];
-		if (sup->alive && mono - sup->seen_ms > n->sup_timeout_ms) {
+		// Last seen: its heartbeat, or its ZooKeeper node.
+		bool     node = sup->node_ms > sup->beat_ms;
+		uint64_t seen = node ? sup->node_ms : sup->beat_ms;
+		if (sup->alive && mono - seen > n->sup_timeout_ms) {
 			sup->alive = false;
-			if (sup->node_ms != 0 && sup->node_ms >= sup->beat_ms) {
-				GALE_INFO("supervisor %s is lost: its ZooKeeper "
-					  "node went away %.1f s ago and it has "
-					  "not heartbeated since; moving its "
-					  "workers",
-				    sup->id, (double) (mono - sup->node_ms) / 1e3);
-			} else {
-				GALE_INFO("supervisor %s is lost: no heartbeat "
-					  "for %.1f s; moving its workers",
-				    sup->id, (double) (mono - sup->beat_ms) / 1e3);
-			}
+			GALE_INFO("supervisor %s is lost: %s %.1f s ago and it "
+				  "has not heartbeated since; moving its workers",
+			    sup->id,
+			    node ? "its ZooKeeper node went away"
+				 : "its last heartbeat came",
+			    (double) (mono - seen) / 1e3);
 			gale__nimbus_unplace_sup(n, sup, false);
 		}
 	}

@@ -60,8 +60,7 @@ gale__nimbus_add_sup(gale_nimbus *n, const char *id, const char *host)
 		return NULL;
 	}
 	sup->alive    = true;
-	sup->seen_ms  = gale__nimbus_mono_ms();
-	sup->beat_ms  = sup->seen_ms;
+	sup->beat_ms  = gale__nimbus_mono_ms();
 	n->s[n->ns++] = sup;
 	return sup;
 }

@@ -110,7 +110,6 @@ typedef struct nim_sup {
 	char     *host;
 	uint32_t *ports;
 	size_t    nports;
-	uint64_t  seen_ms; // monotonic: last heartbeat, or its node seen
 	uint64_t  beat_ms; // monotonic: last heartbeat
 	uint64_t  node_ms; // monotonic: its ZooKeeper node last seen, or 0
 	bool      alive;

@@ -92,7 +92,6 @@ gale__nimbus_zk_watch_sups(gale_nimbus *n)
 		for (size_t j = 0; j < nn; j++) {
 			if (strcmp(names[j], sup->id) == 0) {
 				sup->node_ms = now;
-				sup->seen_ms = now;
 				break;
 			}
 		}
