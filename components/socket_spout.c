@@ -7,6 +7,7 @@
 #include <netdb.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -164,7 +165,13 @@ socket_open_wal(socket_spout *s, gale_context *ctx, const char *dir)
 	}
 	s->mu_ready = true;
 	atomic_init(&s->stop, false);
-	if (pthread_create(&s->reader, NULL, socket_reader_main, s) != 0) {
+	// The reader takes no signals: they are the worker's main thread's.
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	int started = pthread_create(&s->reader, NULL, socket_reader_main, s);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (started != 0) {
 		gale_context_error(ctx, "cannot start the socket reader");
 		return GALE_ENOMEM;
 	}

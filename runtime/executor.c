@@ -16,6 +16,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/num.h"
+#include "base/thread.h"
 #include "runtime/context.h"
 #include "runtime/executor_impl.h"
 #include "runtime/trace.h"
@@ -449,7 +450,7 @@ fail:
 gale_err
 gale__executor_start(gale_executor *e)
 {
-	if (pthread_create(&e->thread, NULL, executor_main, e) != 0) {
+	if (gale__thread_start(&e->thread, executor_main, e) != 0) {
 		return GALE_ENOMEM;
 	}
 	e->started = true;

@@ -16,6 +16,7 @@
 #include <zmq.h>
 
 #include "base/log.h"
+#include "base/thread.h"
 #include "workers/files.h"
 #include "workers/keys.h"
 
@@ -529,7 +530,7 @@ gale__zap_start(gale_zap **out, void *zctx, const gale_keys *k)
 	}
 	zmq_setsockopt(z->rep, ZMQ_LINGER, &linger, sizeof(linger));
 	if (zmq_bind(z->rep, "inproc://zeromq.zap.01") != 0
-	    || pthread_create(&z->thread, NULL, zap_main, z) != 0) {
+	    || gale__thread_start(&z->thread, zap_main, z) != 0) {
 		zmq_close(z->rep);
 		free(z);
 		return GALE_EIO;

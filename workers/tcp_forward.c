@@ -9,7 +9,6 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +17,7 @@
 #include <unistd.h>
 
 #include "base/log.h"
+#include "base/thread.h"
 #include "workers/tcp_forward.h"
 
 // The connections served at once; one more is closed at once, and logged.
@@ -300,12 +300,7 @@ gale__forward_open(gale_forward **out, uint16_t port, const char *target,
 		    (unsigned) port, strerror(errno));
 		goto fail;
 	}
-	// The thread takes no signals: the process's own threads handle them.
-	sigset_t all, old;
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	int err = pthread_create(&f->thread, NULL, fwd_main, f);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	int err = gale__thread_start(&f->thread, fwd_main, f);
 	if (err != 0) {
 		snprintf(
 		    why, whylen, "cannot start a thread: %s", strerror(err));
