@@ -71,9 +71,9 @@ typedef struct gale_assignment {
 	uint64_t            run_token; // the run's secret, on every batch
 	// Set while `gale trace` samples: the share of spout tuples traced,
 	// instead of the topology's topology.trace.sample.rate.
-	double              trace_rate;
-	bool                trace_set;
-	char *data_key; // the data sockets' CURVE secret (Z85), or NULL
+	double trace_rate;
+	bool   trace_set;
+	char  *data_key; // the data sockets' CURVE secret (Z85), or NULL
 } gale_assignment;
 
 // An error a component's task reported (gale.ComponentError): when, in
@@ -156,20 +156,20 @@ typedef struct gale_trace_record {
 #define GALE_WIRE_MAX_TRACES 64
 
 typedef struct gale_heartbeat {
-	char               *topology;
-	uint32_t            worker_index;
-	uint32_t            pid;
-	uint32_t            port;
-	uint64_t            generation;
-	uint64_t            uptime_ms;
-	gale_task_snapshot *tasks;
-	size_t              ntasks;
-	bool                finished;
-	uint64_t            rss_bytes;
-	gale_task_endpoint *endpoints; // the worker's tasks' inboxes
-	size_t              nendpoints;
-	bool                failed; // a task could not start (bad options)
-	char               *error; // why, when failed
+	char                 *topology;
+	uint32_t              worker_index;
+	uint32_t              pid;
+	uint32_t              port;
+	uint64_t              generation;
+	uint64_t              uptime_ms;
+	gale_task_snapshot   *tasks;
+	size_t                ntasks;
+	bool                  finished;
+	uint64_t              rss_bytes;
+	gale_task_endpoint   *endpoints; // the worker's tasks' inboxes
+	size_t                nendpoints;
+	bool                  failed; // a task could not start (bad options)
+	char                 *error; // why, when failed
 	gale_component_error *errors; // recent errors of its tasks
 	size_t                nerrors;
 	gale_replay_record   *replays; // recent fails of its spout tasks
@@ -186,8 +186,8 @@ void gale_spec_digest_stamp(gale_spec *s);
 // GALE_OK when every shipped file with a recorded digest still matches it;
 // otherwise GALE_EINVAL with an error naming the file.
 gale_err gale_spec_digest_check(const gale_spec *s, char *err, size_t errlen);
-void gale_assignment_fini(gale_assignment *a);
-void gale_heartbeat_fini(gale_heartbeat *h);
+void     gale_assignment_fini(gale_assignment *a);
+void     gale_heartbeat_fini(gale_heartbeat *h);
 
 // Deep copies. On GALE_ENOMEM dst is left zeroed.
 gale_err gale_spec_copy(gale_spec *dst, const gale_spec *src);
@@ -414,10 +414,10 @@ typedef struct gale_topology_stats {
 	size_t                nerrors;
 	gale_replay_record   *replays; // the last few, oldest first
 	size_t                nreplays;
-	gale_trace_record    *traces; // the last few sampled trees, oldest first
-	size_t                ntraces;
-	gale_window_stats    *windows; // counters over recent windows
-	size_t                nwindows;
+	gale_trace_record *traces; // the last few sampled trees, oldest first
+	size_t             ntraces;
+	gale_window_stats *windows; // counters over recent windows
+	size_t             nwindows;
 } gale_topology_stats;
 
 // Frees what the struct owns (not the struct) and zeroes it; accepts a
@@ -433,6 +433,9 @@ typedef struct gale_reply {
 	gale_assignment       *assignments; // to a supervisor: its workers'
 	size_t                 nassignments;
 	gale_topology_stats   *stats; // the answer to STATS, or NULL; owned
+	// To a supervisor: how long nimbus waits for it before moving its
+	// workers elsewhere (nimbus.supervisor.timeout.secs); 0 unknown.
+	uint32_t supervisor_timeout_secs;
 } gale_reply;
 
 // Frees what the struct owns (not the struct) and zeroes it; accepts a

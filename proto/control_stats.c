@@ -3,8 +3,8 @@
 // and nimbus's replies.
 
 #include <assert.h>
-#include <stdlib.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "proto/control_pb.h"
@@ -316,8 +316,8 @@ stats_from_pb(gale_topology_stats *s, const Gale__TopologyStats *m)
 			}
 		}
 	}
-	gale_err err = gale__pb_tasks_from(
-	    &s->tasks, &s->ntasks, m->tasks, m->n_tasks);
+	gale_err err
+	    = gale__pb_tasks_from(&s->tasks, &s->ntasks, m->tasks, m->n_tasks);
 	if (err == GALE_OK) {
 		err = gale__pb_streams_from(
 		    &s->streams, &s->nstreams, m->streams, m->n_streams);
@@ -381,9 +381,10 @@ reply_codec_to(gale_pb_pool *pl, const void *plain, ProtobufCMessage **pm)
 		return GALE_ENOMEM;
 	}
 	gale__reply__init(m);
-	*pm      = &m->base;
-	m->ok    = r->ok;
-	m->error = gale__pb_str(r->error);
+	*pm                        = &m->base;
+	m->ok                      = r->ok;
+	m->error                   = gale__pb_str(r->error);
+	m->supervisor_timeout_secs = r->supervisor_timeout_secs;
 	if (r->ntopologies > 0 && r->topologies != NULL) {
 		size_t                  n = r->ntopologies;
 		Gale__TopologySummary **pp
@@ -437,9 +438,10 @@ reply_codec_to(gale_pb_pool *pl, const void *plain, ProtobufCMessage **pm)
 static gale_err
 reply_codec_from(void *plain, const ProtobufCMessage *pm)
 {
-	gale_reply        *r = plain;
-	const Gale__Reply *m = (const Gale__Reply *) pm;
-	r->ok                = m->ok;
+	gale_reply        *r       = plain;
+	const Gale__Reply *m       = (const Gale__Reply *) pm;
+	r->ok                      = m->ok;
+	r->supervisor_timeout_secs = m->supervisor_timeout_secs;
 	if (!gale__pb_dup_str(&r->error, m->error)) {
 		return GALE_ENOMEM;
 	}

@@ -76,7 +76,7 @@ static const gale_cli_command cli_commands[] = {
 	{ "keygen", gale_cmd_keygen, "--out DIR --name NAME",
 	    "write a CURVE key pair: NAME.key (secret) and NAME.pub" },
 	{ "dev-zookeeper", gale_cmd_dev_zookeeper,
-	    "[--port P] [--data-dir DIR]",
+	    "[--port P] [--data-dir DIR] [--listen ADDRESS --insecure]",
 	    "a single-node ZooKeeper on loopback, for development" },
 	{ NULL, NULL, NULL, NULL },
 };
@@ -176,8 +176,8 @@ gale__cli_seconds(const char *name, const char *flag, const char *arg,
 		return false;
 	}
 	if (v < min_s) {
-		gale__cli_usage(
-		    name, "%s: '%s' is less than %g seconds", flag, arg, min_s);
+		gale__cli_usage(name, "%s: '%s' is less than %g seconds", flag,
+		    arg, min_s);
 		return false;
 	}
 	*out = v;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 // dev_zookeeper_cmd.c - `gale dev-zookeeper`: a single-node ZooKeeper
-// from Debian's zookeeper package on loopback, for development and tests.
+// from Debian's zookeeper package, on loopback unless --listen names
+// another address (with --insecure: it has no authentication), for
+// development and tests.
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -46,16 +48,15 @@ devzk_now_ms(void)
 
 // A port nobody listens on now, from the kernel.
 static int
-devzk_free_port(void)
+devzk_free_port(struct in_addr addr)
 {
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		return -1;
 	}
-	struct sockaddr_in a = { .sin_family = AF_INET };
-	a.sin_addr.s_addr    = htonl(INADDR_LOOPBACK);
-	socklen_t len        = sizeof(a);
-	int       port       = -1;
+	struct sockaddr_in a    = { .sin_family = AF_INET, .sin_addr = addr };
+	socklen_t          len  = sizeof(a);
+	int                port = -1;
 	if (bind(fd, (struct sockaddr *) &a, sizeof(a)) == 0
 	    && getsockname(fd, (struct sockaddr *) &a, &len) == 0) {
 		port = ntohs(a.sin_port);
@@ -66,17 +67,17 @@ devzk_free_port(void)
 
 // True when the server answers "ruok" with "imok".
 static bool
-devzk_ruok(int port)
+devzk_ruok(struct in_addr addr, int port)
 {
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		return false;
 	}
-	struct sockaddr_in a
-	    = { .sin_family = AF_INET, .sin_port = htons((uint16_t) port) };
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	char buf[8]       = "";
-	bool ok           = false;
+	struct sockaddr_in a      = { .sin_family = AF_INET,
+		     .sin_port                    = htons((uint16_t) port),
+		     .sin_addr                    = addr };
+	char               buf[8] = "";
+	bool               ok     = false;
 	if (connect(fd, (struct sockaddr *) &a, sizeof(a)) == 0
 	    && write(fd, "ruok", 4) == 4) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
@@ -128,12 +129,17 @@ gale_cmd_dev_zookeeper(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "port", required_argument, NULL, 'p' },
 		{ "data-dir", required_argument, NULL, 'd' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "insecure", no_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	uint32_t    port = 0;
-	const char *dir  = NULL;
-	int         c;
+	uint32_t       port     = 0;
+	const char    *dir      = NULL;
+	const char    *listen   = "127.0.0.1";
+	bool           insecure = false;
+	struct in_addr addr;
+	int            c;
 	opterr = 0;
 	optind = 0;
 	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
@@ -147,6 +153,12 @@ gale_cmd_dev_zookeeper(int argc, char **argv)
 		case 'd':
 			dir = optarg;
 			break;
+		case 'l':
+			listen = optarg;
+			break;
+		case 'i':
+			insecure = true;
+			break;
 		case 'h':
 			gale__cli_print_usage(name, stdout);
 			return GALE_EXIT_OK;
@@ -157,6 +169,18 @@ gale_cmd_dev_zookeeper(int argc, char **argv)
 	if (optind < argc) {
 		return gale__cli_usage(
 		    name, "unexpected argument '%s'", argv[optind]);
+	}
+	if (inet_pton(AF_INET, listen, &addr) != 1) {
+		return gale__cli_usage(name,
+		    "--listen '%s' is not an IPv4 address (like 10.0.0.1)",
+		    listen);
+	}
+	if ((ntohl(addr.s_addr) >> 24) != 127 && !insecure) {
+		return gale__cli_usage(name,
+		    "--listen %s is not loopback, and this ZooKeeper has no "
+		    "authentication: anyone who reaches it can rewrite the "
+		    "cluster's state; add --insecure to accept that",
+		    listen);
 	}
 	char tmp[] = "/tmp/gale-zookeeper-XXXXXX";
 	char err[1024];
@@ -170,7 +194,7 @@ gale_cmd_dev_zookeeper(int argc, char **argv)
 		fprintf(stderr, "gale %s: %s\n", name, err);
 		return GALE_EXIT_FAIL;
 	}
-	int p = port != 0 ? (int) port : devzk_free_port();
+	int p = port != 0 ? (int) port : devzk_free_port(addr);
 	if (p <= 0) {
 		fprintf(stderr, "gale %s: no free port\n", name);
 		return GALE_EXIT_FAIL;
@@ -181,10 +205,10 @@ gale_cmd_dev_zookeeper(int argc, char **argv)
 	// process's ephemeral nodes go quickly.
 	snprintf(text, sizeof(text),
 	    "tickTime=500\ninitLimit=10\nsyncLimit=5\ndataDir=%s/data\n"
-	    "clientPort=%d\nclientPortAddress=127.0.0.1\n"
+	    "clientPort=%d\nclientPortAddress=%s\n"
 	    "maxClientCnxns=0\nadmin.enableServer=false\n"
 	    "4lw.commands.whitelist=ruok,srvr\n",
-	    dir, p);
+	    dir, p, listen);
 	if (gale_files_write_atomic(cfg, text, strlen(text), err, sizeof(err))
 	    != GALE_OK) {
 		fprintf(stderr, "gale %s: %s\n", name, err);
@@ -210,7 +234,7 @@ gale_cmd_dev_zookeeper(int argc, char **argv)
 			exited = true;
 			break;
 		}
-		ready = devzk_ruok(p);
+		ready = devzk_ruok(addr, p);
 		if (!ready) {
 			nanosleep(&(struct timespec) { 0, 100000000L }, NULL);
 		}
@@ -218,7 +242,7 @@ gale_cmd_dev_zookeeper(int argc, char **argv)
 	int rc = GALE_EXIT_OK;
 	if (ready) {
 		// The connect string first, for scripts and tests.
-		printf("127.0.0.1:%d\n", p);
+		printf("%s:%d\n", listen, p);
 		fflush(stdout);
 		fprintf(stderr,
 		    "gale %s: ZooKeeper ready (pid %d, data %s, log "

@@ -503,11 +503,12 @@ gale__nimbus_sup_assignments(
 	if (r->assignments == NULL) {
 		return GALE_ENOMEM;
 	}
+	r->supervisor_timeout_secs = (uint32_t) (n->sup_timeout_ms / 1000u);
 	for (size_t i = 0; i < n->nt; i++) {
 		const nim_topo *t    = n->t[i];
 		bool            mine = false;
-		for (uint32_t k = 0; gale__nimbus_topo_running(t) && k < t->nworkers;
-		     k++) {
+		for (uint32_t k = 0;
+		     gale__nimbus_topo_running(t) && k < t->nworkers; k++) {
 			mine = mine
 			    || (!t->w[k].done && t->w[k].supervisor != NULL
 				&& strcmp(t->w[k].supervisor, sup->id) == 0);

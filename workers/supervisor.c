@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,23 +59,30 @@ typedef struct sup_worker {
 } sup_worker;
 
 struct gale_supervisor {
-	char            *id;
-	char            *host;
-	char            *data_dir; // absolute
-	uint32_t         nslots;
-	uint32_t         port_base;
-	int              lock_fd;
-	gale_client     *client;
+	char        *id;
+	char        *host;
+	char        *data_dir; // absolute
+	uint32_t     nslots;
+	uint32_t     port_base;
+	int          lock_fd;
+	gale_client *client;
 	// nimbus's endpoints, comma-separated: the one in use is the next
 	// after the one that stopped answering or stood by.
-	char            *nimbus_eps;
-	size_t           nimbus_i;
-	char            *keys_dir;
+	char                      *nimbus_eps;
+	size_t                     nimbus_i;
+	char                      *keys_dir;
 	struct gale_supervisor_zk *zk; // NULL without ZooKeeper
-	uint64_t         next_report_ms;
-	uint64_t         sent_ms;
-	bool             report_soon;
-	bool             nimbus_down; // the last report went unanswered
+	uint64_t                   next_report_ms;
+	uint64_t                   sent_ms;
+	bool                       report_soon;
+	bool nimbus_down; // the last report went unanswered
+	// Fencing: when it last heard from nimbus or was connected to
+	// ZooKeeper, and how long it may go without either (half of
+	// nimbus.supervisor.timeout.secs, from nimbus; 0 unknown) before it
+	// kills its workers, which nimbus is about to run elsewhere.
+	uint64_t         contact_ms;
+	uint64_t         fence_ms;
+	bool             fenced;
 	gale_assignment *asg; // the last assignments from nimbus
 	size_t           nasg;
 	sup_worker     **slot; // [nslots]; NULL: free
@@ -130,7 +138,8 @@ sup_note_death(gale_supervisor *s, sup_worker *w, const gale_worker_event *ev)
 		const gale_task_snapshot *t    = &w->hb.tasks[k];
 		bool                      seen = false;
 		for (size_t j = 0; j < w->ndeaths && !seen; j++) {
-			seen = strcmp(w->deaths[j].component, t->component) == 0;
+			seen = strcmp(w->deaths[j].component, t->component)
+			    == 0;
 		}
 		if (seen || w->ndeaths == SUP_DEATHS_MAX) {
 			continue;
@@ -198,7 +207,8 @@ sup_connected(const sup_worker *w)
 static bool
 sup_send(gale_supervisor *s, sup_worker *w, const gale_worker_control *wc)
 {
-	return w->proc != NULL && gale_worker_host_send(s->workers, w->proc, wc);
+	return w->proc != NULL
+	    && gale_worker_host_send(s->workers, w->proc, wc);
 }
 
 static void
@@ -422,15 +432,15 @@ sup_launch(
 	    != GALE_OK) {
 		goto fail;
 	}
-	snprintf(label, sizeof(label), "worker %u of '%.128s'", index,
-	    a->topology);
+	snprintf(
+	    label, sizeof(label), "worker %u of '%.128s'", index, a->topology);
 	gale_err rv = gale_worker_host_start(
 	    s->workers, index, libdir, label, w, &w->proc);
 	if (rv == GALE_OK || w->proc != NULL) {
 		return; // running, or to be tried again
 	}
-	snprintf(err, sizeof(err), "cannot start a worker: %s",
-	    gale_strerror(rv));
+	snprintf(
+	    err, sizeof(err), "cannot start a worker: %s", gale_strerror(rv));
 fail:
 	GALE_ERROR("worker %u of '%s': %s", index, a->topology, err);
 	sup_note_exit(w, 0, false, err);
@@ -470,6 +480,9 @@ sup_retire(gale_supervisor *s, uint32_t i)
 static void
 sup_apply(gale_supervisor *s, gale_reply *r)
 {
+	if (r->supervisor_timeout_secs > 0) {
+		s->fence_ms = (uint64_t) r->supervisor_timeout_secs * 500u;
+	}
 	for (size_t i = 0; i < s->nasg; i++) {
 		gale_assignment_fini(&s->asg[i]);
 	}
@@ -523,10 +536,10 @@ sup_report(gale_supervisor *s)
 {
 	gale_request          req  = { .kind = GALE_REQ_SUPERVISOR_HEARTBEAT };
 	gale_supervisor_info *info = &req.u.supervisor;
-	uint32_t             *ports = calloc(s->nslots, sizeof(*ports));
+	uint32_t             *ports  = calloc(s->nslots, sizeof(*ports));
 	size_t                nprocs = 0;
 	for (gale_worker_proc *p = gale_worker_host_next(s->workers, NULL);
-	     p != NULL; p = gale_worker_host_next(s->workers, p)) {
+	     p != NULL; p        = gale_worker_host_next(s->workers, p)) {
 		nprocs++;
 	}
 	gale_heartbeat *hbs
@@ -540,14 +553,14 @@ sup_report(gale_supervisor *s)
 		ports[i] = s->port_base + i;
 		if (s->slot[i] != NULL && s->slot[i]->have_hb) {
 			// A shallow copy: the strings stay the worker's.
-			hbs[info->nworkers] = s->slot[i]->hb;
-			extra[info->nworkers]
-			    = sup_with_deaths(&hbs[info->nworkers], s->slot[i]);
+			hbs[info->nworkers]   = s->slot[i]->hb;
+			extra[info->nworkers] = sup_with_deaths(
+			    &hbs[info->nworkers], s->slot[i]);
 			info->nworkers++;
 		}
 	}
 	for (gale_worker_proc *p = gale_worker_host_next(s->workers, NULL);
-	     p != NULL; p = gale_worker_host_next(s->workers, p)) {
+	     p != NULL; p        = gale_worker_host_next(s->workers, p)) {
 		const sup_worker *w = gale_worker_proc_owner(p);
 		if (gale_worker_proc_retired(p) && w->have_hb) {
 			hbs[info->nworkers++] = w->hb;
@@ -584,8 +597,8 @@ sup_use_nimbus(gale_supervisor *s, const char *ep)
 	gale_client *c = NULL;
 	if (gale_client_new(&c, ep) != GALE_OK
 	    || (s->keys_dir != NULL
-	        && gale_client_use_keys(c, s->keys_dir, "supervisor")
-	            != GALE_OK)) {
+		&& gale_client_use_keys(c, s->keys_dir, "supervisor")
+		    != GALE_OK)) {
 		gale_client_destroy(&c);
 		return;
 	}
@@ -600,7 +613,8 @@ static void
 sup_next_nimbus(gale_supervisor *s)
 {
 	char ep[512];
-	if (s->zk != NULL && gale__supervisor_zk_leader(s->zk, ep, sizeof(ep))) {
+	if (s->zk != NULL
+	    && gale__supervisor_zk_leader(s->zk, ep, sizeof(ep))) {
 		sup_use_nimbus(s, ep);
 		return;
 	}
@@ -631,6 +645,7 @@ sup_nimbus(gale_supervisor *s)
 				GALE_INFO("nimbus is reachable again");
 			}
 			s->nimbus_down = false;
+			s->contact_ms  = sup_now_ms();
 			if (r.ok) {
 				sup_apply(s, &r);
 			} else if (r.error != NULL
@@ -638,8 +653,8 @@ sup_nimbus(gale_supervisor *s)
 				sup_next_nimbus(s);
 				s->report_soon = true;
 			} else {
-				GALE_WARN("nimbus refused the report: %s",
-				    r.error);
+				GALE_WARN(
+				    "nimbus refused the report: %s", r.error);
 			}
 			gale_reply_fini(&r);
 		} else if (rv == GALE_EPROTO) {
@@ -653,8 +668,10 @@ sup_nimbus(gale_supervisor *s)
 			s->nimbus_down = true;
 		} else if (sup_now_ms() - s->sent_ms > SUP_REPLY_TIMEOUT_MS) {
 			if (!s->nimbus_down) {
-				GALE_WARN("nimbus does not answer; keeping "
-				          "the last assignments");
+				GALE_WARN("nimbus does not answer%s",
+				    s->fenced ? ""
+					      : "; keeping the last "
+						"assignments");
 			}
 			s->nimbus_down = true;
 			gale_client_reset(s->client);
@@ -680,14 +697,68 @@ sup_zk_assignments(gale_supervisor *s)
 	}
 	gale_reply r = { 0 };
 	if (gale_reply_decode(&r, data, len) == GALE_OK && r.ok) {
-		GALE_INFO("took %zu assignment(s) from ZooKeeper",
-		    r.nassignments);
+		GALE_INFO(
+		    "took %zu assignment(s) from ZooKeeper", r.nassignments);
 		sup_apply(s, &r);
 	} else {
 		GALE_WARN("the assignments in ZooKeeper are malformed");
 	}
 	gale_reply_fini(&r);
 	free(data);
+}
+
+// A supervisor cut off from nimbus (and ZooKeeper, when it has it) for
+// half of nimbus's supervisor timeout kills its workers: nimbus is about
+// to give their tasks to other supervisors, and two copies of a task must
+// never run. The assignments go with them; the next ones come from nimbus
+// or ZooKeeper once either is back.
+static void
+sup_fence(gale_supervisor *s)
+{
+	uint64_t now = sup_now_ms();
+	if (s->zk != NULL && gale__supervisor_zk_connected(s->zk)) {
+		s->contact_ms = now;
+	}
+	bool cut = s->fence_ms > 0 && now - s->contact_ms > s->fence_ms;
+	if (s->fenced && !cut) {
+		GALE_INFO("in touch with the cluster again");
+		s->fenced = false;
+	}
+	if (s->fenced || !cut) {
+		return;
+	}
+	size_t n = 0;
+	for (uint32_t i = 0; i < s->nslots; i++) {
+		sup_worker *w = s->slot[i];
+		if (w == NULL) {
+			continue;
+		}
+		s->slot[i] = NULL;
+		if (sup_alive(w)) {
+			// Its proc owns it from now on.
+			gale_worker_host_retire(s->workers, w->proc, 0, 0);
+			n++;
+			continue;
+		}
+		if (w->proc != NULL) {
+			gale_worker_host_retire(s->workers, w->proc, 0, 0);
+		}
+		worker_destroy(&w);
+	}
+	for (size_t i = 0; i < s->nasg; i++) {
+		gale_assignment_fini(&s->asg[i]);
+	}
+	free(s->asg);
+	s->asg  = NULL;
+	s->nasg = 0;
+	if (s->zk != NULL) {
+		gale__supervisor_zk_forget(s->zk);
+	}
+	s->fenced = true;
+	GALE_WARN("cut off from nimbus%s for %" PRIu64 " ms (half of "
+		  "nimbus.supervisor.timeout.secs): killed %zu worker(s), "
+		  "whose tasks nimbus moves elsewhere",
+	    s->zk != NULL ? " and ZooKeeper" : "", now - s->contact_ms, n);
 }
 
 void
@@ -712,6 +783,7 @@ gale_supervisor_poll(gale_supervisor *s, int timeout_ms)
 		gale_worker_host_receive(s->workers);
 		gale_worker_host_poll(s->workers);
 		sup_nimbus(s);
+		sup_fence(s);
 	} while (sup_now_ms() < deadline);
 }
 
@@ -790,12 +862,13 @@ gale_supervisor_new(gale_supervisor **out, const gale_supervisor_opts *opts,
 		snprintf(err, errlen, "out of memory");
 		return GALE_ENOMEM;
 	}
-	gale_err rv  = GALE_ENOMEM;
-	s->lock_fd   = -1;
-	s->nslots    = opts->slots;
-	s->port_base = opts->port_base;
-	s->host      = strdup(opts->host);
-	s->slot      = calloc(s->nslots, sizeof(*s->slot));
+	gale_err rv   = GALE_ENOMEM;
+	s->lock_fd    = -1;
+	s->contact_ms = sup_now_ms();
+	s->nslots     = opts->slots;
+	s->port_base  = opts->port_base;
+	s->host       = strdup(opts->host);
+	s->slot       = calloc(s->nslots, sizeof(*s->slot));
 	if (s->host == NULL || s->slot == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
@@ -832,8 +905,8 @@ gale_supervisor_new(gale_supervisor **out, const gale_supervisor_opts *opts,
 	}
 	if (opts->zookeeper != NULL
 	    && (rv = gale__supervisor_zk_open(&s->zk, opts->zookeeper,
-	            opts->zk_root, s->id, s->host, err, errlen))
-	        != GALE_OK) {
+		    opts->zk_root, s->id, s->host, err, errlen))
+		!= GALE_OK) {
 		goto fail;
 	}
 	char first[512];
@@ -842,7 +915,7 @@ gale_supervisor_new(gale_supervisor **out, const gale_supervisor_opts *opts,
 	// Without endpoints, the leader ZooKeeper names, or the default.
 	if (first[0] == '\0'
 	    && (s->zk == NULL
-	        || !gale__supervisor_zk_leader(s->zk, first, sizeof(first)))) {
+		|| !gale__supervisor_zk_leader(s->zk, first, sizeof(first)))) {
 		snprintf(first, sizeof(first), "%s", GALE_NIMBUS_DEFAULT);
 	}
 	if ((rv = gale_client_new(&s->client, first)) != GALE_OK) {
@@ -852,8 +925,8 @@ gale_supervisor_new(gale_supervisor **out, const gale_supervisor_opts *opts,
 	}
 	if (opts->keys_dir != NULL
 	    && (rv = gale_client_use_keys(
-	            s->client, opts->keys_dir, "supervisor"))
-	        != GALE_OK) {
+		    s->client, opts->keys_dir, "supervisor"))
+		!= GALE_OK) {
 		snprintf(err, errlen, "%s", gale_client_error(s->client));
 		goto fail;
 	}
@@ -867,11 +940,11 @@ gale_supervisor_new(gale_supervisor **out, const gale_supervisor_opts *opts,
 		.stop_grace_ms  = SUP_EXIT_GRACE_MS,
 	};
 	if ((rv = gale_worker_host_new(
-	         &s->workers, &ho, sup_on_event, sup_heartbeat, s))
+		 &s->workers, &ho, sup_on_event, sup_heartbeat, s))
 	    != GALE_OK) {
 		snprintf(err, errlen, "%s",
 		    rv == GALE_ENOMEM ? "out of memory"
-		                      : "cannot listen for workers");
+				      : "cannot listen for workers");
 		goto fail;
 	}
 	*out = s;
@@ -891,7 +964,8 @@ gale_supervisor_destroy(gale_supervisor **sp)
 	// Every process it started goes: SIGTERM, a grace, then SIGKILL.
 	if (s->workers != NULL) {
 		gale_worker_host_stop_all(s->workers);
-		for (gale_worker_proc *p = gale_worker_host_next(s->workers, NULL);
+		for (gale_worker_proc *p
+		     = gale_worker_host_next(s->workers, NULL);
 		     p != NULL; p = gale_worker_host_next(s->workers, p)) {
 			if (gale_worker_proc_retired(p)) {
 				sup_worker *w = gale_worker_proc_owner(p);

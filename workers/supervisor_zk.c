@@ -24,8 +24,8 @@ struct gale_supervisor_zk {
 	char     host[256];
 	bool     registered;
 	uint64_t retry_ms;
-	uint64_t read_ms;  // when to read the assignments again
-	uint8_t *asg;      // the assignments as last read
+	uint64_t read_ms; // when to read the assignments again
+	uint8_t *asg; // the assignments as last read
 	size_t   asg_len;
 };
 
@@ -122,9 +122,25 @@ gale__supervisor_zk_tick(gale_supervisor_zk *z)
 }
 
 bool
+gale__supervisor_zk_connected(const gale_supervisor_zk *z)
+{
+	return z->zk != NULL && gale__zk_connected(z->zk);
+}
+
+void
+gale__supervisor_zk_forget(gale_supervisor_zk *z)
+{
+	free(z->asg);
+	z->asg     = NULL;
+	z->asg_len = 0;
+	z->read_ms = 0;
+}
+
+bool
 gale__supervisor_zk_leader(gale_supervisor_zk *z, char *ep, size_t eplen)
 {
-	if (z->zk == NULL) {
+	// Not while it looks for a server: it would only time out.
+	if (z->zk == NULL || !gale__zk_connected(z->zk)) {
 		return false;
 	}
 	ep[0] = '\0';

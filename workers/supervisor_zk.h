@@ -35,5 +35,10 @@ bool gale__supervisor_zk_leader(gale_supervisor_zk *z, char *ep, size_t eplen);
 // changed since the last true.
 bool gale__supervisor_zk_assignments(
     gale_supervisor_zk *z, uint8_t **data, size_t *len);
+// True while the session is connected to a ZooKeeper server.
+bool gale__supervisor_zk_connected(const gale_supervisor_zk *z);
+// Forgets the assignments last read, so that the next read returns them
+// even when they did not change.
+void gale__supervisor_zk_forget(gale_supervisor_zk *z);
 
 #endif // GALE_WORKERS_SUPERVISOR_ZK_H

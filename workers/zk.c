@@ -184,6 +184,15 @@ gale__zk_alive(const gale_zk *z)
 	return s != ZOO_EXPIRED_SESSION_STATE && s != ZOO_AUTH_FAILED_STATE;
 }
 
+bool
+gale__zk_connected(const gale_zk *z)
+{
+	pthread_mutex_lock((pthread_mutex_t *) &z->lock);
+	int s = z->state;
+	pthread_mutex_unlock((pthread_mutex_t *) &z->lock);
+	return s == ZOO_CONNECTED_STATE;
+}
+
 gale_err
 gale__zk_put(gale_zk *z, const char *rel, const void *data, size_t len,
     char *err, size_t errlen)

@@ -26,8 +26,8 @@ typedef struct gale_zk gale_zk;
 
 // Connects to servers ("host:port,host:port") and waits up to timeout_ms
 // for the session; creates root and its folders topologies/, supervisors/,
-// nimbus/ and assignments/ when missing. On failure writes the reason into err and
-// returns GALE_EINVAL (bad servers or root), GALE_ETIMEDOUT or GALE_EIO.
+// nimbus/ and assignments/ when missing. On failure writes the reason into err
+// and returns GALE_EINVAL (bad servers or root), GALE_ETIMEDOUT or GALE_EIO.
 gale_err gale__zk_open(gale_zk **out, const char *servers, const char *root,
     int timeout_ms, char *err, size_t errlen);
 // Ends the session (its ephemeral nodes go) and frees; accepts NULL.
@@ -39,6 +39,9 @@ const char *gale__zk_root(const gale_zk *z);
 // False once the session has expired: its ephemeral nodes are gone and
 // the owner must open a new one.
 bool gale__zk_alive(const gale_zk *z);
+// True while the session is connected to a server: false while it looks
+// for one (a cut link, a server away), which it may or may not outlive.
+bool gale__zk_connected(const gale_zk *z);
 
 // Writes data to the persistent node rel, creating it when missing.
 gale_err gale__zk_put(gale_zk *z, const char *rel, const void *data,

@@ -308,8 +308,8 @@ Test(cluster_zk, a_standby_takes_over_when_the_leader_is_killed)
 	wait_status(nim_ep[1], "slow", "ACTIVE", 30);
 	// A rebalance through the new leader: drained, stopped, and placed
 	// again on one worker, back to ACTIVE.
-	gale(&r, "rebalance", "slow", "--workers", "1", "--nimbus", both,
-	    NULL);
+	gale(
+	    &r, "rebalance", "slow", "--workers", "1", "--nimbus", both, NULL);
 	cr_assert_eq(r.status, 0, "%s\n%s", r.out, r.err);
 	test_run_fini(&r);
 	cr_assert(strstr(nim[1].err, "rebalancing to 1 workers") != NULL
@@ -392,7 +392,8 @@ Test(cluster_zk, a_worker_killed_while_nimbus_is_down_comes_back)
 	cr_assert_eq(kill(pids[1], SIGKILL), 0);
 	deadline = test_now_ms() + 20000;
 	while (test_worker_pids(sup.err, pids, 8) < 3) {
-		cr_assert(test_now_ms() < deadline, "no restart:\n%s", sup.err);
+		cr_assert(
+		    test_now_ms() < deadline, "no restart:\n%s", sup.err);
 		test_proc_read(&sup, 100);
 	}
 
@@ -477,7 +478,8 @@ Test(cluster_zk, a_supervisor_restarted_while_nimbus_is_down_runs_its_workers)
 	    "%s", sup.err);
 	deadline = test_now_ms() + 20000;
 	while (test_worker_pids(sup.err, pids, 8) < 2) {
-		cr_assert(test_now_ms() < deadline, "no workers:\n%s", sup.err);
+		cr_assert(
+		    test_now_ms() < deadline, "no workers:\n%s", sup.err);
 		test_proc_read(&sup, 100);
 	}
 
@@ -489,4 +491,30 @@ Test(cluster_zk, a_supervisor_restarted_while_nimbus_is_down_runs_its_workers)
 	// Restarted workers may replay trees: every word at least its count.
 	test_check_counts(text, len, out, true);
 	free(text);
+}
+
+Test(cluster_zk, dev_zookeeper_listens_beyond_loopback_only_when_told_so)
+{
+	struct {
+		const char *const args[6];
+		const char       *want;
+	} cases[] = {
+		{ { "dev-zookeeper", "--listen", "10.1.2.3", NULL },
+		    "gale dev-zookeeper: --listen 10.1.2.3 is not loopback, "
+		    "and "
+		    "this ZooKeeper has no authentication" },
+		{ { "dev-zookeeper", "--listen", "zk.example", "--insecure",
+		      NULL },
+		    "gale dev-zookeeper: --listen 'zk.example' is not an IPv4 "
+		    "address" },
+		{ { "dev-zookeeper", "--listen", NULL }, "--listen" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		test_run r;
+		test_run_gale(&r, 10, cases[i].args);
+		cr_assert(!r.timedout);
+		cr_assert_eq(r.status, 2, "%s", r.err);
+		cr_assert_not_null(strstr(r.err, cases[i].want), "%s", r.err);
+		test_run_fini(&r);
+	}
 }
