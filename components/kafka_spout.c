@@ -389,8 +389,8 @@ kspout_assign(kafka_spout *s)
 	for (size_t i = 0; i < s->nparts; i++) {
 		kspout_part *p = &s->parts[i];
 		int64_t      lo, hi;
-		err = rd_kafka_query_watermark_offsets(s->rk, p->topic,
-		    p->partition, &lo, &hi, KSPOUT_CALL_MS);
+		err = rd_kafka_query_watermark_offsets(
+		    s->rk, p->topic, p->partition, &lo, &hi, KSPOUT_CALL_MS);
 		if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
 			char what[256];
 			snprintf(what, sizeof(what),
@@ -712,8 +712,8 @@ kspout_log_lag(kafka_spout *s)
 		    ", committed %" PRId64 ", pending %zu)",
 		    len > 0 ? ", " : "", s->ntopics > 1 ? p->topic : "",
 		    s->ntopics > 1 ? ":" : "", p->partition,
-		    hi > at ? hi - at : 0,
-		    hi, at, gale__kafka_track_size(&p->track));
+		    hi > at ? hi - at : 0, hi, at,
+		    gale__kafka_track_size(&p->track));
 	}
 	if (len > 0) {
 		gale_log(s->ctx, GALE_LOG_INFO,
@@ -779,7 +779,8 @@ kspout_ack(void *self, uint64_t id)
 		gale__kafka_track_ack(
 		    &s->parts[slot].track, gale__kafka_msg_offset(id));
 		// A bounded read's last acks may finish the spout before the
-		// next commit tick: its stats then end with the lag worked off.
+		// next commit tick: its stats then end with the lag worked
+		// off.
 		if (s->exhausted) {
 			kspout_publish_part_lag(s, &s->parts[slot]);
 		}
@@ -880,6 +881,41 @@ kspout_fail(void *self, uint64_t id)
 	}
 }
 
+// Closes the consumer, waiting at most KSPOUT_CLOSE_MS: a close that
+// does not finish (a broker gone in the middle of a request) is left to
+// the process's exit, with a warning, rather than waited for without end.
+// The offsets are committed before; nothing of the input hangs on it.
+static void
+kspout_close_consumer(kafka_spout *s)
+{
+	rd_kafka_queue_t *q = rd_kafka_queue_new(s->rk);
+	rd_kafka_error_t *e = rd_kafka_consumer_close_queue(s->rk, q);
+	if (e != NULL) {
+		gale_log(s->ctx, GALE_LOG_WARN,
+		    "closing the Kafka consumer: %s",
+		    rd_kafka_error_string(e));
+		rd_kafka_error_destroy(e);
+	}
+	uint64_t deadline = gale_now_ns() + KSPOUT_CLOSE_MS * 1000000ull;
+	while (e == NULL && !rd_kafka_consumer_closed(s->rk)
+	    && gale_now_ns() < deadline) {
+		rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 100);
+		if (ev != NULL) {
+			rd_kafka_event_destroy(ev);
+		}
+	}
+	bool closed = e == NULL && rd_kafka_consumer_closed(s->rk);
+	rd_kafka_queue_destroy(q);
+	if (!closed) {
+		gale_log(s->ctx, GALE_LOG_WARN,
+		    "the Kafka consumer did not close within %d s; left to "
+		    "the process's exit",
+		    KSPOUT_CLOSE_MS / 1000);
+		return;
+	}
+	rd_kafka_destroy(s->rk);
+}
+
 static void
 kspout_close(void *self)
 {
@@ -896,8 +932,7 @@ kspout_close(void *self)
 				gale__kafka_track_fini(&s->parts[i].track);
 			}
 		}
-		rd_kafka_consumer_close(s->rk);
-		rd_kafka_destroy(s->rk);
+		kspout_close_consumer(s);
 		s->rk = NULL;
 	}
 	if (s->dlt != NULL) {
@@ -930,7 +965,8 @@ static const gale_option_decl kspout_options[] = {
 	    "where a message past max_retries goes" },
 	{ "commit_ms", GALE_OPTION_INT, "1000",
 	    "how often offsets are committed" },
-	{ "lag_log_ms", GALE_OPTION_INT, "5000", "how often the lag is logged" },
+	{ "lag_log_ms", GALE_OPTION_INT, "5000",
+	    "how often the lag is logged" },
 	{ "max_read_ahead", GALE_OPTION_INT, "0",
 	    "the most messages read past the committable offsets "
 	    "(0: twice topology.max.spout.pending)" },
@@ -940,14 +976,14 @@ static const gale_option_decl kspout_options[] = {
 };
 
 static const gale_spout_ops kspout_ops = {
-	.size       = sizeof(kafka_spout),
-	.outputs    = kspout_outputs,
-	.open       = kspout_open,
-	.next_tuple = kspout_next_tuple,
-	.ack        = kspout_ack,
-	.fail       = kspout_fail,
-	.close      = kspout_close,
-	.options    = kspout_options,
+	.size         = sizeof(kafka_spout),
+	.outputs      = kspout_outputs,
+	.open         = kspout_open,
+	.next_tuple   = kspout_next_tuple,
+	.ack          = kspout_ack,
+	.fail         = kspout_fail,
+	.close        = kspout_close,
+	.options      = kspout_options,
 	.check_option = gale__kafka_check_option,
 };
 
