@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/support/cluster.h"
 #include "tests/support/run.h"
 
 #define FAKE_LIB GALE_BUILD_DIR "/tests/workers/libgale_fake_components.so"
@@ -48,10 +49,7 @@ start_nimbus(void)
 		"--data-dir", data, NULL };
 	test_proc_start(&nim, args);
 	nim_up = true;
-	cr_assert(test_proc_wait_for(&nim, "nimbus listening on ", 20),
-	    "nimbus did not start:\n%s", nim.err);
-	char *line = strstr(nim.out, "nimbus listening on ");
-	cr_assert(sscanf(line, "nimbus listening on %255s", nim_ep) == 1);
+	test_nimbus_endpoint(&nim, 20, nim_ep, sizeof(nim_ep));
 }
 
 static void

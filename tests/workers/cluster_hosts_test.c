@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tests/support/cluster.h"
 #include "tests/support/run.h"
 #include "tests/support/words.h"
 
@@ -226,10 +227,7 @@ start_zookeeper(void)
 	test_proc_start(&zk, args);
 	enter(NULL);
 	zk_up = true;
-	// A JVM takes seconds to start, more on a slow machine.
-	cr_assert(test_proc_wait_for(&zk, "\n", 90),
-	    "ZooKeeper did not start:\n%s", zk.err);
-	cr_assert(sscanf(zk.out, "%127s", zk_servers) == 1, "%s", zk.out);
+	test_zookeeper_servers(&zk, zk_servers, sizeof(zk_servers));
 	cr_assert_eq(strncmp(zk_servers, HUB_ADDR ":", strlen(HUB_ADDR) + 1),
 	    0, "%s", zk.out);
 }
@@ -250,10 +248,7 @@ start_nimbus(const char *timeout_secs)
 	test_proc_start(&nimbus, nargs);
 	enter(NULL);
 	nimbus_up = true;
-	cr_assert(test_proc_wait_for(&nimbus, "nimbus listening on ", 20),
-	    "%s", nimbus.err);
-	char *line = strstr(nimbus.out, "nimbus listening on ");
-	cr_assert(sscanf(line, "nimbus listening on %255s", endpoint) == 1);
+	test_nimbus_endpoint(&nimbus, 20, endpoint, sizeof(endpoint));
 }
 
 // The supervisor of host i, with one slot.
@@ -269,27 +264,6 @@ start_supervisor(int i)
 	test_proc_start(&sup[i], sargs);
 	enter(NULL);
 	sup_up[i] = true;
-}
-
-// Waits until nimbus has seen k supervisors join.
-static void
-wait_joined(int k)
-{
-	long long deadline = test_now_ms() + 15000;
-	for (;;) {
-		test_proc_read(&nimbus, 100);
-		int         got = 0;
-		const char *p   = nimbus.err;
-		while ((p = strstr(p, ") joined with ")) != NULL) {
-			got++;
-			p++;
-		}
-		if (got >= k) {
-			return;
-		}
-		cr_assert(test_now_ms() < deadline, "%d of %d joined:\n%s",
-		    got, k, logs());
-	}
 }
 
 // Writes a text of lines lines into dir/input.txt; returns it.
@@ -364,7 +338,7 @@ Test(cluster_hosts, a_word_count_spans_two_hosts)
 	for (int i = 0; i < 2; i++) {
 		start_supervisor(i);
 	}
-	wait_joined(2);
+	test_wait_joined(&nimbus, 2, 15);
 	cr_assert(strstr(nimbus.err, "(10.217.0.2) joined")
 		&& strstr(nimbus.err, "(10.217.0.3) joined"),
 	    "%s", nimbus.err);
@@ -398,7 +372,7 @@ Test(cluster_hosts, a_host_cut_off_mid_run_hands_its_worker_to_another)
 	for (int i = 0; i < 2; i++) {
 		start_supervisor(i);
 	}
-	wait_joined(2);
+	test_wait_joined(&nimbus, 2, 15);
 
 	size_t len;
 	char   in[4300], out[4300];
@@ -419,7 +393,7 @@ Test(cluster_hosts, a_host_cut_off_mid_run_hands_its_worker_to_another)
 	cr_assert_eq(started(0, w0, 4), 1, "%s", logs());
 	// The third host joins with a free slot once both workers run.
 	start_supervisor(2);
-	wait_joined(3);
+	test_wait_joined(&nimbus, 3, 15);
 	wait_status("ACTIVE", 20);
 
 	// Host 0's link goes down: its supervisor hears from no one, kills

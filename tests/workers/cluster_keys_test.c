@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tests/support/cluster.h"
 #include "tests/support/run.h"
 #include "tests/support/words.h"
 
@@ -91,10 +92,7 @@ start_nimbus(const char *keys_dir)
 		"--data-dir", data, "--keys", keys_dir, NULL };
 	test_proc_start(&nimbus, args);
 	nimbus_up = true;
-	cr_assert(test_proc_wait_for(&nimbus, "nimbus listening on ", 10),
-	    "nimbus did not start:\n%s", nimbus.err);
-	char *line = strstr(nimbus.out, "nimbus listening on ");
-	cr_assert(sscanf(line, "nimbus listening on %255s", endpoint) == 1);
+	test_nimbus_endpoint(&nimbus, 10, endpoint, sizeof(endpoint));
 }
 
 static int
@@ -475,10 +473,7 @@ Test(cluster_keys, one_config_file_sets_up_daemons_and_clients)
 	const char *nargs[] = { "nimbus", "--config", conf, NULL };
 	test_proc_start(&nimbus, nargs);
 	nimbus_up = true;
-	cr_assert(test_proc_wait_for(&nimbus, "nimbus listening on ", 10),
-	    "%s", nimbus.err);
-	char *line = strstr(nimbus.out, "nimbus listening on ");
-	cr_assert(sscanf(line, "nimbus listening on %255s", endpoint) == 1);
+	test_nimbus_endpoint(&nimbus, 10, endpoint, sizeof(endpoint));
 	cr_assert(strstr(nimbus.err, "CURVE on"), "%s", nimbus.err);
 	char path[4300];
 	snprintf(path, sizeof(path), "%s/state/nimbus/nimbus.lock", dir);

@@ -19,6 +19,7 @@
 #include <zmq.h>
 
 #include "proto/wire.h"
+#include "tests/support/cluster.h"
 #include "tests/support/run.h"
 #include "tests/support/words.h"
 
@@ -69,32 +70,7 @@ start_nimbus(const char *listen, const char *timeout_secs)
 		data, "--supervisor-timeout", timeout_secs, NULL };
 	test_proc_start(&nimbus, args);
 	nimbus_up = true;
-	cr_assert(test_proc_wait_for(&nimbus, "nimbus listening on ", 10),
-	    "nimbus did not start:\n%s", nimbus.err);
-	char *line = strstr(nimbus.out, "nimbus listening on ");
-	cr_assert(sscanf(line, "nimbus listening on %255s", endpoint) == 1);
-}
-
-// Waits until nimbus has heard from n supervisors since it started.
-static void
-wait_joined(int n)
-{
-	long long deadline = test_now_ms() + 10000;
-	for (;;) {
-		test_proc_read(&nimbus, 50);
-		int         k = 0;
-		const char *p = nimbus.err; // nimbus logs to stderr
-		while (
-		    p != NULL && (p = strstr(p, ") joined with ")) != NULL) {
-			k++;
-			p++;
-		}
-		if (k >= n) {
-			return;
-		}
-		cr_assert(test_now_ms() < deadline, "%d supervisors joined, not %d",
-		    k, n);
-	}
+	test_nimbus_endpoint(&nimbus, 10, endpoint, sizeof(endpoint));
 }
 
 static void
@@ -373,7 +349,7 @@ Test(cluster, wordcount_on_two_supervisors_matches_an_independent_count)
 	start_nimbus("tcp://127.0.0.1:*", "30");
 	start_supervisor(0, "2");
 	start_supervisor(1, "2");
-	wait_joined(2);
+	test_wait_joined(&nimbus, 2, 10);
 	size_t len;
 	char  *text = make_text(20000, &len);
 	char   in[4096], out[4096];
@@ -414,7 +390,7 @@ Test(cluster, wordcount_survives_a_killed_worker_supervisor_and_nimbus)
 	start_nimbus("tcp://127.0.0.1:*", "3");
 	start_supervisor(0, "2");
 	start_supervisor(1, "2");
-	wait_joined(2);
+	test_wait_joined(&nimbus, 2, 10);
 	size_t len;
 	char  *text = make_text(30000, &len);
 	char   in[4096], out[4096];
@@ -517,7 +493,7 @@ Test(cluster, deactivate_activate_rebalance_and_kill_do_what_they_say)
 	start_nimbus("tcp://127.0.0.1:*", "30");
 	start_supervisor(0, "2");
 	start_supervisor(1, "2");
-	wait_joined(2);
+	test_wait_joined(&nimbus, 2, 10);
 	char path[4096];
 	snprintf(path, sizeof(path), "%s/endless.yaml", dir);
 	write_keys_yaml(path, "endless", 2, 1000000000LL, 200);
@@ -711,7 +687,8 @@ Test(cluster, every_client_command_fails_within_5_s_without_nimbus)
 		    p[i].err);
 		test_proc_fini(&p[i]);
 	}
-	cr_assert_lt(test_now_ms() - start, 5600, "took %lld ms", test_now_ms() - start);
+	cr_assert_lt(test_now_ms() - start, 5600, "took %lld ms",
+	    test_now_ms() - start);
 }
 
 // ---------------------------------------------------------------------
@@ -1064,14 +1041,17 @@ Test(cluster, garbage_is_logged_at_most_once_a_second_with_a_count)
 	}
 	// One line, and one more for each second the flood lasted.
 	cr_assert_geq(lines, 1, "%s", nimbus.err);
-	cr_assert_leq((long long) lines, 1 + took / 1000 + 1, "%zu lines in %lld "
-	    "ms:\n%s", lines, took, nimbus.err);
+	cr_assert_leq((long long) lines, 1 + took / 1000 + 1,
+	    "%zu lines in %lld "
+	    "ms:\n%s",
+	    lines, took, nimbus.err);
 
 	// After a quiet second, the next one says how many went unlogged.
 	nap_ms(1100);
 	send_garbage(d, 1);
 	long long deadline = test_now_ms() + 5000;
-	while (strstr(nimbus.err, "more like it") == NULL && test_now_ms() < deadline) {
+	while (strstr(nimbus.err, "more like it") == NULL
+	    && test_now_ms() < deadline) {
 		test_proc_read(&nimbus, 50);
 	}
 	const char *more = strstr(nimbus.err, "more like it");
@@ -1107,52 +1087,52 @@ Test(cluster, garbage_is_logged_at_most_once_a_second_with_a_count)
 // ---------------------------------------------------------------------
 
 // Storm's multilang framing, in Python, shared by both scripts below.
-#define PY_MULTILANG                                                       \
-	"import json, os, sys\n"                                           \
-	"def read():\n"                                                    \
-	"    lines = []\n"                                                 \
-	"    while True:\n"                                                \
-	"        line = sys.stdin.readline()\n"                            \
-	"        if not line:\n"                                           \
-	"            sys.exit(0)\n"                                        \
-	"        if line.rstrip('\\n') == 'end':\n"                        \
-	"            return json.loads(''.join(lines))\n"                  \
-	"        lines.append(line)\n"                                     \
-	"def send(m):\n"                                                   \
-	"    sys.stdout.write(json.dumps(m) + '\\nend\\n')\n"              \
-	"    sys.stdout.flush()\n"                                         \
-	"h = read()\n"                                                     \
-	"open(os.path.join(h['pidDir'], str(os.getpid())), 'w').close()\n" \
-	"send({'pid': os.getpid()})\n"                                     \
-	"def note(name, text):\n"                                          \
-	"    with open(name, 'a') as f:\n"                                 \
+#define PY_MULTILANG                                                          \
+	"import json, os, sys\n"                                              \
+	"def read():\n"                                                       \
+	"    lines = []\n"                                                    \
+	"    while True:\n"                                                   \
+	"        line = sys.stdin.readline()\n"                               \
+	"        if not line:\n"                                              \
+	"            sys.exit(0)\n"                                           \
+	"        if line.rstrip('\\n') == 'end':\n"                           \
+	"            return json.loads(''.join(lines))\n"                     \
+	"        lines.append(line)\n"                                        \
+	"def send(m):\n"                                                      \
+	"    sys.stdout.write(json.dumps(m) + '\\nend\\n')\n"                 \
+	"    sys.stdout.flush()\n"                                            \
+	"h = read()\n"                                                        \
+	"open(os.path.join(h['pidDir'], str(os.getpid())), 'w').close()\n"    \
+	"send({'pid': os.getpid()})\n"                                        \
+	"def note(name, text):\n"                                             \
+	"    with open(name, 'a') as f:\n"                                    \
 	"        f.write(text + '\\n')\n"
 
 // Emits 50 untracked sentences, then nothing; notes in its working
 // directory every activate and deactivate it is sent.
-static const char py_spout[] = PY_MULTILANG
-    "left = 50\n"
-    "while True:\n"
-    "    m = read()\n"
-    "    c = m.get('command')\n"
-    "    if c == 'next' and left > 0:\n"
-    "        left -= 1\n"
-    "        send({'command': 'emit', 'tuple': ['a b c d e'],\n"
-    "              'need_task_ids': False})\n"
-    "    elif c in ('activate', 'deactivate'):\n"
-    "        note('commands.log', c)\n"
-    "    send({'command': 'sync'})\n";
+static const char py_spout[]
+    = PY_MULTILANG "left = 50\n"
+		   "while True:\n"
+		   "    m = read()\n"
+		   "    c = m.get('command')\n"
+		   "    if c == 'next' and left > 0:\n"
+		   "        left -= 1\n"
+		   "        send({'command': 'emit', 'tuple': ['a b c d e'],\n"
+		   "              'need_task_ids': False})\n"
+		   "    elif c in ('activate', 'deactivate'):\n"
+		   "        note('commands.log', c)\n"
+		   "    send({'command': 'sync'})\n";
 
 // Notes every word of every sentence in its working directory.
-static const char py_split[] = PY_MULTILANG
-    "while True:\n"
-    "    t = read()\n"
-    "    if t.get('stream') == '__heartbeat':\n"
-    "        send({'command': 'sync'})\n"
-    "        continue\n"
-    "    for w in t['tuple'][0].split():\n"
-    "        note('words.out', w)\n"
-    "    send({'command': 'ack', 'id': t['id']})\n";
+static const char py_split[]
+    = PY_MULTILANG "while True:\n"
+		   "    t = read()\n"
+		   "    if t.get('stream') == '__heartbeat':\n"
+		   "        send({'command': 'sync'})\n"
+		   "        continue\n"
+		   "    for w in t['tuple'][0].split():\n"
+		   "        note('words.out', w)\n"
+		   "    send({'command': 'ack', 'id': t['id']})\n";
 
 // The lines of the file at sup<i>/libs/shellship/resources/name, summed
 // over the supervisors, and the text of the last one found (freed by the
@@ -1206,7 +1186,7 @@ Test(cluster, shell_scripts_ship_with_their_folder_and_hear_activation)
 	start_nimbus("tcp://127.0.0.1:*", "30");
 	start_supervisor(0, "2");
 	start_supervisor(1, "2");
-	wait_joined(2);
+	test_wait_joined(&nimbus, 2, 10);
 	char app[2048], path[4096];
 	snprintf(app, sizeof(app), "%s/app", dir);
 	cr_assert_eq(mkdir(app, 0755), 0);
@@ -1283,7 +1263,7 @@ Test(cluster, a_storm_flux_file_with_shell_components_submits_as_it_is)
 	start_nimbus("tcp://127.0.0.1:*", "30");
 	start_supervisor(0, "2");
 	start_supervisor(1, "2");
-	wait_joined(2);
+	test_wait_joined(&nimbus, 2, 10);
 	char app[2048], path[4096], props[4096];
 	snprintf(app, sizeof(app), "%s/app", dir);
 	cr_assert_eq(mkdir(app, 0755), 0);
@@ -1352,22 +1332,23 @@ Test(cluster, a_shell_folder_over_64_mib_is_refused_naming_it)
 	cr_assert_not_null(f);
 	cr_assert_eq(ftruncate(fileno(f), (off_t) 65 << 20), 0);
 	fclose(f);
-	const char yaml[] = "name: big\n"
-			    "spouts:\n"
-			    "  - id: s\n"
-			    "    component: shell\n"
-			    "    options: {command: [python3, s.py], fields: [x]}\n"
-			    "bolts:\n"
-			    "  - {id: b, component: null_bolt}\n"
-			    "streams:\n"
-			    "  - {from: s, to: b, grouping: {type: SHUFFLE}}\n";
+	const char yaml[]
+	    = "name: big\n"
+	      "spouts:\n"
+	      "  - id: s\n"
+	      "    component: shell\n"
+	      "    options: {command: [python3, s.py], fields: [x]}\n"
+	      "bolts:\n"
+	      "  - {id: b, component: null_bolt}\n"
+	      "streams:\n"
+	      "  - {from: s, to: b, grouping: {type: SHUFFLE}}\n";
 	snprintf(path, sizeof(path), "%s/big.yaml", app);
 	cr_assert(test_write_file(path, yaml, strlen(yaml)));
 	test_run r;
 	gale_cmd(&r, 10, "submit", path, NULL);
 	cr_assert_eq(r.status, 1, "%s\n%s", r.out, r.err);
-	cr_assert(strstr(r.err, app) && strstr(r.err, "pass 64 MiB"), "%s",
-	    r.err);
+	cr_assert(
+	    strstr(r.err, app) && strstr(r.err, "pass 64 MiB"), "%s", r.err);
 	test_run_fini(&r);
 	stop_gracefully();
 }
@@ -1379,7 +1360,7 @@ Test(cluster, a_crash_looping_worker_shows_the_topology_with_errors)
 {
 	start_nimbus("tcp://127.0.0.1:*", "30");
 	start_supervisor(0, "2");
-	wait_joined(1);
+	test_wait_joined(&nimbus, 1, 10);
 	char lib[4096], path[4096], yaml[8192];
 	snprintf(lib, sizeof(lib), "%s/%s", dir, FAKE_LIB_NAME);
 	size_t len;
@@ -1433,8 +1414,8 @@ Test(cluster, a_crash_looping_worker_shows_the_topology_with_errors)
 		nap_ms(50);
 	}
 	cr_assert(strstr(sup[0].err, "restarting in 0.1 s") != NULL
-	        && strstr(sup[0].err, "restarting in 0.2 s") != NULL
-	        && strstr(sup[0].err, "restarting in 0.4 s") != NULL,
+		&& strstr(sup[0].err, "restarting in 0.2 s") != NULL
+		&& strstr(sup[0].err, "restarting in 0.4 s") != NULL,
 	    "%s", sup[0].err);
 	gale_cmd(&r, 10, "kill", "crashy", NULL);
 	test_run_fini(&r);
@@ -1446,7 +1427,7 @@ Test(cluster, a_supervisor_restarts_its_workers_while_nimbus_is_down)
 {
 	start_nimbus("tcp://127.0.0.1:*", "30");
 	start_supervisor(0, "2");
-	wait_joined(1);
+	test_wait_joined(&nimbus, 1, 10);
 	size_t len;
 	char  *text = make_text(30000, &len);
 	char   in[4096], out[4096];

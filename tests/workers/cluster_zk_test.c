@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tests/support/cluster.h"
 #include "tests/support/run.h"
 #include "tests/support/words.h"
 #include "workers/zk.h"
@@ -74,10 +75,7 @@ start_zookeeper(void)
 	const char *args[] = { "dev-zookeeper", "--data-dir", data, NULL };
 	test_proc_start(&zk, args);
 	zk_up = true;
-	// A JVM takes seconds to start, more on a slow machine.
-	cr_assert(test_proc_wait_for(&zk, "\n", 90),
-	    "ZooKeeper did not start:\n%s", zk.err);
-	cr_assert(sscanf(zk.out, "%127s", zk_servers) == 1, "%s", zk.out);
+	test_zookeeper_servers(&zk, zk_servers, sizeof(zk_servers));
 	cr_assert_eq(strncmp(zk_servers, "127.0.0.1:", 10), 0, "%s", zk.out);
 }
 
@@ -91,10 +89,7 @@ start_nimbus(int i)
 		"--supervisor-timeout", "30", NULL };
 	test_proc_start(&nim[i], args);
 	nim_up[i] = true;
-	cr_assert(test_proc_wait_for(&nim[i], "nimbus listening on ", 20),
-	    "nimbus %d did not start:\n%s", i, nim[i].err);
-	char *line = strstr(nim[i].out, "nimbus listening on ");
-	cr_assert(sscanf(line, "nimbus listening on %255s", nim_ep[i]) == 1);
+	test_nimbus_endpoint(&nim[i], 20, nim_ep[i], sizeof(nim_ep[i]));
 }
 
 static void
