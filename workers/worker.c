@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: MIT
 // worker.c - a worker process: its executors, heartbeats and assignment.
 
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +14,7 @@
 #include <zmq.h>
 
 #include "base/log.h"
+#include "base/thread.h"
 #include "proto/wire.h"
 #include "runtime/executor.h"
 #include "runtime/trace.h"
@@ -29,6 +34,24 @@
 #define WORKER_TRACE_KEEP_MS 30000
 // A batch holds up to this much besides its largest tuple.
 #define WORKER_BATCH_SLACK (512 * 1024)
+// How long stopping may take (every task's last callbacks and close, the
+// sockets' linger) when topology.executor.stuck.secs does not say.
+#define WORKER_STOP_MAX_SECS 30
+
+// Bounds the worker's stop: a thread that waits topology.executor.stuck.secs
+// for it to end and, when it has not, names the task it waits for and
+// ends the process with an error. A callback that never returns (a client
+// library waiting on a broker that went away) must not leave a worker
+// that cannot be stopped.
+typedef struct worker_stop_watch {
+	pthread_mutex_t mu;
+	pthread_cond_t  cv;
+	pthread_t       thread;
+	bool            done;
+	bool            started;
+	uint64_t        secs;
+	char            what[200]; // what it waits for now
+} worker_stop_watch;
 
 // What the control thread knows of one executor's callbacks, to find one
 // that does not return: the sequence it last saw and since when.
@@ -53,17 +76,18 @@ typedef struct worker {
 	gale_executor         **execs;
 	worker_watch           *watch;
 	uint64_t                stuck_ns;
-	char                  (*endpoints)[WORKER_EP_MAX];
-	uint32_t               *tasks;
-	size_t                  ntasks;
-	bool                    started;
-	uint64_t                start_ns;
-	char                    run_id[256]; // the executors' copy
-	char                    error[512];
+	char (*endpoints)[WORKER_EP_MAX];
+	uint32_t *tasks;
+	size_t    ntasks;
+	bool      started;
+	uint64_t  start_ns;
+	char      run_id[256]; // the executors' copy
+	char      error[512];
 	// The error of the task that could not start, sent with heartbeats
 	// (component NULL while there is none).
-	gale_component_error    task_error;
-	double                  trace_conf; // topology.trace.sample.rate
+	gale_component_error task_error;
+	double               trace_conf; // topology.trace.sample.rate
+	worker_stop_watch    stop_watch;
 } worker;
 
 static volatile sig_atomic_t worker_signalled;
@@ -105,10 +129,12 @@ static const char *
 worker_failed_task(const worker *w, uint32_t *task, const char **why)
 {
 	for (size_t i = 0; i < w->ntasks; i++) {
-		if (w->execs[i] != NULL && gale__executor_failed(w->execs[i])) {
-			uint32_t c = gale_plan_task_component(w->plan, w->tasks[i]);
-			*task      = w->tasks[i];
-			*why       = gale__executor_error(w->execs[i]);
+		if (w->execs[i] != NULL
+		    && gale__executor_failed(w->execs[i])) {
+			uint32_t c
+			    = gale_plan_task_component(w->plan, w->tasks[i]);
+			*task = w->tasks[i];
+			*why  = gale__executor_error(w->execs[i]);
 			return gale_plan_component_id(w->plan, c);
 		}
 	}
@@ -186,7 +212,7 @@ worker_heartbeat(worker *w, bool finished, bool failed)
 	gale_replay_record   *replays          = NULL;
 	gale_component_error *errors           = NULL;
 	char(*texts)[GALE_CONTEXT_ERROR_BYTES] = NULL;
-	gale_trace_record    *traces           = NULL;
+	gale_trace_record *traces              = NULL;
 	// The start-up error first, then what the tasks reported since the
 	// last heartbeat: each is sent once, as many as a heartbeat carries
 	// (the rest go with the next one).
@@ -216,8 +242,8 @@ worker_heartbeat(worker *w, bool finished, bool failed)
 		}
 		for (size_t i = 0; i < w->ntasks; i++) {
 			const gale_executor *e = w->execs[i];
-			uint32_t             c =
-			    gale_plan_task_component(w->plan, w->tasks[i]);
+			uint32_t             c
+			    = gale_plan_task_component(w->plan, w->tasks[i]);
 			gale_task_metrics_snapshot(gale__executor_metrics(e),
 			    w->tasks[i], gale_plan_component_id(w->plan, c),
 			    &snaps[i]);
@@ -228,13 +254,14 @@ worker_heartbeat(worker *w, bool finished, bool failed)
 			eps[i].endpoint    = w->endpoints[i];
 		}
 		size_t cap = w->ntasks * GALE_EXEC_REPLAYS;
-		cap     = cap < GALE_WIRE_MAX_REPLAYS ? cap : GALE_WIRE_MAX_REPLAYS;
-		replays = calloc(cap, sizeof(*replays));
+		cap        = cap < GALE_WIRE_MAX_REPLAYS ? cap
+							 : GALE_WIRE_MAX_REPLAYS;
+		replays    = calloc(cap, sizeof(*replays));
 		for (size_t i = 0; replays != NULL && i < w->ntasks; i++) {
 			hb.nreplays += gale__executor_replays(w->execs[i],
 			    replays + hb.nreplays, cap - hb.nreplays);
 		}
-		hb.replays    = replays;
+		hb.replays = replays;
 		if (w->env.traces != NULL) {
 			traces = calloc(WORKER_TRACES, sizeof(*traces));
 		}
@@ -243,8 +270,9 @@ worker_heartbeat(worker *w, bool finished, bool failed)
 			// one is lost, not forever.
 			uint64_t now_ms = gale__trace_now_us() / 1000u;
 			hb.ntraces      = gale__trace_ring_copy(w->env.traces,
-			         now_ms - WORKER_TRACE_KEEP_MS, traces, WORKER_TRACES);
-			hb.traces = traces;
+				 now_ms - WORKER_TRACE_KEEP_MS, traces,
+				 WORKER_TRACES);
+			hb.traces       = traces;
 		}
 		hb.tasks      = snaps;
 		hb.ntasks     = w->ntasks;
@@ -275,8 +303,8 @@ worker_apply(worker *w)
 	}
 	for (size_t i = 0; i < w->asg.nendpoints; i++) {
 		const gale_task_endpoint *ep = &w->asg.endpoints[i];
-		if (!gale__transport_is_local(w->transport, ep->task) &&
-		    ep->endpoint != NULL && ep->endpoint[0] != '\0') {
+		if (!gale__transport_is_local(w->transport, ep->task)
+		    && ep->endpoint != NULL && ep->endpoint[0] != '\0') {
 			gale__transport_set_endpoint(
 			    w->transport, ep->task, ep->endpoint);
 		}
@@ -316,19 +344,19 @@ worker_poll_control(worker *w, int timeout_ms)
 			return true;
 		}
 		gale_worker_control wc;
-		gale_err rv = gale_worker_control_decode(
-		    &wc, zmq_msg_data(&msg), zmq_msg_size(&msg));
+		gale_err            rv = gale_worker_control_decode(
+			       &wc, zmq_msg_data(&msg), zmq_msg_size(&msg));
 		zmq_msg_close(&msg);
 		if (rv != GALE_OK) {
 			GALE_WARN("dropped a malformed control message");
 			continue;
 		}
-		if (wc.assignment != NULL &&
-		    (!w->have_asg ||
-		        wc.assignment->generation >= w->asg.generation)) {
+		if (wc.assignment != NULL
+		    && (!w->have_asg
+			|| wc.assignment->generation >= w->asg.generation)) {
 			gale_assignment_fini(&w->asg);
-			w->asg          = *wc.assignment;
-			w->have_asg     = true;
+			w->asg      = *wc.assignment;
+			w->have_asg = true;
 			free(wc.assignment);
 			wc.assignment = NULL;
 			worker_apply(w);
@@ -356,7 +384,7 @@ worker_file_in_libdir(worker *w)
 	const char *base  = slash != NULL ? slash + 1 : file;
 	char       *name  = NULL;
 	if (asprintf(&name, "%s/%s", w->opts->libdir,
-	        base[0] != '\0' ? base : "topology.yaml")
+		base[0] != '\0' ? base : "topology.yaml")
 	    < 0) {
 		snprintf(w->error, sizeof(w->error), "out of memory");
 		return false;
@@ -377,7 +405,8 @@ worker_build(worker *w)
 		goto out;
 	}
 	if (gale_topology_from_spec(&w->topo, &w->asg.spec, w->opts->libdir,
-	        gale__registry_resolver(), &d) != GALE_OK) {
+		gale__registry_resolver(), &d)
+	    != GALE_OK) {
 		goto out;
 	}
 	uint32_t nworkers = (uint32_t) w->asg.nworkers;
@@ -389,8 +418,8 @@ worker_build(worker *w)
 	}
 	int64_t nackers = gale_topology_config_i64(
 	    w->topo, "topology.acker.executors", nworkers);
-	if (gale_plan_new(&w->plan, w->topo, nworkers, (uint32_t) nackers) !=
-	    GALE_OK) {
+	if (gale_plan_new(&w->plan, w->topo, nworkers, (uint32_t) nackers)
+	    != GALE_OK) {
 		snprintf(w->error, sizeof(w->error), "cannot plan the tasks");
 		goto out;
 	}
@@ -399,18 +428,18 @@ worker_build(worker *w)
 	if (w->tasks == NULL) {
 		goto out;
 	}
-	w->ntasks =
-	    gale_plan_worker_tasks(w->plan, w->opts->index, w->tasks, n);
-	w->execs     = calloc(w->ntasks + 1, sizeof(*w->execs));
-	w->watch     = calloc(w->ntasks + 1, sizeof(*w->watch));
-	w->endpoints = calloc(w->ntasks + 1, sizeof(*w->endpoints));
+	w->ntasks
+	    = gale_plan_worker_tasks(w->plan, w->opts->index, w->tasks, n);
+	w->execs        = calloc(w->ntasks + 1, sizeof(*w->execs));
+	w->watch        = calloc(w->ntasks + 1, sizeof(*w->watch));
+	w->endpoints    = calloc(w->ntasks + 1, sizeof(*w->endpoints));
 	w->env.finished = calloc(n + 1, sizeof(*w->env.finished));
-	if (w->execs == NULL || w->watch == NULL || w->endpoints == NULL ||
-	    w->env.finished == NULL) {
+	if (w->execs == NULL || w->watch == NULL || w->endpoints == NULL
+	    || w->env.finished == NULL) {
 		goto out;
 	}
-	if (gale__transport_new(&w->transport, w->opts->bind_host, n) !=
-	    GALE_OK) {
+	if (gale__transport_new(&w->transport, w->opts->bind_host, n)
+	    != GALE_OK) {
 		snprintf(w->error, sizeof(w->error), "cannot start transport");
 		rc = GALE_WORKER_EXIT_ERROR;
 		goto out;
@@ -420,7 +449,7 @@ worker_build(worker *w)
 	}
 	if (w->asg.data_key != NULL
 	    && gale__transport_set_curve(w->transport, w->asg.data_key)
-	        != GALE_OK) {
+		!= GALE_OK) {
 		snprintf(w->error, sizeof(w->error),
 		    "the assignment's data key is malformed");
 		rc = GALE_WORKER_EXIT_ERROR;
@@ -428,15 +457,15 @@ worker_build(worker *w)
 	}
 	if (w->asg.data_key != NULL) {
 		GALE_INFO("data sockets over CURVE, open only to this "
-		          "topology's workers");
+			  "topology's workers");
 	}
-	w->env.max_tuple_bytes = (size_t) gale_topology_config_i64(w->topo,
-	    "topology.max.tuple.bytes", GALE_DEFAULT_MAX_TUPLE_BYTES);
+	w->env.max_tuple_bytes = (size_t) gale_topology_config_i64(
+	    w->topo, "topology.max.tuple.bytes", GALE_DEFAULT_MAX_TUPLE_BYTES);
 	gale__transport_set_max_message(
 	    w->transport, w->env.max_tuple_bytes + WORKER_BATCH_SLACK);
-	w->stuck_ns = (uint64_t) gale_topology_config_i64(w->topo,
-	                  "topology.executor.stuck.secs",
-	                  GALE_DEFAULT_STUCK_SECS)
+	w->stuck_ns
+	    = (uint64_t) gale_topology_config_i64(w->topo,
+		  "topology.executor.stuck.secs", GALE_DEFAULT_STUCK_SECS)
 	    * 1000000000u;
 	gale_worker_env *env = &w->env;
 	env->topo            = w->topo;
@@ -445,21 +474,21 @@ worker_build(worker *w)
 	// Later assignments replace w->asg, so the executors get a copy.
 	snprintf(w->run_id, sizeof(w->run_id), "%s",
 	    w->asg.run_id ? w->asg.run_id : "");
-	env->run_id    = w->run_id;
-	env->run_token = w->asg.run_token;
-	env->batch_size      = (uint32_t) gale_topology_config_i64(
-            w->topo, "topology.transfer.batch.size", 256);
-	env->flush_ns = (uint64_t) gale_topology_config_i64(w->topo,
-	                    "topology.transfer.flush.micros", 250) *
-	    1000u;
-	env->max_pending = (uint32_t) gale_topology_config_i64(w->topo,
-	    "topology.max.spout.pending", GALE_DEFAULT_MAX_PENDING);
+	env->run_id     = w->run_id;
+	env->run_token  = w->asg.run_token;
+	env->batch_size = (uint32_t) gale_topology_config_i64(
+	    w->topo, "topology.transfer.batch.size", 256);
+	env->flush_ns = (uint64_t) gale_topology_config_i64(
+			    w->topo, "topology.transfer.flush.micros", 250)
+	    * 1000u;
+	env->max_pending = (uint32_t) gale_topology_config_i64(
+	    w->topo, "topology.max.spout.pending", GALE_DEFAULT_MAX_PENDING);
 	env->timeout_secs = (uint32_t) gale_topology_config_i64(
 	    w->topo, "topology.message.timeout.secs", 30);
 	double rate = gale_topology_config_f64(
 	    w->topo, "topology.stats.sample.rate", 0.05);
-	env->sample_every = rate > 0 && rate < 1 ? (uint32_t) (1.0 / rate + 0.5)
-	                                         : 1;
+	env->sample_every
+	    = rate > 0 && rate < 1 ? (uint32_t) (1.0 / rate + 0.5) : 1;
 	w->trace_conf = gale_topology_config_f64(
 	    w->topo, "topology.trace.sample.rate", 0);
 	if (gale__trace_ring_new(&env->traces, WORKER_TRACES) != GALE_OK) {
@@ -467,12 +496,12 @@ worker_build(worker *w)
 		rc = GALE_WORKER_EXIT_ERROR;
 		goto out;
 	}
-	env->log_replays =
-	    gale_topology_config_bool(w->topo, "topology.debug.replays", false);
+	env->log_replays = gale_topology_config_bool(
+	    w->topo, "topology.debug.replays", false);
 	worker_apply(w);
 	for (size_t i = 0; i < w->ntasks; i++) {
-		gale_err rv = gale__executor_new(&w->execs[i], env, w->tasks[i],
-		    w->endpoints[i], WORKER_EP_MAX);
+		gale_err rv = gale__executor_new(&w->execs[i], env,
+		    w->tasks[i], w->endpoints[i], WORKER_EP_MAX);
 		if (rv != GALE_OK) {
 			snprintf(w->error, sizeof(w->error),
 			    "task %u: cannot start: %s", w->tasks[i],
@@ -485,9 +514,11 @@ worker_build(worker *w)
 out:
 	if (d.n > 0) {
 		size_t off = 0;
-		for (size_t i = 0; i < d.n && off < sizeof(w->error) - 1; i++) {
-			int k = snprintf(w->error + off, sizeof(w->error) - off,
-			    "%s%s", i ? "\n" : "", d.lines[i]);
+		for (size_t i = 0; i < d.n && off < sizeof(w->error) - 1;
+		     i++) {
+			int k
+			    = snprintf(w->error + off, sizeof(w->error) - off,
+				"%s%s", i ? "\n" : "", d.lines[i]);
 			if (k < 0) {
 				break;
 			}
@@ -498,15 +529,92 @@ out:
 	return rc;
 }
 
+static void *
+worker_stop_watch_main(void *arg)
+{
+	worker_stop_watch *sw = arg;
+	struct timespec    at;
+	clock_gettime(CLOCK_MONOTONIC, &at);
+	at.tv_sec += (time_t) sw->secs;
+	pthread_mutex_lock(&sw->mu);
+	int rv = 0;
+	while (!sw->done && rv != ETIMEDOUT) {
+		rv = pthread_cond_timedwait(&sw->cv, &sw->mu, &at);
+	}
+	if (!sw->done) {
+		GALE_ERROR("stopping took over %" PRIu64 " s: %s; exiting "
+			   "without it",
+		    sw->secs, sw->what);
+		_exit(GALE_WORKER_EXIT_ERROR);
+	}
+	pthread_mutex_unlock(&sw->mu);
+	return NULL;
+}
+
+static void
+worker_stop_watch_start(worker_stop_watch *sw, uint64_t secs)
+{
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_mutex_init(&sw->mu, NULL);
+	pthread_cond_init(&sw->cv, &ca);
+	pthread_condattr_destroy(&ca);
+	sw->done = false;
+	sw->secs = secs > 0 ? secs : WORKER_STOP_MAX_SECS;
+	snprintf(sw->what, sizeof(sw->what), "the worker did not stop");
+	sw->started
+	    = gale__thread_start(&sw->thread, worker_stop_watch_main, sw) == 0;
+}
+
+// Says what stopping waits for now (printf-style).
+static void
+worker_stop_watch_on(worker_stop_watch *sw, const char *fmt, ...)
+{
+	if (!sw->started) {
+		return;
+	}
+	va_list ap;
+	va_start(ap, fmt);
+	pthread_mutex_lock(&sw->mu);
+	vsnprintf(sw->what, sizeof(sw->what), fmt, ap);
+	pthread_mutex_unlock(&sw->mu);
+	va_end(ap);
+}
+
+static void
+worker_stop_watch_end(worker_stop_watch *sw)
+{
+	if (!sw->started) {
+		return;
+	}
+	pthread_mutex_lock(&sw->mu);
+	sw->done = true;
+	pthread_cond_signal(&sw->cv);
+	pthread_mutex_unlock(&sw->mu);
+	pthread_join(sw->thread, NULL);
+	pthread_cond_destroy(&sw->cv);
+	pthread_mutex_destroy(&sw->mu);
+	sw->started = false;
+}
+
 static void
 worker_fini(worker *w)
 {
+	worker_stop_watch_start(&w->stop_watch, w->stuck_ns / 1000000000u);
 	if (w->execs != NULL) {
 		atomic_store(&w->env.halt, true);
 		for (size_t i = 0; i < w->ntasks; i++) {
+			uint32_t c
+			    = gale_plan_task_component(w->plan, w->tasks[i]);
+			worker_stop_watch_on(&w->stop_watch,
+			    "%s:%u has not stopped (a callback does not "
+			    "return)",
+			    gale_plan_component_id(w->plan, c), w->tasks[i]);
 			gale__executor_destroy(&w->execs[i]);
 		}
 	}
+	worker_stop_watch_on(&w->stop_watch, "its sockets have not closed");
 	gale__transport_destroy(&w->transport);
 	gale__trace_ring_destroy(&w->env.traces);
 	gale_plan_destroy(&w->plan);
@@ -523,12 +631,13 @@ worker_fini(worker *w)
 	if (w->zctx != NULL) {
 		zmq_ctx_term(w->zctx);
 	}
+	worker_stop_watch_end(&w->stop_watch);
 }
 
 int
 gale_worker_run(const gale_worker_opts *opts)
 {
-	worker w = { .opts = opts, .start_ns = gale_now_ns() };
+	worker w  = { .opts = opts, .start_ns = gale_now_ns() };
 	int    rc = GALE_WORKER_EXIT_ERROR;
 
 	struct sigaction sa = { .sa_handler = worker_on_signal };
@@ -553,11 +662,12 @@ gale_worker_run(const gale_worker_opts *opts)
 		goto out;
 	}
 	worker_heartbeat(&w, false, false);
-	uint64_t deadline = gale_now_ns() +
-	    (uint64_t) WORKER_FIRST_ASSIGNMENT_MS * 1000000u;
+	uint64_t deadline
+	    = gale_now_ns() + (uint64_t) WORKER_FIRST_ASSIGNMENT_MS * 1000000u;
 	while (!w.have_asg && !w.stop_requested && !worker_signalled) {
 		if (gale_now_ns() > deadline) {
-			GALE_ERROR("no assignment from '%s'", opts->controller);
+			GALE_ERROR(
+			    "no assignment from '%s'", opts->controller);
 			goto out;
 		}
 		worker_poll_control(&w, 100);
@@ -583,17 +693,17 @@ gale_worker_run(const gale_worker_opts *opts)
 	}
 	worker_heartbeat(&w, false, false);
 
-	uint64_t hb_ns   = (uint64_t) (opts->heartbeat_ms ? opts->heartbeat_ms
-	                                                  : 1000) *
-	    1000000u;
+	uint64_t hb_ns
+	    = (uint64_t) (opts->heartbeat_ms ? opts->heartbeat_ms : 1000)
+	    * 1000000u;
 	uint64_t next_hb = gale_now_ns() + hb_ns;
 	rc               = GALE_WORKER_EXIT_ERROR;
 	while (!worker_signalled) {
 		worker_poll_control(&w, 20);
 		if (!w.started && gale__transport_complete(w.transport)) {
 			for (size_t i = 0; i < w.ntasks; i++) {
-				if (gale__executor_start(w.execs[i]) !=
-				    GALE_OK) {
+				if (gale__executor_start(w.execs[i])
+				    != GALE_OK) {
 					snprintf(w.error, sizeof(w.error),
 					    "cannot start a thread");
 					goto out;

@@ -607,6 +607,51 @@ Test(local, max_spout_pending_bounds_the_trees_in_flight)
 	test_run_fini(&r);
 }
 
+// A bolt whose callback never returns cannot keep its worker alive: sent
+// SIGTERM (as its controller's death sends it), the worker waits
+// topology.executor.stuck.secs for its tasks, names the one that did not
+// stop, and exits with an error instead of living on as an orphan.
+Test(local, a_worker_stuck_in_a_callback_still_stops)
+{
+	char yaml[8192], path[4096];
+	snprintf(yaml, sizeof(yaml),
+	    "name: stuckstop\n"
+	    "config: {topology.workers: 1, topology.executor.stuck.secs: 1}\n"
+	    "spouts:\n"
+	    "  - {id: keys, component: fake_keys_spout, library: %s,\n"
+	    "     options: {count: 100, keys: 10}}\n"
+	    "bolts:\n"
+	    "  - {id: stuck, component: fake_stuck_bolt, library: %s}\n"
+	    "streams:\n"
+	    "  - {from: keys, to: stuck, grouping: {type: SHUFFLE}}\n",
+	    FAKE_LIB, FAKE_LIB);
+	snprintf(path, sizeof(path), "%s/stuckstop.yaml", dir);
+	cr_assert(test_write_file(path, yaml, strlen(yaml)));
+	const char *args[] = { "local", path, NULL };
+	test_proc   p;
+	test_proc_start(&p, args);
+	cr_assert(test_proc_wait_for_err(&p, "stuck:2 is stuck", 30), "%s",
+	    p.err);
+	pid_t pids[4];
+	cr_assert_eq(test_worker_pids(p.out, pids, 4), 1, "%s", p.out);
+	cr_assert_eq(kill(pids[0], SIGTERM), 0);
+	bool said = test_proc_wait_for_err(&p,
+	    "stopping took over 1 s: stuck:2 has not stopped (a callback "
+	    "does not return); exiting without it",
+	    15);
+	long long deadline = test_now_ms() + 5000;
+	while (test_pid_alive(pids[0]) && test_now_ms() < deadline) {
+		test_proc_read(&p, 50);
+	}
+	bool gone = !test_pid_alive(pids[0]);
+	kill(-p.pid, SIGKILL);
+	bool timedout;
+	test_proc_wait(&p, 20, &timedout);
+	cr_assert(said, "%s", p.err);
+	cr_assert(gone, "the stuck worker %d still runs", (int) pids[0]);
+	test_proc_fini(&p);
+}
+
 Test(local, socket_lines_are_counted_while_streaming_and_sigint_stops)
 {
 	test_line_server srv;
