@@ -45,10 +45,11 @@ build-asan: deps
 	  -DCMAKE_BUILD_TYPE=Debug >/dev/null
 	$(CMAKE) --build $(ASAN) -j $(JOBS)
 
+# Only what the ThreadSanitizer stage runs: the process tests and gale.
 build-tsan: deps
 	$(CMAKE) -S . -B $(TSAN) -DGALE_SANITIZE=thread -DGALE_ENABLE_BENCH=OFF \
 	  -DCMAKE_BUILD_TYPE=Debug >/dev/null
-	$(CMAKE) --build $(TSAN) -j $(JOBS)
+	$(CMAKE) --build $(TSAN) -j $(JOBS) --target process_tests
 
 demo: build
 	./demo.sh $(BUILD)
