@@ -163,6 +163,65 @@ Test(wordcount, table_keeps_any_bytes_and_long_words)
 	gale__wc_destroy(&w);
 }
 
+// Words of every length up to 24 that differ in one byte only, at every
+// position: the hash reads short words in overlapping pieces, and none of
+// them may be taken for another.
+Test(wordcount, table_tells_apart_words_differing_in_any_one_byte)
+{
+	gale_wc *w;
+	cr_assert_eq(gale__wc_new(&w), GALE_OK);
+	char buf[24];
+	for (size_t len = 1; len <= sizeof(buf); len++) {
+		memset(buf, 'a', len);
+		add(w, buf, len, 1);
+		for (size_t at = 0; at < len; at++) {
+			buf[at] = 'b';
+			add(w, buf, len, (int64_t) (len * 100 + at + 2));
+			buf[at] = 'a';
+		}
+	}
+	for (size_t len = 1; len <= sizeof(buf); len++) {
+		memset(buf, 'a', len);
+		cr_assert_eq(gale__wc_get(w, buf, len), 1);
+		for (size_t at = 0; at < len; at++) {
+			buf[at] = 'b';
+			cr_assert_eq(gale__wc_get(w, buf, len),
+			    (int64_t) (len * 100 + at + 2), "len %zu at %zu",
+			    len, at);
+			buf[at] = 'a';
+		}
+	}
+	cr_assert_eq(gale__wc_size(w), sizeof(buf) * (sizeof(buf) + 3) / 2);
+	gale__wc_destroy(&w);
+}
+
+// The walk goes in the order words were first added, whatever the growth
+// of the table in between.
+Test(wordcount, table_walks_words_in_the_order_they_came)
+{
+	gale_wc *w;
+	cr_assert_eq(gale__wc_new(&w), GALE_OK);
+	enum { N = 5000 };
+	char buf[32];
+	for (size_t i = 0; i < N; i++) {
+		size_t len = make_word(buf, N - 1 - i);
+		add(w, buf, len, 1);
+		add(w, buf, len, 1);
+	}
+	size_t      cursor = 0, i = 0, wlen;
+	const char *word;
+	int64_t     count;
+	while (gale__wc_iter(w, &cursor, &word, &wlen, &count)) {
+		size_t len = make_word(buf, N - 1 - i);
+		cr_assert_eq(wlen, len);
+		cr_assert_arr_eq(word, buf, len);
+		cr_assert_eq(count, 2);
+		i++;
+	}
+	cr_assert_eq(i, N);
+	gale__wc_destroy(&w);
+}
+
 Test(wordcount, table_counts_saturate)
 {
 	gale_wc *w;
