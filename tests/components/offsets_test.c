@@ -83,3 +83,52 @@ Test(offsets, many_lines_acked_in_random_order_end_at_the_end)
 	cr_assert_eq(gale__offsets_low(&o), N * 10);
 	gale__offsets_fini(&o);
 }
+
+// Lines of varied lengths flow through, acked out of order within a
+// window as a topology acks them, so that the ring wraps many times and
+// the line acked sits at every distance from the oldest: each ack finds
+// exactly its line, an offset inside a line or acked already finds none.
+Test(offsets, acks_near_and_far_from_the_oldest_line_find_their_line)
+{
+	gale_offsets o;
+	gale__offsets_init(&o, 0);
+	enum { N = 20000, W = 300 };
+	static uint64_t start[N + 1];
+	static bool     acked[N];
+	uint64_t        x = 99, off = 0, low = 0;
+	size_t          added = 0;
+	for (size_t i = 0; i <= N; i++) {
+		start[i] = off;
+		x        = x * 6364136223846793005ull + 1442695040888963407ull;
+		off += 1 + (x >> 33) % 80;
+	}
+	for (size_t done = 0; done < N;) {
+		while (added < N && added < done + W) {
+			cr_assert_eq(gale__offsets_add(
+					 &o, start[added], start[added + 1]),
+			    GALE_OK);
+			added++;
+		}
+		// A line not acked yet, anywhere in the window.
+		x        = x * 6364136223846793005ull + 1442695040888963407ull;
+		size_t i = low + (size_t) (x >> 33) % (added - low);
+		while (acked[i]) {
+			i = i + 1 < added ? i + 1 : low;
+		}
+		if (start[i + 1] - start[i] > 1) {
+			cr_assert_not(gale__offsets_ack(&o, start[i] + 1));
+		}
+		cr_assert(gale__offsets_ack(&o, start[i]), "line %zu", i);
+		cr_assert_not(gale__offsets_ack(&o, start[i]));
+		acked[i] = true;
+		done++;
+		while (low < added && acked[low]) {
+			low++;
+		}
+		cr_assert_eq(gale__offsets_low(&o),
+		    low < added ? start[low] : start[added]);
+		cr_assert_eq(gale__offsets_held(&o), added - low);
+	}
+	cr_assert_eq(gale__offsets_low(&o), start[N]);
+	gale__offsets_fini(&o);
+}
