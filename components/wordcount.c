@@ -57,15 +57,26 @@ wc_short(const char *p, size_t len)
 	    | (unsigned char) p[len - 1];
 }
 
-// Most words of a text are shorter than 8 bytes, so most hashes are one
-// multiply: this runs once per counted word.
+// The key of a word: its bytes as wc_short makes them when it has at most
+// 8, else its first 8 bytes; with the length, it tells two words of up to
+// 8 bytes apart.
 static inline uint64_t
-wc_hash(const gale_wc *w, const char *p, size_t len)
+wc_key(const char *p, size_t len)
+{
+	if (len > 8) {
+		return wc_load64(p);
+	}
+	return len > 0 ? wc_short(p, len) : 0;
+}
+
+// Most words of a text are shorter than 8 bytes, so most hashes are one
+// multiply over the key: this runs once per counted word.
+static inline uint64_t
+wc_hash(const gale_wc *w, const char *p, size_t len, uint64_t key)
 {
 	uint64_t h = w->seed ^ (uint64_t) len;
 	if (len <= 8) {
-		uint64_t x = len > 0 ? wc_short(p, len) : 0;
-		return wc_mum(x ^ 0xa0761d6478bd642fu, h ^ 0xe7037ed1a0b428dbu);
+		return wc_mum(key ^ 0xa0761d6478bd642fu, h ^ 0xe7037ed1a0b428dbu);
 	}
 	const char *end = p + len;
 	while (end - p > 8) {
@@ -126,7 +137,8 @@ gale__wc_destroy(gale_wc **wp)
 // The slot of word: the one that holds it, or the empty one where it
 // belongs.
 static inline size_t
-wc_find(const gale_wc *w, const char *word, size_t len, uint64_t h)
+wc_find(const gale_wc *w, const char *word, size_t len, uint64_t h,
+    uint64_t key)
 {
 	size_t   mask = w->cap - 1;
 	uint32_t tag  = (uint32_t) (h >> 32);
@@ -137,8 +149,10 @@ wc_find(const gale_wc *w, const char *word, size_t len, uint64_t h)
 		}
 		if (s.tag == tag) {
 			const wc_entry *e = &w->entries[s.entry - 1];
-			if (e->len == len
-			    && (len == 0 || memcmp(e->word, word, len) == 0)) {
+			if (e->key == key && e->len == len
+			    && (len <= 8
+				|| memcmp(e->word + 8, word + 8, len - 8)
+				    == 0)) {
 				return i;
 			}
 		}
@@ -160,7 +174,7 @@ wc_grow(gale_wc *w)
 	}
 	for (size_t k = 0; k < w->n; k++) {
 		const wc_entry *e = &w->entries[k];
-		uint64_t        h = wc_hash(w, e->word, e->len);
+		uint64_t        h = wc_hash(w, e->word, e->len, e->key);
 		size_t          j = (size_t) h & (cap - 1);
 		while (slots[j].entry != 0) {
 			j = (j + 1) & (cap - 1);
@@ -237,8 +251,8 @@ wc_mark(gale_wc *w, size_t k)
 // A new entry for word, count 0, in slot i (empty, as wc_find returned
 // it); sets *k to its index.
 static gale_err
-wc_insert(gale_wc *w, const char *word, size_t len, uint64_t h, size_t i,
-    size_t *k)
+wc_insert(gale_wc *w, const char *word, size_t len, uint64_t h,
+    uint64_t key, size_t i, size_t *k)
 {
 	// Keep the load under 70%, where linear probing stays short.
 	if ((w->n + 1) * 10 > w->cap * 7) {
@@ -246,7 +260,7 @@ wc_insert(gale_wc *w, const char *word, size_t len, uint64_t h, size_t i,
 		if (rv != GALE_OK) {
 			return rv;
 		}
-		i = wc_find(w, word, len, h);
+		i = wc_find(w, word, len, h, key);
 	}
 	if (w->n == w->ecap) {
 		size_t    ecap = w->ecap * 2;
@@ -263,7 +277,8 @@ wc_insert(gale_wc *w, const char *word, size_t len, uint64_t h, size_t i,
 	if (copy == NULL) {
 		return GALE_ENOMEM;
 	}
-	w->entries[w->n] = (wc_entry) { .word = copy, .len = (uint32_t) len };
+	w->entries[w->n]
+	    = (wc_entry) { .key = key, .word = copy, .len = (uint32_t) len };
 	w->slots[i] = (wc_slot) { .tag = (uint32_t) (h >> 32),
 		.entry                 = (uint32_t) (w->n + 1) };
 	*k          = w->n++;
@@ -277,10 +292,11 @@ wc_entry_of(gale_wc *w, const char *word, size_t len, size_t *k)
 	if (len > UINT32_MAX) {
 		return GALE_EINVAL;
 	}
-	uint64_t h = wc_hash(w, word, len);
-	size_t   i = wc_find(w, word, len, h);
+	uint64_t key = wc_key(word, len);
+	uint64_t h   = wc_hash(w, word, len, key);
+	size_t   i   = wc_find(w, word, len, h, key);
 	if (w->slots[i].entry == 0) {
-		return wc_insert(w, word, len, h, i, k);
+		return wc_insert(w, word, len, h, key, i, k);
 	}
 	*k = w->slots[i].entry - 1;
 	return GALE_OK;
@@ -345,7 +361,8 @@ gale__wc_get(const gale_wc *w, const char *word, size_t len)
 	if (len > UINT32_MAX) {
 		return 0;
 	}
-	size_t i = wc_find(w, word, len, wc_hash(w, word, len));
+	uint64_t key = wc_key(word, len);
+	size_t   i   = wc_find(w, word, len, wc_hash(w, word, len, key), key);
 	uint32_t k = w->slots[i].entry;
 	return k != 0 ? w->entries[k - 1].count : 0;
 }

@@ -25,6 +25,10 @@
 // repeats most come first, so the entries a count touches stay in few
 // cache lines, and their indices stay the same when the slots are rebuilt.
 typedef struct wc_entry {
+	// The word's first bytes as wc_key makes them: with the length, all
+	// of a word of up to 8 bytes, so that comparing such a word reads no
+	// other memory.
+	uint64_t    key;
 	const char *word;
 	uint32_t    len;
 	uint32_t    changed; // 1 when listed in the table's changed entries
