@@ -81,14 +81,38 @@ gale__offsets_ack(gale_offsets *o, uint64_t off)
 		return false;
 	}
 	gale_offset_slot *s = offsets_at(o, lo);
-	if (s->off != off || s->acked) {
+	if (s->off != off) {
+		return false;
+	}
+	return gale__offsets_ack_seq(o, o->base + lo);
+}
+
+bool
+gale__offsets_ack_seq(gale_offsets *o, uint64_t seq)
+{
+	if (seq < o->base || seq - o->base >= o->n) {
+		return false;
+	}
+	gale_offset_slot *s = offsets_at(o, (size_t) (seq - o->base));
+	if (s->acked) {
 		return false;
 	}
 	s->acked = true;
 	while (o->n > 0 && o->v[o->head].acked) {
 		o->head = (o->head + 1) & (o->cap - 1);
 		o->n--;
+		o->base++;
 	}
+	return true;
+}
+
+bool
+gale__offsets_offset(const gale_offsets *o, uint64_t seq, uint64_t *off)
+{
+	if (seq < o->base || seq - o->base >= o->n) {
+		return false;
+	}
+	*off = offsets_at(o, (size_t) (seq - o->base))->off;
 	return true;
 }
 

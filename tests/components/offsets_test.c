@@ -118,8 +118,17 @@ Test(offsets, acks_near_and_far_from_the_oldest_line_find_their_line)
 		if (start[i + 1] - start[i] > 1) {
 			cr_assert_not(gale__offsets_ack(&o, start[i] + 1));
 		}
-		cr_assert(gale__offsets_ack(&o, start[i]), "line %zu", i);
+		// By offset or, every other time, by number.
+		if (done % 2 == 0) {
+			cr_assert(gale__offsets_ack(&o, start[i]), "line %zu", i);
+		} else {
+			uint64_t at;
+			cr_assert(gale__offsets_offset(&o, i, &at));
+			cr_assert_eq(at, start[i]);
+			cr_assert(gale__offsets_ack_seq(&o, i), "line %zu", i);
+		}
 		cr_assert_not(gale__offsets_ack(&o, start[i]));
+		cr_assert_not(gale__offsets_ack_seq(&o, i));
 		acked[i] = true;
 		done++;
 		while (low < added && acked[low]) {
@@ -130,5 +139,46 @@ Test(offsets, acks_near_and_far_from_the_oldest_line_find_their_line)
 		cr_assert_eq(gale__offsets_held(&o), added - low);
 	}
 	cr_assert_eq(gale__offsets_low(&o), start[N]);
+	gale__offsets_fini(&o);
+}
+
+// Lines are numbered from 0 in the order they are added; a number finds
+// its line's offset while the line is held, and acks by number move the
+// mark as acks by offset do.
+Test(offsets, lines_are_found_and_acked_by_their_number)
+{
+	gale_offsets o;
+	gale__offsets_init(&o, 100);
+	uint64_t off;
+	cr_assert_eq(gale__offsets_next_seq(&o), 0);
+	cr_assert_not(gale__offsets_ack_seq(&o, 0), "no line yet");
+	// Lines [100,105) [105,109) [109,120) [120,121), numbered 0 to 3.
+	cr_assert_eq(gale__offsets_add(&o, 100, 105), GALE_OK);
+	cr_assert_eq(gale__offsets_add(&o, 105, 109), GALE_OK);
+	cr_assert_eq(gale__offsets_add(&o, 109, 120), GALE_OK);
+	cr_assert_eq(gale__offsets_next_seq(&o), 3);
+	cr_assert_eq(gale__offsets_add(&o, 120, 121), GALE_OK);
+	cr_assert(gale__offsets_offset(&o, 2, &off));
+	cr_assert_eq(off, 109);
+	cr_assert_not(gale__offsets_offset(&o, 4, &off), "not added yet");
+	cr_assert(gale__offsets_ack_seq(&o, 1));
+	cr_assert_not(gale__offsets_ack_seq(&o, 1), "a second ack");
+	cr_assert(gale__offsets_offset(&o, 1, &off), "held behind line 0");
+	cr_assert_eq(off, 105);
+	cr_assert_eq(gale__offsets_low(&o), 100);
+	cr_assert(gale__offsets_ack(&o, 100), "by offset: line 0");
+	cr_assert_eq(gale__offsets_low(&o), 109);
+	cr_assert_not(gale__offsets_offset(&o, 0, &off), "passed the mark");
+	cr_assert_not(gale__offsets_ack_seq(&o, 0));
+	cr_assert_not(gale__offsets_ack_seq(&o, 9), "never added");
+	cr_assert(gale__offsets_ack_seq(&o, 3));
+	cr_assert_eq(gale__offsets_low(&o), 109);
+	cr_assert(gale__offsets_ack_seq(&o, 2));
+	cr_assert_eq(gale__offsets_low(&o), 121);
+	cr_assert_eq(gale__offsets_held(&o), 0);
+	cr_assert_eq(gale__offsets_next_seq(&o), 4);
+	cr_assert_eq(gale__offsets_add(&o, 121, 130), GALE_OK);
+	cr_assert(gale__offsets_offset(&o, 4, &off));
+	cr_assert_eq(off, 121);
 	gale__offsets_fini(&o);
 }
