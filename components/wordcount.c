@@ -416,25 +416,43 @@ wc_compare(const void *a, const void *b)
 	return (x->len > y->len) - (x->len < y->len);
 }
 
-// Writes "\tCOUNT\n" at p, at most 22 bytes; returns its length.
+// Writes "\tCOUNT\n" at p, at most 22 bytes; returns its length. Two
+// digits per division: a store formats the count of every word it
+// appends.
 size_t
 gale__wc_format_count(char *p, int64_t count)
 {
+	static const char pairs[] = "00010203040506070809"
+				    "10111213141516171819"
+				    "20212223242526272829"
+				    "30313233343536373839"
+				    "40414243444546474849"
+				    "50515253545556575859"
+				    "60616263646566676869"
+				    "70717273747576777879"
+				    "80818283848586878889"
+				    "90919293949596979899";
 	char     digits[20];
-	size_t   n   = 0;
+	size_t   n   = sizeof(digits);
 	uint64_t u   = count < 0 ? -(uint64_t) count : (uint64_t) count;
 	size_t   len = 0;
-	do {
-		digits[n++] = (char) ('0' + u % 10);
-		u /= 10;
-	} while (u != 0);
+	while (u >= 100) {
+		n -= 2;
+		memcpy(digits + n, pairs + 2 * (u % 100), 2);
+		u /= 100;
+	}
+	if (u >= 10) {
+		n -= 2;
+		memcpy(digits + n, pairs + 2 * u, 2);
+	} else {
+		digits[--n] = (char) ('0' + u);
+	}
 	p[len++] = '\t';
 	if (count < 0) {
 		p[len++] = '-';
 	}
-	while (n > 0) {
-		p[len++] = digits[--n];
-	}
+	memcpy(p + len, digits + n, sizeof(digits) - n);
+	len += sizeof(digits) - n;
 	p[len++] = '\n';
 	return len;
 }

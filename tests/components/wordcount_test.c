@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include "components/wordcount.h"
+#include "components/wordcount_impl.h"
+#include <inttypes.h>
 
 static char tmpdir[64];
 static char output[128];
@@ -220,6 +222,31 @@ Test(wordcount, table_walks_words_in_the_order_they_came)
 	}
 	cr_assert_eq(i, N);
 	gale__wc_destroy(&w);
+}
+
+// A count is written as printf writes it, at every number of digits and
+// at both limits.
+Test(wordcount, counts_are_formatted_as_printf_does)
+{
+	int64_t edge[] = { 0, 1, 9, 10, 99, 100, 101, 999, 1000, 12345,
+		-1, -9, -10, -100, INT64_MAX, INT64_MIN, INT64_MIN + 1 };
+	char    got[WC_COUNT_MAX + 1], want[64];
+	uint64_t state = 3;
+	for (size_t i = 0; i < sizeof(edge) / sizeof(edge[0]) + 20000; i++) {
+		int64_t c;
+		if (i < sizeof(edge) / sizeof(edge[0])) {
+			c = edge[i];
+		} else {
+			// Every magnitude: a random value cut to a random width.
+			uint64_t r = gale_random_u64(&state);
+			c = (int64_t) (r >> (gale_random_u64(&state) % 64));
+		}
+		size_t n = gale__wc_format_count(got, c);
+		cr_assert_leq(n, WC_COUNT_MAX);
+		got[n] = '\0';
+		snprintf(want, sizeof(want), "\t%" PRId64 "\n", c);
+		cr_assert_str_eq(got, want);
+	}
 }
 
 Test(wordcount, table_counts_saturate)
