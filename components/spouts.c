@@ -60,7 +60,7 @@ static const gale_stream_decl spout_line_outputs[] = {
 typedef struct file_spout {
 	gale_line_reader *reader;
 	char             *path;
-	gale_u64_queue    replays; // offsets of failed lines
+	gale_u64_queue    replays; // message ids of failed lines
 	gale_offsets      acked;   // the offset below which all is acked
 	gale_statefile   *state;   // NULL: the position is not kept
 	char             *state_path;

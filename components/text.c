@@ -34,7 +34,8 @@ gale__token_next(const char *s, size_t len, size_t *pos, const char **tok,
 			// The lowest set high bit marks the first byte below
 			// 0x21 (the bits above it may be wrong, the lowest
 			// is not); bytes of 0x80 and above are never marked.
-			uint64_t low = (x - TEXT_ONES * 0x21) & ~x & TEXT_HIGHS;
+			uint64_t low
+			    = (x - TEXT_ONES * 0x21) & ~x & TEXT_HIGHS;
 			if (low != 0) {
 				i += (size_t) __builtin_ctzll(low) / 8;
 				break;

@@ -76,7 +76,8 @@ wc_hash(const gale_wc *w, const char *p, size_t len, uint64_t key)
 {
 	uint64_t h = w->seed ^ (uint64_t) len;
 	if (len <= 8) {
-		return wc_mum(key ^ 0xa0761d6478bd642fu, h ^ 0xe7037ed1a0b428dbu);
+		return wc_mum(
+		    key ^ 0xa0761d6478bd642fu, h ^ 0xe7037ed1a0b428dbu);
 	}
 	const char *end = p + len;
 	while (end - p > 8) {
@@ -97,7 +98,7 @@ gale__wc_new(gale_wc **out)
 	if (w == NULL) {
 		return GALE_ENOMEM;
 	}
-	w->slots = calloc(WC_INIT_CAP, sizeof(wc_slot));
+	w->slots   = calloc(WC_INIT_CAP, sizeof(wc_slot));
 	w->entries = malloc(WC_INIT_CAP / 2 * sizeof(wc_entry));
 	if (w->slots == NULL || w->entries == NULL) {
 		free(w->slots);
@@ -164,7 +165,8 @@ wc_find(const gale_wc *w, const char *word, size_t len, uint64_t h,
 static gale_err
 wc_grow(gale_wc *w)
 {
-	if (w->cap > SIZE_MAX / 2 / sizeof(wc_slot) || w->cap * 2 > UINT32_MAX) {
+	if (w->cap > SIZE_MAX / 2 / sizeof(wc_slot)
+	    || w->cap * 2 > UINT32_MAX) {
 		return GALE_ENOMEM;
 	}
 	size_t   cap   = w->cap * 2;

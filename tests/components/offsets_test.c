@@ -120,7 +120,8 @@ Test(offsets, acks_near_and_far_from_the_oldest_line_find_their_line)
 		}
 		// By offset or, every other time, by number.
 		if (done % 2 == 0) {
-			cr_assert(gale__offsets_ack(&o, start[i]), "line %zu", i);
+			cr_assert(
+			    gale__offsets_ack(&o, start[i]), "line %zu", i);
 		} else {
 			uint64_t at;
 			cr_assert(gale__offsets_offset(&o, i, &at));

@@ -125,8 +125,9 @@ Test(text, tokens_agree_with_the_definition_at_every_alignment)
 		// Mostly word bytes, as in a text, some of any kind.
 		for (size_t i = 0; i < len; i++) {
 			uint64_t r = gale_random_u64(&state);
-			buf[i] = r % 4 != 0 ? (unsigned char) ('a' + r / 4 % 26)
-					    : alphabet[r / 4 % sizeof(alphabet)];
+			buf[i] = r % 4 != 0
+			    ? (unsigned char) ('a' + r / 4 % 26)
+			    : alphabet[r / 4 % sizeof(alphabet)];
 		}
 		size_t      n = reference_tokens(buf, len, starts, lens);
 		size_t      pos = 0, k = 0, toklen;
@@ -136,8 +137,8 @@ Test(text, tokens_agree_with_the_definition_at_every_alignment)
 			cr_assert_lt(k, n, "round %d: extra token", round);
 			cr_assert_eq((size_t) (tok - (const char *) buf),
 			    starts[k], "round %d token %zu", round, k);
-			cr_assert_eq(toklen, lens[k], "round %d token %zu", round,
-			    k);
+			cr_assert_eq(
+			    toklen, lens[k], "round %d token %zu", round, k);
 			k++;
 		}
 		cr_assert_eq(k, n, "round %d", round);

@@ -237,7 +237,8 @@ Test(wordcount, counts_are_formatted_as_printf_does)
 		if (i < sizeof(edge) / sizeof(edge[0])) {
 			c = edge[i];
 		} else {
-			// Every magnitude: a random value cut to a random width.
+			// Every magnitude: a random value, cut to a random
+			// width.
 			uint64_t r = gale_random_u64(&state);
 			c = (int64_t) (r >> (gale_random_u64(&state) % 64));
 		}
