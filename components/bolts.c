@@ -72,13 +72,16 @@ split_execute(void *self, const gale_tuple *t, gale_collector *c)
 		gale_fail(c, t);
 		return;
 	}
-	// The words point into the input: emit copies them.
+	// The words point into the input: emit copies them. The value is
+	// filled in place, field by field: built whole by gale_str and
+	// copied, it was stored in halves and loaded whole, a stall per word.
 	const gale_tuple *anchor[1] = { t };
 	size_t            pos = 0, len;
 	const char       *tok;
+	gale_value        w = { .type = v->type };
 	while (gale__token_next(v->u.s.ptr, v->u.s.len, &pos, &tok, &len)) {
-		gale_value w = v->type == GALE_STR ? gale_str(tok, len)
-		                                   : gale_bytes(tok, len);
+		w.u.s.ptr = tok;
+		w.u.s.len = len;
 		if (gale_emit(c, NULL, &w, 1, anchor, 1) != GALE_OK) {
 			gale_fail(c, t);
 			return;

@@ -367,11 +367,15 @@ file_next_tuple(void *self, gale_collector *c)
 	if (s->state != NULL && s->kept != gale__offsets_low(&s->acked)) {
 		file_keep(s, false);
 	}
+	// Filled field by field, as in split_words: a whole gale_str copied
+	// in is a stall per line.
+	gale_value v = { .type = GALE_STR };
 	for (int n = 0; n < SPOUT_BATCH; n++) {
 		if (file_next_line(s, c, &line, &len, &id) != GALE_OK) {
 			return;
 		}
-		gale_value v = gale_str(line, len);
+		v.u.s.ptr = line;
+		v.u.s.len = len;
 		if (gale_spout_emit(c, NULL, &v, 1, id) != GALE_OK) {
 			// Shutting down; should it go on, the line is
 			// replayed.
