@@ -309,7 +309,13 @@ wordcount_execute(void *self, const gale_tuple *t, gale_collector *c)
 	// nobody subscribes to is not emitted: routing it to no one cost as
 	// much as counting the word.
 	if (b->subscribed) {
-		gale_value        out[2]    = { *w, gale_i64(count) };
+		// Filled in place, as split_words' words are.
+		gale_value out[2];
+		out[0].type    = w->type;
+		out[0].u.s.ptr = w->u.s.ptr;
+		out[0].u.s.len = w->u.s.len;
+		out[1].type    = GALE_I64;
+		out[1].u.i64   = count;
 		const gale_tuple *anchor[1] = { t };
 		gale_emit(c, NULL, out, 2, anchor, 1);
 	}
