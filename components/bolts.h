@@ -12,7 +12,8 @@
 // a STR or BYTES value (others fail the tuple), anchored; acks the input.
 extern const gale_component gale__bolt_split_words;
 
-// word_count: counts value 0 per word and emits [word, count] anchored.
+// word_count: counts value 0 per word and emits [word, count] anchored,
+// when a component subscribes to it (its emitted count stays 0 otherwise).
 // Options: `print` (print each update as `(word, count)`), `fail_rate`
 // (0 to 1: the fraction of inputs failed instead of counted, drawn from
 // `seed` and the task's index) and `output` (a path: counts survive a

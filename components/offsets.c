@@ -59,7 +59,16 @@ gale__offsets_add(gale_offsets *o, uint64_t off, uint64_t end)
 bool
 gale__offsets_ack(gale_offsets *o, uint64_t off)
 {
-	size_t lo = 0, hi = o->n;
+	// Acks come back roughly in the order the lines went out, so the line
+	// is most often near the front: gallop from there (1, 2, 4, ... lines
+	// in), then search the last step's range. Every line before lo starts
+	// before off; the line at hi, if any, at or after it.
+	size_t lo = 0, bound = 1;
+	while (bound <= o->n && offsets_at(o, bound - 1)->off < off) {
+		lo = bound;
+		bound *= 2;
+	}
+	size_t hi = bound <= o->n ? bound - 1 : o->n;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 		if (offsets_at(o, mid)->off < off) {
@@ -72,14 +81,38 @@ gale__offsets_ack(gale_offsets *o, uint64_t off)
 		return false;
 	}
 	gale_offset_slot *s = offsets_at(o, lo);
-	if (s->off != off || s->acked) {
+	if (s->off != off) {
+		return false;
+	}
+	return gale__offsets_ack_seq(o, o->base + lo);
+}
+
+bool
+gale__offsets_ack_seq(gale_offsets *o, uint64_t seq)
+{
+	if (seq < o->base || seq - o->base >= o->n) {
+		return false;
+	}
+	gale_offset_slot *s = offsets_at(o, (size_t) (seq - o->base));
+	if (s->acked) {
 		return false;
 	}
 	s->acked = true;
 	while (o->n > 0 && o->v[o->head].acked) {
 		o->head = (o->head + 1) & (o->cap - 1);
 		o->n--;
+		o->base++;
 	}
+	return true;
+}
+
+bool
+gale__offsets_offset(const gale_offsets *o, uint64_t seq, uint64_t *off)
+{
+	if (seq < o->base || seq - o->base >= o->n) {
+		return false;
+	}
+	*off = offsets_at(o, (size_t) (seq - o->base))->off;
 	return true;
 }
 

@@ -60,7 +60,7 @@ static const gale_stream_decl spout_line_outputs[] = {
 typedef struct file_spout {
 	gale_line_reader *reader;
 	char             *path;
-	gale_u64_queue    replays; // offsets of failed lines
+	gale_u64_queue    replays; // message ids of failed lines
 	gale_offsets      acked;   // the offset below which all is acked
 	gale_statefile   *state;   // NULL: the position is not kept
 	char             *state_path;
@@ -286,26 +286,31 @@ file_keep(file_spout *s, bool force)
 	}
 }
 
-// The next line to emit, a replay first: GALE_OK, or GALE_ECLOSED when
-// nothing waits to be replayed and the file is at its end or, paced, no
-// new line is due yet.
+// The next line to emit, a replay first, and its message id: the line's
+// number in s->acked, so that an ack finds it at once. GALE_OK, or
+// GALE_ECLOSED when nothing waits to be replayed and the file is at its
+// end or, paced, no new line is due yet.
 static gale_err
 file_next_line(file_spout *s, gale_collector *c, const char **line,
-    size_t *len, uint64_t *off)
+    size_t *len, uint64_t *id)
 {
-	while (gale__u64_queue_pop(&s->replays, off)) {
+	while (gale__u64_queue_pop(&s->replays, id)) {
+		uint64_t off;
+		if (!gale__offsets_offset(&s->acked, *id, &off)) {
+			continue; // acked since it failed: nothing to replay
+		}
 		gale_err rv =
-		    gale__line_reader_read_at(s->reader, *off, line, len);
+		    gale__line_reader_read_at(s->reader, off, line, len);
 		if (rv == GALE_OK) {
 			return GALE_OK;
 		}
 		gale_log(s->ctx, GALE_LOG_ERROR,
 		    "cannot read '%s' again at offset %" PRIu64
 		    ": %s; the line is lost",
-		    s->path, *off,
+		    s->path, off,
 		    rv == GALE_ENOENT ? "past the end of the file"
 				      : gale_strerror(rv));
-		gale__offsets_ack(&s->acked, *off);
+		gale__offsets_ack_seq(&s->acked, *id);
 	}
 	if (s->at_end || s->read >= gale__pace_due(&s->pace)) {
 		return GALE_ECLOSED;
@@ -327,11 +332,13 @@ file_next_line(file_spout *s, gale_collector *c, const char **line,
 		return GALE_ECLOSED;
 	}
 	s->stalled = false;
-	gale_err rv = gale__line_reader_next(s->reader, line, len, off);
+	uint64_t off;
+	gale_err rv = gale__line_reader_next(s->reader, line, len, &off);
 	if (rv == GALE_OK) {
 		s->read++;
-		rv = gale__offsets_add(&s->acked, *off,
-		    gale__line_reader_tell(s->reader));
+		*id = gale__offsets_next_seq(&s->acked);
+		rv  = gale__offsets_add(&s->acked, off,
+		     gale__line_reader_tell(s->reader));
 		if (rv == GALE_OK) {
 			size_t held = gale__offsets_held(&s->acked);
 			if (held > s->peak) {
@@ -356,19 +363,23 @@ file_next_tuple(void *self, gale_collector *c)
 	file_spout *s = self;
 	const char *line;
 	size_t      len;
-	uint64_t    off;
+	uint64_t    id;
 	if (s->state != NULL && s->kept != gale__offsets_low(&s->acked)) {
 		file_keep(s, false);
 	}
+	// Filled field by field, as in split_words: a whole gale_str copied
+	// in is a stall per line.
+	gale_value v = { .type = GALE_STR };
 	for (int n = 0; n < SPOUT_BATCH; n++) {
-		if (file_next_line(s, c, &line, &len, &off) != GALE_OK) {
+		if (file_next_line(s, c, &line, &len, &id) != GALE_OK) {
 			return;
 		}
-		gale_value v = gale_str(line, len);
-		if (gale_spout_emit(c, NULL, &v, 1, off) != GALE_OK) {
+		v.u.s.ptr = line;
+		v.u.s.len = len;
+		if (gale_spout_emit(c, NULL, &v, 1, id) != GALE_OK) {
 			// Shutting down; should it go on, the line is
 			// replayed.
-			gale__u64_queue_push(&s->replays, off);
+			gale__u64_queue_push(&s->replays, id);
 			return;
 		}
 	}
@@ -393,7 +404,7 @@ file_ack(void *self, uint64_t msg_id)
 {
 	file_spout *s    = self;
 	size_t      held = gale__offsets_held(&s->acked);
-	if (gale__offsets_ack(&s->acked, msg_id)) {
+	if (gale__offsets_ack_seq(&s->acked, msg_id)) {
 		s->unkept += held - gale__offsets_held(&s->acked);
 		file_keep(s, false);
 	}
@@ -403,9 +414,8 @@ static void
 file_fail(void *self, uint64_t msg_id)
 {
 	file_spout *s = self;
-	if (!spout_queue_replay(
-	        &s->replays, s->ctx, "the line at offset", msg_id)) {
-		gale__offsets_ack(&s->acked, msg_id);
+	if (!spout_queue_replay(&s->replays, s->ctx, "line", msg_id)) {
+		gale__offsets_ack_seq(&s->acked, msg_id);
 	}
 }
 

@@ -14,7 +14,8 @@
 #include "gale.h"
 
 // file_lines: one tuple per line of the file named by option `path`
-// (required), message id = the line's byte offset. Bounded. It keeps the
+// (required), message id = the line's number in the order the task read
+// it (from 0 in each life of the task). Bounded. It keeps the byte
 // offset below which every line is acked in a state file per task, under
 // option `state_dir`, and a restarted task of the same run resumes there
 // (option `resume`, default true).

@@ -7,6 +7,12 @@
 #include "components/text.h"
 #include "gale.h"
 
+// Eight bytes at a time where the input has them: a word of a text ends
+// within a few of them, and a byte above ' ' (most bytes) is never
+// whitespace, which one subtraction tests for all eight at once.
+#define TEXT_ONES 0x0101010101010101u
+#define TEXT_HIGHS 0x8080808080808080u
+
 bool
 gale__token_next(const char *s, size_t len, size_t *pos, const char **tok,
     size_t *toklen)
@@ -20,7 +26,31 @@ gale__token_next(const char *s, size_t len, size_t *pos, const char **tok,
 		return false;
 	}
 	size_t start = i;
-	while (i < len && !gale__is_space((unsigned char) s[i])) {
+	for (;;) {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		while (i + 8 <= len) {
+			uint64_t x;
+			memcpy(&x, s + i, 8);
+			// The lowest set high bit marks the first byte below
+			// 0x21 (the bits above it may be wrong, the lowest
+			// is not); bytes of 0x80 and above are never marked.
+			uint64_t low
+			    = (x - TEXT_ONES * 0x21) & ~x & TEXT_HIGHS;
+			if (low != 0) {
+				i += (size_t) __builtin_ctzll(low) / 8;
+				break;
+			}
+			i += 8;
+		}
+#endif
+		while (i < len && (unsigned char) s[i] > ' ') {
+			i++;
+		}
+		// A control byte below ' ' that is not whitespace belongs to
+		// the word.
+		if (i == len || gale__is_space((unsigned char) s[i])) {
+			break;
+		}
 		i++;
 	}
 	*tok    = s + start;

@@ -19,34 +19,76 @@
 // Table
 // ---------------------------------------------------------------------
 
-static uint64_t
-wc_mix(uint64_t x)
+// The high and low halves of the 128-bit product, folded: one multiply
+// that mixes every bit of both operands into the result (wyhash's mum).
+static inline uint64_t
+wc_mum(uint64_t a, uint64_t b)
 {
-	x ^= x >> 32;
-	x *= 0xd6e8feb86659fd93u;
-	x ^= x >> 32;
-	x *= 0xd6e8feb86659fd93u;
-	return x ^ (x >> 32);
+	__uint128_t r = (__uint128_t) a * b;
+	return (uint64_t) r ^ (uint64_t) (r >> 64);
 }
 
-static uint64_t
-wc_hash(const gale_wc *w, const char *p, size_t len)
+static inline uint64_t
+wc_load64(const char *p)
 {
-	uint64_t h = w->seed;
-	h ^= (uint64_t) len * 0xff51afd7ed558ccdu;
-	while (len >= 8) {
-		uint64_t x;
-		memcpy(&x, p, 8);
-		h = (h ^ wc_mix(x)) * 0x9fb21c651e98df25u;
+	uint64_t x;
+	memcpy(&x, p, 8);
+	return x;
+}
+
+static inline uint64_t
+wc_load32(const char *p)
+{
+	uint32_t x;
+	memcpy(&x, p, 4);
+	return x;
+}
+
+// A word of 1 to 8 bytes as a number, reading only its own bytes: for a
+// given length, distinct words give distinct numbers.
+static inline uint64_t
+wc_short(const char *p, size_t len)
+{
+	if (len >= 4) {
+		return wc_load32(p) << 32 | wc_load32(p + len - 4);
+	}
+	return (uint64_t) (unsigned char) p[0] << 16
+	    | (uint64_t) (unsigned char) p[len >> 1] << 8
+	    | (unsigned char) p[len - 1];
+}
+
+// The key of a word: its bytes as wc_short makes them when it has at most
+// 8, else its first 8 bytes; with the length, it tells two words of up to
+// 8 bytes apart.
+static inline uint64_t
+wc_key(const char *p, size_t len)
+{
+	if (len > 8) {
+		return wc_load64(p);
+	}
+	return len > 0 ? wc_short(p, len) : 0;
+}
+
+// Most words of a text are shorter than 8 bytes, so most hashes are one
+// multiply over the key: this runs once per counted word.
+static inline uint64_t
+wc_hash(const gale_wc *w, const char *p, size_t len, uint64_t key)
+{
+	uint64_t h = w->seed ^ (uint64_t) len;
+	if (len <= 8) {
+		return wc_mum(
+		    key ^ 0xa0761d6478bd642fu, h ^ 0xe7037ed1a0b428dbu);
+	}
+	const char *end = p + len;
+	while (end - p > 8) {
+		h = wc_mum(wc_load64(p) ^ 0xa0761d6478bd642fu,
+		    h ^ 0xe7037ed1a0b428dbu);
 		p += 8;
-		len -= 8;
 	}
-	if (len > 0) {
-		uint64_t x = 0;
-		memcpy(&x, p, len);
-		h = (h ^ wc_mix(x ^ len)) * 0x9fb21c651e98df25u;
-	}
-	return wc_mix(h);
+	// The last 8 bytes, overlapping the chunk before when the length is
+	// not a multiple of 8.
+	return wc_mum(wc_load64(end - 8) ^ 0x8ebc6af09c88c6e3u,
+	    h ^ 0x589965cc75374cc3u);
 }
 
 gale_err
@@ -56,14 +98,18 @@ gale__wc_new(gale_wc **out)
 	if (w == NULL) {
 		return GALE_ENOMEM;
 	}
-	w->slots = calloc(WC_INIT_CAP, sizeof(wc_entry));
-	if (w->slots == NULL) {
+	w->slots   = calloc(WC_INIT_CAP, sizeof(wc_slot));
+	w->entries = malloc(WC_INIT_CAP / 2 * sizeof(wc_entry));
+	if (w->slots == NULL || w->entries == NULL) {
+		free(w->slots);
+		free(w->entries);
 		free(w);
 		return GALE_ENOMEM;
 	}
-	w->cap = WC_INIT_CAP;
+	w->cap  = WC_INIT_CAP;
+	w->ecap = WC_INIT_CAP / 2;
 	// Hashes start from the generator's step (the state one draw after
-	// 0), as they always have, so parts keep their order of words.
+	// 0): a fixed seed, the same in every process.
 	w->seed = 0;
 	(void) gale_random_u64(&w->seed);
 	*out = w;
@@ -83,63 +129,64 @@ gale__wc_destroy(gale_wc **wp)
 		free(b);
 	}
 	free(w->slots);
+	free(w->entries);
 	free(w->changed);
 	free(w);
 	*wp = NULL;
 }
 
-static size_t
-wc_find(const gale_wc *w, const char *word, size_t len, uint64_t h)
+// The slot of word: the one that holds it, or the empty one where it
+// belongs.
+static inline size_t
+wc_find(const gale_wc *w, const char *word, size_t len, uint64_t h,
+    uint64_t key)
 {
-	size_t mask = w->cap - 1;
+	size_t   mask = w->cap - 1;
+	uint32_t tag  = (uint32_t) (h >> 32);
 	for (size_t i = (size_t) h & mask;; i = (i + 1) & mask) {
-		const wc_entry *e = &w->slots[i];
-		if (e->word == NULL) {
+		wc_slot s = w->slots[i];
+		if (s.entry == 0) {
 			return i;
 		}
-		if (e->hash == h && e->len == len &&
-		    (len == 0 || memcmp(e->word, word, len) == 0)) {
-			return i;
+		if (s.tag == tag) {
+			const wc_entry *e = &w->entries[s.entry - 1];
+			if (e->key == key && e->len == len
+			    && (len <= 8
+				|| memcmp(e->word + 8, word + 8, len - 8)
+				    == 0)) {
+				return i;
+			}
 		}
 	}
 }
 
+// Doubles the slots and puts every entry back: the entries themselves do
+// not move.
 static gale_err
 wc_grow(gale_wc *w)
 {
-	if (w->cap > SIZE_MAX / 2 / sizeof(wc_entry)) {
+	if (w->cap > SIZE_MAX / 2 / sizeof(wc_slot)
+	    || w->cap * 2 > UINT32_MAX) {
 		return GALE_ENOMEM;
 	}
-	size_t    cap   = w->cap * 2;
-	wc_entry *slots = calloc(cap, sizeof(*slots));
+	size_t   cap   = w->cap * 2;
+	wc_slot *slots = calloc(cap, sizeof(*slots));
 	if (slots == NULL) {
 		return GALE_ENOMEM;
 	}
-	for (size_t i = 0; i < w->cap; i++) {
-		const wc_entry *e = &w->slots[i];
-		if (e->word == NULL) {
-			continue;
-		}
-		size_t j = (size_t) e->hash & (cap - 1);
-		while (slots[j].word != NULL) {
+	for (size_t k = 0; k < w->n; k++) {
+		const wc_entry *e = &w->entries[k];
+		uint64_t        h = wc_hash(w, e->word, e->len, e->key);
+		size_t          j = (size_t) h & (cap - 1);
+		while (slots[j].entry != 0) {
 			j = (j + 1) & (cap - 1);
 		}
-		slots[j] = *e;
+		slots[j] = (wc_slot) { .tag = (uint32_t) (h >> 32),
+			.entry              = (uint32_t) (k + 1) };
 	}
 	free(w->slots);
 	w->slots = slots;
 	w->cap   = cap;
-	// The changed slots moved with their entries: list them again, in
-	// the new order (the list is a set).
-	if (w->nchanged > 0) {
-		size_t k = 0;
-		for (size_t i = 0; i < cap && k < w->nchanged; i++) {
-			if (slots[i].word != NULL && slots[i].changed) {
-				w->changed[k++] = i;
-			}
-		}
-		w->nchanged = k;
-	}
 	return GALE_OK;
 }
 
@@ -180,12 +227,12 @@ wc_saturating_add(int64_t a, int64_t b)
 	return r;
 }
 
-// Lists slot i as changed, once. The list has room for every word, so
+// Lists entry k as changed, once. The list has room for every word, so
 // only its growth allocates.
-static gale_err
-wc_mark(gale_wc *w, size_t i)
+static inline gale_err
+wc_mark(gale_wc *w, size_t k)
 {
-	wc_entry *e = &w->slots[i];
+	wc_entry *e = &w->entries[k];
 	if (!w->track || e->changed) {
 		return GALE_OK;
 	}
@@ -199,40 +246,61 @@ wc_mark(gale_wc *w, size_t i)
 		w->changed_cap = cap;
 	}
 	e->changed                = 1;
-	w->changed[w->nchanged++] = i;
+	w->changed[w->nchanged++] = k;
 	return GALE_OK;
 }
 
-// The slot of word, created (count 0) when it is new.
+// A new entry for word, count 0, in slot i (empty, as wc_find returned
+// it); sets *k to its index.
 static gale_err
-wc_slot(gale_wc *w, const char *word, size_t len, size_t *slot)
+wc_insert(gale_wc *w, const char *word, size_t len, uint64_t h,
+    uint64_t key, size_t i, size_t *k)
 {
-	if (len > UINT32_MAX) {
-		return GALE_EINVAL;
-	}
 	// Keep the load under 70%, where linear probing stays short.
 	if ((w->n + 1) * 10 > w->cap * 7) {
 		gale_err rv = wc_grow(w);
 		if (rv != GALE_OK) {
 			return rv;
 		}
+		i = wc_find(w, word, len, h, key);
 	}
-	uint64_t  h = wc_hash(w, word, len);
-	size_t    i = wc_find(w, word, len, h);
-	wc_entry *e = &w->slots[i];
-	if (e->word == NULL) {
-		const char *copy = wc_copy(w, word, len);
-		if (copy == NULL) {
+	if (w->n == w->ecap) {
+		size_t    ecap = w->ecap * 2;
+		wc_entry *v    = ecap > SIZE_MAX / sizeof(*v)
+		       ? NULL
+		       : realloc(w->entries, ecap * sizeof(*v));
+		if (v == NULL) {
 			return GALE_ENOMEM;
 		}
-		e->word    = copy;
-		e->len     = (uint32_t) len;
-		e->changed = 0;
-		e->hash    = h;
-		e->count   = 0;
-		w->n++;
+		w->entries = v;
+		w->ecap    = ecap;
 	}
-	*slot = i;
+	const char *copy = wc_copy(w, word, len);
+	if (copy == NULL) {
+		return GALE_ENOMEM;
+	}
+	w->entries[w->n]
+	    = (wc_entry) { .key = key, .word = copy, .len = (uint32_t) len };
+	w->slots[i] = (wc_slot) { .tag = (uint32_t) (h >> 32),
+		.entry                 = (uint32_t) (w->n + 1) };
+	*k          = w->n++;
+	return GALE_OK;
+}
+
+// The entry of word, created (count 0) when it is new.
+static inline gale_err
+wc_entry_of(gale_wc *w, const char *word, size_t len, size_t *k)
+{
+	if (len > UINT32_MAX) {
+		return GALE_EINVAL;
+	}
+	uint64_t key = wc_key(word, len);
+	uint64_t h   = wc_hash(w, word, len, key);
+	size_t   i   = wc_find(w, word, len, h, key);
+	if (w->slots[i].entry == 0) {
+		return wc_insert(w, word, len, h, key, i, k);
+	}
+	*k = w->slots[i].entry - 1;
 	return GALE_OK;
 }
 
@@ -240,15 +308,15 @@ gale_err
 gale__wc_add(
     gale_wc *w, const char *word, size_t len, int64_t delta, int64_t *count)
 {
-	size_t   i;
-	gale_err rv = wc_slot(w, word, len, &i);
+	size_t   k;
+	gale_err rv = wc_entry_of(w, word, len, &k);
 	if (rv != GALE_OK) {
 		return rv;
 	}
-	if ((rv = wc_mark(w, i)) != GALE_OK) {
+	if ((rv = wc_mark(w, k)) != GALE_OK) {
 		return rv;
 	}
-	wc_entry *e = &w->slots[i];
+	wc_entry *e = &w->entries[k];
 	e->count    = wc_saturating_add(e->count, delta);
 	if (count != NULL) {
 		*count = e->count;
@@ -260,10 +328,10 @@ gale__wc_add(
 static gale_err
 wc_set(gale_wc *w, const char *word, size_t len, int64_t count)
 {
-	size_t   i;
-	gale_err rv = wc_slot(w, word, len, &i);
-	if (rv == GALE_OK && (rv = wc_mark(w, i)) == GALE_OK) {
-		w->slots[i].count = count;
+	size_t   k;
+	gale_err rv = wc_entry_of(w, word, len, &k);
+	if (rv == GALE_OK && (rv = wc_mark(w, k)) == GALE_OK) {
+		w->entries[k].count = count;
 	}
 	return rv;
 }
@@ -284,7 +352,7 @@ void
 gale__wc_clear_changed(gale_wc *w)
 {
 	for (size_t k = 0; k < w->nchanged; k++) {
-		w->slots[w->changed[k]].changed = 0;
+		w->entries[w->changed[k]].changed = 0;
 	}
 	w->nchanged = 0;
 }
@@ -292,8 +360,13 @@ gale__wc_clear_changed(gale_wc *w)
 int64_t
 gale__wc_get(const gale_wc *w, const char *word, size_t len)
 {
-	size_t i = wc_find(w, word, len, wc_hash(w, word, len));
-	return w->slots[i].word != NULL ? w->slots[i].count : 0;
+	if (len > UINT32_MAX) {
+		return 0;
+	}
+	uint64_t key = wc_key(word, len);
+	size_t   i   = wc_find(w, word, len, wc_hash(w, word, len, key), key);
+	uint32_t k = w->slots[i].entry;
+	return k != 0 ? w->entries[k - 1].count : 0;
 }
 
 size_t
@@ -306,18 +379,16 @@ bool
 gale__wc_iter(const gale_wc *w, size_t *cursor, const char **word,
     size_t *len, int64_t *count)
 {
-	for (size_t i = *cursor; i < w->cap; i++) {
-		const wc_entry *e = &w->slots[i];
-		if (e->word != NULL) {
-			*word   = e->word;
-			*len    = e->len;
-			*count  = e->count;
-			*cursor = i + 1;
-			return true;
-		}
+	if (*cursor >= w->n) {
+		*cursor = w->n;
+		return false;
 	}
-	*cursor = w->cap;
-	return false;
+	const wc_entry *e = &w->entries[*cursor];
+	*word             = e->word;
+	*len              = e->len;
+	*count            = e->count;
+	(*cursor)++;
+	return true;
 }
 
 // ---------------------------------------------------------------------
@@ -347,25 +418,43 @@ wc_compare(const void *a, const void *b)
 	return (x->len > y->len) - (x->len < y->len);
 }
 
-// Writes "\tCOUNT\n" at p, at most 22 bytes; returns its length.
+// Writes "\tCOUNT\n" at p, at most 22 bytes; returns its length. Two
+// digits per division: a store formats the count of every word it
+// appends.
 size_t
 gale__wc_format_count(char *p, int64_t count)
 {
+	static const char pairs[] = "00010203040506070809"
+				    "10111213141516171819"
+				    "20212223242526272829"
+				    "30313233343536373839"
+				    "40414243444546474849"
+				    "50515253545556575859"
+				    "60616263646566676869"
+				    "70717273747576777879"
+				    "80818283848586878889"
+				    "90919293949596979899";
 	char     digits[20];
-	size_t   n   = 0;
+	size_t   n   = sizeof(digits);
 	uint64_t u   = count < 0 ? -(uint64_t) count : (uint64_t) count;
 	size_t   len = 0;
-	do {
-		digits[n++] = (char) ('0' + u % 10);
-		u /= 10;
-	} while (u != 0);
+	while (u >= 100) {
+		n -= 2;
+		memcpy(digits + n, pairs + 2 * (u % 100), 2);
+		u /= 100;
+	}
+	if (u >= 10) {
+		n -= 2;
+		memcpy(digits + n, pairs + 2 * u, 2);
+	} else {
+		digits[--n] = (char) ('0' + u);
+	}
 	p[len++] = '\t';
 	if (count < 0) {
 		p[len++] = '-';
 	}
-	while (n > 0) {
-		p[len++] = digits[--n];
-	}
+	memcpy(p + len, digits + n, sizeof(digits) - n);
+	len += sizeof(digits) - n;
 	p[len++] = '\n';
 	return len;
 }
@@ -396,11 +485,8 @@ gale__wc_write_atomic(const char *path, const char *header, const gale_wc *w,
 		fputs(header, f);
 		size += strlen(header);
 	}
-	for (size_t i = 0; i < (order != NULL ? w->n : w->cap); i++) {
-		const wc_entry *e = order != NULL ? order[i] : &w->slots[i];
-		if (e->word == NULL) {
-			continue;
-		}
+	for (size_t i = 0; i < w->n; i++) {
+		const wc_entry *e = order != NULL ? order[i] : &w->entries[i];
 		char   tail[WC_COUNT_MAX];
 		size_t tlen = gale__wc_format_count(tail, e->count);
 		fwrite(e->word, 1, e->len, f);
@@ -476,10 +562,8 @@ gale__wc_write_sorted(
 		return GALE_ENOMEM;
 	}
 	size_t k = 0;
-	for (size_t i = 0; i < w->cap; i++) {
-		if (w->slots[i].word != NULL) {
-			order[k++] = &w->slots[i];
-		}
+	for (; k < w->n; k++) {
+		order[k] = &w->entries[k];
 	}
 	qsort(order, k, sizeof(*order), wc_compare);
 	gale_err rv = gale__wc_write_atomic(path, NULL, w, order, NULL, err, errlen);

@@ -50,9 +50,9 @@ gale_err gale__wc_add(gale_wc *w, const char *word, size_t len,
 int64_t gale__wc_get(const gale_wc *w, const char *word, size_t len);
 // The number of distinct words.
 size_t gale__wc_size(const gale_wc *w);
-// Walks the words in no particular order: start with *cursor = 0; each call
-// sets the next word (borrowed: valid until the next add) and returns true,
-// or returns false at the end.
+// Walks the words in the order they were first added: start with
+// *cursor = 0; each call sets the next word (borrowed: valid until the
+// next add) and returns true, or returns false at the end.
 bool gale__wc_iter(const gale_wc *w, size_t *cursor, const char **word,
     size_t *len, int64_t *count);
 

@@ -147,7 +147,7 @@ gale__wc_part_store(gale_wc_part *p, gale_wc *w, char *err, size_t errlen)
 	gale_err rv     = GALE_OK;
 	p->used         = 0;
 	for (size_t k = 0; k < w->nchanged && rv == GALE_OK; k++) {
-		const wc_entry *e = &w->slots[w->changed[k]];
+		const wc_entry *e = &w->entries[w->changed[k]];
 		if (p->used + e->len + WC_COUNT_MAX > sizeof(p->buf)) {
 			rv = wc_part_flush(p, err, errlen);
 			if (rv != GALE_OK) {

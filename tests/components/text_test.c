@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "components/text.h"
+#include "gale.h"
 
 // Tokenizes s[0, len) and checks the tokens against want, a list of
 // NUL-separated tokens closed by an empty one (so that tokens cannot hold
@@ -84,6 +85,65 @@ Test(text, tokens_stop_at_the_given_length)
 {
 	static const char *const want[] = { "ab", NULL };
 	check_tokens("ab cd", 2, want);
+}
+
+// The tokens by the definition, one byte at a time: what the tokenizer,
+// which reads eight bytes at a time, must agree with.
+static size_t
+reference_tokens(const unsigned char *s, size_t len, size_t *starts,
+    size_t *lens)
+{
+	size_t n = 0, i = 0;
+	while (i < len) {
+		if (gale__is_space(s[i])) {
+			i++;
+			continue;
+		}
+		starts[n] = i;
+		while (i < len && !gale__is_space(s[i])) {
+			i++;
+		}
+		lens[n] = i - starts[n];
+		n++;
+	}
+	return n;
+}
+
+// Random inputs of every length up to 64 over the bytes next to the
+// whitespace kinds (and NUL, '!', 0x7f, 0x80, 0xff), so that words end
+// and go on at every position of an eight-byte load.
+Test(text, tokens_agree_with_the_definition_at_every_alignment)
+{
+	static const unsigned char alphabet[] = { ' ', '\t', '\n', '\v', '\f',
+		'\r', 0, 1, 8, 14, 0x1f, '!', 'a', 'z', 0x7f, 0x80, 0xff };
+	uint64_t      state = 7;
+	unsigned char buf[64];
+	size_t        starts[64], lens[64];
+	for (int round = 0; round < 20000; round++) {
+		size_t len
+		    = (size_t) (gale_random_u64(&state) % (sizeof(buf) + 1));
+		// Mostly word bytes, as in a text, some of any kind.
+		for (size_t i = 0; i < len; i++) {
+			uint64_t r = gale_random_u64(&state);
+			buf[i] = r % 4 != 0
+			    ? (unsigned char) ('a' + r / 4 % 26)
+			    : alphabet[r / 4 % sizeof(alphabet)];
+		}
+		size_t      n = reference_tokens(buf, len, starts, lens);
+		size_t      pos = 0, k = 0, toklen;
+		const char *tok;
+		while (gale__token_next((const char *) buf, len, &pos, &tok,
+		    &toklen)) {
+			cr_assert_lt(k, n, "round %d: extra token", round);
+			cr_assert_eq((size_t) (tok - (const char *) buf),
+			    starts[k], "round %d token %zu", round, k);
+			cr_assert_eq(
+			    toklen, lens[k], "round %d token %zu", round, k);
+			k++;
+		}
+		cr_assert_eq(k, n, "round %d", round);
+		cr_assert_eq(pos, len);
+	}
 }
 
 // Finds w in the vocabulary; -1 when it is not there.

@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include "components/wordcount.h"
+#include "components/wordcount_impl.h"
+#include <inttypes.h>
 
 static char tmpdir[64];
 static char output[128];
@@ -161,6 +163,91 @@ Test(wordcount, table_keeps_any_bytes_and_long_words)
 	cr_assert_eq(gale__wc_get(w, long_word, big), 2);
 	free(long_word);
 	gale__wc_destroy(&w);
+}
+
+// Words of every length up to 24 that differ in one byte only, at every
+// position: the hash reads short words in overlapping pieces, and none of
+// them may be taken for another.
+Test(wordcount, table_tells_apart_words_differing_in_any_one_byte)
+{
+	gale_wc *w;
+	cr_assert_eq(gale__wc_new(&w), GALE_OK);
+	char buf[24];
+	for (size_t len = 1; len <= sizeof(buf); len++) {
+		memset(buf, 'a', len);
+		add(w, buf, len, 1);
+		for (size_t at = 0; at < len; at++) {
+			buf[at] = 'b';
+			add(w, buf, len, (int64_t) (len * 100 + at + 2));
+			buf[at] = 'a';
+		}
+	}
+	for (size_t len = 1; len <= sizeof(buf); len++) {
+		memset(buf, 'a', len);
+		cr_assert_eq(gale__wc_get(w, buf, len), 1);
+		for (size_t at = 0; at < len; at++) {
+			buf[at] = 'b';
+			cr_assert_eq(gale__wc_get(w, buf, len),
+			    (int64_t) (len * 100 + at + 2), "len %zu at %zu",
+			    len, at);
+			buf[at] = 'a';
+		}
+	}
+	cr_assert_eq(gale__wc_size(w), sizeof(buf) * (sizeof(buf) + 3) / 2);
+	gale__wc_destroy(&w);
+}
+
+// The walk goes in the order words were first added, whatever the growth
+// of the table in between.
+Test(wordcount, table_walks_words_in_the_order_they_came)
+{
+	gale_wc *w;
+	cr_assert_eq(gale__wc_new(&w), GALE_OK);
+	enum { N = 5000 };
+	char buf[32];
+	for (size_t i = 0; i < N; i++) {
+		size_t len = make_word(buf, N - 1 - i);
+		add(w, buf, len, 1);
+		add(w, buf, len, 1);
+	}
+	size_t      cursor = 0, i = 0, wlen;
+	const char *word;
+	int64_t     count;
+	while (gale__wc_iter(w, &cursor, &word, &wlen, &count)) {
+		size_t len = make_word(buf, N - 1 - i);
+		cr_assert_eq(wlen, len);
+		cr_assert_arr_eq(word, buf, len);
+		cr_assert_eq(count, 2);
+		i++;
+	}
+	cr_assert_eq(i, N);
+	gale__wc_destroy(&w);
+}
+
+// A count is written as printf writes it, at every number of digits and
+// at both limits.
+Test(wordcount, counts_are_formatted_as_printf_does)
+{
+	int64_t edge[] = { 0, 1, 9, 10, 99, 100, 101, 999, 1000, 12345,
+		-1, -9, -10, -100, INT64_MAX, INT64_MIN, INT64_MIN + 1 };
+	char    got[WC_COUNT_MAX + 1], want[64];
+	uint64_t state = 3;
+	for (size_t i = 0; i < sizeof(edge) / sizeof(edge[0]) + 20000; i++) {
+		int64_t c;
+		if (i < sizeof(edge) / sizeof(edge[0])) {
+			c = edge[i];
+		} else {
+			// Every magnitude: a random value, cut to a random
+			// width.
+			uint64_t r = gale_random_u64(&state);
+			c = (int64_t) (r >> (gale_random_u64(&state) % 64));
+		}
+		size_t n = gale__wc_format_count(got, c);
+		cr_assert_leq(n, WC_COUNT_MAX);
+		got[n] = '\0';
+		snprintf(want, sizeof(want), "\t%" PRId64 "\n", c);
+		cr_assert_str_eq(got, want);
+	}
 }
 
 Test(wordcount, table_counts_saturate)
