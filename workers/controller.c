@@ -25,14 +25,20 @@
 #define CONTROLLER_BACKOFF_MS 100
 #define CONTROLLER_BACKOFF_MAX_MS 5000
 #define CONTROLLER_STOP_GRACE_MS 3000
+// How long after a worker exited done its last heartbeat (the final
+// counts, sent before it exits) may still arrive.
+#define CONTROLLER_LAST_HB_MS 2000
 
 typedef struct ctl_worker {
 	gale_worker_proc *proc;
-	bool              done; // ended after its tasks finished
-	uint64_t          sent_gen; // the assignment generation it last got
-	bool              stop_sent;
-	bool              announce; // restarted: print its line again
-	int               last_code; // how its last process ended
+	bool              done; // ended after its tasks finished, and
+		   // its last heartbeat came (or is overdue)
+	bool      last_hb; // its heartbeat said it finished
+	uint64_t  exited_ms; // when it exited done, 0: it did not
+	uint64_t  sent_gen; // the assignment generation it last got
+	bool      stop_sent;
+	bool      announce; // restarted: print its line again
+	int       last_code; // how its last process ended
 	uint32_t *tasks;
 	size_t    ntasks;
 } ctl_worker;
@@ -47,7 +53,7 @@ struct gale_controller {
 	gale_worker_host    *host;
 	ctl_worker          *w;
 	char               **endpoints; // [ntasks + 1]
-	bool                *finished;  // [ntasks + 1]
+	bool                *finished; // [ntasks + 1]
 	uint64_t            *unprocessed; // [ntasks + 1], spouts, at stop
 	uint32_t             lost_spouts; // died while stopping, unfinished
 	uint64_t             generation;
@@ -85,7 +91,7 @@ controller_lost_while_stopping(
     gale_controller *c, const ctl_worker *w, uint32_t index)
 {
 	for (size_t k = 0; k < w->ntasks; k++) {
-		uint32_t t = w->tasks[k];
+		uint32_t t    = w->tasks[k];
 		uint32_t comp = gale_plan_task_component(c->plan, t);
 		if (gale_plan_component_is_spout(c->plan, comp)
 		    && !c->finished[t]) {
@@ -125,19 +131,20 @@ gale_controller_new(gale_controller **out, const gale_spec *spec,
 	if (gale_spec_copy(&c->spec, spec) != GALE_OK) {
 		goto fail;
 	}
-	c->nworkers = (uint32_t) gale_topology_config_i64(
-	    topo, "topology.workers", 1);
+	c->nworkers
+	    = (uint32_t) gale_topology_config_i64(topo, "topology.workers", 1);
 	int64_t nackers = gale_topology_config_i64(
 	    topo, "topology.acker.executors", c->nworkers);
-	if ((rv = gale_plan_new(&c->plan, topo, c->nworkers,
-	         (uint32_t) nackers)) != GALE_OK) {
+	if ((rv = gale_plan_new(
+		 &c->plan, topo, c->nworkers, (uint32_t) nackers))
+	    != GALE_OK) {
 		goto fail;
 	}
-	rv           = GALE_ENOMEM;
-	c->ntasks    = gale_plan_ntasks(c->plan);
-	c->w         = calloc(c->nworkers, sizeof(*c->w));
-	c->endpoints = calloc(c->ntasks + 1, sizeof(*c->endpoints));
-	c->finished  = calloc(c->ntasks + 1, sizeof(*c->finished));
+	rv             = GALE_ENOMEM;
+	c->ntasks      = gale_plan_ntasks(c->plan);
+	c->w           = calloc(c->nworkers, sizeof(*c->w));
+	c->endpoints   = calloc(c->ntasks + 1, sizeof(*c->endpoints));
+	c->finished    = calloc(c->ntasks + 1, sizeof(*c->finished));
 	c->unprocessed = calloc(c->ntasks + 1, sizeof(*c->unprocessed));
 	if (c->w == NULL || c->endpoints == NULL || c->finished == NULL
 	    || c->unprocessed == NULL) {
@@ -168,8 +175,8 @@ gale_controller_new(gale_controller **out, const gale_spec *spec,
 		.healthy_ms     = CONTROLLER_HEALTHY_MS,
 		.stop_grace_ms  = CONTROLLER_STOP_GRACE_MS,
 	};
-	if ((rv = gale_worker_host_new(&c->host, &ho, controller_on_event,
-	         controller_heartbeat, c))
+	if ((rv = gale_worker_host_new(
+		 &c->host, &ho, controller_on_event, controller_heartbeat, c))
 	    != GALE_OK) {
 		goto fail;
 	}
@@ -233,7 +240,8 @@ controller_note_death(
 			continue;
 		}
 		gale_component_error e = {
-			.component = (char *) gale_plan_component_id(c->plan, comp),
+			.component
+			= (char *) gale_plan_component_id(c->plan, comp),
 			.task      = w->tasks[k],
 			.time_secs = (uint64_t) time(NULL),
 			.host      = (char *) "127.0.0.1",
@@ -254,6 +262,8 @@ controller_on_event(void *arg, const gale_worker_event *ev)
 	case GALE_WORKER_STARTED:
 		w->sent_gen  = 0;
 		w->stop_sent = false;
+		w->last_hb   = false;
+		w->exited_ms = 0;
 		w->announce  = ev->restarts > 0;
 		// Its new process reports new endpoints; until then the line
 		// printed for it would name the old port.
@@ -263,7 +273,8 @@ controller_on_event(void *arg, const gale_worker_event *ev)
 		}
 		break;
 	case GALE_WORKER_FINISHED:
-		w->done = true;
+		w->exited_ms = controller_now_ms();
+		w->done      = w->last_hb;
 		break;
 	case GALE_WORKER_REFUSED:
 		if (c->error[0] == '\0') {
@@ -331,7 +342,8 @@ gale_controller_start(gale_controller *c)
 }
 
 static void
-controller_send(gale_controller *c, ctl_worker *w, const gale_worker_control *wc)
+controller_send(
+    gale_controller *c, ctl_worker *w, const gale_worker_control *wc)
 {
 	if (w->proc != NULL) {
 		gale_worker_host_send(c->host, w->proc, wc);
@@ -349,13 +361,13 @@ controller_port(const char *endpoint)
 static void
 controller_assign(gale_controller *c, ctl_worker *w)
 {
-	gale_assignment    a = {
-		   .topology   = c->topo->name,
-		   .generation = c->generation,
-		   .spec       = c->spec,
-		   .active     = c->active,
-		   .run_id     = c->run_id,
-		   .run_token  = c->run_token,
+	gale_assignment a = {
+		.topology   = c->topo->name,
+		.generation = c->generation,
+		.spec       = c->spec,
+		.active     = c->active,
+		.run_id     = c->run_id,
+		.run_token  = c->run_token,
 	};
 	gale_worker_slot   *slots = calloc(c->nworkers, sizeof(*slots));
 	gale_task_endpoint *eps   = calloc(c->ntasks + 1, sizeof(*eps));
@@ -381,10 +393,10 @@ controller_assign(gale_controller *c, ctl_worker *w)
 			fin[a.nfinished++] = t;
 		}
 	}
-	a.workers        = slots;
-	a.nworkers       = c->nworkers;
-	a.endpoints      = eps;
-	a.finished_tasks = fin;
+	a.workers              = slots;
+	a.nworkers             = c->nworkers;
+	a.endpoints            = eps;
+	a.finished_tasks       = fin;
 	gale_worker_control wc = { .assignment = &a };
 	controller_send(c, w, &wc);
 	w->sent_gen = c->generation;
@@ -418,18 +430,23 @@ controller_heartbeat(void *arg, gale_worker_proc *proc, gale_heartbeat *hbp)
 		return false; // not ours
 	}
 	ctl_worker *w = &c->w[hb.worker_index];
+	if (hb.finished) {
+		w->last_hb = true;
+		w->done    = w->done || w->exited_ms != 0;
+	}
 	if (hb.failed && c->error[0] == '\0') {
 		snprintf(c->error, sizeof(c->error), "worker %u: %s",
 		    hb.worker_index,
 		    hb.error ? hb.error : "a task could not start");
 	}
 	for (size_t i = 0; i < hb.nendpoints; i++) {
-		uint32_t t = hb.endpoints[i].task;
+		uint32_t    t  = hb.endpoints[i].task;
 		const char *ep = hb.endpoints[i].endpoint;
 		if (t < 1 || t > c->ntasks || ep == NULL || ep[0] == '\0') {
 			continue;
 		}
-		if (c->endpoints[t] == NULL || strcmp(c->endpoints[t], ep) != 0) {
+		if (c->endpoints[t] == NULL
+		    || strcmp(c->endpoints[t], ep) != 0) {
 			free(c->endpoints[t]);
 			c->endpoints[t] = strdup(ep);
 			c->dirty        = true;
@@ -444,9 +461,10 @@ controller_heartbeat(void *arg, gale_worker_proc *proc, gale_heartbeat *hbp)
 			c->unprocessed[t] = hb.tasks[i].c[GALE_M_UNPROCESSED];
 		}
 	}
-	if (hb.ntasks > 0 &&
-	    gale_stats_update(c->stats, &hb, "127.0.0.1",
-	        controller_now_ms()) != GALE_OK) {
+	if (hb.ntasks > 0
+	    && gale_stats_update(
+		   c->stats, &hb, "127.0.0.1", controller_now_ms())
+		!= GALE_OK) {
 		GALE_WARN("%s", gale_stats_last_error(c->stats));
 	}
 	// A worker that has not got the current assignment (it just
@@ -467,12 +485,24 @@ void
 gale_controller_poll(gale_controller *c, int timeout_ms)
 {
 	zmq_pollitem_t item = { .socket = gale_worker_host_socket(c->host),
-		.events = ZMQ_POLLIN };
+		.events                 = ZMQ_POLLIN };
 	if (zmq_poll(&item, 1, timeout_ms) > 0) {
 		gale_worker_host_receive(c->host);
 	}
 	gale_worker_host_set_restarts(c->host, c->error[0] == '\0');
 	gale_worker_host_poll(c->host);
+	uint64_t now = controller_now_ms();
+	for (uint32_t i = 0; i < c->nworkers; i++) {
+		ctl_worker *w = &c->w[i];
+		if (!w->done && w->exited_ms != 0
+		    && now - w->exited_ms > CONTROLLER_LAST_HB_MS) {
+			GALE_WARN(
+			    "worker %u finished, but its last heartbeat "
+			    "did not come: its final counts may be short",
+			    i);
+			w->done = true;
+		}
+	}
 	if (c->dirty && controller_endpoints_known(c)) {
 		c->generation++;
 		c->dirty   = false;
@@ -481,10 +511,10 @@ gale_controller_poll(gale_controller *c, int timeout_ms)
 			controller_assign(c, &c->w[i]);
 		}
 	}
-	const char *status = c->stopping ? "KILLED"
+	const char *status = c->stopping  ? "KILLED"
 	    : gale_controller_finished(c) ? "FINISHED"
 	    : c->active                   ? "ACTIVE"
-	                                  : "INACTIVE";
+					  : "INACTIVE";
 	gale_stats_set_status(
 	    c->stats, status, (gale_now_ns() - c->start_ns) / 1000000000u);
 }
@@ -495,7 +525,7 @@ gale_controller_stop(gale_controller *c)
 	if (c->stopping) {
 		return;
 	}
-	c->stopping = true;
+	c->stopping            = true;
 	gale_worker_control wc = { .stop = true };
 	for (uint32_t i = 0; i < c->nworkers; i++) {
 		if (c->w[i].proc != NULL
@@ -573,8 +603,7 @@ gale_controller_worker_pid(const gale_controller *c, uint32_t i)
 }
 
 uint64_t
-gale_controller_unprocessed(
-    const gale_controller *c, char *names, size_t len)
+gale_controller_unprocessed(const gale_controller *c, char *names, size_t len)
 {
 	uint64_t total = 0;
 	size_t   off   = 0;
@@ -587,10 +616,10 @@ gale_controller_unprocessed(
 		}
 		total += c->unprocessed[t];
 		if (off < len) {
-			int k = snprintf(names + off, len - off, "%s%s:%u %" PRIu64,
-			    off ? ", " : "",
-			    gale_plan_component_id(c->plan,
-				gale_plan_task_component(c->plan, t)),
+			int k = snprintf(names + off, len - off,
+			    "%s%s:%u %" PRIu64, off ? ", " : "",
+			    gale_plan_component_id(
+				c->plan, gale_plan_task_component(c->plan, t)),
 			    t, c->unprocessed[t]);
 			off += k > 0 ? (size_t) k : 0;
 		}
@@ -604,8 +633,8 @@ gale_controller_lost_spouts(const gale_controller *c)
 	return c->lost_spouts;
 }
 
-static void
-controller_print_worker(const gale_controller *c, uint32_t i, FILE *f);
+static void controller_print_worker(
+    const gale_controller *c, uint32_t i, FILE *f);
 
 void
 gale_controller_print_restarted(gale_controller *c, FILE *f)
@@ -639,14 +668,17 @@ controller_print_worker(const gale_controller *c, uint32_t i, FILE *f)
 {
 	{
 		const ctl_worker *w = &c->w[i];
-		fprintf(f, "worker %u pid %d port %u:", i, (int) controller_pid(w),
-		    w->ntasks ? controller_port(c->endpoints[w->tasks[0]]) : 0);
+		fprintf(f, "worker %u pid %d port %u:", i,
+		    (int) controller_pid(w),
+		    w->ntasks ? controller_port(c->endpoints[w->tasks[0]])
+			      : 0);
 		uint32_t prev = UINT32_MAX;
 		for (size_t k = 0; k < w->ntasks; k++) {
-			uint32_t comp =
-			    gale_plan_task_component(c->plan, w->tasks[k]);
+			uint32_t comp
+			    = gale_plan_task_component(c->plan, w->tasks[k]);
 			if (comp != prev) {
-				fprintf(f, "%s %s[%u", prev == UINT32_MAX ? "" : "]",
+				fprintf(f, "%s %s[%u",
+				    prev == UINT32_MAX ? "" : "]",
 				    gale_plan_component_id(c->plan, comp),
 				    w->tasks[k]);
 				prev = comp;

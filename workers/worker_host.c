@@ -36,12 +36,15 @@ struct gale_worker_proc {
 	char             *label;
 	void             *owner;
 	pid_t             pid; // the running process, 0 when none
-	uint8_t           ident[HOST_IDENT_MAX]; // its ROUTER identity
-	size_t            identlen; // 0 until it sent a heartbeat
-	uint64_t          started_ms;
-	uint64_t          start_at_ms;
-	uint32_t          restarts;
-	uint32_t          quick; // deaths in a row soon after starting
+	// The process that ended last, while no other has started: its
+	// final heartbeat may arrive after it was reaped, and still counts.
+	pid_t    ended_pid;
+	uint8_t  ident[HOST_IDENT_MAX]; // its ROUTER identity
+	size_t   identlen; // 0 until it sent a heartbeat
+	uint64_t started_ms;
+	uint64_t start_at_ms;
+	uint32_t restarts;
+	uint32_t quick; // deaths in a row soon after starting
 	// When retired: SIGTERM at term_at_ms, SIGKILL at kill_at_ms.
 	bool     termed;
 	bool     killed;
@@ -209,6 +212,7 @@ host_spawn(gale_worker_host *h, gale_worker_proc *p)
 		return rv;
 	}
 	p->pid        = pid;
+	p->ended_pid  = 0;
 	p->state      = PROC_RUNNING;
 	p->started_ms = now;
 	host_emit(h, p, GALE_WORKER_STARTED, pid, 0, GALE_OK, false);
@@ -262,8 +266,7 @@ host_unlink(gale_worker_host *h, gale_worker_proc *p)
 // Counts p's death: one within healthy_ms of its start extends the run of
 // quick deaths, one after a healthy run ends it.
 static void
-host_count_death(
-    const gale_worker_host *h, gale_worker_proc *p, uint64_t now)
+host_count_death(const gale_worker_host *h, gale_worker_proc *p, uint64_t now)
 {
 	if (now - p->started_ms > h->opts.healthy_ms) {
 		p->quick = 0;
@@ -290,9 +293,10 @@ host_backoff_ms(const gale_worker_host *h, const gale_worker_proc *p)
 static void
 host_ended(gale_worker_host *h, gale_worker_proc *p, int code, uint64_t now)
 {
-	pid_t pid   = p->pid;
-	p->pid      = 0;
-	p->identlen = 0;
+	pid_t pid    = p->pid;
+	p->pid       = 0;
+	p->ended_pid = pid;
+	p->identlen  = 0;
 	if (code == GALE_WORKER_EXIT_DONE || code == GALE_WORKER_EXIT_CONFIG) {
 		p->state = PROC_ENDED;
 		host_emit(h, p,
@@ -410,8 +414,8 @@ host_garbage(gale_worker_host *h, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (h->suppressed > 0) {
-		GALE_WARN("%s (and %llu more like it in the last %llu ms)", msg,
-		    (unsigned long long) h->suppressed,
+		GALE_WARN("%s (and %llu more like it in the last %llu ms)",
+		    msg, (unsigned long long) h->suppressed,
 		    (unsigned long long) (now - h->gripe_ms));
 	} else {
 		GALE_WARN("%s", msg);
@@ -434,12 +438,21 @@ host_heartbeat(gale_worker_host *h, const uint8_t *ident, size_t identlen,
 {
 	gale_heartbeat hb;
 	if (gale_heartbeat_decode(&hb, buf, len) != GALE_OK) {
-		host_garbage(h, "dropped a malformed worker message of %zu bytes",
-		    len);
+		host_garbage(
+		    h, "dropped a malformed worker message of %zu bytes", len);
 		return;
 	}
-	gale_worker_proc *p
-	    = gale_worker_host_find(h, hb.pid > 0 ? (pid_t) hb.pid : 0);
+	pid_t             pid = hb.pid > 0 ? (pid_t) hb.pid : 0;
+	gale_worker_proc *p   = gale_worker_host_find(h, pid);
+	// The last words of a process that ended done, reaped before they
+	// were read.
+	for (gale_worker_proc *q = h->head; p == NULL && pid > 0 && q != NULL;
+	     q                   = q->next) {
+		if (q->pid == 0 && q->ended_pid == pid
+		    && q->state == PROC_ENDED) {
+			p = q;
+		}
+	}
 	if (p == NULL || hb.worker_index != p->index
 	    || identlen > HOST_IDENT_MAX || h->on_heartbeat == NULL) {
 		// From an earlier incarnation, or not ours.
@@ -474,8 +487,9 @@ gale_worker_host_receive(gale_worker_host *h)
 			host_heartbeat(h, zmq_msg_data(&id), zmq_msg_size(&id),
 			    zmq_msg_data(&body), zmq_msg_size(&body));
 		} else {
-			host_garbage(h, "dropped a worker message of more "
-					"than one frame");
+			host_garbage(h,
+			    "dropped a worker message of more "
+			    "than one frame");
 		}
 		// Drop the rest of a message not of our shape.
 		while (zmq_msg_more(&body)) {
