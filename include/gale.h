@@ -494,9 +494,10 @@ typedef struct gale_bolt_ops {
 	void (*cleanup)(void *self, gale_collector *c);
 	// Optional, for bolts whose state must survive their process. When
 	// set, the executor holds back the acks of executed tuples and calls
-	// checkpoint every checkpoint_ms milliseconds while input keeps
-	// coming, at once when the input goes idle or many acks are held (a
-	// group commit), and before cleanup; the held acks leave only after
+	// checkpoint every checkpoint_ms milliseconds (0: every millisecond,
+	// and at once while few acks are held) while input keeps coming, at
+	// once when the input goes idle or many acks are held (a group
+	// commit), and before cleanup; the held acks leave only after
 	// it returns GALE_OK, so every acked tuple's effect is durable. An
 	// error keeps them held until the next attempt.
 	gale_err (*checkpoint)(void *self);

@@ -12,6 +12,7 @@
 #include "base/log.h"
 #include "base/num.h"
 #include "runtime/ackbuf.h"
+#include "runtime/commit.h"
 #include "runtime/context.h"
 #include "runtime/executor_impl.h"
 #include "runtime/held.h"
@@ -22,8 +23,6 @@
 // The least time between two log lines about late or dropped tuples.
 #define BOLT_LOG_EVERY_NS (10 * 1000000000ull)
 
-// Held acks (of distinct roots) that make a checkpoint due at once.
-#define BOLT_COMMIT_ACKS 1024
 // How often a bolt holding tuples is polled, unless its poll_ms says.
 #define BOLT_POLL_MS 10
 
@@ -138,8 +137,8 @@ bolt_ack_cb(void *arg, uint64_t root, uint64_t value)
 
 // Moves the XOR-combined acks into the batches of their ackers. A bolt that
 // checkpoints lets them go only once its state is stored: a group commit,
-// due when the input went idle (nothing executed since the last drain),
-// when BOLT_COMMIT_ACKS are held, or when the timer says so.
+// due by the rule of commit.h (idle here means nothing was executed since
+// the last drain).
 static void
 bolt_drain(gale_executor *e)
 {
@@ -158,12 +157,13 @@ bolt_drain(gale_executor *e)
 	}
 	if (b->ops->checkpoint != NULL) {
 		uint64_t now = gale_now_ns();
-		if (now < b->next_checkpoint_ns && !idle
-		    && gale__ackbuf_count(b->ackbuf) < BOLT_COMMIT_ACKS) {
+		if (!gale__commit_due(now, b->next_checkpoint_ns,
+			gale__ackbuf_count(b->ackbuf), idle,
+			b->ops->checkpoint_ms)) {
 			return;
 		}
 		b->next_checkpoint_ns
-		    = now + (uint64_t) b->ops->checkpoint_ms * 1000000u;
+		    = gale__commit_next(now, b->ops->checkpoint_ms);
 		if (b->ops->checkpoint(e->self) != GALE_OK) {
 			return;
 		}
@@ -511,7 +511,7 @@ bolt_tuple(gale_executor *e, const gale_item *it)
 	// Looked at every 64 tuples, so that a checkpoint that keeps failing
 	// is not tried after every one.
 	if ((++b->since_drain & 63) == 0 && b->ops->checkpoint != NULL
-	    && gale__ackbuf_count(b->ackbuf) >= BOLT_COMMIT_ACKS) {
+	    && gale__ackbuf_count(b->ackbuf) >= GALE_COMMIT_ACKS) {
 		bolt_drain(e);
 	}
 	if (timed) {
