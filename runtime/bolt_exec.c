@@ -34,6 +34,12 @@ typedef struct bolt_exec {
 	uint32_t             until_sample; // executes left before a timed one
 	gale_anchor         *anchors; // scratch for an emitted tuple's anchors
 	size_t               anchors_cap;
+	// The stream of the last tuple received, for the next: a batch's
+	// tuples come from one task, and mostly on one stream.
+	const gale_stream_decl *last_decl; // NULL: none kept
+	uint32_t                last_src;
+	uint32_t                last_len;
+	char                    last_stream[64];
 
 	// The tuples the bolt holds (gale_tuple_hold), polled every poll_ns.
 	gale_held_pool *held;
@@ -477,6 +483,31 @@ bolt_emit(gale_executor *e, uint32_t direct, const char *stream,
 // Executing
 // ---------------------------------------------------------------------
 
+// The declaration of it's stream: the last one's, when it is the same.
+static inline const gale_stream_decl *
+bolt_stream_decl(gale_executor *e, const gale_item *it)
+{
+	bolt_exec *b = e->priv;
+	if (b->last_decl != NULL && it->src_task == b->last_src
+	    && it->stream_len == b->last_len
+	    && (it->stream_len == 0
+		|| memcmp(it->stream, b->last_stream, it->stream_len) == 0)) {
+		return b->last_decl;
+	}
+	const gale_stream_decl *d = gale__tuple_stream_decl(
+	    e->env->plan, it->src_task, it->stream, it->stream_len);
+	b->last_decl = NULL;
+	if (d != NULL && it->stream_len <= sizeof(b->last_stream)) {
+		if (it->stream_len > 0) {
+			memcpy(b->last_stream, it->stream, it->stream_len);
+		}
+		b->last_len  = (uint32_t) it->stream_len;
+		b->last_src  = it->src_task;
+		b->last_decl = d;
+	}
+	return d;
+}
+
 // Inline into bolt_items' loop: a call per received tuple shows in the
 // benchmarks.
 static inline void
@@ -487,8 +518,7 @@ bolt_tuple(gale_executor *e, const gale_item *it)
 		.plan    = e->env->plan,
 		.values  = it->values,
 		.nvalues = it->nvalues,
-		.decl    = gale__tuple_stream_decl(
-		       e->env->plan, it->src_task, it->stream, it->stream_len),
+		.decl     = bolt_stream_decl(e, it),
 		.anchors  = it->anchors,
 		.nanchors = it->nanchors,
 		.src_task = it->src_task,
@@ -665,8 +695,7 @@ bolt_window_tuple(gale_executor *e, const gale_item *it)
 		.plan    = e->env->plan,
 		.values  = it->values,
 		.nvalues = it->nvalues,
-		.decl    = gale__tuple_stream_decl(
-		       e->env->plan, it->src_task, it->stream, it->stream_len),
+		.decl     = bolt_stream_decl(e, it),
 		.anchors  = it->anchors,
 		.nanchors = it->nanchors,
 		.src_task = it->src_task,
