@@ -41,6 +41,17 @@ executor_idle(void *arg)
 	e->ops->idle(e);
 }
 
+// Called by the outbox while the destination is full.
+static void
+executor_wait(void *arg)
+{
+	gale_executor *e = arg;
+	e->send_waited   = true;
+	if (e->ops->idle != NULL) {
+		e->ops->idle(e);
+	}
+}
+
 // The output buffer's way out: to the transport, waiting while the
 // destination is full or not known yet.
 static void
@@ -55,9 +66,10 @@ executor_send(void *arg, gale_batch *b)
 		gale_metric_add(&e->metrics, GALE_M_DROPPED, 1);
 		return;
 	}
+	e->send_waited = false;
 	for (;;) {
-		gale_err rv
-		    = gale__outbox_send(e->outbox, b, idle, e, &e->env->halt);
+		gale_err rv = gale__outbox_send(
+		    e->outbox, b, executor_wait, e, &e->env->halt);
 		if (rv == GALE_OK || rv == GALE_ECLOSED) {
 			break;
 		}
@@ -79,6 +91,9 @@ executor_send(void *arg, gale_batch *b)
 	}
 	if (!gale__transport_is_local(e->env->transport, dest)) {
 		gale_metric_add(&e->metrics, GALE_M_TRANSFERRED, b->ntuples);
+	} else if (e->send_waited && e->router != NULL) {
+		// A local task that cannot keep up: shuffles spread wider.
+		gale__router_note_full(e->router, dest);
 	}
 }
 
