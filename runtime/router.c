@@ -50,6 +50,7 @@ struct gale_router {
 	size_t           nstreams;
 	size_t           max_targets;
 	int              default_stream; // the index of "default", or -1
+	bool             loadaware; // SHUFFLE prefers local tasks
 };
 
 void
@@ -146,14 +147,15 @@ gale__router_max_targets(const gale_router *r)
 // source's worker for LOCAL_OR_SHUFFLE and SHUFFLE when there are any, else
 // all; SHUFFLE keeps all of them too, for when the local ones are full.
 static gale_err
-router_init_pool(router_sub *sub, const gale_plan *p, uint32_t src_task)
+router_init_pool(router_sub *sub, const gale_plan *p, uint32_t src_task,
+    bool loadaware)
 {
 	sub->pool = malloc(sub->ntasks * sizeof(*sub->pool));
 	if (sub->pool == NULL) {
 		return GALE_ENOMEM;
 	}
 	if (sub->grouping == GALE_GROUP_LOCAL_OR_SHUFFLE
-	    || sub->grouping == GALE_GROUP_SHUFFLE) {
+	    || (sub->grouping == GALE_GROUP_SHUFFLE && loadaware)) {
 		uint32_t here = gale_plan_task_worker(p, src_task);
 		for (uint32_t k = 0; k < sub->ntasks; k++) {
 			uint32_t task = sub->first + k;
@@ -248,7 +250,8 @@ router_init_sub(gale_router *r, router_sub *sub, const gale_stream_def *sd,
 	case GALE_GROUP_SHUFFLE:
 	case GALE_GROUP_NONE:
 	case GALE_GROUP_LOCAL_OR_SHUFFLE:
-		return router_init_pool(sub, r->plan, r->src_task);
+		return router_init_pool(sub, r->plan, r->src_task,
+		    r->loadaware);
 	case GALE_GROUP_FIELDS:
 		return router_init_fields(sub, sd, decl->fields, ndeclared);
 	case GALE_GROUP_ALL:
@@ -366,8 +369,10 @@ gale__router_new(gale_router **out, const gale_plan *p, const gale_topology *t,
 		return GALE_ENOMEM;
 	}
 	gale_err rv = GALE_OK;
-	r->plan     = p;
-	r->src_task = src_task;
+	r->plan      = p;
+	r->src_task  = src_task;
+	r->loadaware = !gale_topology_config_bool(
+	    t, "topology.disable.loadaware.messaging", false);
 	if (ndecls > 0) {
 		r->streams = calloc(ndecls, sizeof(*r->streams));
 		if (r->streams == NULL) {

@@ -16,7 +16,8 @@
 //   each time one of the local ones was found full
 //   (gale__router_note_full). A tuple that stays in its worker costs a
 //   hand-off between threads; one to another worker costs a socket on each
-//   side. When no task or every task is local, it is NONE.
+//   side. When no task or every task is local, or the topology sets
+//   topology.disable.loadaware.messaging, it is NONE.
 // - FIELDS: gale__router_hash of the grouping fields, modulo the number of
 //   tasks; equal keys always go to the same task.
 // - ALL: every task of the subscriber.

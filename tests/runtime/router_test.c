@@ -202,6 +202,29 @@ Test(router, shuffle_keeps_to_local_tasks_while_they_keep_up)
 	fake_fini(&f, &r);
 }
 
+Test(router, shuffle_with_loadaware_messaging_off_spreads_over_every_task)
+{
+	fake_topo f;
+	fake_init(&f, 1);
+	fake_bolt(&f, "b", 5);
+	fake_sub(&f, "b", "default", GALE_GROUP_SHUFFLE);
+	gale_option off = { .key = "topology.disable.loadaware.messaging",
+		.value      = "true" };
+	f.t.config      = &off;
+	f.t.nconfig     = 1;
+	gale_router *r        = fake_router(&f, 2, 1, 42);
+	gale_value   v[2]     = { gale_cstr("w"), gale_i64(1) };
+	uint32_t     count[7] = { 0 };
+	for (int i = 0; i < 500; i++) {
+		count[route_one(r, v)]++;
+	}
+	for (uint32_t task = 2; task <= 6; task++) {
+		cr_assert_eq(count[task], 100, "task %u got %u", task,
+		    count[task]);
+	}
+	fake_fini(&f, &r);
+}
+
 Test(router, shuffle_spreads_over_every_task_once_a_local_one_is_full)
 {
 	fake_topo f;
