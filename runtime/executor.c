@@ -382,8 +382,8 @@ executor_main(void *arg)
 static void
 executor_size_remote_batches(gale_executor *e, const gale_plan *p, uint32_t n)
 {
-	uint64_t size = (uint64_t) (e->env->batch_size > 0 ? e->env->batch_size
-							  : 1)
+	uint64_t size
+	    = (uint64_t) (e->env->batch_size > 0 ? e->env->batch_size : 1)
 	    * EXECUTOR_REMOTE_BATCH_FACTOR;
 	uint32_t here = gale_plan_task_worker(p, e->task);
 	for (uint32_t dest = 1; dest <= n; dest++) {

@@ -147,8 +147,8 @@ gale__router_max_targets(const gale_router *r)
 // source's worker for LOCAL_OR_SHUFFLE and SHUFFLE when there are any, else
 // all; SHUFFLE keeps all of them too, for when the local ones are full.
 static gale_err
-router_init_pool(router_sub *sub, const gale_plan *p, uint32_t src_task,
-    bool loadaware)
+router_init_pool(
+    router_sub *sub, const gale_plan *p, uint32_t src_task, bool loadaware)
 {
 	sub->pool = malloc(sub->ntasks * sizeof(*sub->pool));
 	if (sub->pool == NULL) {
@@ -250,8 +250,8 @@ router_init_sub(gale_router *r, router_sub *sub, const gale_stream_def *sd,
 	case GALE_GROUP_SHUFFLE:
 	case GALE_GROUP_NONE:
 	case GALE_GROUP_LOCAL_OR_SHUFFLE:
-		return router_init_pool(sub, r->plan, r->src_task,
-		    r->loadaware);
+		return router_init_pool(
+		    sub, r->plan, r->src_task, r->loadaware);
 	case GALE_GROUP_FIELDS:
 		return router_init_fields(sub, sd, decl->fields, ndeclared);
 	case GALE_GROUP_ALL:

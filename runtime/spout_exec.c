@@ -85,6 +85,7 @@ spout_init(gale_executor *e)
 		}
 	}
 	s->limit = s->max_pending;
+
 	const gale_plan *p      = e->env->plan;
 	uint32_t         nack   = gale_plan_nackers(p);
 	uint32_t         first  = gale_plan_ntasks(p) - nack + 1;

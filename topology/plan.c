@@ -209,7 +209,8 @@ plan_order_ackers(gale_plan *p, uint32_t nuser)
 	uint64_t *spouts = calloc(nw, sizeof(*spouts));
 	p->acker_order   = malloc(nw * sizeof(*p->acker_order));
 	p->acker_rank    = malloc(nw * sizeof(*p->acker_rank));
-	if (spouts == NULL || p->acker_order == NULL || p->acker_rank == NULL) {
+	if (spouts == NULL || p->acker_order == NULL
+	    || p->acker_rank == NULL) {
 		free(spouts);
 		return GALE_ENOMEM;
 	}

@@ -208,10 +208,13 @@ Test(router, shuffle_with_loadaware_messaging_off_spreads_over_every_task)
 	fake_init(&f, 1);
 	fake_bolt(&f, "b", 5);
 	fake_sub(&f, "b", "default", GALE_GROUP_SHUFFLE);
-	gale_option off = { .key = "topology.disable.loadaware.messaging",
-		.value      = "true" };
-	f.t.config      = &off;
-	f.t.nconfig     = 1;
+	gale_option off;
+	memset(&off, 0, sizeof(off));
+	off.key     = "topology.disable.loadaware.messaging";
+	off.value   = "true";
+	f.t.config  = &off;
+	f.t.nconfig = 1;
+
 	gale_router *r        = fake_router(&f, 2, 1, 42);
 	gale_value   v[2]     = { gale_cstr("w"), gale_i64(1) };
 	uint32_t     count[7] = { 0 };
@@ -219,8 +222,8 @@ Test(router, shuffle_with_loadaware_messaging_off_spreads_over_every_task)
 		count[route_one(r, v)]++;
 	}
 	for (uint32_t task = 2; task <= 6; task++) {
-		cr_assert_eq(count[task], 100, "task %u got %u", task,
-		    count[task]);
+		cr_assert_eq(
+		    count[task], 100, "task %u got %u", task, count[task]);
 	}
 	fake_fini(&f, &r);
 }

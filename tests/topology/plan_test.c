@@ -191,7 +191,7 @@ Test(plan, deals_ackers_to_workers_by_their_spout_tasks)
 	fake_stream(&f, "b", "c", "default");
 	gale_plan *p = NULL;
 	cr_assert_eq(gale_plan_new(&p, &f.t, 4, 4), GALE_OK);
-	uint32_t first = gale_plan_ntasks(p) - 4 + 1;
+	uint32_t first   = gale_plan_ntasks(p) - 4 + 1;
 	uint32_t want[4] = { 1, 0, 2, 3 };
 	for (uint32_t k = 0; k < 4; k++) {
 		cr_assert_eq(gale_plan_task_worker(p, first + k), want[k],
