@@ -113,6 +113,7 @@ struct gale_executor {
 	gale_outbox      *outbox;
 	gale_outbuf      *outbuf;
 	gale_router      *router; // NULL for an acker
+	bool              send_waited; // the last send found its peer full
 	gale_batch        in;
 	gale_batch_reader reader;
 	uint32_t         *targets;

@@ -26,9 +26,14 @@ gale__outbuf_new(gale_outbuf **out, uint32_t ntasks, uint32_t batch_size,
 	o->out        = calloc(ntasks + 1, sizeof(*o->out));
 	o->dirty      = calloc(ntasks + 1, sizeof(*o->dirty));
 	o->isdirty    = calloc(ntasks + 1, sizeof(*o->isdirty));
-	if (o->out == NULL || o->dirty == NULL || o->isdirty == NULL) {
+	o->limit      = malloc((ntasks + 1) * sizeof(*o->limit));
+	if (o->out == NULL || o->dirty == NULL || o->isdirty == NULL
+	    || o->limit == NULL) {
 		gale__outbuf_destroy(&o);
 		return GALE_ENOMEM;
+	}
+	for (uint32_t i = 0; i <= ntasks; i++) {
+		o->limit[i] = o->batch_size;
 	}
 	*out = o;
 	return GALE_OK;
@@ -51,8 +56,16 @@ gale__outbuf_destroy(gale_outbuf **op)
 	free(o->out);
 	free(o->dirty);
 	free(o->isdirty);
+	free(o->limit);
 	free(o);
 	*op = NULL;
+}
+
+void
+gale__outbuf_set_batch_size(gale_outbuf *o, uint32_t dest, uint32_t items)
+{
+	assert(dest >= 1 && dest <= o->ntasks);
+	o->limit[dest] = items > 0 ? items : 1;
 }
 
 void

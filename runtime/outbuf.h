@@ -4,7 +4,8 @@
 //
 // Items are copied into the batch of their destination, reused from one
 // send to the next, so buffering allocates nothing in the steady state. A
-// batch leaves when it is full (batch_size items or max_bytes bytes), when
+// batch leaves when it is full (its destination's batch size in items, by
+// default batch_size, or max_bytes bytes), when
 // its owner flushes: the owner flushes when it is idle and once the oldest
 // unsent item has waited flush_ns (gale__outbuf_due), as Heron's tuple
 // cache drains on a timer and Storm's executors flush their batches.
@@ -36,6 +37,7 @@ struct gale_outbuf {
 	gale_outbuf_send_fn send;
 	void               *arg;
 	gale_batch         *out; // [ntasks + 1], indexed by destination
+	uint32_t           *limit; // [ntasks + 1]: items that fill a batch
 	uint32_t           *dirty; // destinations listed for the next flush
 	bool               *isdirty; // [ntasks + 1]: listed in dirty
 	size_t              ndirty;
@@ -46,6 +48,10 @@ struct gale_outbuf {
 gale_err gale__outbuf_new(gale_outbuf **out, uint32_t ntasks,
     uint32_t batch_size, size_t max_bytes, uint64_t flush_ns,
     gale_outbuf_send_fn send, void *arg);
+// Sets the items that fill the batches of dest (1..ntasks; 0 counts as 1)
+// from now on, in place of batch_size.
+void gale__outbuf_set_batch_size(
+    gale_outbuf *o, uint32_t dest, uint32_t items);
 // Frees the buffer and its batches; what is unsent is lost. Accepts NULL.
 void gale__outbuf_destroy(gale_outbuf **op);
 
@@ -64,11 +70,13 @@ gale__outbuf_batch(gale_outbuf *o, uint32_t dest)
 	return &o->out[dest];
 }
 
-// A full batch (batch_size items or max_bytes bytes) leaves at once.
+// A full batch (its destination's batch size or max_bytes bytes) leaves at
+// once.
 static inline void
 gale__outbuf_check_full(gale_outbuf *o, gale_batch *b)
 {
-	if (gale_batch_items(b) >= o->batch_size || b->len >= o->max_bytes) {
+	if (gale_batch_items(b) >= o->limit[b->dest_task]
+	    || b->len >= o->max_bytes) {
 		gale__outbuf_send_full(o, b);
 	}
 }

@@ -23,6 +23,14 @@ typedef struct router_sub {
 	uint32_t  npool;
 	uint32_t  pos;
 	uint64_t  rng;
+	// SHUFFLE whose subscriber has tasks both in the source's worker and
+	// in others: the whole subscriber, cycled as pool is, taken while
+	// wide > 0 (picks left since a local task was last found full), and
+	// pool holds only the local tasks.
+	uint32_t *all;
+	uint32_t  nall;
+	uint32_t  allpos;
+	uint32_t  wide;
 	// FIELDS: the indexes of the grouping fields among the stream's.
 	size_t *fields;
 	size_t  nfields;
@@ -42,6 +50,7 @@ struct gale_router {
 	size_t           nstreams;
 	size_t           max_targets;
 	int              default_stream; // the index of "default", or -1
+	bool             loadaware; // SHUFFLE prefers local tasks
 };
 
 void
@@ -59,6 +68,7 @@ gale__router_destroy(gale_router **rp)
 			}
 			for (size_t i = 0; i < st->nsubs; i++) {
 				free(st->subs[i].pool);
+				free(st->subs[i].all);
 				free(st->subs[i].fields);
 			}
 			free(st->subs);
@@ -70,14 +80,20 @@ gale__router_destroy(gale_router **rp)
 }
 
 static void
+router_permute(uint64_t *rng, uint32_t *pool, uint32_t n)
+{
+	for (uint32_t i = n; i > 1; i--) {
+		uint32_t j   = gale__rand_below(rng, i);
+		uint32_t tmp = pool[i - 1];
+		pool[i - 1]  = pool[j];
+		pool[j]      = tmp;
+	}
+}
+
+static void
 router_shuffle(router_sub *sub)
 {
-	for (uint32_t i = sub->npool; i > 1; i--) {
-		uint32_t j       = gale__rand_below(&sub->rng, i);
-		uint32_t tmp     = sub->pool[i - 1];
-		sub->pool[i - 1] = sub->pool[j];
-		sub->pool[j]     = tmp;
-	}
+	router_permute(&sub->rng, sub->pool, sub->npool);
 	sub->pos = 0;
 }
 
@@ -128,15 +144,18 @@ gale__router_max_targets(const gale_router *r)
 }
 
 // Fills the pool a shuffling subscriber picks from: its tasks in the
-// source's worker for LOCAL_OR_SHUFFLE when there are any, else all.
+// source's worker for LOCAL_OR_SHUFFLE and SHUFFLE when there are any, else
+// all; SHUFFLE keeps all of them too, for when the local ones are full.
 static gale_err
-router_init_pool(router_sub *sub, const gale_plan *p, uint32_t src_task)
+router_init_pool(
+    router_sub *sub, const gale_plan *p, uint32_t src_task, bool loadaware)
 {
 	sub->pool = malloc(sub->ntasks * sizeof(*sub->pool));
 	if (sub->pool == NULL) {
 		return GALE_ENOMEM;
 	}
-	if (sub->grouping == GALE_GROUP_LOCAL_OR_SHUFFLE) {
+	if (sub->grouping == GALE_GROUP_LOCAL_OR_SHUFFLE
+	    || (sub->grouping == GALE_GROUP_SHUFFLE && loadaware)) {
 		uint32_t here = gale_plan_task_worker(p, src_task);
 		for (uint32_t k = 0; k < sub->ntasks; k++) {
 			uint32_t task = sub->first + k;
@@ -145,13 +164,46 @@ router_init_pool(router_sub *sub, const gale_plan *p, uint32_t src_task)
 			}
 		}
 	}
-	if (sub->npool == 0) {
+	if (sub->grouping == GALE_GROUP_SHUFFLE && sub->npool > 0
+	    && sub->npool < sub->ntasks) {
+		sub->all = malloc(sub->ntasks * sizeof(*sub->all));
+		if (sub->all == NULL) {
+			return GALE_ENOMEM;
+		}
+		for (uint32_t k = 0; k < sub->ntasks; k++) {
+			sub->all[sub->nall++] = sub->first + k;
+		}
+		router_permute(&sub->rng, sub->all, sub->nall);
+	}
+	if (sub->npool == 0 || sub->npool == sub->ntasks) {
+		sub->npool = 0;
 		for (uint32_t k = 0; k < sub->ntasks; k++) {
 			sub->pool[sub->npool++] = sub->first + k;
 		}
 	}
 	router_shuffle(sub);
 	return GALE_OK;
+}
+
+void
+gale__router_note_full(gale_router *r, uint32_t task)
+{
+	for (size_t s = 0; s < r->nstreams; s++) {
+		router_stream *st = &r->streams[s];
+		for (size_t i = 0; i < st->nsubs; i++) {
+			router_sub *sub = &st->subs[i];
+			if (sub->all == NULL || task < sub->first
+			    || task - sub->first >= sub->ntasks) {
+				continue;
+			}
+			for (uint32_t k = 0; k < sub->npool; k++) {
+				if (sub->pool[k] == task) {
+					sub->wide = GALE_ROUTER_WIDE_PICKS;
+					break;
+				}
+			}
+		}
+	}
 }
 
 // Looks each FIELDS argument up among the stream's declared fields once,
@@ -198,7 +250,8 @@ router_init_sub(gale_router *r, router_sub *sub, const gale_stream_def *sd,
 	case GALE_GROUP_SHUFFLE:
 	case GALE_GROUP_NONE:
 	case GALE_GROUP_LOCAL_OR_SHUFFLE:
-		return router_init_pool(sub, r->plan, r->src_task);
+		return router_init_pool(
+		    sub, r->plan, r->src_task, r->loadaware);
 	case GALE_GROUP_FIELDS:
 		return router_init_fields(sub, sd, decl->fields, ndeclared);
 	case GALE_GROUP_ALL:
@@ -316,8 +369,10 @@ gale__router_new(gale_router **out, const gale_plan *p, const gale_topology *t,
 		return GALE_ENOMEM;
 	}
 	gale_err rv = GALE_OK;
-	r->plan     = p;
-	r->src_task = src_task;
+	r->plan      = p;
+	r->src_task  = src_task;
+	r->loadaware = !gale_topology_config_bool(
+	    t, "topology.disable.loadaware.messaging", false);
 	if (ndecls > 0) {
 		r->streams = calloc(ndecls, sizeof(*r->streams));
 		if (r->streams == NULL) {
@@ -489,6 +544,17 @@ gale__router_route(gale_router *r, int s, const gale_value *values,
 		router_sub *sub = &st->subs[i];
 		switch (sub->grouping) {
 		case GALE_GROUP_SHUFFLE:
+			if (sub->wide > 0) {
+				sub->wide--;
+				if (sub->allpos == sub->nall) {
+					router_permute(
+					    &sub->rng, sub->all, sub->nall);
+					sub->allpos = 0;
+				}
+				out[k++] = sub->all[sub->allpos++];
+				break;
+			}
+			// fall through
 		case GALE_GROUP_NONE:
 		case GALE_GROUP_LOCAL_OR_SHUFFLE:
 			if (sub->pos == sub->npool) {

@@ -7,9 +7,17 @@
 // allocation.
 //
 // Groupings, per subscriber of the stream a tuple is emitted on:
-// - SHUFFLE and NONE: round-robin over a random permutation of the
-//   subscriber's tasks, drawn anew at the end of every cycle, so every task
-//   gets exactly one tuple per cycle. The permutations come from the seed.
+// - NONE: round-robin over a random permutation of the subscriber's tasks,
+//   drawn anew at the end of every cycle, so every task gets exactly one
+//   tuple per cycle. The permutations come from the seed.
+// - SHUFFLE: load-aware, as Storm's default shuffle: as NONE over the
+//   subscriber's tasks in the emitting task's worker when there are any,
+//   and over all of its tasks for the next GALE_ROUTER_WIDE_PICKS tuples
+//   each time one of the local ones was found full
+//   (gale__router_note_full). A tuple that stays in its worker costs a
+//   hand-off between threads; one to another worker costs a socket on each
+//   side. When no task or every task is local, or the topology sets
+//   topology.disable.loadaware.messaging, it is NONE.
 // - FIELDS: gale__router_hash of the grouping fields, modulo the number of
 //   tasks; equal keys always go to the same task.
 // - ALL: every task of the subscriber.
@@ -30,6 +38,11 @@
 #include "topology/plan.h"
 
 typedef struct gale_router gale_router;
+
+// The tuples a SHUFFLE subscriber spreads over all of its tasks after one
+// of its local tasks was found full: a few batches' worth, so the picks
+// come back to the local tasks soon once they keep up again.
+#define GALE_ROUTER_WIDE_PICKS 2048
 
 // Builds the router of task src_task. p must have been built from t, and
 // both must outlive the router. The source component's streams are
@@ -74,6 +87,12 @@ size_t gale__router_max_targets(const gale_router *r);
 // not a task of a DIRECT subscriber of s.
 gale_err gale__router_route(gale_router *r, int s, const gale_value *values,
     size_t nvalues, uint32_t direct_task, uint32_t *out, size_t *n);
+
+// Tells the router that a batch to task had to wait for room: every
+// SHUFFLE subscriber with task among its local tasks spreads over all of
+// its tasks for its next GALE_ROUTER_WIDE_PICKS tuples. Any other task is
+// ignored.
+void gale__router_note_full(gale_router *r, uint32_t task);
 
 // Why a direct emit to task on stream s is refused, as one sentence in buf
 // (len bytes, at least 1): s is not a declared stream, the stream has no

@@ -27,6 +27,9 @@
 // The pending limit grows back by max.spout.pending / SPOUT_AIMD_STEPS
 // (at least one) for each window of that many trees acked.
 #define SPOUT_AIMD_STEPS 32
+// Draws of a root id at most, looking for one whose acker is in the spout's
+// worker (spout_new_root).
+#define SPOUT_ROOT_TRIES 16
 
 // An acker's answer that reached a spout while it was inside next_tuple:
 // handled after next_tuple returns, so the spout's callbacks never nest.
@@ -58,6 +61,10 @@ typedef struct spout_exec {
 	uint32_t              max_pending; // the spout's own, else the topology's
 	uint32_t              acks_in_window;
 	uint64_t              expired_in_rotation;
+	// The spout's worker holds some of the ackers but not all: roots are
+	// drawn to land on those (spout_new_root).
+	bool                  local_roots;
+	uint32_t              worker;
 } spout_exec;
 
 static gale_err
@@ -78,8 +85,37 @@ spout_init(gale_executor *e)
 		}
 	}
 	s->limit = s->max_pending;
+
+	const gale_plan *p      = e->env->plan;
+	uint32_t         nack   = gale_plan_nackers(p);
+	uint32_t         first  = gale_plan_ntasks(p) - nack + 1;
+	uint32_t         nlocal = 0;
+	s->worker               = gale_plan_task_worker(p, e->task);
+	for (uint32_t k = 0; k < nack; k++) {
+		nlocal += gale_plan_task_worker(p, first + k) == s->worker;
+	}
+	s->local_roots = nlocal > 0 && nlocal < nack;
 	return gale__pending_new(
 	    &s->pending, GALE_EXEC_TIMEOUT_BUCKETS, SPOUT_MAX_PENDING);
+}
+
+// A new root id. The acker of a tree is a function of its root alone, so
+// a root drawn until its acker is in the spout's worker keeps the init, the
+// spout's own acks and the completion inside the process, and nothing else
+// changes: any task finds the same acker from the root as before. The draws
+// are bounded; a root that found no local acker is as good as ever.
+static uint64_t
+spout_new_root(gale_executor *e, spout_exec *s, bool sampled)
+{
+	uint64_t root = gale__trace_mark(gale__exec_id(e), sampled);
+	for (int i = 1; s->local_roots && i < SPOUT_ROOT_TRIES
+	     && gale_plan_task_worker(
+		    e->env->plan, gale__exec_acker_for(e, root))
+		 != s->worker;
+	     i++) {
+		root = gale__trace_mark(gale__exec_id(e), sampled);
+	}
+	return root;
 }
 
 static void
@@ -185,7 +221,7 @@ spout_emit(gale_executor *e, uint32_t direct, const char *stream,
 	uint64_t thr = atomic_load_explicit(
 	    &e->env->trace_threshold, memory_order_relaxed);
 	bool sampled = thr != 0 && gale__exec_id(e) <= thr;
-	uint64_t root      = gale__trace_mark(gale__exec_id(e), sampled);
+	uint64_t root      = spout_new_root(e, s, sampled);
 	uint64_t xor       = 0;
 	e->ntrace_children = 0;
 	for (size_t i = 0; i < nt; i++) {

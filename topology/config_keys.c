@@ -39,6 +39,10 @@ const gale_config_key gale__config_keys[] = {
 	    "256", "items per batch before it is sent" },
 	{ "topology.transfer.flush.micros", GALE_CONF_INT, 0, CONF_INT_MAX,
 	    "250", "the longest an item waits in a batch" },
+	{ "topology.disable.loadaware.messaging", GALE_CONF_BOOL, 0, 0,
+	    "false",
+	    "SHUFFLE spreads over every task of the subscriber, not first "
+	    "over those of the emitting worker" },
 	{ "topology.executor.receive.buffer.size", GALE_CONF_INT, 1,
 	    CONF_INT_MAX, "1024",
 	    "accepted for Storm's sake; inboxes hold 8 batches per sender" },

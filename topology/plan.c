@@ -31,6 +31,10 @@ struct gale_plan {
 	uint32_t        ncomponents;
 	plan_component *components;
 	uint32_t       *task_component; // indexed by task id; [0] unused
+	// The workers in the order ackers are dealt to them, and each
+	// worker's position in that order (see plan_order_ackers).
+	uint32_t *acker_order;
+	uint32_t *acker_rank;
 };
 
 void
@@ -48,6 +52,8 @@ gale_plan_destroy(gale_plan **pp)
 	}
 	free(p->components);
 	free(p->task_component);
+	free(p->acker_order);
+	free(p->acker_rank);
 	free(p);
 	*pp = NULL;
 }
@@ -191,6 +197,54 @@ plan_check(const gale_topology *t, uint32_t nworkers, uint32_t nackers)
 	return GALE_OK;
 }
 
+// Ackers are dealt to the workers with the most spout tasks first (ties
+// to the lower index), then to the others. A spout's tree starts and ends
+// at its acker (init, the spout's own acks, the completion), so with an
+// acker in the spout's worker none of that crosses a process; a component
+// of n ackers still lands on min(n, nworkers) workers, evenly.
+static gale_err
+plan_order_ackers(gale_plan *p, uint32_t nuser)
+{
+	uint32_t  nw     = p->nworkers;
+	uint64_t *spouts = calloc(nw, sizeof(*spouts));
+	p->acker_order   = malloc(nw * sizeof(*p->acker_order));
+	p->acker_rank    = malloc(nw * sizeof(*p->acker_rank));
+	if (spouts == NULL || p->acker_order == NULL
+	    || p->acker_rank == NULL) {
+		free(spouts);
+		return GALE_ENOMEM;
+	}
+	for (uint32_t c = 0; c < nuser; c++) {
+		const plan_component *pc = &p->components[c];
+		if (!pc->is_spout) {
+			continue;
+		}
+		// Tasks first .. first + ntasks - 1 go round robin from the
+		// worker of the first: whole turns plus a remainder.
+		uint32_t w0 = (pc->first - 1) % nw;
+		for (uint32_t w = 0; w < nw; w++) {
+			spouts[w] += pc->ntasks / nw;
+		}
+		for (uint32_t i = 0; i < pc->ntasks % nw; i++) {
+			spouts[(w0 + i) % nw]++;
+		}
+	}
+	// Insertion sort: stable, and worker counts are small.
+	for (uint32_t w = 0; w < nw; w++) {
+		uint32_t k = w;
+		while (k > 0 && spouts[p->acker_order[k - 1]] < spouts[w]) {
+			p->acker_order[k] = p->acker_order[k - 1];
+			k--;
+		}
+		p->acker_order[k] = w;
+	}
+	for (uint32_t k = 0; k < nw; k++) {
+		p->acker_rank[p->acker_order[k]] = k;
+	}
+	free(spouts);
+	return GALE_OK;
+}
+
 gale_err
 gale_plan_new(gale_plan **out, const gale_topology *t, uint32_t nworkers,
     uint32_t nackers)
@@ -251,6 +305,10 @@ gale_plan_new(gale_plan **out, const gale_topology *t, uint32_t nworkers,
 		goto fail;
 	}
 	rv = plan_link(p, t, nuser, marks);
+	if (rv != GALE_OK) {
+		goto fail;
+	}
+	rv = plan_order_ackers(p, nuser);
 	if (rv != GALE_OK) {
 		goto fail;
 	}
@@ -365,6 +423,11 @@ gale_plan_task_worker(const gale_plan *p, uint32_t task)
 	if (task == 0 || task > p->ntasks) {
 		return GALE_PLAN_NONE;
 	}
+	uint32_t c = p->task_component[task];
+	if (p->components[c].is_acker) {
+		uint32_t k = task - p->components[c].first;
+		return p->acker_order[k % p->nworkers];
+	}
 	return (task - 1) % p->nworkers;
 }
 
@@ -375,11 +438,20 @@ gale_plan_worker_tasks(
 	if (worker >= p->nworkers) {
 		return 0;
 	}
-	size_t n = 0;
+	size_t   n    = 0;
+	uint32_t nack = p->nackers;
+	uint32_t user = p->ntasks - nack;
 	// Task ids are 1-based and placement is on the 0-based position.
-	for (uint64_t k = worker; k < p->ntasks; k += p->nworkers) {
+	for (uint64_t k = worker; k < user; k += p->nworkers) {
 		if (n < cap) {
 			out[n] = (uint32_t) k + 1;
+		}
+		n++;
+	}
+	// The ackers come last in id order, so the list stays ascending.
+	for (uint64_t k = p->acker_rank[worker]; k < nack; k += p->nworkers) {
+		if (n < cap) {
+			out[n] = user + (uint32_t) k + 1;
 		}
 		n++;
 	}

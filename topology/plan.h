@@ -5,8 +5,12 @@
 // (t->components), each with `parallelism` consecutive ids, then the acker
 // component GALE_ACKER_COMPONENT with nackers tasks (nackers may be 0:
 // acking is off and there is no acker component). Task k (0-based, that is
-// id k + 1) runs on worker k % nworkers, so every component is spread
-// evenly over the workers. Task id 0 is never used and means "no task".
+// id k + 1) of a spout or bolt runs on worker k % nworkers, so every
+// component is spread evenly over the workers. Acker k runs on the k-th
+// worker (mod nworkers) in the order of most spout tasks first, ties to the
+// lower index: a spout's worker holds an acker whenever there are as many
+// ackers as workers hosting spouts. Task id 0 is never used and means "no
+// task".
 //
 // A plan is immutable once built, so any number of threads may read it at
 // once. It borrows the topology it was built from: t must outlive it.

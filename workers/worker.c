@@ -28,8 +28,10 @@
 
 #define WORKER_FIRST_ASSIGNMENT_MS 15000
 #define WORKER_EP_MAX 128
-// Finished sampled trees a worker keeps for its heartbeats.
-#define WORKER_TRACES 16
+// Finished sampled trees a worker keeps for its heartbeats: as many as the
+// stats keep (GALE_STATS_TRACES), since one worker may finish every tree
+// (a spout's trees end at an acker in its own worker).
+#define WORKER_TRACES 32
 // How long heartbeats carry a finished tree.
 #define WORKER_TRACE_KEEP_MS 30000
 // A batch holds up to this much besides its largest tuple.

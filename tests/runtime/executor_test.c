@@ -177,6 +177,34 @@ Test(executor, acks_every_tree_and_finishes)
 	world_fini(&w);
 }
 
+Test(executor, a_spout_roots_its_trees_at_an_acker_of_its_worker)
+{
+	// Two workers: the spout's task 1 and acker task 3 on worker 0, the
+	// sink's task 2 and acker task 4 on worker 1. Any root would do for
+	// the acking; the spout draws those of acker 3.
+	fake_world w;
+	world_init(&w);
+	fake_spout.limit = 200;
+	world_spout(&w, "src", &fake_spout_ops);
+	world_bolt(&w, "sink", &fake_sink_ops);
+	world_stream(&w, "src", "sink");
+	world_build_on(&w, 2, 2);
+	world_go(&w);
+	cr_assert_eq(gale_plan_task_worker(w.plan, 1), 0);
+	cr_assert_eq(gale_plan_task_worker(w.plan, 3), 0);
+	cr_assert_eq(gale_plan_task_worker(w.plan, 4), 1);
+	cr_assert(world_wait_finished(&w, 20));
+	cr_expect_eq(atomic_load(&fake_spout.acked), 200);
+	cr_expect_eq(atomic_load(&fake_spout.failed), 0);
+	cr_expect_eq(atomic_load(&fake_bolt.executed), 200);
+	const gale_task_metrics *a3 = gale__executor_metrics(w.execs[2]);
+	const gale_task_metrics *a4 = gale__executor_metrics(w.execs[3]);
+	cr_expect_eq(gale_metric_get(a3, GALE_M_ACKED), 200);
+	cr_expect_eq(gale_metric_get(a4, GALE_M_ACKED), 0);
+	cr_expect_eq(gale_metric_get(a4, GALE_M_EXECUTED), 0);
+	world_fini(&w);
+}
+
 Test(executor, a_failed_tuple_fails_its_tree_at_the_spout)
 {
 	fake_world w;

@@ -76,7 +76,14 @@ world_start(fake_world *w, uint32_t nackers)
 void
 world_build(fake_world *w, uint32_t nackers)
 {
-	cr_assert_eq(gale_plan_new(&w->plan, &w->t, 1, nackers), GALE_OK);
+	world_build_on(w, 1, nackers);
+}
+
+void
+world_build_on(fake_world *w, uint32_t nworkers, uint32_t nackers)
+{
+	cr_assert_eq(
+	    gale_plan_new(&w->plan, &w->t, nworkers, nackers), GALE_OK);
 	w->ntasks = gale_plan_ntasks(w->plan);
 	cr_assert_leq(w->ntasks, FAKE_MAX_TASKS);
 	cr_assert_eq(

@@ -37,6 +37,9 @@ void world_start(fake_world *w, uint32_t nackers);
 // world_start in two steps: every task built, its inbox open (what is sent
 // to it now comes first), then every task started.
 void world_build(fake_world *w, uint32_t nackers);
+// world_build with a plan of nworkers workers: placement as in a topology
+// of that many workers, while every task still runs here, over inproc.
+void world_build_on(fake_world *w, uint32_t nworkers, uint32_t nackers);
 void world_go(fake_world *w);
 gale_executor *world_exec(fake_world *w, const char *id);
 // Polls until every task has finished, for at most timeout_s seconds.

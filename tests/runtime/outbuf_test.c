@@ -110,6 +110,35 @@ Test(outbuf, sends_a_batch_when_it_has_batch_size_items)
 	gale__outbuf_destroy(&o);
 }
 
+Test(outbuf, a_destination_can_have_its_own_batch_size)
+{
+	fake_sink    s = { 0 };
+	gale_outbuf *o = fake_outbuf(&s, 3, 1 << 20, 1000);
+	gale__outbuf_set_batch_size(o, 2, 5);
+	gale__outbuf_set_batch_size(o, 4, 0);
+	for (int i = 0; i < 5; i++) {
+		add_tuple(o, 1, i);
+		add_tuple(o, 2, i);
+	}
+	// Destination 1 keeps batch_size (one batch of 3, 2 waiting), 2
+	// filled its batch of 5 with its fifth tuple.
+	cr_assert_eq(s.n, 2);
+	cr_expect_eq(s.dest[0], 1);
+	cr_expect_eq(s.items[0], 3);
+	cr_expect_eq(s.dest[1], 2);
+	cr_expect_eq(s.items[1], 5);
+	// A size of 0 counts as 1: every tuple leaves at once.
+	add_tuple(o, 4, 1);
+	cr_assert_eq(s.n, 3);
+	cr_expect_eq(s.dest[2], 4);
+	cr_expect_eq(s.items[2], 1);
+	gale__outbuf_flush(o);
+	cr_assert_eq(s.n, 4);
+	cr_expect_eq(s.dest[3], 1);
+	cr_expect_eq(s.items[3], 2);
+	gale__outbuf_destroy(&o);
+}
+
 Test(outbuf, sends_a_batch_when_it_has_max_bytes)
 {
 	fake_sink    s = { 0 };

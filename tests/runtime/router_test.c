@@ -124,13 +124,13 @@ fake_random(uint64_t *s)
 }
 
 static void
-check_shuffle_cycles(gale_grouping g)
+check_shuffle_cycles(gale_grouping g, uint32_t nworkers)
 {
 	fake_topo f;
 	fake_init(&f, 1);
 	fake_bolt(&f, "b", 5);
 	fake_sub(&f, "b", "default", g);
-	gale_router *r        = fake_router(&f, 2, 1, 42);
+	gale_router *r        = fake_router(&f, nworkers, 1, 42);
 	uint32_t     first    = fake_first(&f, "b");
 	gale_value   v[2]     = { gale_cstr("w"), gale_i64(1) };
 	uint32_t     total[5] = { 0 };
@@ -165,12 +165,99 @@ check_shuffle_cycles(gale_grouping g)
 
 Test(router, shuffle_spreads_exactly_evenly_in_permutation_cycles)
 {
-	check_shuffle_cycles(GALE_GROUP_SHUFFLE);
+	check_shuffle_cycles(GALE_GROUP_SHUFFLE, 1);
 }
 
 Test(router, none_spreads_like_shuffle)
 {
-	check_shuffle_cycles(GALE_GROUP_NONE);
+	check_shuffle_cycles(GALE_GROUP_NONE, 2);
+}
+
+// Two workers; "src" has task 1 (worker 0) and "b" tasks 2-6 (workers 1,
+// 0, 1, 0, 1): tasks 3 and 5 are local to task 1.
+Test(router, shuffle_keeps_to_local_tasks_while_they_keep_up)
+{
+	fake_topo f;
+	fake_init(&f, 1);
+	fake_bolt(&f, "b", 5);
+	fake_sub(&f, "b", "default", GALE_GROUP_SHUFFLE);
+	gale_router *r        = fake_router(&f, 2, 1, 42);
+	gale_value   v[2]     = { gale_cstr("w"), gale_i64(1) };
+	uint32_t     count[7] = { 0 };
+	for (int i = 0; i < 100; i++) {
+		uint32_t task = route_one(r, v);
+		cr_assert(task == 3 || task == 5, "task %u", task);
+		count[task]++;
+	}
+	cr_assert_eq(count[3], 50);
+	cr_assert_eq(count[5], 50);
+	// A full remote task or a task of no subscriber changes nothing.
+	gale__router_note_full(r, 2);
+	gale__router_note_full(r, 1);
+	gale__router_note_full(r, 99);
+	for (int i = 0; i < 100; i++) {
+		uint32_t task = route_one(r, v);
+		cr_assert(task == 3 || task == 5, "task %u", task);
+	}
+	fake_fini(&f, &r);
+}
+
+Test(router, shuffle_with_loadaware_messaging_off_spreads_over_every_task)
+{
+	fake_topo f;
+	fake_init(&f, 1);
+	fake_bolt(&f, "b", 5);
+	fake_sub(&f, "b", "default", GALE_GROUP_SHUFFLE);
+	gale_option off;
+	memset(&off, 0, sizeof(off));
+	off.key     = "topology.disable.loadaware.messaging";
+	off.value   = "true";
+	f.t.config  = &off;
+	f.t.nconfig = 1;
+
+	gale_router *r        = fake_router(&f, 2, 1, 42);
+	gale_value   v[2]     = { gale_cstr("w"), gale_i64(1) };
+	uint32_t     count[7] = { 0 };
+	for (int i = 0; i < 500; i++) {
+		count[route_one(r, v)]++;
+	}
+	for (uint32_t task = 2; task <= 6; task++) {
+		cr_assert_eq(
+		    count[task], 100, "task %u got %u", task, count[task]);
+	}
+	fake_fini(&f, &r);
+}
+
+Test(router, shuffle_spreads_over_every_task_once_a_local_one_is_full)
+{
+	fake_topo f;
+	fake_init(&f, 1);
+	fake_bolt(&f, "b", 5);
+	fake_sub(&f, "b", "default", GALE_GROUP_SHUFFLE);
+	gale_router *r        = fake_router(&f, 2, 1, 42);
+	gale_value   v[2]     = { gale_cstr("w"), gale_i64(1) };
+	uint32_t     total[7] = { 0 };
+	for (int round = 0; round < 2; round++) {
+		gale__router_note_full(r, round == 0 ? 3 : 5);
+		// The wide picks go round the five tasks in cycles of their
+		// own, which the next round continues.
+		for (int i = 0; i < GALE_ROUTER_WIDE_PICKS; i++) {
+			uint32_t task = route_one(r, v);
+			cr_assert(task >= 2 && task <= 6, "task %u", task);
+			total[task]++;
+		}
+		// And back to the local tasks.
+		for (int i = 0; i < 50; i++) {
+			uint32_t task = route_one(r, v);
+			cr_assert(task == 3 || task == 5, "task %u", task);
+		}
+	}
+	uint32_t cycles = 2 * GALE_ROUTER_WIDE_PICKS / 5;
+	for (uint32_t task = 2; task <= 6; task++) {
+		cr_assert(total[task] == cycles || total[task] == cycles + 1,
+		    "task %u got %u", task, total[task]);
+	}
+	fake_fini(&f, &r);
 }
 
 Test(router, shuffle_order_follows_the_seed)

@@ -94,6 +94,29 @@ Test(plan, numbers_tasks_contiguously_in_component_order)
 	cr_assert_null(p);
 }
 
+// Checks that every task is on exactly one worker's list, that the lists
+// are ascending, and that they agree with gale_plan_task_worker.
+static void
+check_worker_lists(const gale_plan *p)
+{
+	uint32_t n        = gale_plan_ntasks(p);
+	uint32_t seen[32] = { 0 };
+	for (uint32_t w = 0; w < gale_plan_nworkers(p); w++) {
+		uint32_t tasks[32];
+		size_t   k = gale_plan_worker_tasks(p, w, tasks, 32);
+		cr_assert_leq(k, 32);
+		for (size_t i = 0; i < k; i++) {
+			cr_assert(i == 0 || tasks[i - 1] < tasks[i]);
+			cr_assert_eq(gale_plan_task_worker(p, tasks[i]), w);
+			seen[tasks[i]]++;
+		}
+	}
+	for (uint32_t task = 1; task <= n; task++) {
+		cr_assert_eq(seen[task], 1, "task %u placed %u times", task,
+		    seen[task]);
+	}
+}
+
 Test(plan, places_tasks_round_robin_over_workers)
 {
 	fake_topo f;
@@ -107,15 +130,83 @@ Test(plan, places_tasks_round_robin_over_workers)
 		uint32_t tasks[32];
 		size_t   k = gale_plan_worker_tasks(p, w, tasks, 32);
 		for (size_t i = 0; i < k; i++) {
-			cr_assert_eq(tasks[i], w + 1 + 3 * i);
+			if (tasks[i] <= n - 2) {
+				cr_assert_eq(tasks[i], w + 1 + 3 * i);
+			}
 			cr_assert_eq(gale_plan_task_worker(p, tasks[i]), w);
 			seen[tasks[i]]++;
 		}
 	}
+	// The spout's tasks 1 and 2 are on workers 0 and 1: so are the two
+	// ackers, 9 and 10.
+	cr_assert_eq(gale_plan_task_worker(p, 9), 0);
+	cr_assert_eq(gale_plan_task_worker(p, 10), 1);
 	for (uint32_t task = 1; task <= n; task++) {
 		cr_assert_eq(seen[task], 1, "task %u placed %u times", task,
 		    seen[task]);
 	}
+	gale_plan_destroy(&p);
+}
+
+Test(plan, places_ackers_beside_spouts_first)
+{
+	// The bolt's task 1 is on worker 0, the spout's task 2 on worker 1:
+	// round robin alone would put the acker, task 3, on worker 0.
+	fake_topo f;
+	fake_init(&f);
+	fake_component(&f, "b", false, 1);
+	fake_component(&f, "s", true, 1);
+	fake_stream(&f, "s", "b", "default");
+	gale_plan *p = NULL;
+	cr_assert_eq(gale_plan_new(&p, &f.t, 2, 1), GALE_OK);
+	cr_assert_eq(gale_plan_task_worker(p, 2), 1);
+	cr_assert_eq(gale_plan_task_worker(p, 3), 1);
+	check_worker_lists(p);
+	gale_plan_destroy(&p);
+	// With one acker per worker, the spout's worker gets the first.
+	cr_assert_eq(gale_plan_new(&p, &f.t, 2, 2), GALE_OK);
+	cr_assert_eq(gale_plan_task_worker(p, 3), 1);
+	cr_assert_eq(gale_plan_task_worker(p, 4), 0);
+	check_worker_lists(p);
+	gale_plan_destroy(&p);
+	// More ackers than workers go round in the same order.
+	cr_assert_eq(gale_plan_new(&p, &f.t, 2, 5), GALE_OK);
+	for (uint32_t k = 0; k < 5; k++) {
+		cr_assert_eq(gale_plan_task_worker(p, 3 + k), k % 2 ? 0 : 1);
+	}
+	check_worker_lists(p);
+	gale_plan_destroy(&p);
+}
+
+Test(plan, deals_ackers_to_workers_by_their_spout_tasks)
+{
+	// 4 workers; spout "s" has 5 tasks (ids 2..6: workers 1, 2, 3, 0,
+	// 1) so worker 1 holds two spout tasks and the others one each.
+	fake_topo f;
+	fake_init(&f);
+	fake_component(&f, "b", false, 1);
+	fake_component(&f, "s", true, 5);
+	fake_component(&f, "c", false, 3);
+	fake_stream(&f, "s", "b", "default");
+	fake_stream(&f, "b", "c", "default");
+	gale_plan *p = NULL;
+	cr_assert_eq(gale_plan_new(&p, &f.t, 4, 4), GALE_OK);
+	uint32_t first   = gale_plan_ntasks(p) - 4 + 1;
+	uint32_t want[4] = { 1, 0, 2, 3 };
+	for (uint32_t k = 0; k < 4; k++) {
+		cr_assert_eq(gale_plan_task_worker(p, first + k), want[k],
+		    "acker %u", k);
+	}
+	check_worker_lists(p);
+	gale_plan_destroy(&p);
+	// A worker with no spout gets an acker only after those with one.
+	fake_init(&f);
+	fake_component(&f, "s", true, 1);
+	fake_component(&f, "b", false, 4);
+	fake_stream(&f, "s", "b", "default");
+	cr_assert_eq(gale_plan_new(&p, &f.t, 3, 1), GALE_OK);
+	cr_assert_eq(gale_plan_task_worker(p, 6), 0);
+	check_worker_lists(p);
 	gale_plan_destroy(&p);
 }
 

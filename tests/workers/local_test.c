@@ -183,9 +183,10 @@ typedef struct record {
 
 // Runs a spout of `count` numbered keys into recorders with the given
 // grouping, and reads back what each recorder task received.
+// run_grouping with one more line of config (conf: "key: value", or "").
 static record *
-run_grouping(const char *grouping_yaml, int workers, int spouts,
-    int recorders, long count, size_t *n, char **out)
+run_grouping_with(const char *conf, const char *grouping_yaml, int workers,
+    int spouts, int recorders, long count, size_t *n, char **out)
 {
 	char yaml[8192], path[4096];
 	snprintf(yaml, sizeof(yaml),
@@ -193,6 +194,7 @@ run_grouping(const char *grouping_yaml, int workers, int spouts,
 	    "config:\n"
 	    "  topology.workers: %d\n"
 	    "  topology.message.timeout.secs: 10\n"
+	    "  %s\n"
 	    "spouts:\n"
 	    "  - id: keys\n"
 	    "    component: fake_keys_spout\n"
@@ -209,7 +211,7 @@ run_grouping(const char *grouping_yaml, int workers, int spouts,
 	    "  - from: keys\n"
 	    "    to: rec\n"
 	    "    grouping: %s\n",
-	    workers, FAKE_LIB, spouts, count, FAKE_LIB, recorders, dir,
+	    workers, conf, FAKE_LIB, spouts, count, FAKE_LIB, recorders, dir,
 	    grouping_yaml);
 	snprintf(path, sizeof(path), "%s/grouping.yaml", dir);
 	cr_assert(test_write_file(path, yaml, strlen(yaml)));
@@ -248,12 +250,22 @@ run_grouping(const char *grouping_yaml, int workers, int spouts,
 	return recs;
 }
 
+static record *
+run_grouping(const char *grouping_yaml, int workers, int spouts,
+    int recorders, long count, size_t *n, char **out)
+{
+	return run_grouping_with(
+	    "", grouping_yaml, workers, spouts, recorders, count, n, out);
+}
+
 // The first task id of rec: spouts come first, so rec starts after them.
 Test(local, shuffle_spreads_tuples_evenly)
 {
 	size_t  n;
 	char   *out;
-	record *r = run_grouping("{type: SHUFFLE}", 2, 1, 4, 4000, &n, &out);
+	record *r = run_grouping_with(
+	    "topology.disable.loadaware.messaging: true", "{type: SHUFFLE}", 2,
+	    1, 4, 4000, &n, &out);
 	cr_assert_eq(n, 4000);
 	long per[8] = { 0 };
 	for (size_t i = 0; i < n; i++) {
@@ -264,6 +276,29 @@ Test(local, shuffle_spreads_tuples_evenly)
 		cr_assert_eq(per[t], 1000, "task %d got %ld of 4000", t + 2,
 		    per[t]);
 	}
+	free(r);
+	free(out);
+}
+
+// The spout's task 1 is on worker 0 with "rec" tasks 3 and 5; tasks 2 and
+// 4 are on worker 1. The local tasks get every tuple while they keep up,
+// and never less than their share when they do not.
+Test(local, shuffle_prefers_the_tasks_of_its_worker)
+{
+	size_t  n;
+	char   *out;
+	record *r = run_grouping("{type: SHUFFLE}", 2, 1, 4, 4000, &n, &out);
+	cr_assert_eq(n, 4000);
+	long per[8] = { 0 };
+	for (size_t i = 0; i < n; i++) {
+		cr_assert(r[i].task >= 2 && r[i].task <= 5);
+		per[r[i].task]++;
+	}
+	cr_assert_gt(per[3] + per[5], per[2] + per[4],
+	    "local %ld + %ld, remote %ld + %ld", per[3], per[5], per[2],
+	    per[4]);
+	cr_assert_gt(per[3], 0);
+	cr_assert_gt(per[5], 0);
 	free(r);
 	free(out);
 }
