@@ -120,3 +120,13 @@ gale__kafka_track_commit_point(const gale_kafka_track *t)
 {
 	return t->n > 0 ? track_at(t, 0)->offset : t->next;
 }
+
+uint64_t
+gale__kafka_retry_wait(uint32_t attempts, uint64_t delay_ns, uint64_t max_ns)
+{
+	uint64_t wait = delay_ns;
+	for (uint32_t k = 2; k < attempts && wait < max_ns; k++) {
+		wait *= 2;
+	}
+	return wait < max_ns ? wait : max_ns;
+}

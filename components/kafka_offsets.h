@@ -25,6 +25,7 @@ typedef struct gale_kafka_msg {
 	void    *msg; // the caller's; freed by the tracker's free_msg
 	uint32_t attempts; // emits so far
 	bool     acked;
+	uint64_t retry_ns; // failed: not emitted again before (monotonic)
 } gale_kafka_msg;
 
 // Entries in offset order, in a ring that grows when full and keeps its
@@ -71,6 +72,12 @@ gale__kafka_track_size(const gale_kafka_track *t)
 {
 	return t->n;
 }
+
+// How long a message that failed for the (attempts - 1)th time waits before
+// its next emit: delay_ns after the first fail, twice as long after each
+// next, never more than max_ns (Storm's exponential retry backoff).
+uint64_t gale__kafka_retry_wait(
+    uint32_t attempts, uint64_t delay_ns, uint64_t max_ns);
 
 // A spout message id from a partition's slot among the task's partitions
 // and an offset, and back. Offsets must be below 2^48.

@@ -60,6 +60,11 @@ typedef struct kafka_spout {
 	bool             latest;
 	bool             exhausted;
 	int64_t          max_retries; // 0: never give up
+	// A failed message waits retry_delay_ns before its first replay,
+	// twice as long before each next, up to retry_max_ns (as Storm's
+	// exponential retry backoff): a tuple failed at once every time
+	// must not be replayed in a loop as fast as it fails.
+	uint64_t         retry_delay_ns, retry_max_ns;
 	kspout_state     state;
 	uint64_t         retry_ns;
 	uint64_t         backoff_ns;
@@ -170,6 +175,18 @@ kspout_start(kafka_spout *s, gale_context *ctx)
 	s->latest      = start != NULL && strcmp(start, "latest") == 0;
 	s->bounded     = gale_context_option_bool(ctx, "bounded", false);
 	s->max_retries = gale_context_option_i64(ctx, "max_retries", 0);
+	int64_t delay  = gale_context_option_i64(ctx, "retry_delay_ms", 2);
+	int64_t most = gale_context_option_i64(ctx, "retry_max_delay_ms", 10000);
+	if (delay < 0 || most < delay) {
+		gale_context_error(ctx,
+		    "options 'retry_delay_ms' (%" PRId64
+		    ") and 'retry_max_delay_ms' (%" PRId64
+		    ") are 0 or more, the second at least the first",
+		    delay, most);
+		return GALE_EINVAL;
+	}
+	s->retry_delay_ns = (uint64_t) delay * 1000000u;
+	s->retry_max_ns   = (uint64_t) most * 1000000u;
 	int64_t commit = gale_context_option_i64(ctx, "commit_ms", 1000);
 	int64_t lag    = gale_context_option_i64(ctx, "lag_log_ms", 5000);
 	if (s->max_retries < 0 || commit < 1 || lag < 0) {
@@ -721,6 +738,44 @@ kspout_log_lag(kafka_spout *s)
 	}
 }
 
+// True when no message is in flight or waiting for its replay: a bounded
+// spout is exhausted only then, since a fail after that would wait for a
+// replay (its backoff) that no one asks for.
+static bool
+kspout_settled(const kafka_spout *s)
+{
+	if (gale__u64_queue_size(&s->replays) > 0) {
+		return false;
+	}
+	for (size_t i = 0; i < s->nparts; i++) {
+		if (gale__kafka_track_size(&s->parts[i].track) > 0) {
+			return false;
+		}
+	}
+	return true;
+}
+
+// Takes the id of the oldest failed message when its backoff is over. The
+// queue is in the order of the fails; one whose wait is not over holds
+// those behind it back, which only ever lengthens their waits.
+static bool
+kspout_next_replay(kafka_spout *s, uint64_t *id)
+{
+	uint64_t head;
+	if (!gale__u64_queue_peek(&s->replays, &head)) {
+		return false;
+	}
+	uint32_t slot = gale__kafka_msg_slot(head);
+	if (slot < s->nparts) {
+		const gale_kafka_msg *m = gale__kafka_track_find(
+		    &s->parts[slot].track, gale__kafka_msg_offset(head));
+		if (m != NULL && m->retry_ns > gale_now_ns()) {
+			return false;
+		}
+	}
+	return gale__u64_queue_pop(&s->replays, id);
+}
+
 static void
 kspout_next_tuple(void *self, gale_collector *c)
 {
@@ -732,7 +787,7 @@ kspout_next_tuple(void *self, gale_collector *c)
 		}
 	}
 	uint64_t id;
-	if (gale__u64_queue_pop(&s->replays, &id)) {
+	if (kspout_next_replay(s, &id)) {
 		uint32_t slot = gale__kafka_msg_slot(id);
 		if (slot < s->nparts) {
 			gale_kafka_msg *m = gale__kafka_track_find(
@@ -750,7 +805,8 @@ kspout_next_tuple(void *self, gale_collector *c)
 		// Still served: commit results and error reports.
 		rd_kafka_poll(s->rk, 0);
 	}
-	if (s->bounded && !s->exhausted && s->ndone == s->nparts) {
+	if (s->bounded && !s->exhausted && s->ndone == s->nparts
+	    && kspout_settled(s)) {
 		s->exhausted = true;
 		gale_log(s->ctx, GALE_LOG_INFO,
 		    "topic %s: read to the end offsets of %zu partitions",
@@ -873,6 +929,10 @@ kspout_fail(void *self, uint64_t id)
 		}
 	}
 	m->attempts++;
+	// 2 ms, 4 ms, 8 ms ... after the 1st, 2nd, 3rd fail, by default.
+	m->retry_ns = gale_now_ns()
+	    + gale__kafka_retry_wait(
+		m->attempts, s->retry_delay_ns, s->retry_max_ns);
 	if (gale__u64_queue_push(&s->replays, id) != GALE_OK) {
 		gale_log(s->ctx, GALE_LOG_ERROR,
 		    "out of memory: offset %" PRId64
@@ -963,6 +1023,11 @@ static const gale_option_decl kspout_options[] = {
 	    "replays of a failed message before it is dropped; 0: no limit" },
 	{ "dead_letter_topic", GALE_OPTION_STRING, NULL,
 	    "where a message past max_retries goes" },
+	{ "retry_delay_ms", GALE_OPTION_INT, "2",
+	    "the wait before a failed message's first replay, doubled "
+	    "before each next" },
+	{ "retry_max_delay_ms", GALE_OPTION_INT, "10000",
+	    "the longest wait before a replay" },
 	{ "commit_ms", GALE_OPTION_INT, "1000",
 	    "how often offsets are committed" },
 	{ "lag_log_ms", GALE_OPTION_INT, "5000",

@@ -122,6 +122,17 @@ gale__u64_queue_size(const gale_u64_queue *q)
 	return q->n;
 }
 
+// Reads the oldest value without taking it; false when the queue is empty.
+static inline bool
+gale__u64_queue_peek(const gale_u64_queue *q, uint64_t *x)
+{
+	if (q->n == 0) {
+		return false;
+	}
+	*x = q->v[q->head];
+	return true;
+}
+
 // ---------------------------------------------------------------------
 // Line store: copies of emitted lines, by sequence number, until acked
 // ---------------------------------------------------------------------

@@ -174,3 +174,19 @@ Test(kafka_offsets, partitions_are_dealt_to_tasks_round_robin)
 	cr_assert(gale__kafka_partition_mine(2, 0, 2));
 	cr_assert(gale__kafka_partition_mine(3, 1, 2));
 }
+
+Test(kafka_offsets, replays_back_off_exponentially_up_to_the_most)
+{
+	const uint64_t ms = 1000000u;
+	// attempts counts emits: 2 is the first replay, after the first fail.
+	cr_assert_eq(gale__kafka_retry_wait(2, 2 * ms, 10000 * ms), 2 * ms);
+	cr_assert_eq(gale__kafka_retry_wait(3, 2 * ms, 10000 * ms), 4 * ms);
+	cr_assert_eq(gale__kafka_retry_wait(4, 2 * ms, 10000 * ms), 8 * ms);
+	cr_assert_eq(
+	    gale__kafka_retry_wait(14, 2 * ms, 10000 * ms), 8192 * ms);
+	cr_assert_eq(
+	    gale__kafka_retry_wait(15, 2 * ms, 10000 * ms), 10000 * ms);
+	cr_assert_eq(gale__kafka_retry_wait(UINT32_MAX, 2 * ms, 10000 * ms),
+	    10000 * ms);
+	cr_assert_eq(gale__kafka_retry_wait(5, 0, 10000 * ms), 0);
+}
