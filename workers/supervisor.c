@@ -16,13 +16,8 @@
 #include "workers/client.h"
 #include "workers/files.h"
 #include "workers/keys.h"
-#include "workers/supervisor.h"
-#include "workers/supervisor_zk.h"
-#include "workers/worker_host.h"
+#include "workers/supervisor_impl.h"
 
-#define SUP_REPORT_MS 500
-// A report not answered in this long is given up on, and sent again.
-#define SUP_REPLY_TIMEOUT_MS 2000
 // A worker asked to stop gets this long to drain before SIGTERM, and then
 // this long before SIGKILL.
 #define SUP_STOP_GRACE_MS 10000
@@ -38,74 +33,9 @@
 #define SUP_EXIT_GRACE_MS 3000
 #define SUP_MAX_SLOTS 1024
 
-// A worker of a slot (or one being stopped), across its restarts.
-// The components a worker's death is reported for, at most.
-#define SUP_DEATHS_MAX 8
 
-typedef struct sup_worker {
-	char             *topology;
-	char             *run_id;
-	uint32_t          index;
-	uint32_t          port;
-	gale_worker_proc *proc; // NULL when it could not be started at all
-	uint64_t          sent_gen; // the generation it was last sent
-	gale_heartbeat    hb; // its latest heartbeat
-	bool              have_hb;
-	bool              stop_sent; // when stopping: the stop message went
-	// Its latest death, as an error of each component it ran, sent with
-	// every report (nimbus keeps each once).
-	gale_component_error deaths[SUP_DEATHS_MAX];
-	size_t               ndeaths;
-} sup_worker;
-
-struct gale_supervisor {
-	char        *id;
-	char        *host;
-	char        *data_dir; // absolute
-	uint32_t     nslots;
-	uint32_t     port_base;
-	int          lock_fd;
-	gale_client *client;
-	// nimbus's endpoints, comma-separated: the one in use is the next
-	// after the one that stopped answering or stood by.
-	char                      *nimbus_eps;
-	size_t                     nimbus_i;
-	char                      *keys_dir;
-	struct gale_supervisor_zk *zk; // NULL without ZooKeeper
-	uint64_t                   next_report_ms;
-	uint64_t                   sent_ms;
-	bool                       report_soon;
-	bool nimbus_down; // the last report went unanswered
-	// Fencing: when it last heard from nimbus or was connected to
-	// ZooKeeper, and how long it may go without either (half of
-	// nimbus.supervisor.timeout.secs, from nimbus; 0 unknown) before it
-	// kills its workers, which nimbus is about to run elsewhere.
-	uint64_t         contact_ms;
-	uint64_t         fence_ms;
-	bool             fenced;
-	gale_assignment *asg; // the last assignments from nimbus
-	size_t           nasg;
-	sup_worker     **slot; // [nslots]; NULL: free
-	// Every worker process: the slots' and those being stopped, whose
-	// procs are retired and own their sup_worker.
-	gale_worker_host *workers;
-};
-
-static uint64_t
-sup_now_ms(void)
-{
-	return gale_now_ns() / 1000000u;
-}
-
-// True when w's process runs.
-static bool
-sup_alive(const sup_worker *w)
-{
-	return w->proc != NULL && gale_worker_proc_pid(w->proc) != 0;
-}
-
-static void
-worker_destroy(sup_worker **wp)
+void
+gale__sup_worker_destroy(sup_worker **wp)
 {
 	sup_worker *w = *wp;
 	if (w == NULL) {
@@ -161,8 +91,8 @@ sup_note_death(gale_supervisor *s, sup_worker *w, const gale_worker_event *ev)
 
 // Adds w's death errors to hb (a shallow copy of w's heartbeat); returns
 // the array to free after the send, or NULL.
-static gale_component_error *
-sup_with_deaths(gale_heartbeat *hb, const sup_worker *w)
+gale_component_error *
+gale__sup_with_deaths(gale_heartbeat *hb, const sup_worker *w)
 {
 	if (w->ndeaths == 0) {
 		return NULL;
@@ -198,8 +128,8 @@ sup_find_asg(const gale_supervisor *s, const sup_worker *w)
 }
 
 // True when w's process runs and can be sent to.
-static bool
-sup_connected(const sup_worker *w)
+bool
+gale__sup_connected(const sup_worker *w)
 {
 	return w->proc != NULL && gale_worker_proc_connected(w->proc);
 }
@@ -211,11 +141,11 @@ sup_send(gale_supervisor *s, sup_worker *w, const gale_worker_control *wc)
 	    && gale_worker_host_send(s->workers, w->proc, wc);
 }
 
-static void
-sup_forward(gale_supervisor *s, sup_worker *w)
+void
+gale__sup_forward(gale_supervisor *s, sup_worker *w)
 {
 	const gale_assignment *a = sup_find_asg(s, w);
-	if (a == NULL || !sup_connected(w)) {
+	if (a == NULL || !gale__sup_connected(w)) {
 		return;
 	}
 	gale_worker_control wc = { .assignment = (gale_assignment *) a };
@@ -279,7 +209,7 @@ sup_heartbeat(void *arg, gale_worker_proc *proc, gale_heartbeat *hbp)
 	}
 	const gale_assignment *a = sup_find_asg(s, w);
 	if (a != NULL && (w->sent_gen == 0 || hb.generation < a->generation)) {
-		sup_forward(s, w);
+		gale__sup_forward(s, w);
 	}
 	return true;
 }
@@ -390,15 +320,15 @@ sup_on_event(void *arg, const gale_worker_event *ev)
 		}
 		break;
 	case GALE_WORKER_STOPPED:
-		worker_destroy(&w);
+		gale__sup_worker_destroy(&w);
 		s->report_soon = true;
 		break;
 	}
 }
 
 // Starts the worker of slot i for index of a.
-static void
-sup_launch(
+void
+gale__sup_launch(
     gale_supervisor *s, uint32_t i, const gale_assignment *a, uint32_t index)
 {
 	sup_worker *w = calloc(1, sizeof(*w));
@@ -410,7 +340,7 @@ sup_launch(
 	w->index    = index;
 	w->port     = s->port_base + i;
 	if (w->topology == NULL || w->run_id == NULL) {
-		worker_destroy(&w);
+		gale__sup_worker_destroy(&w);
 		return;
 	}
 	s->slot[i] = w;
@@ -449,8 +379,8 @@ fail:
 
 // Takes the worker of slot i off it: a running process is asked to stop,
 // then gets SIGTERM and SIGKILL; its sup_worker goes with its process.
-static void
-sup_retire(gale_supervisor *s, uint32_t i)
+void
+gale__sup_retire(gale_supervisor *s, uint32_t i)
 {
 	sup_worker *w = s->slot[i];
 	s->slot[i]    = NULL;
@@ -458,7 +388,7 @@ sup_retire(gale_supervisor *s, uint32_t i)
 		if (w->proc != NULL) {
 			gale_worker_host_retire(s->workers, w->proc, 0, 0);
 		}
-		worker_destroy(&w);
+		gale__sup_worker_destroy(&w);
 		return;
 	}
 	gale_worker_control wc = { .stop = true };
@@ -470,321 +400,6 @@ sup_retire(gale_supervisor *s, uint32_t i)
 	}
 	gale_worker_host_retire(
 	    s->workers, w->proc, SUP_STOP_GRACE_MS, SUP_KILL_GRACE_MS);
-}
-
-// ---------------------------------------------------------------------
-// Talking to nimbus
-// ---------------------------------------------------------------------
-
-// Takes the assignments of a reply and makes the slots match them.
-static void
-sup_apply(gale_supervisor *s, gale_reply *r)
-{
-	if (r->supervisor_timeout_secs > 0) {
-		s->fence_ms = (uint64_t) r->supervisor_timeout_secs * 500u;
-	}
-	for (size_t i = 0; i < s->nasg; i++) {
-		gale_assignment_fini(&s->asg[i]);
-	}
-	free(s->asg);
-	s->asg          = r->assignments;
-	s->nasg         = r->nassignments;
-	r->assignments  = NULL;
-	r->nassignments = 0;
-	for (uint32_t i = 0; i < s->nslots; i++) {
-		uint32_t               port  = s->port_base + i;
-		const gale_assignment *want  = NULL;
-		uint32_t               index = 0;
-		for (size_t k = 0; k < s->nasg && want == NULL; k++) {
-			const gale_assignment *a = &s->asg[k];
-			for (size_t j = 0; j < a->nworkers; j++) {
-				if (a->workers[j].port == port
-				    && strcmp(a->workers[j].supervisor, s->id)
-					== 0) {
-					want  = a;
-					index = a->workers[j].index;
-					break;
-				}
-			}
-		}
-		sup_worker *w = s->slot[i];
-		if (w != NULL
-		    && (want == NULL
-			|| strcmp(w->topology, want->topology) != 0
-			|| strcmp(w->run_id, want->run_id) != 0
-			|| w->index != index)) {
-			sup_retire(s, i);
-			w = NULL;
-		}
-		if (want == NULL) {
-			continue;
-		}
-		if (index >= want->nworkers) {
-			continue; // cannot be run: the worker would refuse it
-		}
-		if (w == NULL) {
-			sup_launch(s, i, want, index);
-		} else if (sup_connected(w)
-		    && want->generation > w->sent_gen) {
-			sup_forward(s, w);
-		}
-	}
-}
-
-static void
-sup_report(gale_supervisor *s)
-{
-	gale_request          req  = { .kind = GALE_REQ_SUPERVISOR_HEARTBEAT };
-	gale_supervisor_info *info = &req.u.supervisor;
-	uint32_t             *ports  = calloc(s->nslots, sizeof(*ports));
-	size_t                nprocs = 0;
-	for (gale_worker_proc *p = gale_worker_host_next(s->workers, NULL);
-	     p != NULL; p        = gale_worker_host_next(s->workers, p)) {
-		nprocs++;
-	}
-	gale_heartbeat *hbs
-	    = calloc((size_t) s->nslots + nprocs + 1, sizeof(*hbs));
-	gale_component_error **extra
-	    = calloc((size_t) s->nslots + nprocs + 1, sizeof(*extra));
-	if (ports == NULL || hbs == NULL || extra == NULL) {
-		goto out;
-	}
-	for (uint32_t i = 0; i < s->nslots; i++) {
-		ports[i] = s->port_base + i;
-		if (s->slot[i] != NULL && s->slot[i]->have_hb) {
-			// A shallow copy: the strings stay the worker's.
-			hbs[info->nworkers]   = s->slot[i]->hb;
-			extra[info->nworkers] = sup_with_deaths(
-			    &hbs[info->nworkers], s->slot[i]);
-			info->nworkers++;
-		}
-	}
-	for (gale_worker_proc *p = gale_worker_host_next(s->workers, NULL);
-	     p != NULL; p        = gale_worker_host_next(s->workers, p)) {
-		const sup_worker *w = gale_worker_proc_owner(p);
-		if (gale_worker_proc_retired(p) && w->have_hb) {
-			hbs[info->nworkers++] = w->hb;
-		}
-	}
-	info->id      = s->id;
-	info->host    = s->host;
-	info->ports   = ports;
-	info->nports  = s->nslots;
-	info->workers = hbs;
-	if (gale_client_send(s->client, &req) != GALE_OK) {
-		if (!s->nimbus_down) {
-			GALE_WARN("%s", gale_client_error(s->client));
-		}
-		s->nimbus_down = true;
-		gale_client_reset(s->client);
-	}
-	s->sent_ms        = sup_now_ms();
-	s->next_report_ms = s->sent_ms + SUP_REPORT_MS;
-	s->report_soon    = false;
-out:
-	for (size_t i = 0; extra != NULL && i < info->nworkers; i++) {
-		free(extra[i]);
-	}
-	free(extra);
-	free(ports);
-	free(hbs);
-}
-
-// Talks to the nimbus at ep from now on.
-static void
-sup_use_nimbus(gale_supervisor *s, const char *ep)
-{
-	gale_client *c = NULL;
-	if (gale_client_new(&c, ep) != GALE_OK
-	    || (s->keys_dir != NULL
-		&& gale_client_use_keys(c, s->keys_dir, "supervisor")
-		    != GALE_OK)) {
-		gale_client_destroy(&c);
-		return;
-	}
-	gale_client_destroy(&s->client);
-	s->client = c;
-	GALE_INFO("trying nimbus at %s", ep);
-}
-
-// Moves on to the leader that ZooKeeper names, else to the next nimbus
-// of the list when there is more than one.
-static void
-sup_next_nimbus(gale_supervisor *s)
-{
-	char ep[512];
-	if (s->zk != NULL
-	    && gale__supervisor_zk_leader(s->zk, ep, sizeof(ep))) {
-		sup_use_nimbus(s, ep);
-		return;
-	}
-	size_t n = 1;
-	for (const char *p = s->nimbus_eps; *p != '\0'; p++) {
-		n += *p == ',';
-	}
-	if (n < 2) {
-		return;
-	}
-	s->nimbus_i   = (s->nimbus_i + 1) % n;
-	const char *p = s->nimbus_eps;
-	for (size_t i = 0; i < s->nimbus_i; i++) {
-		p += strcspn(p, ",") + 1;
-	}
-	snprintf(ep, sizeof(ep), "%.*s", (int) strcspn(p, ","), p);
-	sup_use_nimbus(s, ep);
-}
-
-static void
-sup_nimbus(gale_supervisor *s)
-{
-	if (gale_client_busy(s->client)) {
-		gale_reply r  = { 0 };
-		gale_err   rv = gale_client_recv(s->client, &r, 0);
-		if (rv == GALE_OK) {
-			if (s->nimbus_down) {
-				GALE_INFO("nimbus is reachable again");
-			}
-			s->nimbus_down = false;
-			s->contact_ms  = sup_now_ms();
-			if (r.ok) {
-				sup_apply(s, &r);
-			} else if (r.error != NULL
-			    && strstr(r.error, " is a standby; ") != NULL) {
-				sup_next_nimbus(s);
-				s->report_soon = true;
-			} else {
-				GALE_WARN(
-				    "nimbus refused the report: %s", r.error);
-			}
-			gale_reply_fini(&r);
-		} else if (rv == GALE_EPROTO) {
-			GALE_WARN("%s", gale_client_error(s->client));
-		} else if (rv == GALE_EUNREACH) {
-			// Refused keys: said once, not on every report.
-			if (!s->nimbus_down) {
-				GALE_WARN("%s; keeping the last assignments",
-				    gale_client_error(s->client));
-			}
-			s->nimbus_down = true;
-		} else if (sup_now_ms() - s->sent_ms > SUP_REPLY_TIMEOUT_MS) {
-			if (!s->nimbus_down) {
-				GALE_WARN("nimbus does not answer%s",
-				    s->fenced ? ""
-					      : "; keeping the last "
-						"assignments");
-			}
-			s->nimbus_down = true;
-			gale_client_reset(s->client);
-			sup_next_nimbus(s);
-		}
-	}
-	if (!gale_client_busy(s->client)
-	    && (s->report_soon || sup_now_ms() >= s->next_report_ms)) {
-		sup_report(s);
-	}
-}
-
-// Takes the assignments the leader keeps in ZooKeeper when they changed:
-// the same as its last reply, so that they hold while no nimbus is up
-// (this supervisor restarted meanwhile, or the leader moved workers).
-static void
-sup_zk_assignments(gale_supervisor *s)
-{
-	uint8_t *data = NULL;
-	size_t   len  = 0;
-	if (!gale__supervisor_zk_assignments(s->zk, &data, &len)) {
-		return;
-	}
-	gale_reply r = { 0 };
-	if (gale_reply_decode(&r, data, len) == GALE_OK && r.ok) {
-		GALE_INFO(
-		    "took %zu assignment(s) from ZooKeeper", r.nassignments);
-		sup_apply(s, &r);
-	} else {
-		GALE_WARN("the assignments in ZooKeeper are malformed");
-	}
-	gale_reply_fini(&r);
-	free(data);
-}
-
-// A supervisor cut off from nimbus (and ZooKeeper, when it has it) for
-// half of nimbus's supervisor timeout kills its workers: nimbus is about
-// to give their tasks to other supervisors, and two copies of a task must
-// never run. The assignments go with them; the next ones come from nimbus
-// or ZooKeeper once either is back.
-static void
-sup_fence(gale_supervisor *s)
-{
-	uint64_t now = sup_now_ms();
-	if (s->zk != NULL && gale__supervisor_zk_connected(s->zk)) {
-		s->contact_ms = now;
-	}
-	bool cut = s->fence_ms > 0 && now - s->contact_ms > s->fence_ms;
-	if (s->fenced && !cut) {
-		GALE_INFO("in touch with the cluster again");
-		s->fenced = false;
-	}
-	if (s->fenced || !cut) {
-		return;
-	}
-	size_t n = 0;
-	for (uint32_t i = 0; i < s->nslots; i++) {
-		sup_worker *w = s->slot[i];
-		if (w == NULL) {
-			continue;
-		}
-		s->slot[i] = NULL;
-		if (sup_alive(w)) {
-			// Its proc owns it from now on.
-			gale_worker_host_retire(s->workers, w->proc, 0, 0);
-			n++;
-			continue;
-		}
-		if (w->proc != NULL) {
-			gale_worker_host_retire(s->workers, w->proc, 0, 0);
-		}
-		worker_destroy(&w);
-	}
-	for (size_t i = 0; i < s->nasg; i++) {
-		gale_assignment_fini(&s->asg[i]);
-	}
-	free(s->asg);
-	s->asg  = NULL;
-	s->nasg = 0;
-	if (s->zk != NULL) {
-		gale__supervisor_zk_forget(s->zk);
-	}
-	s->fenced = true;
-	GALE_WARN("cut off from nimbus%s for %" PRIu64 " ms (half of "
-		  "nimbus.supervisor.timeout.secs): killed %zu worker(s), "
-		  "whose tasks nimbus moves elsewhere",
-	    s->zk != NULL ? " and ZooKeeper" : "", now - s->contact_ms, n);
-}
-
-void
-gale_supervisor_poll(gale_supervisor *s, int timeout_ms)
-{
-	uint64_t deadline = sup_now_ms() + (uint64_t) timeout_ms;
-	do {
-		zmq_pollitem_t items[2] = {
-			{ .socket   = gale_worker_host_socket(s->workers),
-			    .events = ZMQ_POLLIN },
-			{ .socket   = gale_client_socket(s->client),
-			    .events = ZMQ_POLLIN },
-		};
-		int      nitems = items[1].socket != NULL ? 2 : 1;
-		uint64_t now    = sup_now_ms();
-		long     wait   = deadline > now ? (long) (deadline - now) : 0;
-		zmq_poll(items, nitems, wait < 50 ? wait : 50);
-		if (s->zk != NULL) {
-			gale__supervisor_zk_tick(s->zk);
-			sup_zk_assignments(s);
-		}
-		gale_worker_host_receive(s->workers);
-		gale_worker_host_poll(s->workers);
-		sup_nimbus(s);
-		sup_fence(s);
-	} while (sup_now_ms() < deadline);
 }
 
 // ---------------------------------------------------------------------
@@ -969,13 +584,13 @@ gale_supervisor_destroy(gale_supervisor **sp)
 		     p != NULL; p = gale_worker_host_next(s->workers, p)) {
 			if (gale_worker_proc_retired(p)) {
 				sup_worker *w = gale_worker_proc_owner(p);
-				worker_destroy(&w);
+				gale__sup_worker_destroy(&w);
 			}
 		}
 		gale_worker_host_destroy(&s->workers);
 	}
 	for (uint32_t i = 0; s->slot != NULL && i < s->nslots; i++) {
-		worker_destroy(&s->slot[i]);
+		gale__sup_worker_destroy(&s->slot[i]);
 	}
 	free(s->slot);
 	for (size_t i = 0; i < s->nasg; i++) {
