@@ -402,6 +402,17 @@ gale__sup_retire(gale_supervisor *s, uint32_t i)
 	    s->workers, w->proc, SUP_STOP_GRACE_MS, SUP_KILL_GRACE_MS);
 }
 
+void
+gale__sup_drop_assignments(gale_supervisor *s)
+{
+	for (size_t i = 0; i < s->nasg; i++) {
+		gale_assignment_fini(&s->asg[i]);
+	}
+	free(s->asg);
+	s->asg  = NULL;
+	s->nasg = 0;
+}
+
 // ---------------------------------------------------------------------
 // Start and stop
 // ---------------------------------------------------------------------
@@ -593,10 +604,7 @@ gale_supervisor_destroy(gale_supervisor **sp)
 		gale__sup_worker_destroy(&s->slot[i]);
 	}
 	free(s->slot);
-	for (size_t i = 0; i < s->nasg; i++) {
-		gale_assignment_fini(&s->asg[i]);
-	}
-	free(s->asg);
+	gale__sup_drop_assignments(s);
 	gale_client_destroy(&s->client);
 	free(s->nimbus_eps);
 	free(s->keys_dir);

@@ -99,5 +99,7 @@ void gale__sup_launch(gale_supervisor *s, uint32_t i,
     const gale_assignment *a, uint32_t index);
 // Takes the worker of slot i off it (asked to stop, then signalled).
 void gale__sup_retire(gale_supervisor *s, uint32_t i);
+// Frees the assignments kept from nimbus; none are kept after.
+void gale__sup_drop_assignments(gale_supervisor *s);
 
 #endif // GALE_WORKERS_SUPERVISOR_IMPL_H

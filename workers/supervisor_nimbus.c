@@ -29,10 +29,7 @@ sup_apply(gale_supervisor *s, gale_reply *r)
 	if (r->supervisor_timeout_secs > 0) {
 		s->fence_ms = (uint64_t) r->supervisor_timeout_secs * 500u;
 	}
-	for (size_t i = 0; i < s->nasg; i++) {
-		gale_assignment_fini(&s->asg[i]);
-	}
-	free(s->asg);
+	gale__sup_drop_assignments(s);
 	s->asg          = r->assignments;
 	s->nasg         = r->nassignments;
 	r->assignments  = NULL;
@@ -291,12 +288,7 @@ sup_fence(gale_supervisor *s)
 		}
 		gale__sup_worker_destroy(&w);
 	}
-	for (size_t i = 0; i < s->nasg; i++) {
-		gale_assignment_fini(&s->asg[i]);
-	}
-	free(s->asg);
-	s->asg  = NULL;
-	s->nasg = 0;
+	gale__sup_drop_assignments(s);
 	if (s->zk != NULL) {
 		gale__supervisor_zk_forget(s->zk);
 	}
