@@ -926,9 +926,10 @@ gale__wc_finish(const gale_wc *w, const char *output, const char *run_id,
 		return rv;
 	}
 	rv = gale__wc_merge(output, run_id, ntasks, merged, err, errlen);
-	if (rv == GALE_OK && *merged) {
-		unlink(lock);
-	}
+	// Removed by every holder before it lets go (a task waiting on it
+	// then finds it gone and takes a new one): no lock file stays behind
+	// the output, whichever task finished last.
+	unlink(lock);
 	close(fd);
 	return rv;
 }
