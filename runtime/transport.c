@@ -10,6 +10,7 @@
 #include <string.h>
 #include <zmq.h>
 
+#include "base/endpoint.h"
 #include "runtime/transport.h"
 
 #define TRANSPORT_EP_MAX 128
@@ -225,6 +226,13 @@ gale__inbox_open(gale_inbox **out, gale_transport *t, uint32_t task, char *ep,
 	if (zmq_getsockopt(in->sock, ZMQ_LAST_ENDPOINT, ep, &len) != 0) {
 		goto fail;
 	}
+	// Bound to loopback: senders on this host come in over a Unix socket
+	// named after the tcp endpoint (no TCP stack, fewer copies); the tcp
+	// endpoint stays the one published.
+	if (gale__endpoint_local_ipc(ep, name, sizeof(name))
+	    && zmq_bind(in->sock, name) != 0) {
+		goto fail;
+	}
 	*out = in;
 	return GALE_OK;
 fail:;
@@ -255,23 +263,30 @@ gale__inbox_close(gale_inbox **ip)
 gale_err
 gale__inbox_recv(gale_inbox *in, gale_batch *b, int timeout_ms)
 {
-	if (timeout_ms > 0) {
-		zmq_pollitem_t item = { .socket = in->sock, .events = ZMQ_POLLIN };
-		int            rc   = zmq_poll(&item, 1, timeout_ms);
-		if (rc < 0) {
-			return transport_err() == GALE_ECLOSED ? GALE_ECLOSED
-			                                       : GALE_EAGAIN;
-		}
-		if (rc == 0) {
-			return GALE_EAGAIN;
-		}
-	}
 	zmq_msg_t msg;
 	zmq_msg_init(&msg);
+	// A busy inbox has a batch waiting: take it without polling first
+	// (a zmq_poll is a poll(2) and a getpid(2) even when input is there).
 	if (zmq_msg_recv(&msg, in->sock, ZMQ_DONTWAIT) < 0) {
 		gale_err rv = transport_err();
-		zmq_msg_close(&msg);
-		return rv;
+		if (rv != GALE_EAGAIN || timeout_ms <= 0) {
+			zmq_msg_close(&msg);
+			return rv;
+		}
+		zmq_pollitem_t item = { .socket = in->sock, .events = ZMQ_POLLIN };
+		int            rc   = zmq_poll(&item, 1, timeout_ms);
+		if (rc <= 0) {
+			rv = rc < 0 && transport_err() == GALE_ECLOSED
+			    ? GALE_ECLOSED
+			    : GALE_EAGAIN;
+			zmq_msg_close(&msg);
+			return rv;
+		}
+		if (zmq_msg_recv(&msg, in->sock, ZMQ_DONTWAIT) < 0) {
+			rv = transport_err();
+			zmq_msg_close(&msg);
+			return rv;
+		}
 	}
 	size_t   size = zmq_msg_size(&msg);
 	gale_err rv   = GALE_OK;
@@ -351,10 +366,14 @@ outbox_peer_socket(gale_outbox *o, uint32_t task)
 	if (t->local[task]) {
 		transport_inproc_name(ep, sizeof(ep), task);
 	} else {
+		char tcp[TRANSPORT_EP_MAX];
 		pthread_mutex_lock(&t->lock);
-		memcpy(ep, t->endpoints[task], sizeof(ep));
+		memcpy(tcp, t->endpoints[task], sizeof(tcp));
 		v = atomic_load(&t->version[task]);
 		pthread_mutex_unlock(&t->lock);
+		if (!gale__endpoint_local_ipc(tcp, ep, sizeof(ep))) {
+			memcpy(ep, tcp, sizeof(ep));
+		}
 	}
 	void *s = zmq_socket(t->zctx, ZMQ_PUSH);
 	if (s == NULL) {

@@ -2,7 +2,9 @@
 // transport.h - moving tuple batches between tasks over ZeroMQ.
 //
 // Every task has its own inbox: a PULL socket bound to an inproc endpoint
-// (for senders in the same worker) and to a tcp endpoint (for the others).
+// (for senders in the same worker) and to a tcp endpoint (for the others);
+// bound to a loopback address, also to an abstract Unix socket named after
+// the tcp endpoint, which senders on the same host use instead of tcp.
 // One socket per task, rather than one per worker, keeps a full inbox from
 // stalling the deliveries of its neighbours: a shared receiver blocked on
 // one slow task could deadlock two workers whose bolts feed each other.

@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/endpoint.h"
 #include "gale.h"
 
 // A key in Z85 text, with its NUL.
@@ -76,11 +77,5 @@ gale_err gale__zap_start(gale_zap **out, void *zctx, const gale_keys *k);
 void gale__zap_stop(gale_zap **zp);
 // Handshakes refused so far. Thread-safe.
 uint64_t gale__zap_refused(const gale_zap *z);
-
-// True when a tcp endpoint ("tcp://HOST:PORT") or a host name only
-// reaches this machine: 127.0.0.0/8, ::1 and localhost, and every ipc://
-// and inproc:// endpoint.
-bool gale__endpoint_is_loopback(const char *endpoint);
-bool gale__host_is_loopback(const char *host);
 
 #endif // GALE_WORKERS_KEYS_H

@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: MIT
-// transport_test - inboxes and outboxes: delivery in-process and over tcp,
+// transport_test - inboxes and outboxes: delivery in-process, over tcp and
+// over the Unix socket of a loopback inbox,
 // backpressure when a destination is full, and reconnecting when a task's
 // endpoint changes.
 
 #include <criterion/criterion.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <string.h>
+#include <zmq.h>
 
 #include "runtime/transport.h"
 
@@ -189,4 +192,54 @@ Test(transport, reconnects_when_an_endpoint_changes)
 	gale__inbox_close(&in);
 	gale__transport_destroy(&b2);
 	gale__transport_destroy(&a);
+}
+
+Test(transport, peers_on_one_host_meet_on_an_abstract_unix_socket)
+{
+	gale_transport *a = NULL, *b = NULL;
+	cr_assert_eq(gale__transport_new(&a, "127.0.0.1", 2), GALE_OK);
+	cr_assert_eq(gale__transport_new(&b, "127.0.0.1", 2), GALE_OK);
+	gale__transport_set_local(a, 1);
+	gale__transport_set_local(b, 2);
+	// A loopback inbox also listens on ipc://@gale-HOST:PORT: a plain
+	// PUSH socket reaches it there.
+	gale_inbox *in = NULL;
+	char        ep[128], ipc[160];
+	cr_assert_eq(gale__inbox_open(&in, b, 2, ep, sizeof(ep)), GALE_OK);
+	snprintf(ipc, sizeof(ipc), "ipc://@gale-%s", ep + 6);
+	void *zctx = zmq_ctx_new();
+	void *push = zmq_socket(zctx, ZMQ_PUSH);
+	int   linger = 0;
+	zmq_setsockopt(push, ZMQ_LINGER, &linger, sizeof(linger));
+	cr_assert_eq(zmq_connect(push, ipc), 0, "%s", ipc);
+	gale_batch batch;
+	one_tuple(&batch, 2, 41);
+	cr_assert_eq(zmq_send(push, batch.buf, batch.len, 0), (int) batch.len);
+	cr_expect_eq(recv_one(in, 2, 5000), 41, "delivered over %s", ipc);
+	gale_batch_fini(&batch);
+	zmq_close(push);
+	gale__inbox_close(&in);
+	// An outbox given a loopback tcp endpoint connects to its ipc name,
+	// not to tcp: here nothing listens on the tcp port, only on the
+	// Unix socket.
+	void *pull = zmq_socket(zctx, ZMQ_PULL);
+	zmq_setsockopt(pull, ZMQ_LINGER, &linger, sizeof(linger));
+	cr_assert_eq(zmq_bind(pull, "ipc://@gale-127.0.0.1:9"), 0);
+	gale__transport_set_endpoint(a, 2, "tcp://127.0.0.1:9");
+	gale_outbox *out = NULL;
+	cr_assert_eq(gale__outbox_new(&out, a), GALE_OK);
+	one_tuple(&batch, 2, 42);
+	cr_assert_eq(
+	    gale__outbox_send(out, &batch, NULL, NULL, NULL), GALE_OK);
+	char got[4096];
+	int  timeout = 5000;
+	zmq_setsockopt(pull, ZMQ_RCVTIMEO, &timeout, sizeof(timeout));
+	cr_assert_eq(zmq_recv(pull, got, sizeof(got), 0), (int) batch.len);
+	cr_expect_eq(memcmp(got, batch.buf, batch.len), 0);
+	gale_batch_fini(&batch);
+	gale__outbox_close(&out);
+	zmq_close(pull);
+	zmq_ctx_term(zctx);
+	gale__transport_destroy(&a);
+	gale__transport_destroy(&b);
 }

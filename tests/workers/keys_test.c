@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: MIT
-// keys_test.c - key files and the loopback checks that decide whether a
-// bind needs keys.
+// keys_test.c - key files: loading, writing and what is wrong with them.
 
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -10,30 +9,6 @@
 
 #include "tests/support/run.h"
 #include "workers/keys.h"
-
-Test(keys, loopback_is_told_apart_from_everything_else)
-{
-	cr_expect(gale__endpoint_is_loopback("tcp://127.0.0.1:6627"));
-	cr_expect(gale__endpoint_is_loopback("tcp://127.3.4.5:*"));
-	cr_expect(gale__endpoint_is_loopback("tcp://localhost:1"));
-	cr_expect(gale__endpoint_is_loopback("tcp://[::1]:*"));
-	cr_expect(gale__endpoint_is_loopback("ipc:///tmp/x"));
-	cr_expect(gale__endpoint_is_loopback("inproc://x"));
-	cr_expect(!gale__endpoint_is_loopback("tcp://0.0.0.0:6627"));
-	cr_expect(!gale__endpoint_is_loopback("tcp://*:6627"));
-	cr_expect(!gale__endpoint_is_loopback("tcp://10.0.0.1:6627"));
-	cr_expect(!gale__endpoint_is_loopback("tcp://[::]:1"));
-	cr_expect(!gale__endpoint_is_loopback("tcp://eth0:1"));
-	cr_expect(!gale__endpoint_is_loopback("tcp://128.0.0.1:1"));
-	cr_expect(!gale__endpoint_is_loopback("tcp://127.0.0.1"));
-	cr_expect(!gale__endpoint_is_loopback("udp://127.0.0.1:1"));
-	cr_expect(!gale__endpoint_is_loopback(NULL));
-	cr_expect(gale__host_is_loopback("127.0.0.1"));
-	cr_expect(gale__host_is_loopback("::1"));
-	cr_expect(!gale__host_is_loopback("0.0.0.0"));
-	cr_expect(!gale__host_is_loopback("myhost"));
-	cr_expect(!gale__host_is_loopback(""));
-}
 
 Test(keys, loads_a_pair_and_names_what_is_missing_or_wrong)
 {
