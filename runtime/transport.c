@@ -273,8 +273,9 @@ gale__inbox_recv(gale_inbox *in, gale_batch *b, int timeout_ms)
 			zmq_msg_close(&msg);
 			return rv;
 		}
-		zmq_pollitem_t item = { .socket = in->sock, .events = ZMQ_POLLIN };
-		int            rc   = zmq_poll(&item, 1, timeout_ms);
+		zmq_pollitem_t item
+		    = { .socket = in->sock, .events = ZMQ_POLLIN };
+		int rc = zmq_poll(&item, 1, timeout_ms);
 		if (rc <= 0) {
 			rv = rc < 0 && transport_err() == GALE_ECLOSED
 			    ? GALE_ECLOSED

@@ -34,21 +34,21 @@ Test(endpoint, loopback_is_told_apart_from_everything_else)
 Test(endpoint, a_loopback_tcp_inbox_has_an_abstract_ipc_name)
 {
 	char buf[128];
-	cr_assert(gale__endpoint_local_ipc("tcp://127.0.0.1:40123", buf,
-	    sizeof(buf)));
+	cr_assert(gale__endpoint_local_ipc(
+	    "tcp://127.0.0.1:40123", buf, sizeof(buf)));
 	cr_expect_str_eq(buf, "ipc://@gale-127.0.0.1:40123");
 	cr_assert(gale__endpoint_local_ipc("tcp://[::1]:7", buf, sizeof(buf)));
 	cr_expect_str_eq(buf, "ipc://@gale-[::1]:7");
 	strcpy(buf, "untouched");
 	// Another host, a wildcard port, a source interface, not tcp.
-	cr_expect(!gale__endpoint_local_ipc("tcp://10.0.0.2:40123", buf,
-	    sizeof(buf)));
-	cr_expect(!gale__endpoint_local_ipc("tcp://127.0.0.1:*", buf,
-	    sizeof(buf)));
-	cr_expect(!gale__endpoint_local_ipc("tcp://127.0.0.1:", buf,
-	    sizeof(buf)));
-	cr_expect(!gale__endpoint_local_ipc("tcp://lo;127.0.0.1:5", buf,
-	    sizeof(buf)));
+	cr_expect(!gale__endpoint_local_ipc(
+	    "tcp://10.0.0.2:40123", buf, sizeof(buf)));
+	cr_expect(
+	    !gale__endpoint_local_ipc("tcp://127.0.0.1:*", buf, sizeof(buf)));
+	cr_expect(
+	    !gale__endpoint_local_ipc("tcp://127.0.0.1:", buf, sizeof(buf)));
+	cr_expect(!gale__endpoint_local_ipc(
+	    "tcp://lo;127.0.0.1:5", buf, sizeof(buf)));
 	cr_expect(!gale__endpoint_local_ipc("ipc://@x", buf, sizeof(buf)));
 	cr_expect(!gale__endpoint_local_ipc(NULL, buf, sizeof(buf)));
 	cr_expect_str_eq(buf, "untouched");

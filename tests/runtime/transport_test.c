@@ -207,8 +207,8 @@ Test(transport, peers_on_one_host_meet_on_an_abstract_unix_socket)
 	char        ep[128], ipc[160];
 	cr_assert_eq(gale__inbox_open(&in, b, 2, ep, sizeof(ep)), GALE_OK);
 	snprintf(ipc, sizeof(ipc), "ipc://@gale-%s", ep + 6);
-	void *zctx = zmq_ctx_new();
-	void *push = zmq_socket(zctx, ZMQ_PUSH);
+	void *zctx   = zmq_ctx_new();
+	void *push   = zmq_socket(zctx, ZMQ_PUSH);
 	int   linger = 0;
 	zmq_setsockopt(push, ZMQ_LINGER, &linger, sizeof(linger));
 	cr_assert_eq(zmq_connect(push, ipc), 0, "%s", ipc);

@@ -497,10 +497,11 @@ Test(kafka, delivery_errors_fail_and_replay_and_the_changelog_is_right)
 	// librdkafka reports a refused topic in a delivery report or, once
 	// it has seen the refusal, from the produce call itself: which one
 	// comes first depends on timing. Either fails the tuple.
-	cr_assert(strstr(r.err, "TOPIC_AUTHORIZATION_FAILED: Broker: Topic "
-	                        "authorization failed; the tuple is failed, "
-	                        "to be replayed")
-	        != NULL,
+	cr_assert(strstr(r.err,
+		      "TOPIC_AUTHORIZATION_FAILED: Broker: Topic "
+		      "authorization failed; the tuple is failed, "
+		      "to be replayed")
+		!= NULL,
 	    "%s", r.err);
 	if (getenv("KAFKA_TEST_SHOW") != NULL) {
 		fprintf(stderr, "%s\n", r.err);
