@@ -279,11 +279,13 @@ wordcount_execute(void *self, const gale_tuple *t, gale_collector *c)
 		gale_fail(c, t);
 		return;
 	}
-	// A part file holds one word per line; a word with a newline (never
-	// one from split_words) cannot be stored, and failing it would only
-	// bring it back.
-	if (b->output != NULL &&
-	    memchr(w->u.s.ptr, '\n', w->u.s.len) != NULL) {
+	int64_t  count;
+	gale_err rv
+	    = gale__wc_add(b->table, w->u.s.ptr, w->u.s.len, 1, &count);
+	if (rv == GALE_EINVAL && b->output != NULL) {
+		// A part file holds one word per line; a word with a newline
+		// (never one from split_words) cannot be stored, and failing
+		// it would only bring it back. The table refuses it.
 		if (!b->warned_newline) {
 			b->warned_newline = true;
 			gale_log(b->ctx, GALE_LOG_WARN,
@@ -294,9 +296,7 @@ wordcount_execute(void *self, const gale_tuple *t, gale_collector *c)
 		gale_ack(c, t);
 		return;
 	}
-	int64_t count;
-	if (gale__wc_add(b->table, w->u.s.ptr, w->u.s.len, 1, &count) !=
-	    GALE_OK) {
+	if (rv != GALE_OK) {
 		gale_fail(c, t);
 		return;
 	}

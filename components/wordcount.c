@@ -298,6 +298,12 @@ wc_entry_of(gale_wc *w, const char *word, size_t len, size_t *k)
 	uint64_t h   = wc_hash(w, word, len, key);
 	size_t   i   = wc_find(w, word, len, h, key);
 	if (w->slots[i].entry == 0) {
+		// A stored table's part holds one word per line: a word with
+		// a newline is refused once, as it is first seen, and words
+		// already in the table need no look.
+		if (w->track && memchr(word, '\n', len) != NULL) {
+			return GALE_EINVAL;
+		}
 		return wc_insert(w, word, len, h, key, i, k);
 	}
 	*k = w->slots[i].entry - 1;

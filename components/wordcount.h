@@ -56,7 +56,9 @@ size_t gale__wc_size(const gale_wc *w);
 bool gale__wc_iter(const gale_wc *w, size_t *cursor, const char **word,
     size_t *len, int64_t *count);
 
-// From now on, remembers which words change (for gale__wc_part_store).
+// From now on, remembers which words change (for gale__wc_part_store),
+// and refuses to add a new word holding a newline (GALE_EINVAL): a part
+// holds one word per line.
 void gale__wc_track(gale_wc *w);
 // The number of words changed since the last gale__wc_clear_changed.
 size_t gale__wc_changed(const gale_wc *w);

@@ -165,6 +165,30 @@ Test(wordcount, table_keeps_any_bytes_and_long_words)
 	gale__wc_destroy(&w);
 }
 
+// A tracked (stored) table refuses a new word holding a newline, as its
+// part holds one word per line; an untracked table keeps any bytes.
+Test(wordcount, a_stored_table_refuses_words_holding_a_newline)
+{
+	gale_wc *w;
+	cr_assert_eq(gale__wc_new(&w), GALE_OK);
+	add(w, "a\nb", 3, 1);
+	cr_assert_eq(gale__wc_get(w, "a\nb", 3), 1);
+	gale__wc_destroy(&w);
+	cr_assert_eq(gale__wc_new(&w), GALE_OK);
+	gale__wc_track(w);
+	add(w, "ab", 2, 1);
+	int64_t count = -1;
+	cr_expect_eq(gale__wc_add(w, "a\nb", 3, 1, &count), GALE_EINVAL);
+	cr_expect_eq(gale__wc_add(w, "\n", 1, 1, &count), GALE_EINVAL);
+	cr_expect_eq(count, -1);
+	cr_expect_eq(gale__wc_get(w, "a\nb", 3), 0);
+	cr_expect_eq(gale__wc_size(w), 1);
+	cr_expect_eq(gale__wc_changed(w), 1, "only 'ab' changed");
+	add(w, "ab", 2, 1);
+	cr_expect_eq(gale__wc_get(w, "ab", 2), 2);
+	gale__wc_destroy(&w);
+}
+
 // Words of every length up to 24 that differ in one byte only, at every
 // position: the hash reads short words in overlapping pieces, and none of
 // them may be taken for another.
