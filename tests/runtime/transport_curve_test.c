@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 // transport_curve_test - inboxes of a topology with a CURVE key: its own
 // workers deliver, encrypted, and a sender with another key or none never
-// gets a batch in.
+// gets a batch in, over tcp or the Unix socket of a loopback inbox.
 
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <string.h>
 #include <zmq.h>
 
@@ -55,6 +56,64 @@ delivered(
 	gale__outbox_close(&out);
 	gale__transport_destroy(&t);
 	return ok;
+}
+
+// Sends one batch to task 2 over endpoint with a plain PUSH socket,
+// keyed with the pair pub/secret (NULL: none) as a worker's outbox is;
+// true when the inbox got it within wait_ms.
+static bool
+delivered_at(gale_inbox *in, const char *pub, const char *secret,
+    const char *endpoint, int wait_ms)
+{
+	void *ctx    = zmq_ctx_new();
+	void *s      = zmq_socket(ctx, ZMQ_PUSH);
+	int   linger = 0;
+	zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof(linger));
+	if (secret != NULL) {
+		zmq_setsockopt(s, ZMQ_CURVE_SERVERKEY, pub, 40);
+		zmq_setsockopt(s, ZMQ_CURVE_PUBLICKEY, pub, 40);
+		zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, secret, 40);
+	}
+	cr_assert_eq(zmq_connect(s, endpoint), 0, "%s", endpoint);
+	gale_batch b;
+	one_tuple(&b, 2, 9);
+	cr_assert_eq(zmq_send(s, b.buf, b.len, ZMQ_DONTWAIT), (int) b.len);
+	gale_batch_fini(&b);
+	gale_batch got;
+	gale_batch_init(&got, 0);
+	bool ok = gale__inbox_recv(in, &got, wait_ms) == GALE_OK;
+	gale_batch_fini(&got);
+	zmq_close(s);
+	zmq_ctx_term(ctx);
+	return ok;
+}
+
+// Both ways into a loopback inbox, its tcp port and its Unix socket, take
+// the topology's key alone.
+Test(transport_curve, the_tcp_port_and_the_unix_socket_both_need_the_key)
+{
+	char pub[41], key[41], other_pub[41], other[41];
+	cr_assert_eq(zmq_curve_keypair(pub, key), 0);
+	cr_assert_eq(zmq_curve_keypair(other_pub, other), 0);
+	gale_transport *t = NULL;
+	cr_assert_eq(gale__transport_new(&t, "127.0.0.1", 2), GALE_OK);
+	gale__transport_set_local(t, 2);
+	cr_assert_eq(gale__transport_set_curve(t, key), GALE_OK);
+	gale_inbox *in = NULL;
+	char        ep[128], ipc[160];
+	cr_assert_eq(gale__inbox_open(&in, t, 2, ep, sizeof(ep)), GALE_OK);
+	snprintf(ipc, sizeof(ipc), "ipc://@gale-%s", ep + 6);
+	const char *ways[] = { ep, ipc };
+	for (int k = 0; k < 2; k++) {
+		cr_expect(delivered_at(in, pub, key, ways[k], 5000),
+		    "the topology's key over %s", ways[k]);
+		cr_expect(!delivered_at(in, other_pub, other, ways[k], 300),
+		    "another key over %s", ways[k]);
+		cr_expect(!delivered_at(in, NULL, NULL, ways[k], 300),
+		    "no key over %s", ways[k]);
+	}
+	gale__inbox_close(&in);
+	gale__transport_destroy(&t);
 }
 
 Test(transport_curve, only_holders_of_the_topology_key_deliver)
