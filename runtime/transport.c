@@ -11,6 +11,7 @@
 #include <zmq.h>
 
 #include "base/endpoint.h"
+#include "base/log.h"
 #include "runtime/transport.h"
 
 #define TRANSPORT_EP_MAX 128
@@ -236,7 +237,12 @@ gale__inbox_open(gale_inbox **out, gale_transport *t, uint32_t task, char *ep,
 	*out = in;
 	return GALE_OK;
 fail:;
-	gale_err rv = transport_err();
+	// name is the endpoint that could not be bound (a squatted Unix
+	// socket name fails the inbox: a sender would reach the squatter).
+	int      zerr = zmq_errno();
+	gale_err rv   = transport_err();
+	GALE_ERROR("task %u: cannot listen on '%s': %s", task, name,
+	    zmq_strerror(zerr));
 	zmq_close(in->sock);
 	free(in);
 	return rv;

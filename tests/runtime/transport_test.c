@@ -5,6 +5,7 @@
 // endpoint changes.
 
 #include <criterion/criterion.h>
+#include <criterion/redirect.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
@@ -242,4 +243,33 @@ Test(transport, peers_on_one_host_meet_on_an_abstract_unix_socket)
 	zmq_ctx_term(zctx);
 	gale__transport_destroy(&a);
 	gale__transport_destroy(&b);
+}
+
+static void
+capture_stderr(void)
+{
+	cr_redirect_stderr();
+}
+
+// An inbox that cannot listen fails and names the endpoint and why.
+Test(transport, an_inbox_that_cannot_listen_names_the_endpoint,
+    .init = capture_stderr)
+{
+	gale_transport *t = NULL;
+	// 192.0.2.1 (TEST-NET-1) is no address of this host.
+	cr_assert_eq(gale__transport_new(&t, "192.0.2.1", 1), GALE_OK);
+	gale__transport_set_local(t, 1);
+	gale_inbox *in = NULL;
+	char        ep[128];
+	cr_expect_neq(gale__inbox_open(&in, t, 1, ep, sizeof(ep)), GALE_OK);
+	cr_expect_null(in);
+	gale__transport_destroy(&t);
+	fflush(stderr);
+	FILE  *f = cr_get_redirected_stderr();
+	char   got[4096];
+	size_t n = fread(got, 1, sizeof(got) - 1, f);
+	got[n]   = '\0';
+	cr_expect(strstr(got, "task 1: cannot listen on 'tcp://192.0.2.1:*': ")
+		!= NULL,
+	    "%s", got);
 }
