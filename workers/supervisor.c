@@ -378,9 +378,10 @@ fail:
 }
 
 // Takes the worker of slot i off it: a running process is asked to stop,
-// then gets SIGTERM and SIGKILL; its sup_worker goes with its process.
-void
-gale__sup_retire(gale_supervisor *s, uint32_t i)
+// then gets SIGTERM and SIGKILL; killed at once unless graceful. Its
+// sup_worker goes with its process. True when a process was running.
+bool
+gale__sup_retire(gale_supervisor *s, uint32_t i, bool graceful)
 {
 	sup_worker *w = s->slot[i];
 	s->slot[i]    = NULL;
@@ -389,7 +390,12 @@ gale__sup_retire(gale_supervisor *s, uint32_t i)
 			gale_worker_host_retire(s->workers, w->proc, 0, 0);
 		}
 		gale__sup_worker_destroy(&w);
-		return;
+		return false;
+	}
+	if (!graceful) {
+		// Its proc owns it from now on.
+		gale_worker_host_retire(s->workers, w->proc, 0, 0);
+		return true;
 	}
 	gale_worker_control wc = { .stop = true };
 	w->stop_sent           = sup_send(s, w, &wc);
@@ -400,6 +406,7 @@ gale__sup_retire(gale_supervisor *s, uint32_t i)
 	}
 	gale_worker_host_retire(
 	    s->workers, w->proc, SUP_STOP_GRACE_MS, SUP_KILL_GRACE_MS);
+	return true;
 }
 
 void

@@ -97,8 +97,9 @@ void gale__sup_forward(gale_supervisor *s, sup_worker *w);
 // Starts the worker of slot i for index of a.
 void gale__sup_launch(gale_supervisor *s, uint32_t i,
     const gale_assignment *a, uint32_t index);
-// Takes the worker of slot i off it (asked to stop, then signalled).
-void gale__sup_retire(gale_supervisor *s, uint32_t i);
+// Takes the worker of slot i (not empty) off it: asked to stop, then
+// signalled; killed at once unless graceful. True when it was running.
+bool gale__sup_retire(gale_supervisor *s, uint32_t i, bool graceful);
 // Frees the assignments kept from nimbus; none are kept after.
 void gale__sup_drop_assignments(gale_supervisor *s);
 

@@ -56,7 +56,7 @@ sup_apply(gale_supervisor *s, gale_reply *r)
 			|| strcmp(w->topology, want->topology) != 0
 			|| strcmp(w->run_id, want->run_id) != 0
 			|| w->index != index)) {
-			gale__sup_retire(s, i);
+			gale__sup_retire(s, i, true);
 			w = NULL;
 		}
 		if (want == NULL) {
@@ -272,21 +272,9 @@ sup_fence(gale_supervisor *s)
 	}
 	size_t n = 0;
 	for (uint32_t i = 0; i < s->nslots; i++) {
-		sup_worker *w = s->slot[i];
-		if (w == NULL) {
-			continue;
-		}
-		s->slot[i] = NULL;
-		if (sup_alive(w)) {
-			// Its proc owns it from now on.
-			gale_worker_host_retire(s->workers, w->proc, 0, 0);
+		if (s->slot[i] != NULL && gale__sup_retire(s, i, false)) {
 			n++;
-			continue;
 		}
-		if (w->proc != NULL) {
-			gale_worker_host_retire(s->workers, w->proc, 0, 0);
-		}
-		gale__sup_worker_destroy(&w);
 	}
 	gale__sup_drop_assignments(s);
 	if (s->zk != NULL) {
