@@ -22,6 +22,8 @@ enum {
 	K_ZK_SERVERS,
 	K_ZK_PORT,
 	K_ZK_ROOT,
+	K_ZK_SESSION,
+	K_ZK_CONNECT,
 	K_SEEDS,
 	K_LISTEN,
 	K_TIMEOUT,
@@ -37,6 +39,8 @@ static const char *const conf_keys[K_COUNT] = {
 	[K_ZK_SERVERS] = "storm.zookeeper.servers",
 	[K_ZK_PORT]    = "storm.zookeeper.port",
 	[K_ZK_ROOT]    = "storm.zookeeper.root",
+	[K_ZK_SESSION] = "storm.zookeeper.session.timeout",
+	[K_ZK_CONNECT] = "storm.zookeeper.connection.timeout",
 	[K_SEEDS]      = "nimbus.seeds",
 	[K_LISTEN]     = "nimbus.listen",
 	[K_TIMEOUT]    = "nimbus.supervisor.timeout.secs",
@@ -287,6 +291,15 @@ conf_walk_root(
 		gale__report_error(r, &v[K_ZK_ROOT]->at,
 		    "%s: '%s' is not a ZooKeeper path (it starts with '/')",
 		    conf_keys[K_ZK_ROOT], gale__report_show(r, c->zk_root));
+	}
+	// Milliseconds, as in Storm.
+	if (v[K_ZK_SESSION] != NULL) {
+		conf_u32(r, v[K_ZK_SESSION], conf_keys[K_ZK_SESSION], 100,
+		    3600000, &c->zk_session_ms);
+	}
+	if (v[K_ZK_CONNECT] != NULL) {
+		conf_u32(r, v[K_ZK_CONNECT], conf_keys[K_ZK_CONNECT], 100,
+		    3600000, &c->zk_connect_ms);
 	}
 	if (v[K_SEEDS] != NULL) {
 		conf_list(r, v[K_SEEDS], conf_keys[K_SEEDS], conf_seed, w);

@@ -12,6 +12,8 @@
 //   storm.zookeeper.servers: [zk1, zk2:2182]   # or "zk1,zk2"
 //   storm.zookeeper.port: 2181                 # for servers without one
 //   storm.zookeeper.root: /gale
+//   storm.zookeeper.session.timeout: 4000      # ms; the server may adjust
+//   storm.zookeeper.connection.timeout: 4000   # ms to wait for a session
 //   nimbus.seeds: [tcp://n1:6627, n2]          # clients try them in turn
 //   nimbus.listen: tcp://0.0.0.0:6627          # what nimbus binds
 //   nimbus.supervisor.timeout.secs: 30
@@ -37,6 +39,7 @@ typedef struct gale_cluster_conf {
 	char    *path; // the file read, NULL when there was none
 	char    *zookeeper; // "host:port,host:port", NULL when not set
 	char    *zk_root; // NULL when not set
+	uint32_t zk_session_ms, zk_connect_ms; // 0 when not set
 	char    *nimbus_seeds; // "tcp://h:p,tcp://h:p", NULL when not set
 	char    *nimbus_listen;
 	char    *local_dir;

@@ -816,7 +816,8 @@ gale_nimbus_new(
 	}
 	if (opts->zookeeper != NULL) {
 		if ((rv = gale__nimbus_zk_join(n, opts->zookeeper,
-		         opts->zk_root, err, errlen))
+			 opts->zk_root, opts->zk_session_ms,
+			 opts->zk_connect_ms, err, errlen))
 		    != GALE_OK) {
 			goto fail;
 		}

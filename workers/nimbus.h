@@ -37,6 +37,9 @@ typedef struct gale_nimbus_opts {
 	// nimbus processes of one ZooKeeper elect a leader. NULL: files.
 	const char *zookeeper;
 	const char *zk_root;
+	// storm.zookeeper.session.timeout and .connection.timeout, in ms
+	// (0: gale__zk_open's defaults).
+	uint32_t zk_session_ms, zk_connect_ms;
 } gale_nimbus_opts;
 
 // Opens the data directory (locked against a second nimbus), reloads the

@@ -121,7 +121,9 @@ gale_cmd_nimbus(int argc, char **argv)
 	if (o.zookeeper == NULL) {
 		o.zookeeper = conf.zookeeper;
 	}
-	o.zk_root = conf.zk_root;
+	o.zk_root       = conf.zk_root;
+	o.zk_session_ms = conf.zk_session_ms;
+	o.zk_connect_ms = conf.zk_connect_ms;
 	if (o.keys_dir == NULL && !o.insecure) {
 		o.keys_dir = conf.keys;
 		o.insecure = conf.has_insecure && conf.insecure;

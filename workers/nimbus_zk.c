@@ -12,14 +12,12 @@
 
 // How long a session outlives its process's silence: the time a standby
 // waits for a dead leader's node to go.
-#define NIMBUS_ZK_SESSION_MS 4000
-
 gale_err
 gale__nimbus_zk_join(gale_nimbus *n, const char *servers, const char *root,
-    char *err, size_t errlen)
+    uint32_t session_ms, uint32_t connect_ms, char *err, size_t errlen)
 {
 	gale_err rv = gale__zk_open(
-	    &n->zk, servers, root, NIMBUS_ZK_SESSION_MS, err, errlen);
+	    &n->zk, servers, root, session_ms, connect_ms, err, errlen);
 	if (rv != GALE_OK) {
 		return rv;
 	}

@@ -42,6 +42,9 @@ typedef struct gale_supervisor_opts {
 	// leader ZooKeeper names. NULL: no ZooKeeper.
 	const char *zookeeper;
 	const char *zk_root;
+	// storm.zookeeper.session.timeout and .connection.timeout, in ms
+	// (0: gale__zk_open's defaults).
+	uint32_t zk_session_ms, zk_connect_ms;
 } gale_supervisor_opts;
 
 // Opens the data directory (locked against a second supervisor), takes

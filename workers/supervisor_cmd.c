@@ -138,7 +138,9 @@ gale_cmd_supervisor(int argc, char **argv)
 	if (o.zookeeper == NULL) {
 		o.zookeeper = conf.zookeeper;
 	}
-	o.zk_root = conf.zk_root;
+	o.zk_root       = conf.zk_root;
+	o.zk_session_ms = conf.zk_session_ms;
+	o.zk_connect_ms = conf.zk_connect_ms;
 	// With ZooKeeper and no endpoint given anywhere, the leader it names.
 	const char *env = getenv("GALE_NIMBUS");
 	if (o.zookeeper != NULL && nimbus == NULL && conf.nimbus_seeds == NULL

@@ -12,7 +12,6 @@
 #include "workers/supervisor_zk.h"
 #include "workers/zk.h"
 
-#define SUP_ZK_SESSION_MS 4000
 #define SUP_ZK_RETRY_MS 1000
 #define SUP_ZK_READ_MS 1000
 
@@ -22,6 +21,7 @@ struct gale_supervisor_zk {
 	char     root[256];
 	char     id[300];
 	char     host[256];
+	uint32_t session_ms, connect_ms; // as gale__zk_open takes them
 	bool     registered;
 	uint64_t retry_ms;
 	uint64_t read_ms; // when to read the assignments again
@@ -42,7 +42,7 @@ sup_zk_register(gale_supervisor_zk *z, char *err, size_t errlen)
 {
 	if (z->zk == NULL) {
 		gale_err rv = gale__zk_open(&z->zk, z->servers, z->root,
-		    SUP_ZK_SESSION_MS, err, errlen);
+		    z->session_ms, z->connect_ms, err, errlen);
 		if (rv != GALE_OK) {
 			return rv;
 		}
@@ -62,8 +62,8 @@ sup_zk_register(gale_supervisor_zk *z, char *err, size_t errlen)
 
 gale_err
 gale__supervisor_zk_open(gale_supervisor_zk **out, const char *servers,
-    const char *root, const char *id, const char *host, char *err,
-    size_t errlen)
+    const char *root, uint32_t session_ms, uint32_t connect_ms, const char *id,
+    const char *host, char *err, size_t errlen)
 {
 	gale_supervisor_zk *z = calloc(1, sizeof(*z));
 	if (z == NULL) {
@@ -74,7 +74,9 @@ gale__supervisor_zk_open(gale_supervisor_zk **out, const char *servers,
 	snprintf(z->root, sizeof(z->root), "%s", root ? root : GALE_ZK_ROOT);
 	snprintf(z->id, sizeof(z->id), "%s", id);
 	snprintf(z->host, sizeof(z->host), "%s", host);
-	gale_err rv = sup_zk_register(z, err, errlen);
+	z->session_ms = session_ms;
+	z->connect_ms = connect_ms;
+	gale_err rv   = sup_zk_register(z, err, errlen);
 	if (rv != GALE_OK) {
 		gale__supervisor_zk_close(&z);
 		return rv;

@@ -65,8 +65,10 @@ zk_ensure(gale_zk *z, const char *path)
 
 gale_err
 gale__zk_open(gale_zk **out, const char *servers, const char *root,
-    int timeout_ms, char *err, size_t errlen)
+    uint32_t session_ms, uint32_t connect_ms, char *err, size_t errlen)
 {
+	int session    = (int) (session_ms ? session_ms : GALE_ZK_SESSION_MS);
+	int timeout_ms = connect_ms ? (int) connect_ms : session;
 	if (root == NULL) {
 		root = GALE_ZK_ROOT;
 	}
@@ -98,7 +100,7 @@ gale__zk_open(gale_zk **out, const char *servers, const char *root,
 		zoo_set_log_stream(quiet);
 	}
 	zoo_set_debug_level(ZOO_LOG_LEVEL_ERROR);
-	z->zh = zookeeper_init(servers, zk_watcher, timeout_ms, NULL, z, 0);
+	z->zh = zookeeper_init(servers, zk_watcher, session, NULL, z, 0);
 	if (z->zh == NULL) {
 		snprintf(err, errlen, "ZooKeeper servers '%s': %s", servers,
 		    "cannot start a session");
@@ -129,6 +131,8 @@ gale__zk_open(gale_zk **out, const char *servers, const char *root,
 		gale__zk_close(&z);
 		return GALE_ETIMEDOUT;
 	}
+	GALE_INFO("ZooKeeper session with %s: timeout %d ms (asked for %d)",
+	    servers, zoo_recv_timeout(z->zh), session);
 	static const char *const folders[]
 	    = { "", "topologies", "supervisors", "nimbus", "assignments" };
 	for (size_t i = 0; i < sizeof(folders) / sizeof(*folders); i++) {

@@ -24,12 +24,18 @@
 
 typedef struct gale_zk gale_zk;
 
-// Connects to servers ("host:port,host:port") and waits up to timeout_ms
-// for the session; creates root and its folders topologies/, supervisors/,
-// nimbus/ and assignments/ when missing. On failure writes the reason into err
-// and returns GALE_EINVAL (bad servers or root), GALE_ETIMEDOUT or GALE_EIO.
+// The session timeout asked for unless storm.zookeeper.session.timeout
+// says (the server keeps it between 2 and 20 of its ticks).
+#define GALE_ZK_SESSION_MS 4000
+
+// Connects to servers ("host:port,host:port") asking for a session of
+// session_ms (0: GALE_ZK_SESSION_MS) and waits up to connect_ms (0: the
+// session's) for it; logs the session timeout the server granted; creates
+// root and its folders topologies/, supervisors/, nimbus/ and
+// assignments/ when missing. On failure writes the reason into err and
+// returns GALE_EINVAL (bad servers or root), GALE_ETIMEDOUT or GALE_EIO.
 gale_err gale__zk_open(gale_zk **out, const char *servers, const char *root,
-    int timeout_ms, char *err, size_t errlen);
+    uint32_t session_ms, uint32_t connect_ms, char *err, size_t errlen);
 // Ends the session (its ephemeral nodes go) and frees; accepts NULL.
 void gale__zk_close(gale_zk **zp);
 

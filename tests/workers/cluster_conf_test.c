@@ -24,6 +24,8 @@ Test(cluster_conf, reads_storm_keys_into_settings)
 			 "storm.zookeeper.servers: [zk1, \"zk2:2182\"]\n"
 			 "storm.zookeeper.port: 2200\n"
 			 "storm.zookeeper.root: /prod\n"
+			 "storm.zookeeper.session.timeout: 20000\n"
+			 "storm.zookeeper.connection.timeout: 15000\n"
 			 "nimbus.seeds: [n1, \"n2:7000\", "
 			 "\"tcp://n3:7001\"]\n"
 			 "nimbus.listen: tcp://0.0.0.0:6627\n"
@@ -37,6 +39,8 @@ Test(cluster_conf, reads_storm_keys_into_settings)
 	    GALE_OK, "%s", err);
 	cr_expect_str_eq(c.zookeeper, "zk1:2200,zk2:2182");
 	cr_expect_str_eq(c.zk_root, "/prod");
+	cr_expect_eq(c.zk_session_ms, 20000);
+	cr_expect_eq(c.zk_connect_ms, 15000);
 	cr_expect_str_eq(
 	    c.nimbus_seeds, "tcp://n1:6627,tcp://n2:7000,tcp://n3:7001");
 	cr_expect_str_eq(c.nimbus_listen, "tcp://0.0.0.0:6627");
@@ -58,6 +62,7 @@ Test(cluster_conf, reads_storm_keys_into_settings)
 	gale__cluster_conf_fini(&c);
 	cr_assert_eq(parse(&c, "", err, sizeof(err)), GALE_OK, "%s", err);
 	cr_expect_null(c.zookeeper);
+	cr_expect_eq(c.zk_session_ms, 0, "not set");
 	gale__cluster_conf_fini(&c);
 }
 
@@ -70,7 +75,9 @@ Test(cluster_conf, reports_every_bad_line_with_did_you_mean)
 			 "storm.zookeeper.servers: [zk1, \"zk2:99999\"]\n"
 			 "supervisor.slots.ports: [6700, 6702]\n"
 			 "security.insecure: maybe\n"
-			 "storm.zookeeper.root: gale\n",
+			 "storm.zookeeper.root: gale\n"
+			 "storm.zookeeper.session.timeout: 20s\n"
+			 "storm.zookeeper.connection.timeout: 0\n",
 			 err, sizeof(err)),
 	    GALE_EINVAL);
 	cr_expect(strstr(err,
@@ -84,6 +91,12 @@ Test(cluster_conf, reports_every_bad_line_with_did_you_mean)
 	    strstr(err, ":4:") && strstr(err, "true or false"), "%s", err);
 	cr_expect(
 	    strstr(err, ":5:") && strstr(err, "ZooKeeper path"), "%s", err);
+	cr_expect(strstr(err, ":6:")
+		&& strstr(err, "storm.zookeeper.session.timeout: '20s'"),
+	    "%s", err);
+	cr_expect(strstr(err, ":7:")
+		&& strstr(err, "storm.zookeeper.connection.timeout: '0'"),
+	    "%s", err);
 	cr_expect_null(c.path, "nothing kept from a bad file");
 	cr_assert_eq(parse(&c, "- a\n", err, sizeof(err)), GALE_EINVAL);
 	cr_expect(strstr(err, "wants a mapping"), "%s", err);

@@ -79,14 +79,21 @@ start_zookeeper(void)
 	cr_assert_eq(strncmp(zk_servers, "127.0.0.1:", 10), 0, "%s", zk.out);
 }
 
+// Nimbus i; nimbus 1 reads Storm's ZooKeeper timeouts from a gale.yaml
+// (its session timeout is then logged as ZooKeeper granted it).
 static void
 start_nimbus(int i)
 {
-	char data[4200];
+	char data[4200], conf[4200];
 	snprintf(data, sizeof(data), "%s/nimbus%d", dir, i);
-	const char *args[] = { "nimbus", "--listen", "tcp://127.0.0.1:*",
-		"--data-dir", data, "--zookeeper", zk_servers,
-		"--supervisor-timeout", "30", NULL };
+	snprintf(conf, sizeof(conf), "%s/gale%d.yaml", dir, i);
+	const char *yaml = "storm.zookeeper.session.timeout: 6000\n"
+			   "storm.zookeeper.connection.timeout: 8000\n";
+	cr_assert(test_write_file(conf, yaml, strlen(yaml)));
+	const char *args[]
+	    = { "nimbus", "--listen", "tcp://127.0.0.1:*", "--data-dir", data,
+		      "--zookeeper", zk_servers, "--supervisor-timeout", "30",
+		      i == 1 ? "--config" : NULL, conf, NULL };
 	test_proc_start(&nim[i], args);
 	nim_up[i] = true;
 	test_nimbus_endpoint(&nim[i], 20, nim_ep[i], sizeof(nim_ep[i]));
@@ -157,6 +164,12 @@ Test(cluster_zk, a_standby_takes_over_when_the_leader_is_killed)
 	cr_assert(
 	    test_proc_wait_for_err(&nim[1], "standby", 10), "%s", nim[1].err);
 	cr_assert_null(strstr(nim[1].err, "became leader"), "%s", nim[1].err);
+	cr_assert(
+	    strstr(nim[0].err, "timeout 4000 ms (asked for 4000)") != NULL,
+	    "%s", nim[0].err);
+	cr_assert(
+	    strstr(nim[1].err, "timeout 6000 ms (asked for 6000)") != NULL,
+	    "%s", nim[1].err);
 
 	// A standby answers reads, and refuses writes naming the leader.
 	test_run r;
@@ -184,8 +197,8 @@ Test(cluster_zk, a_standby_takes_over_when_the_leader_is_killed)
 	    "%s\n%s", nim[0].err, sup.err);
 	gale_zk *z = NULL;
 	char     err[1024];
-	cr_assert_eq(
-	    gale__zk_open(&z, zk_servers, "/gale", 10000, err, sizeof(err)),
+	cr_assert_eq(gale__zk_open(&z, zk_servers, "/gale", 4000, 10000, err,
+			 sizeof(err)),
 	    GALE_OK, "%s", err);
 	char **names = NULL;
 	size_t nn    = 0;
