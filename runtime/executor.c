@@ -159,18 +159,16 @@ gale__exec_trace_edge(gale_executor *e, uint64_t root, uint64_t edge,
 // Receiving
 // ---------------------------------------------------------------------
 
-// Only a task upstream of this one may end its input, and only once: a
-// marker from anywhere else (or again) is dropped and counted.
+// Only a task upstream of this one may end its input: a marker from
+// anywhere else is dropped and counted. An input's marker may come twice
+// (sent again to a task that came back, which may have known it already).
 void
 gale__exec_record_eos(gale_executor *e, uint32_t src)
 {
 	for (size_t i = 0; i < e->ninputs; i++) {
 		if (e->inputs[i] == src) {
-			if (!e->eos[src]) {
-				e->eos[src] = true;
-				return;
-			}
-			break;
+			e->eos[src] = true;
+			return;
 		}
 	}
 	gale_metric_add(&e->metrics, GALE_M_DROPPED, 1);
@@ -290,6 +288,24 @@ gale__exec_input_loop(gale_executor *e)
 // The thread
 // ---------------------------------------------------------------------
 
+// True when e's end of stream goes to dest: a task downstream of it, or
+// an acker (which counts its inputs too) when e is not one.
+static bool
+executor_ends_at(const gale_executor *e, uint32_t dest)
+{
+	const gale_plan *p = e->env->plan;
+	if (gale_plan_nackers(p) > 0
+	    && !gale_plan_component_is_acker(p, e->comp)) {
+		uint32_t a = (uint32_t) gale_plan_component_index(
+		    p, GALE_ACKER_COMPONENT);
+		uint32_t first = gale_plan_component_first_task(p, a);
+		if (dest >= first && dest < first + gale_plan_nackers(p)) {
+			return true;
+		}
+	}
+	return gale_plan_task_feeds(p, e->task, dest);
+}
+
 static void
 executor_finish(gale_executor *e)
 {
@@ -298,30 +314,37 @@ executor_finish(gale_executor *e)
 	}
 	// End of stream to every task downstream, and to every acker, which
 	// counts its inputs too.
-	const gale_plan *p    = e->env->plan;
-	uint32_t         n    = gale_plan_ntasks(p);
-	uint32_t        *outs = calloc(n + 1, sizeof(*outs));
-	size_t           nout = 0;
-	if (outs != NULL) {
-		nout = gale_plan_task_outputs(p, e->task, outs, n);
-	}
-	for (size_t i = 0; i < nout; i++) {
-		gale__outbuf_add_marker(
-		    e->outbuf, outs[i], GALE_MARK_END_OF_STREAM, e->task);
-	}
-	free(outs);
-	if (!gale_plan_component_is_acker(p, e->comp)
-	    && gale_plan_nackers(p) > 0) {
-		uint32_t a = (uint32_t) gale_plan_component_index(
-		    p, GALE_ACKER_COMPONENT);
-		uint32_t first = gale_plan_component_first_task(p, a);
-		for (uint32_t k = 0; k < gale_plan_nackers(p); k++) {
-			gale__outbuf_add_marker(e->outbuf, first + k,
-			    GALE_MARK_END_OF_STREAM, e->task);
+	const gale_plan *p = e->env->plan;
+	uint32_t         n = gale_plan_ntasks(p);
+	for (uint32_t dest = 1; dest <= n; dest++) {
+		if (executor_ends_at(e, dest)) {
+			gale__outbuf_add_marker(
+			    e->outbuf, dest, GALE_MARK_END_OF_STREAM, e->task);
 		}
 	}
 	gale__exec_flush(e);
 	atomic_store(&e->finished, true);
+}
+
+gale_err
+gale__executor_resend_eos(
+    const gale_executor *e, uint32_t dest, gale_outbox *o)
+{
+	if (!gale__executor_finished(e) || !executor_ends_at(e, dest)) {
+		return GALE_OK;
+	}
+	gale_batch b;
+	gale_batch_init(&b, dest);
+	gale_err rv
+	    = gale_batch_add_marker(&b, GALE_MARK_END_OF_STREAM, e->task);
+	if (rv == GALE_OK) {
+		rv = gale_batch_add_token(&b, e->env->run_token);
+	}
+	if (rv == GALE_OK) {
+		rv = gale__outbox_send(o, &b, NULL, NULL, &e->env->halt);
+	}
+	gale_batch_fini(&b);
+	return rv;
 }
 
 static void *

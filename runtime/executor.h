@@ -61,6 +61,13 @@ void gale__executor_destroy(gale_executor **ep);
 uint32_t gale__executor_task(const gale_executor *e);
 // True once the task has finished and sent end-of-stream downstream.
 bool gale__executor_finished(const gale_executor *e);
+// Sends e's end of stream to dest again through o (the caller's), when e
+// has finished and dest is downstream of it or an acker: dest came back
+// in another worker and the first went to its previous incarnation. No
+// data can follow it, since e has finished. GALE_OK when nothing is to
+// be sent.
+gale_err gale__executor_resend_eos(
+    const gale_executor *e, uint32_t dest, gale_outbox *o);
 // True when the executor stopped on an error (its open/prepare failed).
 bool gale__executor_failed(const gale_executor *e);
 // Once gale__executor_failed: the text its open/prepare left with

@@ -155,19 +155,21 @@ gale__transport_is_local(const gale_transport *t, uint32_t task)
 	return task >= 1 && task <= t->ntasks && t->local[task];
 }
 
-void
+bool
 gale__transport_set_endpoint(
     gale_transport *t, uint32_t task, const char *endpoint)
 {
 	if (task < 1 || task > t->ntasks) {
-		return;
+		return false;
 	}
 	pthread_mutex_lock(&t->lock);
-	if (strcmp(t->endpoints[task], endpoint) != 0) {
+	bool changed = strcmp(t->endpoints[task], endpoint) != 0;
+	if (changed) {
 		snprintf(t->endpoints[task], TRANSPORT_EP_MAX, "%s", endpoint);
 		atomic_fetch_add(&t->version[task], 1);
 	}
 	pthread_mutex_unlock(&t->lock);
+	return changed;
 }
 
 bool

@@ -53,8 +53,9 @@ void gale__transport_destroy(gale_transport **tp);
 void gale__transport_set_local(gale_transport *t, uint32_t task);
 bool gale__transport_is_local(const gale_transport *t, uint32_t task);
 // Records the tcp endpoint of a task in another worker. A changed endpoint
-// (the worker was restarted) makes outboxes reconnect. Thread-safe.
-void gale__transport_set_endpoint(
+// (the worker was restarted) makes outboxes reconnect; returns true then.
+// Thread-safe.
+bool gale__transport_set_endpoint(
     gale_transport *t, uint32_t task, const char *endpoint);
 // True when every remote task has an endpoint.
 bool gale__transport_complete(const gale_transport *t);

@@ -512,3 +512,20 @@ gale_plan_task_outputs(
 	const plan_component *pc = &p->components[c];
 	return plan_expand(p, pc->outputs, pc->noutputs, out, cap);
 }
+
+bool
+gale_plan_task_feeds(const gale_plan *p, uint32_t task, uint32_t dest)
+{
+	uint32_t c = gale_plan_task_component(p, task);
+	uint32_t d = gale_plan_task_component(p, dest);
+	if (c == GALE_PLAN_NONE || d == GALE_PLAN_NONE) {
+		return false;
+	}
+	const plan_component *pc = &p->components[c];
+	for (uint32_t i = 0; i < pc->noutputs; i++) {
+		if (pc->outputs[i] == d) {
+			return true;
+		}
+	}
+	return false;
+}

@@ -109,5 +109,7 @@ size_t gale_plan_task_inputs(
 // range.
 size_t gale_plan_task_outputs(
     const gale_plan *p, uint32_t task, uint32_t *out, size_t cap);
+// True when dest is one of the tasks gale_plan_task_outputs gives task.
+bool gale_plan_task_feeds(const gale_plan *p, uint32_t task, uint32_t dest);
 
 #endif // GALE_TOPOLOGY_PLAN_H

@@ -76,6 +76,7 @@ typedef struct worker {
 	gale_transport         *transport;
 	gale_worker_env         env;
 	gale_executor         **execs;
+	gale_outbox *resend; // end of stream sent again, on restarts
 	worker_watch           *watch;
 	uint64_t                stuck_ns;
 	char (*endpoints)[WORKER_EP_MAX];
@@ -296,6 +297,32 @@ out:
 	free(texts);
 }
 
+// A task of another worker came back on a new endpoint: the tasks of this
+// worker that had finished sent their end of stream to its previous
+// incarnation, and the controller may not have known that they finished
+// when it started the new one. They send it again (a task that knew
+// takes it twice, harmlessly).
+static void
+worker_resend_eos(worker *w, uint32_t dest)
+{
+	for (size_t i = 0; w->execs != NULL && i < w->ntasks; i++) {
+		const gale_executor *e = w->execs[i];
+		if (e == NULL || !gale__executor_finished(e)) {
+			continue;
+		}
+		if (w->resend == NULL
+		    && gale__outbox_new(&w->resend, w->transport) != GALE_OK) {
+			return;
+		}
+		gale_err rv = gale__executor_resend_eos(e, dest, w->resend);
+		if (rv != GALE_OK) {
+			GALE_WARN("cannot send the end of task %u to task %u "
+				  "again: %s",
+			    gale__executor_task(e), dest, gale_strerror(rv));
+		}
+	}
+}
+
 // Takes in a new assignment: peers' endpoints, finished tasks, activity.
 static void
 worker_apply(worker *w)
@@ -306,9 +333,10 @@ worker_apply(worker *w)
 	for (size_t i = 0; i < w->asg.nendpoints; i++) {
 		const gale_task_endpoint *ep = &w->asg.endpoints[i];
 		if (!gale__transport_is_local(w->transport, ep->task)
-		    && ep->endpoint != NULL && ep->endpoint[0] != '\0') {
-			gale__transport_set_endpoint(
-			    w->transport, ep->task, ep->endpoint);
+		    && ep->endpoint != NULL && ep->endpoint[0] != '\0'
+		    && gale__transport_set_endpoint(
+			w->transport, ep->task, ep->endpoint)) {
+			worker_resend_eos(w, ep->task);
 		}
 	}
 	uint32_t n = gale_plan_ntasks(w->plan);
@@ -617,6 +645,7 @@ worker_fini(worker *w)
 		}
 	}
 	worker_stop_watch_on(&w->stop_watch, "its sockets have not closed");
+	gale__outbox_close(&w->resend);
 	gale__transport_destroy(&w->transport);
 	gale__trace_ring_destroy(&w->env.traces);
 	gale_plan_destroy(&w->plan);

@@ -864,3 +864,64 @@ Test(executor, a_components_own_topology_debug_logs_its_emits_alone)
 	    strstr(text, " mid:2: emit stream=default"), "%s", text);
 	cr_expect_null(strstr(text, " src:1: emit "), "%s", text);
 }
+
+// A task that comes back in another worker: a finished task sends it its
+// end of stream again, with the run's token; to a task that is not
+// downstream of it, nothing.
+Test(executor, a_finished_task_sends_its_end_of_stream_again)
+{
+	fake_world w;
+	world_init(&w);
+	fake_spout.limit = 10;
+	w.env.run_token  = 0x77aa77aa77aaull;
+	world_spout(&w, "src", &fake_spout_ops);
+	world_bolt(&w, "sink", &fake_sink_ops);
+	world_stream(&w, "src", "sink");
+	world_start(&w, 1);
+	cr_assert(world_wait_finished(&w, 20));
+	gale_executor *src  = world_exec(&w, "src");
+	gale_executor *sink = world_exec(&w, "sink");
+	uint32_t       st   = gale__executor_task(src);
+	uint32_t       kt   = gale__executor_task(sink);
+	// The sink's new incarnation, in a worker of its own.
+	gale_transport *there = NULL, *here = NULL;
+	cr_assert_eq(
+	    gale__transport_new(&there, "127.0.0.1", w.ntasks), GALE_OK);
+	gale__transport_set_local(there, kt);
+	gale_inbox *in = NULL;
+	char        ep[128];
+	cr_assert_eq(
+	    gale__inbox_open(&in, there, kt, ep, sizeof(ep)), GALE_OK);
+	cr_assert_eq(
+	    gale__transport_new(&here, "127.0.0.1", w.ntasks), GALE_OK);
+	cr_expect(gale__transport_set_endpoint(here, kt, ep));
+	cr_expect(!gale__transport_set_endpoint(here, kt, ep), "unchanged");
+	gale_outbox *o = NULL;
+	cr_assert_eq(gale__outbox_new(&o, here), GALE_OK);
+	cr_assert_eq(gale__executor_resend_eos(src, kt, o), GALE_OK);
+	gale_batch b;
+	gale_batch_init(&b, 0);
+	cr_assert_eq(gale__inbox_recv(in, &b, 5000), GALE_OK);
+	gale_batch_reader r;
+	gale_batch_reader_init(&r);
+	uint32_t dest = 0;
+	cr_assert_eq(
+	    gale_batch_reader_begin(&r, b.buf, b.len, &dest), GALE_OK);
+	cr_expect_eq(dest, kt);
+	gale_item it;
+	cr_assert_eq(gale_batch_reader_next(&r, &it), GALE_OK);
+	cr_expect_eq(it.kind, GALE_ITEM_MARKER);
+	cr_expect_eq(it.marker_kind, GALE_MARK_END_OF_STREAM);
+	cr_expect_eq(it.src_task, st);
+	cr_expect_eq(gale_batch_reader_token(&r), w.env.run_token);
+	gale_batch_reader_fini(&r);
+	// The sink feeds nothing: it sends nothing to itself.
+	cr_assert_eq(gale__executor_resend_eos(sink, kt, o), GALE_OK);
+	cr_expect_eq(gale__inbox_recv(in, &b, 300), GALE_EAGAIN);
+	gale_batch_fini(&b);
+	gale__outbox_close(&o);
+	gale__inbox_close(&in);
+	gale__transport_destroy(&here);
+	gale__transport_destroy(&there);
+	world_fini(&w);
+}

@@ -368,6 +368,18 @@ Test(plan, lists_the_outputs_of_each_task_once_without_ackers)
 	check_list(
 	    gale_plan_task_outputs(p, 8, got, 32), got, (uint32_t[]) { 8 }, 1);
 	cr_assert_eq(gale_plan_task_outputs(p, 9, got, 32), 0);
+	// Whether one task feeds another is the same list, one at a time.
+	for (uint32_t t = 1; t <= 9; t++) {
+		size_t n = gale_plan_task_outputs(p, t, got, 32);
+		for (uint32_t d = 0; d <= 10; d++) {
+			bool in = false;
+			for (size_t i = 0; i < n; i++) {
+				in = in || got[i] == d;
+			}
+			cr_expect_eq(gale_plan_task_feeds(p, t, d), in,
+			    "%u -> %u", t, d);
+		}
+	}
 	gale_plan_destroy(&p);
 }
 
