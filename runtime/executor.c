@@ -375,7 +375,9 @@ executor_main(void *arg)
 	// Inputs that finished before this task (re)started sent their
 	// markers to its previous incarnation; what they sent before was
 	// acked there, or will be replayed. Only this snapshot counts: a
-	// later report that a task finished may overtake its last data.
+	// later report that a task finished may overtake its last data. One
+	// that finished too late for the snapshot sends its marker again
+	// once it learns this task's new endpoint (workers/worker.c).
 	for (size_t i = 0; i < e->ninputs; i++) {
 		if (atomic_load(&e->env->finished[e->inputs[i]])) {
 			e->eos[e->inputs[i]] = true;

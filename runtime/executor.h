@@ -40,8 +40,7 @@ typedef struct gale_worker_env {
 	_Atomic bool         trace_log; // ackers also print them to stderr
 	_Atomic bool         active;   // spouts may be asked for tuples
 	_Atomic bool         draining; // spouts finish: no new messages
-	_Atomic bool         halt;     // stop at once, without draining
-	_Atomic uint64_t     finished_gen; // bumped when finished changes
+	_Atomic bool            halt; // stop at once, without draining
 	_Atomic bool        *finished;     // [ntasks + 1]: tasks known done
 } gale_worker_env;
 

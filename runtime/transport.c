@@ -275,30 +275,28 @@ gale__inbox_recv(gale_inbox *in, gale_batch *b, int timeout_ms)
 	zmq_msg_init(&msg);
 	// A busy inbox has a batch waiting: take it without polling first
 	// (a zmq_poll is a poll(2) and a getpid(2) even when input is there).
+	gale_err rv = GALE_OK;
 	if (zmq_msg_recv(&msg, in->sock, ZMQ_DONTWAIT) < 0) {
-		gale_err rv = transport_err();
-		if (rv != GALE_EAGAIN || timeout_ms <= 0) {
-			zmq_msg_close(&msg);
-			return rv;
+		rv = transport_err();
+		if (rv == GALE_EAGAIN && timeout_ms > 0) {
+			zmq_pollitem_t item
+			    = { .socket = in->sock, .events = ZMQ_POLLIN };
+			int ready = zmq_poll(&item, 1, timeout_ms);
+			if (ready > 0) {
+				rv = zmq_msg_recv(&msg, in->sock, ZMQ_DONTWAIT)
+					< 0
+				    ? transport_err()
+				    : GALE_OK;
+			} else if (ready < 0
+			    && transport_err() == GALE_ECLOSED) {
+				rv = GALE_ECLOSED;
+			}
 		}
-		zmq_pollitem_t item
-		    = { .socket = in->sock, .events = ZMQ_POLLIN };
-		int rc = zmq_poll(&item, 1, timeout_ms);
-		if (rc <= 0) {
-			rv = rc < 0 && transport_err() == GALE_ECLOSED
-			    ? GALE_ECLOSED
-			    : GALE_EAGAIN;
-			zmq_msg_close(&msg);
-			return rv;
-		}
-		if (zmq_msg_recv(&msg, in->sock, ZMQ_DONTWAIT) < 0) {
-			rv = transport_err();
-			zmq_msg_close(&msg);
-			return rv;
+		if (rv != GALE_OK) {
+			goto out;
 		}
 	}
-	size_t   size = zmq_msg_size(&msg);
-	gale_err rv   = GALE_OK;
+	size_t size = zmq_msg_size(&msg);
 	if (size > b->cap) {
 		size_t   cap = b->cap ? b->cap : 4096;
 		while (cap < size) {

@@ -10,8 +10,6 @@
 #include "workers/nimbus_zk.h"
 #include "workers/zk.h"
 
-// How long a session outlives its process's silence: the time a standby
-// waits for a dead leader's node to go.
 gale_err
 gale__nimbus_zk_join(gale_nimbus *n, const char *servers, const char *root,
     uint32_t session_ms, uint32_t connect_ms, char *err, size_t errlen)

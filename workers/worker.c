@@ -76,7 +76,7 @@ typedef struct worker {
 	gale_transport         *transport;
 	gale_worker_env         env;
 	gale_executor         **execs;
-	gale_outbox *resend; // end of stream sent again, on restarts
+	gale_outbox            *resend; // end of stream sent again
 	worker_watch           *watch;
 	uint64_t                stuck_ns;
 	char (*endpoints)[WORKER_EP_MAX];
@@ -346,7 +346,6 @@ worker_apply(worker *w)
 			atomic_store(&w->env.finished[t], true);
 		}
 	}
-	atomic_fetch_add(&w->env.finished_gen, 1);
 	atomic_store(&w->env.active, w->asg.active);
 	// `gale trace` sets a rate for a while; then the configured one.
 	double rate = w->asg.trace_set ? w->asg.trace_rate : w->trace_conf;

@@ -25,7 +25,9 @@
 typedef struct gale_zk gale_zk;
 
 // The session timeout asked for unless storm.zookeeper.session.timeout
-// says (the server keeps it between 2 and 20 of its ticks).
+// says (the server keeps it between 2 and 20 of its ticks): how long a
+// session outlives its process's silence, so the time a standby nimbus
+// waits for a dead leader's node to go.
 #define GALE_ZK_SESSION_MS 4000
 
 // Connects to servers ("host:port,host:port") asking for a session of

@@ -88,70 +88,85 @@ delivered_at(gale_inbox *in, const char *pub, const char *secret,
 	return ok;
 }
 
+// The topology's pair and another, and the inbox of its task 2 keyed
+// with the first (its tcp endpoint into ep).
+typedef struct keyed {
+	char            pub[41], key[41], other_pub[41], other[41];
+	gale_transport *t;
+	gale_inbox     *in;
+	char            ep[128];
+} keyed;
+
+static void
+keyed_open(keyed *k)
+{
+	cr_assert(zmq_has("curve"));
+	cr_assert_eq(zmq_curve_keypair(k->pub, k->key), 0);
+	cr_assert_eq(zmq_curve_keypair(k->other_pub, k->other), 0);
+	k->t = NULL;
+	cr_assert_eq(gale__transport_new(&k->t, "127.0.0.1", 2), GALE_OK);
+	gale__transport_set_local(k->t, 2);
+	cr_assert_eq(gale__transport_set_curve(k->t, "short"), GALE_EINVAL);
+	cr_assert_eq(gale__transport_set_curve(k->t, k->key), GALE_OK);
+	k->in = NULL;
+	cr_assert_eq(
+	    gale__inbox_open(&k->in, k->t, 2, k->ep, sizeof(k->ep)), GALE_OK);
+}
+
+static void
+keyed_close(keyed *k)
+{
+	gale__inbox_close(&k->in);
+	gale__transport_destroy(&k->t);
+}
+
 // Both ways into a loopback inbox, its tcp port and its Unix socket, take
 // the topology's key alone.
 Test(transport_curve, the_tcp_port_and_the_unix_socket_both_need_the_key)
 {
-	char pub[41], key[41], other_pub[41], other[41];
-	cr_assert_eq(zmq_curve_keypair(pub, key), 0);
-	cr_assert_eq(zmq_curve_keypair(other_pub, other), 0);
-	gale_transport *t = NULL;
-	cr_assert_eq(gale__transport_new(&t, "127.0.0.1", 2), GALE_OK);
-	gale__transport_set_local(t, 2);
-	cr_assert_eq(gale__transport_set_curve(t, key), GALE_OK);
-	gale_inbox *in = NULL;
-	char        ep[128], ipc[160];
-	cr_assert_eq(gale__inbox_open(&in, t, 2, ep, sizeof(ep)), GALE_OK);
-	snprintf(ipc, sizeof(ipc), "ipc://@gale-%s", ep + 6);
-	const char *ways[] = { ep, ipc };
-	for (int k = 0; k < 2; k++) {
-		cr_expect(delivered_at(in, pub, key, ways[k], 5000),
-		    "the topology's key over %s", ways[k]);
-		cr_expect(!delivered_at(in, other_pub, other, ways[k], 300),
-		    "another key over %s", ways[k]);
-		cr_expect(!delivered_at(in, NULL, NULL, ways[k], 300),
-		    "no key over %s", ways[k]);
+	keyed k;
+	keyed_open(&k);
+	char ipc[160];
+	snprintf(ipc, sizeof(ipc), "ipc://@gale-%s", k.ep + 6);
+	const char *ways[] = { k.ep, ipc };
+	for (int i = 0; i < 2; i++) {
+		cr_expect(delivered_at(k.in, k.pub, k.key, ways[i], 5000),
+		    "the topology's key over %s", ways[i]);
+		cr_expect(
+		    !delivered_at(k.in, k.other_pub, k.other, ways[i], 300),
+		    "another key over %s", ways[i]);
+		cr_expect(!delivered_at(k.in, NULL, NULL, ways[i], 300),
+		    "no key over %s", ways[i]);
 	}
-	gale__inbox_close(&in);
-	gale__transport_destroy(&t);
+	keyed_close(&k);
 }
 
 Test(transport_curve, only_holders_of_the_topology_key_deliver)
 {
-	cr_assert(zmq_has("curve"));
-	char pub[41], key[41], other_pub[41], other[41];
-	cr_assert_eq(zmq_curve_keypair(pub, key), 0);
-	cr_assert_eq(zmq_curve_keypair(other_pub, other), 0);
-
-	gale_transport *t = NULL;
-	cr_assert_eq(gale__transport_new(&t, "127.0.0.1", 2), GALE_OK);
-	gale__transport_set_local(t, 2);
-	cr_assert_eq(gale__transport_set_curve(t, "short"), GALE_EINVAL);
-	cr_assert_eq(gale__transport_set_curve(t, key), GALE_OK);
-	gale_inbox *in = NULL;
-	char        ep[128];
-	cr_assert_eq(gale__inbox_open(&in, t, 2, ep, sizeof(ep)), GALE_OK);
+	keyed k;
+	keyed_open(&k);
 
 	// The keyed peer first, so that the refusals below are not a
 	// matter of time: its batch comes through within the same wait.
-	cr_expect(delivered(in, key, ep, 1, 5000), "the topology's own key");
-	cr_expect(!delivered(in, other, ep, 2, 500), "another topology's key");
-	cr_expect(!delivered(in, NULL, ep, 3, 500), "no key");
-	cr_expect(delivered(in, key, ep, 4, 5000), "the own key again");
+	cr_expect(
+	    delivered(k.in, k.key, k.ep, 1, 5000), "the topology's own key");
+	cr_expect(
+	    !delivered(k.in, k.other, k.ep, 2, 500), "another topology's key");
+	cr_expect(!delivered(k.in, NULL, k.ep, 3, 500), "no key");
+	cr_expect(delivered(k.in, k.key, k.ep, 4, 5000), "the own key again");
 
 	// Local senders go through inproc, which has no handshake.
-	gale__transport_set_local(t, 1);
+	gale__transport_set_local(k.t, 1);
 	gale_outbox *out = NULL;
-	cr_assert_eq(gale__outbox_new(&out, t), GALE_OK);
+	cr_assert_eq(gale__outbox_new(&out, k.t), GALE_OK);
 	gale_batch b;
 	one_tuple(&b, 2, 5);
 	cr_assert_eq(gale__outbox_send(out, &b, NULL, NULL, NULL), GALE_OK);
 	gale_batch_fini(&b);
 	gale_batch got;
 	gale_batch_init(&got, 0);
-	cr_expect_eq(gale__inbox_recv(in, &got, 5000), GALE_OK);
+	cr_expect_eq(gale__inbox_recv(k.in, &got, 5000), GALE_OK);
 	gale_batch_fini(&got);
 	gale__outbox_close(&out);
-	gale__inbox_close(&in);
-	gale__transport_destroy(&t);
+	keyed_close(&k);
 }
