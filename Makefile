@@ -11,6 +11,10 @@ TSAN     ?= build-tsan
 FUZZ     ?= build-fuzz
 FUZZ_SECS ?= 30
 JOBS     ?= $(shell nproc)
+# Tests at once: twice the cores. The process tests spend most of their
+# time waiting on the processes they start (at one per core the suite kept
+# the CPU about a fifth busy), and each bounds its own waits.
+TEST_JOBS ?= $(shell echo $$(( $$(nproc) * 2 )))
 CMAKE    ?= cmake
 
 .PHONY: all deps build build-asan build-tsan build-fuzz demo test test-release \
@@ -55,11 +59,11 @@ demo: build
 	./demo.sh $(BUILD)
 
 test-release: build
-	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	cd $(BUILD) && ctest --output-on-failure -j $(TEST_JOBS)
 
 test-asan: build-asan
 	cd $(ASAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
-	  UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j $(JOBS)
+	  UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j $(TEST_JOBS)
 
 # The gale binary under ThreadSanitizer, driven by the tests that run its
 # processes (label "processes"); a report from any process fails the run.
@@ -70,7 +74,7 @@ test-tsan: build-tsan
 	rm -rf $(TSAN_REPORTS) && mkdir -p $(TSAN_REPORTS)
 	cd $(TSAN) && TSAN_OPTIONS="suppressions=$(CURDIR)/tests/tsan.supp \
 	  log_path=$(TSAN_REPORTS)/report" \
-	  ctest --output-on-failure -j $(JOBS) -L processes -LE no-tsan
+	  ctest --output-on-failure -j $(TEST_JOBS) -L processes -LE no-tsan
 	@if ls $(TSAN_REPORTS)/report.* >/dev/null 2>&1; then \
 	  cat $(TSAN_REPORTS)/report.*; \
 	  echo "ThreadSanitizer reported the races above"; exit 1; \
