@@ -460,6 +460,17 @@ gale__cluster_conf_nimbus(const gale_cluster_conf *c, const char *flag)
 	return c->nimbus_seeds != NULL ? c->nimbus_seeds : GALE_NIMBUS_DEFAULT;
 }
 
+gale_zk_conf
+gale__cluster_conf_zk(const gale_cluster_conf *c, const char *flag)
+{
+	return (gale_zk_conf) {
+		.servers    = flag != NULL ? flag : c->zookeeper,
+		.root       = c->zk_root,
+		.session_ms = c->zk_session_ms,
+		.connect_ms = c->zk_connect_ms,
+	};
+}
+
 const char *
 gale__cluster_conf_keys(const gale_cluster_conf *c, const char *flag)
 {

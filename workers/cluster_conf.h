@@ -34,6 +34,7 @@
 #include <stdint.h>
 
 #include "gale.h"
+#include "workers/zk.h"
 
 typedef struct gale_cluster_conf {
 	char    *path; // the file read, NULL when there was none
@@ -71,6 +72,11 @@ void gale__cluster_conf_fini(gale_cluster_conf *c);
 const char *gale__cluster_conf_nimbus(
     const gale_cluster_conf *c, const char *flag);
 const char *gale__cluster_conf_keys(
+    const gale_cluster_conf *c, const char *flag);
+// The ZooKeeper of nimbus and supervisors: servers from flag when not
+// NULL, else the file's; the root and timeouts from the file (NULL and 0
+// when not set). Borrows from c and flag.
+gale_zk_conf gale__cluster_conf_zk(
     const gale_cluster_conf *c, const char *flag);
 
 // For a command that talks to one nimbus (the console, the UI): reads the

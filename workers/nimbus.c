@@ -767,11 +767,11 @@ gale_nimbus_new(
 		goto fail;
 	}
 	// With ZooKeeper, the topologies are read once this nimbus leads.
-	if (opts->zookeeper == NULL
+	if (opts->zk.servers == NULL
 	    && (rv = gale__nimbus_load(n, err, errlen)) != GALE_OK) {
 		goto fail;
 	}
-	n->leader = opts->zookeeper == NULL;
+	n->leader = opts->zk.servers == NULL;
 	if (opts->keys_dir != NULL
 	    && (rv = gale__keys_load(&n->keys, opts->keys_dir, "nimbus", err,
 	            errlen))
@@ -814,10 +814,8 @@ gale_nimbus_new(
 	    != 0) {
 		snprintf(n->endpoint, sizeof(n->endpoint), "%s", listen);
 	}
-	if (opts->zookeeper != NULL) {
-		if ((rv = gale__nimbus_zk_join(n, opts->zookeeper,
-			 opts->zk_root, opts->zk_session_ms,
-			 opts->zk_connect_ms, err, errlen))
+	if (opts->zk.servers != NULL) {
+		if ((rv = gale__nimbus_zk_join(n, &opts->zk, err, errlen))
 		    != GALE_OK) {
 			goto fail;
 		}

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "gale.h"
+#include "workers/zk.h"
 
 typedef struct gale_nimbus gale_nimbus;
 
@@ -32,14 +33,10 @@ typedef struct gale_nimbus_opts {
 	// endpoint allows, unless insecure is set.
 	const char *keys_dir;
 	bool        insecure;
-	// ZooKeeper servers ("host:port,..."): topologies live under
-	// zk_root (default /gale) instead of the data directory, and the
-	// nimbus processes of one ZooKeeper elect a leader. NULL: files.
-	const char *zookeeper;
-	const char *zk_root;
-	// storm.zookeeper.session.timeout and .connection.timeout, in ms
-	// (0: gale__zk_open's defaults).
-	uint32_t zk_session_ms, zk_connect_ms;
+	// With ZooKeeper servers, topologies live under its root (default
+	// /gale) instead of the data directory, and the nimbus processes of
+	// one ZooKeeper elect a leader. zk.servers NULL: files.
+	gale_zk_conf zk;
 } gale_nimbus_opts;
 
 // Opens the data directory (locked against a second nimbus), reloads the

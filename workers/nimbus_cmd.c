@@ -46,6 +46,7 @@ gale_cmd_nimbus(int argc, char **argv)
 	};
 	gale_nimbus_opts o           = { 0 };
 	const char      *config      = NULL;
+	const char      *zookeeper   = NULL;
 	bool             has_timeout = false;
 	opterr = 0;
 	optind = 0; // a fresh scan, as glibc reads it
@@ -62,7 +63,7 @@ gale_cmd_nimbus(int argc, char **argv)
 			config = optarg;
 			break;
 		case OPT_ZOOKEEPER:
-			o.zookeeper = optarg;
+			zookeeper = optarg;
 			break;
 		case OPT_KEYS:
 			o.keys_dir = optarg;
@@ -118,12 +119,7 @@ gale_cmd_nimbus(int argc, char **argv)
 		    ? conf.supervisor_timeout_secs
 		    : 30;
 	}
-	if (o.zookeeper == NULL) {
-		o.zookeeper = conf.zookeeper;
-	}
-	o.zk_root       = conf.zk_root;
-	o.zk_session_ms = conf.zk_session_ms;
-	o.zk_connect_ms = conf.zk_connect_ms;
+	o.zk = gale__cluster_conf_zk(&conf, zookeeper);
 	if (o.keys_dir == NULL && !o.insecure) {
 		o.keys_dir = conf.keys;
 		o.insecure = conf.has_insecure && conf.insecure;

@@ -11,11 +11,10 @@
 #include "workers/zk.h"
 
 gale_err
-gale__nimbus_zk_join(gale_nimbus *n, const char *servers, const char *root,
-    uint32_t session_ms, uint32_t connect_ms, char *err, size_t errlen)
+gale__nimbus_zk_join(
+    gale_nimbus *n, const gale_zk_conf *conf, char *err, size_t errlen)
 {
-	gale_err rv = gale__zk_open(
-	    &n->zk, servers, root, session_ms, connect_ms, err, errlen);
+	gale_err rv = gale__zk_open(&n->zk, conf, err, errlen);
 	if (rv != GALE_OK) {
 		return rv;
 	}

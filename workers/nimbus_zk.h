@@ -14,12 +14,10 @@
 
 #include "workers/nimbus_state.h"
 
-// Opens the session (servers, root, its timeouts as gale__zk_open takes
-// them) and enters the election with
+// Opens the session (gale__zk_open) and enters the election with
 // n->endpoint. On failure writes the reason into err.
-gale_err gale__nimbus_zk_join(gale_nimbus *n, const char *servers,
-    const char *root, uint32_t session_ms, uint32_t connect_ms, char *err,
-    size_t errlen);
+gale_err gale__nimbus_zk_join(
+    gale_nimbus *n, const gale_zk_conf *conf, char *err, size_t errlen);
 // Reads the candidates of zk: writes the leader's endpoint into ep ("" is
 // left alone when there is none) and returns true when the leader is the
 // candidate node named self (NULL: none of ours).

@@ -536,10 +536,9 @@ gale_supervisor_new(gale_supervisor **out, const gale_supervisor_opts *opts,
 		rv = GALE_ENOMEM;
 		goto fail;
 	}
-	if (opts->zookeeper != NULL
-	    && (rv = gale__supervisor_zk_open(&s->zk, opts->zookeeper,
-		    opts->zk_root, opts->zk_session_ms, opts->zk_connect_ms,
-		    s->id, s->host, err, errlen))
+	if (opts->zk.servers != NULL
+	    && (rv = gale__supervisor_zk_open(
+		    &s->zk, &opts->zk, s->id, s->host, err, errlen))
 		!= GALE_OK) {
 		goto fail;
 	}

@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "gale.h"
+#include "workers/zk.h"
 
 typedef struct gale_supervisor gale_supervisor;
 
@@ -37,14 +38,10 @@ typedef struct gale_supervisor_opts {
 	// only a loopback host allows, unless insecure is set.
 	const char *keys_dir;
 	bool        insecure;
-	// ZooKeeper servers: the supervisor registers as the ephemeral node
-	// ROOT/supervisors/ID and, without nimbus endpoints, talks to the
-	// leader ZooKeeper names. NULL: no ZooKeeper.
-	const char *zookeeper;
-	const char *zk_root;
-	// storm.zookeeper.session.timeout and .connection.timeout, in ms
-	// (0: gale__zk_open's defaults).
-	uint32_t zk_session_ms, zk_connect_ms;
+	// With ZooKeeper servers, the supervisor registers as the ephemeral
+	// node ROOT/supervisors/ID and, without nimbus endpoints, talks to the
+	// leader ZooKeeper names. zk.servers NULL: no ZooKeeper.
+	gale_zk_conf zk;
 } gale_supervisor_opts;
 
 // Opens the data directory (locked against a second supervisor), takes

@@ -43,6 +43,7 @@ gale_cmd_supervisor(int argc, char **argv)
 	gale_supervisor_opts o         = { 0 };
 	const char          *nimbus    = NULL;
 	const char          *config    = NULL;
+	const char          *zookeeper = NULL;
 	bool                 has_slots = false, has_base = false;
 	int         c;
 	opterr = 0;
@@ -76,7 +77,7 @@ gale_cmd_supervisor(int argc, char **argv)
 			config = optarg;
 			break;
 		case 'z':
-			o.zookeeper = optarg;
+			zookeeper = optarg;
 			break;
 		case 'k':
 			o.keys_dir = optarg;
@@ -135,15 +136,10 @@ gale_cmd_supervisor(int argc, char **argv)
 	// Several endpoints are tried in turn, moving on from one that does
 	// not answer or stands by.
 	o.nimbus = gale__cluster_conf_nimbus(&conf, nimbus);
-	if (o.zookeeper == NULL) {
-		o.zookeeper = conf.zookeeper;
-	}
-	o.zk_root       = conf.zk_root;
-	o.zk_session_ms = conf.zk_session_ms;
-	o.zk_connect_ms = conf.zk_connect_ms;
+	o.zk     = gale__cluster_conf_zk(&conf, zookeeper);
 	// With ZooKeeper and no endpoint given anywhere, the leader it names.
 	const char *env = getenv("GALE_NIMBUS");
-	if (o.zookeeper != NULL && nimbus == NULL && conf.nimbus_seeds == NULL
+	if (o.zk.servers != NULL && nimbus == NULL && conf.nimbus_seeds == NULL
 	    && (env == NULL || env[0] == '\0')) {
 		o.nimbus = NULL;
 	}

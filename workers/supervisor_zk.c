@@ -17,11 +17,11 @@
 
 struct gale_supervisor_zk {
 	gale_zk *zk;
-	char     servers[1024];
-	char     root[256];
-	char     id[300];
-	char     host[256];
-	uint32_t session_ms, connect_ms; // as gale__zk_open takes them
+	char         servers[1024];
+	char         root[256];
+	gale_zk_conf conf; // of servers and root here
+	char         id[300];
+	char         host[256];
 	bool     registered;
 	uint64_t retry_ms;
 	uint64_t read_ms; // when to read the assignments again
@@ -41,8 +41,7 @@ static gale_err
 sup_zk_register(gale_supervisor_zk *z, char *err, size_t errlen)
 {
 	if (z->zk == NULL) {
-		gale_err rv = gale__zk_open(&z->zk, z->servers, z->root,
-		    z->session_ms, z->connect_ms, err, errlen);
+		gale_err rv = gale__zk_open(&z->zk, &z->conf, err, errlen);
 		if (rv != GALE_OK) {
 			return rv;
 		}
@@ -61,27 +60,28 @@ sup_zk_register(gale_supervisor_zk *z, char *err, size_t errlen)
 }
 
 gale_err
-gale__supervisor_zk_open(gale_supervisor_zk **out, const char *servers,
-    const char *root, uint32_t session_ms, uint32_t connect_ms, const char *id,
-    const char *host, char *err, size_t errlen)
+gale__supervisor_zk_open(gale_supervisor_zk **out, const gale_zk_conf *conf,
+    const char *id, const char *host, char *err, size_t errlen)
 {
 	gale_supervisor_zk *z = calloc(1, sizeof(*z));
 	if (z == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return GALE_ENOMEM;
 	}
-	snprintf(z->servers, sizeof(z->servers), "%s", servers);
-	snprintf(z->root, sizeof(z->root), "%s", root ? root : GALE_ZK_ROOT);
+	snprintf(z->servers, sizeof(z->servers), "%s", conf->servers);
+	snprintf(z->root, sizeof(z->root), "%s",
+	    conf->root ? conf->root : GALE_ZK_ROOT);
+	z->conf         = *conf;
+	z->conf.servers = z->servers;
+	z->conf.root    = z->root;
 	snprintf(z->id, sizeof(z->id), "%s", id);
 	snprintf(z->host, sizeof(z->host), "%s", host);
-	z->session_ms = session_ms;
-	z->connect_ms = connect_ms;
-	gale_err rv   = sup_zk_register(z, err, errlen);
+	gale_err rv = sup_zk_register(z, err, errlen);
 	if (rv != GALE_OK) {
 		gale__supervisor_zk_close(&z);
 		return rv;
 	}
-	GALE_INFO("registered in ZooKeeper at %s%s/supervisors/%s", servers,
+	GALE_INFO("registered in ZooKeeper at %s%s/supervisors/%s", z->servers,
 	    gale__zk_root(z->zk), id);
 	*out = z;
 	return GALE_OK;

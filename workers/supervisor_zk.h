@@ -18,12 +18,11 @@
 
 typedef struct gale_supervisor_zk gale_supervisor_zk;
 
-// Opens a session with servers under root (NULL: /gale), its timeouts as
-// gale__zk_open takes them (each new session after an expiry too), and
-// registers id with host. On failure writes the reason into err.
+// Opens a session as conf says (gale__zk_open; each new session after an
+// expiry too) and registers id with host. On failure writes the reason
+// into err.
 gale_err gale__supervisor_zk_open(gale_supervisor_zk **out,
-    const char *servers, const char *root, uint32_t session_ms,
-    uint32_t connect_ms, const char *id, const char *host, char *err,
+    const gale_zk_conf *conf, const char *id, const char *host, char *err,
     size_t errlen);
 void     gale__supervisor_zk_close(gale_supervisor_zk **zp);
 // Opens a new session and registers again when the last one expired.

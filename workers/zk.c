@@ -64,14 +64,14 @@ zk_ensure(gale_zk *z, const char *path)
 }
 
 gale_err
-gale__zk_open(gale_zk **out, const char *servers, const char *root,
-    uint32_t session_ms, uint32_t connect_ms, char *err, size_t errlen)
+gale__zk_open(
+    gale_zk **out, const gale_zk_conf *conf, char *err, size_t errlen)
 {
-	int session    = (int) (session_ms ? session_ms : GALE_ZK_SESSION_MS);
-	int timeout_ms = connect_ms ? (int) connect_ms : session;
-	if (root == NULL) {
-		root = GALE_ZK_ROOT;
-	}
+	const char *servers = conf->servers;
+	const char *root    = conf->root != NULL ? conf->root : GALE_ZK_ROOT;
+	int         session
+	    = (int) (conf->session_ms ? conf->session_ms : GALE_ZK_SESSION_MS);
+	int timeout_ms = conf->connect_ms ? (int) conf->connect_ms : session;
 	if (servers == NULL || servers[0] == '\0' || strlen(servers) >= 1024
 	    || root[0] != '/' || strlen(root) >= 200
 	    || (strlen(root) > 1 && root[strlen(root) - 1] == '/')) {

@@ -30,14 +30,23 @@ typedef struct gale_zk gale_zk;
 // waits for a dead leader's node to go.
 #define GALE_ZK_SESSION_MS 4000
 
-// Connects to servers ("host:port,host:port") asking for a session of
-// session_ms (0: GALE_ZK_SESSION_MS) and waits up to connect_ms (0: the
-// session's) for it; logs the session timeout the server granted; creates
-// root and its folders topologies/, supervisors/, nimbus/ and
+// Where ZooKeeper is and what to ask of it: gale.yaml's storm.zookeeper.*
+// keys (and --zookeeper), as nimbus and supervisors take them. The strings
+// are borrowed.
+typedef struct gale_zk_conf {
+	const char *servers; // "host:port,host:port"; NULL: no ZooKeeper
+	const char *root; // NULL: GALE_ZK_ROOT
+	uint32_t    session_ms; // the session asked for; 0: GALE_ZK_SESSION_MS
+	uint32_t    connect_ms; // the wait for it; 0: the session's
+} gale_zk_conf;
+
+// Connects to conf's servers asking for its session and waiting for it as
+// long as it says; logs the session timeout the server granted; creates
+// the root and its folders topologies/, supervisors/, nimbus/ and
 // assignments/ when missing. On failure writes the reason into err and
 // returns GALE_EINVAL (bad servers or root), GALE_ETIMEDOUT or GALE_EIO.
-gale_err gale__zk_open(gale_zk **out, const char *servers, const char *root,
-    uint32_t session_ms, uint32_t connect_ms, char *err, size_t errlen);
+gale_err gale__zk_open(
+    gale_zk **out, const gale_zk_conf *conf, char *err, size_t errlen);
 // Ends the session (its ephemeral nodes go) and frees; accepts NULL.
 void gale__zk_close(gale_zk **zp);
 

@@ -41,6 +41,16 @@ Test(cluster_conf, reads_storm_keys_into_settings)
 	cr_expect_str_eq(c.zk_root, "/prod");
 	cr_expect_eq(c.zk_session_ms, 20000);
 	cr_expect_eq(c.zk_connect_ms, 15000);
+	// What nimbus and supervisors take: --zookeeper overrides the servers
+	// alone.
+	gale_zk_conf zk = gale__cluster_conf_zk(&c, NULL);
+	cr_expect_str_eq(zk.servers, "zk1:2200,zk2:2182");
+	cr_expect_str_eq(zk.root, "/prod");
+	cr_expect(zk.session_ms == 20000 && zk.connect_ms == 15000);
+	zk = gale__cluster_conf_zk(&c, "other:2181");
+	cr_expect_str_eq(zk.servers, "other:2181");
+	cr_expect_str_eq(zk.root, "/prod");
+	cr_expect(zk.session_ms == 20000 && zk.connect_ms == 15000);
 	cr_expect_str_eq(
 	    c.nimbus_seeds, "tcp://n1:6627,tcp://n2:7000,tcp://n3:7001");
 	cr_expect_str_eq(c.nimbus_listen, "tcp://0.0.0.0:6627");

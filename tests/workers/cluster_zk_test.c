@@ -197,9 +197,14 @@ Test(cluster_zk, a_standby_takes_over_when_the_leader_is_killed)
 	    "%s\n%s", nim[0].err, sup.err);
 	gale_zk *z = NULL;
 	char     err[1024];
-	cr_assert_eq(gale__zk_open(&z, zk_servers, "/gale", 4000, 10000, err,
-			 sizeof(err)),
-	    GALE_OK, "%s", err);
+	gale_zk_conf zc = {
+		.servers    = zk_servers,
+		.root       = "/gale",
+		.session_ms = 4000,
+		.connect_ms = 10000,
+	};
+	cr_assert_eq(
+	    gale__zk_open(&z, &zc, err, sizeof(err)), GALE_OK, "%s", err);
 	char **names = NULL;
 	size_t nn    = 0;
 	cr_assert_eq(
