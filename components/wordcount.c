@@ -465,6 +465,69 @@ gale__wc_format_count(char *p, int64_t count)
 	return len;
 }
 
+static gale_err
+wc_write_fd(
+    const wc_writer *o, const char *data, size_t len, char *err, size_t errlen)
+{
+	while (len > 0) {
+		ssize_t n = write(o->fd, data, len);
+		if (n < 0 && errno == EINTR) {
+			continue;
+		}
+		if (n <= 0) {
+			snprintf(err, errlen, "cannot write '%s': %s", o->path,
+			    n < 0 ? strerror(errno) : "short write");
+			return GALE_EIO;
+		}
+		data += n;
+		len -= (size_t) n;
+	}
+	return GALE_OK;
+}
+
+gale_err
+gale__wc_writer_flush(wc_writer *o, char *err, size_t errlen)
+{
+	gale_err rv = wc_write_fd(o, o->buf, o->used, err, errlen);
+	o->used     = 0;
+	return rv;
+}
+
+gale_err
+gale__wc_writer_bytes(
+    wc_writer *o, const void *data, size_t len, char *err, size_t errlen)
+{
+	gale_err rv = GALE_OK;
+	if (o->used + len > o->cap) {
+		rv = gale__wc_writer_flush(o, err, errlen);
+	}
+	if (rv == GALE_OK && len > o->cap) {
+		rv = wc_write_fd(o, data, len, err, errlen);
+	} else if (rv == GALE_OK) {
+		memcpy(o->buf + o->used, data, len);
+		o->used += len;
+	}
+	if (rv == GALE_OK) {
+		o->bytes += len;
+	}
+	return rv;
+}
+
+gale_err
+gale__wc_writer_line_out(wc_writer *o, const char *word, size_t len,
+    int64_t count, char *err, size_t errlen)
+{
+	gale_err rv = gale__wc_writer_bytes(o, word, len, err, errlen);
+	if (rv == GALE_OK && o->used + WC_COUNT_MAX > o->cap) {
+		rv = gale__wc_writer_flush(o, err, errlen);
+	}
+	if (rv == GALE_OK) {
+		size_t n = gale__wc_format_count(o->buf + o->used, count);
+		o->used += n;
+		o->bytes += n;
+	}
+	return rv;
+}
 
 // Writes header (unless NULL) and the entries of w, in the order of order
 // (or of the table when order is NULL), to path through a temporary file
@@ -479,35 +542,39 @@ gale__wc_write_atomic(const char *path, const char *header, const gale_wc *w,
 		snprintf(err, errlen, "'%s': path too long", path);
 		return GALE_EINVAL;
 	}
-	FILE *f = fopen(tmp, "we");
-	if (f == NULL) {
+	wc_writer o
+	    = { .path = tmp, .cap = WC_BLOCK, .buf = malloc(WC_BLOCK) };
+	if (o.buf == NULL) {
+		snprintf(err, errlen, "'%s': out of memory", path);
+		return GALE_ENOMEM;
+	}
+	o.fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	if (o.fd < 0) {
 		snprintf(err, errlen, "cannot create '%s': %s", tmp,
 		    strerror(errno));
+		free(o.buf);
 		return GALE_EIO;
 	}
-	setvbuf(f, NULL, _IOFBF, 64 * 1024);
-	uint64_t size = 0;
-	if (header != NULL) {
-		fputs(header, f);
-		size += strlen(header);
-	}
-	for (size_t i = 0; i < w->n; i++) {
+	gale_err rv = header != NULL
+	    ? gale__wc_writer_bytes(&o, header, strlen(header), err, errlen)
+	    : GALE_OK;
+	for (size_t i = 0; i < w->n && rv == GALE_OK; i++) {
 		const wc_entry *e = order != NULL ? order[i] : &w->entries[i];
-		char   tail[WC_COUNT_MAX];
-		size_t tlen = gale__wc_format_count(tail, e->count);
-		fwrite(e->word, 1, e->len, f);
-		fwrite(tail, 1, tlen, f);
-		size += e->len + tlen;
+		rv                = gale__wc_writer_line(
+				   &o, e->word, e->len, e->count, err, errlen);
 	}
-	int werr = ferror(f) ? errno : 0;
-	if (fclose(f) != 0 && werr == 0) {
-		werr = errno != 0 ? errno : EIO;
+	if (rv == GALE_OK) {
+		rv = gale__wc_writer_flush(&o, err, errlen);
 	}
-	if (werr != 0) {
+	free(o.buf);
+	if (close(o.fd) != 0 && rv == GALE_OK) {
 		snprintf(err, errlen, "cannot write '%s': %s", tmp,
-		    strerror(werr));
+		    strerror(errno));
+		rv = GALE_EIO;
+	}
+	if (rv != GALE_OK) {
 		unlink(tmp);
-		return GALE_EIO;
+		return rv;
 	}
 	if (rename(tmp, path) != 0) {
 		snprintf(err, errlen, "cannot rename '%s' to '%s': %s", tmp,
@@ -516,7 +583,7 @@ gale__wc_write_atomic(const char *path, const char *header, const gale_wc *w,
 		return GALE_EIO;
 	}
 	if (bytes != NULL) {
-		*bytes = size;
+		*bytes = o.bytes;
 	}
 	return GALE_OK;
 }

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "components/wordcount.h"
 
@@ -73,6 +74,45 @@ struct gale_wc {
 
 // Writes "\tCOUNT\n" at p, at most 22 bytes; returns its length.
 size_t gale__wc_format_count(char *p, int64_t count);
+
+// Word<TAB>count lines buffered on their way to a file descriptor: the
+// incremental stores of a part and the rewrites of whole tables both
+// write through one, a buffer's worth at a time.
+typedef struct wc_writer {
+	int         fd;
+	const char *path; // named in messages
+	char       *buf;
+	size_t      cap; // more than WC_COUNT_MAX
+	size_t      used;
+	uint64_t    bytes; // taken so far, written out or not
+} wc_writer;
+
+// Takes len bytes of data as they are. On a failed write returns GALE_EIO
+// with the reason in err; what was taken before may be in the file.
+gale_err gale__wc_writer_bytes(
+    wc_writer *o, const void *data, size_t len, char *err, size_t errlen);
+// gale__wc_writer_line when the buffer has no room for the line.
+gale_err gale__wc_writer_line_out(wc_writer *o, const char *word, size_t len,
+    int64_t count, char *err, size_t errlen);
+// Writes out what it holds.
+gale_err gale__wc_writer_flush(wc_writer *o, char *err, size_t errlen);
+
+// Takes the line of word and count. Inline: a store runs it for every
+// changed word.
+static inline gale_err
+gale__wc_writer_line(wc_writer *o, const char *word, size_t len, int64_t count,
+    char *err, size_t errlen)
+{
+	if (o->used + len + WC_COUNT_MAX > o->cap) {
+		return gale__wc_writer_line_out(
+		    o, word, len, count, err, errlen);
+	}
+	memcpy(o->buf + o->used, word, len);
+	size_t n = len + gale__wc_format_count(o->buf + o->used + len, count);
+	o->used += n;
+	o->bytes += n;
+	return GALE_OK;
+}
 
 // Writes header and the words of w in the order of order (or of the
 // entries when order is NULL), to path through a temporary file renamed

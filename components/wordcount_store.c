@@ -32,7 +32,6 @@ struct gale_wc_part {
 	uint64_t logged; // bytes appended since
 	uint64_t rewrites;
 	char     buf[WC_BLOCK];
-	size_t   used;
 };
 
 gale_err
@@ -75,36 +74,6 @@ gale__wc_part_rewrites(const gale_wc_part *p)
 	return p->rewrites;
 }
 
-static gale_err
-wc_write_all(
-    gale_wc_part *p, const void *data, size_t len, char *err, size_t errlen)
-{
-	const char *d = data;
-	while (len > 0) {
-		ssize_t n = write(p->fd, d, len);
-		if (n < 0 && errno == EINTR) {
-			continue;
-		}
-		if (n <= 0) {
-			snprintf(err, errlen, "cannot append to '%s': %s",
-			    p->path, n < 0 ? strerror(errno) : "short write");
-			return GALE_EIO;
-		}
-		d += n;
-		len -= (size_t) n;
-	}
-	return GALE_OK;
-}
-
-static gale_err
-wc_part_flush(gale_wc_part *p, char *err, size_t errlen)
-{
-	gale_err rv = wc_write_all(p, p->buf, p->used, err, errlen);
-	p->logged += p->used;
-	p->used = 0;
-	return rv;
-}
-
 // Rewrites the part whole, then appends to the new file.
 static gale_err
 wc_part_rewrite(gale_wc_part *p, gale_wc *w, char *err, size_t errlen)
@@ -143,41 +112,30 @@ gale__wc_part_store(gale_wc_part *p, gale_wc *w, char *err, size_t errlen)
 	if (w->nchanged == 0) {
 		return GALE_OK;
 	}
-	uint64_t before = p->logged;
-	gale_err rv     = GALE_OK;
-	p->used         = 0;
+	wc_writer o  = { .fd = p->fd,
+		 .path       = p->path,
+		 .buf        = p->buf,
+		 .cap        = sizeof(p->buf) };
+	gale_err  rv = GALE_OK;
 	for (size_t k = 0; k < w->nchanged && rv == GALE_OK; k++) {
 		const wc_entry *e = &w->entries[w->changed[k]];
-		if (p->used + e->len + WC_COUNT_MAX > sizeof(p->buf)) {
-			rv = wc_part_flush(p, err, errlen);
-			if (rv != GALE_OK) {
-				break;
-			}
-		}
-		if (e->len + WC_COUNT_MAX > sizeof(p->buf)) {
-			rv = wc_write_all(p, e->word, e->len, err, errlen);
-			p->logged += e->len;
-		} else {
-			memcpy(p->buf + p->used, e->word, e->len);
-			p->used += e->len;
-		}
-		p->used += gale__wc_format_count(p->buf + p->used, e->count);
+		rv                = gale__wc_writer_line(
+				   &o, e->word, e->len, e->count, err, errlen);
 	}
 	if (rv == GALE_OK) {
-		rv = wc_part_flush(p, err, errlen);
+		rv = gale__wc_writer_flush(&o, err, errlen);
 	}
 	if (rv != GALE_OK) {
 		// Takes back what was appended, so that no record of this
 		// store is read before a store that succeeds; the rewrite is
 		// next if that fails too.
-		if (ftruncate(p->fd, (off_t) (p->base + before)) != 0) {
+		if (ftruncate(p->fd, (off_t) (p->base + p->logged)) != 0) {
 			close(p->fd);
 			p->fd = -1;
 		}
-		p->logged = before;
-		p->used   = 0;
 		return rv;
 	}
+	p->logged += o.bytes;
 	gale__wc_clear_changed(w);
 	return GALE_OK;
 }

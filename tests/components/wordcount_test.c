@@ -2,9 +2,11 @@
 // wordcount_test.c - tests of the word count table, part files and merge.
 
 #include <criterion/criterion.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -715,6 +717,65 @@ Test(wordcount, store_appends_only_the_changed_words)
 	cr_assert_eq(gale__wc_get(r, word, make_word(word, 3)), 24);
 	cr_assert_eq(gale__wc_get(r, word, make_word(word, 999)), 1000);
 	cr_assert_eq(gale__wc_get(r, "new", 3), 1);
+	gale__wc_destroy(&r);
+	gale__wc_part_destroy(&p);
+	gale__wc_destroy(&w);
+}
+
+// A store whose append fails (here the file size limit) is taken back
+// whole: the part reads as before it, and the next store that succeeds
+// appends the counts it missed.
+Test(wordcount, a_failed_store_is_taken_back_and_made_up_by_the_next)
+{
+	signal(SIGXFSZ, SIG_IGN);
+	gale_wc *w;
+	cr_assert_eq(gale__wc_new(&w), GALE_OK);
+	gale__wc_track(w);
+	char word[32];
+	for (size_t i = 0; i < 100; i++) {
+		add(w, word, make_word(word, i), 1);
+	}
+	gale_wc_part *p;
+	cr_assert_eq(
+	    gale__wc_part_new(&p, output, "r", 0, 1, err, sizeof(err)),
+	    GALE_OK, "%s", err);
+	store(p, w);
+	add(w, "one", 3, 1);
+	store(p, w);
+	char path[256];
+	part_path(path, 0);
+	size_t before;
+	free(slurp(path, &before));
+
+	// 20,000 changed words (180 kB) need three buffers: the first write
+	// goes through, the second is cut short at the limit.
+	for (size_t i = 0; i < 20000; i++) {
+		add(w, word, make_word(word, i), 1);
+	}
+	struct rlimit was, lim;
+	cr_assert_eq(getrlimit(RLIMIT_FSIZE, &was), 0);
+	lim          = was;
+	lim.rlim_cur = (rlim_t) before + 70 * 1024;
+	cr_assert_eq(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	cr_assert_eq(gale__wc_part_store(p, w, err, sizeof(err)), GALE_EIO);
+	cr_assert(strstr(err, path) != NULL, "%s", err);
+	cr_assert_eq(setrlimit(RLIMIT_FSIZE, &was), 0);
+	size_t after;
+	free(slurp(path, &after));
+	cr_assert_eq(
+	    after, before, "%zu bytes left of a failed store", after - before);
+	gale_wc_header h;
+	gale_wc       *r = reread(0, &h);
+	cr_assert_eq(gale__wc_get(r, word, make_word(word, 0)), 1);
+	cr_assert_eq(gale__wc_get(r, "one", 3), 1);
+	gale__wc_destroy(&r);
+
+	store(p, w);
+	r = reread(0, &h);
+	cr_assert_eq(gale__wc_size(r), 20001);
+	cr_assert_eq(gale__wc_get(r, word, make_word(word, 0)), 2);
+	cr_assert_eq(gale__wc_get(r, word, make_word(word, 19999)), 1);
+	cr_assert_eq(gale__wc_get(r, "one", 3), 1);
 	gale__wc_destroy(&r);
 	gale__wc_part_destroy(&p);
 	gale__wc_destroy(&w);
