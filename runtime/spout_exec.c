@@ -52,6 +52,10 @@ typedef struct spout_exec {
 	bool                  active; // the topology's flag, as last seen
 	bool                  failed_since_call; // a fail not yet replayed
 	// Draining: emits of new messages are refused (counted), replays go.
+	// A round of next_tuple calls that began before the worker started
+	// draining ends as it began, as a Storm spout's deactivation takes
+	// effect between calls: what it emits is taken and acked.
+	bool                  round_draining; // as the round under way began
 	bool                  drain_progress; // the last round replayed some
 	bool                  drain_refused;  // this round refused an emit
 	uint64_t              refused;
@@ -186,8 +190,10 @@ spout_emit(gale_executor *e, uint32_t direct, const char *stream,
 	// A stopping topology takes no new input: only replays of trees
 	// that failed. The spout keeps a refused message (the built-ins
 	// queue it), and it is counted as not processed.
-	if (atomic_load_explicit(&e->env->draining, memory_order_relaxed)
-	    && tracked && gale_plan_nackers(e->env->plan) > 0
+	bool draining = s->in_next_tuple
+	    ? s->round_draining
+	    : atomic_load_explicit(&e->env->draining, memory_order_relaxed);
+	if (draining && tracked && gale_plan_nackers(e->env->plan) > 0
 	    && !gale__pending_is_failed(s->pending, msg_id)) {
 		s->refused++;
 		s->drain_refused = true;
@@ -537,6 +543,7 @@ spout_round(gale_executor *e, spout_exec *s, uint64_t *now)
 	uint64_t before      = gale_metric_get(&e->metrics, GALE_M_EMITTED);
 	uint64_t t0          = *now;
 	bool     draining    = atomic_load(&e->env->draining);
+	s->round_draining    = draining;
 	s->in_next_tuple     = true;
 	s->failed_since_call = false;
 	s->drain_refused     = false;

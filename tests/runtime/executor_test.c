@@ -391,6 +391,62 @@ Test(executor, a_tuple_over_max_tuple_bytes_is_refused_at_emit)
 	world_fini(&w);
 }
 
+// A stop that arrives while next_tuple runs: the spout's tenth call sets
+// the worker draining, as its control thread would, and the round of calls
+// goes on emitting new messages (ids 10 to 29).
+static _Atomic bool    *flip_draining;
+static _Atomic uint64_t flip_refused;
+
+static void
+fake_flip_next(void *self, gale_collector *c)
+{
+	(void) self;
+	uint64_t id = fake_spout.emitted;
+	if (id == 10) {
+		atomic_store(flip_draining, true);
+	}
+	if (id >= 30) {
+		return;
+	}
+	gale_value v  = gale_i64((int64_t) id);
+	gale_err   rv = gale_spout_emit(c, NULL, &v, 1, id);
+	if (rv == GALE_OK) {
+		fake_spout.emitted++;
+	} else {
+		atomic_fetch_add(&flip_refused, 1);
+		fake_spout.emitted = 30; // as a source that stops offering
+	}
+}
+
+static const gale_spout_ops fake_flip_spout_ops = {
+	.outputs    = fake_outputs,
+	.open       = fake_spout_open,
+	.next_tuple = fake_flip_next,
+	.ack        = fake_spout_ack,
+	.fail       = fake_spout_fail,
+};
+
+// The round under way when the stop came ends as it began (a Storm
+// spout's deactivation takes effect between calls): what it emits is
+// taken and acked, nothing is left unprocessed, and the spout, asked for
+// no new input after it, finishes.
+Test(executor, a_stop_during_next_tuple_takes_what_that_round_emits)
+{
+	fake_world w;
+	world_init(&w);
+	flip_draining = &w.env.draining;
+	world_spout(&w, "src", &fake_flip_spout_ops);
+	world_bolt(&w, "sink", &fake_sink_ops);
+	world_stream(&w, "src", "sink");
+	world_start(&w, 1);
+	cr_assert(world_wait_finished(&w, 30));
+	cr_expect_eq(atomic_load(&flip_refused), 0);
+	cr_expect_eq(atomic_load(&fake_spout.acked), 30);
+	cr_expect_eq(atomic_load(&fake_bolt.executed), 30);
+	cr_expect_eq(world_metric(&w, "src", GALE_M_UNPROCESSED), 0);
+	world_fini(&w);
+}
+
 Test(executor, without_a_limit_the_spout_runs_ahead)
 {
 	// The counterpart of the test above: it can fail.
