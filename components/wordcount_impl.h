@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
-// wordcount_impl.h - the word table's layout, shared by the two files of
-// the word count module (wordcount.c: the table, part files and merge;
-// wordcount_store.c: incremental stores). Not for other modules.
+// wordcount_impl.h - the word table's layout, shared by the three files
+// of the word count module (wordcount.c: the table; wordcount_file.c: part
+// files, their merge and the merge lock; wordcount_store.c: incremental
+// stores). Not for other modules.
 
 #ifndef GALE_COMPONENTS_WORDCOUNT_IMPL_H
 #define GALE_COMPONENTS_WORDCOUNT_IMPL_H
@@ -68,6 +69,10 @@ struct gale_wc {
 	size_t  nchanged;
 	size_t  changed_cap;
 };
+
+// Sets the count of word, adding it when new, and marks it changed: a
+// later record of a word in a part replaces an earlier one.
+gale_err gale__wc_set(gale_wc *w, const char *word, size_t len, int64_t count);
 
 // The longest "\tCOUNT\n".
 #define WC_COUNT_MAX 22
