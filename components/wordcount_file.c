@@ -459,6 +459,17 @@ gale__wc_read_part(
 	return rv;
 }
 
+// Reads the header of the part at path into h; *found is false (and the
+// result GALE_OK) when there is no such file.
+static gale_err
+wc_part_header(
+    const char *path, gale_wc_header *h, bool *found, char *err, size_t errlen)
+{
+	gale_err rv = gale__wc_read_part(NULL, path, h, err, errlen);
+	*found      = rv == GALE_OK;
+	return rv == GALE_ENOENT ? GALE_OK : rv;
+}
+
 gale_err
 gale__wc_restore(gale_wc *w, const char *output, const char *run_id,
     uint32_t index, uint32_t ntasks, bool *restored, char *err, size_t errlen)
@@ -470,11 +481,9 @@ gale__wc_restore(gale_wc *w, const char *output, const char *run_id,
 		return GALE_EINVAL;
 	}
 	gale_wc_header h;
-	gale_err       rv = gale__wc_read_part(NULL, path, &h, err, errlen);
-	if (rv == GALE_ENOENT) {
-		return GALE_OK;
-	}
-	if (rv != GALE_OK) {
+	bool           found;
+	gale_err       rv = wc_part_header(path, &h, &found, err, errlen);
+	if (rv != GALE_OK || !found) {
 		return rv;
 	}
 	if (strcmp(h.run_id, run_id) != 0) {
@@ -506,17 +515,11 @@ wc_part_ready(const char *path, const char *run_id, uint32_t index,
     uint32_t ntasks, bool *ready, char *err, size_t errlen)
 {
 	gale_wc_header h;
-	gale_err       rv = gale__wc_read_part(NULL, path, &h, err, errlen);
-	*ready            = false;
-	if (rv == GALE_ENOENT) {
-		return GALE_OK;
-	}
-	if (rv != GALE_OK) {
-		return rv;
-	}
-	*ready = strcmp(h.run_id, run_id) == 0 && h.index == index
-	    && h.ntasks == ntasks && h.final;
-	return GALE_OK;
+	bool           found;
+	gale_err       rv = wc_part_header(path, &h, &found, err, errlen);
+	*ready = rv == GALE_OK && found && strcmp(h.run_id, run_id) == 0
+	    && h.index == index && h.ntasks == ntasks && h.final;
+	return rv;
 }
 
 gale_err
