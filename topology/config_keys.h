@@ -57,4 +57,10 @@ bool gale__storm_key_known(const char *name);
 // The i-th of Storm's topology keys, NULL past the last, for suggestions.
 const char *gale__storm_key_name(size_t i);
 
+// True when name is a key of Storm's daemons or clients (storm.yaml's:
+// storm.*, nimbus.*, supervisor.*, ui.*, ...), not of a topology.
+bool gale__storm_daemon_key_known(const char *name);
+// The i-th of those, NULL past the last.
+const char *gale__storm_daemon_key_name(size_t i);
+
 #endif // GALE_TOPOLOGY_CONFIG_KEYS_H

@@ -405,12 +405,20 @@ gale__yaml_map_find(const gale_yaml_node *map, const char *key)
 	return NULL;
 }
 
-// Fills vals[i] with the value of known[i] (or NULL) and reports every
-// other key as unknown, naming label.
 void
 gale__yaml_map_fields(gale_report *r, const gale_yaml_node *map,
     const char *label, const char *const *known, size_t nknown,
     const gale_yaml_node **vals)
+{
+	gale__yaml_map_fields_but(r, map, label, known, nknown, NULL, vals);
+}
+
+// Fills vals[i] with the value of known[i] (or NULL), warns about the keys
+// foreign knows and reports every other key as unknown, naming label.
+void
+gale__yaml_map_fields_but(gale_report *r, const gale_yaml_node *map,
+    const char *label, const char *const *known, size_t nknown,
+    bool (*foreign)(const char *key), const gale_yaml_node **vals)
 {
 	for (size_t j = 0; j < nknown; j++) {
 		vals[j] = NULL;
@@ -426,6 +434,12 @@ gale__yaml_map_fields(gale_report *r, const gale_yaml_node *map,
 		}
 		if (j < nknown) {
 			vals[j] = map->kids[i + 1];
+			continue;
+		}
+		if (foreign != NULL && foreign(k->str)) {
+			gale__report_warn(r, &k->at,
+			    "%s: '%s' is a Storm key not used by gale", label,
+			    k->str);
 			continue;
 		}
 		if (gale__report_muted(r)) {

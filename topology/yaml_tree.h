@@ -68,6 +68,12 @@ const gale_yaml_node *gale__yaml_map_find(
 void gale__yaml_map_fields(gale_report *r, const gale_yaml_node *map,
     const char *label, const char *const *known, size_t nknown,
     const gale_yaml_node **vals);
+// gale__yaml_map_fields, but a key that is not one of known and that
+// foreign (when not NULL) knows is warned about as a Storm key gale does
+// not use, not reported as unknown.
+void gale__yaml_map_fields_but(gale_report *r, const gale_yaml_node *map,
+    const char *label, const char *const *known, size_t nknown,
+    bool (*foreign)(const char *key), const gale_yaml_node **vals);
 
 // A non-empty string value, or NULL after reporting why it is not one
 // (nothing is reported for a missing or already reported value). Borrowed

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "base/num.h"
+#include "topology/config_keys.h"
 #include "topology/diag.h"
 #include "topology/yaml_tree.h"
 #include "workers/client.h"
@@ -62,6 +63,7 @@ gale__cluster_conf_fini(gale_cluster_conf *c)
 	free(c->local_dir);
 	free(c->hostname);
 	free(c->keys);
+	free(c->warnings);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -267,13 +269,23 @@ conf_ports(gale_report *r, const gale_yaml_node *v, gale_cluster_conf *c)
 	c->slots     = (uint32_t) v->n;
 }
 
+// A key of Storm's daemons or a topology default a storm.yaml may hold.
+static bool
+conf_storm_key(const char *key)
+{
+	return gale__storm_daemon_key_known(key) || gale__storm_key_known(key);
+}
+
 static void
 conf_walk_root(
     gale_report *r, const gale_yaml_node *root, const char *file, conf_walk *w)
 {
 	gale_cluster_conf    *c = w->c;
 	const gale_yaml_node *v[K_COUNT];
-	gale__yaml_map_fields(r, root, "gale.yaml", conf_keys, K_COUNT, v);
+	// A Storm user's storm.yaml sets keys gale has no use for: they are
+	// warned about, and a key Storm does not know either is an error.
+	gale__yaml_map_fields_but(
+	    r, root, "gale.yaml", conf_keys, K_COUNT, conf_storm_key, v);
 	uint32_t port = CONF_ZK_PORT;
 	if (v[K_ZK_PORT] != NULL) {
 		conf_u32(
@@ -358,6 +370,26 @@ conf_diag_text(const gale_diag *d, char *err, size_t errlen)
 	}
 }
 
+// The diagnostics of a file that was read (warnings only) as one text,
+// NULL when there are none; false when out of memory.
+static bool
+conf_diag_keep(const gale_diag *d, char **out)
+{
+	*out        = NULL;
+	size_t size = 1;
+	for (size_t i = 0; i < d->n; i++) {
+		size += strlen(d->lines[i]) + 1;
+	}
+	if (d->n == 0) {
+		return true;
+	}
+	if ((*out = malloc(size)) == NULL) {
+		return false;
+	}
+	conf_diag_text(d, *out, size);
+	return true;
+}
+
 gale_err
 gale__cluster_conf_parse(gale_cluster_conf *c, const char *file,
     const char *text, size_t len, char *err, size_t errlen)
@@ -388,7 +420,8 @@ gale__cluster_conf_parse(gale_cluster_conf *c, const char *file,
 	} else if (gale__report_failed(&r) || rv != GALE_OK) {
 		rv = GALE_EINVAL;
 		conf_diag_text(&d, err, errlen);
-	} else if ((c->path = strdup(file)) == NULL) {
+	} else if ((c->path = strdup(file)) == NULL
+	    || !conf_diag_keep(&d, &c->warnings)) {
 		rv = GALE_ENOMEM;
 		snprintf(err, errlen, "%s: out of memory", file);
 	}
@@ -500,4 +533,14 @@ gale__cluster_conf_one(const char *config, const char *nimbus,
 	snprintf(keys_dir, 4096, "%s", k != NULL ? k : "");
 	gale__cluster_conf_fini(&c);
 	return GALE_OK;
+}
+
+void
+gale__cluster_conf_warn(const gale_cluster_conf *c, const char *cmd)
+{
+	for (const char *p = c->warnings; p != NULL && *p != '\0';) {
+		size_t n = strcspn(p, "\n");
+		fprintf(stderr, "gale %s: %.*s\n", cmd, (int) n, p);
+		p += n + (p[n] == '\n');
+	}
 }

@@ -51,6 +51,9 @@ typedef struct gale_cluster_conf {
 	uint32_t slots, port_base;
 	bool     has_timeout;
 	uint32_t supervisor_timeout_secs;
+	// Keys of Storm's storm.yaml that gale does not use, warned about
+	// ("FILE:LINE:COLUMN: warning: ..."), one per line; NULL when none.
+	char *warnings;
 } gale_cluster_conf;
 
 // Finds the file (given, else $GALE_CONF, else the default locations) and
@@ -65,6 +68,9 @@ gale_err gale__cluster_conf_parse(gale_cluster_conf *c, const char *file,
     const char *text, size_t len, char *err, size_t errlen);
 // Frees what c holds; c is empty afterwards.
 void gale__cluster_conf_fini(gale_cluster_conf *c);
+// Prints c's warnings to stderr, each line as "gale CMD: ...": what the
+// daemons do as they start.
+void gale__cluster_conf_warn(const gale_cluster_conf *c, const char *cmd);
 
 // What a client command uses: flag when not NULL, else $GALE_NIMBUS (or
 // $GALE_KEYS) when set, else the file's value, else the default

@@ -102,6 +102,7 @@ gale_cmd_nimbus(int argc, char **argv)
 		fprintf(stderr, "gale nimbus: %s\n", err);
 		return GALE_EXIT_USAGE;
 	}
+	gale__cluster_conf_warn(&conf, "nimbus");
 	char data_dir[4096];
 	if (o.listen == NULL) {
 		o.listen = conf.nimbus_listen != NULL ? conf.nimbus_listen

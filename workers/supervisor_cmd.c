@@ -111,6 +111,7 @@ gale_cmd_supervisor(int argc, char **argv)
 		fprintf(stderr, "gale supervisor: %s\n", err);
 		return GALE_EXIT_USAGE;
 	}
+	gale__cluster_conf_warn(&conf, "supervisor");
 	char data_dir[4096];
 	if (o.data_dir == NULL && conf.local_dir != NULL) {
 		snprintf(data_dir, sizeof(data_dir), "%s/supervisor",

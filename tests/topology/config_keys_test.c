@@ -167,3 +167,31 @@ Test(config_keys, rejects_a_shellbolt_max_pending_below_one)
 	expect_msg("t.yaml:6:35: config: 'topology.shellbolt.max.pending' "
 	           "must be an integer from 1 to 100000, found '0'");
 }
+
+// Both lists of Storm's keys are looked up by binary search: each must be
+// in strcmp order, without repeats, and the two must not share a key.
+Test(config_keys, storms_key_lists_are_sorted_and_apart)
+{
+	const char *(*lists[])(size_t)
+	    = { gale__storm_key_name, gale__storm_daemon_key_name };
+	bool (*known[])(const char *)
+	    = { gale__storm_key_known, gale__storm_daemon_key_known };
+	for (size_t l = 0; l < 2; l++) {
+		const char *prev = NULL, *name;
+		size_t      n    = 0;
+		for (size_t i = 0; (name = lists[l](i)) != NULL; i++, n++) {
+			cr_expect(prev == NULL || strcmp(prev, name) < 0,
+			    "'%s' before '%s'", prev, name);
+			cr_expect(known[l](name), "%s", name);
+			cr_expect(!known[1 - l](name), "%s in both", name);
+			prev = name;
+		}
+		cr_expect_gt(n, 100);
+	}
+	cr_expect(gale__storm_daemon_key_known("ui.port"));
+	cr_expect(gale__storm_daemon_key_known("storm.zookeeper.servers"));
+	cr_expect(!gale__storm_daemon_key_known("ui.prot"));
+	cr_expect(!gale__storm_daemon_key_known("topology.workers"));
+	cr_expect(!gale__storm_daemon_key_known(NULL));
+	cr_expect(gale__storm_key_known("topology.workers"));
+}

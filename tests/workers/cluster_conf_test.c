@@ -4,6 +4,7 @@
 // order of flags, environment and file.
 
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -110,6 +111,53 @@ Test(cluster_conf, reports_every_bad_line_with_did_you_mean)
 	cr_expect_null(c.path, "nothing kept from a bad file");
 	cr_assert_eq(parse(&c, "- a\n", err, sizeof(err)), GALE_EINVAL);
 	cr_expect(strstr(err, "wants a mapping"), "%s", err);
+}
+
+// A Storm user's storm.yaml: the keys gale reads are read, the Storm keys
+// it has no use for (of the daemons, or topology defaults) are warned
+// about at their lines, and a key Storm does not know either stays an
+// error.
+Test(cluster_conf, takes_a_storm_yaml_warning_of_the_keys_gale_does_not_use)
+{
+	gale_cluster_conf c;
+	char              err[4096];
+	cr_assert_eq(parse(&c,
+			 "storm.zookeeper.servers: [zk1]\n"
+			 "ui.port: 8080\n"
+			 "worker.childopts: \"-Xmx768m\"\n"
+			 "nimbus.thrift.port: 6627\n"
+			 "topology.message.timeout.secs: 60\n"
+			 "drpc.servers: [d1]\n",
+			 err, sizeof(err)),
+	    GALE_OK, "%s", err);
+	cr_expect_str_eq(c.zookeeper, "zk1:2181");
+	cr_assert_not_null(c.warnings);
+	const char *want[]
+	    = { "ui.port", "worker.childopts", "nimbus.thrift.port",
+		      "topology.message.timeout.secs", "drpc.servers" };
+	char all[2048] = "";
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		size_t used = strlen(all);
+		snprintf(all + used, sizeof(all) - used,
+		    "%s/etc/gale/gale.yaml:%zu:1: warning: gale.yaml: '%s' is "
+		    "a Storm key not used by gale",
+		    i ? "\n" : "", i + 2, want[i]);
+	}
+	cr_expect_str_eq(c.warnings, all);
+	gale__cluster_conf_fini(&c);
+
+	cr_assert_eq(parse(&c, "nimbus.seeds: [n1]\n", err, sizeof(err)),
+	    GALE_OK, "%s", err);
+	cr_expect_null(c.warnings);
+	gale__cluster_conf_fini(&c);
+
+	cr_assert_eq(
+	    parse(&c, "ui.port: 8080\nui.prot: 8080\n", err, sizeof(err)),
+	    GALE_EINVAL);
+	cr_expect(strstr(err, ":1:1: warning: ") && strstr(err, ":2:1: ")
+		&& strstr(err, "unknown key 'ui.prot'"),
+	    "%s", err);
+	cr_expect_null(c.warnings);
 }
 
 Test(cluster_conf, flags_then_environment_then_file)

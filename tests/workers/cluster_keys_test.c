@@ -468,13 +468,20 @@ Test(cluster_keys, one_config_file_sets_up_daemons_and_clients)
 	snprintf(yaml, sizeof(yaml),
 	    "nimbus.listen: \"tcp://127.0.0.1:*\"\n"
 	    "storm.local.dir: state\n"
-	    "security.keys: keys\n");
+	    "security.keys: keys\n"
+	    "ui.port: 8080\n"); // a storm.yaml's key, warned about
 	cr_assert(test_write_file(conf, yaml, strlen(yaml)));
 	const char *nargs[] = { "nimbus", "--config", conf, NULL };
 	test_proc_start(&nimbus, nargs);
 	nimbus_up = true;
 	test_nimbus_endpoint(&nimbus, 10, endpoint, sizeof(endpoint));
 	cr_assert(strstr(nimbus.err, "CURVE on"), "%s", nimbus.err);
+	cr_assert(strstr(nimbus.err, "gale nimbus: ")
+		&& strstr(nimbus.err,
+		    "nimbus.yaml:4:1: "
+		    "warning: gale.yaml: 'ui.port' is a Storm key not used "
+		    "by gale"),
+	    "%s", nimbus.err);
 	char path[4300];
 	snprintf(path, sizeof(path), "%s/state/nimbus/nimbus.lock", dir);
 	cr_assert_eq(access(path, F_OK), 0, "no %s", path);
@@ -486,12 +493,14 @@ Test(cluster_keys, one_config_file_sets_up_daemons_and_clients)
 	    "nimbus.seeds: [\"tcp://127.0.0.1:1\", \"%s\"]\n"
 	    "storm.local.dir: state\n"
 	    "supervisor.slots.ports: [7100, 7101]\n"
-	    "security.keys: keys\n",
+	    "security.keys: keys\n"
+	    "worker.childopts: \"-Xmx768m\"\n",
 	    endpoint);
 	cr_assert(test_write_file(conf, yaml, strlen(yaml)));
 	test_run r;
 	gale(&r, "list", "--config", conf, NULL);
 	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_null(strstr(r.err, "warning"), "clients: quiet; %s", r.err);
 	cr_assert(strstr(r.out, "no topologies"), "%s", r.out);
 	test_run_fini(&r);
 
@@ -500,7 +509,8 @@ Test(cluster_keys, one_config_file_sets_up_daemons_and_clients)
 	    "nimbus.seeds: [\"%s\"]\n"
 	    "storm.local.dir: state\n"
 	    "supervisor.slots.ports: [7100, 7101]\n"
-	    "security.keys: keys\n",
+	    "security.keys: keys\n"
+	    "supervisor.childopts: -Xmx256m\n",
 	    endpoint);
 	snprintf(conf, sizeof(conf), "%s/sup.yaml", dir);
 	cr_assert(test_write_file(conf, yaml, strlen(yaml)));
@@ -509,6 +519,11 @@ Test(cluster_keys, one_config_file_sets_up_daemons_and_clients)
 	sup_up = true;
 	cr_assert(test_proc_wait_for(&sup, "slots 7100-7101", 10), "%s\n%s",
 	    sup.out, sup.err);
+	cr_assert(strstr(sup.err, "gale supervisor: ")
+		&& strstr(sup.err,
+		    "sup.yaml:5:1: warning: gale.yaml: "
+		    "'supervisor.childopts' is a Storm key"),
+	    "%s", sup.err);
 	cr_assert(test_proc_wait_for_err(&nimbus, ") joined with 2 slots", 10),
 	    "%s\n%s", nimbus.err, sup.err);
 
