@@ -71,8 +71,9 @@ static const gale_cli_command cli_commands[] = {
 	    "sample its tuple trees for a while and print them" },
 	{ "ui", gale_cmd_ui,
 	    "[--nimbus ENDPOINT] [--listen HOST:PORT] [--actions] "
-	    "[--keys DIR]",
-	    "serve the web UI, REST API and /metrics (127.0.0.1:8080)" },
+	    "[--keys DIR] [--config FILE]",
+	    "serve the web UI, REST API and /metrics (127.0.0.1:8080, or "
+	    "ui.host and ui.port)" },
 	{ "keygen", gale_cmd_keygen, "--out DIR --name NAME",
 	    "write a CURVE key pair: NAME.key (secret) and NAME.pub" },
 	{ "dev-zookeeper", gale_cmd_dev_zookeeper,

@@ -14,6 +14,7 @@
 #include "workers/client.h"
 #include "workers/cluster_conf.h"
 #include "workers/files.h"
+#include "workers/ui.h"
 
 #define CONF_FILE_MAX (1 << 20)
 #define CONF_ZK_PORT 2181
@@ -33,6 +34,8 @@ enum {
 	K_PORTS,
 	K_KEYS,
 	K_INSECURE,
+	K_UI_HOST,
+	K_UI_PORT,
 	K_COUNT,
 };
 
@@ -50,6 +53,8 @@ static const char *const conf_keys[K_COUNT] = {
 	[K_PORTS]      = "supervisor.slots.ports",
 	[K_KEYS]       = "security.keys",
 	[K_INSECURE]   = "security.insecure",
+	[K_UI_HOST]    = "ui.host",
+	[K_UI_PORT]    = "ui.port",
 };
 
 void
@@ -63,6 +68,7 @@ gale__cluster_conf_fini(gale_cluster_conf *c)
 	free(c->local_dir);
 	free(c->hostname);
 	free(c->keys);
+	free(c->ui_host);
 	free(c->warnings);
 	memset(c, 0, sizeof(*c));
 }
@@ -269,6 +275,31 @@ conf_ports(gale_report *r, const gale_yaml_node *v, gale_cluster_conf *c)
 	c->slots     = (uint32_t) v->n;
 }
 
+// ui.host and ui.port: an address `gale ui` can listen on.
+static void
+conf_ui(gale_report *r, const gale_yaml_node *const *v, gale_cluster_conf *c)
+{
+	if (v[K_UI_PORT] != NULL
+	    && conf_u32(r, v[K_UI_PORT], conf_keys[K_UI_PORT], 0, 65535,
+		&c->ui_port)) {
+		c->has_ui_port = true;
+	}
+	if (v[K_UI_HOST] == NULL
+	    || !conf_str(r, v[K_UI_HOST], conf_keys[K_UI_HOST], "", false,
+		&c->ui_host)) {
+		return;
+	}
+	char     addr[320], host[64], why[256];
+	uint16_t port;
+	snprintf(addr, sizeof(addr), "%s:0", c->ui_host);
+	if (!gale_ui_parse_listen(
+		addr, host, sizeof(host), &port, why, sizeof(why))) {
+		gale__report_error(r, &v[K_UI_HOST]->at, "%s: '%s': %s",
+		    conf_keys[K_UI_HOST], gale__report_show(r, c->ui_host),
+		    why);
+	}
+}
+
 // A key of Storm's daemons or a topology default a storm.yaml may hold.
 static bool
 conf_storm_key(const char *key)
@@ -340,6 +371,7 @@ conf_walk_root(
 		conf_str(
 		    r, v[K_KEYS], conf_keys[K_KEYS], file, true, &c->keys);
 	}
+	conf_ui(r, v, c);
 	if (v[K_INSECURE] != NULL) {
 		char why[128];
 		if (v[K_INSECURE]->kind != GALE_YAML_SCALAR
@@ -517,9 +549,24 @@ gale__cluster_conf_keys(const gale_cluster_conf *c, const char *flag)
 	return c->keys;
 }
 
+const char *
+gale__cluster_conf_ui_listen(
+    const gale_cluster_conf *c, const char *flag, char *buf, size_t cap)
+{
+	if (flag != NULL) {
+		snprintf(buf, cap, "%s", flag);
+	} else {
+		snprintf(buf, cap, "%s:%u",
+		    c->ui_host != NULL ? c->ui_host : GALE_UI_DEFAULT_HOST,
+		    c->has_ui_port ? (unsigned) c->ui_port
+				   : (unsigned) GALE_UI_DEFAULT_PORT);
+	}
+	return buf;
+}
+
 gale_err
 gale__cluster_conf_one(const char *config, const char *nimbus,
-    const char *keys, char ep[512], char keys_dir[4096], char *err,
+    const char *keys, const char *ui_listen, gale_cluster_one *out, char *err,
     size_t errlen)
 {
 	gale_cluster_conf c;
@@ -529,8 +576,12 @@ gale__cluster_conf_one(const char *config, const char *nimbus,
 	}
 	const char *eps = gale__cluster_conf_nimbus(&c, nimbus);
 	const char *k   = gale__cluster_conf_keys(&c, keys);
-	snprintf(ep, 512, "%.*s", (int) strcspn(eps, ","), eps);
-	snprintf(keys_dir, 4096, "%s", k != NULL ? k : "");
+	snprintf(out->endpoint, sizeof(out->endpoint), "%.*s",
+	    (int) strcspn(eps, ","), eps);
+	snprintf(
+	    out->keys_dir, sizeof(out->keys_dir), "%s", k != NULL ? k : "");
+	gale__cluster_conf_ui_listen(
+	    &c, ui_listen, out->ui_listen, sizeof(out->ui_listen));
 	gale__cluster_conf_fini(&c);
 	return GALE_OK;
 }

@@ -22,6 +22,8 @@
 //   supervisor.slots.ports: [6700, 6701]       # consecutive ports
 //   security.keys: /etc/gale/keys
 //   security.insecure: false
+//   ui.host: 127.0.0.1                         # what `gale ui` binds
+//   ui.port: 8080
 //
 // An unknown key or a value of the wrong kind is an error naming its line,
 // with "did you mean" for a misspelt key.
@@ -51,6 +53,9 @@ typedef struct gale_cluster_conf {
 	uint32_t slots, port_base;
 	bool     has_timeout;
 	uint32_t supervisor_timeout_secs;
+	char    *ui_host; // NULL when not set
+	bool     has_ui_port;
+	uint32_t ui_port;
 	// Keys of Storm's storm.yaml that gale does not use, warned about
 	// ("FILE:LINE:COLUMN: warning: ..."), one per line; NULL when none.
 	char *warnings;
@@ -85,12 +90,25 @@ const char *gale__cluster_conf_keys(
 gale_zk_conf gale__cluster_conf_zk(
     const gale_cluster_conf *c, const char *flag);
 
-// For a command that talks to one nimbus (the console, the UI): reads the
-// file (config, else the default places) and writes the first endpoint of
-// gale__cluster_conf_nimbus and the keys directory ("" for none) into the
-// buffers. On failure writes the reason into err.
+// The address `gale ui` listens on, as HOST:PORT in buf: flag when not
+// NULL, else the file's ui.host and ui.port (127.0.0.1 and 8080 when not
+// set). Returns buf.
+const char *gale__cluster_conf_ui_listen(
+    const gale_cluster_conf *c, const char *flag, char *buf, size_t cap);
+
+// What a command that talks to one nimbus (the console, the UI) takes
+// from its flags and the file.
+typedef struct gale_cluster_one {
+	char endpoint[512]; // the first of gale__cluster_conf_nimbus
+	char keys_dir[4096]; // "" for none
+	char ui_listen[320]; // gale__cluster_conf_ui_listen
+} gale_cluster_one;
+
+// Reads the file (config, else the default places) and fills out from
+// it and the flags (each NULL when not given). On failure writes the
+// reason into err.
 gale_err gale__cluster_conf_one(const char *config, const char *nimbus,
-    const char *keys, char ep[512], char keys_dir[4096], char *err,
+    const char *keys, const char *ui_listen, gale_cluster_one *out, char *err,
     size_t errlen);
 
 #endif // GALE_WORKERS_CLUSTER_CONF_H

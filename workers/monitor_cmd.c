@@ -274,14 +274,16 @@ gale_cmd_monitor(int argc, char **argv)
 		    optind >= argc ? "which topology?" : "one topology only");
 	}
 	m.name = argv[optind];
-	char err[4096], ep[512], kd[4096];
+	char                    err[4096];
+	static gale_cluster_one one;
 	if (gale__cluster_conf_one(
-	        NULL, m.endpoint, keys, ep, kd, err, sizeof(err))
+		NULL, m.endpoint, keys, NULL, &one, err, sizeof(err))
 	    != GALE_OK) {
 		fprintf(stderr, "gale monitor: %s\n", err);
 		return GALE_EXIT_USAGE;
 	}
-	m.endpoint = ep;
+	m.endpoint     = one.endpoint;
+	const char *kd = one.keys_dir;
 	if (gale_client_open(&m.client, m.endpoint, kd[0] ? kd : NULL, err,
 	        sizeof(err))
 	    != GALE_OK) {

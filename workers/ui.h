@@ -21,7 +21,8 @@
 #include "proto/control.h"
 
 // The default address of `gale ui`.
-#define GALE_UI_DEFAULT_LISTEN "127.0.0.1:8080"
+#define GALE_UI_DEFAULT_HOST "127.0.0.1"
+#define GALE_UI_DEFAULT_PORT 8080
 
 // What the UI reads and does. Each call fills why (whylen bytes) with a
 // one-line reason when it fails. NULL members are things the source cannot

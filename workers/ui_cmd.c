@@ -33,12 +33,14 @@ gale_cmd_ui(int argc, char **argv)
 		{ "listen", required_argument, NULL, 'l' },
 		{ "actions", no_argument, NULL, 'a' },
 		{ "keys", required_argument, NULL, 'k' },
+		{ "config", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *nimbus  = NULL;
 	const char *keys    = NULL;
-	const char *listen  = GALE_UI_DEFAULT_LISTEN;
+	const char *config  = NULL;
+	const char *listen  = NULL; // else ui.host and ui.port of the file
 	bool        actions = false;
 	int         opt;
 	opterr = 0;
@@ -57,6 +59,9 @@ gale_cmd_ui(int argc, char **argv)
 		case 'k':
 			keys = optarg;
 			break;
+		case 'c':
+			config = optarg;
+			break;
 		case 'h':
 			gale__cli_print_usage(name, stdout);
 			return GALE_EXIT_OK;
@@ -68,21 +73,23 @@ gale_cmd_ui(int argc, char **argv)
 		return gale__cli_usage(
 		    name, "unexpected argument '%s'", argv[optind]);
 	}
-	char     host[64];
-	uint16_t port;
-	char     why[256];
-	if (!gale_ui_parse_listen(
-		listen, host, sizeof(host), &port, why, sizeof(why))) {
-		return gale__cli_usage(name, "--listen: %s", why);
-	}
 	gale__log_init(name);
-	static char ep[512], kd[4096];
-	char        err[4096];
-	if (gale__cluster_conf_one(NULL, nimbus, keys, ep, kd, err, sizeof(err))
+	static gale_cluster_one one;
+	char                    err[4096], why[256], host[64];
+	uint16_t                port;
+	if (gale__cluster_conf_one(
+		config, nimbus, keys, listen, &one, err, sizeof(err))
 	    != GALE_OK) {
 		fprintf(stderr, "gale ui: %s\n", err);
 		return GALE_EXIT_USAGE;
 	}
+	if (!gale_ui_parse_listen(
+		one.ui_listen, host, sizeof(host), &port, why, sizeof(why))) {
+		return gale__cli_usage(name, "%s: %s",
+		    listen != NULL ? "--listen" : "ui.host and ui.port", why);
+	}
+	const char  *ep     = one.endpoint;
+	const char  *kd     = one.keys_dir;
 	gale_client *client = NULL;
 	if (gale_client_open(&client, ep, kd[0] ? kd : NULL, why, sizeof(why))
 	    != GALE_OK) {

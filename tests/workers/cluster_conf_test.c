@@ -123,7 +123,7 @@ Test(cluster_conf, takes_a_storm_yaml_warning_of_the_keys_gale_does_not_use)
 	char              err[4096];
 	cr_assert_eq(parse(&c,
 			 "storm.zookeeper.servers: [zk1]\n"
-			 "ui.port: 8080\n"
+			 "ui.childopts: -Xmx768m\n"
 			 "worker.childopts: \"-Xmx768m\"\n"
 			 "nimbus.thrift.port: 6627\n"
 			 "topology.message.timeout.secs: 60\n"
@@ -133,7 +133,7 @@ Test(cluster_conf, takes_a_storm_yaml_warning_of_the_keys_gale_does_not_use)
 	cr_expect_str_eq(c.zookeeper, "zk1:2181");
 	cr_assert_not_null(c.warnings);
 	const char *want[]
-	    = { "ui.port", "worker.childopts", "nimbus.thrift.port",
+	    = { "ui.childopts", "worker.childopts", "nimbus.thrift.port",
 		      "topology.message.timeout.secs", "drpc.servers" };
 	char all[2048] = "";
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
@@ -152,12 +152,44 @@ Test(cluster_conf, takes_a_storm_yaml_warning_of_the_keys_gale_does_not_use)
 	gale__cluster_conf_fini(&c);
 
 	cr_assert_eq(
-	    parse(&c, "ui.port: 8080\nui.prot: 8080\n", err, sizeof(err)),
+	    parse(&c, "ui.childopts: x\nui.prot: 8080\n", err, sizeof(err)),
 	    GALE_EINVAL);
 	cr_expect(strstr(err, ":1:1: warning: ") && strstr(err, ":2:1: ")
 		&& strstr(err, "unknown key 'ui.prot'"),
 	    "%s", err);
 	cr_expect_null(c.warnings);
+}
+
+// Storm's ui.host and ui.port: where `gale ui` listens unless --listen
+// says; 127.0.0.1:8080 when neither does.
+Test(cluster_conf, reads_the_ui_address_and_a_flag_overrides_it)
+{
+	gale_cluster_conf c;
+	char              err[4096], buf[320];
+	cr_assert_eq(parse(&c, "", err, sizeof(err)), GALE_OK, "%s", err);
+	cr_expect_str_eq(gale__cluster_conf_ui_listen(&c, NULL, buf, 320),
+	    "127.0.0.1:8080");
+	gale__cluster_conf_fini(&c);
+	cr_assert_eq(parse(&c, "ui.port: 8888\n", err, sizeof(err)), GALE_OK,
+	    "%s", err);
+	cr_expect_str_eq(gale__cluster_conf_ui_listen(&c, NULL, buf, 320),
+	    "127.0.0.1:8888");
+	gale__cluster_conf_fini(&c);
+	cr_assert_eq(
+	    parse(&c, "ui.host: 0.0.0.0\nui.port: 0\n", err, sizeof(err)),
+	    GALE_OK, "%s", err);
+	cr_expect_str_eq(
+	    gale__cluster_conf_ui_listen(&c, NULL, buf, 320), "0.0.0.0:0");
+	cr_expect_str_eq(gale__cluster_conf_ui_listen(&c, "9000", buf, 320),
+	    "9000", "--listen wins");
+	gale__cluster_conf_fini(&c);
+
+	cr_assert_eq(parse(&c, "ui.host: ui.example.com\nui.port: 70000\n",
+			 err, sizeof(err)),
+	    GALE_EINVAL);
+	cr_expect(strstr(err, "gale.yaml:1:10: ui.host: 'ui.example.com': ")
+		&& strstr(err, "gale.yaml:2:10: ui.port: "),
+	    "%s", err);
 }
 
 Test(cluster_conf, flags_then_environment_then_file)

@@ -469,7 +469,7 @@ Test(cluster_keys, one_config_file_sets_up_daemons_and_clients)
 	    "nimbus.listen: \"tcp://127.0.0.1:*\"\n"
 	    "storm.local.dir: state\n"
 	    "security.keys: keys\n"
-	    "ui.port: 8080\n"); // a storm.yaml's key, warned about
+	    "ui.childopts: -Xmx768m\n"); // a storm.yaml's key, warned about
 	cr_assert(test_write_file(conf, yaml, strlen(yaml)));
 	const char *nargs[] = { "nimbus", "--config", conf, NULL };
 	test_proc_start(&nimbus, nargs);
@@ -479,7 +479,8 @@ Test(cluster_keys, one_config_file_sets_up_daemons_and_clients)
 	cr_assert(strstr(nimbus.err, "gale nimbus: ")
 		&& strstr(nimbus.err,
 		    "nimbus.yaml:4:1: "
-		    "warning: gale.yaml: 'ui.port' is a Storm key not used "
+		    "warning: gale.yaml: 'ui.childopts' is a Storm key not "
+		    "used "
 		    "by gale"),
 	    "%s", nimbus.err);
 	char path[4300];

@@ -974,9 +974,17 @@ Test(ui, cluster_rest_metrics_and_actions_behind_a_token, .timeout = 240)
 		"127.0.0.1:0", "--actions", NULL };
 	test_proc_start(&ui, uargs);
 	int         port    = ui_port_of(&ui, "gale ui: serving ");
-	const char *oargs[] = { "ui", "--nimbus", ep, "--listen", "0", NULL };
+	// One without actions takes its nimbus and address from a gale.yaml
+	// (Storm's nimbus.seeds, ui.host and ui.port; port 0 picks one).
+	char conf[4200], gyaml[512];
+	snprintf(conf, sizeof(conf), "%s/gale.yaml", dir);
+	snprintf(gyaml, sizeof(gyaml),
+	    "nimbus.seeds: [\"%s\"]\nui.host: 127.0.0.1\nui.port: 0\n", ep);
+	cr_assert(test_write_file(conf, gyaml, strlen(gyaml)));
+	const char *oargs[] = { "ui", "--config", conf, NULL };
 	test_proc_start(&ui_off, oargs);
 	int off_port = ui_port_of(&ui_off, "gale ui: serving ");
+	cr_assert_neq(off_port, 8080, "ui.port was not read");
 
 	char s_in[4300], s_out[4300];
 	snprintf(s_in, sizeof(s_in), "sentences.path=%s", in);
