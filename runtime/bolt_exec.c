@@ -459,7 +459,7 @@ bolt_emit(gale_executor *e, uint32_t direct, const char *stream,
 	if (e->debug) {
 		gale__exec_debug_emit(e, s, values, n);
 	}
-	const char *name = gale__router_stream_name(e->router, s);
+	const char *name = gale__router_wire_name(e->router, s);
 	for (size_t i = 0; i < nt; i++) {
 		size_t na = 0;
 		if (nanchors > 0) {

@@ -18,8 +18,9 @@
 //   hand-off between threads; one to another worker costs a socket on each
 //   side. When no task or every task is local, or the topology sets
 //   topology.disable.loadaware.messaging, it is NONE.
-// - FIELDS: gale__router_hash of the grouping fields, modulo the number of
-//   tasks; equal keys always go to the same task.
+// - FIELDS: gale__router_hash of the grouping fields scaled to the number
+//   of tasks (its high 32 bits times the number, shifted down 32); equal
+//   keys always go to the same task.
 // - ALL: every task of the subscriber.
 // - GLOBAL: the subscriber's lowest task id.
 // - DIRECT: only by gale__router_route with a direct_task.
@@ -70,6 +71,10 @@ int gale__router_stream(const gale_router *r, const char *stream);
 // Borrowed: caller must not free it.
 const char *gale__router_stream_name(const gale_router *r, int s);
 
+// The name a batch carries for stream s: NULL for the default stream,
+// which a batch leaves out, so that its encoder compares no names.
+const char *gale__router_wire_name(const gale_router *r, int s);
+
 // The number of fields of stream s, or 0 when s is out of range.
 size_t gale__router_stream_nfields(const gale_router *r, int s);
 
@@ -101,11 +106,16 @@ void gale__router_note_full(gale_router *r, uint32_t task);
 void gale__router_direct_why(const gale_router *r, int s, uint32_t task,
     char *buf, size_t len);
 
-// The stable hash FIELDS uses: 64-bit FNV-1a over, for each value in order,
-// one byte holding its gale_type, then its bytes: a string's or bytes'
-// contents (without their length), an i64 as 8 little-endian bytes, an
-// f64's bit pattern as 8 little-endian bytes (so 0.0 and -0.0 differ), a
-// bool as one byte 0 or 1. The same on every machine and in every run.
+// The stable hash FIELDS uses, the same on every machine and in every run.
+// With mix(h, x) = g ^ (g >> 29) where g = (h ^ x) * 0x9e3779b97f4a7c15
+// (mod 2^64), h starts at 0xcbf29ce484222325 and takes each value in
+// order: a string or bytes as mix(h, TAG << 56 | LEN), then each 8 bytes
+// but the last 1 to 8 as a little-endian word, then those last bytes as
+// one word (LEN 4 to 8: the first 4 bytes, and the last 4 as its high
+// half; LEN 1 to 3: the first, middle (LEN / 2) and last byte as its low
+// three bytes; LEN 0: 0); an i64, or an f64's bit pattern (so 0.0 and
+// -0.0 differ), as mix(h, TAG << 56 | 8) and then the number; a bool as
+// mix(h, TAG << 56 | 1) and then 0 or 1. TAG is the value's gale_type.
 uint64_t gale__router_hash(const gale_value *const *fields, size_t n);
 
 #endif // GALE_RUNTIME_ROUTER_H

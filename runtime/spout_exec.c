@@ -213,7 +213,7 @@ spout_emit(gale_executor *e, uint32_t direct, const char *stream,
 	if (e->debug) {
 		gale__exec_debug_emit(e, si, values, n);
 	}
-	const char *name = gale__router_stream_name(e->router, si);
+	const char *name = gale__router_wire_name(e->router, si);
 	if (!tracked || gale_plan_nackers(e->env->plan) == 0) {
 		for (size_t i = 0; i < nt; i++) {
 			rv = gale__outbuf_add_tuple(e->outbuf, e->targets[i],
