@@ -30,3 +30,33 @@ for r in doc["rows"]:
 print("bench smoke: valid JSON,", len(text), "bytes")
 PY
 grep -q '| output on / off |' "$out/report.md"
+
+# --against: another binary (here the same one) runs the text cases too,
+# taking turns; its rows are marked and the built one's get a ratio to them.
+"$src/bench/run" --quick --no-build --build-dir "$build" --cases text-noack \
+  --against "$build/gale" --out "$out/against.json" > "$out/against.md"
+python3 - "$out/against.json" "$out/against.md" <<'PY'
+import json, re, sys
+doc = json.load(open(sys.argv[1]))
+rows = [(r["case"], r["variant"]) for r in doc["rows"]
+        if r["case"].startswith("text-")]
+want = [("text-noack", "output=%s workers=%d%s" % (o, w, b))
+        for o in ("on", "off") for w in (1, 2)
+        for b in ("", " build=against")]
+assert rows == want, f"text rows {rows}"
+for r in doc["rows"]:
+    if r["case"].startswith("text-"):
+        assert r["status"] == "ok", f"{r['case']} {r['variant']}: {r}"
+table = open(sys.argv[2]).read()
+assert "| / against |" in table, table
+# A row of the built binary has a ratio in the last column; one of the
+# other binary has none.
+built = [l for l in table.splitlines()
+         if l.startswith("| text-noack | output=on workers=1 | words_per_sec")]
+other = [l for l in table.splitlines() if l.startswith(
+    "| text-noack | output=on workers=1 build=against | words_per_sec")]
+assert len(built) == 1 and len(other) == 1, table
+assert re.search(r"\| [0-9.]+ \|$", built[0]), built[0]
+assert other[0].endswith("|  |"), other[0]
+print("bench smoke: --against rows and ratios")
+PY
