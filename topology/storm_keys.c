@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
-// storm_keys.c - the names of the config keys Storm defines (Config.java,
-// DaemonConfig.java and defaults.yaml, Storm 1.x and 2.x), as data: a
-// Storm file that sets one gale does not implement is read with a warning.
-// Two lists: a topology's keys, and those of the daemons and clients that
-// a storm.yaml sets.
+// storm_keys.c - the names of the config keys Storm defines (its Config
+// and DaemonConfig classes and defaults.yaml, Storm 1.x and 2.x), as data:
+// a Storm file that sets one gale does not implement is read with a
+// warning. Two lists: a topology's keys, and those of the daemons and
+// clients that a storm.yaml sets (less the JVM's own settings, which are
+// no Storm keys and stay unknown).
 
 #include <stdlib.h>
 #include <string.h>
@@ -191,7 +192,6 @@ static const char *const storm_daemon_keys[] = {
 	"drpc.worker.threads",
 	"executor.metrics.frequency.secs",
 	"isolation.scheduler.machines",
-	"java.library.path",
 	"logs.groups",
 	"logs.users",
 	"logviewer.appender.name",
