@@ -135,6 +135,9 @@ sample_build(void)
 	    = ack_item(GALE_ACK_COMPLETE, 0x8000000000000000u, 0, UINT32_MAX);
 	sample[n++] = tuple_item(
 	    128, sample_long_stream, sample_long_stream, NULL, 0, NULL, 0);
+	// Right after a tuple with a source and a stream, one with neither:
+	// a tuple read sets every field of its own, whatever came before.
+	sample[n++] = tuple_item(0, NULL, "", sample_one_value, 1, NULL, 0);
 	sample[n++] = ack_item(GALE_ACK_FAILED, 7, 7, 1);
 	sample[n++] = marker_item(0);
 	nsample     = n;
