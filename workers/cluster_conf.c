@@ -407,13 +407,13 @@ conf_diag_text(const gale_diag *d, char *err, size_t errlen)
 static bool
 conf_diag_keep(const gale_diag *d, char **out)
 {
-	*out        = NULL;
+	*out = NULL;
+	if (d->n == 0) {
+		return true;
+	}
 	size_t size = 1;
 	for (size_t i = 0; i < d->n; i++) {
 		size += strlen(d->lines[i]) + 1;
-	}
-	if (d->n == 0) {
-		return true;
 	}
 	if ((*out = malloc(size)) == NULL) {
 		return false;
