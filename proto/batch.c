@@ -724,6 +724,9 @@ static gale_err
 reader_ack(const uint8_t *p, const uint8_t *end, gale_item *it)
 {
 	uint64_t kind = 0;
+	it->root      = 0;
+	it->value     = 0;
+	it->task      = 0;
 	while (p != end) {
 		uint32_t field;
 		unsigned type;
@@ -912,16 +915,16 @@ gale_batch_reader_next(gale_batch_reader *r, gale_item *item)
 			goto bad;
 		}
 		// The reader is already past the item, so an item that cannot
-		// be read for want of memory is skipped. A tuple sets its own
-		// fields alone: zeroing all of the item (136 bytes) was a rep
-		// stos per tuple.
+		// be read for want of memory is skipped. Tuples and acker
+		// operations set their own fields alone: zeroing all of the
+		// item (136 bytes) was a rep stos per item.
 		if (field == 2) {
 			err = reader_tuple(r, s, s + len, item);
+		} else if (field == 3) {
+			err = reader_ack(s, s + len, item);
 		} else {
 			memset(item, 0, sizeof *item);
-			if (field == 3) {
-				err = reader_ack(s, s + len, item);
-			} else if (field == 5) {
+			if (field == 5) {
 				err = reader_trace(r, s, s + len, item);
 			} else {
 				err = reader_marker(s, s + len, item);

@@ -94,7 +94,8 @@ typedef enum {
 } gale_item_kind;
 
 // An item read from a batch. Only the fields of its kind are set: those
-// of a tuple leave the others as they were, which are not to be read.
+// of a tuple or an acker operation leave the others as they were, which
+// are not to be read.
 typedef struct gale_item {
 	gale_item_kind kind;
 	// GALE_ITEM_TUPLE

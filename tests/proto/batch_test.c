@@ -124,6 +124,9 @@ sample_build(void)
 	sample[n++]
 	    = tuple_item(3, NULL, "", sample_values, sample_nvalues, NULL, 0);
 	sample[n++] = ack_item(GALE_ACK_INIT, 1, 2, 3);
+	// Every field zero, so none is on the wire, right after an ack with
+	// all of them: an ack read sets its own fields, whatever came before.
+	sample[n++] = ack_item(GALE_ACK_INIT, 0, 0, 0);
 	sample[n++]
 	    = tuple_item(0, "default", "", NULL, 0, sample_anchors, 300);
 	sample[n++] = marker_item(77);
