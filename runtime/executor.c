@@ -403,18 +403,25 @@ executor_main(void *arg)
 // Life cycle
 // ---------------------------------------------------------------------
 
-// Gives the batches to tasks of other workers their larger size.
-static void
-executor_size_remote_batches(gale_executor *e, const gale_plan *p, uint32_t n)
+// The items of a batch to a task of another worker.
+static uint32_t
+executor_remote_batch(const gale_executor *e)
 {
 	uint64_t size
 	    = (uint64_t) (e->env->batch_size > 0 ? e->env->batch_size : 1)
 	    * EXECUTOR_REMOTE_BATCH_FACTOR;
+	return size < UINT32_MAX ? (uint32_t) size : UINT32_MAX;
+}
+
+// Gives the batches to tasks of other workers their larger size.
+static void
+executor_size_remote_batches(gale_executor *e, const gale_plan *p, uint32_t n)
+{
+	uint32_t size = executor_remote_batch(e);
 	uint32_t here = gale_plan_task_worker(p, e->task);
 	for (uint32_t dest = 1; dest <= n; dest++) {
 		if (gale_plan_task_worker(p, dest) != here) {
-			gale__outbuf_set_batch_size(e->outbuf, dest,
-			    size < UINT32_MAX ? (uint32_t) size : UINT32_MAX);
+			gale__outbuf_set_batch_size(e->outbuf, dest, size);
 		}
 	}
 }
@@ -489,6 +496,10 @@ gale__executor_new(gale_executor **out, gale_worker_env *env, uint32_t task,
 		if (rv != GALE_OK) {
 			goto fail;
 		}
+		// Once a local task is full, a load-aware shuffle sends each
+		// task a batch to another worker's worth: a full one to each
+		// remote task.
+		gale__router_set_spread(e->router, executor_remote_batch(e));
 		e->targets_cap = gale__router_max_targets(e->router);
 		e->targets     = calloc(
 			e->targets_cap ? e->targets_cap : 1, sizeof(uint32_t));

@@ -52,6 +52,7 @@ struct gale_router {
 	size_t           max_targets;
 	int              default_stream; // the index of "default", or -1
 	bool             loadaware; // SHUFFLE prefers local tasks
+	uint32_t         spread; // wide picks per task after a full one
 };
 
 void
@@ -193,6 +194,12 @@ router_init_pool(
 }
 
 void
+gale__router_set_spread(gale_router *r, uint32_t per_task)
+{
+	r->spread = per_task > 0 ? per_task : 1;
+}
+
+void
 gale__router_note_full(gale_router *r, uint32_t task)
 {
 	for (size_t s = 0; s < r->nstreams; s++) {
@@ -205,7 +212,11 @@ gale__router_note_full(gale_router *r, uint32_t task)
 			}
 			for (uint32_t k = 0; k < sub->npool; k++) {
 				if (sub->pool[k] == task) {
-					sub->wide = GALE_ROUTER_WIDE_PICKS;
+					uint64_t w
+					    = (uint64_t) r->spread * sub->nall;
+					sub->wide = w < UINT32_MAX
+					    ? (uint32_t) w
+					    : UINT32_MAX;
 					break;
 				}
 			}
@@ -380,6 +391,7 @@ gale__router_new(gale_router **out, const gale_plan *p, const gale_topology *t,
 	r->src_task  = src_task;
 	r->loadaware = !gale_topology_config_bool(
 	    t, "topology.disable.loadaware.messaging", false);
+	r->spread = GALE_ROUTER_SPREAD_PER_TASK;
 	if (ndecls > 0) {
 		r->streams = calloc(ndecls, sizeof(*r->streams));
 		if (r->streams == NULL) {

@@ -12,12 +12,12 @@
 //   tuple per cycle. The permutations come from the seed.
 // - SHUFFLE: load-aware, as Storm's default shuffle: as NONE over the
 //   subscriber's tasks in the emitting task's worker when there are any,
-//   and over all of its tasks for the next GALE_ROUTER_WIDE_PICKS tuples
+//   and over all of its tasks for its next few batches' worth of tuples
 //   each time one of the local ones was found full
-//   (gale__router_note_full). A tuple that stays in its worker costs a
-//   hand-off between threads; one to another worker costs a socket on each
-//   side. When no task or every task is local, or the topology sets
-//   topology.disable.loadaware.messaging, it is NONE.
+//   (gale__router_note_full, gale__router_set_spread). A tuple that stays in
+//   its worker costs a hand-off between threads; one to another worker costs a
+//   socket on each side. When no task or every task is local, or the topology
+//   sets topology.disable.loadaware.messaging, it is NONE.
 // - FIELDS: gale__router_hash of the grouping fields scaled to the number
 //   of tasks (its high 32 bits times the number, shifted down 32); equal
 //   keys always go to the same task.
@@ -41,9 +41,9 @@
 typedef struct gale_router gale_router;
 
 // The tuples a SHUFFLE subscriber spreads over all of its tasks after one
-// of its local tasks was found full: a few batches' worth, so the picks
-// come back to the local tasks soon once they keep up again.
-#define GALE_ROUTER_WIDE_PICKS 2048
+// of its local tasks was found full, per task it has, unless
+// gale__router_set_spread says otherwise.
+#define GALE_ROUTER_SPREAD_PER_TASK 1024
 
 // Builds the router of task src_task. p must have been built from t, and
 // both must outlive the router. The source component's streams are
@@ -95,9 +95,16 @@ gale_err gale__router_route(gale_router *r, int s, const gale_value *values,
 
 // Tells the router that a batch to task had to wait for room: every
 // SHUFFLE subscriber with task among its local tasks spreads over all of
-// its tasks for its next GALE_ROUTER_WIDE_PICKS tuples. Any other task is
-// ignored.
+// its tasks for its next per_task (gale__router_set_spread) times its
+// number of tasks tuples. Any other task is ignored.
 void gale__router_note_full(gale_router *r, uint32_t task);
+// Sets how many tuples per task of the subscriber a SHUFFLE spreads after
+// gale__router_note_full (0 is taken as 1). A batch to another worker's
+// worth: fewer leave the remote tasks' batches to go out on the flush
+// timer half empty, and the local task alone does nearly all the work
+// while the remote one waits; many more keep the tuples away from the
+// local tasks long after they keep up again.
+void gale__router_set_spread(gale_router *r, uint32_t per_task);
 
 // Why a direct emit to task on stream s is refused, as one sentence in buf
 // (len bytes, at least 1): s is not a declared stream, the stream has no

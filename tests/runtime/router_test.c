@@ -5,6 +5,7 @@
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "runtime/router.h"
 
@@ -241,7 +242,7 @@ Test(router, shuffle_spreads_over_every_task_once_a_local_one_is_full)
 		gale__router_note_full(r, round == 0 ? 3 : 5);
 		// The wide picks go round the five tasks in cycles of their
 		// own, which the next round continues.
-		for (int i = 0; i < GALE_ROUTER_WIDE_PICKS; i++) {
+		for (int i = 0; i < GALE_ROUTER_SPREAD_PER_TASK * 5; i++) {
 			uint32_t task = route_one(r, v);
 			cr_assert(task >= 2 && task <= 6, "task %u", task);
 			total[task]++;
@@ -252,11 +253,50 @@ Test(router, shuffle_spreads_over_every_task_once_a_local_one_is_full)
 			cr_assert(task == 3 || task == 5, "task %u", task);
 		}
 	}
-	uint32_t cycles = 2 * GALE_ROUTER_WIDE_PICKS / 5;
+	uint32_t cycles = 2 * GALE_ROUTER_SPREAD_PER_TASK;
 	for (uint32_t task = 2; task <= 6; task++) {
 		cr_assert(total[task] == cycles || total[task] == cycles + 1,
 		    "task %u got %u", task, total[task]);
 	}
+	fake_fini(&f, &r);
+}
+
+Test(router, shuffle_spread_is_set_per_task_of_the_subscriber)
+{
+	fake_topo f;
+	fake_init(&f, 1);
+	fake_bolt(&f, "b", 5);
+	fake_sub(&f, "b", "default", GALE_GROUP_SHUFFLE);
+	gale_router *r    = fake_router(&f, 2, 1, 42);
+	gale_value   v[2] = { gale_cstr("w"), gale_i64(1) };
+	// 3 per task of five: 15 picks over every task, then local again.
+	gale__router_set_spread(r, 3);
+	gale__router_note_full(r, 3);
+	uint32_t total[7] = { 0 };
+	for (int i = 0; i < 15; i++) {
+		total[route_one(r, v)]++;
+	}
+	for (uint32_t task = 2; task <= 6; task++) {
+		cr_assert_eq(
+		    total[task], 3, "task %u got %u", task, total[task]);
+	}
+	for (int i = 0; i < 20; i++) {
+		uint32_t task = route_one(r, v);
+		cr_assert(task == 3 || task == 5, "task %u", task);
+	}
+	// 0 is taken as 1: five picks, one each.
+	gale__router_set_spread(r, 0);
+	gale__router_note_full(r, 5);
+	memset(total, 0, sizeof(total));
+	for (int i = 0; i < 5; i++) {
+		total[route_one(r, v)]++;
+	}
+	for (uint32_t task = 2; task <= 6; task++) {
+		cr_assert_eq(
+		    total[task], 1, "task %u got %u", task, total[task]);
+	}
+	uint32_t task = route_one(r, v);
+	cr_assert(task == 3 || task == 5, "task %u", task);
 	fake_fini(&f, &r);
 }
 
