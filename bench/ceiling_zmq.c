@@ -4,7 +4,7 @@
 //
 // Throughput: a forked child binds PULL on tcp://127.0.0.1:* and tells the
 // parent the port through a pipe; the parent connects PUSH and sends
-// messages of --batch words each (256 by default, gale's default
+// messages of --batch words each (1024 by default, gale's default
 // topology.transfer.batch.size), every word a length-prefixed tuple as a
 // one-field tuple batch would carry it. The child walks every word of every
 // message and times from the first message to the end marker.
@@ -61,8 +61,8 @@ zc_usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: ceiling_zmq [--messages N] [--batch B] [--pings P]\n"
-	    "  --messages N  PUSH/PULL messages to send (default 200000)\n"
-	    "  --batch B     words per message (default 256)\n"
+	    "  --messages N  PUSH/PULL messages to send (default 50000)\n"
+	    "  --batch B     words per message (default 1024)\n"
 	    "  --pings P     REQ/REP round trips to time (default 20000; 0 "
 	    "skips)\n");
 }
@@ -515,8 +515,8 @@ out:
 static int
 zc_parse_args(int argc, char **argv, zc_options *o)
 {
-	o->messages = 200000;
-	o->batch    = 256;
+	o->messages = 50000;
+	o->batch    = 1024;
 	o->pings    = 20000;
 	for (int i = 1; i < argc; i++) {
 		uint64_t *dst = NULL;

@@ -506,7 +506,7 @@ worker_build(worker *w)
 	env->run_id     = w->run_id;
 	env->run_token  = w->asg.run_token;
 	env->batch_size = (uint32_t) gale_topology_config_i64(
-	    w->topo, "topology.transfer.batch.size", 256);
+	    w->topo, "topology.transfer.batch.size", 1024);
 	env->flush_ns = (uint64_t) gale_topology_config_i64(
 			    w->topo, "topology.transfer.flush.micros", 250)
 	    * 1000u;
