@@ -259,6 +259,14 @@ typedef struct gale_command {
 	uint32_t          for_secs; // TRACE: then the configured rate again
 } gale_command;
 
+// What processes of one cluster must agree on to work together: the
+// formats of the messages between them and the meaning of their fields
+// (FIELDS' hash, which sends a key to a task, among them). Raised with
+// every change that makes two builds disagree; nimbus takes heartbeats
+// only from supervisors of its own, so that the workers of a topology,
+// started by its supervisors from their own binaries, speak one protocol.
+#define GALE_CONTROL_PROTOCOL 1
+
 // A supervisor's heartbeat: its free ports and the heartbeats of the
 // workers it runs.
 typedef struct gale_supervisor_info {
@@ -268,6 +276,7 @@ typedef struct gale_supervisor_info {
 	size_t          nports;
 	gale_heartbeat *workers;
 	size_t          nworkers;
+	uint32_t        protocol; // GALE_CONTROL_PROTOCOL of the sender
 } gale_supervisor_info;
 
 // Which member of gale_request.u is set.

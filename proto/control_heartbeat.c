@@ -558,8 +558,9 @@ supervisor_to_pb(
 	gale__supervisor_info__init(m);
 	m->id      = gale__pb_str(s->id);
 	m->host    = gale__pb_str(s->host);
-	m->ports   = s->ports;
-	m->n_ports = s->ports != NULL ? s->nports : 0;
+	m->ports    = s->ports;
+	m->n_ports  = s->ports != NULL ? s->nports : 0;
+	m->protocol = s->protocol;
 	if (s->nworkers > 0 && s->workers != NULL) {
 		size_t            n  = s->nworkers;
 		Gale__Heartbeat **pp = gale__pb_calloc(pl, n, sizeof *pp);
@@ -590,7 +591,8 @@ supervisor_from_pb(gale_supervisor_info *s, const Gale__SupervisorInfo *m)
 	    && gale__pb_dup_str(&s->host, m->host);
 	s->ports
 	    = gale__pb_dup_array(m->ports, m->n_ports, sizeof *m->ports, &ok);
-	s->nports = s->ports != NULL ? m->n_ports : 0;
+	s->nports   = s->ports != NULL ? m->n_ports : 0;
+	s->protocol = m->protocol;
 	if (!ok) {
 		goto fail;
 	}

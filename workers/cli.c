@@ -76,6 +76,8 @@ static const gale_cli_command cli_commands[] = {
 	    "ui.host and ui.port)" },
 	{ "keygen", gale_cmd_keygen, "--out DIR --name NAME",
 	    "write a CURVE key pair: NAME.key (secret) and NAME.pub" },
+	{ "version", gale_cmd_version, "",
+	    "print gale's version and the protocol its processes speak" },
 	{ "dev-zookeeper", gale_cmd_dev_zookeeper,
 	    "[--port P] [--data-dir DIR] [--listen ADDRESS --insecure]",
 	    "a single-node ZooKeeper on loopback, for development" },
@@ -98,8 +100,8 @@ gale__cli_print_all(FILE *f)
 {
 	fprintf(f, "usage: gale COMMAND [ARGS]\n\ncommands:\n");
 	for (const gale_cli_command *c = cli_commands; c->name != NULL; c++) {
-		fprintf(f, "  gale %s %s\n      %s\n", c->name, c->args,
-		    c->summary);
+		fprintf(f, "  gale %s%s%s\n      %s\n", c->name,
+		    c->args[0] ? " " : "", c->args, c->summary);
 	}
 }
 
@@ -123,7 +125,8 @@ gale__cli_print_usage(const char *name, FILE *f)
 {
 	const gale_cli_command *c = gale__cli_find(name);
 	if (c != NULL) {
-		fprintf(f, "usage: gale %s %s\n", c->name, c->args);
+		fprintf(f, "usage: gale %s%s%s\n", c->name,
+		    c->args[0] ? " " : "", c->args);
 	}
 }
 

@@ -34,6 +34,8 @@ int gale_cmd_errors(int argc, char **argv);
 int gale_cmd_trace(int argc, char **argv);
 // The cluster's keys.
 int gale_cmd_keygen(int argc, char **argv);
+// The release and the protocol of this gale.
+int gale_cmd_version(int argc, char **argv);
 // A single-node ZooKeeper on loopback for development and tests.
 int gale_cmd_dev_zookeeper(int argc, char **argv);
 

@@ -96,6 +96,20 @@ nimbus_supervisor(
 		    "slots");
 		return;
 	}
+	if (info->protocol != GALE_CONTROL_PROTOCOL) {
+		// Its workers would not understand the others (or would
+		// send a key to another task): it gets no slot to run them.
+		nimbus_garbage(n, NIM_GARBAGE_PROTOCOL,
+		    "refused supervisor %s: it speaks gale protocol %u, this "
+		    "nimbus %u (`gale version` tells each)",
+		    info->id, info->protocol, GALE_CONTROL_PROTOCOL);
+		reply_error(r,
+		    "supervisor %s speaks gale protocol %u and nimbus %u: run "
+		    "one gale version on nimbus and every supervisor (`gale "
+		    "version` tells each)",
+		    info->id, info->protocol, GALE_CONTROL_PROTOCOL);
+		return;
+	}
 	const char *host = info->host[0] ? info->host : "127.0.0.1";
 	nim_sup    *sup  = gale__nimbus_find_sup(n, info->id);
 	if (sup == NULL) {

@@ -125,10 +125,11 @@ typedef struct nim_sup {
 // Kinds of garbage nimbus receives, each logged at most once a second.
 typedef enum {
 	NIM_GARBAGE_MALFORMED = 0, // a request that does not decode
-	NIM_GARBAGE_ENVELOPE,      // no body, or an envelope too deep
-	NIM_GARBAGE_SUPERVISOR,    // a supervisor heartbeat out of bounds
-	NIM_GARBAGE_WORKER,        // a worker heartbeat sent to nimbus itself
-	NIM_GARBAGE_COMMAND,       // a command kind nimbus does not know
+	NIM_GARBAGE_ENVELOPE, // no body, or an envelope too deep
+	NIM_GARBAGE_SUPERVISOR, // a supervisor heartbeat out of bounds
+	NIM_GARBAGE_PROTOCOL, // from a supervisor of another protocol
+	NIM_GARBAGE_WORKER, // a worker heartbeat sent to nimbus itself
+	NIM_GARBAGE_COMMAND, // a command kind nimbus does not know
 	NIM_GARBAGE_KINDS
 } nim_garbage;
 

@@ -614,6 +614,7 @@ gale_supervisor_destroy(gale_supervisor **sp)
 	gale__sup_drop_assignments(s);
 	gale_client_destroy(&s->client);
 	free(s->nimbus_eps);
+	free(s->refused);
 	free(s->keys_dir);
 	gale__supervisor_zk_close(&s->zk);
 	if (s->lock_fd >= 0) {

@@ -56,6 +56,9 @@ struct gale_supervisor {
 	uint64_t                   sent_ms;
 	bool                       report_soon;
 	bool nimbus_down; // the last report went unanswered
+	// What nimbus said when it last refused a report, logged once until
+	// it says something else or takes one; NULL after a report taken.
+	char *refused;
 	// Fencing: when it last heard from nimbus or was connected to
 	// ZooKeeper, and how long it may go without either (half of
 	// nimbus.supervisor.timeout.secs, from nimbus; 0 unknown) before it

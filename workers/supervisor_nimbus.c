@@ -109,8 +109,9 @@ sup_report(gale_supervisor *s)
 			hbs[info->nworkers++] = w->hb;
 		}
 	}
-	info->id      = s->id;
-	info->host    = s->host;
+	info->protocol = GALE_CONTROL_PROTOCOL;
+	info->id       = s->id;
+	info->host     = s->host;
 	info->ports   = ports;
 	info->nports  = s->nslots;
 	info->workers = hbs;
@@ -177,6 +178,19 @@ sup_next_nimbus(gale_supervisor *s)
 	sup_use_nimbus(s, ep);
 }
 
+// Logs a refusal of nimbus once, not at every report until it changes
+// (a supervisor of another gale version is refused at every one).
+static void
+sup_refused(gale_supervisor *s, const char *error)
+{
+	if (s->refused != NULL && strcmp(s->refused, error) == 0) {
+		return;
+	}
+	GALE_WARN("nimbus refused the report: %s", error);
+	free(s->refused);
+	s->refused = strdup(error);
+}
+
 static void
 sup_nimbus(gale_supervisor *s)
 {
@@ -188,16 +202,24 @@ sup_nimbus(gale_supervisor *s)
 				GALE_INFO("nimbus is reachable again");
 			}
 			s->nimbus_down = false;
-			s->contact_ms  = sup_now_ms();
+			// A nimbus of another protocol is no contact: it will
+			// run this supervisor's workers elsewhere, so they are
+			// fenced as if it could not be reached.
+			if (r.ok || r.error == NULL
+			    || strstr(r.error, " speaks gale protocol ")
+				== NULL) {
+				s->contact_ms = sup_now_ms();
+			}
 			if (r.ok) {
+				free(s->refused);
+				s->refused = NULL;
 				sup_apply(s, &r);
 			} else if (r.error != NULL
 			    && strstr(r.error, " is a standby; ") != NULL) {
 				sup_next_nimbus(s);
 				s->report_soon = true;
 			} else {
-				GALE_WARN(
-				    "nimbus refused the report: %s", r.error);
+				sup_refused(s, r.error != NULL ? r.error : "");
 			}
 			gale_reply_fini(&r);
 		} else if (rv == GALE_EPROTO) {

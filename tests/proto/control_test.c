@@ -508,8 +508,10 @@ Test(control, requests_round_trip_for_every_body)
 	r.u.supervisor.nports   = 3;
 	r.u.supervisor.workers  = hb;
 	r.u.supervisor.nworkers = 2;
+	r.u.supervisor.protocol = 7;
 	out                     = round_trip_request(&r);
 	cr_assert_str_eq(out.u.supervisor.id, "sup-a");
+	cr_assert_eq(out.u.supervisor.protocol, 7);
 	cr_assert_str_eq(out.u.supervisor.host, "127.0.0.1");
 	cr_assert_eq(out.u.supervisor.nports, 3);
 	cr_assert(memcmp(out.u.supervisor.ports, ports, sizeof ports) == 0);

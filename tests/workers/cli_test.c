@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "proto/control.h"
 #include "tests/support/run.h"
 
 #define WORDCOUNT_YAML GALE_SOURCE_DIR "/examples/wordcount/file.yaml"
@@ -168,4 +169,28 @@ Test(cli, help_prints_the_usage_line_and_succeeds)
 		cr_expect_str_eq(r.err, "");
 		test_run_fini(&r);
 	}
+}
+
+Test(cli, version_prints_the_release_and_the_protocol)
+{
+	test_run r;
+	test_run_gale(&r, 20, (const char *const[]) { "version", NULL });
+	cr_assert_eq(r.status, 0, "exit %d\n%s", r.status, r.err);
+	char want[128];
+	snprintf(want, sizeof(want), "gale %s\nprotocol %d\nlibzmq ",
+	    GALE_TEST_VERSION, GALE_CONTROL_PROTOCOL);
+	cr_expect(strncmp(r.out, want, strlen(want)) == 0,
+	    "want '%s' first, got:\n%s", want, r.out);
+	cr_expect_str_eq(r.err, "");
+	test_run_fini(&r);
+
+	test_run_gale(&r, 20, (const char *const[]) { "version", "x", NULL });
+	cr_expect_eq(r.status, 2, "exit %d", r.status);
+	cr_expect_str_eq(r.out, "");
+	cr_expect(strstr(r.err,
+		      "gale version: unexpected argument 'x'\n"
+		      "usage: gale version\n")
+		!= NULL,
+	    "%s", r.err);
+	test_run_fini(&r);
 }

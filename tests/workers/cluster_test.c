@@ -738,7 +738,8 @@ fake_supervisor(const char *id, uint32_t base, size_t nports,
 		.ports                                  = ports,
 		.nports                                 = nports,
 		.workers                                = hbs,
-		.nworkers                               = nhbs };
+		.nworkers                               = nhbs,
+		.protocol = GALE_CONTROL_PROTOCOL };
 	fake_call(&req, reply);
 	cr_assert(reply->ok, "heartbeat of %s refused: %s", id, reply->error);
 }
@@ -916,6 +917,50 @@ Test(cluster,
 	list_status("second", st, sizeof(st), NULL);
 	cr_assert_str_eq(st, "ACTIVE");
 	stop_gracefully();
+}
+
+Test(cluster, a_supervisor_of_another_protocol_is_refused_and_gets_no_slot)
+{
+	start_nimbus("tcp://127.0.0.1:*", "30");
+	submit_keys("one", 1);
+	uint32_t ports[2] = { 7000, 7001 };
+	// 0: a gale from before protocols; then one a version ahead.
+	uint32_t protocols[2] = { 0, GALE_CONTROL_PROTOCOL + 1 };
+	for (size_t i = 0; i < 2; i++) {
+		gale_request req = { .kind = GALE_REQ_SUPERVISOR_HEARTBEAT };
+		req.u.supervisor = (gale_supervisor_info) { .id = "sup-old",
+			.host                                   = "127.0.0.1",
+			.ports                                  = ports,
+			.nports                                 = 2,
+			.protocol = protocols[i] };
+		gale_reply r;
+		fake_call(&req, &r);
+		cr_assert(!r.ok);
+		char want[128];
+		snprintf(want, sizeof(want),
+		    "supervisor sup-old speaks gale protocol %u and nimbus %u",
+		    protocols[i], GALE_CONTROL_PROTOCOL);
+		cr_assert(strstr(r.error, want) != NULL, "%s", r.error);
+		cr_assert_eq(r.nassignments, 0);
+		gale_reply_fini(&r);
+	}
+	test_proc_read(&nimbus, 100);
+	cr_assert(strstr(nimbus.err,
+		      "refused supervisor sup-old: it speaks gale protocol 0")
+		!= NULL,
+	    "%s", nimbus.err);
+	// The topology waits for a slot; the first supervisor of nimbus's
+	// protocol gets its worker.
+	char st[64];
+	list_status("one", st, sizeof(st), NULL);
+	cr_assert_str_eq(st, "WAITING");
+	gale_reply rn;
+	fake_supervisor("sup-new", 7000, 2, NULL, 0, &rn);
+	const gale_assignment *a = find_asg(&rn, "one");
+	cr_assert(a != NULL);
+	cr_assert_eq(placed_on(a, "sup-new"), 1);
+	cr_assert_eq(placed_on(a, "sup-old"), 0);
+	gale_reply_fini(&rn);
 }
 
 Test(cluster, nimbus_answers_malformed_and_unexpected_requests_with_errors)
