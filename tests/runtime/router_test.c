@@ -102,6 +102,16 @@ fake_first(fake_topo *f, const char *id)
 	return gale_plan_component_first_task(f->plan, (uint32_t) c);
 }
 
+// A topology whose spout (task 1) feeds bolt "b", tasks 2 to 6, grouped by
+// g; on two workers, tasks 3 and 5 share task 1's.
+static void
+fake_five(fake_topo *f, gale_grouping g)
+{
+	fake_init(f, 1);
+	fake_bolt(f, "b", 5);
+	fake_sub(f, "b", "default", g);
+}
+
 // Routes one default-stream tuple that must have exactly one destination.
 static uint32_t
 route_one(gale_router *r, const gale_value *values)
@@ -112,6 +122,23 @@ route_one(gale_router *r, const gale_value *values)
 	cr_assert_eq(gale__router_route(r, 0, values, 2, 0, out, &n), GALE_OK);
 	cr_assert_eq(n, 1);
 	return out[0];
+}
+
+// Routes 5 * each tuples to a subscriber of tasks 2 to 6, and checks that
+// every one of them got each.
+static void
+expect_each_of_five(gale_router *r, const gale_value *values, uint32_t each)
+{
+	uint32_t count[7] = { 0 };
+	for (uint32_t i = 0; i < 5 * each; i++) {
+		uint32_t task = route_one(r, values);
+		cr_assert(task >= 2 && task <= 6, "task %u", task);
+		count[task]++;
+	}
+	for (uint32_t task = 2; task <= 6; task++) {
+		cr_assert_eq(count[task], each, "task %u got %u of %u", task,
+		    count[task], 5 * each);
+	}
 }
 
 // xorshift64*: the test's own random numbers.
@@ -128,9 +155,7 @@ static void
 check_shuffle_cycles(gale_grouping g, uint32_t nworkers)
 {
 	fake_topo f;
-	fake_init(&f, 1);
-	fake_bolt(&f, "b", 5);
-	fake_sub(&f, "b", "default", g);
+	fake_five(&f, g);
 	gale_router *r        = fake_router(&f, nworkers, 1, 42);
 	uint32_t     first    = fake_first(&f, "b");
 	gale_value   v[2]     = { gale_cstr("w"), gale_i64(1) };
@@ -179,9 +204,7 @@ Test(router, none_spreads_like_shuffle)
 Test(router, shuffle_keeps_to_local_tasks_while_they_keep_up)
 {
 	fake_topo f;
-	fake_init(&f, 1);
-	fake_bolt(&f, "b", 5);
-	fake_sub(&f, "b", "default", GALE_GROUP_SHUFFLE);
+	fake_five(&f, GALE_GROUP_SHUFFLE);
 	gale_router *r        = fake_router(&f, 2, 1, 42);
 	gale_value   v[2]     = { gale_cstr("w"), gale_i64(1) };
 	uint32_t     count[7] = { 0 };
@@ -206,9 +229,7 @@ Test(router, shuffle_keeps_to_local_tasks_while_they_keep_up)
 Test(router, shuffle_with_loadaware_messaging_off_spreads_over_every_task)
 {
 	fake_topo f;
-	fake_init(&f, 1);
-	fake_bolt(&f, "b", 5);
-	fake_sub(&f, "b", "default", GALE_GROUP_SHUFFLE);
+	fake_five(&f, GALE_GROUP_SHUFFLE);
 	gale_option off;
 	memset(&off, 0, sizeof(off));
 	off.key     = "topology.disable.loadaware.messaging";
@@ -216,25 +237,16 @@ Test(router, shuffle_with_loadaware_messaging_off_spreads_over_every_task)
 	f.t.config  = &off;
 	f.t.nconfig = 1;
 
-	gale_router *r        = fake_router(&f, 2, 1, 42);
-	gale_value   v[2]     = { gale_cstr("w"), gale_i64(1) };
-	uint32_t     count[7] = { 0 };
-	for (int i = 0; i < 500; i++) {
-		count[route_one(r, v)]++;
-	}
-	for (uint32_t task = 2; task <= 6; task++) {
-		cr_assert_eq(
-		    count[task], 100, "task %u got %u", task, count[task]);
-	}
+	gale_router *r    = fake_router(&f, 2, 1, 42);
+	gale_value   v[2] = { gale_cstr("w"), gale_i64(1) };
+	expect_each_of_five(r, v, 100);
 	fake_fini(&f, &r);
 }
 
 Test(router, shuffle_spreads_over_every_task_once_a_local_one_is_full)
 {
 	fake_topo f;
-	fake_init(&f, 1);
-	fake_bolt(&f, "b", 5);
-	fake_sub(&f, "b", "default", GALE_GROUP_SHUFFLE);
+	fake_five(&f, GALE_GROUP_SHUFFLE);
 	gale_router *r        = fake_router(&f, 2, 1, 42);
 	gale_value   v[2]     = { gale_cstr("w"), gale_i64(1) };
 	uint32_t     total[7] = { 0 };
@@ -264,22 +276,13 @@ Test(router, shuffle_spreads_over_every_task_once_a_local_one_is_full)
 Test(router, shuffle_spread_is_set_per_task_of_the_subscriber)
 {
 	fake_topo f;
-	fake_init(&f, 1);
-	fake_bolt(&f, "b", 5);
-	fake_sub(&f, "b", "default", GALE_GROUP_SHUFFLE);
+	fake_five(&f, GALE_GROUP_SHUFFLE);
 	gale_router *r    = fake_router(&f, 2, 1, 42);
 	gale_value   v[2] = { gale_cstr("w"), gale_i64(1) };
 	// 3 per task of five: 15 picks over every task, then local again.
 	gale__router_set_spread(r, 3);
 	gale__router_note_full(r, 3);
-	uint32_t total[7] = { 0 };
-	for (int i = 0; i < 15; i++) {
-		total[route_one(r, v)]++;
-	}
-	for (uint32_t task = 2; task <= 6; task++) {
-		cr_assert_eq(
-		    total[task], 3, "task %u got %u", task, total[task]);
-	}
+	expect_each_of_five(r, v, 3);
 	for (int i = 0; i < 20; i++) {
 		uint32_t task = route_one(r, v);
 		cr_assert(task == 3 || task == 5, "task %u", task);
@@ -287,14 +290,7 @@ Test(router, shuffle_spread_is_set_per_task_of_the_subscriber)
 	// 0 is taken as 1: five picks, one each.
 	gale__router_set_spread(r, 0);
 	gale__router_note_full(r, 5);
-	memset(total, 0, sizeof(total));
-	for (int i = 0; i < 5; i++) {
-		total[route_one(r, v)]++;
-	}
-	for (uint32_t task = 2; task <= 6; task++) {
-		cr_assert_eq(
-		    total[task], 1, "task %u got %u", task, total[task]);
-	}
+	expect_each_of_five(r, v, 1);
 	uint32_t task = route_one(r, v);
 	cr_assert(task == 3 || task == 5, "task %u", task);
 	fake_fini(&f, &r);
