@@ -103,6 +103,17 @@ nimbus_supervisor(
 		    "refused supervisor %s: it speaks gale protocol %u, this "
 		    "nimbus %u (`gale version` tells each)",
 		    info->id, info->protocol, GALE_CONTROL_PROTOCOL);
+		// One that ran workers for this nimbus (a supervisor
+		// restarted on another gale) loses them now, not after the
+		// timeout: its ZooKeeper node alone would keep it alive.
+		nim_sup *known = gale__nimbus_find_sup(n, info->id);
+		if (known != NULL && known->alive) {
+			known->alive = false;
+			GALE_INFO("supervisor %s is lost: it speaks another "
+				  "protocol; moving its workers",
+			    known->id);
+			gale__nimbus_unplace_sup(n, known, false);
+		}
 		reply_error(r,
 		    "supervisor %s speaks gale protocol %u and nimbus %u: run "
 		    "one gale version on nimbus and every supervisor (`gale "

@@ -919,7 +919,7 @@ Test(cluster,
 	stop_gracefully();
 }
 
-Test(cluster, a_supervisor_of_another_protocol_is_refused_and_gets_no_slot)
+Test(cluster, a_supervisor_of_another_protocol_is_refused_and_loses_its_slots)
 {
 	start_nimbus("tcp://127.0.0.1:*", "30");
 	submit_keys("one", 1);
@@ -961,6 +961,32 @@ Test(cluster, a_supervisor_of_another_protocol_is_refused_and_gets_no_slot)
 	cr_assert_eq(placed_on(a, "sup-new"), 1);
 	cr_assert_eq(placed_on(a, "sup-old"), 0);
 	gale_reply_fini(&rn);
+
+	// sup-new comes back on another gale: its worker moves at once (to
+	// sup-old, now of nimbus's protocol), without waiting for the
+	// supervisor timeout (30 s here).
+	gale_request req = { .kind = GALE_REQ_SUPERVISOR_HEARTBEAT };
+	req.u.supervisor = (gale_supervisor_info) { .id = "sup-new",
+		.host                                   = "127.0.0.1",
+		.ports                                  = ports,
+		.nports                                 = 2,
+		.protocol = GALE_CONTROL_PROTOCOL + 1 };
+	fake_call(&req, &rn);
+	cr_assert(!rn.ok);
+	cr_assert_eq(rn.nassignments, 0);
+	gale_reply_fini(&rn);
+	gale_reply ro;
+	fake_supervisor("sup-old", 7000, 2, NULL, 0, &ro);
+	a = find_asg(&ro, "one");
+	cr_assert(a != NULL);
+	cr_assert_eq(placed_on(a, "sup-old"), 1);
+	cr_assert_eq(placed_on(a, "sup-new"), 0);
+	gale_reply_fini(&ro);
+	test_proc_read(&nimbus, 100);
+	cr_assert(strstr(nimbus.err,
+		      "supervisor sup-new is lost: it speaks another protocol")
+		!= NULL,
+	    "%s", nimbus.err);
 }
 
 Test(cluster, nimbus_answers_malformed_and_unexpected_requests_with_errors)
