@@ -257,10 +257,13 @@ wordcount_prepare(void *self, gale_context *ctx)
 static void
 wordcount_print(const gale_value *w, int64_t count)
 {
-	// Words are bytes and may hold NULs: written as they are.
-	putchar('(');
-	fwrite(w->u.s.ptr, 1, w->u.s.len, stdout);
+	// Words are bytes and may hold NULs: written as they are. The
+	// three writes are one line: other tasks' lines do not cut into it.
+	flockfile(stdout);
+	putchar_unlocked('(');
+	fwrite_unlocked(w->u.s.ptr, 1, w->u.s.len, stdout);
 	printf(", %" PRId64 ")\n", count);
+	funlockfile(stdout);
 }
 
 static void

@@ -719,12 +719,15 @@ Test(local, socket_lines_are_counted_while_streaming_and_sigint_stops)
 	test_line_server_send(&srv, lines, strlen(lines));
 	cr_assert(test_proc_wait_for(&p, "(hello, 2)", 20),
 	    "no count printed:\n%s\n%s", p.out, p.err);
-	cr_assert(test_proc_wait_for(&p, "(world, 1)", 20), "%s", p.out);
-	cr_assert(test_proc_wait_for(&p, "(gale, 1)", 20), "%s", p.out);
+	cr_assert(
+	    test_proc_wait_for(&p, "(world, 1)", 20), "%s\n%s", p.out, p.err);
+	cr_assert(
+	    test_proc_wait_for(&p, "(gale, 1)", 20), "%s\n%s", p.out, p.err);
 	// A second batch of lines, typed later, is counted too.
 	const char *more = "gale gale\n";
 	test_line_server_send(&srv, more, strlen(more));
-	cr_assert(test_proc_wait_for(&p, "(gale, 3)", 20), "%s", p.out);
+	cr_assert(
+	    test_proc_wait_for(&p, "(gale, 3)", 20), "%s\n%s", p.out, p.err);
 	// Ctrl-C: the terminal signals the whole process group.
 	kill(-p.pid, SIGINT);
 	bool timedout;
@@ -733,6 +736,28 @@ Test(local, socket_lines_are_counted_while_streaming_and_sigint_stops)
 	cr_assert_eq(status, 0, "%s", p.err);
 	cr_assert(strstr(p.out, "sentences") != NULL, "no final table:\n%s",
 	    p.out);
+	// Two count tasks print at once: every update is a line of its own,
+	// "(WORD, N)", never cut into by the other's.
+	size_t updates = 0;
+	for (const char *l = p.out; *l != '\0';) {
+		const char *end = strchr(l, '\n');
+		size_t      len = end != NULL ? (size_t) (end - l) : strlen(l);
+		if (memchr(l, '(', len) != NULL
+		    && strncmp(l, "worker ", 7) != 0) {
+			char word[64];
+			int  count, used = 0;
+			bool ok = l[0] == '('
+			    && sscanf(
+				   l, "(%63[^,], %d)%n", word, &count, &used)
+				== 2
+			    && (size_t) used == len;
+			cr_assert(ok, "a cut line: '%.*s' in:\n%s", (int) len,
+			    l, p.out);
+			updates++;
+		}
+		l += len + (end != NULL);
+	}
+	cr_assert_geq(updates, 6, "%s", p.out);
 	test_line_server_close(&srv);
 	test_proc_fini(&p);
 }
