@@ -467,6 +467,13 @@ router_hash_bytes(uint64_t h, unsigned char tag, const void *ptr, size_t len)
 	return router_mix(h, x);
 }
 
+// A value of one word: its tag and length, then the word.
+static inline uint64_t
+router_hash_word(uint64_t h, unsigned char tag, size_t len, uint64_t x)
+{
+	return router_mix(router_mix(h, (uint64_t) tag << 56 | len), x);
+}
+
 static inline uint64_t
 router_hash_value(uint64_t h, const gale_value *v)
 {
@@ -476,17 +483,14 @@ router_hash_value(uint64_t h, const gale_value *v)
 	case GALE_BYTES:
 		return router_hash_bytes(h, tag, v->u.s.ptr, v->u.s.len);
 	case GALE_I64:
-		h = router_mix(h, (uint64_t) tag << 56 | 8);
-		return router_mix(h, (uint64_t) v->u.i64);
+		return router_hash_word(h, tag, 8, (uint64_t) v->u.i64);
 	case GALE_F64: {
 		uint64_t bits;
 		memcpy(&bits, &v->u.f64, sizeof(bits));
-		h = router_mix(h, (uint64_t) tag << 56 | 8);
-		return router_mix(h, bits);
+		return router_hash_word(h, tag, 8, bits);
 	}
 	case GALE_BOOL:
-		h = router_mix(h, (uint64_t) tag << 56 | 1);
-		return router_mix(h, v->u.b ? 1 : 0);
+		return router_hash_word(h, tag, 1, v->u.b ? 1 : 0);
 	}
 	// A type gale does not know hashes by its tag alone.
 	return router_mix(h, (uint64_t) tag << 56);

@@ -63,6 +63,16 @@ nimbus_garbage(gale_nimbus *n, nim_garbage kind, const char *fmt, ...)
 	g->suppressed = 0;
 }
 
+// Takes sup out of scheduling and moves its workers elsewhere, saying why.
+static void
+nimbus_lose_sup(gale_nimbus *n, nim_sup *sup, const char *why)
+{
+	sup->alive = false;
+	GALE_INFO(
+	    "supervisor %s is lost: %s; moving its workers", sup->id, why);
+	gale__nimbus_unplace_sup(n, sup, false);
+}
+
 static void reply_error(gale_reply *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
@@ -108,11 +118,8 @@ nimbus_supervisor(
 		// timeout: its ZooKeeper node alone would keep it alive.
 		nim_sup *known = gale__nimbus_find_sup(n, info->id);
 		if (known != NULL && known->alive) {
-			known->alive = false;
-			GALE_INFO("supervisor %s is lost: it speaks another "
-				  "protocol; moving its workers",
-			    known->id);
-			gale__nimbus_unplace_sup(n, known, false);
+			nimbus_lose_sup(
+			    n, known, "it speaks another protocol");
 		}
 		reply_error(r,
 		    "supervisor %s speaks gale protocol %u and nimbus %u: run "
@@ -459,14 +466,13 @@ nimbus_tick(gale_nimbus *n)
 		bool     node = sup->node_ms > sup->beat_ms;
 		uint64_t seen = node ? sup->node_ms : sup->beat_ms;
 		if (sup->alive && mono - seen > n->sup_timeout_ms) {
-			sup->alive = false;
-			GALE_INFO("supervisor %s is lost: %s %.1f s ago and it "
-				  "has not heartbeated since; moving its workers",
-			    sup->id,
+			char why[128];
+			snprintf(why, sizeof(why),
+			    "%s %.1f s ago and it has not heartbeated since",
 			    node ? "its ZooKeeper node went away"
 				 : "its last heartbeat came",
 			    (double) (mono - seen) / 1e3);
-			gale__nimbus_unplace_sup(n, sup, false);
+			nimbus_lose_sup(n, sup, why);
 		}
 	}
 	for (size_t i = 0; i < n->nt; i++) {

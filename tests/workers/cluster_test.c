@@ -722,11 +722,11 @@ fake_call(const gale_request *req, gale_reply *reply)
 	zmq_ctx_term(ctx);
 }
 
-// A supervisor's heartbeat with ports base..base+n-1 and the given worker
-// heartbeats; the reply's assignments go to *reply.
+// Sends a heartbeat of supervisor id with ports base..base+n-1, the given
+// worker heartbeats and protocol; nimbus's reply goes to *reply.
 static void
-fake_supervisor(const char *id, uint32_t base, size_t nports,
-    gale_heartbeat *hbs, size_t nhbs, gale_reply *reply)
+fake_beat(const char *id, uint32_t base, size_t nports, gale_heartbeat *hbs,
+    size_t nhbs, uint32_t protocol, gale_reply *reply)
 {
 	uint32_t ports[16];
 	for (size_t i = 0; i < nports; i++) {
@@ -739,8 +739,16 @@ fake_supervisor(const char *id, uint32_t base, size_t nports,
 		.nports                                 = nports,
 		.workers                                = hbs,
 		.nworkers                               = nhbs,
-		.protocol = GALE_CONTROL_PROTOCOL };
+		.protocol                               = protocol };
 	fake_call(&req, reply);
+}
+
+// fake_beat of nimbus's protocol, which nimbus must take.
+static void
+fake_supervisor(const char *id, uint32_t base, size_t nports,
+    gale_heartbeat *hbs, size_t nhbs, gale_reply *reply)
+{
+	fake_beat(id, base, nports, hbs, nhbs, GALE_CONTROL_PROTOCOL, reply);
 	cr_assert(reply->ok, "heartbeat of %s refused: %s", id, reply->error);
 }
 
@@ -923,18 +931,11 @@ Test(cluster, a_supervisor_of_another_protocol_is_refused_and_loses_its_slots)
 {
 	start_nimbus("tcp://127.0.0.1:*", "30");
 	submit_keys("one", 1);
-	uint32_t ports[2] = { 7000, 7001 };
 	// 0: a gale from before protocols; then one a version ahead.
 	uint32_t protocols[2] = { 0, GALE_CONTROL_PROTOCOL + 1 };
 	for (size_t i = 0; i < 2; i++) {
-		gale_request req = { .kind = GALE_REQ_SUPERVISOR_HEARTBEAT };
-		req.u.supervisor = (gale_supervisor_info) { .id = "sup-old",
-			.host                                   = "127.0.0.1",
-			.ports                                  = ports,
-			.nports                                 = 2,
-			.protocol = protocols[i] };
 		gale_reply r;
-		fake_call(&req, &r);
+		fake_beat("sup-old", 7000, 2, NULL, 0, protocols[i], &r);
 		cr_assert(!r.ok);
 		char want[128];
 		snprintf(want, sizeof(want),
@@ -965,13 +966,7 @@ Test(cluster, a_supervisor_of_another_protocol_is_refused_and_loses_its_slots)
 	// sup-new comes back on another gale: its worker moves at once (to
 	// sup-old, now of nimbus's protocol), without waiting for the
 	// supervisor timeout (30 s here).
-	gale_request req = { .kind = GALE_REQ_SUPERVISOR_HEARTBEAT };
-	req.u.supervisor = (gale_supervisor_info) { .id = "sup-new",
-		.host                                   = "127.0.0.1",
-		.ports                                  = ports,
-		.nports                                 = 2,
-		.protocol = GALE_CONTROL_PROTOCOL + 1 };
-	fake_call(&req, &rn);
+	fake_beat("sup-new", 7000, 2, NULL, 0, GALE_CONTROL_PROTOCOL + 1, &rn);
 	cr_assert(!rn.ok);
 	cr_assert_eq(rn.nassignments, 0);
 	gale_reply_fini(&rn);
